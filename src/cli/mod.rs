@@ -1,0 +1,137 @@
+//! The command line: argument parsing (the only clap user) and dispatch to one file per command.
+
+mod ingest;
+mod init;
+mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::output;
+use crate::workspace::Workspace;
+
+/// crmkit: assess, clean and migrate a client's CRM data, and guide the implementation.
+#[derive(Debug, Parser)]
+#[command(
+    name = "crmkit",
+    version,
+    about = "CRM migration and implementation toolkit",
+    long_about = "crmkit walks a CRM implementation through its playbook and backs every step with \
+evidence from the client's own exports: ingest them losslessly into a workspace, profile, map, \
+stage, dedupe and report.",
+    after_help = "Start with `crmkit demo` for a full run on bundled sample data, or \
+`crmkit init acme` to open an engagement.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Workspace folder (default: found by walking up from the current folder)
+    #[arg(short = 'w', long = "workspace", global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an engagement workspace
+    Init(init::InitArgs),
+    /// Load CSV/TSV/XLSX/XLS/ODS exports into the workspace, losslessly
+    Ingest(ingest::IngestArgs),
+    /// Show what the workspace holds
+    Status(status::StatusArgs),
+}
+
+/// Exit codes, documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything worked and nothing blocking was found.
+    Success = 0,
+    /// The command ran and found problems that block (failed checks, unbalanced reconcile).
+    Findings = 1,
+    /// Usage or input error.
+    Error = 2,
+}
+
+impl GlobalArgs {
+    /// The workspace named by `-w`, or the one above the current folder.
+    pub fn workspace(&self) -> Result<Workspace> {
+        match &self.workspace {
+            Some(dir) => Workspace::open(dir),
+            None => {
+                let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+                Workspace::discover(&cwd)
+            }
+        }
+    }
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Success
+            };
+            let _ = e.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    match run(cli) {
+        Ok(status) => ExitCode::from(status as u8),
+        Err(err) => {
+            if output::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            output::error(&err);
+            ExitCode::from(ExitStatus::Error as u8)
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Init(args) => init::run(args),
+        Command::Ingest(args) => ingest::run(args, &cli.global),
+        Command::Status(args) => status::run(args, &cli.global),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_has_an_example() {
+        for sub in super::Cli::command().get_subcommands() {
+            let help = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                help.contains("crmkit "),
+                "`{}` has no example in its help",
+                sub.get_name()
+            );
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Ingest: read client files with `intake` and store them losslessly with `staging`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::intake::{self, FileKind, Record, RowSource, TextOptions, names};
+use crate::progress::Progress;
+use crate::staging::{BatchMeta, Db};
+
+/// Which sheets of a workbook to load.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum SheetChoice {
+    /// The first sheet.
+    #[default]
+    First,
+    /// The named sheet.
+    Named(String),
+    /// Every sheet, one dataset each.
+    All,
+}
+
+/// What to ingest and how; built by the CLI from flags.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    pub files: Vec<PathBuf>,
+    /// Dataset name to use instead of the file stem (one file only).
+    pub name: Option<String>,
+    pub sheets: SheetChoice,
+    pub text: TextOptions,
+    /// Reload files whose content is already ingested.
+    pub replace: bool,
+}
+
+/// What happened to one file or sheet.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Loaded for the first time.
+    Loaded,
+    /// Already ingested (same content); nothing done.
+    Unchanged,
+    /// Loaded again in place of an earlier batch.
+    Replaced,
+}
+
+/// The outcome for one file or sheet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub dataset: String,
+    pub status: Status,
+    pub batch: i64,
+    pub format: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub columns: usize,
+    pub rows_read: u64,
+    pub rows_stored: u64,
+    /// Issues by kind (ragged_row, invalid_encoding, excel_error, ...).
+    pub issues: BTreeMap<String, u64>,
+}
+
+/// Ingests every file in `options` into `db`; each file or sheet is one transaction.
+pub fn ingest(
+    db: &mut Db,
+    options: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Outcome>> {
+    if options.name.is_some() && options.files.len() > 1 {
+        return Err(Error::Usage(
+            "`--as` names one dataset, but several files were given; ingest them one at a time"
+                .into(),
+        ));
+    }
+    let mut outcomes = Vec::new();
+    for path in &options.files {
+        let kind = intake::classify(path)?;
+        let sha256 = sha256_file(path)?;
+        let size = std::fs::metadata(path)
+            .map_err(|e| Error::io("read", path, e))?
+            .len();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match kind {
+            FileKind::Text => {
+                if options.sheets != SheetChoice::First {
+                    return Err(Error::Usage(format!(
+                        "`{}` is a text file: `--sheet` and `--all-sheets` apply to workbooks only",
+                        path.display()
+                    )));
+                }
+                let dataset = dataset_name(options.name.as_deref(), &stem)?;
+                let file = FileRef {
+                    path,
+                    sha256: &sha256,
+                    size,
+                };
+                let source = intake::DelimitedSource::open(path, options.text)?;
+                outcomes.push(store(
+                    db,
+                    &file,
+                    &dataset,
+                    Box::new(source),
+                    options,
+                    progress,
+                )?);
+            }
+            FileKind::Workbook => {
+                let sheets: Vec<Option<String>> = match &options.sheets {
+                    SheetChoice::First => vec![None],
+                    SheetChoice::Named(name) => vec![Some(name.clone())],
+                    SheetChoice::All => intake::sheet_names(path)?.into_iter().map(Some).collect(),
+                };
+                let many = sheets.len() > 1;
+                for sheet in sheets {
+                    let file = FileRef {
+                        path,
+                        sha256: &sha256,
+                        size,
+                    };
+                    let source = intake::ExcelSource::open(path, sheet.as_deref())?;
+                    let sheet_name = source.info().sheet.clone();
+                    // With several sheets each gets its own dataset, named stem_sheet.
+                    let dataset = if many {
+                        let base = options.name.as_deref().unwrap_or(&stem);
+                        names::dataset(base, sheet_name.as_deref())
+                    } else {
+                        dataset_name(options.name.as_deref(), &stem)?
+                    };
+                    outcomes.push(store(
+                        db,
+                        &file,
+                        &dataset,
+                        Box::new(source),
+                        options,
+                        progress,
+                    )?);
+                }
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+struct FileRef<'a> {
+    path: &'a Path,
+    sha256: &'a str,
+    size: u64,
+}
+
+fn dataset_name(given: Option<&str>, stem: &str) -> Result<String> {
+    match given {
+        Some(name) => {
+            let id = names::identifier(name);
+            if id.is_empty() {
+                Err(Error::Usage(format!(
+                    "`--as {name}` leaves no usable name; use letters, digits and underscores"
+                )))
+            } else {
+                Ok(id)
+            }
+        }
+        None => Ok(names::dataset(stem, None)),
+    }
+}
+
+/// Streams one source into its table, or skips it when its content is already stored.
+fn store(
+    db: &mut Db,
+    file: &FileRef<'_>,
+    dataset: &str,
+    mut source: Box<dyn RowSource>,
+    options: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    let info = source.info().clone();
+    let existing = db.batch_by_content(file.sha256, info.sheet.as_deref())?;
+    let columns = names::columns(&info.headers);
+    let mut outcome = Outcome {
+        file: file.path.display().to_string(),
+        sheet: info.sheet.clone(),
+        dataset: dataset.to_string(),
+        status: Status::Loaded,
+        batch: 0,
+        format: info.format.clone(),
+        encoding: info.encoding.clone(),
+        delimiter: info.delimiter.map(delimiter_label),
+        columns: columns.len(),
+        rows_read: 0,
+        rows_stored: 0,
+        issues: BTreeMap::new(),
+    };
+    if let Some(batch) = existing {
+        if !options.replace {
+            outcome.status = Status::Unchanged;
+            outcome.batch = batch;
+            return Ok(outcome);
+        }
+        outcome.status = Status::Replaced;
+    }
+    let meta = BatchMeta {
+        dataset: dataset.to_string(),
+        path: outcome.file.clone(),
+        size: file.size,
+        sha256: file.sha256.to_string(),
+        format: info.format.clone(),
+        encoding: info.encoding.clone(),
+        delimiter: outcome.delimiter.clone(),
+        sheet: info.sheet.clone(),
+        headers: info.headers.clone(),
+        columns: columns.clone(),
+    };
+    let label = match &info.sheet {
+        Some(sheet) => format!("{} [{sheet}]", file.path.display()),
+        None => file.path.display().to_string(),
+    };
+    progress.start(&label, file.size);
+    let mut loader = db.begin_load(&meta, existing)?;
+    outcome.batch = loader.batch();
+    let width = columns.len();
+    let mut record = Record::default();
+    let mut extra = String::new();
+    while source.next_record(&mut record)? {
+        outcome.rows_read += 1;
+        let found = record.fields.len();
+        let extra_json = if found > width {
+            let surplus: Vec<&str> = record.fields.iter().skip(width).collect();
+            extra.clear();
+            extra.push_str(&serde_json::to_string(&surplus).unwrap_or_default());
+            Some(extra.as_str())
+        } else {
+            None
+        };
+        if found != width {
+            let detail = format!(
+                "expected {width} fields, found {found}{}",
+                if found > width {
+                    "; the surplus is kept in _extra"
+                } else {
+                    "; the missing ones are NULL"
+                }
+            );
+            loader.issue(Some(record.number), None, "ragged_row", &detail)?;
+            *outcome.issues.entry("ragged_row".into()).or_default() += 1;
+        }
+        for issue in &record.issues {
+            let column = issue.field.and_then(|i| columns.get(i)).map(String::as_str);
+            loader.issue(Some(record.number), column, issue.kind, &issue.detail)?;
+            *outcome.issues.entry(issue.kind.to_string()).or_default() += 1;
+        }
+        loader.insert(
+            record.number,
+            (0..width).map(|i| record.cell(i)),
+            extra_json,
+        )?;
+        if outcome.rows_read.is_multiple_of(16_384) {
+            progress.set(source.position());
+        }
+    }
+    outcome.rows_stored = loader.finish(outcome.rows_read)?;
+    progress.finish();
+    Ok(outcome)
+}
+
+/// How a delimiter is shown and recorded: `,` or `\t`.
+fn delimiter_label(d: u8) -> String {
+    match d {
+        b'\t' => "\\t".to_string(),
+        other => (other as char).to_string(),
+    }
+}
+
+/// SHA-256 of a file's bytes, as lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Error::io("read", path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

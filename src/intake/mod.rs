@@ -1,0 +1,126 @@
+//! Readers for client exports: delimited text and spreadsheets, as a stream of text records.
+//!
+//! The only users of `csv` and `calamine`. Each source yields its header row and then one
+//! [`Record`] at a time, so memory does not grow with the file.
+
+mod delimited;
+mod excel;
+pub mod names;
+pub mod sniff;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use encoding_rs::Encoding;
+
+pub use delimited::DelimitedSource;
+pub use excel::{ExcelSource, sheet_names};
+
+use crate::error::{Error, Result};
+
+/// One data record: its 1-based number (header excluded) and its cells as text.
+#[derive(Debug, Default)]
+pub struct Record {
+    /// 1-based record number in the source, the header not counted.
+    pub number: u64,
+    /// Cell texts in source order.
+    pub fields: csv::StringRecord,
+    /// For spreadsheets: `true` where the cell is empty (stored as NULL). Empty for text files.
+    pub empty: Vec<bool>,
+    /// Problems found while reading this record.
+    pub issues: Vec<RecordIssue>,
+}
+
+impl Record {
+    /// Cell `i` as stored: None for an empty spreadsheet cell.
+    pub fn cell(&self, i: usize) -> Option<&str> {
+        if self.empty.get(i).copied().unwrap_or(false) {
+            None
+        } else {
+            self.fields.get(i)
+        }
+    }
+}
+
+/// A problem with one record, found by the reader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordIssue {
+    /// 0-based field position, when the problem is in one field.
+    pub field: Option<usize>,
+    /// Short code: `invalid_encoding`, `excel_error`, ...
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+/// What a reader found out about its source, for the catalog.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// `csv` or the spreadsheet kind (`xlsx`, `xls`, `ods`, ...).
+    pub format: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<u8>,
+    pub sheet: Option<String>,
+    /// The header row's original text.
+    pub headers: Vec<String>,
+}
+
+/// A stream of records from one file or sheet.
+pub trait RowSource {
+    /// What was detected, and the header row.
+    fn info(&self) -> &SourceInfo;
+    /// Reads the next record into `record`; false at the end.
+    fn next_record(&mut self, record: &mut Record) -> Result<bool>;
+    /// Bytes of the file consumed so far (for progress).
+    fn position(&self) -> u64;
+}
+
+/// How to read a delimited text file; `None` means detect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub delimiter: Option<u8>,
+    pub encoding: Option<&'static Encoding>,
+}
+
+/// What a file is, from its content (extension only breaks ties).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Text,
+    Workbook,
+}
+
+/// Looks at a file's first bytes and refuses what cannot be ingested, with a reason.
+pub fn classify(path: &Path) -> Result<FileKind> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
+    if meta.is_dir() {
+        return Err(Error::Input(format!(
+            "`{}` is a folder, not a file",
+            path.display()
+        )));
+    }
+    let mut sample = Vec::with_capacity(sniff::SAMPLE_BYTES);
+    File::open(path)
+        .and_then(|f| f.take(sniff::SAMPLE_BYTES as u64).read_to_end(&mut sample))
+        .map_err(|e| Error::io("read", path, e))?;
+    match sniff::kind(&sample) {
+        sniff::Kind::Empty => Err(Error::Input(format!(
+            "`{}` is empty (0 bytes): there is no header row to read\n  hint: export the data again, with a header row",
+            path.display()
+        ))),
+        sniff::Kind::Binary => Err(Error::Input(format!(
+            "`{}` is not a text export or a spreadsheet (it holds binary data)\n  hint: crmkit reads CSV/TSV text and XLSX, XLSM, XLS or ODS workbooks",
+            path.display()
+        ))),
+        sniff::Kind::Zip | sniff::Kind::Ole => Ok(FileKind::Workbook),
+        sniff::Kind::Text => Ok(FileKind::Text),
+    }
+}
+
+/// Parses an encoding label as given to `--encoding` (`utf-8`, `latin1`, `cp1252`, `utf-16le`...).
+pub fn encoding_for_label(label: &str) -> Result<&'static Encoding> {
+    Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown encoding `{label}` (try utf-8, utf-16le, utf-16be, windows-1252, iso-8859-1, shift_jis)"
+        ))
+    })
+}

@@ -1,0 +1,132 @@
+//! Turning untrusted header and file names into safe, unique SQL identifiers.
+
+use std::collections::HashSet;
+
+/// Lowercase ASCII snake_case: letters and digits kept (accents folded), everything else `_`,
+/// runs collapsed, ends trimmed, a leading digit prefixed. May return an empty string.
+pub fn identifier(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_sep = false;
+    for ch in text.chars() {
+        let folded = fold(ch);
+        if folded.is_empty() {
+            pending_sep = !out.is_empty();
+            continue;
+        }
+        if pending_sep {
+            out.push('_');
+            pending_sep = false;
+        }
+        out.push_str(&folded);
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "c_");
+    }
+    out
+}
+
+/// One character as identifier text: ASCII letters lowercased, common accented Latin letters
+/// folded to their base letter, everything else dropped (and read as a separator).
+fn fold(ch: char) -> String {
+    if ch.is_ascii_alphanumeric() {
+        return ch.to_ascii_lowercase().to_string();
+    }
+    let base = match ch {
+        'à'..='å' | 'À'..='Å' => "a",
+        'æ' | 'Æ' => "ae",
+        'ç' | 'Ç' => "c",
+        'è'..='ë' | 'È'..='Ë' => "e",
+        'ì'..='ï' | 'Ì'..='Ï' => "i",
+        'ñ' | 'Ñ' => "n",
+        'ò'..='ö' | 'ø' | 'Ò'..='Ö' | 'Ø' => "o",
+        'ù'..='ü' | 'Ù'..='Ü' => "u",
+        'ý' | 'ÿ' | 'Ý' => "y",
+        'ß' => "ss",
+        '#' => "no",
+        '%' => "pct",
+        _ => "",
+    };
+    base.to_string()
+}
+
+/// Column names for a header row: safe identifiers, blanks named `column_N` (N = position),
+/// duplicates numbered `_2`, `_3`, ... Identifiers never start with `_`, so they cannot
+/// collide with the loader's own `_row`, `_batch` and `_extra`.
+pub fn columns(headers: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, header)| {
+            let mut base = identifier(header);
+            if base.is_empty() {
+                base = format!("column_{}", i + 1);
+            }
+            let mut name = base.clone();
+            let mut n = 2;
+            while !seen.insert(name.clone()) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            name
+        })
+        .collect()
+}
+
+/// The dataset name for a file stem (and sheet): a safe identifier, `dataset` if nothing is left.
+pub fn dataset(stem: &str, sheet: Option<&str>) -> String {
+    let joined = match sheet {
+        Some(sheet) => format!("{stem}_{sheet}"),
+        None => stem.to_string(),
+    };
+    let id = identifier(&joined);
+    if id.is_empty() {
+        "dataset".to_string()
+    } else {
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        let cases = [
+            ("Account Name", "account_name"),
+            ("  E-mail / Work  ", "e_mail_work"),
+            ("name\"); DROP TABLE x; --", "name_drop_table_x"),
+            ("Société", "societe"),
+            ("2nd Phone", "c_2nd_phone"),
+            ("Phone #", "phone_no"),
+            ("Win %", "win_pct"),
+            ("日本", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(identifier(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn columns_are_unique_and_never_blank() {
+        let headers: Vec<String> = ["Name", "name", "", "NAME", "_row", "  "]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            columns(&headers),
+            ["name", "name_2", "column_3", "name_3", "row", "column_6"]
+        );
+    }
+
+    #[test]
+    fn dataset_names() {
+        assert_eq!(
+            dataset("Accounts Export (2024)", None),
+            "accounts_export_2024"
+        );
+        assert_eq!(dataset("book", Some("Sheet 1")), "book_sheet_1");
+        assert_eq!(dataset("!!!", None), "dataset");
+    }
+}

@@ -1,0 +1,192 @@
+//! Guessing what a delimited text file is: its encoding, its delimiter, or that it is not text.
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+/// How many bytes of a file are looked at to decide.
+pub const SAMPLE_BYTES: usize = 64 * 1024;
+
+/// What the first bytes of a file say it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A zip container: XLSX, XLSM, XLSB or ODS.
+    Zip,
+    /// An OLE compound file: legacy XLS.
+    Ole,
+    /// Text in some encoding.
+    Text,
+    /// Not text: NUL bytes outside UTF-16.
+    Binary,
+    /// Zero bytes.
+    Empty,
+}
+
+/// The encoding a text file was read with, and whether it carried a byte-order mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detected {
+    pub encoding: &'static Encoding,
+    pub bom_len: usize,
+}
+
+impl Detected {
+    /// The label recorded in the catalog: `utf-8`, `utf-8-bom`, `utf-16le`, `windows-1252`, ...
+    pub fn label(&self) -> String {
+        let name = self.encoding.name().to_lowercase();
+        if self.bom_len > 0 && self.encoding == UTF_8 {
+            "utf-8-bom".to_string()
+        } else {
+            name
+        }
+    }
+}
+
+/// Classifies a file from its first bytes.
+pub fn kind(sample: &[u8]) -> Kind {
+    if sample.is_empty() {
+        Kind::Empty
+    } else if sample.starts_with(b"PK\x03\x04") {
+        Kind::Zip
+    } else if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Kind::Ole
+    } else if Encoding::for_bom(sample).is_some() {
+        Kind::Text
+    } else if sample.contains(&0) {
+        Kind::Binary
+    } else {
+        Kind::Text
+    }
+}
+
+/// Picks the encoding: a BOM decides; else UTF-8 if the sample is valid UTF-8 (a sequence cut
+/// by the sample's end is allowed), else Windows-1252, what legacy exports almost always are.
+pub fn encoding(sample: &[u8]) -> Detected {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(sample) {
+        return Detected { encoding, bom_len };
+    }
+    let valid = match std::str::from_utf8(sample) {
+        Ok(_) => true,
+        // error_len() is None when the input merely ends mid-sequence.
+        Err(e) => e.error_len().is_none() && sample.len() >= SAMPLE_BYTES,
+    };
+    Detected {
+        encoding: if valid { UTF_8 } else { WINDOWS_1252 },
+        bom_len: 0,
+    }
+}
+
+/// Decodes a sample to text for delimiter sniffing.
+pub fn decode_sample(sample: &[u8], detected: Detected) -> String {
+    let body = &sample[detected.bom_len..];
+    let (text, _) = detected.encoding.decode_without_bom_handling(body);
+    text.into_owned()
+}
+
+/// True for encodings whose bytes are read directly (ASCII-compatible); others are transcoded.
+pub fn is_ascii_compatible(encoding: &'static Encoding) -> bool {
+    encoding != UTF_16LE && encoding != UTF_16BE && encoding.is_ascii_compatible()
+}
+
+/// Candidate delimiters, in order of preference on a tie.
+const CANDIDATES: [u8; 4] = [b',', b'\t', b';', b'|'];
+
+/// Guesses the field delimiter: the candidate that splits the most sample records into the
+/// same number (at least two) of fields, counting only delimiters outside quotes.
+pub fn delimiter(text: &str) -> u8 {
+    let mut best = (0usize, 0usize, b',');
+    for &cand in &CANDIDATES {
+        let counts = per_record_counts(text, cand);
+        if counts.is_empty() {
+            continue;
+        }
+        let mode = mode(&counts);
+        if mode == 0 {
+            continue;
+        }
+        let agree = counts.iter().filter(|&&c| c == mode).count();
+        if (agree, mode) > (best.0, best.1) {
+            best = (agree, mode, cand);
+        }
+    }
+    best.2
+}
+
+/// Delimiter counts per record over the sample, quotes respected; the last, possibly cut,
+/// record is left out when there are others.
+fn per_record_counts(text: &str, delim: u8) -> Vec<usize> {
+    let mut counts = Vec::new();
+    let (mut in_quotes, mut count, mut any) = (false, 0usize, false);
+    for &b in text.as_bytes() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                if any || count > 0 {
+                    counts.push(count);
+                }
+                count = 0;
+                any = false;
+                if counts.len() >= 100 {
+                    return counts;
+                }
+            }
+            b'\r' => {}
+            _ if b == delim && !in_quotes => count += 1,
+            _ => any = true,
+        }
+    }
+    if counts.is_empty() && (any || count > 0) {
+        counts.push(count);
+    }
+    counts
+}
+
+fn mode(values: &[usize]) -> usize {
+    let mut freq = std::collections::HashMap::new();
+    for &v in values {
+        *freq.entry(v).or_insert(0usize) += 1;
+    }
+    freq.into_iter()
+        .max_by_key(|&(v, n)| (n, v))
+        .map(|(v, _)| v)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        let cases = [
+            ("a,b,c\n1,2,3\n4,5,6\n", b','),
+            ("a;b;c\n1;2,5;3\n4;5;6\n", b';'),
+            ("a\tb\tc\n1\t2\t3\n", b'\t'),
+            ("a|b\n1|2\n", b'|'),
+            (
+                "name,note\n\"x\",\"has ; and | and\nnewline\"\n\"y\",\"z\"\n",
+                b',',
+            ),
+            ("single\nvalue\n", b','),
+        ];
+        for (text, want) in cases {
+            assert_eq!(delimiter(text) as char, want as char, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(encoding(b"abc,d\n").label(), "utf-8");
+        assert_eq!(encoding(b"\xEF\xBB\xBFabc").label(), "utf-8-bom");
+        assert_eq!(encoding(b"\xFF\xFEa\x00").label(), "utf-16le");
+        assert_eq!(encoding(b"\xFE\xFF\x00a").label(), "utf-16be");
+        assert_eq!(encoding(b"caf\xE9,1\n").label(), "windows-1252");
+        assert_eq!(encoding("café".as_bytes()).label(), "utf-8");
+    }
+
+    #[test]
+    fn kinds() {
+        assert_eq!(kind(b""), Kind::Empty);
+        assert_eq!(kind(b"PK\x03\x04rest"), Kind::Zip);
+        assert_eq!(kind(b"\x7fELF\x02\x01\x00\x00"), Kind::Binary);
+        assert_eq!(kind(b"\xFF\xFEa\x00b\x00"), Kind::Text);
+        assert_eq!(kind(b"id,name\n"), Kind::Text);
+    }
+}

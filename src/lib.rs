@@ -1,0 +1,14 @@
+//! crmkit: a toolkit for CRM migration and implementation engagements.
+//!
+//! The binary is a thin layer (`cli`, `output`) over domain modules that return values.
+
+pub mod cli;
+pub mod error;
+pub mod ingest;
+pub mod intake;
+pub mod output;
+pub mod progress;
+pub mod staging;
+pub mod workspace;
+
+pub use error::{Error, Result};

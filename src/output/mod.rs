@@ -1,0 +1,54 @@
+//! The only place that prints: human tables, JSON, errors and progress bars.
+
+pub mod ingest;
+mod progress;
+pub mod table;
+
+use std::io::{self, IsTerminal, Write};
+
+use serde::Serialize;
+
+pub use progress::Bar;
+
+use crate::error::{Error, Result};
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth a message.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("write", "standard output", e))
+}
+
+/// Writes `value` as pretty JSON to stdout.
+pub fn json<T: Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Other(format!("cannot encode JSON: {e}")))?;
+    print(&(text + "\n"))
+}
+
+/// A line for stderr: diagnostics and notes, never data.
+pub fn note(text: &str) {
+    let _ = writeln!(io::stderr(), "{text}");
+}
+
+/// Prints an error and its causes in the house style.
+pub fn error(err: &Error) {
+    let mut text = format!("error: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    note(&text);
+}
+
+/// True when the error is stdout having been closed by the reader.
+pub fn is_broken_pipe(err: &Error) -> bool {
+    matches!(err, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// True when stderr is a terminal, so progress bars and colour make sense.
+pub fn interactive() -> bool {
+    io::stderr().is_terminal()
+}

@@ -1,0 +1,44 @@
+//! A progress bar on stderr, drawn only when stderr is a terminal.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::progress::Progress;
+
+/// An indicatif bar behind the domain's [`Progress`] trait.
+pub struct Bar {
+    bar: ProgressBar,
+}
+
+impl Bar {
+    /// A byte-counting bar; hidden unless stderr is a terminal.
+    pub fn bytes() -> Bar {
+        let bar = ProgressBar::hidden();
+        if super::interactive() {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Bar { bar }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, label: &str, total: u64) {
+        self.bar.reset();
+        self.bar.set_length(total);
+        self.bar.set_message(label.to_string());
+    }
+
+    fn set(&self, done: u64) {
+        self.bar.set_position(done);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

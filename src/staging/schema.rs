@@ -1,0 +1,85 @@
+//! Schema migrations, tracked with `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: ingest catalog.
+    "CREATE TABLE _batches (
+        batch       INTEGER PRIMARY KEY,
+        dataset     TEXT NOT NULL,
+        path        TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        sha256      TEXT NOT NULL,
+        format      TEXT NOT NULL,
+        encoding    TEXT,
+        delimiter   TEXT,
+        sheet       TEXT,
+        columns     INTEGER NOT NULL DEFAULT 0,
+        rows_read   INTEGER NOT NULL DEFAULT 0,
+        rows_stored INTEGER NOT NULL DEFAULT 0,
+        issues      INTEGER NOT NULL DEFAULT 0,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+     );
+     CREATE UNIQUE INDEX _batches_content ON _batches (sha256, coalesce(sheet, ''));
+     CREATE INDEX _batches_dataset ON _batches (dataset);
+     CREATE TABLE _columns (
+        batch       INTEGER NOT NULL REFERENCES _batches (batch) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        header      TEXT NOT NULL,
+        column_name TEXT NOT NULL,
+        PRIMARY KEY (batch, position)
+     );
+     CREATE TABLE _issues (
+        id      INTEGER PRIMARY KEY,
+        batch   INTEGER NOT NULL REFERENCES _batches (batch) ON DELETE CASCADE,
+        file    TEXT NOT NULL,
+        row     INTEGER,
+        column  TEXT,
+        kind    TEXT NOT NULL,
+        detail  TEXT NOT NULL
+     );
+     CREATE INDEX _issues_batch ON _issues (batch);
+     -- Headline figures each command leaves for the playbook's evidence checks,
+     -- e.g. profile.invalid_email_rate or reconcile.balanced (1/0).
+     CREATE TABLE _metrics (
+        name        TEXT PRIMARY KEY,
+        value       REAL NOT NULL,
+        detail      TEXT,
+        source      TEXT NOT NULL,
+        computed_at TEXT NOT NULL
+     );
+     -- Playbook answers: the latest row per item is the answer in force.
+     CREATE TABLE _answers (
+        id          INTEGER PRIMARY KEY,
+        playbook    TEXT NOT NULL,
+        item        TEXT NOT NULL,
+        answer      TEXT NOT NULL,
+        author      TEXT NOT NULL,
+        answered_at TEXT NOT NULL
+     );
+     CREATE INDEX _answers_item ON _answers (playbook, item);",
+];
+
+/// The schema version this build writes.
+pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Applies every migration the database has not seen, each in its own transaction.
+pub fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > CURRENT_VERSION {
+        return Err(crate::Error::Other(format!(
+            "the staging database has schema version {version}, newer than this crmkit ({CURRENT_VERSION}); upgrade crmkit"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! The engagement workspace: finding it, creating it, and its `crmkit.yaml`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::staging::Db;
+
+/// File name of the workspace configuration.
+pub const CONFIG_FILE: &str = "crmkit.yaml";
+/// File name of the staging database.
+pub const DB_FILE: &str = "staging.db";
+
+/// The CRM a migration loads into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    Salesforce,
+    Hubspot,
+    Dynamics,
+    Zoho,
+    Pipedrive,
+}
+
+impl Target {
+    /// All targets, in the order they are documented.
+    pub const ALL: [Target; 5] = [
+        Target::Salesforce,
+        Target::Hubspot,
+        Target::Dynamics,
+        Target::Zoho,
+        Target::Pipedrive,
+    ];
+
+    /// The lowercase name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Salesforce => "salesforce",
+            Target::Hubspot => "hubspot",
+            Target::Dynamics => "dynamics",
+            Target::Zoho => "zoho",
+            Target::Pipedrive => "pipedrive",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Target {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let lower = s.trim().to_lowercase();
+        Target::ALL
+            .into_iter()
+            .find(|t| t.name() == lower)
+            .ok_or_else(|| {
+                let hint = crate::error::suggest(&lower, Target::ALL.map(Target::name))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                Error::Usage(format!(
+                    "unknown target CRM `{s}`{hint} (known: salesforce, hubspot, dynamics, zoho, pipedrive)"
+                ))
+            })
+    }
+}
+
+/// Contents of `crmkit.yaml`: small and hand-editable; unknown keys are errors.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Format version of this file.
+    pub version: u32,
+    /// The client this engagement is for.
+    pub client: String,
+    /// The CRM being migrated to.
+    pub target: Target,
+    /// The playbook the guide walks through.
+    #[serde(default = "default_playbook")]
+    pub playbook: String,
+    /// Files `crmkit ingest` loads when called without arguments (paths relative to the workspace).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<PathBuf>,
+    /// Tunable settings.
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+/// Engagement-wide settings.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Days without activity after which a record counts as stale.
+    pub stale_after_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            stale_after_days: 730,
+        }
+    }
+}
+
+fn default_playbook() -> String {
+    "implementation".to_string()
+}
+
+impl Config {
+    /// A fresh configuration for `client` migrating to `target`.
+    pub fn new(client: &str, target: Target) -> Self {
+        Config {
+            version: 1,
+            client: client.to_string(),
+            target,
+            playbook: default_playbook(),
+            sources: Vec::new(),
+            settings: Settings::default(),
+        }
+    }
+
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        let config: Config = serde_yaml::from_str(&text).map_err(|e| Error::Yaml {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        if config.version != 1 {
+            return Err(Error::Input(format!(
+                "`{}`: unsupported version {} (this crmkit reads version 1)",
+                path.display(),
+                config.version
+            )));
+        }
+        Ok(config)
+    }
+
+    /// The YAML text written by `init`, with comments that explain each key.
+    pub fn to_yaml(&self) -> String {
+        format!(
+            "# crmkit engagement configuration (see `crmkit --help`)\n\
+             version: 1\n\
+             client: {client}\n\
+             # salesforce | hubspot | dynamics | zoho | pipedrive\n\
+             target: {target}\n\
+             playbook: {playbook}\n\
+             # files that `crmkit ingest` loads when given no arguments, relative to this folder\n\
+             sources: []\n\
+             settings:\n  \
+               # a record with no activity for this many days is stale\n  \
+               stale_after_days: {stale}\n",
+            client = serde_json::to_string(&self.client).unwrap_or_default(),
+            target = self.target,
+            playbook = self.playbook,
+            stale = self.settings.stale_after_days,
+        )
+    }
+}
+
+/// An open engagement workspace.
+pub struct Workspace {
+    /// The folder holding `crmkit.yaml`.
+    pub root: PathBuf,
+    /// The parsed configuration.
+    pub config: Config,
+}
+
+impl Workspace {
+    /// Creates a new workspace in `dir` (made if missing); refuses if one exists there.
+    pub fn init(dir: &Path, config: Config) -> Result<Workspace> {
+        let config_path = dir.join(CONFIG_FILE);
+        if config_path.exists() || dir.join(DB_FILE).exists() {
+            return Err(Error::WorkspaceExists(dir.to_path_buf()));
+        }
+        for sub in ["", "mappings", "out"] {
+            let path = dir.join(sub);
+            std::fs::create_dir_all(&path).map_err(|e| Error::io("create folder", &path, e))?;
+        }
+        std::fs::write(&config_path, config.to_yaml())
+            .map_err(|e| Error::io("write", &config_path, e))?;
+        let ws = Workspace {
+            root: dir.to_path_buf(),
+            config,
+        };
+        ws.db()?;
+        Ok(ws)
+    }
+
+    /// Opens the workspace at `dir` exactly (for `-w DIR`).
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let config_path = dir.join(CONFIG_FILE);
+        if !config_path.is_file() {
+            return Err(Error::NotAWorkspace {
+                start: dir.to_path_buf(),
+            });
+        }
+        Ok(Workspace {
+            root: dir.to_path_buf(),
+            config: Config::load(&config_path)?,
+        })
+    }
+
+    /// Finds the workspace by walking up from `start`.
+    pub fn discover(start: &Path) -> Result<Workspace> {
+        let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        start
+            .ancestors()
+            .find(|dir| dir.join(CONFIG_FILE).is_file())
+            .map(Workspace::open)
+            .unwrap_or(Err(Error::NotAWorkspace { start }))
+    }
+
+    /// Opens (and migrates) the staging database.
+    pub fn db(&self) -> Result<Db> {
+        Db::open(&self.db_path())
+    }
+
+    /// Path of the staging database.
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join(DB_FILE)
+    }
+
+    /// The folder for reports and export files.
+    pub fn out_dir(&self) -> PathBuf {
+        self.root.join("out")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_round_trips_through_its_yaml() {
+        let config = Config::new("Acme \"Corp\": EU", Target::Hubspot);
+        let parsed: Config = serde_yaml::from_str(&config.to_yaml()).unwrap();
+        assert_eq!(parsed, config);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_a_line() {
+        let err = serde_yaml::from_str::<Config>(
+            "version: 1\nclient: x\ntarget: zoho\ntargte: hubspot\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("targte"), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn target_names_parse_with_hints() {
+        assert_eq!("HubSpot".parse::<Target>().unwrap(), Target::Hubspot);
+        let err = "salesforc".parse::<Target>().unwrap_err().to_string();
+        assert!(err.contains("did you mean `salesforce`"), "{err}");
+    }
+}

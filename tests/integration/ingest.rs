@@ -1,0 +1,1 @@
+//! `ingest`: lossless, idempotent loading of hostile files.

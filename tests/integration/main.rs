@@ -1,0 +1,6 @@
+//! Integration tests: the real `crmkit` binary, run in temporary folders.
+
+mod util;
+
+mod ingest;
+mod workspace;

@@ -1,0 +1,145 @@
+//! Test harness: runs `crmkit` in a temp folder with a scrubbed environment.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// Path of a fixture under `tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// Path of a file under the bundled `samples/`.
+pub fn sample(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(rel)
+}
+
+/// A temp folder to run crmkit in; removed when dropped.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+/// The finished run of one command.
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+    /// Asserts exit code 0 and returns self.
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.code(),
+            0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    /// Asserts the given exit code and returns self.
+    pub fn fails(self, code: i32) -> Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    /// Parses stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.output.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()))
+    }
+}
+
+impl Env {
+    /// An empty temp folder.
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A temp folder holding a fresh workspace `ws` (target salesforce).
+    pub fn workspace() -> Env {
+        let env = Env::new();
+        env.run(&["init", "ws", "--client", "Test Client"]).ok();
+        env
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The workspace folder created by [`Env::workspace`].
+    pub fn ws(&self) -> PathBuf {
+        self.path().join("ws")
+    }
+
+    /// Runs crmkit with `args` in the temp folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_in(self.path(), args)
+    }
+
+    /// Runs crmkit with `args` inside the workspace folder.
+    pub fn run_ws(&self, args: &[&str]) -> Run {
+        self.run_in(&self.ws(), args)
+    }
+
+    /// Runs crmkit with `args` in `dir`, environment scrubbed of tokens and colour.
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let home = self.path().join(".home");
+        std::fs::create_dir_all(&home).unwrap();
+        let output = Command::cargo_bin("crmkit")
+            .unwrap()
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .expect("run crmkit");
+        Run { output }
+    }
+
+    /// Writes a file (bytes) into the temp folder and returns its path.
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Opens the workspace database read-only for assertions.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            self.ws().join("staging.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap()
+    }
+
+    /// A single integer from an SQL query on the workspace database.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}

@@ -1,4 +1,5 @@
 //! Test harness: runs `crmkit` in a temp folder with a scrubbed environment.
+#![allow(dead_code)] // helpers are shared by test modules that use different subsets
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -2,7 +2,7 @@
 
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
-use super::{Db, quote_ident, source_table};
+use super::{Db, now, quote_ident, source_table};
 use crate::error::Result;
 
 /// What the catalog records about one file (or sheet) being loaded.
@@ -233,8 +233,4 @@ fn delete_batch(conn: &Connection, batch: i64) -> Result<()> {
     )?;
     conn.execute("DELETE FROM _batches WHERE batch = ?1", [batch])?;
     Ok(())
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

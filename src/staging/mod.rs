@@ -2,6 +2,7 @@
 
 mod catalog;
 mod load;
+mod metrics;
 mod schema;
 
 use std::path::Path;
@@ -10,6 +11,7 @@ use rusqlite::Connection;
 
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use load::{BatchMeta, Loader};
+pub use metrics::Metric;
 
 use crate::error::{Error, Result};
 
@@ -54,6 +56,11 @@ impl Db {
             .conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
     }
+}
+
+/// The current UTC time as RFC 3339, as every table records it.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Quotes an SQL identifier so that any text, however hostile, names a column and nothing more.

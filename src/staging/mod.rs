@@ -3,6 +3,7 @@
 mod catalog;
 mod load;
 mod metrics;
+mod playbook_store;
 mod schema;
 
 use std::path::Path;
@@ -12,6 +13,7 @@ use rusqlite::Connection;
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use load::{BatchMeta, Loader};
 pub use metrics::Metric;
+pub use playbook_store::{AnswerRecord, NewAnswer};
 
 use crate::error::{Error, Result};
 

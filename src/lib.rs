@@ -9,6 +9,7 @@ pub mod intake;
 pub mod output;
 pub mod playbook;
 pub mod progress;
+pub mod report;
 pub mod staging;
 pub mod workspace;
 

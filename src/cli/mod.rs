@@ -1,7 +1,11 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
+mod assess;
+mod checklist;
+mod guide;
 mod ingest;
 mod init;
+mod playbook;
 mod status;
 
 use std::path::PathBuf;
@@ -50,6 +54,14 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
+    /// List, show, validate or export the playbooks
+    Playbook(playbook::PlaybookArgs),
+    /// Walk through a playbook: where the engagement stands, and its questions
+    Guide(guide::GuideArgs),
+    /// Readiness scores per dimension and overall, and the success criteria
+    Assess(assess::AssessArgs),
+    /// Pre-migration checklist for a role, from the playbooks and the engagement's data
+    Checklist(checklist::ChecklistArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -108,6 +120,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Playbook(args) => playbook::run(args, &cli.global),
+        Command::Guide(args) => guide::run(args, &cli.global),
+        Command::Assess(args) => assess::run(args, &cli.global),
+        Command::Checklist(args) => checklist::run(args, &cli.global),
     }
 }
 

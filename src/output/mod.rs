@@ -1,7 +1,9 @@
 //! The only place that prints: human tables, JSON, errors and progress bars.
 
 pub mod ingest;
+pub mod playbook;
 mod progress;
+pub mod prompt;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

@@ -174,14 +174,12 @@ fn section(s: &Section, library: &Library, assessment: &Assessment, facts: &Fact
     let mut lines = Vec::new();
     let mut shown: Vec<String> = Vec::new();
     let mut measured = false;
-    let mut first_metric: Option<String> = None;
     for c in &s.checks {
         // Validation guarantees the expression parses.
         let Ok(expr) = c.evidence.parse::<Expr>() else {
             continue;
         };
         let names: Vec<String> = expr.metrics().iter().map(|m| m.to_string()).collect();
-        first_metric = first_metric.or_else(|| names.first().cloned());
         let figures: Vec<String> = names
             .iter()
             .filter_map(|n| facts.metrics.get(n))
@@ -220,14 +218,22 @@ fn section(s: &Section, library: &Library, assessment: &Assessment, facts: &Fact
         }
     }
     if !measured && let Some(empty) = &s.empty {
-        let metric = first_metric
-            .or_else(|| s.quote.first().cloned())
-            .unwrap_or_default();
+        let mut commands: Vec<&str> = Vec::new();
+        for m in shown.iter().chain(&s.quote) {
+            let c = command_for(m);
+            // "crmkit stage, then crmkit reconcile" already says "crmkit stage".
+            if let Some(slot) = commands.iter_mut().find(|k| c.contains(**k)) {
+                *slot = c;
+            } else if !commands.iter().any(|k| k.contains(c)) {
+                commands.push(c);
+            }
+        }
+        let run: Vec<String> = commands.iter().map(|c| format!("`{c}`")).collect();
         lines.insert(
             0,
             Line {
                 checked: None,
-                text: format!("{empty}: run `{}`", command_for(&metric)),
+                text: format!("{empty}: run {}", run.join(" and ")),
                 detail: None,
             },
         );

@@ -111,6 +111,9 @@ impl Expr {
         let mut failed = false;
         for t in &self.terms {
             let left = value(&t.metric);
+            if left.is_none() && !missing.contains(&t.metric) {
+                missing.push(t.metric.clone());
+            }
             let right = match &t.compare {
                 None => Some(0.0),
                 Some((_, Operand::Number(n))) => Some(*n),
@@ -122,9 +125,6 @@ impl Expr {
                     v
                 }
             };
-            if left.is_none() && !missing.contains(&t.metric) {
-                missing.push(t.metric.clone());
-            }
             if let (Some(l), Some(r)) = (left, right) {
                 let op = t.compare.as_ref().map(|(op, _)| *op).unwrap_or(Op::Ne);
                 if !op.holds(l, r) {

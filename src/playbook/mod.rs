@@ -110,18 +110,36 @@ impl Library {
 
     /// Loads every playbook it can and reports the problems instead of failing on them.
     pub fn read(dir: Option<&Path>) -> Result<(Library, Vec<Problem>)> {
+        Library::read_with(dir, &[])
+    }
+
+    /// Like [`Library::read`], with single `files` overriding (or adding to) the folder's.
+    pub fn read_with(dir: Option<&Path>, files: &[PathBuf]) -> Result<(Library, Vec<Problem>)> {
         let mut sources: Vec<(String, String, Origin)> = BUILTIN
             .iter()
             .map(|(file, text)| (file.to_string(), text.to_string(), Origin::Builtin))
             .collect();
-        if let Some(dir) = dir {
-            for (file, text, path) in read_dir(dir)? {
-                match sources.iter_mut().find(|(f, _, _)| *f == file) {
-                    Some(slot) => *slot = (file, text, Origin::File(path)),
-                    None if is_playbook(&text) => sources.push((file, text, Origin::File(path))),
-                    // Other YAML (targets, rules) may share the folder; it is not ours.
-                    None => {}
+        let mut overrides = match dir {
+            Some(dir) => read_dir(dir)?,
+            None => Vec::new(),
+        };
+        for path in files {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            overrides.push((name, text, path.clone()));
+        }
+        for (file, text, path) in overrides {
+            let explicit = files.contains(&path);
+            match sources.iter_mut().find(|(f, _, _)| *f == file) {
+                Some(slot) => *slot = (file, text, Origin::File(path)),
+                None if explicit || is_playbook(&text) => {
+                    sources.push((file, text, Origin::File(path)))
                 }
+                // Other YAML (targets, rules) may share the folder; it is not ours.
+                None => {}
             }
         }
         let mut library = Library::default();

@@ -332,7 +332,7 @@ fn reason(r: &ItemResult) -> String {
         Status::Fail => "fails",
         Status::Unknown => "is open",
     };
-    format!("`{}` {} {state}: {}", r.id, r.title, basis_text(r))
+    format!("{} (`{}`) {state}: {}", r.title, r.id, basis_text(r))
 }
 
 /// A metric value without float noise: `0.031`, `7`.

@@ -16,7 +16,12 @@ use crate::workspace::Workspace;
 pub struct PlaybooksDir {
     /// Folder whose YAML files override the builtin playbooks by file name (default: the
     /// workspace's `playbooks/` folder when it exists)
-    #[arg(long = "playbooks", value_name = "DIR", env = "CRMKIT_PLAYBOOKS")]
+    #[arg(
+        long = "playbooks",
+        value_name = "DIR",
+        env = "CRMKIT_PLAYBOOKS",
+        global = true
+    )]
     pub dir: Option<PathBuf>,
 }
 

@@ -145,6 +145,7 @@ impl Library {
         let mut library = Library::default();
         let mut problems = Vec::new();
         let mut texts = Vec::new();
+        let mut unparsed = false;
         for (file, text, origin) in sources {
             let label = match &origin {
                 Origin::Builtin => format!("playbooks/{file}"),
@@ -162,14 +163,23 @@ impl Library {
                         origin,
                     });
                 }
-                Err(e) => problems.push(Problem {
-                    file: label,
-                    line: e.location().map(|l| l.line()),
-                    message: e.to_string(),
-                }),
+                Err(e) => {
+                    unparsed = true;
+                    problems.push(Problem {
+                        file: label,
+                        line: e.location().map(|l| l.line()),
+                        message: e.to_string(),
+                    })
+                }
             }
         }
-        for (index, message) in library.cross_check() {
+        // References into a file that did not parse would all look broken; fix that first.
+        let cross = if unparsed {
+            Vec::new()
+        } else {
+            library.cross_check()
+        };
+        for (index, message) in cross {
             let (label, text) = &texts[index];
             problems.push(locate(label, text, message));
         }

@@ -3,4 +3,5 @@
 mod util;
 
 mod ingest;
+mod playbook;
 mod workspace;

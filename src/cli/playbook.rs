@@ -20,6 +20,7 @@ pub struct PlaybooksDir {
         long = "playbooks",
         value_name = "DIR",
         env = "CRMKIT_PLAYBOOKS",
+        hide_env_values = true,
         global = true
     )]
     pub dir: Option<PathBuf>,

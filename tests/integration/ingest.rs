@@ -454,11 +454,11 @@ fn xlsx_sheets_by_name_and_all() {
 fn ingest_leaves_metrics_for_the_playbook() {
     let env = ingest("ragged.csv", &[]);
     assert_eq!(
-        env.count("SELECT value FROM _metrics WHERE name = 'ingest.rows'"),
+        env.count("SELECT CAST(value AS INTEGER) FROM _metrics WHERE name = 'ingest.rows'"),
         4
     );
     assert_eq!(
-        env.count("SELECT value FROM _metrics WHERE name = 'ingest.datasets'"),
+        env.count("SELECT CAST(value AS INTEGER) FROM _metrics WHERE name = 'ingest.datasets'"),
         1
     );
     let rate: f64 = env

@@ -1,7 +1,6 @@
 //! Human output for `ingest` and `status`.
 
 use super::table::{Table, thousands};
-use crate::error::plural;
 use crate::ingest::{Outcome, Status};
 use crate::staging::DatasetSummary;
 use crate::workspace::Config;
@@ -47,8 +46,9 @@ pub fn render(outcomes: &[Outcome]) -> String {
     let read: u64 = outcomes.iter().map(|o| o.rows_read).sum();
     let stored: u64 = outcomes.iter().map(|o| o.rows_stored).sum();
     out.push_str(&format!(
-        "\n{} read, {} stored",
-        plural(read, "row", "rows"),
+        "\n{} {} read, {} stored",
+        thousands(read),
+        if read == 1 { "row" } else { "rows" },
         thousands(stored)
     ));
     let mut kinds = std::collections::BTreeMap::<&str, u64>::new();

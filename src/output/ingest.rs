@@ -31,12 +31,15 @@ pub fn render(outcomes: &[Outcome]) -> String {
             Status::Replaced => "replaced",
             Status::Unchanged => "unchanged",
         };
+        let count = |n: u64| {
+            if o.status == Status::Unchanged { "-".to_string() } else { thousands(n) }
+        };
         table.row(vec![
             file,
             format!("src_{}", o.dataset),
             status.into(),
-            thousands(o.rows_read),
-            thousands(o.rows_stored),
+            count(o.rows_read),
+            count(o.rows_stored),
             o.columns.to_string(),
             read_as,
             thousands(o.issues.values().sum()),

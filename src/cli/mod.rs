@@ -1,5 +1,6 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
+mod dedupe;
 mod ingest;
 mod init;
 mod status;
@@ -48,6 +49,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Load CSV/TSV/XLSX/XLS/ODS exports into the workspace, losslessly
     Ingest(ingest::IngestArgs),
+    /// Find duplicate records, propose survivors, apply a review
+    Dedupe(dedupe::DedupeArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
 }
@@ -108,6 +111,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Dedupe(args) => dedupe::run(args, &cli.global),
     }
 }
 

@@ -5,7 +5,11 @@ pub mod cluster;
 pub mod compare;
 pub mod evaluate;
 pub mod normalize;
+pub mod review;
+pub mod roles;
 pub mod rules;
+pub mod run;
+pub mod survivorship;
 
 use rayon::prelude::*;
 use serde::Serialize;

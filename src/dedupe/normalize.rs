@@ -181,7 +181,7 @@ pub fn email(value: &str) -> String {
     if v.contains('@') { v } else { String::new() }
 }
 
-/// Phone as digits, extension removed, a North American `1` prefix dropped, so the same
+/// Phone as digits, extension removed, country and trunk prefixes dropped, so the same
 /// number in any format compares equal; fewer than 7 digits is no phone.
 pub fn phone(value: &str) -> String {
     let lower = value.to_ascii_lowercase();
@@ -193,8 +193,10 @@ pub fn phone(value: &str) -> String {
         .next()
         .unwrap_or("");
     let mut digits: String = main.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() == 11 && digits.starts_with('1') {
-        digits.remove(0);
+    // The last ten digits are the national number in most plans: `+44 20 7946 0958` and
+    // `020 7946 0958`, or `+1 415...` and `415...`, then compare equal.
+    if digits.len() > 10 {
+        digits.drain(..digits.len() - 10);
     }
     if digits.len() < 7 {
         String::new()
@@ -265,7 +267,8 @@ mod tests {
             ("+1 415 555 0134", "4155550134"),
             ("+1 (415) 555-0134 x12", "4155550134"),
             ("415-555-0134 ext. 9", "4155550134"),
-            ("+44 20 7946 0958", "442079460958"),
+            ("+44 20 7946 0958", "2079460958"),
+            ("020 7946 0958", "2079460958"),
             ("12", ""),
             ("call me", ""),
         ];

@@ -69,6 +69,43 @@ pub struct Rules {
     pub legal_suffixes: Vec<String>,
     pub street_abbreviations: BTreeMap<String, String>,
     pub two_label_suffixes: Vec<String>,
+    /// Roles matched per object (`account`, `contact`, `lead`).
+    pub objects: BTreeMap<String, Vec<String>>,
+    /// Column names that suggest each role, best first.
+    pub column_hints: BTreeMap<String, Vec<String>>,
+    pub survivorship: Survivorship,
+}
+
+/// How the surviving record of a cluster and its merged values are chosen.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Survivorship {
+    pub order: Vec<Criterion>,
+    pub recency_columns: Vec<String>,
+    #[serde(default)]
+    pub source_priority: Vec<String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldPick>,
+}
+
+/// One survivor-selection criterion.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    MostComplete,
+    MostRecent,
+    SourcePriority,
+    FirstRow,
+}
+
+/// How a merged value is picked from a cluster's records.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldPick {
+    Survivor,
+    MostCommon,
+    Longest,
+    MostRecent,
 }
 
 /// Keys derived from roles that blocking may use besides the roles themselves.
@@ -101,6 +138,23 @@ impl Rules {
                     ),
                 });
             }
+        }
+        let known = |r: &String| rules.roles.contains_key(r);
+        let bad = rules
+            .objects
+            .values()
+            .flatten()
+            .chain(rules.column_hints.keys())
+            .chain(rules.survivorship.fields.keys())
+            .find(|r| !known(r));
+        if let Some(role) = bad {
+            return Err(Error::Yaml {
+                path: path.to_path_buf(),
+                message: format!(
+                    "unknown role `{role}` (roles: {})",
+                    rules.role_names().join(", ")
+                ),
+            });
         }
         Ok(rules)
     }

@@ -124,3 +124,25 @@ pub fn encoding_for_label(label: &str) -> Result<&'static Encoding> {
         ))
     })
 }
+
+/// A small delimited file read whole (for review sheets and answers a person edited): its
+/// header and its records with their 1-based numbers.
+pub fn read_table(path: &Path) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>)> {
+    if classify(path)? != FileKind::Text {
+        return Err(Error::Input(format!(
+            "`{}` is a workbook; save it as CSV first",
+            path.display()
+        )));
+    }
+    let mut source = DelimitedSource::open(path, TextOptions::default())?;
+    let headers = source.info().headers.clone();
+    let mut rows = Vec::new();
+    let mut record = Record::default();
+    while source.next_record(&mut record)? {
+        rows.push((
+            record.number,
+            record.fields.iter().map(str::to_string).collect(),
+        ));
+    }
+    Ok((headers, rows))
+}

@@ -36,7 +36,7 @@ struct Line {
 
 /// Reads an edited review sheet and applies its decisions atomically per dataset.
 pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
-    let (headers, rows) = crate::intake::read_table(path)?;
+    let crate::intake::Table { headers, rows } = crate::intake::read_table(path)?;
     let col = |name: &str| -> Result<usize> {
         headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name)).ok_or_else(|| {
             Error::Input(format!(

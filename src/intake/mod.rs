@@ -125,9 +125,14 @@ pub fn encoding_for_label(label: &str) -> Result<&'static Encoding> {
     })
 }
 
-/// A small delimited file read whole (for review sheets and answers a person edited): its
-/// header and its records with their 1-based numbers.
-pub fn read_table(path: &Path) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>)> {
+/// A small delimited file read whole: its header and its records with their 1-based numbers.
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+/// Reads a small delimited file a person edited (a review sheet, say) into a [`Table`].
+pub fn read_table(path: &Path) -> Result<Table> {
     if classify(path)? != FileKind::Text {
         return Err(Error::Input(format!(
             "`{}` is a workbook; save it as CSV first",
@@ -144,5 +149,5 @@ pub fn read_table(path: &Path) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>)>
             record.fields.iter().map(str::to_string).collect(),
         ));
     }
-    Ok((headers, rows))
+    Ok(Table { headers, rows })
 }

@@ -256,3 +256,60 @@ fn bad_arguments_are_explained() {
         assert!(run.stderr().contains(message), "{args:?}: {}", run.stderr());
     }
 }
+
+/// A generated accounts file: `n` companies, every fifth one entered twice with variations.
+fn generated(env: &Env, n: usize) -> std::path::PathBuf {
+    let mut text = String::from("Account ID,Account Name,Website,Phone,Billing City\n");
+    let mut id = 0;
+    for i in 0..n {
+        id += 1;
+        text.push_str(&format!(
+            "A-{id},Company {i} Holdings Inc,www.company{i}.com,(415) 555-{:04},City {}\n",
+            i % 10_000,
+            i % 97
+        ));
+        if i % 5 == 0 {
+            id += 1;
+            text.push_str(&format!(
+                "A-{id},COMPANY {i} HOLDINGS LLC,https://company{i}.com/,415.555.{:04},City {}\n",
+                i % 10_000,
+                i % 97
+            ));
+        }
+    }
+    env.write("big.csv", text)
+}
+
+#[test]
+fn killed_midway_then_rerun_equals_an_uninterrupted_run() {
+    let args = ["dedupe", "big", "--object", "account", "--id", "account_id"];
+    let tables = "SELECT * FROM _clusters ORDER BY dataset, _batch, _row";
+    let merges = "SELECT * FROM _merges ORDER BY dataset, _batch, _row";
+
+    let clean = Env::workspace();
+    let path = generated(&clean, 8_000);
+    clean.run_ws(&["ingest", path.to_str().unwrap()]).ok();
+    let started = std::time::Instant::now();
+    clean.run_ws(&args).ok();
+    let took = started.elapsed();
+    let (want_clusters, want_merges) = (clean.dump(tables), clean.dump(merges));
+    assert_eq!(want_merges.len(), 1_600);
+
+    let env = Env::workspace();
+    let path = generated(&env, 8_000);
+    env.run_ws(&["ingest", path.to_str().unwrap()]).ok();
+    let mut child = env.spawn_ws(&args);
+    std::thread::sleep(took / 2);
+    let _ = child.kill();
+    let _ = child.wait();
+    // Whatever the kill left is consistent: either nothing or a whole run.
+    let partial = env.dump(merges);
+    assert!(
+        partial.is_empty() || partial == want_merges,
+        "{} merges after kill",
+        partial.len()
+    );
+    env.run_ws(&args).ok();
+    assert_eq!(env.dump(tables), want_clusters);
+    assert_eq!(env.dump(merges), want_merges);
+}

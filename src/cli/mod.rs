@@ -2,6 +2,7 @@
 
 mod assess;
 mod checklist;
+mod dedupe;
 mod guide;
 mod ingest;
 mod init;
@@ -52,6 +53,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Load CSV/TSV/XLSX/XLS/ODS exports into the workspace, losslessly
     Ingest(ingest::IngestArgs),
+    /// Find duplicate records, propose survivors, apply a review
+    Dedupe(dedupe::DedupeArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
     /// List, show, validate or export the playbooks
@@ -120,6 +123,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Dedupe(args) => dedupe::run(args, &cli.global),
         Command::Playbook(args) => playbook::run(args, &cli.global),
         Command::Guide(args) => guide::run(args, &cli.global),
         Command::Assess(args) => assess::run(args, &cli.global),

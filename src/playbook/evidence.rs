@@ -246,7 +246,7 @@ pub fn command_for(metric: &str) -> &'static str {
         "ingest" => "crmkit ingest FILE...",
         "profile" => "crmkit profile",
         "map" => "crmkit map suggest DATASET --object OBJECT, then crmkit map check",
-        "dedupe" => "crmkit dedupe",
+        "dedupe" => "crmkit dedupe DATASET --object OBJECT",
         "stage" => "crmkit stage",
         "reconcile" => "crmkit stage, then crmkit reconcile",
         "export" => "crmkit export",

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod dedupe;
 mod ingest;
 mod playbook;
 mod workspace;

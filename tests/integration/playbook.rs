@@ -811,3 +811,26 @@ fn first_unanswered(playbook: &str, env: &Env) -> (String, bool) {
     }
     panic!("everything answered")
 }
+
+#[test]
+fn evidence_comes_from_the_commands_that_measure_it() {
+    let env = Env::workspace();
+    let before = env.run_ws(&["assess", "--json"]).ok().json();
+    assert_eq!(item(&before, "data.sources-loaded")["status"], "unknown");
+    assert_eq!(
+        item(&before, "data.sources-loaded")["evidence"]["command"],
+        "crmkit ingest FILE..."
+    );
+    let csv = fixture("playbook/accounts.csv");
+    env.run_ws(&["ingest", csv.to_str().unwrap()]).ok();
+    let after = env.run_ws(&["assess", "--json"]).ok().json();
+    let loaded = item(&after, "data.sources-loaded");
+    assert_eq!(loaded["status"], "pass", "{loaded}");
+    assert_eq!(loaded["basis"], "evidence");
+    assert!(
+        loaded["evidence"]
+            .to_string()
+            .contains("3 rows in 1 datasets"),
+        "{loaded}"
+    );
+}

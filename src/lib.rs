@@ -6,9 +6,11 @@ pub mod cli;
 pub mod error;
 pub mod ingest;
 pub mod intake;
+pub mod mapping;
 pub mod output;
 pub mod progress;
 pub mod staging;
+pub mod targets;
 pub mod workspace;
 
 pub use error::{Error, Result};

@@ -1,0 +1,7 @@
+//! Field mapping: suggest a mapping from a dataset to a target object, check one against the
+//! schema and the data, and the transforms a mapping declares.
+
+pub mod geo;
+pub mod parse;
+pub mod text;
+pub mod transforms;

@@ -1,7 +1,11 @@
 //! Field mapping: suggest a mapping from a dataset to a target object, check one against the
 //! schema and the data, and the transforms a mapping declares.
 
+pub mod evidence;
+pub mod file;
 pub mod geo;
 pub mod parse;
+pub mod synonyms;
 pub mod text;
 pub mod transforms;
+pub mod values;

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod load;
+mod mapping_store;
 mod metrics;
 mod schema;
 
@@ -11,6 +12,7 @@ use rusqlite::Connection;
 
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use load::{BatchMeta, Loader};
+pub use mapping_store::SourceColumn;
 pub use metrics::Metric;
 
 use crate::error::{Error, Result};

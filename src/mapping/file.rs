@@ -119,19 +119,17 @@ impl MappingFile {
 /// (it leaves out line 1), the line is found from the key.
 pub fn yaml_error(path: &Path, text: &str, err: &serde_yaml::Error) -> Error {
     let mut message = err.to_string();
-    if !message.contains(" at line ") {
-        if let Some(key) = message
-            .split_once("unknown field `")
-            .and_then(|(_, rest)| rest.split_once('`'))
-            .map(|(k, _)| k.to_string())
+    let key = message
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(k, _)| k.to_string());
+    if let (false, Some(key)) = (message.contains(" at line "), key) {
+        let prefix = format!("{key}:");
+        if let Some(n) = text
+            .lines()
+            .position(|l| l.trim_start().trim_start_matches("- ").starts_with(&prefix))
         {
-            if let Some(n) = text.lines().position(|l| {
-                l.trim_start()
-                    .trim_start_matches("- ")
-                    .starts_with(&format!("{key}:"))
-            }) {
-                message.push_str(&format!(" at line {} column 1", n + 1));
-            }
+            message.push_str(&format!(" at line {} column 1", n + 1));
         }
     }
     Error::Yaml {

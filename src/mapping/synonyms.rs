@@ -71,12 +71,13 @@ impl Synonyms {
             for group in groups {
                 for name in group {
                     let canon = out.canon(name);
-                    if let Some(other) = names.insert(canon.clone(), id) {
-                        if other != id {
-                            return Err(Error::Input(format!(
-                                "invalid `{origin}`: `{name}` is in two groups of fields.{scope}"
-                            )));
-                        }
+                    if names
+                        .insert(canon.clone(), id)
+                        .is_some_and(|other| other != id)
+                    {
+                        return Err(Error::Input(format!(
+                            "invalid `{origin}`: `{name}` is in two groups of fields.{scope}"
+                        )));
                     }
                 }
                 id += 1;

@@ -5,6 +5,7 @@ pub mod evidence;
 pub mod file;
 pub mod geo;
 pub mod parse;
+pub mod suggest;
 pub mod synonyms;
 pub mod text;
 pub mod transforms;

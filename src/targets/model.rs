@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result, suggest};
+use crate::mapping::transforms::Transform;
 use crate::workspace::Target;
 
 /// The generic object names every builtin target defines, in load order.
@@ -81,6 +82,13 @@ pub struct Field {
     /// Source headers that mean this field on this target (beyond its label and synonyms).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// Transforms `map suggest` proposes for this field on this target (e.g. `[domain]`).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "serde_yaml::with::singleton_map_recursive"
+    )]
+    pub transform: Vec<Transform>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

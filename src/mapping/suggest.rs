@@ -119,15 +119,15 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
             if field.read_only {
                 continue;
             }
-            if let Some((score, reason)) = score_pair(input, profile, field) {
-                if score >= MIN_CONFIDENCE {
-                    candidates.push(Candidate {
-                        column: ci,
-                        field: fi,
-                        score,
-                        reason,
-                    });
-                }
+            if let Some((score, reason)) = score_pair(input, profile, field)
+                && score >= MIN_CONFIDENCE
+            {
+                candidates.push(Candidate {
+                    column: ci,
+                    field: fi,
+                    score,
+                    reason,
+                });
             }
         }
     }
@@ -534,10 +534,11 @@ fn propose_custom(
     if profile.filled == 0 {
         return Proposal::Drop(format!("empty in all {} sampled rows", profile.rows));
     }
-    if let Some(d) = &profile.distinct {
-        if d.len() == 1 && profile.filled == profile.rows {
-            return Proposal::Drop(format!("constant: every row holds `{}`", d[0].0));
-        }
+    if let Some(d) = &profile.distinct
+        && d.len() == 1
+        && profile.filled == profile.rows
+    {
+        return Proposal::Drop(format!("constant: every row holds `{}`", d[0].0));
     }
     let mut words = text::words(&profile.header);
     if words.is_empty() {

@@ -2,6 +2,8 @@
 
 mod ingest;
 mod init;
+mod map;
+mod schema;
 mod status;
 
 use std::path::PathBuf;
@@ -50,6 +52,10 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
+    /// List, show and pull target CRM schemas
+    Schema(schema::SchemaArgs),
+    /// Suggest and check field mappings from datasets to target objects
+    Map(map::MapArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -108,6 +114,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Schema(args) => schema::run(args),
+        Command::Map(args) => map::run(args, &cli.global),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct ColumnProfile {
     pub rows: u64,
     /// Rows with a value that is not blank or a placeholder.
     pub filled: u64,
+    /// Rows holding a placeholder (`N/A`, `-`, `unknown`, ...).
+    pub placeholders: u64,
     /// Longest value in characters.
     pub max_len: usize,
     /// Every filled value in the sample differs from the others.
@@ -85,6 +87,9 @@ impl ColumnProfile {
             let Some(v) = v else { continue };
             p.max_len = p.max_len.max(v.chars().count());
             if is_placeholder(v) {
+                if !v.trim().is_empty() {
+                    p.placeholders += 1;
+                }
                 continue;
             }
             let v = v.trim();

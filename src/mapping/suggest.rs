@@ -450,11 +450,22 @@ fn phone_country(profiles: &[ColumnProfile]) -> String {
         .unwrap_or_else(|| "US".to_string())
 }
 
-/// The transforms a field of this type usually needs, given what the values look like.
+/// The transforms a field of this type usually needs, given what the values look like;
+/// placeholders (`N/A`) are blanked first when the column has any.
 fn transforms_for(field: &Field, profile: &ColumnProfile, country: &str) -> Vec<Transform> {
-    if !field.transform.is_empty() {
-        return field.transform.clone();
+    let mut out = Vec::new();
+    if profile.placeholders > 0 {
+        out.push(Transform::BlankPlaceholders);
     }
+    if !field.transform.is_empty() {
+        out.extend(field.transform.iter().cloned());
+        return out;
+    }
+    out.extend(type_transforms(field, profile, country));
+    out
+}
+
+fn type_transforms(field: &Field, profile: &ColumnProfile, country: &str) -> Vec<Transform> {
     match field.kind {
         FieldType::Text => vec![Transform::Trim, Transform::CollapseSpaces],
         FieldType::Textarea | FieldType::Id | FieldType::Reference | FieldType::Url => {
@@ -550,7 +561,7 @@ fn propose_custom(
     if external_id && words.first().map(String::as_str) != Some("legacy") {
         words.insert(0, "legacy".to_string());
     }
-    let (kind, length, picklist) = infer_type(profile);
+    let (kind, length, picklist) = infer_type(profile, key_like);
     let mut name = naming.api_name(&words);
     let mut n = 2;
     while taken.contains(&name.to_lowercase()) {
@@ -589,7 +600,7 @@ fn propose_custom(
 }
 
 /// The field type that fits a column's values, its length, and picklist values if few.
-fn infer_type(p: &ColumnProfile) -> (FieldType, Option<u32>, Vec<PicklistValue>) {
+fn infer_type(p: &ColumnProfile, key_like: bool) -> (FieldType, Option<u32>, Vec<PicklistValue>) {
     let share = |n| p.share(n);
     if share(p.emails) >= 0.8 {
         return (FieldType::Email, Some(80), Vec::new());
@@ -603,7 +614,7 @@ fn infer_type(p: &ColumnProfile) -> (FieldType, Option<u32>, Vec<PicklistValue>)
     if share(p.phones) >= 0.8 {
         return (FieldType::Phone, Some(40), Vec::new());
     }
-    if share(p.numbers) >= 0.9 && !p.unique {
+    if share(p.numbers) >= 0.9 && !key_like {
         let kind = if p.integers == p.numbers {
             FieldType::Integer
         } else {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::evidence::is_placeholder;
 use super::{geo, parse};
 
 /// One step of a field's transform chain.
@@ -18,6 +19,8 @@ pub enum Transform {
     Trim,
     /// Runs of whitespace (tabs, newlines) become one space; ends trimmed.
     CollapseSpaces,
+    /// Placeholder texts (`N/A`, `-`, `unknown`, `none`, `null`, `test`, `xxx`, `tbd`) become blank.
+    BlankPlaceholders,
     /// `{case: lower | upper | title}`
     Case(Case),
     /// `{split_name: first | middle | last | salutation}`: one part of a full name
@@ -150,6 +153,7 @@ impl Transform {
         match self {
             Transform::Trim => "trim",
             Transform::CollapseSpaces => "collapse_spaces",
+            Transform::BlankPlaceholders => "blank_placeholders",
             Transform::Case(_) => "case",
             Transform::SplitName(_) => "split_name",
             Transform::Concat(_) => "concat",
@@ -186,6 +190,13 @@ impl Transform {
         Ok(match self {
             Transform::Trim => value.trim().to_string(),
             Transform::CollapseSpaces => collapse_spaces(value),
+            Transform::BlankPlaceholders => {
+                if is_placeholder(value) {
+                    String::new()
+                } else {
+                    value.to_string()
+                }
+            }
             Transform::Case(case) => set_case(value, *case),
             Transform::SplitName(part) => split_name(value, *part),
             Transform::Concat(c) => {
@@ -508,6 +519,9 @@ mod tests {
         });
         let cases: Vec<(Transform, &str, Result<&str, &str>)> = vec![
             (Transform::Trim, "  a b  ", Ok("a b")),
+            (Transform::BlankPlaceholders, " N/A ", Ok("")),
+            (Transform::BlankPlaceholders, "unknown", Ok("")),
+            (Transform::BlankPlaceholders, "Acme", Ok("Acme")),
             (Transform::CollapseSpaces, " a \t b\n c ", Ok("a b c")),
             (
                 Transform::Case(Case::Title),

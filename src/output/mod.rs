@@ -1,7 +1,9 @@
 //! The only place that prints: human tables, JSON, errors and progress bars.
 
 pub mod ingest;
+pub mod mapping;
 mod progress;
+pub mod schema;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

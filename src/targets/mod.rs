@@ -1,6 +1,7 @@
 //! Target CRM schemas: the model, the builtin YAML files, folder overrides and custom files.
 
 mod model;
+pub mod pull;
 
 use std::path::{Path, PathBuf};
 

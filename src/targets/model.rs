@@ -337,8 +337,14 @@ impl TargetSchema {
                     ));
                 }
                 for r in &field.references {
-                    if !self.objects.contains_key(r) {
-                        let hint = suggest(r, self.objects.keys().map(String::as_str))
+                    // A file may hold one object (a pulled one) and point at the others.
+                    if !self.objects.contains_key(r) && !GENERIC_OBJECTS.contains(&r.as_str()) {
+                        let names = self
+                            .objects
+                            .keys()
+                            .map(String::as_str)
+                            .chain(GENERIC_OBJECTS);
+                        let hint = suggest(r, names)
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_default();
                         return bad(format!(

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod connectors;
+pub mod dedupe;
 pub mod error;
 pub mod ingest;
 pub mod intake;

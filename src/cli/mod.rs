@@ -1,5 +1,6 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
+mod dedupe;
 mod ingest;
 mod init;
 mod map;
@@ -50,6 +51,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Load CSV/TSV/XLSX/XLS/ODS exports into the workspace, losslessly
     Ingest(ingest::IngestArgs),
+    /// Find duplicate records, propose survivors, apply a review
+    Dedupe(dedupe::DedupeArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
     /// List, show and pull target CRM schemas
@@ -116,6 +119,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Status(args) => status::run(args, &cli.global),
         Command::Schema(args) => schema::run(args),
         Command::Map(args) => map::run(args, &cli.global),
+        Command::Dedupe(args) => dedupe::run(args, &cli.global),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod intake;
 pub mod output;
 pub mod progress;
+pub mod samples;
 pub mod staging;
 pub mod workspace;
 

@@ -2,6 +2,7 @@
 
 mod ingest;
 mod init;
+mod samples;
 mod status;
 
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
+    /// Generate realistic, messy legacy-CRM exports with a truth file
+    Samples(samples::SamplesArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -108,6 +111,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Samples(args) => samples::run(args),
     }
 }
 

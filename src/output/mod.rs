@@ -2,6 +2,7 @@
 
 pub mod ingest;
 mod progress;
+pub mod samples;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

@@ -1,5 +1,6 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
+mod dedupe;
 mod ingest;
 mod init;
 mod samples;
@@ -49,6 +50,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Load CSV/TSV/XLSX/XLS/ODS exports into the workspace, losslessly
     Ingest(ingest::IngestArgs),
+    /// Find duplicate records, propose survivors, apply a review
+    Dedupe(dedupe::DedupeArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
     /// Generate realistic, messy legacy-CRM exports with a truth file
@@ -112,6 +115,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
         Command::Samples(args) => samples::run(args),
+        Command::Dedupe(args) => dedupe::run(args, &cli.global),
     }
 }
 

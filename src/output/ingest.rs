@@ -32,7 +32,11 @@ pub fn render(outcomes: &[Outcome]) -> String {
             Status::Unchanged => "unchanged",
         };
         let count = |n: u64| {
-            if o.status == Status::Unchanged { "-".to_string() } else { thousands(n) }
+            if o.status == Status::Unchanged {
+                "-".to_string()
+            } else {
+                thousands(n)
+            }
         };
         table.row(vec![
             file,

@@ -1,6 +1,7 @@
 //! The staging database: the only user of rusqlite. Opening, pragmas, migrations, identifiers.
 
 mod catalog;
+mod dedupe_store;
 mod load;
 mod metrics;
 mod schema;
@@ -10,6 +11,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
+pub use dedupe_store::{ClusterRow, GoldenRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};
 pub use metrics::Metric;
 

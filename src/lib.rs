@@ -11,6 +11,7 @@ pub mod intake;
 pub mod mapping;
 pub mod output;
 pub mod progress;
+pub mod samples;
 pub mod staging;
 pub mod targets;
 pub mod workspace;

@@ -5,6 +5,7 @@ mod ingest;
 mod init;
 mod map;
 mod schema;
+mod samples;
 mod status;
 
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Suggest and check field mappings from datasets to target objects
     Map(map::MapArgs),
+    /// Generate realistic, messy legacy-CRM exports with a truth file
+    Samples(samples::SamplesArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -119,6 +122,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Status(args) => status::run(args, &cli.global),
         Command::Schema(args) => schema::run(args),
         Command::Map(args) => map::run(args, &cli.global),
+        Command::Samples(args) => samples::run(args),
         Command::Dedupe(args) => dedupe::run(args, &cli.global),
     }
 }

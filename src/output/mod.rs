@@ -5,6 +5,7 @@ pub mod ingest;
 pub mod mapping;
 mod progress;
 pub mod schema;
+pub mod samples;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

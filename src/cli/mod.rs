@@ -4,8 +4,8 @@ mod dedupe;
 mod ingest;
 mod init;
 mod map;
-mod schema;
 mod samples;
+mod schema;
 mod status;
 
 use std::path::PathBuf;

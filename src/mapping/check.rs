@@ -486,8 +486,9 @@ fn check_values(
             "transform_failed" => (
                 Severity::Blocking,
                 format!(
-                    "transform `{detail}` failed for {n} value(s) of `{src}` -> `{}`; fix the data or the transform (formats, country)",
-                    field.name
+                    "transform `{detail}` failed for {n} value(s) of `{src}` -> `{}`; {}",
+                    field.name,
+                    failure_hint(&detail, &field.name)
                 ),
             ),
             "required_blank" => (
@@ -558,6 +559,19 @@ fn check_values(
         });
     }
     Ok(rows)
+}
+
+/// What to do when a transform fails, by transform.
+fn failure_hint(transform: &str, field: &str) -> String {
+    match transform {
+        "map" => format!("choose target values for them under `values: {field}:`"),
+        "date" | "datetime" => "add their formats to `formats:` or fix the values".into(),
+        "phone" => "check `country` / `country_from`, or fix the numbers".into(),
+        "number" => "check `decimal`, or fix the values".into(),
+        "email" => "fix or blank the invalid addresses before loading".into(),
+        "country" | "state" => "fix the names or drop the transform".into(),
+        _ => "fix the values or the transform".into(),
+    }
 }
 
 /// Why a transformed, non-blank value would be rejected by the field, if it would be.

@@ -182,7 +182,8 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
         if let Some(c) = chosen.get(&ci) {
             let field = &fields[c.field];
             let mut transform = transforms_for(field, profile, &country);
-            if let Some(v) = value_map(field, profile, input.synonyms) {
+            let restricted = input.schema.is_restricted(field);
+            if let Some(v) = value_map(field, profile, input.synonyms, restricted) {
                 if !v.1.is_empty() {
                     mapping.values.insert(field.name.clone(), v.1);
                     transform.push(Transform::Map);
@@ -433,9 +434,20 @@ fn value_only(profile: &ColumnProfile, field: &Field) -> Option<(f64, String)> {
     })
 }
 
-/// The country most phone numbers belong to: the commonest country in a country-like column.
-fn phone_country(profiles: &[ColumnProfile]) -> String {
-    profiles
+/// Where phone numbers get their country: the dataset's country column (if any) and the
+/// commonest country in it as the default.
+struct PhoneCountry {
+    default: String,
+    column: Option<String>,
+}
+
+fn phone_country(profiles: &[ColumnProfile]) -> PhoneCountry {
+    let column = profiles
+        .iter()
+        .filter(|p| p.share(p.countries) >= 0.5)
+        .max_by_key(|p| p.countries)
+        .map(|p| p.header.clone());
+    let default = profiles
         .iter()
         .filter(|p| p.share(p.countries) >= 0.5)
         .flat_map(|p| p.values().iter())
@@ -447,12 +459,17 @@ fn phone_country(profiles: &[ColumnProfile]) -> String {
         .into_iter()
         .max_by_key(|(_, n)| *n)
         .map(|(c, _)| c.to_string())
-        .unwrap_or_else(|| "US".to_string())
+        .unwrap_or_else(|| "US".to_string());
+    PhoneCountry { default, column }
 }
 
 /// The transforms a field of this type usually needs, given what the values look like;
 /// placeholders (`N/A`) are blanked first when the column has any.
-fn transforms_for(field: &Field, profile: &ColumnProfile, country: &str) -> Vec<Transform> {
+fn transforms_for(
+    field: &Field,
+    profile: &ColumnProfile,
+    country: &PhoneCountry,
+) -> Vec<Transform> {
     let mut out = Vec::new();
     if profile.placeholders > 0 {
         out.push(Transform::BlankPlaceholders);
@@ -465,7 +482,11 @@ fn transforms_for(field: &Field, profile: &ColumnProfile, country: &str) -> Vec<
     out
 }
 
-fn type_transforms(field: &Field, profile: &ColumnProfile, country: &str) -> Vec<Transform> {
+fn type_transforms(
+    field: &Field,
+    profile: &ColumnProfile,
+    country: &PhoneCountry,
+) -> Vec<Transform> {
     match field.kind {
         FieldType::Text => vec![Transform::Trim, Transform::CollapseSpaces],
         FieldType::Textarea | FieldType::Id | FieldType::Reference | FieldType::Url => {
@@ -474,7 +495,8 @@ fn type_transforms(field: &Field, profile: &ColumnProfile, country: &str) -> Vec
         FieldType::Picklist | FieldType::Multipicklist => vec![Transform::Trim],
         FieldType::Email => vec![Transform::Email],
         FieldType::Phone => vec![Transform::Phone(PhoneSpec {
-            country: country.to_string(),
+            country: country.default.clone(),
+            country_from: country.column.clone(),
         })],
         FieldType::Date => vec![Transform::Date(DateSpec {
             formats: profile.date_formats.clone(),
@@ -498,6 +520,7 @@ fn value_map(
     field: &Field,
     profile: &ColumnProfile,
     syn: &Synonyms,
+    restricted: bool,
 ) -> Option<(ValueReport, BTreeMap<String, Option<String>>)> {
     if !matches!(field.kind, FieldType::Picklist | FieldType::Multipicklist)
         || field.values.is_empty()
@@ -518,6 +541,11 @@ fn value_map(
         }
         if s.target.is_none() {
             unknown.push(s.source.clone());
+            // An unrestricted picklist takes new values as they are; a restricted one needs a
+            // decision, so the entry stays open (`~`) and `map check` blocks until it is made.
+            if !restricted {
+                continue;
+            }
         }
         map.insert(s.source.clone(), s.target.clone());
     }
@@ -765,7 +793,9 @@ mod tests {
         let industry = &s.mapping.values["Industry"];
         assert_eq!(industry["Tech"].as_deref(), Some("Technology"));
         assert_eq!(industry["hi-tech"].as_deref(), Some("Technology"));
-        assert_eq!(industry["Widgets"], None);
+        // Salesforce picklists are unrestricted: unknown values pass through, but are reported.
+        assert!(!industry.contains_key("Widgets"));
+        assert_eq!(s.report.values[0].unknown, ["Widgets"]);
         assert!(!industry.contains_key("Banking"));
         let phone = s
             .mapping
@@ -776,7 +806,8 @@ mod tests {
         assert_eq!(
             phone.transform,
             [Transform::Phone(PhoneSpec {
-                country: "US".into()
+                country: "US".into(),
+                country_from: Some("Billing Country".into())
             })]
         );
     }
@@ -802,6 +833,8 @@ mod tests {
             s.mapping.values["industry"]["Tech"].as_deref(),
             Some("INFORMATION_TECHNOLOGY_AND_SERVICES")
         );
+        // HubSpot enumerations are restricted: the unknown value waits for a decision.
+        assert_eq!(s.mapping.values["industry"]["Widgets"], None);
     }
 
     #[test]

@@ -36,7 +36,8 @@ pub enum Transform {
     Date(DateSpec),
     /// `{datetime: {formats: [...]}}`: parse and write `YYYY-MM-DDTHH:MM:SSZ` (UTC).
     Datetime(DateSpec),
-    /// `{phone: {country: US}}`: E.164 (`+14155550134`); the country applies to national numbers.
+    /// `{phone: {country: US, country_from: Billing Country}}`: E.164 (`+14155550134`); national
+    /// numbers take the row's country from `country_from` when it names one, else `country`.
     Phone(PhoneSpec),
     /// Lowercase and validate an email address.
     Email,
@@ -102,6 +103,9 @@ pub struct DateSpec {
 pub struct PhoneSpec {
     /// Alpha-2 country for numbers written without a country code.
     pub country: String,
+    /// A source column naming each row's country (`Billing Country`); used before `country`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_from: Option<String>,
 }
 
 /// Options of [`Transform::State`].
@@ -237,7 +241,15 @@ impl Transform {
                         ))
                     })?
             }
-            Transform::Phone(spec) => e164(value, &spec.country, warnings).map_err(fail)?,
+            Transform::Phone(spec) => {
+                let row_country = spec
+                    .country_from
+                    .as_deref()
+                    .and_then(|c| (ctx.column)(c))
+                    .and_then(|c| geo::country_code(&c))
+                    .filter(|c| geo::calling_code(c).is_some());
+                e164(value, row_country.unwrap_or(&spec.country), warnings).map_err(fail)?
+            }
             Transform::Email => {
                 let lower = value.trim().to_lowercase();
                 if !parse::is_email(&lower) {
@@ -548,6 +560,7 @@ mod tests {
             (
                 Transform::Phone(PhoneSpec {
                     country: "US".into(),
+                    country_from: None,
                 }),
                 "(415) 555-0134",
                 Ok("+14155550134"),
@@ -555,6 +568,7 @@ mod tests {
             (
                 Transform::Phone(PhoneSpec {
                     country: "US".into(),
+                    country_from: None,
                 }),
                 "1-415-555-0134",
                 Ok("+14155550134"),
@@ -562,6 +576,7 @@ mod tests {
             (
                 Transform::Phone(PhoneSpec {
                     country: "GB".into(),
+                    country_from: None,
                 }),
                 "020 7946 0958",
                 Ok("+442079460958"),
@@ -569,6 +584,7 @@ mod tests {
             (
                 Transform::Phone(PhoneSpec {
                     country: "DE".into(),
+                    country_from: None,
                 }),
                 "+49 30 1234567",
                 Ok("+49301234567"),
@@ -576,6 +592,7 @@ mod tests {
             (
                 Transform::Phone(PhoneSpec {
                     country: "US".into(),
+                    country_from: None,
                 }),
                 "555-0134",
                 Err("phone"),
@@ -583,6 +600,7 @@ mod tests {
             (
                 Transform::Phone(PhoneSpec {
                     country: "US".into(),
+                    country_from: None,
                 }),
                 "call me",
                 Err("phone"),
@@ -714,6 +732,32 @@ mod tests {
     }
 
     #[test]
+    fn phone_country_comes_from_the_row_when_it_can() {
+        let t = vec![Transform::Phone(PhoneSpec {
+            country: "US".into(),
+            country_from: Some("Country".into()),
+        })];
+        let uk = |c: &str| (c == "Country").then(|| "United Kingdom".to_string());
+        let ctx = Context {
+            column: &uk,
+            values: None,
+        };
+        assert_eq!(
+            apply_all(&t, "020 7946 0958", &ctx).unwrap().value,
+            "+442079460958"
+        );
+        let nowhere = |c: &str| (c == "Country").then(|| "Narnia".to_string());
+        let ctx = Context {
+            column: &nowhere,
+            values: None,
+        };
+        assert_eq!(
+            apply_all(&t, "(415) 555-0134", &ctx).unwrap().value,
+            "+14155550134"
+        );
+    }
+
+    #[test]
     fn warnings_are_collected() {
         let ctx = Context {
             column: &none,
@@ -728,6 +772,7 @@ mod tests {
         let out = apply_all(
             &[Transform::Phone(PhoneSpec {
                 country: "US".into(),
+                country_from: None,
             })],
             "415-555-0134 x9",
             &ctx,

@@ -4,8 +4,8 @@ pub mod dedupe;
 pub mod ingest;
 pub mod mapping;
 mod progress;
-pub mod schema;
 pub mod samples;
+pub mod schema;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

@@ -207,6 +207,30 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
             });
             continue;
         }
+        // The proposed custom field may already exist in a pulled schema: use it.
+        if let Some(existing) = existing_custom(profile, &naming, fields, &used_fields) {
+            let field = &fields[existing];
+            used_fields.insert(existing);
+            let reason = format!(
+                "the org already has custom field `{}` for this column",
+                field.name
+            );
+            report.mapped.push(MappedField {
+                source: source.clone(),
+                target: field.name.clone(),
+                label: field.display().to_string(),
+                confidence: 0.9,
+                reason: reason.clone(),
+            });
+            mapping.fields.push(FieldMapping {
+                source: Some(source),
+                target: field.name.clone(),
+                confidence: Some(0.9),
+                reason: Some(reason),
+                transform: transforms_for(field, profile, &country),
+            });
+            continue;
+        }
         match propose_custom(profile, &naming, &mut taken) {
             Proposal::Drop(reason) => {
                 report.dropped.push(DroppedColumn {
@@ -557,6 +581,26 @@ fn value_map(
         suggestions,
     };
     Some((report, map))
+}
+
+/// A writable field of the schema named as [`propose_custom`] would name this column.
+fn existing_custom(
+    profile: &ColumnProfile,
+    naming: &crate::targets::CustomNaming,
+    fields: &[Field],
+    used: &HashSet<usize>,
+) -> Option<usize> {
+    let words = text::words(&profile.header);
+    let mut legacy = vec!["legacy".to_string()];
+    legacy.extend(words.iter().cloned());
+    [naming.api_name(&words), naming.api_name(&legacy)]
+        .iter()
+        .find_map(|name| {
+            fields
+                .iter()
+                .position(|f| f.name.eq_ignore_ascii_case(name) && !f.read_only)
+        })
+        .filter(|i| !used.contains(i))
 }
 
 enum Proposal {

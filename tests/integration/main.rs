@@ -4,4 +4,6 @@ mod util;
 
 mod dedupe;
 mod ingest;
+mod mapping;
+mod schema_pull;
 mod workspace;

@@ -3,7 +3,9 @@
 pub mod dedupe;
 pub mod ingest;
 pub mod mapping;
+pub mod playbook;
 mod progress;
+pub mod prompt;
 pub mod samples;
 pub mod schema;
 pub mod table;

@@ -5,6 +5,7 @@ mod dedupe_store;
 mod load;
 mod mapping_store;
 mod metrics;
+mod playbook_store;
 mod schema;
 
 use std::path::Path;
@@ -16,6 +17,7 @@ pub use dedupe_store::{ClusterRow, GoldenRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};
 pub use mapping_store::SourceColumn;
 pub use metrics::Metric;
+pub use playbook_store::{AnswerRecord, NewAnswer};
 
 use crate::error::{Error, Result};
 

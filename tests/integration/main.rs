@@ -5,5 +5,6 @@ mod util;
 mod dedupe;
 mod ingest;
 mod mapping;
+mod playbook;
 mod schema_pull;
 mod workspace;

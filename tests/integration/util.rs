@@ -184,3 +184,21 @@ impl Env {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 }
+
+impl Env {
+    /// Opens the workspace database read-write, to plant rows (e.g. `_metrics`) before a run.
+    pub fn db_rw(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.ws().join("staging.db")).unwrap()
+    }
+
+    /// Records a metric as the command that computes it would.
+    pub fn put_metric(&self, name: &str, value: f64, detail: Option<&str>) {
+        self.db_rw()
+            .execute(
+                "INSERT OR REPLACE INTO _metrics (name, value, detail, source, computed_at)
+                 VALUES (?1, ?2, ?3, 'test', '2025-06-30T00:00:00Z')",
+                rusqlite::params![name, value, detail],
+            )
+            .unwrap();
+    }
+}

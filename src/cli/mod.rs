@@ -6,7 +6,10 @@ mod dedupe;
 mod guide;
 mod ingest;
 mod init;
+mod map;
 mod playbook;
+mod samples;
+mod schema;
 mod status;
 
 use std::path::PathBuf;
@@ -57,6 +60,12 @@ pub enum Command {
     Dedupe(dedupe::DedupeArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
+    /// List, show and pull target CRM schemas
+    Schema(schema::SchemaArgs),
+    /// Suggest and check field mappings from datasets to target objects
+    Map(map::MapArgs),
+    /// Generate realistic, messy legacy-CRM exports with a truth file
+    Samples(samples::SamplesArgs),
     /// List, show, validate or export the playbooks
     Playbook(playbook::PlaybookArgs),
     /// Walk through a playbook: where the engagement stands, and its questions
@@ -123,6 +132,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Schema(args) => schema::run(args),
+        Command::Map(args) => map::run(args, &cli.global),
+        Command::Samples(args) => samples::run(args),
         Command::Dedupe(args) => dedupe::run(args, &cli.global),
         Command::Playbook(args) => playbook::run(args, &cli.global),
         Command::Guide(args) => guide::run(args, &cli.global),

@@ -3,6 +3,7 @@
 mod catalog;
 mod dedupe_store;
 mod load;
+mod mapping_store;
 mod metrics;
 mod playbook_store;
 mod schema;
@@ -14,6 +15,7 @@ use rusqlite::Connection;
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use dedupe_store::{ClusterRow, GoldenRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};
+pub use mapping_store::SourceColumn;
 pub use metrics::Metric;
 pub use playbook_store::{AnswerRecord, NewAnswer};
 

@@ -4,5 +4,7 @@ mod util;
 
 mod dedupe;
 mod ingest;
+mod mapping;
 mod playbook;
+mod schema_pull;
 mod workspace;

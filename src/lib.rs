@@ -14,6 +14,7 @@ pub mod playbook;
 pub mod progress;
 pub mod report;
 pub mod samples;
+pub mod stage;
 pub mod staging;
 pub mod targets;
 pub mod workspace;

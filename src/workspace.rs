@@ -90,6 +90,33 @@ pub struct Config {
     /// Tunable settings.
     #[serde(default)]
     pub settings: Settings,
+    /// Rules that keep records out of the load; `stage` records each in `_exclusions`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<ExcludeRule>,
+}
+
+/// A rule that excludes records of one dataset from the load, by one column's value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExcludeRule {
+    /// Name recorded with each excluded record, e.g. `dead_accounts`.
+    pub name: String,
+    pub dataset: String,
+    /// Column (ingested name or original header).
+    pub column: String,
+    /// Exclude when the value is one of these (trimmed, any case).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// Exclude when the value is blank.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub blank: bool,
+    /// Exclude when the value is a date more than this many days before the as-of date, or blank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub older_than_days: Option<u32>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Engagement-wide settings.
@@ -122,6 +149,7 @@ impl Config {
             playbook: default_playbook(),
             sources: Vec::new(),
             settings: Settings::default(),
+            exclude: Vec::new(),
         }
     }
 

@@ -30,11 +30,14 @@ where
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, ks)| {
-            ks.iter().enumerate().filter_map(move |(r, k)| k.map(|h| (r as u32, h, i as u32)))
+            ks.iter()
+                .enumerate()
+                .filter_map(move |(r, k)| k.map(|h| (r as u32, h, i as u32)))
         })
         .collect();
     entries.par_sort_unstable();
-    let groups: Vec<&[(u32, u64, u32)]> = entries.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1).collect();
+    let groups: Vec<&[(u32, u64, u32)]> =
+        entries.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1).collect();
     // usable[i * rules + r]: record i's block under rule r is small enough to have been used.
     let mut usable = vec![false; keys.len() * rules];
     let mut skipped_blocks = 0;
@@ -102,13 +105,21 @@ mod tests {
         let (mut pairs, stats) = for_each_pair(&keys, 5, |a, b| Some((a, b)));
         pairs.sort();
         assert_eq!(pairs, vec![(0, 1), (2, 3)]);
-        assert_eq!(stats, Stats { pairs: 2, skipped_blocks: 1 });
+        assert_eq!(
+            stats,
+            Stats {
+                pairs: 2,
+                skipped_blocks: 1
+            }
+        );
     }
 
     #[test]
     fn a_pair_from_an_oversized_earlier_block_is_still_visited_later() {
         // Rule 0 puts all 4 records in one block (too big); rule 1 pairs 0 and 1.
-        let keys: Keys = (0..4).map(|i| vec![Some(9), (i < 2).then_some(7)]).collect();
+        let keys: Keys = (0..4)
+            .map(|i| vec![Some(9), (i < 2).then_some(7)])
+            .collect();
         let (pairs, stats) = for_each_pair(&keys, 3, |a, b| Some((a, b)));
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.skipped_blocks, 1);

@@ -39,14 +39,24 @@ pub fn quick_points(role: &Role, a: &str, b: &str) -> f64 {
             if jw >= role.high {
                 return role.agree;
             }
-            points(role, jw.max(token_set(a, b)).max(strsim::normalized_levenshtein(a, b)))
+            points(
+                role,
+                jw.max(token_set(a, b))
+                    .max(strsim::normalized_levenshtein(a, b)),
+            )
         }
     }
 }
 
 /// The log-odds total of a pair, or None as soon as it cannot reach `needed`: exact roles
 /// are summed first, then fuzzy ones only while the best case still could.
-pub fn quick_total(roles: &[(String, Role)], prior: f64, needed: f64, a: &[Option<String>], b: &[Option<String>]) -> Option<f64> {
+pub fn quick_total(
+    roles: &[(String, Role)],
+    prior: f64,
+    needed: f64,
+    a: &[Option<String>],
+    b: &[Option<String>],
+) -> Option<f64> {
     let mut total = prior;
     let mut upside = 0.0;
     for (i, (_, role)) in roles.iter().enumerate() {
@@ -204,9 +214,24 @@ mod tests {
         let r = roles(&["name", "domain", "phone", "city"]);
         let prior = Rules::builtin().prior;
         let rows = [
-            v(&[Some("northwind traders"), Some("northwind.com"), Some("4155550134"), Some("sf")]),
-            v(&[Some("northwind tradres"), Some("northwind.com"), None, Some("sf")]),
-            v(&[Some("southridge video"), Some("other.com"), Some("4155550134"), None]),
+            v(&[
+                Some("northwind traders"),
+                Some("northwind.com"),
+                Some("4155550134"),
+                Some("sf"),
+            ]),
+            v(&[
+                Some("northwind tradres"),
+                Some("northwind.com"),
+                None,
+                Some("sf"),
+            ]),
+            v(&[
+                Some("southridge video"),
+                Some("other.com"),
+                Some("4155550134"),
+                None,
+            ]),
             v(&[None, None, None, None]),
         ];
         for a in &rows {

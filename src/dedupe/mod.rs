@@ -120,7 +120,8 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
                 .iter()
                 .enumerate()
                 .map(|(r, parts)| {
-                    let values: Option<Vec<String>> = parts.iter().map(|p| key_part(row, p)).collect();
+                    let values: Option<Vec<String>> =
+                        parts.iter().map(|p| key_part(row, p)).collect();
                     values.map(|v| {
                         let mut h = DefaultHasher::new();
                         (r, v).hash(&mut h);
@@ -132,11 +133,24 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
         .collect();
     let needed = (threshold / (1.0 - threshold)).ln();
     let (links, stats) = block::for_each_pair(&keys, rules.max_block, |a, b| {
-        let total = compare::quick_total(&roles, rules.prior, needed, &clean[a as usize], &clean[b as usize])?;
+        let total = compare::quick_total(
+            &roles,
+            rules.prior,
+            needed,
+            &clean[a as usize],
+            &clean[b as usize],
+        )?;
         let p = 1.0 / (1.0 + (-total).exp());
         (p >= threshold).then_some((a, b, p))
     });
-    let score = |a: u32, b: u32| compare::score(&roles, rules.prior, (a, &clean[a as usize]), (b, &clean[b as usize]));
+    let score = |a: u32, b: u32| {
+        compare::score(
+            &roles,
+            rules.prior,
+            (a, &clean[a as usize]),
+            (b, &clean[b as usize]),
+        )
+    };
     let groups = cluster::clusters(
         clean.len(),
         &links,

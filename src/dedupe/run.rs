@@ -138,7 +138,11 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
     for (n, cluster) in found.clusters.iter().enumerate() {
         let id = n as i64 + 1;
         let members: Vec<&SourceRow> = cluster.members.iter().map(|&i| &rows[i as usize]).collect();
-        let member_values: Vec<&Vec<Option<String>>> = cluster.members.iter().map(|&i| &values[i as usize]).collect();
+        let member_values: Vec<&Vec<Option<String>>> = cluster
+            .members
+            .iter()
+            .map(|&i| &values[i as usize])
+            .collect();
         let info: Vec<Member> = members
             .iter()
             .zip(&member_values)

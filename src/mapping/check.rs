@@ -575,7 +575,7 @@ fn failure_hint(transform: &str, field: &str) -> String {
 }
 
 /// Why a transformed, non-blank value would be rejected by the field, if it would be.
-fn value_problem(value: &str, field: &Field) -> Option<(&'static str, String)> {
+pub(crate) fn value_problem(value: &str, field: &Field) -> Option<(&'static str, String)> {
     use FieldType as T;
     let ok = match field.kind {
         T::Email => parse::is_email(value),

@@ -156,7 +156,7 @@ pub fn run_check(ws: &Workspace, opts: &CheckOptions) -> Result<Vec<CheckReport>
 }
 
 /// The `*.yaml` / `*.yml` files of a folder, sorted.
-fn mapping_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn mapping_files(dir: &Path) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }

@@ -7,6 +7,7 @@ mod mapping_store;
 mod metrics;
 mod playbook_store;
 mod schema;
+mod stage_store;
 
 use std::path::Path;
 
@@ -18,6 +19,9 @@ pub use load::{BatchMeta, Loader};
 pub use mapping_store::SourceColumn;
 pub use metrics::Metric;
 pub use playbook_store::{AnswerRecord, NewAnswer};
+pub use stage_store::{
+    Fact, KeyRow, OddRow, PlanRow, Reconciled, StageRunRow, StageTx, TraceRow, staged_table,
+};
 
 use crate::error::{Error, Result};
 

@@ -122,6 +122,60 @@ const MIGRATIONS: &[&str] = &[
         rule           TEXT NOT NULL,
         PRIMARY KEY (dataset, _batch, _row)
      );",
+    // 3: staging: where every source row went, and the load plan.
+    "CREATE TABLE _rejects (
+        dataset TEXT NOT NULL,
+        _batch  INTEGER NOT NULL,
+        _row    INTEGER NOT NULL,
+        object  TEXT NOT NULL,
+        reason  TEXT NOT NULL,
+        field   TEXT,
+        value   TEXT,
+        detail  TEXT NOT NULL
+     );
+     CREATE INDEX _rejects_row ON _rejects (dataset, _batch, _row);
+     CREATE TABLE _exclusions (
+        dataset TEXT NOT NULL,
+        _batch  INTEGER NOT NULL,
+        _row    INTEGER NOT NULL,
+        object  TEXT NOT NULL,
+        rule    TEXT NOT NULL,
+        detail  TEXT NOT NULL,
+        PRIMARY KEY (dataset, _batch, _row)
+     );
+     CREATE TABLE _stage_runs (
+        dataset     TEXT PRIMARY KEY,
+        object      TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        target_object TEXT NOT NULL,
+        source_rows INTEGER NOT NULL,
+        staged      INTEGER NOT NULL,
+        merged      INTEGER NOT NULL,
+        rejected    INTEGER NOT NULL,
+        excluded    INTEGER NOT NULL,
+        staged_at   TEXT NOT NULL
+     );
+     -- Every source record's key and what a reference to it resolves to.
+     CREATE TABLE _stage_keys (
+        object      TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        status      TEXT NOT NULL, -- staged, merged, rejected, excluded
+        external_id TEXT,          -- the staged record a reference lands on (survivor for merged)
+        dataset     TEXT NOT NULL,
+        _batch      INTEGER NOT NULL,
+        _row        INTEGER NOT NULL,
+        detail      TEXT,
+        PRIMARY KEY (object, key)
+     );
+     CREATE TABLE _load_plan (
+        position      INTEGER PRIMARY KEY,
+        object        TEXT NOT NULL,
+        target_object TEXT NOT NULL,
+        pass          TEXT NOT NULL,
+        fields        TEXT NOT NULL,
+        rows          INTEGER NOT NULL,
+        note          TEXT
+     );",
 ];
 
 /// The schema version this build writes.

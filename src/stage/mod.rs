@@ -1,0 +1,854 @@
+//! Stage: apply the mappings row by row into target-shaped `stg_` tables, resolve references
+//! through source keys, and put every source row in exactly one place: staged, merged into a
+//! survivor, rejected with a reason, or excluded by a named rule.
+
+pub mod order;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::error::{Error, Result, suggest};
+use crate::mapping::check::value_problem;
+use crate::mapping::file::MappingFile;
+use crate::mapping::transforms::{Context, Transform, apply_all};
+use crate::mapping::workflow::mapping_files;
+use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
+use crate::targets::{Field, SchemaSource};
+use crate::workspace::{ExcludeRule, Workspace};
+
+/// What `stage` is asked to do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Stage only this object (others' keys come from earlier runs).
+    pub object: Option<String>,
+    pub schemas: SchemaSource,
+    /// The date `older_than_days` exclusion rules count back from.
+    pub as_of: NaiveDate,
+}
+
+/// One target field of a mapping, resolved against the schema and the dataset.
+struct PreparedField {
+    field: Field,
+    source: Option<usize>,
+    transform: Vec<Transform>,
+    values: Option<BTreeMap<String, Option<String>>>,
+    /// The generic object this reference points at.
+    parent: Option<String>,
+    restricted: bool,
+}
+
+/// A mapping ready to apply.
+struct Prepared {
+    path: PathBuf,
+    mapping: MappingFile,
+    object: String,
+    target_object: String,
+    columns: Vec<String>,
+    headers: Vec<String>,
+    fields: Vec<PreparedField>,
+    /// The field whose value is the record's external id (an external-id field).
+    key: Option<usize>,
+}
+
+/// Totals and reasons for one dataset.
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct DatasetOutcome {
+    pub dataset: String,
+    pub object: String,
+    pub target_object: String,
+    pub source_rows: i64,
+    pub staged: i64,
+    pub merged: i64,
+    pub rejected: i64,
+    pub excluded: i64,
+    /// Rejected records by reason code.
+    pub reasons: BTreeMap<String, i64>,
+    /// Excluded records by rule.
+    pub rules: BTreeMap<String, i64>,
+    /// Staged records whose parent link was cleared (missing parent, broken cycle).
+    pub parents_cleared: i64,
+}
+
+/// What a stage run did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub target: String,
+    pub datasets: Vec<DatasetOutcome>,
+    pub load_plan: Vec<PlanRow>,
+}
+
+/// Where a source key resolves during a run.
+#[derive(Clone, Debug)]
+struct KeyInfo {
+    status: &'static str,
+    external_id: Option<String>,
+    dataset: String,
+    batch: i64,
+    row: i64,
+    detail: Option<String>,
+}
+
+/// Stages every mapping in `mappings/` (or one object's) in one transaction.
+pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
+    let files = mapping_files(&ws.root.join("mappings"))?;
+    if files.is_empty() {
+        return Err(Error::Usage(
+            "no mapping files in `mappings/`\n  hint: `crmkit map suggest DATASET --object OBJECT`, review it, then `crmkit stage`".into(),
+        ));
+    }
+    let prepared: Vec<Prepared> = files
+        .iter()
+        .map(|path| prepare(ws, db, options, path))
+        .collect::<Result<_>>()?;
+    let target = prepared[0].mapping.target;
+    if let Some(other) = prepared.iter().find(|p| p.mapping.target != target) {
+        return Err(Error::Input(format!(
+            "`{}` maps to {} but `{}` maps to {}; stage loads one target at a time",
+            prepared[0].path.display(),
+            target,
+            other.path.display(),
+            other.mapping.target
+        )));
+    }
+    let mut objects: Vec<String> = Vec::new();
+    let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in &prepared {
+        if !objects.contains(&p.object) {
+            objects.push(p.object.clone());
+        }
+        for f in &p.fields {
+            if let Some(parent) = &f.parent {
+                parents
+                    .entry(p.object.clone())
+                    .or_default()
+                    .insert(parent.clone());
+            }
+        }
+    }
+    let load_order = order::order(&objects, &parents);
+    let to_stage: Vec<String> = match &options.object {
+        Some(o) => {
+            let o = o.to_lowercase();
+            let found = objects.iter().find(|x| {
+                **x == o
+                    || prepared
+                        .iter()
+                        .any(|p| p.object == **x && p.target_object.eq_ignore_ascii_case(&o))
+            });
+            match found {
+                Some(x) => vec![x.clone()],
+                None => {
+                    let hint = suggest(&o, objects.iter().map(String::as_str))
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    return Err(Error::Usage(format!(
+                        "no mapping stages object `{o}`{hint} (mapped: {})",
+                        objects.join(", ")
+                    )));
+                }
+            }
+        }
+        None => load_order.clone(),
+    };
+
+    // Keys of objects not staged in this run come from the previous run.
+    let mut keys: HashMap<String, HashMap<String, KeyInfo>> = HashMap::new();
+    for o in objects.iter().filter(|o| !to_stage.contains(o)) {
+        let stored = db.stage_keys(o)?;
+        keys.insert(
+            o.clone(),
+            stored
+                .into_iter()
+                .map(|k| {
+                    let status = match k.status.as_str() {
+                        "staged" => "staged",
+                        "merged" => "merged",
+                        "rejected" => "rejected",
+                        _ => "excluded",
+                    };
+                    (
+                        k.key,
+                        KeyInfo {
+                            status,
+                            external_id: k.external_id,
+                            dataset: k.dataset,
+                            batch: k.batch,
+                            row: k.row,
+                            detail: k.detail,
+                        },
+                    )
+                })
+                .collect(),
+        );
+    }
+
+    let mut outcomes = Vec::new();
+    let tx = db.begin_stage()?;
+    for object in load_order.iter().filter(|o| to_stage.contains(o)) {
+        let mine: Vec<&Prepared> = prepared.iter().filter(|p| &p.object == object).collect();
+        let mut field_names: Vec<String> = Vec::new();
+        for p in &mine {
+            for f in &p.fields {
+                if !field_names.contains(&f.field.name) {
+                    field_names.push(f.field.name.clone());
+                }
+            }
+        }
+        tx.reset_object(object, &field_names)?;
+        let mut state = ObjectState::default();
+        for p in &mine {
+            let outcome = stage_dataset(db, &tx, ws, options, p, &field_names, &keys, &mut state)?;
+            outcomes.push(outcome);
+        }
+        let cleared = finish_object(&tx, object, &mine, &mut state)?;
+        for (dataset, n) in cleared {
+            if let Some(o) = outcomes.iter_mut().find(|o| o.dataset == dataset) {
+                o.parents_cleared += n;
+            }
+        }
+        for (key, info) in &state.keys {
+            tx.key(
+                object,
+                &KeyRow {
+                    key: key.clone(),
+                    status: info.status.to_string(),
+                    external_id: info.external_id.clone(),
+                    dataset: info.dataset.clone(),
+                    batch: info.batch,
+                    row: info.row,
+                    detail: info.detail.clone(),
+                },
+            )?;
+        }
+        keys.insert(object.clone(), state.keys);
+    }
+    for o in &outcomes {
+        tx.run(&StageRunRow {
+            dataset: o.dataset.clone(),
+            object: o.object.clone(),
+            target: target.to_string(),
+            target_object: o.target_object.clone(),
+            source_rows: o.source_rows,
+            staged: o.staged,
+            merged: o.merged,
+            rejected: o.rejected,
+            excluded: o.excluded,
+        })?;
+    }
+    // The plan covers every mapped object, staged now or before.
+    tx.reset_plan()?;
+    let mut position = 0;
+    for object in &load_order {
+        let mine: Vec<&Prepared> = prepared.iter().filter(|p| &p.object == object).collect();
+        let self_fields: Vec<&str> = mine
+            .iter()
+            .flat_map(|p| &p.fields)
+            .filter(|f| f.parent.as_deref() == Some(object.as_str()))
+            .map(|f| f.field.name.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let insert_fields: Vec<&str> = mine
+            .iter()
+            .flat_map(|p| &p.fields)
+            .map(|f| f.field.name.as_str())
+            .filter(|n| !self_fields.contains(n))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let rows = tx.count_staged(object, None)?;
+        position += 1;
+        tx.plan(&PlanRow {
+            position,
+            object: object.clone(),
+            target_object: mine[0].target_object.clone(),
+            pass: "insert".into(),
+            fields: serde_json::to_string(&insert_fields).unwrap_or_default(),
+            rows,
+            note: parents.get(object).map(|ps| {
+                let others: Vec<&str> = ps
+                    .iter()
+                    .filter(|p| *p != object)
+                    .map(String::as_str)
+                    .collect();
+                format!(
+                    "after {}",
+                    if others.is_empty() {
+                        "nothing".into()
+                    } else {
+                        others.join(", ")
+                    }
+                )
+            }),
+        })?;
+        for field in self_fields {
+            position += 1;
+            tx.plan(&PlanRow {
+                position,
+                object: object.clone(),
+                target_object: mine[0].target_object.clone(),
+                pass: format!("update {field}"),
+                fields: serde_json::to_string(&[field]).unwrap_or_default(),
+                rows: tx.count_staged(object, Some(field))?,
+                note: Some(format!(
+                    "second pass: {field} points at records of the same object, all inserted first"
+                )),
+            })?;
+        }
+    }
+    let plan = tx.plan_rows()?;
+    tx.commit()?;
+    record_metrics(db)?;
+    Ok(Outcome {
+        target: target.to_string(),
+        datasets: outcomes,
+        load_plan: plan,
+    })
+}
+
+/// Per-object state across its datasets.
+#[derive(Default)]
+struct ObjectState {
+    keys: HashMap<String, KeyInfo>,
+    external_ids: HashSet<String>,
+    /// (dataset, batch, row) -> external id, for resolving merged records to survivors.
+    by_row: HashMap<(String, i64, i64), String>,
+    /// Merged records waiting for their survivor.
+    merged: Vec<PendingMerge>,
+    /// Self-references waiting for the whole object: (external id, dataset, field, parent key).
+    self_refs: Vec<(String, String, String, String)>,
+}
+
+/// A merged-away record whose survivor's external id is known only after the pass.
+struct PendingMerge {
+    key: Option<String>,
+    dataset: String,
+    batch: i64,
+    row: i64,
+    survivor: (i64, i64),
+}
+
+/// Applies one mapping to every row of its dataset.
+#[allow(clippy::too_many_arguments)]
+fn stage_dataset(
+    db: &Db,
+    tx: &StageTx<'_>,
+    ws: &Workspace,
+    options: &Options,
+    p: &Prepared,
+    field_names: &[String],
+    keys: &HashMap<String, HashMap<String, KeyInfo>>,
+    state: &mut ObjectState,
+) -> Result<DatasetOutcome> {
+    let dataset = p.mapping.dataset.as_str();
+    tx.reset_dataset(dataset)?;
+    let merged = db.merged_rows(dataset)?;
+    let rules = exclusion_rules(ws, p)?;
+    let mut out = DatasetOutcome {
+        dataset: dataset.to_string(),
+        object: p.object.clone(),
+        target_object: p.target_object.clone(),
+        ..Default::default()
+    };
+    let positions: Vec<usize> = p
+        .fields
+        .iter()
+        .map(|f| {
+            field_names
+                .iter()
+                .position(|n| *n == f.field.name)
+                .unwrap_or(0)
+        })
+        .collect();
+    let several_batches = db
+        .batches()?
+        .iter()
+        .filter(|b| b.dataset == dataset)
+        .count()
+        > 1;
+    db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
+        out.source_rows += 1;
+        let lineage = (dataset, batch, row);
+        let lookup = |name: &str| {
+            p.headers
+                .iter()
+                .position(|h| h == name)
+                .or_else(|| p.columns.iter().position(|c| c == name))
+                .and_then(|i| vals[i].clone())
+        };
+        let transformed = |f: &PreparedField| {
+            let raw = f.source.and_then(|i| vals[i].as_deref()).unwrap_or("");
+            let ctx = Context {
+                column: &lookup,
+                values: f.values.as_ref(),
+            };
+            (raw.to_string(), apply_all(&f.transform, raw, &ctx))
+        };
+        let key = p
+            .key
+            .and_then(|k| transformed(&p.fields[k]).1.ok())
+            .map(|a| a.value.trim().to_string())
+            .filter(|k| !k.is_empty());
+        let info =
+            |status: &'static str, external_id: Option<String>, detail: Option<String>| KeyInfo {
+                status,
+                external_id,
+                dataset: dataset.to_string(),
+                batch,
+                row,
+                detail,
+            };
+
+        if let Some((rule, detail)) = rules.iter().find_map(|r| r.matches(vals, options.as_of)) {
+            tx.exclude(lineage, &p.object, &rule, &detail)?;
+            out.excluded += 1;
+            *out.rules.entry(rule.clone()).or_default() += 1;
+            if let Some(k) = key {
+                state.keys.entry(k).or_insert_with(|| {
+                    info("excluded", None, Some(format!("excluded by rule {rule}")))
+                });
+            }
+            return Ok(());
+        }
+        if let Some(survivor) = merged.get(&(batch, row)) {
+            out.merged += 1;
+            state.merged.push(PendingMerge {
+                key,
+                dataset: dataset.to_string(),
+                batch,
+                row,
+                survivor: *survivor,
+            });
+            return Ok(());
+        }
+
+        let mut values: Vec<Option<String>> = vec![None; field_names.len()];
+        let mut problems: Vec<(&'static str, String, String, String)> = Vec::new();
+        let mut self_ref: Option<(String, String)> = None;
+        for (i, f) in p.fields.iter().enumerate() {
+            let name = &f.field.name;
+            let (raw, result) = transformed(f);
+            let value = match result {
+                Ok(a) => a.value,
+                Err(failure) => {
+                    problems.push((
+                        "bad_type",
+                        name.clone(),
+                        raw,
+                        format!("transform `{}`: {}", failure.transform, failure.message),
+                    ));
+                    continue;
+                }
+            };
+            if value.trim().is_empty() {
+                if f.field.required {
+                    problems.push((
+                        "required_missing",
+                        name.clone(),
+                        raw,
+                        format!("required `{name}` is blank"),
+                    ));
+                }
+                continue;
+            }
+            if let Some(parent) = &f.parent {
+                if parent == &p.object {
+                    self_ref = Some((name.clone(), value));
+                    continue;
+                }
+                match keys.get(parent).and_then(|m| m.get(value.trim())) {
+                    Some(k) if k.external_id.is_some() => {
+                        values[positions[i]] = k.external_id.clone()
+                    }
+                    Some(k) => problems.push((
+                        "bad_reference",
+                        name.clone(),
+                        value.clone(),
+                        format!(
+                            "{parent} `{value}` is not loaded: {} ({})",
+                            k.status,
+                            k.detail.clone().unwrap_or_default()
+                        ),
+                    )),
+                    None => problems.push((
+                        "bad_reference",
+                        name.clone(),
+                        value.clone(),
+                        format!("no {parent} has the key `{value}`"),
+                    )),
+                }
+                continue;
+            }
+            if let Some((kind, detail)) = value_problem(&value, &f.field) {
+                let (reason, message) = match kind {
+                    "picklist_value" if !f.restricted => ("", String::new()),
+                    "picklist_value" => (
+                        "picklist_not_allowed",
+                        format!("`{value}` is not an allowed value of `{name}`"),
+                    ),
+                    "too_long" => (
+                        "over_length",
+                        format!(
+                            "{} characters, `{name}` holds {detail}",
+                            value.chars().count()
+                        ),
+                    ),
+                    _ => ("bad_type", format!("`{name}` needs {detail}")),
+                };
+                if !reason.is_empty() {
+                    problems.push((reason, name.clone(), value.clone(), message));
+                    continue;
+                }
+            }
+            values[positions[i]] = Some(value);
+        }
+        let external_id = key.clone().unwrap_or_else(|| {
+            if several_batches {
+                format!("{dataset}-{batch}-{row}")
+            } else {
+                format!("{dataset}-{row}")
+            }
+        });
+        if problems.is_empty() && state.external_ids.contains(&external_id) {
+            problems.push((
+                "duplicate_key",
+                p.key
+                    .map(|k| p.fields[k].field.name.clone())
+                    .unwrap_or_default(),
+                external_id.clone(),
+                format!("another {} already has the key `{external_id}`", p.object),
+            ));
+        }
+        if !problems.is_empty() {
+            for (reason, field, value, detail) in &problems {
+                tx.reject(lineage, &p.object, reason, Some(field), Some(value), detail)?;
+                *out.reasons.entry(reason.to_string()).or_default() += 1;
+            }
+            out.rejected += 1;
+            if let Some(k) = key {
+                let (reason, _, _, detail) = &problems[0];
+                state
+                    .keys
+                    .entry(k)
+                    .or_insert_with(|| info("rejected", None, Some(format!("{reason}: {detail}"))));
+            }
+            return Ok(());
+        }
+        tx.stage(&p.object, field_names, &external_id, lineage, None, &values)?;
+        out.staged += 1;
+        state.external_ids.insert(external_id.clone());
+        state
+            .by_row
+            .insert((dataset.to_string(), batch, row), external_id.clone());
+        if let Some(k) = key {
+            state
+                .keys
+                .insert(k, info("staged", Some(external_id.clone()), None));
+        }
+        if let Some((field, parent_key)) = self_ref {
+            state
+                .self_refs
+                .push((external_id, dataset.to_string(), field, parent_key));
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Resolves merged records to their survivors and self-references to their parents; clears
+/// parent links that point nowhere or close a cycle. Returns cleared links per dataset.
+fn finish_object(
+    tx: &StageTx<'_>,
+    object: &str,
+    mine: &[&Prepared],
+    state: &mut ObjectState,
+) -> Result<BTreeMap<String, i64>> {
+    for PendingMerge {
+        key,
+        dataset,
+        batch,
+        row,
+        survivor,
+    } in std::mem::take(&mut state.merged)
+    {
+        let target = state
+            .by_row
+            .get(&(dataset.clone(), survivor.0, survivor.1))
+            .cloned();
+        if let Some(k) = key {
+            let detail = match &target {
+                Some(ext) => format!("merged into {ext}"),
+                None => format!(
+                    "merged into row {} of {dataset}, which is not loaded",
+                    survivor.1
+                ),
+            };
+            state.keys.entry(k).or_insert(KeyInfo {
+                status: "merged",
+                external_id: target,
+                dataset,
+                batch,
+                row,
+                detail: Some(detail),
+            });
+        }
+    }
+    let _ = mine;
+    let mut parent_of: HashMap<String, String> = HashMap::new();
+    let mut cleared: BTreeMap<String, i64> = BTreeMap::new();
+    let mut notes: HashMap<String, String> = HashMap::new();
+    let refs = std::mem::take(&mut state.self_refs);
+    for (ext, dataset, _, parent_key) in &refs {
+        match state.keys.get(parent_key.trim()) {
+            Some(k)
+                if k.external_id.is_some() && k.external_id.as_deref() != Some(ext.as_str()) =>
+            {
+                parent_of.insert(ext.clone(), k.external_id.clone().unwrap_or_default());
+            }
+            Some(k) if k.external_id.as_deref() == Some(ext.as_str()) => {
+                notes.insert(
+                    ext.clone(),
+                    format!("parent cleared: `{parent_key}` is the record itself"),
+                );
+                *cleared.entry(dataset.clone()).or_default() += 1;
+            }
+            Some(k) => {
+                notes.insert(
+                    ext.clone(),
+                    format!(
+                        "parent cleared: `{parent_key}` is not loaded ({})",
+                        k.status
+                    ),
+                );
+                *cleared.entry(dataset.clone()).or_default() += 1;
+            }
+            None => {
+                notes.insert(
+                    ext.clone(),
+                    format!("parent cleared: no {object} has the key `{parent_key}`"),
+                );
+                *cleared.entry(dataset.clone()).or_default() += 1;
+            }
+        }
+    }
+    // Break cycles: walk each chain; a record seen twice closes a cycle, whose smallest id
+    // loses its parent link.
+    let mut done: HashSet<String> = HashSet::new();
+    let starts: Vec<String> = {
+        let mut v: Vec<String> = parent_of.keys().cloned().collect();
+        v.sort();
+        v
+    };
+    for start in starts {
+        let mut path: Vec<String> = Vec::new();
+        let mut on_path: HashSet<String> = HashSet::new();
+        let mut cur = start.clone();
+        while !done.contains(&cur) {
+            if !on_path.insert(cur.clone()) {
+                let from = path.iter().position(|x| *x == cur).unwrap_or(0);
+                let victim = path[from..].iter().min().cloned().unwrap_or_default();
+                parent_of.remove(&victim);
+                notes.insert(
+                    victim.clone(),
+                    format!(
+                        "parent cleared: it closed a hierarchy cycle of {} records",
+                        path.len() - from
+                    ),
+                );
+                if let Some((_, dataset, _, _)) = refs.iter().find(|r| r.0 == victim) {
+                    *cleared.entry(dataset.clone()).or_default() += 1;
+                }
+                break;
+            }
+            path.push(cur.clone());
+            match parent_of.get(&cur) {
+                Some(next) => cur = next.clone(),
+                None => break,
+            }
+        }
+        done.extend(path);
+    }
+    for (ext, _, field, _) in &refs {
+        let note = notes
+            .get(ext)
+            .map(|n| serde_json::to_string(&[n]).unwrap_or_default());
+        tx.update_field(
+            object,
+            field,
+            ext,
+            parent_of.get(ext).map(String::as_str),
+            note.as_deref(),
+        )?;
+    }
+    Ok(cleared)
+}
+
+/// A workspace exclusion rule bound to a dataset's columns.
+struct BoundRule<'a> {
+    rule: &'a ExcludeRule,
+    column: usize,
+}
+
+impl BoundRule<'_> {
+    fn matches(&self, vals: &[Option<String>], as_of: NaiveDate) -> Option<(String, String)> {
+        let value = vals[self.column].as_deref().unwrap_or("").trim();
+        let r = self.rule;
+        let hit = if value.is_empty() {
+            r.blank || r.older_than_days.is_some()
+        } else if r
+            .values
+            .iter()
+            .any(|v| v.trim().eq_ignore_ascii_case(value))
+        {
+            true
+        } else if let Some(days) = r.older_than_days {
+            crate::mapping::parse::date(value, &[])
+                .is_some_and(|d| (as_of - d).num_days() > days as i64)
+        } else {
+            false
+        };
+        hit.then(|| (r.name.clone(), format!("{} = `{value}`", r.column)))
+    }
+}
+
+fn exclusion_rules<'a>(ws: &'a Workspace, p: &Prepared) -> Result<Vec<BoundRule<'a>>> {
+    ws.config
+        .exclude
+        .iter()
+        .filter(|r| r.dataset == p.mapping.dataset)
+        .map(|r| {
+            let column = p
+                .headers
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(&r.column))
+                .or_else(|| p.columns.iter().position(|c| *c == r.column))
+                .ok_or_else(|| {
+                    let hint = suggest(&r.column, p.headers.iter().map(String::as_str)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    Error::Input(format!(
+                        "crmkit.yaml: exclusion rule `{}` names column `{}`, which dataset `{}` does not have{hint}",
+                        r.name, r.column, r.dataset
+                    ))
+                })?;
+            Ok(BoundRule { rule: r, column })
+        })
+        .collect()
+}
+
+/// Loads a mapping file and binds it to its schema and dataset.
+fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Prepared> {
+    let mapping = MappingFile::load(path)?;
+    let schemas = match (&options.schemas.custom, &mapping.schema) {
+        (None, Some(file)) => SchemaSource {
+            playbooks: options.schemas.playbooks.clone(),
+            custom: Some(ws.root.join(file)),
+        },
+        _ => options.schemas.clone(),
+    };
+    let schema = schemas.load(mapping.target)?;
+    let (object_key, object) = schema
+        .object(&mapping.object)
+        .map_err(|e| Error::Input(format!("`{}`: {e}", path.display())))?;
+    let check_first = |what: String| {
+        Error::Input(format!(
+            "`{}`: {what}\n  hint: run `crmkit map check {}` and fix the mapping first",
+            path.display(),
+            path.display()
+        ))
+    };
+    if !db.dataset_names()?.contains(&mapping.dataset) {
+        return Err(check_first(format!(
+            "dataset `{}` is not ingested",
+            mapping.dataset
+        )));
+    }
+    let source_columns = db.source_columns(&mapping.dataset)?;
+    let headers: Vec<String> = source_columns.iter().map(|c| c.header.clone()).collect();
+    let columns: Vec<String> = source_columns.iter().map(|c| c.column.clone()).collect();
+    let mut fields = Vec::new();
+    let mut key = None;
+    for fm in &mapping.fields {
+        let field = object
+            .field(&fm.target)
+            .cloned()
+            .or_else(|| {
+                mapping
+                    .custom_fields
+                    .iter()
+                    .find(|f| f.name.eq_ignore_ascii_case(&fm.target))
+                    .cloned()
+            })
+            .ok_or_else(|| {
+                check_first(format!(
+                    "{} {} has no field `{}`",
+                    schema.target, object.name, fm.target
+                ))
+            })?;
+        if field.read_only {
+            return Err(check_first(format!("`{}` is read-only", field.name)));
+        }
+        let source = match &fm.source {
+            Some(s) => Some(
+                headers
+                    .iter()
+                    .position(|h| h == s)
+                    .or_else(|| columns.iter().position(|c| c == s))
+                    .or_else(|| {
+                        headers
+                            .iter()
+                            .position(|h| h.trim().eq_ignore_ascii_case(s.trim()))
+                    })
+                    .ok_or_else(|| {
+                        check_first(format!("dataset `{}` has no column `{s}`", mapping.dataset))
+                    })?,
+            ),
+            None => None,
+        };
+        let parent = (field.kind == crate::targets::FieldType::Reference)
+            .then(|| field.references.first().cloned())
+            .flatten();
+        if key.is_none() && field.external_id && parent.is_none() && source.is_some() {
+            key = Some(fields.len());
+        }
+        fields.push(PreparedField {
+            restricted: schema.is_restricted(&field),
+            values: mapping.values.get(&field.name).cloned(),
+            transform: fm.transform.clone(),
+            parent,
+            source,
+            field,
+        });
+    }
+    Ok(Prepared {
+        path: path.to_path_buf(),
+        object: object_key.to_string(),
+        target_object: object.name.clone(),
+        mapping,
+        columns,
+        headers,
+        fields,
+        key,
+    })
+}
+
+/// Leaves the staging figures for the playbook's evidence checks.
+fn record_metrics(db: &Db) -> Result<()> {
+    let runs = db.stage_runs()?;
+    let sum = |f: fn(&StageRunRow) -> i64| runs.iter().map(f).sum::<i64>();
+    let (source, staged, merged, rejected, excluded) = (
+        sum(|r| r.source_rows),
+        sum(|r| r.staged),
+        sum(|r| r.merged),
+        sum(|r| r.rejected),
+        sum(|r| r.excluded),
+    );
+    let detail = format!(
+        "{source} source rows: {staged} staged, {merged} merged, {rejected} rejected, {excluded} excluded"
+    );
+    db.put_metric("stage.staged", staged as f64, Some(&detail), "stage")?;
+    db.put_metric("stage.rejected", rejected as f64, Some(&detail), "stage")?;
+    db.put_metric("stage.excluded", excluded as f64, Some(&detail), "stage")?;
+    db.put_metric("stage.merged", merged as f64, Some(&detail), "stage")
+}

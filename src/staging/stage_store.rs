@@ -1,0 +1,581 @@
+//! Storage for `stage`: target-shaped `stg_` tables, rejects, exclusions, keys, load plan.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Db, now, quote_ident, source_table};
+use crate::error::Result;
+
+/// The table holding an object's staged records.
+pub fn staged_table(object: &str) -> String {
+    format!("stg_{object}")
+}
+
+/// Where a source key resolves, as `_stage_keys` records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyRow {
+    pub key: String,
+    /// staged, merged, rejected or excluded.
+    pub status: String,
+    pub external_id: Option<String>,
+    pub dataset: String,
+    pub batch: i64,
+    pub row: i64,
+    pub detail: Option<String>,
+}
+
+/// One dataset's totals from a stage run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageRunRow {
+    pub dataset: String,
+    pub object: String,
+    pub target: String,
+    pub target_object: String,
+    pub source_rows: i64,
+    pub staged: i64,
+    pub merged: i64,
+    pub rejected: i64,
+    pub excluded: i64,
+}
+
+/// One step of the load plan.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PlanRow {
+    pub position: i64,
+    pub object: String,
+    pub target_object: String,
+    /// `insert` (upsert of the records) or `update FIELD` (a self-reference's second pass).
+    pub pass: String,
+    /// JSON list of the fields the pass writes.
+    pub fields: String,
+    pub rows: i64,
+    pub note: Option<String>,
+}
+
+/// A stage run in progress: one transaction, rolled back if dropped unfinished.
+pub struct StageTx<'a> {
+    conn: &'a rusqlite::Connection,
+    done: bool,
+}
+
+impl Db {
+    /// Calls `f(batch, row, values)` for every record of `dataset`, in source order.
+    pub fn scan_lineage(
+        &self,
+        dataset: &str,
+        columns: &[String],
+        mut f: impl FnMut(i64, i64, &[Option<String>]) -> Result<()>,
+    ) -> Result<()> {
+        let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+        let sep = if cols.is_empty() { "" } else { ", " };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT _batch, _row{sep}{} FROM {} ORDER BY _batch, _row",
+            cols.join(", "),
+            quote_ident(&source_table(dataset))
+        ))?;
+        let mut rows = stmt.query([])?;
+        let mut buf: Vec<Option<String>> = vec![None; columns.len()];
+        while let Some(r) = rows.next()? {
+            for (i, slot) in buf.iter_mut().enumerate() {
+                *slot = r.get(i + 2)?;
+            }
+            f(r.get(0)?, r.get(1)?, &buf)?;
+        }
+        Ok(())
+    }
+
+    /// Merged-away records of a dataset -> their survivor's (batch, row).
+    pub fn merged_rows(&self, dataset: &str) -> Result<HashMap<(i64, i64), (i64, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT _batch, _row, survivor_batch, survivor_row FROM _merges WHERE dataset = ?1",
+        )?;
+        let rows = stmt.query_map([dataset], |r| {
+            Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The stored keys of an object, from earlier stage runs.
+    pub fn stage_keys(&self, object: &str) -> Result<Vec<KeyRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT key, status, external_id, dataset, _batch, _row, detail FROM _stage_keys WHERE object = ?1",
+        )?;
+        let rows = stmt.query_map([object], |r| {
+            Ok(KeyRow {
+                key: r.get(0)?,
+                status: r.get(1)?,
+                external_id: r.get(2)?,
+                dataset: r.get(3)?,
+                batch: r.get(4)?,
+                row: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Totals of the last stage run, per dataset.
+    pub fn stage_runs(&self) -> Result<Vec<StageRunRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT dataset, object, target, target_object, source_rows, staged, merged, rejected, excluded
+             FROM _stage_runs ORDER BY object, dataset",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StageRunRow {
+                dataset: r.get(0)?,
+                object: r.get(1)?,
+                target: r.get(2)?,
+                target_object: r.get(3)?,
+                source_rows: r.get(4)?,
+                staged: r.get(5)?,
+                merged: r.get(6)?,
+                rejected: r.get(7)?,
+                excluded: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The load plan, in order.
+    pub fn load_plan(&self) -> Result<Vec<PlanRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT position, object, target_object, pass, fields, rows, note FROM _load_plan ORDER BY position")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PlanRow {
+                position: r.get(0)?,
+                object: r.get(1)?,
+                target_object: r.get(2)?,
+                pass: r.get(3)?,
+                fields: r.get(4)?,
+                rows: r.get(5)?,
+                note: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Column names of a staged object's table (empty when it was never staged).
+    pub fn staged_columns(&self, object: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
+        let rows = stmt.query_map([staged_table(object)], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Calls `f` with every staged record of an object (all columns as text), in load order.
+    pub fn scan_staged(
+        &self,
+        object: &str,
+        mut f: impl FnMut(&[Option<String>]) -> Result<()>,
+    ) -> Result<()> {
+        let n = self.staged_columns(object)?.len();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT * FROM {} ORDER BY _dataset, _batch, _row",
+            quote_ident(&staged_table(object))
+        ))?;
+        let mut rows = stmt.query([])?;
+        let mut buf: Vec<Option<String>> = vec![None; n];
+        while let Some(r) = rows.next()? {
+            for (i, slot) in buf.iter_mut().enumerate() {
+                *slot = match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    rusqlite::types::ValueRef::Integer(v) => Some(v.to_string()),
+                    rusqlite::types::ValueRef::Real(v) => Some(v.to_string()),
+                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                        Some(String::from_utf8_lossy(t).into_owned())
+                    }
+                };
+            }
+            f(&buf)?;
+        }
+        Ok(())
+    }
+
+    /// Per source row of `dataset`: how many of staged / merged / rejected / excluded hold it.
+    /// Returns (rows, staged, merged, rejected, excluded, rows in no bucket, rows in several)
+    /// and up to 5 examples of rows in none or several.
+    pub fn reconcile_dataset(
+        &self,
+        dataset: &str,
+        object: &str,
+    ) -> Result<(Reconciled, Vec<OddRow>)> {
+        let stg = quote_ident(&staged_table(object));
+        let has_stg = !self.staged_columns(object)?.is_empty();
+        let staged_expr = if has_stg {
+            format!(
+                "EXISTS (SELECT 1 FROM {stg} t WHERE t._dataset = ?1 AND t._batch = s._batch AND t._row = s._row)"
+            )
+        } else {
+            "0".to_string()
+        };
+        let sql = format!(
+            "WITH b AS (
+               SELECT s._batch, s._row,
+                 {staged_expr} AS staged,
+                 EXISTS (SELECT 1 FROM _merges m WHERE m.dataset = ?1 AND m._batch = s._batch AND m._row = s._row)
+                   AND NOT EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row) AS merged,
+                 EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS rejected,
+                 EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row) AS excluded
+               FROM {} s)
+             SELECT _batch, _row, staged, merged, rejected, excluded FROM b",
+            quote_ident(&source_table(dataset))
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query([dataset])?;
+        let mut r = Reconciled::default();
+        let mut odd = Vec::new();
+        while let Some(row) = rows.next()? {
+            let flags: [bool; 4] = [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?];
+            r.source += 1;
+            r.staged += flags[0] as i64;
+            r.merged += flags[1] as i64;
+            r.rejected += flags[2] as i64;
+            r.excluded += flags[3] as i64;
+            let n = flags.iter().filter(|f| **f).count() as i64;
+            if n == 0 {
+                r.unaccounted += 1;
+            }
+            if n > 1 {
+                r.double_counted += 1;
+            }
+            if n != 1 && odd.len() < 5 {
+                odd.push((row.get(0)?, row.get(1)?, n));
+            }
+        }
+        Ok((r, odd))
+    }
+
+    /// Everything recorded about one source row: its values and where stage put it.
+    pub fn trace_row(&self, dataset: &str, row: i64) -> Result<Vec<TraceRow>> {
+        let columns = self.dataset_columns(dataset)?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT _batch, {} FROM {} WHERE _row = ?1 ORDER BY _batch",
+            columns
+                .iter()
+                .map(|c| quote_ident(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            quote_ident(&source_table(dataset))
+        ))?;
+        let found: Vec<(i64, Vec<Option<String>>)> = stmt
+            .query_map([row], |r| {
+                Ok((
+                    r.get(0)?,
+                    (1..=columns.len())
+                        .map(|i| r.get(i))
+                        .collect::<rusqlite::Result<_>>()?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for (batch, values) in found {
+            let key = |sql: &str| -> Result<Vec<Fact>> {
+                let mut st = self.conn.prepare(sql)?;
+                let rows = st.query_map(params![dataset, batch, row], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            };
+            let rejects = key(
+                "SELECT reason, field, value, detail FROM _rejects WHERE dataset = ?1 AND _batch = ?2 AND _row = ?3",
+            )?;
+            let exclusion = key(
+                "SELECT rule, detail, NULL, NULL FROM _exclusions WHERE dataset = ?1 AND _batch = ?2 AND _row = ?3",
+            )?;
+            let merge = key(
+                "SELECT survivor_id, record_id, CAST(cluster AS TEXT), rule FROM _merges WHERE dataset = ?1 AND _batch = ?2 AND _row = ?3",
+            )?;
+            let stage_key: Option<(String, String, Option<String>, Option<String>)> = self
+                .conn
+                .query_row(
+                    "SELECT object, status, external_id, detail FROM _stage_keys WHERE dataset = ?1 AND _batch = ?2 AND _row = ?3",
+                    params![dataset, batch, row],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            out.push(TraceRow {
+                batch,
+                values: columns.iter().cloned().zip(values).collect(),
+                rejects,
+                exclusion,
+                merge,
+                stage_key,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Opens the stage transaction.
+    pub fn begin_stage(&self) -> Result<StageTx<'_>> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(StageTx {
+            conn: &self.conn,
+            done: false,
+        })
+    }
+}
+
+/// Reconciliation counts for one dataset.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Reconciled {
+    pub source: i64,
+    pub staged: i64,
+    pub merged: i64,
+    pub rejected: i64,
+    pub excluded: i64,
+    pub unaccounted: i64,
+    pub double_counted: i64,
+}
+
+/// Four text facts about a traced row (meaning depends on the list they are in).
+pub type Fact = (String, Option<String>, Option<String>, Option<String>);
+
+/// A source row held by no bucket, or by several: (batch, row, buckets holding it).
+pub type OddRow = (i64, i64, i64);
+
+/// Raw facts about one traced row, for the domain to explain.
+#[derive(Clone, Debug)]
+pub struct TraceRow {
+    pub batch: i64,
+    pub values: Vec<(String, Option<String>)>,
+    /// (reason, field, value, detail)
+    pub rejects: Vec<Fact>,
+    /// (rule, detail, -, -)
+    pub exclusion: Vec<Fact>,
+    /// (survivor id, record id, cluster, rule)
+    pub merge: Vec<Fact>,
+    /// (object, status, external id, detail)
+    pub stage_key: Option<(String, String, Option<String>, Option<String>)>,
+}
+
+impl StageTx<'_> {
+    /// Recreates an object's staged table with these target fields.
+    pub fn reset_object(&self, object: &str, fields: &[String]) -> Result<()> {
+        let table = quote_ident(&staged_table(object));
+        let cols: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{} TEXT", quote_ident(f)))
+            .collect();
+        let sep = if cols.is_empty() { "" } else { ", " };
+        self.conn.execute_batch(&format!(
+            "DROP TABLE IF EXISTS {table};
+             CREATE TABLE {table} (_external_id TEXT PRIMARY KEY, _dataset TEXT NOT NULL, _batch INTEGER NOT NULL,
+               _row INTEGER NOT NULL, _notes TEXT{sep}{});
+             CREATE INDEX {} ON {table} (_dataset, _batch, _row);",
+            cols.join(", "),
+            quote_ident(&format!("{}_lineage", staged_table(object)))
+        ))?;
+        self.conn
+            .execute("DELETE FROM _stage_keys WHERE object = ?1", [object])?;
+        Ok(())
+    }
+
+    /// Forgets the previous load plan.
+    pub fn reset_plan(&self) -> Result<()> {
+        self.conn.execute("DELETE FROM _load_plan", [])?;
+        Ok(())
+    }
+
+    /// Forgets a dataset's earlier rejects, exclusions and totals.
+    pub fn reset_dataset(&self, dataset: &str) -> Result<()> {
+        for table in ["_rejects", "_exclusions", "_stage_runs"] {
+            self.conn.execute(
+                &format!("DELETE FROM {table} WHERE dataset = ?1"),
+                [dataset],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Inserts a staged record; `values` follow `fields`.
+    pub fn stage(
+        &self,
+        object: &str,
+        fields: &[String],
+        external_id: &str,
+        lineage: (&str, i64, i64),
+        notes: Option<&str>,
+        values: &[Option<String>],
+    ) -> Result<()> {
+        let names: Vec<String> = fields.iter().map(|f| quote_ident(f)).collect();
+        let sep = if names.is_empty() { "" } else { ", " };
+        let marks = vec!["?"; fields.len() + 5].join(", ");
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "INSERT INTO {} (_external_id, _dataset, _batch, _row, _notes{sep}{}) VALUES ({marks})",
+            quote_ident(&staged_table(object)),
+            names.join(", ")
+        ))?;
+        stmt.raw_bind_parameter(1, external_id)?;
+        stmt.raw_bind_parameter(2, lineage.0)?;
+        stmt.raw_bind_parameter(3, lineage.1)?;
+        stmt.raw_bind_parameter(4, lineage.2)?;
+        stmt.raw_bind_parameter(5, notes)?;
+        for (i, v) in values.iter().enumerate() {
+            stmt.raw_bind_parameter(6 + i, v.as_deref())?;
+        }
+        stmt.raw_execute()?;
+        Ok(())
+    }
+
+    /// Sets one field (and notes) of a staged record: the second pass of a self-reference.
+    pub fn update_field(
+        &self,
+        object: &str,
+        field: &str,
+        external_id: &str,
+        value: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "UPDATE {} SET {} = ?2, _notes = coalesce(?3, _notes) WHERE _external_id = ?1",
+            quote_ident(&staged_table(object)),
+            quote_ident(field)
+        ))?;
+        stmt.execute(params![external_id, value, note])?;
+        Ok(())
+    }
+
+    /// Records a rejected row (one line per problem).
+    #[allow(clippy::too_many_arguments)]
+    pub fn reject(
+        &self,
+        lineage: (&str, i64, i64),
+        object: &str,
+        reason: &str,
+        field: Option<&str>,
+        value: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO _rejects VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+        stmt.execute(params![
+            lineage.0, lineage.1, lineage.2, object, reason, field, value, detail
+        ])?;
+        Ok(())
+    }
+
+    /// Records a row excluded by a rule.
+    pub fn exclude(
+        &self,
+        lineage: (&str, i64, i64),
+        object: &str,
+        rule: &str,
+        detail: &str,
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO _exclusions VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+        stmt.execute(params![
+            lineage.0, lineage.1, lineage.2, object, rule, detail
+        ])?;
+        Ok(())
+    }
+
+    /// Records where a source key resolves.
+    pub fn key(&self, object: &str, k: &KeyRow) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        stmt.execute(params![
+            object,
+            k.key,
+            k.status,
+            k.external_id,
+            k.dataset,
+            k.batch,
+            k.row,
+            k.detail
+        ])?;
+        Ok(())
+    }
+
+    /// Records a dataset's totals.
+    pub fn run(&self, r: &StageRunRow) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO _stage_runs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                r.dataset,
+                r.object,
+                r.target,
+                r.target_object,
+                r.source_rows,
+                r.staged,
+                r.merged,
+                r.rejected,
+                r.excluded,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Records one step of the load plan.
+    pub fn plan(&self, p: &PlanRow) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO _load_plan VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                p.position,
+                p.object,
+                p.target_object,
+                p.pass,
+                p.fields,
+                p.rows,
+                p.note
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Staged records of an object (with `field` set, only those where it is not null).
+    pub fn count_staged(&self, object: &str, field: Option<&str>) -> Result<i64> {
+        let filter = field
+            .map(|f| format!(" WHERE {} IS NOT NULL", quote_ident(f)))
+            .unwrap_or_default();
+        Ok(self.conn.query_row(
+            &format!(
+                "SELECT count(*) FROM {}{filter}",
+                quote_ident(&staged_table(object))
+            ),
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The load plan as written in this transaction.
+    pub fn plan_rows(&self) -> Result<Vec<PlanRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT position, object, target_object, pass, fields, rows, note FROM _load_plan ORDER BY position")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PlanRow {
+                position: r.get(0)?,
+                object: r.get(1)?,
+                target_object: r.get(2)?,
+                pass: r.get(3)?,
+                fields: r.get(4)?,
+                rows: r.get(5)?,
+                note: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Commits the whole run.
+    pub fn commit(mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for StageTx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}

@@ -2,8 +2,12 @@
 
 pub mod dedupe;
 pub mod ingest;
+pub mod mapping;
+pub mod playbook;
 mod progress;
+pub mod prompt;
 pub mod samples;
+pub mod schema;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

@@ -3,7 +3,9 @@
 mod catalog;
 mod dedupe_store;
 mod load;
+mod mapping_store;
 mod metrics;
+mod playbook_store;
 mod schema;
 
 use std::path::Path;
@@ -13,7 +15,9 @@ use rusqlite::Connection;
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use dedupe_store::{ClusterRow, GoldenRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};
+pub use mapping_store::SourceColumn;
 pub use metrics::Metric;
+pub use playbook_store::{AnswerRecord, NewAnswer};
 
 use crate::error::{Error, Result};
 

@@ -4,5 +4,8 @@ mod util;
 
 mod dedupe;
 mod ingest;
+mod mapping;
+mod playbook;
 mod samples;
+mod schema_pull;
 mod workspace;

@@ -140,7 +140,13 @@ pub fn pick_country(words: &Words, rng: &mut ChaCha8Rng) -> usize {
     weighted(rng, &weights)
 }
 
-/// Fills `#` with digits of `digits` in order and `@` with random capital letters.
+/// A phone in `format`: `{area}` replaced by the area code, each `#` by the next digit of
+/// `subscriber`.
+pub fn fill_phone(format: &str, area: &str, subscriber: &str) -> String {
+    fill(&format.replace("{area}", area), subscriber)
+}
+
+/// Fills each `#` with the next digit of `digits`.
 pub fn fill(template: &str, digits: &str) -> String {
     let mut d = digits.chars();
     template
@@ -167,6 +173,18 @@ pub fn random_digits(rng: &mut ChaCha8Rng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
         .collect()
+}
+
+/// `n` random digits that do not start with 0 or 1, as subscriber numbers never do.
+pub fn subscriber_digits(rng: &mut ChaCha8Rng, n: usize) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    let first = char::from(b'0' + rng.gen_range(2..10u8));
+    let mut s = String::with_capacity(n);
+    s.push(first);
+    s.push_str(&random_digits(rng, n - 1));
+    s
 }
 
 /// A name word as it appears in a domain: folded and lowercase.
@@ -250,7 +268,12 @@ pub fn new_company(words: &Words, names: &mut NameSpace, rng: &mut ChaCha8Rng) -
     let unique = PHONE_BASE + names.phone_order.get(names.phones_used);
     names.phones_used += 1;
     let lead = country.national_digits - city.area.len() - UNIQUE_DIGITS;
-    let phone_nsn = format!("{}{}{unique}", city.area, random_digits(rng, lead));
+    let phone_nsn = if lead == 0 {
+        format!("{}{unique}", city.area)
+    } else {
+        format!("{}{}{unique}", city.area, subscriber_digits(rng, lead))
+    };
+    let fitting = formats_for(country, &city.area).len();
     let employees = employees(rng);
     let revenue = revenue(rng, employees);
     Ok(Company {
@@ -265,7 +288,7 @@ pub fn new_company(words: &Words, names: &mut NameSpace, rng: &mut ChaCha8Rng) -
         suite: (country.code == "US" && chance(rng, 0.12)).then(|| range(rng, 1, 40) * 50),
         postcode: postcode(&city.postcode, rng),
         phone_nsn,
-        phone_format: index(rng, country.phone_formats.len()),
+        phone_format: index(rng, fitting),
         suffix: chance(rng, 0.8).then(|| index(rng, country.legal_suffixes.len())),
         industry: index(rng, words.industries.len()),
         employees,
@@ -332,9 +355,25 @@ impl Company {
         s
     }
 
-    /// The switchboard number in format `format`.
-    pub fn phone(&self, words: &Words, format: usize) -> String {
-        fill(&self.country(words).phone_formats[format], &self.phone_nsn)
+    /// The company's area code.
+    pub fn area<'w>(&self, words: &'w Words) -> &'w str {
+        &self.country(words).cities[self.city].area
+    }
+
+    /// The phone formats that fit the company's area code.
+    pub fn phone_formats<'w>(&self, words: &'w Words) -> Vec<&'w str> {
+        formats_for(self.country(words), self.area(words))
+    }
+
+    /// The switchboard number in `format`.
+    pub fn phone(&self, words: &Words, format: &str) -> String {
+        let area = self.area(words);
+        fill_phone(format, area, &self.phone_nsn[area.len()..])
+    }
+
+    /// The switchboard number in the format this company's records usually use.
+    pub fn usual_phone(&self, words: &Words) -> String {
+        self.phone(words, self.phone_formats(words)[self.phone_format])
     }
 
     /// The name with the legal form spelled as variant `variant` of its group.
@@ -360,7 +399,7 @@ impl Company {
             phone: if chance(rng, 0.04) {
                 String::new()
             } else {
-                self.phone(words, self.phone_format)
+                self.usual_phone(words)
             },
             street: self.street(words, chance(rng, 0.2)),
         }
@@ -369,9 +408,21 @@ impl Company {
     /// The identifying cells of one row in a duplicate cluster: cosmetic variation always,
     /// and a real difference only in the key [`Company::vary`] names, so that any two rows
     /// of the cluster agree on the other two keys.
-    pub fn duplicate_identity(&self, words: &Words, rng: &mut ChaCha8Rng) -> Identity {
+    /// The first row (`member` 0) differs only cosmetically: the later ones are the sloppy
+    /// re-entries.
+    pub fn duplicate_identity(
+        &self,
+        words: &Words,
+        member: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Identity {
+        let vary = if member == 0 {
+            Vary::Nothing
+        } else {
+            self.vary
+        };
         let mut core = self.core.clone();
-        if self.vary == Vary::Name && chance(rng, 0.7) {
+        if vary == Vary::Name && chance(rng, 0.7) {
             core = typo(&core, rng);
         }
         if core.contains(" & ") && chance(rng, 0.5) {
@@ -390,7 +441,7 @@ impl Company {
             4 => name.push(' '),
             _ => {}
         }
-        let website = if self.vary == Vary::Website && chance(rng, 0.7) {
+        let website = if vary == Vary::Website && chance(rng, 0.7) {
             // No other company has a `.net` domain or a hyphenated two-part label.
             let country = self.country(words);
             let (label, _) = self.domain.split_once('.').unwrap_or((&self.domain, ""));
@@ -405,25 +456,30 @@ impl Company {
         } else {
             website(&self.domain, rng)
         };
-        let base = self.phone(words, self.phone_format);
-        let base_digits = super::rules::phone_digits(&base);
-        let formats = &self.country(words).phone_formats;
-        let phone = if self.vary == Vary::Phone && chance(rng, 0.7) {
+        let base_digits = super::rules::phone_digits(&self.usual_phone(words));
+        let written: Vec<String> = self
+            .phone_formats(words)
+            .into_iter()
+            .map(|f| self.phone(words, f))
+            .collect();
+        let phone = if vary == Vary::Phone && chance(rng, 0.7) {
             // Either no phone, or the same number written with different digits
             // (country code, trunk zero) that a strict digit comparison tells apart.
-            let other: Vec<usize> = (0..formats.len())
-                .filter(|&f| super::rules::phone_digits(&self.phone(words, f)) != base_digits)
+            let other: Vec<&String> = written
+                .iter()
+                .filter(|p| super::rules::phone_digits(p) != base_digits)
                 .collect();
             if other.is_empty() || chance(rng, 0.4) {
                 String::new()
             } else {
-                self.phone(words, *pick(rng, &other))
+                pick(rng, &other).to_string()
             }
         } else {
-            let same: Vec<usize> = (0..formats.len())
-                .filter(|&f| super::rules::phone_digits(&self.phone(words, f)) == base_digits)
+            let same: Vec<&String> = written
+                .iter()
+                .filter(|p| super::rules::phone_digits(p) == base_digits)
                 .collect();
-            self.phone(words, *pick(rng, &same))
+            pick(rng, &same).to_string()
         };
         Identity {
             name,
@@ -432,6 +488,17 @@ impl Company {
             street: self.street(words, chance(rng, 0.5)),
         }
     }
+}
+
+/// The country's phone formats that fit an area code of this length.
+pub fn formats_for<'w>(country: &'w Country, area: &str) -> Vec<&'w str> {
+    let rest = country.national_digits - area.len();
+    country
+        .phone_formats
+        .iter()
+        .filter(|f| f.matches('#').count() == rest)
+        .map(String::as_str)
+        .collect()
 }
 
 /// A website in one of the shapes legacy records hold it in.
@@ -524,8 +591,8 @@ mod tests {
         for _ in 0..500 {
             let co = new_company(&words, &mut names, &mut r).unwrap();
             let rows: Vec<[String; 3]> = (0..4)
-                .map(|_| {
-                    let id = co.duplicate_identity(&words, &mut r);
+                .map(|member| {
+                    let id = co.duplicate_identity(&words, member, &mut r);
                     [
                         normalise_company(&id.name),
                         website_domain(&id.website),

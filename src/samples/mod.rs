@@ -150,13 +150,19 @@ pub fn generate(options: &SamplesOptions, progress: &dyn Progress) -> Result<Sum
     Ok(summarise(options, &truth))
 }
 
-/// Writes truth.json, pretty-printed, through a partial file.
+/// Writes truth.json, pretty-printed and streamed (it is tens of MB at a million accounts),
+/// through a partial file.
 fn write_truth(path: &std::path::Path, truth: &Truth) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(truth)
-        .map_err(|e| Error::Other(format!("cannot encode the truth file: {e}")))?;
-    text.push('\n');
+    use std::io::Write;
     let partial = path.with_extension("json.partial");
-    std::fs::write(&partial, text).map_err(|e| Error::io("write", &partial, e))?;
+    let file = std::fs::File::create(&partial).map_err(|e| Error::io("create", &partial, e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    serde_json::to_writer_pretty(&mut out, truth)
+        .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", partial.display())))?;
+    out.write_all(b"\n")
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("write", &partial, e))?;
+    drop(out);
     std::fs::rename(&partial, path).map_err(|e| Error::io("rename", &partial, e))
 }
 

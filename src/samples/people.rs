@@ -3,7 +3,7 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::company::{Company, fill, random_digits};
+use super::company::{Company, fill, fill_phone, random_digits, subscriber_digits};
 use super::pick::{chance, index, pick, range};
 use super::rules::{fold, phone_digits};
 use super::words::{Country, Words};
@@ -72,17 +72,22 @@ fn local_part(first: &str, last: &str, style: u8) -> String {
     }
 }
 
-/// `count` distinct people at `company`; `protect[i]` marks those that appear more than once.
-/// Drawn from `rng` only, so the same stream gives the same people again.
+/// Distinct people at `company`, one per entry of `protect` (true: appears more than once).
+/// With `accent_first` the first has an accented name. Drawn from `rng` only, so the same
+/// stream gives the same people again.
 pub fn people(
     words: &Words,
     company: &Company,
     protect: &[bool],
+    accent_first: bool,
     rng: &mut ChaCha8Rng,
 ) -> Vec<Person> {
     let home = company.country(words);
     let mut out: Vec<Person> = Vec::with_capacity(protect.len());
-    for &protected in protect {
+    // Name keys and address local parts taken so far: no two people share either.
+    let mut keys: Vec<String> = Vec::with_capacity(protect.len());
+    let mut locals: Vec<String> = Vec::with_capacity(protect.len());
+    for (i, &protected) in protect.iter().enumerate() {
         // Staff are mostly from the company's country, some from anywhere.
         let from: &Country = if chance(rng, 0.85) {
             home
@@ -93,12 +98,19 @@ pub fn people(
             pick(rng, &from.first_names).clone(),
             pick(rng, &from.last_names).clone(),
         );
+        if i == 0 && accent_first {
+            for _ in 0..100 {
+                if !(first.is_ascii() && last.is_ascii()) {
+                    break;
+                }
+                first = pick(rng, &from.first_names).clone();
+                last = pick(rng, &from.last_names).clone();
+            }
+        }
         for _ in 0..20 {
             let key = super::rules::normalise_person(&first, &last);
-            if !out
-                .iter()
-                .any(|p| super::rules::normalise_person(&p.first, &p.last) == key)
-            {
+            if !keys.contains(&key) {
+                keys.push(key);
                 break;
             }
             first = pick(rng, &from.first_names).clone();
@@ -106,15 +118,11 @@ pub fn people(
         }
         let mut local = local_part(&first, &last, company.email_style);
         let mut n = 1;
-        while out.iter().any(|p| {
-            p.email
-                .split('@')
-                .next()
-                .is_some_and(|l| l.eq_ignore_ascii_case(&local))
-        }) {
+        while locals.contains(&local) {
             n += 1;
             local = format!("{}{n}", local_part(&first, &last, 0));
         }
+        locals.push(local.clone());
         let mut email = format!("{local}@{}", company.domain);
         if company.email_style == 0 && chance(rng, 0.1) {
             // Some systems kept the capitals people typed.
@@ -134,7 +142,7 @@ pub fn people(
         let phone = if !protected && chance(rng, 0.1) {
             String::new()
         } else {
-            direct_line(home, company, rng)
+            direct_line(home, company, words, rng)
         };
         let mobile = if chance(rng, 0.45) {
             mobile(home, rng)
@@ -144,7 +152,11 @@ pub fn people(
         out.push(Person {
             first,
             last,
-            title: pick(rng, &words.titles).clone(),
+            title: if !home.local_titles.is_empty() && chance(rng, 0.3) {
+                pick(rng, &home.local_titles).clone()
+            } else {
+                pick(rng, &words.titles).clone()
+            },
             email,
             phone,
             mobile,
@@ -175,18 +187,23 @@ fn capitalise(s: &str) -> String {
 }
 
 /// A direct line in the company's area, or the switchboard with an extension.
-fn direct_line(country: &Country, company: &Company, rng: &mut ChaCha8Rng) -> String {
-    let format = pick(rng, &country.phone_formats);
+fn direct_line(
+    country: &Country,
+    company: &Company,
+    words: &Words,
+    rng: &mut ChaCha8Rng,
+) -> String {
+    let formats = company.phone_formats(words);
+    let format = *pick(rng, &formats);
     if chance(rng, 0.25) {
         let len = range(rng, 2, 4) as usize;
         let ext = random_digits(rng, len);
         let sep = if chance(rng, 0.5) { " x" } else { " ext. " };
-        return format!("{}{sep}{ext}", fill(format, &company.phone_nsn));
+        return format!("{}{sep}{ext}", company.phone(words, format));
     }
-    let area_len = country.cities[company.city].area.len();
-    let area = &company.phone_nsn[..area_len];
-    let rest = random_digits(rng, country.national_digits - area_len);
-    fill(format, &format!("{area}{rest}"))
+    let area = company.area(words);
+    let rest = subscriber_digits(rng, country.national_digits - area.len());
+    fill_phone(format, area, &rest)
 }
 
 /// A mobile number in one of the country's formats.
@@ -194,7 +211,7 @@ fn mobile(country: &Country, rng: &mut ChaCha8Rng) -> String {
     let format = pick(rng, &country.mobile_formats);
     let prefix = pick(rng, &country.mobile_prefixes);
     let need = format.matches('#').count() - prefix.len();
-    fill(format, &format!("{prefix}{}", random_digits(rng, need)))
+    fill(format, &format!("{prefix}{}", subscriber_digits(rng, need)))
 }
 
 impl Person {
@@ -238,11 +255,14 @@ impl Person {
         // The same number in another layout with the same digits.
         if !c.phone.is_empty() && !c.phone.contains('x') && !c.phone.contains("ext") {
             let digits = phone_digits(&c.phone);
-            let same: Vec<String> = country
-                .phone_formats
-                .iter()
-                .filter(|f| f.matches('#').count() == country.national_digits)
-                .map(|f| fill(f, &nsn_of(&c.phone, country)))
+            let area = company.area(words);
+            let rest = &digits[digits
+                .len()
+                .saturating_sub(country.national_digits - area.len())..];
+            let same: Vec<String> = company
+                .phone_formats(words)
+                .into_iter()
+                .map(|f| fill_phone(f, area, rest))
                 .filter(|p| phone_digits(p) == digits)
                 .collect();
             if !same.is_empty() {
@@ -294,12 +314,6 @@ impl Person {
     }
 }
 
-/// The national significant number inside a formatted phone of `country`.
-fn nsn_of(phone: &str, country: &Country) -> String {
-    let digits = phone_digits(phone);
-    digits[digits.len().saturating_sub(country.national_digits)..].to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,7 +336,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for _ in 0..300 {
             let co = new_company(&words, &mut names, &mut rng).unwrap();
-            let ps = people(&words, &co, &[false; 8], &mut rng);
+            let ps = people(&words, &co, &[false; 8], false, &mut rng);
             let mut emails: Vec<String> = ps
                 .iter()
                 .filter(|p| !p.email.is_empty())
@@ -351,7 +365,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         for _ in 0..300 {
             let co = new_company(&words, &mut names, &mut rng).unwrap();
-            for p in people(&words, &co, &[true; 3], &mut rng) {
+            for p in people(&words, &co, &[true; 3], false, &mut rng) {
                 let rows: Vec<[String; 3]> = std::iter::once(keys(&p.cells()))
                     .chain((0..3).map(|_| keys(&p.duplicate_cells(&words, &co, &mut rng))))
                     .collect();

@@ -98,6 +98,9 @@ pub fn phone_digits(s: &str) -> String {
 
 /// True for one of [`PLACEHOLDERS`].
 pub fn is_placeholder(s: &str) -> bool {
+    if s.is_empty() || s.len() > 16 {
+        return false;
+    }
     let t = s.trim();
     PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(t))
 }
@@ -133,29 +136,52 @@ pub fn parse_loose_number(s: &str) -> Option<f64> {
 /// The date formats the samples use, in the order they are reported (chrono syntax).
 pub const DATE_FORMATS: [&str; 4] = ["%Y-%m-%d", "%m/%d/%Y", "%d %b %Y", "%Y-%m-%d %H:%M:%S"];
 
+/// The number in `b` if it is all ASCII digits (1 to 4 of them).
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 4 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+fn ymd(y: &[u8], m: &[u8], d: &[u8]) -> Option<NaiveDate> {
+    if y.len() != 4 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(digits(y)? as i32, digits(m)?, digits(d)?)
+}
+
 /// Parses a date in one of [`DATE_FORMATS`]; returns the date and the format's index.
+/// Hand-written rather than chrono's `parse_from_str`: it runs on millions of cells.
 pub fn parse_date(s: &str) -> Option<(NaiveDate, usize)> {
-    let s = s.trim();
-    let b = s.as_bytes();
-    // Cheap shape checks first: this runs on millions of cells.
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        return NaiveDate::parse_from_str(s, DATE_FORMATS[0])
-            .ok()
-            .map(|d| (d, 0));
+    const MONTHS: [&[u8]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    let b = s.trim().as_bytes();
+    match b.len() {
+        10 if b[4] == b'-' && b[7] == b'-' => ymd(&b[..4], &b[5..7], &b[8..]).map(|d| (d, 0)),
+        10 if b[2] == b'/' && b[5] == b'/' => ymd(&b[6..], &b[..2], &b[3..5]).map(|d| (d, 1)),
+        19 if b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':' && b[16] == b':' => {
+            let time_ok = digits(&b[11..13]).is_some_and(|h| h < 24)
+                && digits(&b[14..16]).is_some_and(|m| m < 60)
+                && digits(&b[17..19]).is_some_and(|s| s < 60);
+            let date = ymd(&b[..4], &b[5..7], &b[8..10])?;
+            time_ok.then_some((date, 3))
+        }
+        _ => {
+            // `4 Mar 2021` or `04 Mar 2021`
+            let mut parts = b.split(|&c| c == b' ');
+            let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() || day.len() > 2 || month.len() != 3 {
+                return None;
+            }
+            let m = MONTHS
+                .iter()
+                .position(|name| name.eq_ignore_ascii_case(month))?;
+            ymd(year, format!("{}", m + 1).as_bytes(), day).map(|d| (d, 2))
+        }
     }
-    if b.len() == 10 && b[2] == b'/' && b[5] == b'/' {
-        return NaiveDate::parse_from_str(s, DATE_FORMATS[1])
-            .ok()
-            .map(|d| (d, 1));
-    }
-    if b.len() == 19 && b[4] == b'-' && b[10] == b' ' {
-        return chrono::NaiveDateTime::parse_from_str(s, DATE_FORMATS[3])
-            .ok()
-            .map(|d| (d.date(), 3));
-    }
-    NaiveDate::parse_from_str(s, DATE_FORMATS[2])
-        .ok()
-        .map(|d| (d, 2))
 }
 
 /// Stale: `Last Activity` blank (or not a date) or older than `as_of - stale_after_days`.
@@ -352,6 +378,11 @@ mod tests {
         assert_eq!(parse_date("2021-03-04 10:22:00"), Some((d, 3)));
         assert_eq!(parse_date(""), None);
         assert_eq!(parse_date("2021-13-04"), None);
+        assert_eq!(parse_date("02/30/2021"), None);
+        assert_eq!(parse_date("2021-03-04 25:00:00"), None);
+        assert_eq!(parse_date("4 Foo 2021"), None);
+        assert_eq!(parse_date("4 Mar 21"), None);
+        assert_eq!(parse_date("2021-3-4"), None);
         let as_of = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
         assert!(is_stale("", as_of, 730));
         assert!(is_stale("2023-06-30", as_of, 730));

@@ -247,6 +247,15 @@ pub const CRM_USAGE: Dataset = Dataset {
     keys: &[],
 };
 
+/// Positions in [`SCANNED`].
+pub mod ds {
+    pub const ACCOUNTS: usize = 0;
+    pub const CONTACTS: usize = 1;
+    pub const OPPORTUNITIES: usize = 2;
+    pub const ACTIVITIES: usize = 3;
+    pub const USERS: usize = 4;
+}
+
 /// The datasets whose rows are scanned, in the order their findings are listed.
 pub const SCANNED: [&Dataset; 5] = [&ACCOUNTS, &CONTACTS, &OPPORTUNITIES, &ACTIVITIES, &USERS];
 
@@ -261,8 +270,12 @@ pub fn record_id(prefix: &str, n: u64) -> String {
 /// The number inside an id written by [`record_id`] with this prefix, if it is one.
 pub fn parse_id(prefix: &str, value: &str) -> Option<u64> {
     let digits = value.strip_prefix(prefix)?.strip_prefix('-')?;
-    let n: u64 = digits.parse().ok()?;
-    (digits.len() >= 6 && record_id(prefix, n) == value).then_some(n)
+    // Exactly what `record_id` writes: six digits, or more without a leading zero.
+    let canonical = digits.len() == 6 || (digits.len() > 6 && !digits.starts_with('0'));
+    if !canonical || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// One cell with a problem.
@@ -487,10 +500,10 @@ impl Recorder {
             }
         }
         self.findings[ds] = found;
-        match spec.name {
-            "accounts" => self.account(row),
-            "contacts" => self.contacts_written += 1,
-            "opportunities" => self.opportunity(row),
+        match ds {
+            ds::ACCOUNTS => self.account(row),
+            ds::CONTACTS => self.contacts_written += 1,
+            ds::OPPORTUNITIES => self.opportunity(row),
             _ => {}
         }
     }
@@ -693,7 +706,7 @@ mod tests {
             account("A-000006", "A-000004", "2024-12-01"),
             account("A-000007", "A-999999", "2019-05-05"),
         ] {
-            rec.scan(0, &r);
+            rec.scan(ds::ACCOUNTS, &r);
         }
         let opp = |id: &str, acct: &str, stage: &str, close: &str| {
             row(&[
@@ -709,10 +722,22 @@ mod tests {
                 "2020-01-01",
             ])
         };
-        rec.scan(2, &opp("O-000001", "A-000002", "Prospecting", "01/01/2020"));
-        rec.scan(2, &opp("O-000002", "A-000003", "Closed Won", "06/01/2024"));
-        rec.scan(2, &opp("O-000003", "A-000005", "Closed Won", "06/01/2022"));
-        rec.scan(2, &opp("O-000004", "A-000777", "Closed Lost", "06/01/2022"));
+        rec.scan(
+            ds::OPPORTUNITIES,
+            &opp("O-000001", "A-000002", "Prospecting", "01/01/2020"),
+        );
+        rec.scan(
+            ds::OPPORTUNITIES,
+            &opp("O-000002", "A-000003", "Closed Won", "06/01/2024"),
+        );
+        rec.scan(
+            ds::OPPORTUNITIES,
+            &opp("O-000003", "A-000005", "Closed Won", "06/01/2022"),
+        );
+        rec.scan(
+            ds::OPPORTUNITIES,
+            &opp("O-000004", "A-000777", "Closed Lost", "06/01/2022"),
+        );
         let t = rec
             .finish(1, BTreeMap::new(), Vec::new(), Vec::new())
             .unwrap();
@@ -744,16 +769,16 @@ mod tests {
     fn cell_rules_and_date_formats() {
         let as_of = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
         let mut rec = Recorder::new(2, as_of, 730);
-        rec.scan(0, &account("A-000002", "", ""));
+        rec.scan(ds::ACCOUNTS, &account("A-000002", "", ""));
         let mut a = account("A-000001", "", "2025-01-01");
         a[acc::NAME] = " ".into();
         a[acc::PHONE] = "call me".into();
         a[acc::INDUSTRY] = "N/A".into();
         a[acc::REVENUE] = "$1.2M".into();
         a[acc::CREATED] = "4 Mar 2021".into();
-        rec.scan(0, &a);
+        rec.scan(ds::ACCOUNTS, &a);
         rec.scan(
-            1,
+            ds::CONTACTS,
             &row(&[
                 "C-000001",
                 "A-000001",
@@ -771,7 +796,7 @@ mod tests {
             ]),
         );
         rec.scan(
-            3,
+            ds::ACTIVITIES,
             &row(&[
                 "ACT-000001",
                 "A-000001",

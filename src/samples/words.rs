@@ -59,6 +59,8 @@ pub struct Country {
     /// `[full, abbreviated]` street types.
     pub street_types: Vec<[String; 2]>,
     pub cities: Vec<City>,
+    /// Job titles in the country's language, used for some of its people.
+    pub local_titles: Vec<String>,
     pub first_names: Vec<String>,
     pub last_names: Vec<String>,
 }
@@ -203,14 +205,6 @@ impl Words {
                     "country {code}: cities, street_types and legal_suffixes must not be empty"
                 ));
             }
-            for f in &country.phone_formats {
-                if f.matches('#').count() != country.national_digits {
-                    return Err(format!(
-                        "country {code}: phone format `{f}` needs {} `#`",
-                        country.national_digits
-                    ));
-                }
-            }
             for f in &country.mobile_formats {
                 for p in &country.mobile_prefixes {
                     if f.matches('#').count() <= p.len() {
@@ -222,12 +216,24 @@ impl Words {
             }
             for city in &country.cities {
                 // The last seven digits of a company phone are unique per company.
-                if city.area.len() + super::company::UNIQUE_DIGITS > country.national_digits {
+                let rest = country.national_digits as isize - city.area.len() as isize;
+                if rest < super::company::UNIQUE_DIGITS as isize {
                     return Err(format!(
                         "country {code}: area code `{}` of {} leaves fewer than {} digits",
                         city.area,
                         city.name,
                         super::company::UNIQUE_DIGITS
+                    ));
+                }
+                let fitting = country
+                    .phone_formats
+                    .iter()
+                    .filter(|f| f.contains("{area}") && f.matches('#').count() == rest as usize)
+                    .count();
+                if fitting < 2 {
+                    return Err(format!(
+                        "country {code}: {} (area `{}`) needs two phone formats with `{{area}}` and {rest} `#`",
+                        city.name, city.area
                     ));
                 }
             }
@@ -280,6 +286,7 @@ mod tests {
             all.extend(&c.last_names);
             all.extend(&c.names);
             all.extend(c.cities.iter().map(|city| &city.name));
+            all.extend(&c.local_titles);
         }
         all.extend(&words.titles);
         all.extend(&words.lead_sources);
@@ -300,8 +307,11 @@ mod tests {
         let err = Words::parse(&text, "w.yaml").unwrap_err().to_string();
         assert!(err.contains("`Northwind` clashes"), "{err}");
 
-        let text = WORDS_YAML.replace("\"(###) ###-####\", \"###-###-####\", \"###.###.####\", \"+1 ### ### ####\",\n      \"+1 (###) ###-####\", \"1-###-###-####\", \"##########\"", "\"(###) ###-###\"");
+        let text = WORDS_YAML.replace("area: \"1\"", "area: \"12\"");
         let err = Words::parse(&text, "w.yaml").unwrap_err().to_string();
-        assert!(err.contains("needs 10 `#`"), "{err}");
+        assert!(
+            err.contains("Paris (area `12`) needs two phone formats"),
+            "{err}"
+        );
     }
 }

@@ -6,5 +6,6 @@ mod dedupe;
 mod ingest;
 mod mapping;
 mod playbook;
+mod samples;
 mod schema_pull;
 mod workspace;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod ingest;
 pub mod intake;
 pub mod output;
+pub mod profile;
 pub mod progress;
 pub mod staging;
 pub mod workspace;

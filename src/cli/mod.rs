@@ -2,6 +2,7 @@
 
 mod ingest;
 mod init;
+mod profile;
 mod status;
 
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
+    /// Data quality: column types and fill, invalid values, keys, references, hierarchy, staleness
+    Profile(profile::ProfileArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -108,6 +111,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Profile(args) => profile::run(args, &cli.global),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The only place that prints: human tables, JSON, errors and progress bars.
 
 pub mod ingest;
+pub mod profile;
 mod progress;
 pub mod table;
 

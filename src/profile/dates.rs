@@ -43,6 +43,8 @@ pub struct DateValue {
     /// Index into [`TIME_FORMATS`] of the time part (0 = none).
     pub time_format: u8,
     pub order: Order,
+    /// For an ambiguous value, its day number read day-first.
+    pub day_first_days: Option<Days>,
 }
 
 /// What a value is, as a date.
@@ -223,6 +225,8 @@ struct DatePart {
     days: Option<Days>,
     order: Order,
     used: usize,
+    /// The day-first reading of an ambiguous value.
+    alt: Option<Days>,
 }
 
 fn date_part(t: &[Tok<'_>]) -> Option<DatePart> {
@@ -232,6 +236,7 @@ fn date_part(t: &[Tok<'_>]) -> Option<DatePart> {
         days,
         order: Order::Fixed,
         used,
+        alt: None,
     };
     match t {
         // 2021-03-04, 2021/03/04, 2021.03.04
@@ -282,6 +287,11 @@ fn date_part(t: &[Tok<'_>]) -> Option<DatePart> {
                 days,
                 order,
                 used: 5,
+                alt: if order == Order::Ambiguous {
+                    day_first
+                } else {
+                    None
+                },
             })
         }
         // 4 Mar 2021, 4 March 2021
@@ -414,6 +424,7 @@ pub fn parse(s: &str) -> DateParse {
             format: part.format,
             time_format,
             order: part.order,
+            day_first_days: part.alt,
         }),
         _ => DateParse::Impossible,
     }

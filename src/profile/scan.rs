@@ -90,7 +90,12 @@ pub struct Arena {
 
 impl Arena {
     fn push(&mut self, cell: Option<&str>) {
-        self.text.push_str(cell.unwrap_or(""));
+        self.push_value(cell.unwrap_or(""));
+    }
+
+    /// Appends one row's value.
+    pub fn push_value(&mut self, value: &str) {
+        self.text.push_str(value);
         self.ends.push(self.text.len());
     }
 

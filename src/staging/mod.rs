@@ -3,6 +3,7 @@
 mod catalog;
 mod load;
 mod metrics;
+mod profile_store;
 mod schema;
 
 use std::path::Path;
@@ -12,6 +13,9 @@ use rusqlite::Connection;
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use load::{BatchMeta, Loader};
 pub use metrics::Metric;
+pub use profile_store::{
+    SourceColumn, StoredColumn, StoredDataset, StoredFinding, StoredProfile, StoredReference,
+};
 
 use crate::error::{Error, Result};
 

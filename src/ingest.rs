@@ -148,7 +148,34 @@ pub fn ingest(
             }
         }
     }
+    record_metrics(db)?;
     Ok(outcomes)
+}
+
+/// Leaves the workspace-wide ingest figures for the playbook's evidence checks.
+fn record_metrics(db: &Db) -> Result<()> {
+    let datasets = db.dataset_summaries()?;
+    let rows: i64 = datasets.iter().map(|d| d.rows).sum();
+    let issues: i64 = datasets
+        .iter()
+        .flat_map(|d| &d.issues)
+        .map(|i| i.count)
+        .sum();
+    let detail = format!("{} rows in {} datasets", rows, datasets.len());
+    db.put_metric(
+        "ingest.datasets",
+        datasets.len() as f64,
+        Some(&detail),
+        "ingest",
+    )?;
+    db.put_metric("ingest.rows", rows as f64, Some(&detail), "ingest")?;
+    let rate = if rows > 0 {
+        issues as f64 / rows as f64
+    } else {
+        0.0
+    };
+    let detail = format!("{issues} ingest issues in {rows} rows");
+    db.put_metric("ingest.issue_rate", rate, Some(&detail), "ingest")
 }
 
 struct FileRef<'a> {

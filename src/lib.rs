@@ -3,6 +3,7 @@
 //! The binary is a thin layer (`cli`, `output`) over domain modules that return values.
 
 pub mod cli;
+pub mod dedupe;
 pub mod error;
 pub mod ingest;
 pub mod intake;

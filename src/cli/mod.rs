@@ -1,5 +1,6 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
+mod dedupe;
 mod ingest;
 mod init;
 mod profile;
@@ -49,6 +50,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Load CSV/TSV/XLSX/XLS/ODS exports into the workspace, losslessly
     Ingest(ingest::IngestArgs),
+    /// Find duplicate records, propose survivors, apply a review
+    Dedupe(dedupe::DedupeArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
     /// Data quality: column types and fill, invalid values, keys, references, hierarchy, staleness
@@ -111,6 +114,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Dedupe(args) => dedupe::run(args, &cli.global),
         Command::Profile(args) => profile::run(args, &cli.global),
     }
 }

@@ -124,3 +124,30 @@ pub fn encoding_for_label(label: &str) -> Result<&'static Encoding> {
         ))
     })
 }
+
+/// A small delimited file read whole: its header and its records with their 1-based numbers.
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+/// Reads a small delimited file a person edited (a review sheet, say) into a [`Table`].
+pub fn read_table(path: &Path) -> Result<Table> {
+    if classify(path)? != FileKind::Text {
+        return Err(Error::Input(format!(
+            "`{}` is a workbook; save it as CSV first",
+            path.display()
+        )));
+    }
+    let mut source = DelimitedSource::open(path, TextOptions::default())?;
+    let headers = source.info().headers.clone();
+    let mut rows = Vec::new();
+    let mut record = Record::default();
+    while source.next_record(&mut record)? {
+        rows.push((
+            record.number,
+            record.fields.iter().map(str::to_string).collect(),
+        ));
+    }
+    Ok(Table { headers, rows })
+}

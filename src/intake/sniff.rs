@@ -56,21 +56,48 @@ pub fn kind(sample: &[u8]) -> Kind {
     }
 }
 
-/// Picks the encoding: a BOM decides; else UTF-8 if the sample is valid UTF-8 (a sequence cut
-/// by the sample's end is allowed), else Windows-1252, what legacy exports almost always are.
+/// Picks the encoding: a BOM decides; else UTF-8 when the sample's non-ASCII text is mostly
+/// valid UTF-8 (stray legacy bytes are then decoded per field and logged), else Windows-1252,
+/// what legacy exports almost always are.
 pub fn encoding(sample: &[u8]) -> Detected {
     if let Some((encoding, bom_len)) = Encoding::for_bom(sample) {
         return Detected { encoding, bom_len };
     }
-    let valid = match std::str::from_utf8(sample) {
-        Ok(_) => true,
-        // error_len() is None when the input merely ends mid-sequence.
-        Err(e) => e.error_len().is_none() && sample.len() >= SAMPLE_BYTES,
-    };
+    let (valid, invalid) = utf8_sequences(sample);
     Detected {
-        encoding: if valid { UTF_8 } else { WINDOWS_1252 },
+        encoding: if valid >= invalid {
+            UTF_8
+        } else {
+            WINDOWS_1252
+        },
         bom_len: 0,
     }
+}
+
+/// Counts valid multi-byte UTF-8 characters and invalid sequences; a sequence cut by the
+/// sample's end counts as neither.
+fn utf8_sequences(mut bytes: &[u8]) -> (usize, usize) {
+    let (mut valid, mut invalid) = (0, 0);
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => return (valid + multibyte(s), invalid),
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                valid += multibyte(std::str::from_utf8(good).unwrap_or_default());
+                match e.error_len() {
+                    Some(n) => {
+                        invalid += 1;
+                        bytes = &rest[n..];
+                    }
+                    None => return (valid, invalid),
+                }
+            }
+        }
+    }
+}
+
+fn multibyte(s: &str) -> usize {
+    s.chars().filter(|c| !c.is_ascii()).count()
 }
 
 /// Decodes a sample to text for delimiter sniffing.
@@ -179,6 +206,13 @@ mod tests {
         assert_eq!(encoding(b"\xFE\xFF\x00a").label(), "utf-16be");
         assert_eq!(encoding(b"caf\xE9,1\n").label(), "windows-1252");
         assert_eq!(encoding("café".as_bytes()).label(), "utf-8");
+        // Mostly UTF-8 with one stray legacy byte stays UTF-8.
+        assert_eq!(
+            encoding(b"Ren\xC3\xA9,Z\xC3\xBCrich\nCaf\xE9\n").label(),
+            "utf-8"
+        );
+        // A sequence cut by the end of the sample is not a reason to switch.
+        assert_eq!(encoding(b"ok,\xC3").label(), "utf-8");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Human output for `ingest` and `status`.
 
 use super::table::{Table, thousands};
-use crate::error::plural;
 use crate::ingest::{Outcome, Status};
 use crate::staging::DatasetSummary;
 use crate::workspace::Config;
@@ -32,12 +31,19 @@ pub fn render(outcomes: &[Outcome]) -> String {
             Status::Replaced => "replaced",
             Status::Unchanged => "unchanged",
         };
+        let count = |n: u64| {
+            if o.status == Status::Unchanged {
+                "-".to_string()
+            } else {
+                thousands(n)
+            }
+        };
         table.row(vec![
             file,
             format!("src_{}", o.dataset),
             status.into(),
-            thousands(o.rows_read),
-            thousands(o.rows_stored),
+            count(o.rows_read),
+            count(o.rows_stored),
             o.columns.to_string(),
             read_as,
             thousands(o.issues.values().sum()),
@@ -47,8 +53,9 @@ pub fn render(outcomes: &[Outcome]) -> String {
     let read: u64 = outcomes.iter().map(|o| o.rows_read).sum();
     let stored: u64 = outcomes.iter().map(|o| o.rows_stored).sum();
     out.push_str(&format!(
-        "\n{} read, {} stored",
-        plural(read, "row", "rows"),
+        "\n{} {} read, {} stored",
+        thousands(read),
+        if read == 1 { "row" } else { "rows" },
         thousands(stored)
     ));
     let mut kinds = std::collections::BTreeMap::<&str, u64>::new();

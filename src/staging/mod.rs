@@ -1,6 +1,7 @@
 //! The staging database: the only user of rusqlite. Opening, pragmas, migrations, identifiers.
 
 mod catalog;
+mod dedupe_store;
 mod load;
 mod metrics;
 mod profile_store;
@@ -11,6 +12,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
+pub use dedupe_store::{ClusterRow, GoldenRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};
 pub use metrics::Metric;
 pub use profile_store::{

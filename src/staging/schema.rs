@@ -62,7 +62,67 @@ const MIGRATIONS: &[&str] = &[
         answered_at TEXT NOT NULL
      );
      CREATE INDEX _answers_item ON _answers (playbook, item);",
-    // 2: the last profile (`crmkit profile`), replaced as a whole by each run.
+    // 2: duplicate detection and merges.
+    "CREATE TABLE _dedupe_runs (
+        dataset         TEXT PRIMARY KEY,
+        object          TEXT NOT NULL,
+        id_column       TEXT,
+        roles           TEXT NOT NULL,
+        threshold       REAL NOT NULL,
+        records         INTEGER NOT NULL,
+        candidate_pairs INTEGER NOT NULL,
+        linked_pairs    INTEGER NOT NULL,
+        clusters        INTEGER NOT NULL,
+        duplicates      INTEGER NOT NULL,
+        created_at      TEXT NOT NULL
+     );
+     -- One row per record in a duplicate cluster; status: proposed, accepted or rejected.
+     CREATE TABLE _clusters (
+        dataset   TEXT NOT NULL,
+        cluster   INTEGER NOT NULL,
+        _batch    INTEGER NOT NULL,
+        _row      INTEGER NOT NULL,
+        record_id TEXT NOT NULL,
+        survivor  INTEGER NOT NULL,
+        status    TEXT NOT NULL,
+        rule      TEXT NOT NULL,
+        PRIMARY KEY (dataset, _batch, _row)
+     );
+     CREATE TABLE _dedupe_pairs (
+        dataset     TEXT NOT NULL,
+        cluster     INTEGER NOT NULL,
+        id_a        TEXT NOT NULL,
+        id_b        TEXT NOT NULL,
+        probability REAL NOT NULL,
+        total       REAL NOT NULL,
+        fields      TEXT NOT NULL
+     );
+     CREATE INDEX _dedupe_pairs_cluster ON _dedupe_pairs (dataset, cluster);
+     -- Merged values per cluster and role, and the record each came from.
+     CREATE TABLE _golden (
+        dataset     TEXT NOT NULL,
+        cluster     INTEGER NOT NULL,
+        role        TEXT NOT NULL,
+        column_name TEXT NOT NULL,
+        value       TEXT,
+        from_id     TEXT NOT NULL,
+        pick        TEXT NOT NULL,
+        PRIMARY KEY (dataset, cluster, role)
+     );
+     -- Every merged-away record and its survivor (rejected clusters have none).
+     CREATE TABLE _merges (
+        dataset        TEXT NOT NULL,
+        _batch         INTEGER NOT NULL,
+        _row           INTEGER NOT NULL,
+        record_id      TEXT NOT NULL,
+        survivor_batch INTEGER NOT NULL,
+        survivor_row   INTEGER NOT NULL,
+        survivor_id    TEXT NOT NULL,
+        cluster        INTEGER NOT NULL,
+        rule           TEXT NOT NULL,
+        PRIMARY KEY (dataset, _batch, _row)
+     );",
+    // 3: the last profile (`crmkit profile`), replaced as a whole by each run.
     "CREATE TABLE _profile_runs (
         id               INTEGER PRIMARY KEY CHECK (id = 1),
         as_of            TEXT NOT NULL,

@@ -2,5 +2,6 @@
 
 mod util;
 
+mod dedupe;
 mod ingest;
 mod workspace;

@@ -1,0 +1,237 @@
+//! Duplicate detection: normalise, block, compare, cluster. Explainable and near-linear.
+
+pub mod block;
+pub mod cluster;
+pub mod compare;
+pub mod evaluate;
+pub mod normalize;
+pub mod review;
+pub mod roles;
+pub mod rules;
+pub mod run;
+pub mod survivorship;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use compare::{FieldScore, PairScore};
+pub use rules::Rules;
+
+use crate::error::{Error, Result};
+use normalize::Normalizer;
+
+/// Records to deduplicate: raw values per role, in the order of `roles`.
+pub struct Input<'a> {
+    pub roles: &'a [String],
+    pub rows: &'a [Vec<Option<String>>],
+}
+
+/// A group of records judged to be one real-world entity.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cluster {
+    /// Record indexes, ascending.
+    pub members: Vec<u32>,
+    /// Every pair of members with its scores (not only the links that joined them).
+    pub pairs: Vec<PairScore>,
+}
+
+/// What a dedupe pass found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub records: usize,
+    pub candidate_pairs: usize,
+    pub skipped_blocks: usize,
+    pub linked_pairs: usize,
+    pub clusters: Vec<Cluster>,
+}
+
+impl Outcome {
+    /// Records that would be merged away (cluster members beyond one survivor each).
+    pub fn duplicates(&self) -> usize {
+        self.clusters.iter().map(|c| c.members.len() - 1).sum()
+    }
+}
+
+/// Finds duplicate clusters among `input.rows`; pairs link at `threshold` probability.
+pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome> {
+    let roles: Vec<(String, rules::Role)> = input
+        .roles
+        .iter()
+        .map(|name| {
+            rules
+                .roles
+                .get(name)
+                .map(|r| (name.clone(), r.clone()))
+                .ok_or_else(|| {
+                    let hint = crate::error::suggest(name, rules.role_names())
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    Error::Usage(format!(
+                        "unknown field role `{name}`{hint} (roles: {})",
+                        rules.role_names().join(", ")
+                    ))
+                })
+        })
+        .collect::<Result<_>>()?;
+    let normalizer = Normalizer::new(rules);
+    let clean: Vec<Vec<Option<String>>> = input
+        .rows
+        .par_iter()
+        .map(|row| {
+            roles
+                .iter()
+                .zip(row)
+                .map(|((_, role), v)| {
+                    v.as_deref()
+                        .and_then(|v| normalizer.apply(role.normalize, v))
+                })
+                .collect()
+        })
+        .collect();
+    let role_index = |name: &str| roles.iter().position(|(n, _)| n == name);
+    let (name_i, first_i) = (role_index("name"), role_index("first_name"));
+    let key_part = |row: &[Option<String>], key: &str| -> Option<String> {
+        match key {
+            "name_prefix" => {
+                let compact: String = row[name_i?]
+                    .as_deref()?
+                    .chars()
+                    .filter(|c| *c != ' ')
+                    .collect();
+                (compact.len() >= 3).then(|| compact.chars().take(5).collect())
+            }
+            "name_token" => row[name_i?]
+                .as_deref()?
+                .split(' ')
+                .filter(|t| t.len() >= 4)
+                .max_by_key(|t| t.len())
+                .map(str::to_string),
+            "first_initial" => row[first_i?].as_deref()?.chars().next().map(String::from),
+            role => row[role_index(role)?].clone(),
+        }
+    };
+    let candidates = block::candidates(clean.len(), rules.max_block, |i| {
+        rules
+            .blocking
+            .iter()
+            .enumerate()
+            .filter_map(|(r, parts)| {
+                let values: Option<Vec<String>> =
+                    parts.iter().map(|p| key_part(&clean[i], p)).collect();
+                values.map(|v| (r, v.join("\u{1f}")))
+            })
+            .collect()
+    });
+    let score = |a: u32, b: u32| {
+        compare::score(
+            &roles,
+            rules.prior,
+            (a, &clean[a as usize]),
+            (b, &clean[b as usize]),
+        )
+    };
+    let links: Vec<(u32, u32, f64)> = candidates
+        .pairs
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let s = score(a, b);
+            (s.probability >= threshold).then_some((a, b, s.probability))
+        })
+        .collect();
+    let groups = cluster::clusters(
+        clean.len(),
+        &links,
+        rules.strong_link,
+        rules.weak_cluster_max,
+    );
+    let clusters = groups
+        .into_par_iter()
+        .map(|members| {
+            let pairs = members
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &a)| members[i + 1..].iter().map(move |&b| (a, b)))
+                .map(|(a, b)| score(a, b))
+                .collect();
+            Cluster { members, pairs }
+        })
+        .collect();
+    Ok(Outcome {
+        records: clean.len(),
+        candidate_pairs: candidates.pairs.len(),
+        skipped_blocks: candidates.skipped_blocks,
+        linked_pairs: links.len(),
+        clusters,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(data: &[[&str; 3]]) -> Vec<Vec<Option<String>>> {
+        data.iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| (!v.is_empty()).then(|| v.to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_variants_of_one_company_and_explains_them() {
+        let roles: Vec<String> = ["name", "domain", "phone"].map(String::from).to_vec();
+        let data = rows(&[
+            [
+                "Northwind Traders Inc",
+                "www.northwind.com",
+                "(415) 555-0134",
+            ],
+            [
+                "NORTHWIND TRADERS, INCORPORATED",
+                "https://northwind.com/",
+                "415.555.0134",
+            ],
+            ["Northwind Tradres LLC", "", "+1 415 555 0134"],
+            ["Southridge Video", "southridge.com", "(212) 555-0100"],
+            ["Northwind Systems", "northwindsys.com", "(503) 555-0199"],
+        ]);
+        let out = find(
+            &Rules::builtin(),
+            &Input {
+                roles: &roles,
+                rows: &data,
+            },
+            0.5,
+        )
+        .unwrap();
+        assert_eq!(out.clusters.len(), 1);
+        assert_eq!(out.clusters[0].members, vec![0, 1, 2]);
+        assert_eq!(out.clusters[0].pairs.len(), 3);
+        assert_eq!(out.duplicates(), 2);
+        let pair = &out.clusters[0].pairs[0];
+        assert_eq!(
+            pair.fields
+                .iter()
+                .map(|f| f.role.as_str())
+                .collect::<Vec<_>>(),
+            ["name", "domain", "phone"]
+        );
+    }
+
+    #[test]
+    fn unknown_roles_get_a_suggestion() {
+        let roles = vec!["domian".to_string()];
+        let err = find(
+            &Rules::builtin(),
+            &Input {
+                roles: &roles,
+                rows: &[],
+            },
+            0.5,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("did you mean `domain`"), "{err}");
+    }
+}

@@ -1,0 +1,166 @@
+//! The review sheet: a CSV a person edits to accept or reject clusters and pick survivors.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::staging::Db;
+
+/// Columns of the review sheet that `dedupe apply` reads; the rest are there to help the reader.
+pub const COLUMNS: [&str; 6] = [
+    "dataset",
+    "cluster",
+    "decision",
+    "survivor",
+    "record_id",
+    "row",
+];
+
+/// What `dedupe apply` changed.
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Applied {
+    pub datasets: Vec<String>,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub survivors_changed: usize,
+}
+
+struct Line {
+    number: u64,
+    record_id: String,
+    decision: String,
+    survivor: bool,
+}
+
+/// Reads an edited review sheet and applies its decisions atomically per dataset.
+pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
+    let crate::intake::Table { headers, rows } = crate::intake::read_table(path)?;
+    let col = |name: &str| -> Result<usize> {
+        headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name)).ok_or_else(|| {
+            Error::Input(format!(
+                "`{}` has no `{name}` column; a review sheet needs {} (as written by `crmkit dedupe`)",
+                path.display(),
+                COLUMNS.join(", ")
+            ))
+        })
+    };
+    let (c_dataset, c_cluster, c_decision, c_survivor, c_id) = (
+        col("dataset")?,
+        col("cluster")?,
+        col("decision")?,
+        col("survivor")?,
+        col("record_id")?,
+    );
+    let bad = |number: u64, column: &str, value: &str, why: &str| {
+        Error::Input(format!(
+            "`{}` record {number}, column `{column}`: `{value}` {why}",
+            path.display()
+        ))
+    };
+    let mut by_cluster: BTreeMap<(String, i64), Vec<Line>> = BTreeMap::new();
+    for (number, fields) in &rows {
+        let get = |i: usize| {
+            fields
+                .get(i)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        let cluster_text = get(c_cluster);
+        let cluster: i64 = cluster_text
+            .parse()
+            .map_err(|_| bad(*number, "cluster", &cluster_text, "is not a cluster number"))?;
+        let decision = get(c_decision).to_lowercase();
+        if !matches!(decision.as_str(), "accept" | "reject" | "") {
+            return Err(bad(
+                *number,
+                "decision",
+                &get(c_decision),
+                "is not `accept` or `reject`",
+            ));
+        }
+        let survivor_text = get(c_survivor).to_lowercase();
+        let survivor = match survivor_text.as_str() {
+            "yes" | "y" | "x" | "1" | "true" | "survivor" => true,
+            "" | "no" | "n" | "0" | "false" => false,
+            _ => {
+                return Err(bad(
+                    *number,
+                    "survivor",
+                    &get(c_survivor),
+                    "is not `yes` or blank",
+                ));
+            }
+        };
+        by_cluster
+            .entry((get(c_dataset), cluster))
+            .or_default()
+            .push(Line {
+                number: *number,
+                record_id: get(c_id),
+                decision,
+                survivor,
+            });
+    }
+    let mut per_dataset: BTreeMap<String, Vec<(i64, String, String)>> = BTreeMap::new();
+    let mut applied = Applied::default();
+    for ((dataset, cluster), lines) in &by_cluster {
+        let stored = db.clusters(dataset)?;
+        let members: Vec<_> = stored.iter().filter(|r| r.cluster == *cluster).collect();
+        if members.is_empty() {
+            return Err(bad(
+                lines[0].number,
+                "cluster",
+                &cluster.to_string(),
+                &format!(
+                    "is not a cluster of dataset `{dataset}`; run `crmkit dedupe {dataset}` again and review the new sheet"
+                ),
+            ));
+        }
+        for line in lines {
+            if !members.iter().any(|m| m.record_id == line.record_id) {
+                return Err(bad(
+                    line.number,
+                    "record_id",
+                    &line.record_id,
+                    &format!("is not in cluster {cluster}"),
+                ));
+            }
+        }
+        let survivors: Vec<&Line> = lines.iter().filter(|l| l.survivor).collect();
+        if survivors.len() != 1 {
+            return Err(bad(
+                lines[0].number,
+                "survivor",
+                &survivors.len().to_string(),
+                &format!("survivors marked in cluster {cluster}; mark exactly one record `yes`"),
+            ));
+        }
+        let reject = lines.iter().any(|l| l.decision == "reject");
+        let old = members
+            .iter()
+            .find(|m| m.survivor)
+            .map(|m| m.record_id.as_str());
+        if old != Some(survivors[0].record_id.as_str()) {
+            applied.survivors_changed += 1;
+        }
+        if reject {
+            applied.rejected += 1;
+        } else {
+            applied.accepted += 1;
+        }
+        let status = if reject { "rejected" } else { "accepted" };
+        per_dataset.entry(dataset.clone()).or_default().push((
+            *cluster,
+            status.into(),
+            survivors[0].record_id.clone(),
+        ));
+    }
+    for (dataset, decisions) in &per_dataset {
+        db.apply_review(dataset, decisions)?;
+        applied.datasets.push(dataset.clone());
+    }
+    super::run::record_metrics(db)?;
+    Ok(applied)
+}

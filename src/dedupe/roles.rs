@@ -1,0 +1,173 @@
+//! Which column plays which role (name, domain, phone...) for an object's dedupe.
+
+use super::rules::Rules;
+use crate::error::{Error, Result, suggest};
+
+/// A role and the column that fills it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RoleColumn {
+    pub role: String,
+    pub column: String,
+    /// `flag` (from --field), `mapping`, or `name` (from the column name).
+    pub from: &'static str,
+}
+
+/// Assigns columns to the object's roles: explicit `overrides` first, then `mapped` (from a
+/// mapping file), then the rules' column-name hints. Each column serves one role.
+pub fn assign(
+    rules: &Rules,
+    object: &str,
+    columns: &[String],
+    overrides: &[(String, String)],
+    mapped: &[(String, String)],
+) -> Result<Vec<RoleColumn>> {
+    let wanted = rules.objects.get(object).ok_or_else(|| {
+        let names: Vec<&str> = rules.objects.keys().map(String::as_str).collect();
+        let hint = suggest(object, names.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        Error::Usage(format!(
+            "dedupe has no rules for object `{object}`{hint} (objects: {})",
+            names.join(", ")
+        ))
+    })?;
+    let mut out: Vec<RoleColumn> = Vec::new();
+    let used = |out: &Vec<RoleColumn>, role: &str, col: &str| {
+        out.iter().any(|r| r.role == role || r.column == col)
+    };
+    for (role, column) in overrides {
+        if !rules.roles.contains_key(role) {
+            let hint = suggest(role, rules.role_names())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "`--field {role}={column}`: unknown role `{role}`{hint} (roles: {})",
+                rules.role_names().join(", ")
+            )));
+        }
+        if !columns.contains(column) {
+            let hint = suggest(column, columns.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "`--field {role}={column}`: the dataset has no column `{column}`{hint}"
+            )));
+        }
+        out.push(RoleColumn {
+            role: role.clone(),
+            column: column.clone(),
+            from: "flag",
+        });
+    }
+    for (role, column) in mapped {
+        if wanted.contains(role) && columns.contains(column) && !used(&out, role, column) {
+            out.push(RoleColumn {
+                role: role.clone(),
+                column: column.clone(),
+                from: "mapping",
+            });
+        }
+    }
+    for role in wanted {
+        if out.iter().any(|r| &r.role == role) {
+            continue;
+        }
+        let hints = rules
+            .column_hints
+            .get(role)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if let Some(col) = hints
+            .iter()
+            .find(|h| columns.contains(h) && !used(&out, role, h))
+        {
+            out.push(RoleColumn {
+                role: role.clone(),
+                column: col.clone(),
+                from: "name",
+            });
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Usage(format!(
+            "no column of the dataset could be matched to a {object} role ({}); name them with `--field ROLE=COLUMN`",
+            wanted.join(", ")
+        )));
+    }
+    // The object's role order (name first) so results read the same way every time.
+    out.sort_by_key(|r| {
+        wanted
+            .iter()
+            .position(|k| *k == r.role)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn roles_from_column_names() {
+        let rules = Rules::builtin();
+        let columns = cols(&[
+            "account_id",
+            "account_name",
+            "website",
+            "phone",
+            "billing_city",
+            "billing_zip",
+        ]);
+        let got = assign(&rules, "account", &columns, &[], &[]).unwrap();
+        let pairs: Vec<(&str, &str)> = got
+            .iter()
+            .map(|r| (r.role.as_str(), r.column.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("name", "account_name"),
+                ("domain", "website"),
+                ("phone", "phone"),
+                ("city", "billing_city"),
+                ("postcode", "billing_zip")
+            ]
+        );
+    }
+
+    #[test]
+    fn flags_win_and_are_checked() {
+        let rules = Rules::builtin();
+        let columns = cols(&["company", "org_name", "url"]);
+        let got = assign(
+            &rules,
+            "account",
+            &columns,
+            &[("name".into(), "org_name".into())],
+            &[],
+        )
+        .unwrap();
+        assert!(
+            got.iter()
+                .any(|r| r.role == "name" && r.column == "org_name" && r.from == "flag")
+        );
+        let err = assign(
+            &rules,
+            "account",
+            &columns,
+            &[("name".into(), "org_nam".into())],
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("did you mean `org_name`"), "{err}");
+        let err = assign(&rules, "acount", &columns, &[], &[]).unwrap_err();
+        assert!(err.to_string().contains("did you mean `account`"), "{err}");
+        let err = assign(&rules, "contact", &cols(&["x"]), &[], &[]).unwrap_err();
+        assert!(err.to_string().contains("--field ROLE=COLUMN"), "{err}");
+    }
+}

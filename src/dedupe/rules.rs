@@ -1,0 +1,187 @@
+//! The dedupe rules file (`playbooks/dedupe.yaml`): roles, weights, blocking keys, word lists.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The rules compiled into the binary.
+const BUILTIN: &str = include_str!("../../playbooks/dedupe.yaml");
+
+/// How a role's values are cleaned before comparing.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Normalize {
+    CompanyName,
+    PersonName,
+    Domain,
+    Email,
+    Phone,
+    Street,
+    Postcode,
+    Text,
+}
+
+/// How two cleaned values are compared.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// Equal or not.
+    Exact,
+    /// Best of Jaro-Winkler, normalised Levenshtein and token-set overlap.
+    Fuzzy,
+}
+
+/// One field role and what agreement on it is worth.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub normalize: Normalize,
+    pub compare: Compare,
+    /// Similarity at or above which the values agree (fuzzy only).
+    #[serde(default = "one")]
+    pub high: f64,
+    /// Similarity at or above which they partly agree (fuzzy only).
+    #[serde(default = "one")]
+    pub mid: f64,
+    pub agree: f64,
+    #[serde(default)]
+    pub partial: f64,
+    pub disagree: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The whole rules file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    pub prior: f64,
+    pub strong_link: f64,
+    pub weak_cluster_max: usize,
+    pub max_block: usize,
+    pub roles: BTreeMap<String, Role>,
+    pub blocking: Vec<Vec<String>>,
+    pub legal_suffixes: Vec<String>,
+    pub street_abbreviations: BTreeMap<String, String>,
+    pub two_label_suffixes: Vec<String>,
+    /// Roles matched per object (`account`, `contact`, `lead`).
+    pub objects: BTreeMap<String, Vec<String>>,
+    /// Column names that suggest each role, best first.
+    pub column_hints: BTreeMap<String, Vec<String>>,
+    pub survivorship: Survivorship,
+}
+
+/// How the surviving record of a cluster and its merged values are chosen.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Survivorship {
+    pub order: Vec<Criterion>,
+    pub recency_columns: Vec<String>,
+    #[serde(default)]
+    pub source_priority: Vec<String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldPick>,
+}
+
+/// One survivor-selection criterion.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    MostComplete,
+    MostRecent,
+    SourcePriority,
+    FirstRow,
+}
+
+/// How a merged value is picked from a cluster's records.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldPick {
+    Survivor,
+    MostCommon,
+    Longest,
+    MostRecent,
+}
+
+/// Keys derived from roles that blocking may use besides the roles themselves.
+pub const DERIVED_KEYS: [&str; 3] = ["name_prefix", "name_token", "first_initial"];
+
+impl Rules {
+    /// The built-in rules.
+    pub fn builtin() -> Rules {
+        Rules::parse(BUILTIN, Path::new("playbooks/dedupe.yaml"))
+            .expect("built-in dedupe rules are valid")
+    }
+
+    /// Reads rules from a file (an override of the built-in ones).
+    pub fn load(path: &Path) -> Result<Rules> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        Rules::parse(&text, path)
+    }
+
+    fn parse(text: &str, path: &Path) -> Result<Rules> {
+        let rules: Rules = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        for key in rules.blocking.iter().flatten() {
+            if !rules.roles.contains_key(key) && !DERIVED_KEYS.contains(&key.as_str()) {
+                return Err(Error::Yaml {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "blocking key `{key}` is neither a role nor one of {DERIVED_KEYS:?}"
+                    ),
+                });
+            }
+        }
+        let known = |r: &String| rules.roles.contains_key(r);
+        let bad = rules
+            .objects
+            .values()
+            .flatten()
+            .chain(rules.column_hints.keys())
+            .chain(rules.survivorship.fields.keys())
+            .find(|r| !known(r));
+        if let Some(role) = bad {
+            return Err(Error::Yaml {
+                path: path.to_path_buf(),
+                message: format!(
+                    "unknown role `{role}` (roles: {})",
+                    rules.role_names().join(", ")
+                ),
+            });
+        }
+        Ok(rules)
+    }
+
+    /// Role names, for "did you mean" and help.
+    pub fn role_names(&self) -> Vec<&str> {
+        self.roles.keys().map(String::as_str).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_parse() {
+        let rules = Rules::builtin();
+        assert!(rules.roles.contains_key("name"));
+        assert!(rules.legal_suffixes.iter().any(|s| s == "gmbh"));
+    }
+
+    #[test]
+    fn unknown_blocking_keys_are_rejected() {
+        let text = BUILTIN.replace("  - [domain]", "  - [domian]");
+        let err = Rules::parse(&text, Path::new("x.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("domian"), "{err}");
+    }
+}

@@ -1,0 +1,292 @@
+//! A dedupe pass over one dataset: read, find, choose survivors, store, and report.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::roles::{self, RoleColumn};
+use super::rules::Rules;
+use super::survivorship::{self, Member};
+use super::{Input, PairScore};
+use crate::error::{Error, Result};
+use crate::staging::{ClusterRow, Db, GoldenRow, PairRow, RunRow, SourceRow};
+
+/// What to deduplicate and how.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub dataset: String,
+    /// `account`, `contact` or `lead`.
+    pub object: String,
+    /// Column holding the record id (default: the source row).
+    pub id_column: Option<String>,
+    /// Link probability threshold in (0, 1).
+    pub threshold: f64,
+    /// `--field ROLE=COLUMN` overrides.
+    pub fields: Vec<(String, String)>,
+    /// Roles implied by a mapping file (role, column).
+    pub mapped: Vec<(String, String)>,
+}
+
+/// One record in a reported cluster.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemberView {
+    pub id: String,
+    pub row: i64,
+    pub survivor: bool,
+    /// Role values as in the source, in role order.
+    pub values: Vec<Option<String>>,
+}
+
+/// One cluster as reported.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterView {
+    pub cluster: i64,
+    pub status: String,
+    /// The criterion that chose the survivor.
+    pub rule: String,
+    /// The weakest pair score inside the cluster.
+    pub min_probability: f64,
+    pub members: Vec<MemberView>,
+}
+
+/// A scored pair with record ids, for `--pairs`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PairView {
+    pub cluster: i64,
+    pub id_a: String,
+    pub id_b: String,
+    pub score: PairScore,
+}
+
+/// The outcome of a dedupe pass.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub dataset: String,
+    pub object: String,
+    pub roles: Vec<RoleColumn>,
+    pub threshold: f64,
+    pub records: usize,
+    /// Pairs a full comparison would need: n(n-1)/2.
+    pub all_pairs: u64,
+    pub candidate_pairs: usize,
+    pub skipped_blocks: usize,
+    pub linked_pairs: usize,
+    pub duplicates: usize,
+    /// Review decisions carried over from the previous run for unchanged clusters.
+    pub decisions_kept: usize,
+    pub clusters: Vec<ClusterView>,
+    #[serde(skip)]
+    pub pairs: Vec<PairView>,
+}
+
+/// Runs dedupe on a dataset and stores clusters, pairs, golden values and merges.
+pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
+    if !(options.threshold > 0.0 && options.threshold < 1.0) {
+        return Err(Error::Usage(format!(
+            "`--threshold {}` must be between 0 and 1 (a match probability; default 0.5)",
+            options.threshold
+        )));
+    }
+    let columns = db.dataset_columns(&options.dataset)?;
+    if let Some(id) = &options.id_column
+        && !columns.contains(id)
+    {
+        let hint = crate::error::suggest(id, columns.iter().map(String::as_str))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "`--id {id}`: dataset `{}` has no such column{hint}",
+            options.dataset
+        )));
+    }
+    let assigned = roles::assign(
+        rules,
+        &options.object,
+        &columns,
+        &options.fields,
+        &options.mapped,
+    )?;
+    let role_names: Vec<String> = assigned.iter().map(|r| r.role.clone()).collect();
+    let role_columns: Vec<String> = assigned.iter().map(|r| r.column.clone()).collect();
+    let recency = rules
+        .survivorship
+        .recency_columns
+        .iter()
+        .find(|c| columns.contains(c))
+        .cloned();
+    let rows = db.read_for_dedupe(
+        &options.dataset,
+        options.id_column.as_deref(),
+        &role_columns,
+        recency.as_deref(),
+    )?;
+    let values: Vec<Vec<Option<String>>> = rows.iter().map(|r| r.values.clone()).collect();
+    let found = super::find(
+        rules,
+        &Input {
+            roles: &role_names,
+            rows: &values,
+        },
+        options.threshold,
+    )?;
+
+    let previous: HashMap<Vec<(i64, i64)>, (String, String)> =
+        previous_decisions(&db.clusters(&options.dataset)?);
+    let (mut cluster_rows, mut pair_rows, mut golden_rows, mut views, mut pair_views) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut kept = 0;
+    for (n, cluster) in found.clusters.iter().enumerate() {
+        let id = n as i64 + 1;
+        let members: Vec<&SourceRow> = cluster.members.iter().map(|&i| &rows[i as usize]).collect();
+        let info: Vec<Member> = members
+            .iter()
+            .map(|r| Member {
+                order: ((r.batch as u64) << 32) | r.row as u64,
+                dataset: options.dataset.clone(),
+                values: r.values.clone(),
+                filled: r.filled,
+                recency: r.recency.as_deref().and_then(survivorship::parse_date),
+            })
+            .collect();
+        let (mut survivor, mut rule) = survivorship::survivor(&rules.survivorship, &info);
+        let mut status = "proposed".to_string();
+        let key: Vec<(i64, i64)> = members.iter().map(|r| (r.batch, r.row)).collect();
+        if let Some((old_status, old_survivor)) = previous.get(&key) {
+            status = old_status.clone();
+            if let Some(pos) = members.iter().position(|r| &r.id == old_survivor) {
+                if pos != survivor {
+                    rule = "review";
+                }
+                survivor = pos;
+            }
+            kept += 1;
+        }
+        for (i, r) in members.iter().enumerate() {
+            cluster_rows.push(ClusterRow {
+                cluster: id,
+                batch: r.batch,
+                row: r.row,
+                record_id: r.id.clone(),
+                survivor: i == survivor,
+                status: status.clone(),
+                rule: rule.to_string(),
+            });
+        }
+        for g in survivorship::golden(&rules.survivorship, &role_names, &info, survivor) {
+            golden_rows.push(GoldenRow {
+                cluster: id,
+                column: role_columns[role_names.iter().position(|r| *r == g.role).unwrap_or(0)]
+                    .clone(),
+                role: g.role,
+                value: g.value,
+                from_id: members[g.from].id.clone(),
+                pick: format!("{:?}", g.pick).to_lowercase(),
+            });
+        }
+        for p in &cluster.pairs {
+            let (a, b) = (&rows[p.a as usize], &rows[p.b as usize]);
+            pair_rows.push(PairRow {
+                cluster: id,
+                id_a: a.id.clone(),
+                id_b: b.id.clone(),
+                probability: p.probability,
+                total: p.total,
+                fields: serde_json::to_string(&p.fields).unwrap_or_default(),
+            });
+            pair_views.push(PairView {
+                cluster: id,
+                id_a: a.id.clone(),
+                id_b: b.id.clone(),
+                score: p.clone(),
+            });
+        }
+        views.push(ClusterView {
+            cluster: id,
+            status,
+            rule: rule.to_string(),
+            min_probability: cluster
+                .pairs
+                .iter()
+                .map(|p| p.probability)
+                .fold(1.0, f64::min),
+            members: members
+                .iter()
+                .enumerate()
+                .map(|(i, r)| MemberView {
+                    id: r.id.clone(),
+                    row: r.row,
+                    survivor: i == survivor,
+                    values: r.values.clone(),
+                })
+                .collect(),
+        });
+    }
+    let run = RunRow {
+        dataset: options.dataset.clone(),
+        object: options.object.clone(),
+        id_column: options.id_column.clone(),
+        roles: serde_json::to_string(&assigned).unwrap_or_default(),
+        threshold: options.threshold,
+        records: found.records as i64,
+        candidate_pairs: found.candidate_pairs as i64,
+        linked_pairs: found.linked_pairs as i64,
+        clusters: found.clusters.len() as i64,
+        duplicates: found.duplicates() as i64,
+    };
+    db.save_dedupe(&run, &cluster_rows, &pair_rows, &golden_rows)?;
+    record_metrics(db)?;
+    let n = found.records as u64;
+    Ok(Report {
+        dataset: options.dataset.clone(),
+        object: options.object.clone(),
+        roles: assigned,
+        threshold: options.threshold,
+        records: found.records,
+        all_pairs: n * n.saturating_sub(1) / 2,
+        candidate_pairs: found.candidate_pairs,
+        skipped_blocks: found.skipped_blocks,
+        linked_pairs: found.linked_pairs,
+        duplicates: found.duplicates(),
+        decisions_kept: kept,
+        clusters: views,
+        pairs: pair_views,
+    })
+}
+
+/// Review decisions of the stored clusters, keyed by their member set.
+fn previous_decisions(rows: &[ClusterRow]) -> HashMap<Vec<(i64, i64)>, (String, String)> {
+    let mut by_cluster: HashMap<i64, Vec<&ClusterRow>> = HashMap::new();
+    for r in rows {
+        by_cluster.entry(r.cluster).or_default().push(r);
+    }
+    by_cluster
+        .into_values()
+        .filter(|m| {
+            m.iter()
+                .any(|r| r.status != "proposed" || r.rule == "review")
+        })
+        .map(|m| {
+            let key = m.iter().map(|r| (r.batch, r.row)).collect();
+            let survivor = m
+                .iter()
+                .find(|r| r.survivor)
+                .map(|r| r.record_id.clone())
+                .unwrap_or_default();
+            (key, (m[0].status.clone(), survivor))
+        })
+        .collect()
+}
+
+/// Leaves the dedupe figures for the playbook's evidence checks.
+pub fn record_metrics(db: &Db) -> Result<()> {
+    let (records, merged, clusters) = db.dedupe_totals()?;
+    let rate = if records > 0 {
+        merged as f64 / records as f64
+    } else {
+        0.0
+    };
+    let detail =
+        format!("{merged} of {records} records are duplicates to merge, in {clusters} clusters");
+    db.put_metric("dedupe.duplicate_rate", rate, Some(&detail), "dedupe")?;
+    db.put_metric("dedupe.clusters", clusters as f64, Some(&detail), "dedupe")
+}

@@ -1,0 +1,182 @@
+//! Output of `dedupe`: the summary, the review sheet and the pairs file.
+
+use std::path::Path;
+
+use super::table::{Table, thousands};
+use crate::dedupe::review::Applied;
+use crate::dedupe::run::Report;
+use crate::error::{Error, Result};
+
+/// The human summary: counts, how much blocking saved, the first clusters.
+pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
+    let roles: Vec<String> = report
+        .roles
+        .iter()
+        .map(|r| format!("{}={}", r.role, r.column))
+        .collect();
+    let mut out = format!(
+        "dedupe {} as {} on {}\n\
+         {} records, {} candidate pairs compared (of {} possible), {} linked at p >= {}\n\
+         {} clusters, {} duplicates to merge",
+        report.dataset,
+        report.object,
+        roles.join(", "),
+        thousands(report.records as u64),
+        thousands(report.candidate_pairs as u64),
+        thousands(report.all_pairs),
+        thousands(report.linked_pairs as u64),
+        report.threshold,
+        thousands(report.clusters.len() as u64),
+        thousands(report.duplicates as u64),
+    );
+    if report.skipped_blocks > 0 {
+        out.push_str(&format!(
+            "; {} oversized blocks skipped",
+            report.skipped_blocks
+        ));
+    }
+    if report.decisions_kept > 0 {
+        out.push_str(&format!(
+            "; {} review decisions kept",
+            report.decisions_kept
+        ));
+    }
+    out.push_str("\n\n");
+    if !report.clusters.is_empty() {
+        let mut header = vec!["cluster", "id", "survivor", "p min"];
+        header.extend(report.roles.iter().map(|r| r.role.as_str()));
+        let mut table = Table::new(&header);
+        for c in report.clusters.iter().take(10) {
+            for (i, m) in c.members.iter().enumerate() {
+                let mut row = vec![
+                    if i == 0 {
+                        c.cluster.to_string()
+                    } else {
+                        String::new()
+                    },
+                    m.id.clone(),
+                    if m.survivor {
+                        format!("yes ({})", c.rule)
+                    } else {
+                        String::new()
+                    },
+                    if i == 0 {
+                        format!("{:.2}", c.min_probability)
+                    } else {
+                        String::new()
+                    },
+                ];
+                row.extend(m.values.iter().map(|v| v.clone().unwrap_or_default()));
+                table.row(row);
+            }
+        }
+        out.push_str(&table.render());
+        if report.clusters.len() > 10 {
+            out.push_str(&format!(
+                "... and {} more clusters\n",
+                report.clusters.len() - 10
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!("review sheet: {}\n", review.display()));
+    if let Some(p) = pairs {
+        out.push_str(&format!("pairs: {}\n", p.display()));
+    }
+    out.push_str(&format!(
+        "next: edit the review sheet (decision accept/reject, survivor yes), then `crmkit dedupe apply {}`\n",
+        review.display()
+    ));
+    out
+}
+
+/// What `dedupe apply` changed.
+pub fn render_applied(applied: &Applied) -> String {
+    format!(
+        "applied review for {}: {} clusters accepted, {} rejected, {} survivors changed\n",
+        applied.datasets.join(", "),
+        applied.accepted,
+        applied.rejected,
+        applied.survivors_changed
+    )
+}
+
+fn writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    }
+    csv::Writer::from_path(path)
+        .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
+}
+
+fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
+    move |e| Error::Other(format!("cannot write `{}`: {e}", path.display()))
+}
+
+/// The review sheet: one line per clustered record; a person edits `decision` and `survivor`.
+pub fn write_review(path: &Path, report: &Report) -> Result<()> {
+    let mut w = writer(path)?;
+    let err = csv_err(path);
+    let mut header: Vec<String> = crate::dedupe::review::COLUMNS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.push("min_score".into());
+    header.extend(report.roles.iter().map(|r| r.column.clone()));
+    w.write_record(&header).map_err(&err)?;
+    for c in &report.clusters {
+        let decision = if c.status == "rejected" {
+            "reject"
+        } else {
+            "accept"
+        };
+        for m in &c.members {
+            let mut row = vec![
+                report.dataset.clone(),
+                c.cluster.to_string(),
+                decision.to_string(),
+                if m.survivor {
+                    "yes".into()
+                } else {
+                    String::new()
+                },
+                m.id.clone(),
+                m.row.to_string(),
+                format!("{:.3}", c.min_probability),
+            ];
+            row.extend(m.values.iter().map(|v| v.clone().unwrap_or_default()));
+            w.write_record(&row).map_err(&err)?;
+        }
+    }
+    w.flush().map_err(|e| Error::io("write", path, e))
+}
+
+/// Every pair of records in the same cluster: `id_a,id_b,score,total,cluster`, then each
+/// role's similarity and points.
+pub fn write_pairs(path: &Path, report: &Report) -> Result<()> {
+    let mut w = writer(path)?;
+    let err = csv_err(path);
+    let mut header: Vec<String> = ["id_a", "id_b", "score", "total", "cluster"]
+        .map(String::from)
+        .to_vec();
+    for r in &report.roles {
+        header.push(format!("{}_similarity", r.role));
+        header.push(format!("{}_points", r.role));
+    }
+    w.write_record(&header).map_err(&err)?;
+    for p in &report.pairs {
+        let mut row = vec![
+            p.id_a.clone(),
+            p.id_b.clone(),
+            format!("{:.4}", p.score.probability),
+            format!("{:.2}", p.score.total),
+            p.cluster.to_string(),
+        ];
+        for f in &p.score.fields {
+            row.push(f.similarity.map(|s| format!("{s:.3}")).unwrap_or_default());
+            row.push(format!("{:.2}", f.points));
+        }
+        w.write_record(&row).map_err(&err)?;
+    }
+    w.flush().map_err(|e| Error::io("write", path, e))
+}

@@ -1,0 +1,296 @@
+//! Storage for duplicate detection: reading a dataset's rows, saving clusters, merges, reviews.
+
+use rusqlite::params;
+
+use super::{Db, now, quote_ident, source_table};
+use crate::error::{Error, Result, suggest};
+
+/// One source record as dedupe reads it.
+#[derive(Clone, Debug)]
+pub struct SourceRow {
+    pub batch: i64,
+    pub row: i64,
+    /// The `--id` column's value, or the source row (`batch:row` when several batches).
+    pub id: String,
+    /// Values of the requested columns.
+    pub values: Vec<Option<String>>,
+    /// Non-blank values over all of the record's columns.
+    pub filled: usize,
+    /// The recency column's value, if one was asked for.
+    pub recency: Option<String>,
+}
+
+/// The summary of a dedupe run.
+#[derive(Clone, Debug)]
+pub struct RunRow {
+    pub dataset: String,
+    pub object: String,
+    pub id_column: Option<String>,
+    pub roles: String,
+    pub threshold: f64,
+    pub records: i64,
+    pub candidate_pairs: i64,
+    pub linked_pairs: i64,
+    pub clusters: i64,
+    pub duplicates: i64,
+}
+
+/// One record's place in a cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterRow {
+    pub cluster: i64,
+    pub batch: i64,
+    pub row: i64,
+    pub record_id: String,
+    pub survivor: bool,
+    /// proposed, accepted or rejected.
+    pub status: String,
+    /// The survivorship criterion that chose the survivor (or `review`).
+    pub rule: String,
+}
+
+/// A scored pair inside a cluster; `fields` is JSON.
+#[derive(Clone, Debug)]
+pub struct PairRow {
+    pub cluster: i64,
+    pub id_a: String,
+    pub id_b: String,
+    pub probability: f64,
+    pub total: f64,
+    pub fields: String,
+}
+
+/// A merged value.
+#[derive(Clone, Debug)]
+pub struct GoldenRow {
+    pub cluster: i64,
+    pub role: String,
+    pub column: String,
+    pub value: Option<String>,
+    pub from_id: String,
+    pub pick: String,
+}
+
+impl Db {
+    /// The data columns of a dataset; an unknown dataset is an error with a suggestion.
+    pub fn dataset_columns(&self, dataset: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT name FROM pragma_table_info(?1) WHERE name NOT IN ('_row', '_batch', '_extra') ORDER BY cid",
+        )?;
+        let cols: Vec<String> = stmt
+            .query_map([source_table(dataset)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if cols.is_empty() {
+            let names = self.dataset_names()?;
+            let hint = suggest(dataset, names.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "no dataset `{dataset}` in this workspace{hint} (datasets: {})",
+                if names.is_empty() {
+                    "none yet; run `crmkit ingest FILE`".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        }
+        Ok(cols)
+    }
+
+    /// Reads every record of `dataset`: the given columns, an id, completeness and recency.
+    pub fn read_for_dedupe(
+        &self,
+        dataset: &str,
+        id_column: Option<&str>,
+        columns: &[String],
+        recency: Option<&str>,
+    ) -> Result<Vec<SourceRow>> {
+        let all = self.dataset_columns(dataset)?;
+        let filled = all
+            .iter()
+            .map(|c| format!("(coalesce(trim({}), '') <> '')", quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let several: bool = self.conn.query_row(
+            "SELECT count(*) > 1 FROM _batches WHERE dataset = ?1",
+            [dataset],
+            |r| r.get(0),
+        )?;
+        let id_expr = id_column.map(quote_ident).unwrap_or_else(|| "NULL".into());
+        let recency_expr = recency.map(quote_ident).unwrap_or_else(|| "NULL".into());
+        let selected: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+        let sql = format!(
+            "SELECT _batch, _row, {id_expr}, {filled}, {recency_expr}{}{} FROM {} ORDER BY _batch, _row",
+            if selected.is_empty() { "" } else { ", " },
+            selected.join(", "),
+            quote_ident(&source_table(dataset))
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| {
+            let batch: i64 = r.get(0)?;
+            let row: i64 = r.get(1)?;
+            let id: Option<String> = r.get(2)?;
+            let id = id.unwrap_or_else(|| {
+                if several {
+                    format!("{batch}:{row}")
+                } else {
+                    row.to_string()
+                }
+            });
+            Ok(SourceRow {
+                batch,
+                row,
+                id,
+                filled: r.get::<_, i64>(3)? as usize,
+                recency: r.get(4)?,
+                values: (0..columns.len())
+                    .map(|i| r.get(5 + i))
+                    .collect::<rusqlite::Result<_>>()?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The clusters currently stored for a dataset, by cluster then row.
+    pub fn clusters(&self, dataset: &str) -> Result<Vec<ClusterRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT cluster, _batch, _row, record_id, survivor, status, rule FROM _clusters
+             WHERE dataset = ?1 ORDER BY cluster, _batch, _row",
+        )?;
+        let rows = stmt.query_map([dataset], |r| {
+            Ok(ClusterRow {
+                cluster: r.get(0)?,
+                batch: r.get(1)?,
+                row: r.get(2)?,
+                record_id: r.get(3)?,
+                survivor: r.get(4)?,
+                status: r.get(5)?,
+                rule: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces a dataset's dedupe results in one transaction and rebuilds its merges.
+    pub fn save_dedupe(
+        &mut self,
+        run: &RunRow,
+        clusters: &[ClusterRow],
+        pairs: &[PairRow],
+        golden: &[GoldenRow],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for table in ["_dedupe_runs", "_clusters", "_dedupe_pairs", "_golden"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE dataset = ?1"),
+                [&run.dataset],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO _dedupe_runs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                run.dataset,
+                run.object,
+                run.id_column,
+                run.roles,
+                run.threshold,
+                run.records,
+                run.candidate_pairs,
+                run.linked_pairs,
+                run.clusters,
+                run.duplicates,
+                now()
+            ],
+        )?;
+        {
+            let mut stmt =
+                tx.prepare("INSERT INTO _clusters VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+            for c in clusters {
+                stmt.execute(params![
+                    run.dataset,
+                    c.cluster,
+                    c.batch,
+                    c.row,
+                    c.record_id,
+                    c.survivor,
+                    c.status,
+                    c.rule
+                ])?;
+            }
+            let mut stmt =
+                tx.prepare("INSERT INTO _dedupe_pairs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+            for p in pairs {
+                stmt.execute(params![
+                    run.dataset,
+                    p.cluster,
+                    p.id_a,
+                    p.id_b,
+                    p.probability,
+                    p.total,
+                    p.fields
+                ])?;
+            }
+            let mut stmt = tx.prepare("INSERT INTO _golden VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+            for g in golden {
+                stmt.execute(params![
+                    run.dataset,
+                    g.cluster,
+                    g.role,
+                    g.column,
+                    g.value,
+                    g.from_id,
+                    g.pick
+                ])?;
+            }
+        }
+        rebuild_merges(&tx, &run.dataset)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies review decisions: `(cluster, status, survivor record id)` per cluster, atomically.
+    pub fn apply_review(
+        &mut self,
+        dataset: &str,
+        decisions: &[(i64, String, String)],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (cluster, status, survivor) in decisions {
+            tx.execute(
+                "UPDATE _clusters SET status = ?3,
+                   rule = CASE WHEN survivor <> (record_id = ?4) THEN 'review' ELSE rule END,
+                   survivor = (record_id = ?4)
+                 WHERE dataset = ?1 AND cluster = ?2",
+                params![dataset, cluster, status, survivor],
+            )?;
+        }
+        rebuild_merges(&tx, dataset)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Duplicates (merged-away records) and records over every deduped dataset.
+    pub fn dedupe_totals(&self) -> Result<(i64, i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(records), 0), (SELECT count(*) FROM _merges),
+                    (SELECT count(DISTINCT dataset || ':' || cluster) FROM _clusters WHERE status <> 'rejected')
+             FROM _dedupe_runs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
+    }
+}
+
+/// `_merges` for a dataset: every non-survivor of every cluster not rejected.
+fn rebuild_merges(tx: &rusqlite::Transaction<'_>, dataset: &str) -> Result<()> {
+    tx.execute("DELETE FROM _merges WHERE dataset = ?1", [dataset])?;
+    tx.execute(
+        "INSERT INTO _merges (dataset, _batch, _row, record_id, survivor_batch, survivor_row, survivor_id, cluster, rule)
+         SELECT c.dataset, c._batch, c._row, c.record_id, s._batch, s._row, s.record_id, c.cluster, s.rule
+         FROM _clusters c JOIN _clusters s
+           ON s.dataset = c.dataset AND s.cluster = c.cluster AND s.survivor = 1
+         WHERE c.dataset = ?1 AND c.survivor = 0 AND c.status <> 'rejected'",
+        [dataset],
+    )?;
+    Ok(())
+}

@@ -4,4 +4,5 @@ mod util;
 
 mod dedupe;
 mod ingest;
+mod profile;
 mod workspace;

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod output;
 pub mod profile;
 pub mod progress;
+pub mod samples;
 pub mod staging;
 pub mod workspace;
 

@@ -4,6 +4,7 @@ mod dedupe;
 mod ingest;
 mod init;
 mod profile;
+mod samples;
 mod status;
 
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Data quality: column types and fill, invalid values, keys, references, hierarchy, staleness
     Profile(profile::ProfileArgs),
+    /// Generate realistic, messy legacy-CRM exports with a truth file
+    Samples(samples::SamplesArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -114,6 +117,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Samples(args) => samples::run(args),
         Command::Dedupe(args) => dedupe::run(args, &cli.global),
         Command::Profile(args) => profile::run(args, &cli.global),
     }

@@ -4,6 +4,7 @@ pub mod dedupe;
 pub mod ingest;
 pub mod profile;
 mod progress;
+pub mod samples;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

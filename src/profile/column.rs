@@ -439,15 +439,18 @@ impl ColumnStats {
         let valid = self.bits[valid_bit.trailing_zeros() as usize];
         let slot = VALIDATED.iter().position(|b| *b == valid_bit);
         let mut examples: Vec<String> = slot.map(|i| self.examples[i].clone()).unwrap_or_default();
-        let mut count = self.considered - valid;
+        // Validity is over every non-blank value, as the samples contract defines it: a
+        // placeholder in an email column is also an invalid email.
+        let mut count = self.considered - valid + self.placeholder;
         let mut reasons = Vec::new();
         if kind.is_temporal() {
             let impossible = self.dates.impossible;
             let future = self.dates.future;
-            let unreadable = count - impossible;
+            let unreadable = count - impossible - self.placeholder;
             count += future;
             for (reason, n) in [
                 ("unreadable", unreadable),
+                ("placeholder", self.placeholder),
                 ("impossible", impossible),
                 ("future", future),
             ] {
@@ -462,6 +465,11 @@ impl ColumnStats {
                 if examples.len() < EXAMPLES {
                     examples.push(e.clone());
                 }
+            }
+        }
+        for p in self.placeholder_list() {
+            if examples.len() < EXAMPLES && !examples.contains(&p.value) {
+                examples.push(p.value);
             }
         }
         examples.truncate(EXAMPLES);

@@ -3,7 +3,6 @@
 
 use hashbrown::HashTable;
 
-use super::column::{Presence, presence};
 use super::model::{DepthCount, Hierarchy};
 use super::scan::Arena;
 use super::values;
@@ -30,12 +29,15 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
     // id -> first row holding it.
     let mut index: HashTable<(u64, u32)> = HashTable::with_capacity(n);
     for (i, id) in ids.iter().enumerate() {
-        if presence(Some(id)) != Presence::Value {
+        let id = id.trim();
+        if id.is_empty() {
             continue;
         }
         let h = values::hash(id);
         if index
-            .find(h, |&(hh, row)| hh == h && ids.get(row as usize) == id)
+            .find(h, |&(hh, row)| {
+                hh == h && ids.get(row as usize).trim() == id
+            })
             .is_none()
         {
             index.insert_unique(h, (h, i as u32), |e| e.0);
@@ -63,13 +65,14 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
     let mut has_children = vec![false; n];
     let mut blank_parent = vec![false; n];
     for i in 0..n {
-        let p = parents.get(i);
-        if presence(Some(p)) != Presence::Value {
+        // As for references, a placeholder parent is a parent that does not exist.
+        let p = parents.get(i).trim();
+        if p.is_empty() {
             blank_parent[i] = true;
             continue;
         }
         out.with_parent += 1;
-        let id = ids.get(i);
+        let id = ids.get(i).trim();
         if p == id {
             out.self_parents += 1;
             if out.self_parent_examples.len() < EXAMPLES {
@@ -78,7 +81,7 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
             continue;
         }
         let h = values::hash(p);
-        match index.find(h, |&(hh, row)| hh == h && ids.get(row as usize) == p) {
+        match index.find(h, |&(hh, row)| hh == h && ids.get(row as usize).trim() == p) {
             Some(&(_, row)) => {
                 parent_of[i] = row;
                 has_children[row as usize] = true;

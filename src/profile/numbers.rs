@@ -17,30 +17,21 @@ pub struct Number {
     pub form: NumberForm,
 }
 
-/// True when `s` is a plain number: `-12`, `3.50`, `.5`, `+7`.
+/// True when `s` is a plain number, as the samples contract defines it: an optional `-`,
+/// digits, and optionally `.` and more digits (`-12`, `3.50`; not `+7`, `.5` or `5.`).
 pub fn is_plain(s: &str) -> bool {
     plain_kind(s.as_bytes()).is_some()
 }
 
 /// `Some(integral)` for a plain number.
 fn plain_kind(b: &[u8]) -> Option<bool> {
-    let body = match b.first() {
-        Some(b'+' | b'-') => &b[1..],
-        _ => b,
+    let body = b.strip_prefix(b"-").unwrap_or(b);
+    let (int, frac) = match body.iter().position(|&c| c == b'.') {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
     };
-    if body.is_empty() {
-        return None;
-    }
-    let mut digits = 0;
-    let mut dots = 0;
-    for &c in body {
-        match c {
-            b'0'..=b'9' => digits += 1,
-            b'.' => dots += 1,
-            _ => return None,
-        }
-    }
-    (digits > 0 && dots <= 1).then_some(dots == 0)
+    let digits = |p: &[u8]| !p.is_empty() && p.iter().all(u8::is_ascii_digit);
+    (digits(int) && frac.is_none_or(digits)).then_some(frac.is_none())
 }
 
 /// Reads `s` as a number, plain or formatted; None when it is not one.
@@ -215,10 +206,12 @@ mod tests {
 
     #[test]
     fn plain_numbers() {
-        for s in ["0", "-12", "+7", "3.50", ".5", "1200"] {
+        for s in ["0", "-12", "3.50", "1200"] {
             assert!(is_plain(s), "{s}");
         }
-        for s in ["", "-", ".", "1.2.3", "1,200", "1e5", " 12", "$5", "12%"] {
+        for s in [
+            "", "-", ".", "1.2.3", "1,200", "1e5", " 12", "$5", "12%", "+7", ".5", "5.",
+        ] {
             assert!(!is_plain(s), "{s}");
         }
         assert_eq!(

@@ -3,7 +3,7 @@
 
 use hashbrown::HashTable;
 
-use super::column::{Presence, presence, round4};
+use super::column::round4;
 use super::dataset::{Scanned, singular};
 use super::model::Reference;
 use super::types::SemanticType;
@@ -46,7 +46,9 @@ pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
         let mut entries: Vec<(u64, u64, &str)> = Vec::new();
         let mut records = 0;
         for v in arena.iter() {
-            if presence(Some(v)) != Presence::Value {
+            // Placeholders are values here: `N/A` matches no key, so it is an orphan.
+            let v = v.trim();
+            if v.is_empty() {
                 continue;
             }
             records += 1;
@@ -64,8 +66,19 @@ pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
     match d.stats[c].values().members()? {
         Members::Texts(iter) => {
             let mut entries: Vec<(u64, u64, &str)> = iter
-                .filter(|(_, text, _)| presence(Some(text)) == Presence::Value)
-                .map(|(h, text, count)| (h, count, text))
+                .filter(|(_, text, _)| !text.trim().is_empty())
+                .map(|(h, text, count)| {
+                    let t = text.trim();
+                    (
+                        if t.len() == text.len() {
+                            h
+                        } else {
+                            values::hash(t)
+                        },
+                        count,
+                        t,
+                    )
+                })
                 .collect();
             entries.sort_by(|a, b| a.2.cmp(b.2));
             let records = entries.iter().map(|e| e.1).sum();
@@ -143,10 +156,12 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
                 column: ci,
             };
             let col = &d.columns[ci];
-            // A dataset's own key (`accounts.account_id`) points nowhere.
+            // A dataset's own key (`accounts.account_id`, even with duplicates) points nowhere.
             let first_word = col.name.split('_').next().unwrap_or("");
+            let own_key = first_word == singular(&d.name)
+                && (d.key_candidates[ci] || col.kind == SemanticType::Identifier);
             if skip.contains(&from)
-                || first_word == singular(&d.name)
+                || own_key
                 || matches!(col.kind, SemanticType::Boolean | SemanticType::Empty)
                 || col.kind.is_temporal()
             {

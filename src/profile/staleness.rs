@@ -1,7 +1,6 @@
 //! Staleness (no activity within the window) and the playbook's account status: active,
 //! dormant (stale, but with pipeline), dead (stale, no open opportunity, no recent win).
 
-use super::column::{Presence, presence};
 use super::dataset::Scanned;
 use super::dates::{self, DateParse, Days};
 use super::model::{AccountStatus, Staleness};
@@ -134,8 +133,8 @@ pub fn account_status(
     let mut open = KeySet::default();
     let mut recent_win = KeySet::default();
     for row in 0..refs.len() {
-        let account = refs.get(row);
-        if presence(Some(account)) != Presence::Value {
+        let account = refs.get(row).trim();
+        if account.is_empty() {
             continue;
         }
         let stage = stages.get(row);
@@ -162,7 +161,7 @@ pub fn account_status(
             status.active += 1;
             continue;
         }
-        let h = values::hash(ids.get(row));
+        let h = values::hash(ids.get(row).trim());
         if open.contains(h) || recent_win.contains(h) {
             status.dormant += 1;
         } else {

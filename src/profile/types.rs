@@ -251,7 +251,8 @@ pub fn analyze(value: &str) -> Analysis {
 fn number_bits(n: &Number, value: &str) -> u32 {
     let mut bits = bit::NUMBER;
     match n.form {
-        NumberForm::Plain { integral } => {
+        // Plain means exactly as an import reads it: no surrounding spaces.
+        NumberForm::Plain { integral } if numbers::is_plain(value) => {
             bits |= bit::PLAIN | bit::PERCENT;
             if integral {
                 bits |= bit::INT;
@@ -260,6 +261,7 @@ fn number_bits(n: &Number, value: &str) -> u32 {
                 }
             }
         }
+        NumberForm::Plain { .. } => {}
         NumberForm::Formatted { currency, percent } => {
             if currency {
                 bits |= bit::MONEY;
@@ -296,14 +298,13 @@ pub fn is_email(s: &str) -> bool {
         return false;
     }
     let tld = labels[labels.len() - 1];
-    tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic)
+    tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 /// Phone validity, by the samples contract: after removing spaces, `+ - ( ) .` and an
 /// extension (`x123`, `ext 123`, `ext. 123`), 7 to 15 digits and nothing else.
 pub fn is_phone(s: &str) -> bool {
-    let lower = s.trim().to_ascii_lowercase();
-    let body = strip_extension(&lower);
+    let body = strip_extension(s);
     let mut digits = 0;
     for c in body.chars() {
         match c {
@@ -315,16 +316,23 @@ pub fn is_phone(s: &str) -> bool {
     (7..=15).contains(&digits)
 }
 
-/// The number without a trailing extension.
+/// The number without a trailing extension (`x12`, `ext 12`, `ext. 12`, `extension 12`);
+/// an `x` that ends a word (`box12`) is not one.
 fn strip_extension(s: &str) -> &str {
-    let trimmed = s.trim_end_matches(|c: char| c.is_ascii_digit());
-    if trimmed.len() == s.len() {
+    let trimmed = s.trim_end();
+    let digits_start = trimmed.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits_start == trimmed.len() {
         return s;
     }
-    let before = trimmed.trim_end();
-    for marker in ["extension", "ext.", "ext", "x", "#"] {
-        if let Some(rest) = before.strip_suffix(marker) {
-            return rest;
+    let before = trimmed[..digits_start].trim_end();
+    let before = before.strip_suffix('.').unwrap_or(before).trim_end();
+    for marker in ["extension", "ext", "x"] {
+        let cut = before.len().saturating_sub(marker.len());
+        if before.is_char_boundary(cut) && before[cut..].eq_ignore_ascii_case(marker) {
+            let rest = &before[..cut];
+            if rest.is_empty() || !rest.ends_with(|c: char| c.is_ascii_alphabetic()) {
+                return &s[..rest.len()];
+            }
         }
     }
     s

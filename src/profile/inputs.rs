@@ -73,7 +73,9 @@ fn file_input(path: &Path, sheet: Option<&str>) -> Result<Input<'static>> {
         let mut ragged = 0;
         let mut issues: Vec<ValueCount> = Vec::new();
         while source.next_record(&mut record)? {
-            if record.fields.len() != width {
+            // Spreadsheets drop trailing empty cells, so only surplus cells make their rows ragged.
+            let spreadsheet = !record.empty.is_empty();
+            if record.fields.len() > width || (!spreadsheet && record.fields.len() < width) {
                 ragged += 1;
             }
             for issue in &record.issues {

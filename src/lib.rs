@@ -3,15 +3,20 @@
 //! The binary is a thin layer (`cli`, `output`) over domain modules that return values.
 
 pub mod cli;
+pub mod connectors;
 pub mod dedupe;
 pub mod error;
 pub mod ingest;
 pub mod intake;
+pub mod mapping;
 pub mod output;
+pub mod playbook;
 pub mod profile;
 pub mod progress;
+pub mod report;
 pub mod samples;
 pub mod staging;
+pub mod targets;
 pub mod workspace;
 
 pub use error::{Error, Result};

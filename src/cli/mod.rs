@@ -1,10 +1,16 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
+mod assess;
+mod checklist;
 mod dedupe;
+mod guide;
 mod ingest;
 mod init;
+mod map;
+mod playbook;
 mod profile;
 mod samples;
+mod schema;
 mod status;
 
 use std::path::PathBuf;
@@ -55,10 +61,22 @@ pub enum Command {
     Dedupe(dedupe::DedupeArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
+    /// List, show and pull target CRM schemas
+    Schema(schema::SchemaArgs),
+    /// Suggest and check field mappings from datasets to target objects
+    Map(map::MapArgs),
     /// Data quality: column types and fill, invalid values, keys, references, hierarchy, staleness
     Profile(profile::ProfileArgs),
     /// Generate realistic, messy legacy-CRM exports with a truth file
     Samples(samples::SamplesArgs),
+    /// List, show, validate or export the playbooks
+    Playbook(playbook::PlaybookArgs),
+    /// Walk through a playbook: where the engagement stands, and its questions
+    Guide(guide::GuideArgs),
+    /// Readiness scores per dimension and overall, and the success criteria
+    Assess(assess::AssessArgs),
+    /// Pre-migration checklist for a role, from the playbooks and the engagement's data
+    Checklist(checklist::ChecklistArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -117,8 +135,14 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Schema(args) => schema::run(args),
+        Command::Map(args) => map::run(args, &cli.global),
         Command::Samples(args) => samples::run(args),
         Command::Dedupe(args) => dedupe::run(args, &cli.global),
+        Command::Playbook(args) => playbook::run(args, &cli.global),
+        Command::Guide(args) => guide::run(args, &cli.global),
+        Command::Assess(args) => assess::run(args, &cli.global),
+        Command::Checklist(args) => checklist::run(args, &cli.global),
         Command::Profile(args) => profile::run(args, &cli.global),
     }
 }

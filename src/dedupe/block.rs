@@ -1,54 +1,89 @@
 //! Blocking: only records that share a key are compared, so work grows near-linearly.
-
-use std::hash::{DefaultHasher, Hash, Hasher};
+//!
+//! A pair that shares keys under several rules is visited once, under the first rule whose
+//! block was small enough to use (the same trick Splink uses), so no global set of pairs is
+//! ever held in memory.
 
 use rayon::prelude::*;
 
-/// Candidate pairs from per-record blocking keys.
-pub struct Candidates {
-    /// Distinct pairs `(a, b)` with `a < b`.
-    pub pairs: Vec<(u32, u32)>,
+/// What blocking did, besides the visits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Distinct pairs visited.
+    pub pairs: usize,
     /// Blocks left out for being larger than the limit (they carry no signal).
     pub skipped_blocks: usize,
 }
 
-/// Builds candidate pairs. `keys(i)` gives record `i`'s key strings, each tagged with the
-/// index of the blocking rule that made it; blocks over `max_block` records are skipped.
-pub fn candidates<F>(n: usize, max_block: usize, keys: F) -> Candidates
+/// Per record and per blocking rule, the hash of its key (None: the rule does not apply).
+pub type Keys = Vec<Vec<Option<u64>>>;
+
+/// Visits every distinct pair `(a, b)`, `a < b`, that shares a key in some block of at most
+/// `max_block` records, in parallel; collects what `visit` returns.
+pub fn for_each_pair<T, F>(keys: &Keys, max_block: usize, visit: F) -> (Vec<T>, Stats)
 where
-    F: Fn(usize) -> Vec<(usize, String)> + Sync,
+    T: Send,
+    F: Fn(u32, u32) -> Option<T> + Sync,
 {
-    let mut entries: Vec<(u64, u32)> = (0..n)
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            keys(i).into_iter().map(move |(rule, key)| {
-                let mut h = DefaultHasher::new();
-                (rule, key).hash(&mut h);
-                (h.finish(), i as u32)
-            })
+    let rules = keys.first().map_or(0, Vec::len);
+    let mut entries: Vec<(u32, u64, u32)> = keys
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, ks)| {
+            ks.iter()
+                .enumerate()
+                .filter_map(move |(r, k)| k.map(|h| (r as u32, h, i as u32)))
         })
         .collect();
     entries.par_sort_unstable();
-    entries.dedup();
-    let mut groups: Vec<&[(u64, u32)]> = entries.chunk_by(|x, y| x.0 == y.0).collect();
-    let before = groups.len();
-    groups.retain(|g| g.len() <= max_block);
-    let skipped_blocks = before - groups.len();
-    let mut pairs: Vec<(u32, u32)> = groups
-        .par_iter()
-        .filter(|g| g.len() > 1)
-        .flat_map_iter(|g| {
-            g.iter().enumerate().flat_map(move |(i, x)| {
-                g[i + 1..].iter().map(move |y| (x.1.min(y.1), x.1.max(y.1)))
-            })
-        })
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    Candidates {
-        pairs,
-        skipped_blocks,
+    let groups: Vec<&[(u32, u64, u32)]> =
+        entries.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1).collect();
+    // usable[i * rules + r]: record i's block under rule r is small enough to have been used.
+    let mut usable = vec![false; keys.len() * rules];
+    let mut skipped_blocks = 0;
+    for g in &groups {
+        if g.len() > max_block {
+            skipped_blocks += 1;
+        } else {
+            for &(r, _, i) in *g {
+                usable[i as usize * rules + r as usize] = true;
+            }
+        }
     }
+    let seen_earlier = |a: u32, b: u32, rule: u32| {
+        (0..rule as usize).any(|r| {
+            usable[a as usize * rules + r]
+                && usable[b as usize * rules + r]
+                && keys[a as usize][r].is_some()
+                && keys[a as usize][r] == keys[b as usize][r]
+        })
+    };
+    let (found, counts): (Vec<Vec<T>>, Vec<usize>) = groups
+        .par_iter()
+        .filter(|g| g.len() > 1 && g.len() <= max_block)
+        .map(|g| {
+            let mut out = Vec::new();
+            let mut visited = 0;
+            for (x, &(rule, _, a)) in g.iter().enumerate() {
+                for &(_, _, b) in &g[x + 1..] {
+                    let (a, b) = (a.min(b), a.max(b));
+                    if seen_earlier(a, b, rule) {
+                        continue;
+                    }
+                    visited += 1;
+                    if let Some(t) = visit(a, b) {
+                        out.push(t);
+                    }
+                }
+            }
+            (out, visited)
+        })
+        .unzip();
+    let stats = Stats {
+        pairs: counts.iter().sum(),
+        skipped_blocks,
+    };
+    (found.into_iter().flatten().collect(), stats)
 }
 
 #[cfg(test)]
@@ -57,23 +92,36 @@ mod tests {
 
     #[test]
     fn shared_keys_make_pairs_once_and_big_blocks_are_skipped() {
+        // Rules: 0 domain, 1 phone, 2 name prefix, 3 a key too common to mean anything.
         // Records 0,1 share a domain and a phone (one pair, not two); 2,3 share a name prefix;
-        // 4..=9 share a key too common to mean anything.
-        let keys = |i: usize| -> Vec<(usize, String)> {
-            match i {
-                0 | 1 => vec![(0, "acme.com".into()), (1, "555".into())],
-                2 | 3 => vec![(2, "north".into())],
-                _ => vec![(3, "gmail.com".into())],
+        // 4..=9 share only the common key.
+        let keys: Keys = (0..10)
+            .map(|i| match i {
+                0 | 1 => vec![Some(1), Some(2), None, None],
+                2 | 3 => vec![None, None, Some(3), None],
+                _ => vec![None, None, None, Some(4)],
+            })
+            .collect();
+        let (mut pairs, stats) = for_each_pair(&keys, 5, |a, b| Some((a, b)));
+        pairs.sort();
+        assert_eq!(pairs, vec![(0, 1), (2, 3)]);
+        assert_eq!(
+            stats,
+            Stats {
+                pairs: 2,
+                skipped_blocks: 1
             }
-        };
-        let c = candidates(10, 5, keys);
-        assert_eq!(c.pairs, vec![(0, 1), (2, 3)]);
-        assert_eq!(c.skipped_blocks, 1);
+        );
     }
 
     #[test]
-    fn the_same_text_under_different_rules_does_not_match() {
-        let keys = |i: usize| vec![(i, "same".to_string())];
-        assert!(candidates(2, 10, keys).pairs.is_empty());
+    fn a_pair_from_an_oversized_earlier_block_is_still_visited_later() {
+        // Rule 0 puts all 4 records in one block (too big); rule 1 pairs 0 and 1.
+        let keys: Keys = (0..4)
+            .map(|i| vec![Some(9), (i < 2).then_some(7)])
+            .collect();
+        let (pairs, stats) = for_each_pair(&keys, 3, |a, b| Some((a, b)));
+        assert_eq!(pairs, vec![(0, 1)]);
+        assert_eq!(stats.skipped_blocks, 1);
     }
 }

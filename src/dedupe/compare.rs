@@ -26,6 +26,65 @@ pub struct PairScore {
     pub fields: Vec<FieldScore>,
 }
 
+/// Points a role contributes for two cleaned values, computing no more similarity than the
+/// decision needs (the hot path of a dedupe run).
+pub fn quick_points(role: &Role, a: &str, b: &str) -> f64 {
+    if a == b {
+        return role.agree;
+    }
+    match role.compare {
+        Compare::Exact => role.disagree,
+        Compare::Fuzzy => {
+            let jw = strsim::jaro_winkler(a, b);
+            if jw >= role.high {
+                return role.agree;
+            }
+            points(
+                role,
+                jw.max(token_set(a, b))
+                    .max(strsim::normalized_levenshtein(a, b)),
+            )
+        }
+    }
+}
+
+/// The log-odds total of a pair, or None as soon as it cannot reach `needed`: exact roles
+/// are summed first, then fuzzy ones only while the best case still could.
+pub fn quick_total(
+    roles: &[(String, Role)],
+    prior: f64,
+    needed: f64,
+    a: &[Option<String>],
+    b: &[Option<String>],
+) -> Option<f64> {
+    let mut total = prior;
+    let mut upside = 0.0;
+    for (i, (_, role)) in roles.iter().enumerate() {
+        if let (Some(x), Some(y)) = (&a[i], &b[i]) {
+            match role.compare {
+                Compare::Exact => total += if x == y { role.agree } else { role.disagree },
+                Compare::Fuzzy => upside += role.agree.max(0.0),
+            }
+        }
+    }
+    if total + upside < needed {
+        return None;
+    }
+    for (i, (_, role)) in roles.iter().enumerate() {
+        if role.compare != Compare::Fuzzy {
+            continue;
+        }
+        if let (Some(x), Some(y)) = (&a[i], &b[i]) {
+            upside -= role.agree.max(0.0);
+            total += quick_points(role, x, y);
+            if total + upside < needed {
+                return None;
+            }
+        }
+    }
+    Some(total)
+}
+
 /// Similarity of two cleaned values under a role's comparison.
 pub fn similarity(compare: Compare, a: &str, b: &str) -> f64 {
     if a == b {
@@ -148,5 +207,41 @@ mod tests {
         let s = score(&r, prior, (0, &a), (1, &d));
         assert_eq!(s.fields[2].similarity, None, "missing phone on one side");
         assert_eq!(s.fields[2].points, 0.0);
+    }
+
+    #[test]
+    fn quick_total_agrees_with_the_full_score_or_prunes() {
+        let r = roles(&["name", "domain", "phone", "city"]);
+        let prior = Rules::builtin().prior;
+        let rows = [
+            v(&[
+                Some("northwind traders"),
+                Some("northwind.com"),
+                Some("4155550134"),
+                Some("sf"),
+            ]),
+            v(&[
+                Some("northwind tradres"),
+                Some("northwind.com"),
+                None,
+                Some("sf"),
+            ]),
+            v(&[
+                Some("southridge video"),
+                Some("other.com"),
+                Some("4155550134"),
+                None,
+            ]),
+            v(&[None, None, None, None]),
+        ];
+        for a in &rows {
+            for b in &rows {
+                let full = score(&r, prior, (0, a), (1, b)).total;
+                match quick_total(&r, prior, 0.0, a, b) {
+                    Some(t) => assert!((t - full).abs() < 1e-9, "{a:?} {b:?}"),
+                    None => assert!(full < 0.0, "pruned a pair scoring {full}"),
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,8 @@ pub mod rules;
 pub mod run;
 pub mod survivorship;
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -110,17 +112,36 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
             role => row[role_index(role)?].clone(),
         }
     };
-    let candidates = block::candidates(clean.len(), rules.max_block, |i| {
-        rules
-            .blocking
-            .iter()
-            .enumerate()
-            .filter_map(|(r, parts)| {
-                let values: Option<Vec<String>> =
-                    parts.iter().map(|p| key_part(&clean[i], p)).collect();
-                values.map(|v| (r, v.join("\u{1f}")))
-            })
-            .collect()
+    let keys: block::Keys = clean
+        .par_iter()
+        .map(|row| {
+            rules
+                .blocking
+                .iter()
+                .enumerate()
+                .map(|(r, parts)| {
+                    let values: Option<Vec<String>> =
+                        parts.iter().map(|p| key_part(row, p)).collect();
+                    values.map(|v| {
+                        let mut h = DefaultHasher::new();
+                        (r, v).hash(&mut h);
+                        h.finish()
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let needed = (threshold / (1.0 - threshold)).ln();
+    let (links, stats) = block::for_each_pair(&keys, rules.max_block, |a, b| {
+        let total = compare::quick_total(
+            &roles,
+            rules.prior,
+            needed,
+            &clean[a as usize],
+            &clean[b as usize],
+        )?;
+        let p = 1.0 / (1.0 + (-total).exp());
+        (p >= threshold).then_some((a, b, p))
     });
     let score = |a: u32, b: u32| {
         compare::score(
@@ -130,14 +151,6 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
             (b, &clean[b as usize]),
         )
     };
-    let links: Vec<(u32, u32, f64)> = candidates
-        .pairs
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let s = score(a, b);
-            (s.probability >= threshold).then_some((a, b, s.probability))
-        })
-        .collect();
     let groups = cluster::clusters(
         clean.len(),
         &links,
@@ -158,8 +171,8 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
         .collect();
     Ok(Outcome {
         records: clean.len(),
-        candidate_pairs: candidates.pairs.len(),
-        skipped_blocks: candidates.skipped_blocks,
+        candidate_pairs: stats.pairs,
+        skipped_blocks: stats.skipped_blocks,
         linked_pairs: links.len(),
         clusters,
     })

@@ -138,12 +138,18 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
     for (n, cluster) in found.clusters.iter().enumerate() {
         let id = n as i64 + 1;
         let members: Vec<&SourceRow> = cluster.members.iter().map(|&i| &rows[i as usize]).collect();
+        let member_values: Vec<&Vec<Option<String>>> = cluster
+            .members
+            .iter()
+            .map(|&i| &values[i as usize])
+            .collect();
         let info: Vec<Member> = members
             .iter()
-            .map(|r| Member {
+            .zip(&member_values)
+            .map(|(r, v)| Member {
                 order: ((r.batch as u64) << 32) | r.row as u64,
                 dataset: options.dataset.clone(),
-                values: r.values.clone(),
+                values: (*v).clone(),
                 filled: r.filled,
                 recency: r.recency.as_deref().and_then(survivorship::parse_date),
             })

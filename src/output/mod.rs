@@ -2,9 +2,13 @@
 
 pub mod dedupe;
 pub mod ingest;
+pub mod mapping;
+pub mod playbook;
 pub mod profile;
 mod progress;
+pub mod prompt;
 pub mod samples;
+pub mod schema;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

@@ -157,8 +157,8 @@ pub fn workspace_inputs<'a>(db: &'a Db, names: &[String]) -> Result<Vec<Input<'a
                     .collect()
             })
             .unwrap_or_default();
-        let columns: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
-        let size = db.source_row_count(&name)?;
+        let columns: Vec<String> = cols.iter().map(|c| c.column.clone()).collect();
+        let size = db.row_count(&name)?;
         let table = crate::staging::source_table(&name);
         let read_name = name.clone();
         let read_columns = columns.clone();

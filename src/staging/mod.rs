@@ -3,7 +3,9 @@
 mod catalog;
 mod dedupe_store;
 mod load;
+mod mapping_store;
 mod metrics;
+mod playbook_store;
 mod profile_store;
 mod schema;
 
@@ -14,9 +16,11 @@ use rusqlite::Connection;
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use dedupe_store::{ClusterRow, GoldenRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};
+pub use mapping_store::SourceColumn;
 pub use metrics::Metric;
+pub use playbook_store::{AnswerRecord, NewAnswer};
 pub use profile_store::{
-    SourceColumn, StoredColumn, StoredDataset, StoredFinding, StoredProfile, StoredReference,
+    StoredColumn, StoredDataset, StoredFinding, StoredProfile, StoredReference,
 };
 
 use crate::error::{Error, Result};

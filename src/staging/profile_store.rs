@@ -1,4 +1,5 @@
-//! Profile storage: streaming a `src_` table's rows to the profiler, and the `_profile_*`
+//! Profile storage: streaming a `src_` table's rows to the profiler (columns and row counts
+//! come from `mapping_store`), and the `_profile_*`
 //! tables that keep the last profile for reports (replaced as a whole, in one transaction).
 
 use rusqlite::params;
@@ -6,13 +7,6 @@ use rusqlite::types::ValueRef;
 
 use super::{Db, now, quote_ident, source_table};
 use crate::error::{Error, Result};
-
-/// A column of a source table and the header text it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceColumn {
-    pub name: String,
-    pub header: String,
-}
 
 /// One dataset row of a stored profile.
 #[derive(Clone, Debug)]
@@ -94,43 +88,6 @@ pub struct StoredProfile {
 }
 
 impl Db {
-    /// The data columns of a dataset's table, with the header each came from (the latest
-    /// batch that has the column names it).
-    pub fn source_columns(&self, dataset: &str) -> Result<Vec<SourceColumn>> {
-        let table = source_table(dataset);
-        let mut stmt = self.conn.prepare(
-            "SELECT t.name,
-                    (SELECT c.header FROM _columns c JOIN _batches b USING (batch)
-                     WHERE b.dataset = ?2 AND c.column_name = t.name
-                     ORDER BY c.batch DESC LIMIT 1)
-             FROM pragma_table_info(?1) t
-             WHERE t.name NOT IN ('_row', '_batch', '_extra')
-             ORDER BY t.cid",
-        )?;
-        let rows = stmt.query_map(params![table, dataset], |r| {
-            let name: String = r.get(0)?;
-            let header: Option<String> = r.get(1)?;
-            Ok(SourceColumn {
-                header: header.unwrap_or_else(|| name.clone()),
-                name,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Number of rows in a dataset's table.
-    pub fn source_row_count(&self, dataset: &str) -> Result<u64> {
-        let n: i64 = self.conn.query_row(
-            &format!(
-                "SELECT count(*) FROM {}",
-                quote_ident(&source_table(dataset))
-            ),
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(n as u64)
-    }
-
     /// Streams a dataset's rows in storage order: `f(row number, cells)` per row, cells in
     /// the order of `columns` (None for NULL).
     pub fn scan_source(

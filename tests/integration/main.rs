@@ -4,5 +4,8 @@ mod util;
 
 mod dedupe;
 mod ingest;
+mod mapping;
+mod playbook;
 mod profile;
+mod schema_pull;
 mod workspace;

@@ -105,18 +105,28 @@ impl Env {
 
     /// Runs crmkit with `args` in `dir`, environment scrubbed of tokens and colour.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        self.run_in_env(dir, &[], args)
+    }
+
+    /// Runs crmkit inside the workspace with extra environment variables (e.g. API tokens).
+    pub fn run_ws_env(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        self.run_in_env(&self.ws(), vars, args)
+    }
+
+    /// Runs crmkit in `dir` with a scrubbed environment plus `vars`.
+    pub fn run_in_env(&self, dir: &Path, vars: &[(&str, &str)], args: &[&str]) -> Run {
         let home = self.path().join(".home");
         std::fs::create_dir_all(&home).unwrap();
-        let output = Command::cargo_bin("crmkit")
-            .unwrap()
-            .current_dir(dir)
+        let mut cmd = Command::cargo_bin("crmkit").unwrap();
+        cmd.current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", &home)
-            .env("NO_COLOR", "1")
-            .args(args)
-            .output()
-            .expect("run crmkit");
+            .env("NO_COLOR", "1");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let output = cmd.args(args).output().expect("run crmkit");
         Run { output }
     }
 
@@ -172,5 +182,23 @@ impl Env {
     /// A single integer from an SQL query on the workspace database.
     pub fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+impl Env {
+    /// Opens the workspace database read-write, to plant rows (e.g. `_metrics`) before a run.
+    pub fn db_rw(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.ws().join("staging.db")).unwrap()
+    }
+
+    /// Records a metric as the command that computes it would.
+    pub fn put_metric(&self, name: &str, value: f64, detail: Option<&str>) {
+        self.db_rw()
+            .execute(
+                "INSERT OR REPLACE INTO _metrics (name, value, detail, source, computed_at)
+                 VALUES (?1, ?2, ?3, 'test', '2025-06-30T00:00:00Z')",
+                rusqlite::params![name, value, detail],
+            )
+            .unwrap();
     }
 }

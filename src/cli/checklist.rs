@@ -1,0 +1,101 @@
+//! `crmkit checklist`: the pre-migration checklist for one role, as Markdown or HTML.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::playbook::PlaybooksDir;
+use super::{ExitStatus, GlobalArgs};
+use crate::error::{Error, Result};
+use crate::output;
+use crate::playbook::checklist::{ChecklistOptions, build};
+use crate::playbook::scoring::assess;
+use crate::playbook::{Facts, Role};
+
+/// Output formats of a checklist.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// Markdown task list
+    Md,
+    /// Self-contained HTML page
+    Html,
+}
+
+/// Roles a checklist is made for.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Consultant,
+    Lead,
+}
+
+/// Arguments of `crmkit checklist`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  crmkit checklist --role admin\n  crmkit checklist --role lead --format html --out out/checklist-lead.html"
+)]
+pub struct ChecklistArgs {
+    /// Who the checklist is for
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// Output format
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: Format,
+    /// Write to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Include only this playbook (repeatable; default: all)
+    #[arg(long, value_name = "NAME")]
+    pub playbook: Vec<String>,
+    #[command(flatten)]
+    pub playbooks: PlaybooksDir,
+}
+
+/// Builds the checklist and writes it.
+pub fn run(args: ChecklistArgs, global: &GlobalArgs) -> Result<ExitStatus> {
+    let ws = global.workspace()?;
+    let library = args.playbooks.load(Some(&ws))?;
+    for name in &args.playbook {
+        library.get(name)?;
+    }
+    let db = ws.db()?;
+    let facts = Facts::from_db(&db)?;
+    let a = assess(&library, &facts, &[]);
+    let checklist = build(
+        &library,
+        &a,
+        &facts,
+        ChecklistOptions {
+            client: ws.config.client.clone(),
+            target: ws.config.target.to_string(),
+            role: match args.role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Consultant => Role::Consultant,
+                RoleArg::Lead => Role::Lead,
+            },
+            scope: args.playbook.clone(),
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        },
+    );
+    let text = match args.format {
+        Format::Md => output::playbook::checklist_markdown(&checklist),
+        Format::Html => crate::report::render("checklist.html.j2", &checklist)?,
+    };
+    match &args.out {
+        Some(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io("create folder", parent, e))?;
+            }
+            std::fs::write(path, text).map_err(|e| Error::io("write", path, e))?;
+            output::print(&format!(
+                "wrote `{}`: {} of {} boxes ticked\n",
+                path.display(),
+                checklist.checked,
+                checklist.total
+            ))?;
+        }
+        None => output::print(&text)?,
+    }
+    Ok(ExitStatus::Success)
+}

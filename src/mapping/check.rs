@@ -1,0 +1,742 @@
+//! `map check`: validate a mapping against the target schema and the data. Every finding has
+//! a count and examples; blocking ones are what a load would reject.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::file::MappingFile;
+use super::parse;
+use super::transforms::{Context, Transform, apply_all};
+use crate::error::{Result, suggest};
+use crate::staging::{Db, SourceColumn};
+use crate::targets::{Field, FieldType, ObjectSchema, TargetSchema};
+
+/// Examples kept per finding.
+const EXAMPLES: usize = 5;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// A load would fail (the whole load, or these records).
+    Blocking,
+    /// Worth a look; the load would go through.
+    Warning,
+}
+
+/// One problem found, with how many values or rows it touches.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Short code: `unknown_field`, `too_long`, `picklist_value`, ...
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub message: String,
+    /// Rows or values affected (1 for problems of the mapping itself).
+    pub count: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+}
+
+/// Required target fields and which have a source.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Required {
+    pub total: usize,
+    pub mapped: usize,
+    pub missing: Vec<String>,
+}
+
+/// The outcome for one mapping file.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    pub file: String,
+    pub dataset: String,
+    pub target: String,
+    pub object: String,
+    /// The object's label (`Account`), for messages.
+    pub object_label: String,
+    pub rows: u64,
+    pub fields: usize,
+    pub required: Required,
+    pub blocking: usize,
+    pub warnings: usize,
+    pub findings: Vec<Finding>,
+}
+
+/// The dataset's columns, or None when it has not been ingested.
+pub struct CheckData<'a> {
+    pub db: &'a Db,
+    pub columns: Option<Vec<SourceColumn>>,
+}
+
+/// A mapping entry resolved against the schema.
+struct Resolved<'a> {
+    index: usize,
+    source: Option<usize>,
+    field: &'a Field,
+}
+
+/// Checks one mapping.
+pub fn check(
+    mapping: &MappingFile,
+    path: &Path,
+    schema: &TargetSchema,
+    object_key: &str,
+    object: &ObjectSchema,
+    data: &CheckData,
+) -> Result<CheckReport> {
+    let mut findings = Vec::new();
+    let mut block =
+        |kind: &'static str, field: Option<&str>, source: Option<&str>, message: String| {
+            findings.push(Finding {
+                severity: Severity::Blocking,
+                kind,
+                field: field.map(String::from),
+                source: source.map(String::from),
+                message,
+                count: 1,
+                examples: Vec::new(),
+            });
+        };
+
+    // Source columns: by header and by column name.
+    let columns = data.columns.clone().unwrap_or_default();
+    let find_column = |name: &str| {
+        columns
+            .iter()
+            .position(|c| c.header == name)
+            .or_else(|| columns.iter().position(|c| c.column == name))
+            .or_else(|| {
+                columns
+                    .iter()
+                    .position(|c| c.header.trim().eq_ignore_ascii_case(name.trim()))
+            })
+    };
+    if data.columns.is_none() {
+        block(
+            "unknown_dataset",
+            None,
+            None,
+            format!(
+                "dataset `{}` is not ingested in this workspace; run `crmkit ingest FILE --as {}` first",
+                mapping.dataset, mapping.dataset
+            ),
+        );
+    }
+
+    let custom: Vec<&Field> = mapping.custom_fields.iter().collect();
+    let mut resolved: Vec<Resolved> = Vec::new();
+    let mut seen_targets: HashMap<String, usize> = HashMap::new();
+    for (i, fm) in mapping.fields.iter().enumerate() {
+        let field = object.field(&fm.target).or_else(|| {
+            custom
+                .iter()
+                .copied()
+                .find(|f| f.name.eq_ignore_ascii_case(&fm.target))
+        });
+        let Some(field) = field else {
+            let names = object
+                .fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .chain(custom.iter().map(|f| f.name.as_str()));
+            let hint = suggest(&fm.target, names)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_else(|| {
+                    "; declare it under `custom_fields:` if it is a custom field".to_string()
+                });
+            block(
+                "unknown_field",
+                Some(&fm.target),
+                fm.source.as_deref(),
+                format!(
+                    "{} {} has no field `{}`{hint}",
+                    schema.target, object.name, fm.target
+                ),
+            );
+            continue;
+        };
+        if let Some(first) = seen_targets.insert(field.name.clone(), i) {
+            block(
+                "duplicate_target",
+                Some(&field.name),
+                fm.source.as_deref(),
+                format!(
+                    "`{}` is mapped twice (entries {} and {}); each target field takes one source",
+                    field.name,
+                    first + 1,
+                    i + 1
+                ),
+            );
+            continue;
+        }
+        if field.read_only {
+            block(
+                "read_only",
+                Some(&field.name),
+                fm.source.as_deref(),
+                format!(
+                    "`{}` is read-only in {}{}",
+                    field.name,
+                    schema.target,
+                    field
+                        .note
+                        .as_deref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
+                ),
+            );
+            continue;
+        }
+        let source = match &fm.source {
+            Some(s) => match find_column(s) {
+                Some(c) => Some(c),
+                None => {
+                    if data.columns.is_some() {
+                        let hint = suggest(s, columns.iter().map(|c| c.header.as_str()))
+                            .map(|h| format!("; did you mean `{h}`?"))
+                            .unwrap_or_default();
+                        block(
+                            "unknown_column",
+                            Some(&field.name),
+                            Some(s),
+                            format!("dataset `{}` has no column `{s}`{hint}", mapping.dataset),
+                        );
+                    }
+                    continue;
+                }
+            },
+            None => {
+                if !fm
+                    .transform
+                    .iter()
+                    .any(|t| matches!(t, Transform::Default(_)))
+                {
+                    block(
+                        "no_source",
+                        Some(&field.name),
+                        None,
+                        format!(
+                            "`{}` has no `source` and no `default` transform",
+                            field.name
+                        ),
+                    );
+                    continue;
+                }
+                None
+            }
+        };
+        for t in &fm.transform {
+            if let Transform::Concat(c) = t {
+                for col in &c.columns {
+                    if find_column(col).is_none() && data.columns.is_some() {
+                        block(
+                            "unknown_column",
+                            Some(&field.name),
+                            Some(col),
+                            format!(
+                                "concat names `{col}`, which dataset `{}` does not have",
+                                mapping.dataset
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(problem) = transform_type_problem(&fm.transform, field) {
+            block(
+                "type_mismatch",
+                Some(&field.name),
+                fm.source.as_deref(),
+                problem,
+            );
+        }
+        resolved.push(Resolved {
+            index: i,
+            source,
+            field,
+        });
+    }
+
+    // Required fields with no source.
+    let mut required = Required::default();
+    for f in object.fields.iter().filter(|f| f.required && !f.read_only) {
+        required.total += 1;
+        if resolved.iter().any(|r| r.field.name == f.name) {
+            required.mapped += 1;
+        } else {
+            required.missing.push(f.name.clone());
+            block(
+                "required_unmapped",
+                Some(&f.name),
+                None,
+                format!(
+                    "required field `{}` ({}) has no source; map a column or add `transform: [{{default: ...}}]`",
+                    f.name,
+                    f.display()
+                ),
+            );
+        }
+    }
+
+    // Custom fields the target may not have yet.
+    for f in &mapping.custom_fields {
+        if object.field(&f.name).is_none() {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                kind: "custom_field_missing",
+                field: Some(f.name.clone()),
+                source: None,
+                message: format!(
+                    "custom field `{}` ({}{}) is not in the {} schema: create it in the target, then pull the schema",
+                    f.name,
+                    f.kind,
+                    f.length.map(|l| format!(", {l}")).unwrap_or_default(),
+                    schema.target
+                ),
+                count: 1,
+                examples: Vec::new(),
+            });
+        }
+    }
+
+    // Columns nobody mentions.
+    if data.columns.is_some() {
+        for c in &columns {
+            let mentioned = mapping.fields.iter().any(|f| {
+                f.source.as_deref().is_some_and(|s| s == c.header || s == c.column)
+                    || f.transform.iter().any(|t| matches!(t, Transform::Concat(cc) if cc.columns.iter().any(|x| *x == c.header || *x == c.column)))
+            }) || mapping.unmapped.iter().any(|u| u.source == c.header || u.source == c.column);
+            if !mentioned {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    kind: "unlisted_column",
+                    field: None,
+                    source: Some(c.header.clone()),
+                    message: format!(
+                        "column `{}` is neither mapped nor listed under `unmapped:`",
+                        c.header
+                    ),
+                    count: 1,
+                    examples: Vec::new(),
+                });
+            }
+        }
+    }
+
+    let mut rows = 0;
+    if data.columns.is_some() {
+        rows = check_values(mapping, schema, &resolved, &columns, data.db, &mut findings)?;
+    }
+    findings.sort_by_key(|f| f.severity);
+    let blocking = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Blocking)
+        .count();
+    Ok(CheckReport {
+        file: path.display().to_string(),
+        dataset: mapping.dataset.clone(),
+        target: schema.target.to_string(),
+        object: object_key.to_string(),
+        object_label: object.display().to_string(),
+        rows,
+        fields: mapping.fields.len(),
+        required,
+        blocking,
+        warnings: findings.len() - blocking,
+        findings,
+    })
+}
+
+/// What a chain's last typing transform produces, when that cannot go into the field.
+fn transform_type_problem(chain: &[Transform], field: &Field) -> Option<String> {
+    use FieldType as T;
+    let (name, produces, fits): (&str, &str, &[FieldType]) = match chain.iter().rev().find(|t| {
+        matches!(
+            t,
+            Transform::Date(_)
+                | Transform::Datetime(_)
+                | Transform::Number(_)
+                | Transform::Boolean
+                | Transform::Email
+                | Transform::Phone(_)
+        )
+    })? {
+        Transform::Date(_) => ("date", "dates", &[T::Date, T::Datetime]),
+        Transform::Datetime(_) => ("datetime", "timestamps", &[T::Datetime]),
+        Transform::Number(_) => (
+            "number",
+            "numbers",
+            &[T::Integer, T::Number, T::Currency, T::Percent],
+        ),
+        Transform::Boolean => ("boolean", "true/false", &[T::Boolean]),
+        Transform::Email => ("email", "email addresses", &[T::Email]),
+        Transform::Phone(_) => ("phone", "phone numbers", &[T::Phone]),
+        _ => return None,
+    };
+    if fits.contains(&field.kind) || field.kind.is_text() {
+        None
+    } else {
+        Some(format!(
+            "transform `{name}` produces {produces}, but `{}` is {}",
+            field.name, field.kind
+        ))
+    }
+}
+
+/// Tallies of one kind of value problem for one field.
+#[derive(Default)]
+struct Tally {
+    count: u64,
+    examples: Vec<String>,
+    max: usize,
+}
+
+impl Tally {
+    fn add(&mut self, example: &str) {
+        self.count += 1;
+        let ex: String = example.chars().take(60).collect();
+        if self.examples.len() < EXAMPLES && !self.examples.contains(&ex) {
+            self.examples.push(ex);
+        }
+    }
+}
+
+/// Applies every field's transforms to every row and validates the results.
+fn check_values(
+    mapping: &MappingFile,
+    schema: &TargetSchema,
+    resolved: &[Resolved],
+    columns: &[SourceColumn],
+    db: &Db,
+    findings: &mut Vec<Finding>,
+) -> Result<u64> {
+    let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
+    let by_name: HashMap<&str, usize> = columns
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| [(c.header.as_str(), i), (c.column.as_str(), i)])
+        .collect();
+    // (entry index, kind) -> tally, in a stable order for output.
+    let mut tallies: BTreeMap<(usize, &'static str, String), Tally> = BTreeMap::new();
+    let mut rows = 0u64;
+    db.scan(&mapping.dataset, &names, None, |row| {
+        rows += 1;
+        let lookup = |name: &str| by_name.get(name).and_then(|&i| row[i].clone());
+        for r in resolved {
+            let fm = &mapping.fields[r.index];
+            let raw = r.source.and_then(|i| row[i].as_deref()).unwrap_or("");
+            let ctx = Context {
+                column: &lookup,
+                values: mapping.values.get(&r.field.name),
+            };
+            let value = match apply_all(&fm.transform, raw, &ctx) {
+                Ok(applied) => {
+                    for w in applied.warnings {
+                        let kind = if w.starts_with("truncated") {
+                            "truncated"
+                        } else {
+                            "transform_note"
+                        };
+                        tallies
+                            .entry((r.index, kind, String::new()))
+                            .or_default()
+                            .add(raw);
+                        let _ = w;
+                    }
+                    applied.value
+                }
+                Err(f) => {
+                    tallies
+                        .entry((r.index, "transform_failed", f.transform.to_string()))
+                        .or_default()
+                        .add(raw);
+                    continue;
+                }
+            };
+            if value.trim().is_empty() {
+                if r.field.required {
+                    tallies
+                        .entry((r.index, "required_blank", String::new()))
+                        .or_default()
+                        .add(&format!("row {rows}"));
+                }
+                continue;
+            }
+            if let Some((kind, detail)) = value_problem(&value, r.field) {
+                let t = tallies.entry((r.index, kind, detail)).or_default();
+                t.add(&value);
+                t.max = t.max.max(value.chars().count());
+            }
+        }
+        Ok(())
+    })?;
+    for ((index, kind, detail), tally) in tallies {
+        let fm = &mapping.fields[index];
+        let field = resolved.iter().find(|r| r.index == index).map(|r| r.field);
+        let Some(field) = field else { continue };
+        let src = fm.source.as_deref().unwrap_or("(default)");
+        let n = tally.count;
+        let (severity, message) = match kind {
+            "transform_failed" => (
+                Severity::Blocking,
+                format!(
+                    "transform `{detail}` failed for {n} value(s) of `{src}` -> `{}`; {}",
+                    field.name,
+                    failure_hint(&detail, &field.name)
+                ),
+            ),
+            "required_blank" => (
+                Severity::Blocking,
+                format!(
+                    "required `{}` is blank in {n} row(s) after transforms; these records would be rejected (add `{{default: ...}}` or clean the data)",
+                    field.name
+                ),
+            ),
+            "too_long" => (
+                Severity::Blocking,
+                format!(
+                    "{n} value(s) for `{}` are longer than {} characters (longest {}); add `{{truncate: {}}}` or shorten them",
+                    field.name, detail, tally.max, detail
+                ),
+            ),
+            "picklist_value" => (
+                if schema.is_restricted(field) {
+                    Severity::Blocking
+                } else {
+                    Severity::Warning
+                },
+                format!(
+                    "{n} value(s) for picklist `{}` are not allowed{}; add them to `values: {}:`",
+                    field.name,
+                    if schema.is_restricted(field) {
+                        ""
+                    } else {
+                        " (the picklist is unrestricted: they would load as inactive values)"
+                    },
+                    field.name
+                ),
+            ),
+            "type" => (
+                Severity::Blocking,
+                format!(
+                    "{n} value(s) for `{}` are not {detail}; add a transform that converts them",
+                    field.name
+                ),
+            ),
+            "truncated" => (
+                Severity::Warning,
+                format!(
+                    "{n} value(s) of `{src}` are truncated to fit `{}`",
+                    field.name
+                ),
+            ),
+            _ => (
+                Severity::Warning,
+                format!(
+                    "{n} value(s) of `{src}` were adjusted by the transforms for `{}`",
+                    field.name
+                ),
+            ),
+        };
+        findings.push(Finding {
+            severity,
+            kind: if kind == "transform_note" {
+                "transform_note"
+            } else {
+                kind
+            },
+            field: Some(field.name.clone()),
+            source: fm.source.clone(),
+            message,
+            count: n,
+            examples: tally.examples,
+        });
+    }
+    Ok(rows)
+}
+
+/// What to do when a transform fails, by transform.
+fn failure_hint(transform: &str, field: &str) -> String {
+    match transform {
+        "map" => format!("choose target values for them under `values: {field}:`"),
+        "date" | "datetime" => "add their formats to `formats:` or fix the values".into(),
+        "phone" => "check `country` / `country_from`, or fix the numbers".into(),
+        "number" => "check `decimal`, or fix the values".into(),
+        "email" => "fix or blank the invalid addresses before loading".into(),
+        "country" | "state" => "fix the names or drop the transform".into(),
+        _ => "fix the values or the transform".into(),
+    }
+}
+
+/// Why a transformed, non-blank value would be rejected by the field, if it would be.
+fn value_problem(value: &str, field: &Field) -> Option<(&'static str, String)> {
+    use FieldType as T;
+    let ok = match field.kind {
+        T::Email => parse::is_email(value),
+        T::Integer => plain_number(value).is_some_and(|d| d.is_integer()),
+        T::Number | T::Currency | T::Percent => plain_number(value).is_some(),
+        T::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
+        T::Datetime => {
+            chrono::DateTime::parse_from_rfc3339(value).is_ok()
+                || chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
+        }
+        T::Boolean => value == "true" || value == "false",
+        _ => true,
+    };
+    if !ok {
+        let what = match field.kind {
+            T::Email => "valid email addresses",
+            T::Integer => "whole numbers",
+            T::Number | T::Currency | T::Percent => "plain numbers (`1234.5`)",
+            T::Date => "dates as YYYY-MM-DD",
+            T::Datetime => "ISO 8601 timestamps",
+            _ => "true/false",
+        };
+        return Some(("type", what.to_string()));
+    }
+    if matches!(field.kind, T::Picklist | T::Multipicklist) && !field.values.is_empty() {
+        let parts: Vec<&str> = if field.kind == T::Multipicklist {
+            value.split(';').collect()
+        } else {
+            vec![value]
+        };
+        if parts
+            .iter()
+            .any(|p| !field.values.iter().any(|v| v.value == p.trim()))
+        {
+            return Some(("picklist_value", String::new()));
+        }
+    }
+    if let Some(max) = field.length
+        && value.chars().count() > max as usize
+    {
+        return Some(("too_long", max.to_string()));
+    }
+    None
+}
+
+/// A number written plainly: optional `-`, digits, optional `.` and digits.
+fn plain_number(value: &str) -> Option<parse::Decimal> {
+    let body = value.strip_prefix('-').unwrap_or(value);
+    let ok = !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && body.matches('.').count() <= 1
+        && !body.starts_with('.')
+        && !body.ends_with('.');
+    if ok {
+        parse::number(value, '.').map(|(d, _)| d)
+    } else {
+        None
+    }
+}
+
+/// Writes the `map.*` metrics for a set of checked mappings.
+pub fn record_metrics(db: &Db, reports: &[CheckReport]) -> Result<()> {
+    let total: usize = reports.iter().map(|r| r.required.total).sum();
+    let mapped: usize = reports.iter().map(|r| r.required.mapped).sum();
+    let coverage = if total == 0 {
+        1.0
+    } else {
+        mapped as f64 / total as f64
+    };
+    let detail: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            let mut d = format!(
+                "{}/{} required {} fields mapped",
+                r.required.mapped, r.required.total, r.object_label
+            );
+            if !r.required.missing.is_empty() {
+                d.push_str(&format!(": {} missing", r.required.missing.join(", ")));
+            }
+            d
+        })
+        .collect();
+    db.put_metric(
+        "map.required_coverage",
+        coverage,
+        Some(&detail.join("; ")),
+        "map check",
+    )?;
+    let blocking: usize = reports.iter().map(|r| r.blocking).sum();
+    let per_file: Vec<String> = reports
+        .iter()
+        .map(|r| format!("{}: {}", r.file, r.blocking))
+        .collect();
+    db.put_metric(
+        "map.blocking_issues",
+        blocking as f64,
+        Some(&per_file.join("; ")),
+        "map check",
+    )?;
+    let mut objects: Vec<String> = reports
+        .iter()
+        .map(|r| format!("{}:{}", r.target, r.object))
+        .collect();
+    objects.sort();
+    objects.dedup();
+    db.put_metric(
+        "map.mapped_objects",
+        objects.len() as f64,
+        Some(&objects.join(", ")),
+        "map check",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_numbers_only() {
+        assert!(plain_number("1234.5").is_some());
+        assert!(plain_number("-3").is_some());
+        for bad in ["$1.2M", "1,200", "1.", ".5", "", "-"] {
+            assert!(plain_number(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn value_problems_by_type() {
+        let schema = crate::targets::builtin(crate::workspace::Target::Hubspot).unwrap();
+        let (_, deals) = schema.object("opportunity").unwrap();
+        let stage = deals.field("dealstage").unwrap();
+        assert_eq!(value_problem("closedwon", stage), None);
+        assert_eq!(
+            value_problem("Closed Won", stage).unwrap().0,
+            "picklist_value"
+        );
+        let amount = deals.field("amount").unwrap();
+        assert_eq!(value_problem("$5", amount).unwrap().0, "type");
+        let sf = crate::targets::builtin(crate::workspace::Target::Salesforce).unwrap();
+        let (_, account) = sf.object("account").unwrap();
+        let city = account.field("BillingCity").unwrap();
+        assert_eq!(
+            value_problem(&"x".repeat(41), city),
+            Some(("too_long", "40".to_string()))
+        );
+        let employees = account.field("NumberOfEmployees").unwrap();
+        assert_eq!(value_problem("1.5", employees).unwrap().0, "type");
+        assert_eq!(value_problem("12", employees), None);
+    }
+
+    #[test]
+    fn transform_types_must_fit_the_field() {
+        let sf = crate::targets::builtin(crate::workspace::Target::Salesforce).unwrap();
+        let (_, account) = sf.object("account").unwrap();
+        let revenue = account.field("AnnualRevenue").unwrap();
+        let date = vec![Transform::Date(Default::default())];
+        assert!(transform_type_problem(&date, revenue).is_some());
+        let number = vec![Transform::Trim, Transform::Number(Default::default())];
+        assert!(transform_type_problem(&number, revenue).is_none());
+        let name = account.field("Name").unwrap();
+        assert!(transform_type_problem(&date, name).is_none());
+    }
+}

@@ -1,0 +1,219 @@
+//! Value evidence: what a column's values look like (emails, URLs, phones, dates, numbers,
+//! countries, a short list of distinct values), from a sample plus exact low-cardinality counts.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::{geo, parse};
+use crate::error::Result;
+use crate::staging::{Db, SourceColumn};
+
+/// Rows sampled per dataset.
+pub const SAMPLE_ROWS: u64 = 10_000;
+/// Columns with at most this many distinct values get exact counts (picklist candidates).
+pub const MAX_DISTINCT: usize = 200;
+
+/// Cell texts that mean "no value" although they are not blank.
+pub const PLACEHOLDERS: &[&str] = &[
+    "n/a", "na", "-", "--", "unknown", "none", "null", "nil", "test", "xxx", "tbd", "?", ".",
+];
+
+/// Whether a cell is blank or a placeholder.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim().to_lowercase();
+    v.is_empty() || PLACEHOLDERS.contains(&v.as_str())
+}
+
+/// What the values of one source column look like.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ColumnProfile {
+    pub header: String,
+    pub column: String,
+    /// Rows looked at.
+    pub rows: u64,
+    /// Rows with a value that is not blank or a placeholder.
+    pub filled: u64,
+    /// Rows holding a placeholder (`N/A`, `-`, `unknown`, ...).
+    pub placeholders: u64,
+    /// Longest value in characters.
+    pub max_len: usize,
+    /// Every filled value in the sample differs from the others.
+    pub unique: bool,
+    /// Distinct values in the sample.
+    pub distinct_in_sample: usize,
+    /// Exact distinct values and counts over the whole dataset, when few.
+    pub distinct: Option<Vec<(String, u64)>>,
+    pub emails: u64,
+    pub urls: u64,
+    pub phones: u64,
+    pub dates: u64,
+    pub numbers: u64,
+    pub integers: u64,
+    pub booleans: u64,
+    pub countries: u64,
+    /// Date formats that parsed values, most used first.
+    pub date_formats: Vec<String>,
+}
+
+impl ColumnProfile {
+    /// Share of filled values counted by `n`.
+    pub fn share(&self, n: u64) -> f64 {
+        if self.filled == 0 {
+            0.0
+        } else {
+            n as f64 / self.filled as f64
+        }
+    }
+
+    /// Builds a profile from a column's values.
+    pub fn from_values<'a>(
+        header: &str,
+        column: &str,
+        values: impl Iterator<Item = Option<&'a str>>,
+        distinct: Option<Vec<(String, u64)>>,
+    ) -> ColumnProfile {
+        let mut p = ColumnProfile {
+            header: header.to_string(),
+            column: column.to_string(),
+            distinct,
+            ..Default::default()
+        };
+        let mut seen = HashSet::new();
+        let mut repeated = false;
+        let mut formats: BTreeMap<&'static str, u64> = BTreeMap::new();
+        for v in values {
+            p.rows += 1;
+            let Some(v) = v else { continue };
+            p.max_len = p.max_len.max(v.chars().count());
+            if is_placeholder(v) {
+                if !v.trim().is_empty() {
+                    p.placeholders += 1;
+                }
+                continue;
+            }
+            let v = v.trim();
+            p.filled += 1;
+            if !seen.insert(v.to_string()) {
+                repeated = true;
+            }
+            if parse::is_email(v) {
+                p.emails += 1;
+            } else if parse::domain(v).is_some()
+                && !v.chars().all(|c| c.is_ascii_digit() || c == '.')
+            {
+                p.urls += 1;
+            }
+            let number = parse::number(v, '.');
+            if let Some((d, _)) = &number {
+                p.numbers += 1;
+                if d.is_integer() {
+                    p.integers += 1;
+                }
+            }
+            if parse::phone(v).is_some() && v.chars().any(|c| !c.is_ascii_digit()) {
+                p.phones += 1;
+            }
+            if let Some(f) = date_format(v) {
+                p.dates += 1;
+                *formats.entry(f).or_default() += 1;
+            }
+            if parse::boolean(v).is_some() && number.is_none() {
+                p.booleans += 1;
+            }
+            if v.len() > 1 && geo::country_code(v).is_some() {
+                p.countries += 1;
+            }
+        }
+        p.unique = p.filled > 1 && !repeated;
+        p.distinct_in_sample = seen.len();
+        let mut formats: Vec<(&str, u64)> = formats.into_iter().collect();
+        formats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        p.date_formats = formats.into_iter().map(|(f, _)| f.to_string()).collect();
+        p
+    }
+
+    /// Exact distinct values when known, else none.
+    pub fn values(&self) -> &[(String, u64)] {
+        self.distinct.as_deref().unwrap_or_default()
+    }
+}
+
+/// The first default format that reads `v` as a date (ISO timestamps count as `%Y-%m-%d`).
+fn date_format(v: &str) -> Option<&'static str> {
+    if v.len() < 6 || v.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    for f in parse::DEFAULT_DATE_FORMATS {
+        if chrono::NaiveDate::parse_from_str(v, f).is_ok() {
+            return Some(f);
+        }
+    }
+    parse::datetime(v, &[]).map(|_| "%Y-%m-%d")
+}
+
+/// Profiles every column of a dataset from a sample of rows and exact distinct counts.
+pub fn gather(db: &Db, dataset: &str, columns: &[SourceColumn]) -> Result<Vec<ColumnProfile>> {
+    let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
+    let rows = db.sample_rows(dataset, &names, SAMPLE_ROWS)?;
+    let mut out = Vec::with_capacity(columns.len());
+    for (i, col) in columns.iter().enumerate() {
+        let distinct_sample: HashMap<&str, ()> = rows
+            .iter()
+            .filter_map(|r| r[i].as_deref())
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (v, ()))
+            .collect();
+        let distinct = if distinct_sample.len() <= MAX_DISTINCT {
+            db.distinct_values(dataset, &col.column, MAX_DISTINCT)?
+        } else {
+            None
+        };
+        out.push(ColumnProfile::from_values(
+            &col.header,
+            &col.column,
+            rows.iter().map(|r| r[i].as_deref()),
+            distinct,
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(values: &[&str]) -> ColumnProfile {
+        ColumnProfile::from_values("h", "c", values.iter().map(|v| Some(*v)), None)
+    }
+
+    #[test]
+    fn recognises_value_kinds() {
+        let p = profile(&["a@b.com", "c@d.org", "N/A", "bad at x"]);
+        assert_eq!((p.filled, p.emails), (3, 2));
+        let p = profile(&["www.acme.com", "https://x.io/", "acme.com"]);
+        assert_eq!(p.urls, 3);
+        let p = profile(&["(415) 555-0134", "415.555.0134", "call me"]);
+        assert_eq!(p.phones, 2);
+        let p = profile(&["2021-03-04", "03/04/2021", "4 Mar 2021", "03/05/2021"]);
+        assert_eq!(p.dates, 4);
+        assert_eq!(p.date_formats[0], "%m/%d/%Y");
+        let p = profile(&["$1.2M", "1,200", "250k", "12.5"]);
+        assert_eq!((p.numbers, p.integers), (4, 3));
+        let p = profile(&["USA", "Germany", "France", "x"]);
+        assert_eq!(p.countries, 3);
+        let p = profile(&["yes", "no", "Y"]);
+        assert_eq!(p.booleans, 3);
+    }
+
+    #[test]
+    fn uniqueness_length_and_blanks() {
+        let p = profile(&["A-1", "A-2", "A-3", ""]);
+        assert!(p.unique);
+        assert_eq!((p.rows, p.filled, p.max_len), (4, 3, 3));
+        let p = profile(&["x", "x"]);
+        assert!(!p.unique);
+        assert_eq!(p.share(p.filled), 1.0);
+        assert_eq!(profile(&[]).share(0), 0.0);
+    }
+}

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod mapping;
 pub mod output;
 pub mod playbook;
+pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod samples;

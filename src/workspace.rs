@@ -90,9 +90,34 @@ pub struct Config {
     /// Tunable settings.
     #[serde(default)]
     pub settings: Settings,
+    /// References between datasets for `profile` to check, besides those it detects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<ReferenceDecl>,
+    /// The parent-child hierarchy for `profile` to check, instead of the one it detects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hierarchy: Option<HierarchyDecl>,
     /// Rules that keep records out of the load; `stage` records each in `_exclusions`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<ExcludeRule>,
+}
+
+/// A declared reference: `{from: contacts.account_id, to: accounts.account_id}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceDecl {
+    /// `dataset.column` holding the reference.
+    pub from: String,
+    /// `dataset.column` it points at.
+    pub to: String,
+}
+
+/// A declared hierarchy: `{dataset: accounts, id: account_id, parent: parent_account_id}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HierarchyDecl {
+    pub dataset: String,
+    pub id: String,
+    pub parent: String,
 }
 
 /// A rule that excludes records of one dataset from the load, by one column's value.
@@ -125,12 +150,17 @@ fn is_false(b: &bool) -> bool {
 pub struct Settings {
     /// Days without activity after which a record counts as stale.
     pub stale_after_days: u32,
+    /// `dataset.column` dates that say when a record was last touched, replacing the columns
+    /// `profile` would pick by name for that dataset.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub activity_columns: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             stale_after_days: 730,
+            activity_columns: Vec::new(),
         }
     }
 }
@@ -149,6 +179,8 @@ impl Config {
             playbook: default_playbook(),
             sources: Vec::new(),
             settings: Settings::default(),
+            references: Vec::new(),
+            hierarchy: None,
             exclude: Vec::new(),
         }
     }

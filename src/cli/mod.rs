@@ -8,6 +8,7 @@ mod ingest;
 mod init;
 mod map;
 mod playbook;
+mod profile;
 mod samples;
 mod schema;
 mod status;
@@ -64,6 +65,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Suggest and check field mappings from datasets to target objects
     Map(map::MapArgs),
+    /// Data quality: column types and fill, invalid values, keys, references, hierarchy, staleness
+    Profile(profile::ProfileArgs),
     /// Generate realistic, messy legacy-CRM exports with a truth file
     Samples(samples::SamplesArgs),
     /// List, show, validate or export the playbooks
@@ -140,6 +143,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Guide(args) => guide::run(args, &cli.global),
         Command::Assess(args) => assess::run(args, &cli.global),
         Command::Checklist(args) => checklist::run(args, &cli.global),
+        Command::Profile(args) => profile::run(args, &cli.global),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod dedupe;
 pub mod ingest;
 pub mod mapping;
 pub mod playbook;
+pub mod profile;
 mod progress;
 pub mod prompt;
 pub mod samples;

@@ -6,6 +6,7 @@ mod load;
 mod mapping_store;
 mod metrics;
 mod playbook_store;
+mod profile_store;
 mod schema;
 mod stage_store;
 
@@ -19,6 +20,9 @@ pub use load::{BatchMeta, Loader};
 pub use mapping_store::SourceColumn;
 pub use metrics::Metric;
 pub use playbook_store::{AnswerRecord, NewAnswer};
+pub use profile_store::{
+    StoredColumn, StoredDataset, StoredFinding, StoredProfile, StoredReference,
+};
 pub use stage_store::{
     Fact, KeyRow, OddRow, PlanRow, Reconciled, StageRunRow, StageTx, TraceRow, staged_table,
 };

@@ -122,7 +122,65 @@ const MIGRATIONS: &[&str] = &[
         rule           TEXT NOT NULL,
         PRIMARY KEY (dataset, _batch, _row)
      );",
-    // 3: staging: where every source row went, and the load plan.
+    // 3: the last profile (`crmkit profile`), replaced as a whole by each run.
+    "CREATE TABLE _profile_runs (
+        id               INTEGER PRIMARY KEY CHECK (id = 1),
+        as_of            TEXT NOT NULL,
+        stale_after_days INTEGER NOT NULL,
+        computed_at      TEXT NOT NULL,
+        document         TEXT NOT NULL -- the JSON document of `profile --json`
+     );
+     CREATE TABLE _profile_datasets (
+        dataset        TEXT PRIMARY KEY,
+        source         TEXT NOT NULL,
+        rows           INTEGER NOT NULL,
+        duplicate_rows INTEGER NOT NULL,
+        candidate_keys TEXT NOT NULL -- JSON array
+     );
+     CREATE TABLE _profile_columns (
+        dataset         TEXT NOT NULL,
+        position        INTEGER NOT NULL,
+        column_name     TEXT NOT NULL,
+        header          TEXT NOT NULL,
+        type            TEXT NOT NULL,
+        type_share      REAL NOT NULL,
+        rows            INTEGER NOT NULL,
+        filled          INTEGER NOT NULL,
+        nulls           INTEGER NOT NULL,
+        blanks          INTEGER NOT NULL,
+        whitespace      INTEGER NOT NULL,
+        placeholders    INTEGER NOT NULL,
+        distinct_count  INTEGER NOT NULL,
+        distinct_method TEXT NOT NULL,
+        invalid         INTEGER NOT NULL,
+        min_length      INTEGER,
+        max_length      INTEGER,
+        detail          TEXT NOT NULL, -- the column's profile as JSON
+        PRIMARY KEY (dataset, column_name)
+     );
+     CREATE TABLE _profile_findings (
+        id          INTEGER PRIMARY KEY,
+        rank        INTEGER NOT NULL, -- 1 = worst
+        check_name  TEXT NOT NULL,
+        dataset     TEXT NOT NULL,
+        column_name TEXT,
+        header      TEXT,
+        count       INTEGER NOT NULL, -- records affected
+        examples    TEXT NOT NULL, -- JSON array
+        detail      TEXT NOT NULL
+     );
+     CREATE TABLE _profile_references (
+        from_dataset    TEXT NOT NULL,
+        from_column     TEXT NOT NULL,
+        to_dataset      TEXT NOT NULL,
+        to_column       TEXT NOT NULL,
+        declared        INTEGER NOT NULL,
+        match_rate      REAL NOT NULL,
+        \"values\"        INTEGER NOT NULL,
+        orphans         INTEGER NOT NULL,
+        orphan_examples TEXT NOT NULL -- JSON array
+     );",
+    // 4: staging: where every source row went, and the load plan.
     "CREATE TABLE _rejects (
         dataset TEXT NOT NULL,
         _batch  INTEGER NOT NULL,

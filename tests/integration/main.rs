@@ -6,6 +6,7 @@ mod dedupe;
 mod ingest;
 mod mapping;
 mod playbook;
+mod profile;
 mod samples;
 mod schema_pull;
 mod workspace;

@@ -1,0 +1,277 @@
+//! References between datasets: found from the values (a column whose values mostly appear
+//! in another dataset's key, names helping) or declared in crmkit.yaml; orphans counted.
+
+use hashbrown::HashTable;
+
+use super::column::round4;
+use super::dataset::{Scanned, singular};
+use super::model::Reference;
+use super::types::SemanticType;
+use super::values::{self, KeySet, Members};
+
+/// Orphan examples kept per reference.
+const EXAMPLES: usize = 5;
+/// Share of distinct source values that must match for a detected reference.
+const MIN_MATCH: f64 = 0.5;
+/// Share needed when the names say nothing.
+const MIN_MATCH_UNNAMED: f64 = 0.8;
+
+/// A column of a dataset, by position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColumnRef {
+    pub dataset: usize,
+    pub column: usize,
+}
+
+/// A reference to check: from a column to a key column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub from: ColumnRef,
+    pub to: ColumnRef,
+    pub declared: bool,
+}
+
+/// The distinct filled values of a column with their record counts, in first-seen order
+/// where the rows are at hand.
+pub struct SourceValues<'a> {
+    pub entries: Vec<(u64, u64, &'a str)>,
+    pub records: u64,
+}
+
+/// The filled values of column `c` of `d`: row by row if retained, else from the exact value
+/// counts; None when neither is available (a huge column kept only as an estimate).
+pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
+    if let Some(arena) = &d.retained[c] {
+        let mut index: HashTable<usize> = HashTable::new();
+        let mut entries: Vec<(u64, u64, &str)> = Vec::new();
+        let mut records = 0;
+        for v in arena.iter() {
+            // Placeholders are values here: `N/A` matches no key, so it is an orphan.
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            records += 1;
+            let h = values::hash(v);
+            match index.find(h, |&i| entries[i].0 == h && entries[i].2 == v) {
+                Some(&i) => entries[i].1 += 1,
+                None => {
+                    index.insert_unique(h, entries.len(), |&i| entries[i].0);
+                    entries.push((h, 1, v));
+                }
+            }
+        }
+        return Some(SourceValues { entries, records });
+    }
+    match d.stats[c].values().members()? {
+        Members::Texts(iter) => {
+            let mut entries: Vec<(u64, u64, &str)> = iter
+                .filter(|(_, text, _)| !text.trim().is_empty())
+                .map(|(h, text, count)| {
+                    let t = text.trim();
+                    (
+                        if t.len() == text.len() {
+                            h
+                        } else {
+                            values::hash(t)
+                        },
+                        count,
+                        t,
+                    )
+                })
+                .collect();
+            entries.sort_by(|a, b| a.2.cmp(b.2));
+            let records = entries.iter().map(|e| e.1).sum();
+            Some(SourceValues { entries, records })
+        }
+        Members::Hashes(_) => None,
+    }
+}
+
+/// True when the source column's name points at the target (`contacts.account_id` ->
+/// `accounts.account_id`, `product` -> `products.product`, `billing_account_id` -> ...).
+pub fn names_agree(source: &str, target_dataset: &str, target: &str) -> bool {
+    let one = singular(target_dataset);
+    source == target
+        || source == one
+        || source == format!("{one}_{target}")
+        || (target == "id" && (source == format!("{one}_id") || source == format!("{one}id")))
+        || (target.contains('_') && source.ends_with(&format!("_{target}")))
+        || (source.split('_').any(|w| w == one)
+            && source.ends_with("_id")
+            && target.ends_with("id"))
+}
+
+fn is_plausible_target(kind: SemanticType) -> bool {
+    !matches!(
+        kind,
+        SemanticType::Integer
+            | SemanticType::Decimal
+            | SemanticType::Currency
+            | SemanticType::Percent
+            | SemanticType::Boolean
+            | SemanticType::Date
+            | SemanticType::Datetime
+            | SemanticType::Empty
+    )
+}
+
+/// Share of the source's distinct values found in `keys`, checked on a sample first.
+pub fn match_rate(src: &SourceValues<'_>, keys: &KeySet) -> f64 {
+    if src.entries.is_empty() {
+        return 0.0;
+    }
+    let sample = src.entries.len().min(256);
+    let hits = src.entries[..sample]
+        .iter()
+        .filter(|e| keys.contains(e.0))
+        .count();
+    if (hits as f64 / sample as f64) < 0.2 {
+        return hits as f64 / sample as f64;
+    }
+    let all = src.entries.iter().filter(|e| keys.contains(e.0)).count();
+    all as f64 / src.entries.len() as f64
+}
+
+/// Proposes references between datasets from the values. `skip` lists sources already
+/// covered (declared references, hierarchy parents).
+pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
+    let mut links = Vec::new();
+    let targets: Vec<ColumnRef> = datasets
+        .iter()
+        .enumerate()
+        .flat_map(|(di, d)| {
+            (0..d.columns.len())
+                .filter(|&ci| d.key_candidates[ci] && d.keys[ci].is_some())
+                .map(move |ci| ColumnRef {
+                    dataset: di,
+                    column: ci,
+                })
+        })
+        .collect();
+    for (di, d) in datasets.iter().enumerate() {
+        for ci in 0..d.columns.len() {
+            let from = ColumnRef {
+                dataset: di,
+                column: ci,
+            };
+            let col = &d.columns[ci];
+            // A dataset's own key (`accounts.account_id`, even with duplicates) points nowhere.
+            let first_word = col.name.split('_').next().unwrap_or("");
+            let own_key = first_word == singular(&d.name)
+                && (d.key_candidates[ci] || col.kind == SemanticType::Identifier);
+            if skip.contains(&from)
+                || own_key
+                || matches!(col.kind, SemanticType::Boolean | SemanticType::Empty)
+                || col.kind.is_temporal()
+            {
+                continue;
+            }
+            let candidates: Vec<&ColumnRef> = targets.iter().filter(|t| t.dataset != di).collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            let Some(src) = source_values(d, ci) else {
+                continue;
+            };
+            if src.entries.len() < 2 {
+                continue;
+            }
+            let mut best: Option<(bool, f64, ColumnRef)> = None;
+            for t in candidates {
+                let target = &datasets[t.dataset];
+                let tcol = &target.columns[t.column];
+                let named = names_agree(&col.name, &target.name, &tcol.name);
+                // A unique column refers elsewhere only when its name says where
+                // (`opportunities.account_id` with one opportunity per account).
+                if d.key_candidates[ci] && first_word != singular(&target.name) {
+                    continue;
+                }
+                if !named && (!is_plausible_target(tcol.kind) || col.kind.is_numeric()) {
+                    continue;
+                }
+                let Some(keys) = &target.keys[t.column] else {
+                    continue;
+                };
+                let rate = match_rate(&src, keys);
+                let needed = if named { MIN_MATCH } else { MIN_MATCH_UNNAMED };
+                if rate < needed {
+                    continue;
+                }
+                if best.is_none_or(|(bn, br, _)| (named, rate) > (bn, br)) {
+                    best = Some((named, rate, *t));
+                }
+            }
+            if let Some((_, _, to)) = best {
+                links.push(Link {
+                    from,
+                    to,
+                    declared: false,
+                });
+            }
+        }
+    }
+    links
+}
+
+/// Counts orphans of a reference: filled source values with no match in the target.
+pub fn check(datasets: &[Scanned], link: &Link) -> Option<Reference> {
+    let d = &datasets[link.from.dataset];
+    let t = &datasets[link.to.dataset];
+    let keys = t.keys[link.to.column].as_ref()?;
+    let src = source_values(d, link.from.column)?;
+    let mut orphans = 0;
+    let mut examples = Vec::new();
+    let mut matched_distinct = 0;
+    for &(h, count, text) in &src.entries {
+        if keys.contains(h) {
+            matched_distinct += 1;
+        } else {
+            orphans += count;
+            if examples.len() < EXAMPLES {
+                examples.push(text.to_string());
+            }
+        }
+    }
+    Some(Reference {
+        from: format!("{}.{}", d.name, d.columns[link.from.column].name),
+        to: format!("{}.{}", t.name, t.columns[link.to.column].name),
+        declared: link.declared,
+        match_rate: if src.entries.is_empty() {
+            0.0
+        } else {
+            round4(matched_distinct as f64 / src.entries.len() as f64)
+        },
+        values: src.records,
+        orphans,
+        orphan_examples: examples,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_point_at_a_key() {
+        let yes = [
+            ("account_id", "accounts", "account_id"),
+            ("product", "products", "product"),
+            ("account_id", "accounts", "id"),
+            ("accountid", "accounts", "id"),
+            ("billing_account_id", "accounts", "account_id"),
+            ("user_email", "users", "email"),
+        ];
+        for (s, d, t) in yes {
+            assert!(names_agree(s, d, t), "{s} -> {d}.{t}");
+        }
+        let no = [
+            ("owner", "users", "full_name"),
+            ("contact_id", "accounts", "account_id"),
+            ("industry", "products", "product"),
+        ];
+        for (s, d, t) in no {
+            assert!(!names_agree(s, d, t), "{s} -> {d}.{t}");
+        }
+    }
+}

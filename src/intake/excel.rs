@@ -142,12 +142,13 @@ impl ExcelSource {
             record.fields.clear();
             record.empty.clear();
             record.issues.clear();
-            // Trailing empty cells are dropped so that a short row does not look ragged.
-            let used = row
+            // A sheet is rectangular: a row is as wide as its header (empty cells are NULL),
+            // and wider only where it holds data beyond the header, which is then ragged.
+            let last = row
                 .iter()
                 .rposition(|c| !matches!(c, Data::Empty))
-                .map_or(0, |p| p + 1)
-                .min(width);
+                .map_or(0, |p| p + 1);
+            let used = last.max(self.info.headers.len()).min(width);
             for (i, cell) in row.iter().take(used).enumerate() {
                 let (text, issue) = cell_text(cell);
                 record.fields.push_field(&text);

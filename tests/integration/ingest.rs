@@ -471,3 +471,49 @@ fn ingest_leaves_metrics_for_the_playbook() {
         .unwrap();
     assert_eq!(rate, 0.5);
 }
+
+#[test]
+fn xlsx_rows_with_empty_trailing_cells_are_not_ragged() {
+    let env = Env::workspace();
+    let path = workbook(&env);
+    env.run_ws(&["ingest", path.to_str().unwrap()]).ok();
+    // Row 3 (Initech) has only a name and a formula; its empty cells are NULL, not missing.
+    assert_eq!(
+        env.count("SELECT count(*) FROM _issues WHERE kind = 'ragged_row'"),
+        0
+    );
+}
+
+#[test]
+fn bundled_samples_ingest_without_issues() {
+    let env = Env::workspace();
+    let dir = crate::util::sample("");
+    let mut args: Vec<String> = vec!["ingest".into()];
+    for f in [
+        "accounts.csv",
+        "contacts.csv",
+        "opportunities.csv",
+        "activities.csv",
+        "users.csv",
+        "crm_usage.csv",
+    ] {
+        args.push(dir.join(f).display().to_string());
+    }
+    args.push(dir.join("accounts.xlsx").display().to_string());
+    args.extend(["--as".into(), "x".into()]);
+    // --as names one dataset only: several files are refused.
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.run_ws(&refs).fails(2);
+    let refs: Vec<&str> = args[..args.len() - 2].iter().map(String::as_str).collect();
+    env.run_ws(&refs).ok();
+    assert_eq!(env.count("SELECT count(*) FROM _issues"), 0);
+    // The workbook copy of accounts lands as a second batch of src_accounts, row for row.
+    assert_eq!(
+        env.count("SELECT count(*) FROM _batches WHERE dataset = 'accounts'"),
+        2
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM src_accounts WHERE _batch = 1"),
+        env.count("SELECT count(*) FROM src_accounts WHERE _batch = 7")
+    );
+}

@@ -9,6 +9,7 @@ mod init;
 mod map;
 mod playbook;
 mod profile;
+mod report;
 mod samples;
 mod schema;
 mod status;
@@ -77,6 +78,8 @@ pub enum Command {
     Assess(assess::AssessArgs),
     /// Pre-migration checklist for a role, from the playbooks and the engagement's data
     Checklist(checklist::ChecklistArgs),
+    /// Reports from what the workspace holds: readiness (HTML, Markdown, JSON)
+    Report(report::ReportArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -144,6 +147,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Assess(args) => assess::run(args, &cli.global),
         Command::Checklist(args) => checklist::run(args, &cli.global),
         Command::Profile(args) => profile::run(args, &cli.global),
+        Command::Report(args) => report::run(args, &cli.global),
     }
 }
 

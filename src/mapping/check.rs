@@ -41,6 +41,9 @@ pub struct Finding {
     pub count: u64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
+    /// Distinct values affected, for picklist values the target does not allow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distinct: Option<u64>,
 }
 
 /// Required target fields and which have a source.
@@ -49,6 +52,24 @@ pub struct Required {
     pub total: usize,
     pub mapped: usize,
     pub missing: Vec<String>,
+}
+
+/// The object's writable required fields, and which of them a mapping entry targets.
+pub fn required_fields(mapping: &MappingFile, object: &ObjectSchema) -> Required {
+    let mut required = Required::default();
+    for f in object.fields.iter().filter(|f| f.required && !f.read_only) {
+        required.total += 1;
+        let targeted = mapping
+            .fields
+            .iter()
+            .any(|fm| object.field(&fm.target).is_some_and(|x| x.name == f.name));
+        if targeted {
+            required.mapped += 1;
+        } else {
+            required.missing.push(f.name.clone());
+        }
+    }
+    required
 }
 
 /// The outcome for one mapping file.
@@ -101,6 +122,7 @@ pub fn check(
                 message,
                 count: 1,
                 examples: Vec::new(),
+                distinct: None,
             });
         };
 
@@ -264,24 +286,22 @@ pub fn check(
     }
 
     // Required fields with no source.
-    let mut required = Required::default();
-    for f in object.fields.iter().filter(|f| f.required && !f.read_only) {
-        required.total += 1;
-        if resolved.iter().any(|r| r.field.name == f.name) {
-            required.mapped += 1;
-        } else {
-            required.missing.push(f.name.clone());
-            block(
-                "required_unmapped",
-                Some(&f.name),
-                None,
-                format!(
-                    "required field `{}` ({}) has no source; map a column or add `transform: [{{default: ...}}]`",
-                    f.name,
-                    f.display()
-                ),
-            );
-        }
+    let required = required_fields(mapping, object);
+    for f in required
+        .missing
+        .iter()
+        .filter_map(|name| object.field(name))
+    {
+        block(
+            "required_unmapped",
+            Some(&f.name),
+            None,
+            format!(
+                "required field `{}` ({}) has no source; map a column or add `transform: [{{default: ...}}]`",
+                f.name,
+                f.display()
+            ),
+        );
     }
 
     // Custom fields the target may not have yet.
@@ -301,6 +321,7 @@ pub fn check(
                 ),
                 count: 1,
                 examples: Vec::new(),
+                distinct: None,
             });
         }
     }
@@ -324,6 +345,7 @@ pub fn check(
                     ),
                     count: 1,
                     examples: Vec::new(),
+                    distinct: None,
                 });
             }
         }
@@ -395,6 +417,8 @@ struct Tally {
     count: u64,
     examples: Vec<String>,
     max: usize,
+    /// Every distinct value, kept only for picklist values (few by nature).
+    values: std::collections::BTreeSet<String>,
 }
 
 impl Tally {
@@ -472,6 +496,9 @@ fn check_values(
                 let t = tallies.entry((r.index, kind, detail)).or_default();
                 t.add(&value);
                 t.max = t.max.max(value.chars().count());
+                if kind == "picklist_value" && !t.values.contains(&value) {
+                    t.values.insert(value.clone());
+                }
             }
         }
         Ok(())
@@ -556,6 +583,7 @@ fn check_values(
             message,
             count: n,
             examples: tally.examples,
+            distinct: (kind == "picklist_value").then_some(tally.values.len() as u64),
         });
     }
     Ok(rows)
@@ -685,6 +713,39 @@ pub fn record_metrics(db: &Db, reports: &[CheckReport]) -> Result<()> {
         "map.mapped_objects",
         objects.len() as f64,
         Some(&objects.join(", ")),
+        "map check",
+    )?;
+    let mut missing = 0;
+    let mut per_field = Vec::new();
+    for r in reports {
+        for f in r.findings.iter().filter(|f| f.kind == "picklist_value") {
+            let n = f.distinct.unwrap_or(0);
+            missing += n;
+            per_field.push(format!(
+                "{} {}: {n} ({}{})",
+                r.object_label,
+                f.field.as_deref().unwrap_or_default(),
+                f.examples.join(", "),
+                if n as usize > f.examples.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    let detail = if per_field.is_empty() {
+        "every picklist value is allowed by the target or mapped".to_string()
+    } else {
+        format!(
+            "{missing} distinct source values are not in the target's picklists: {}",
+            per_field.join("; ")
+        )
+    };
+    db.put_metric(
+        "map.picklist_values_missing",
+        missing as f64,
+        Some(&detail),
         "map check",
     )?;
     Ok(())

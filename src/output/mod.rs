@@ -7,6 +7,7 @@ pub mod playbook;
 pub mod profile;
 mod progress;
 pub mod prompt;
+pub mod report;
 pub mod samples;
 pub mod schema;
 pub mod table;

@@ -1,44 +1,265 @@
-//! Report rendering, the only minijinja user: the embedded templates and their environment
-//! (HTML templates autoescape, so client data never becomes markup).
+//! Report rendering, the only minijinja user: the embedded templates, overridden file by file
+//! from a folder, their one environment (HTML templates autoescape, so client data never
+//! becomes markup), the filters templates share, and the report models and charts.
 
-use minijinja::{AutoEscape, Environment};
+pub mod charts;
+pub mod cleanup;
+pub mod model;
+pub mod quality;
+pub mod readiness;
+pub mod sections;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use charts::{Bar, Part, Tone, score_tone};
+use model::Readiness;
 
 /// The templates compiled into the binary, by name.
-pub const TEMPLATES: &[(&str, &str)] = &[(
-    "checklist.html.j2",
-    include_str!("../../report-templates/checklist.html.j2"),
-)];
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "checklist.html.j2",
+        include_str!("../../report-templates/checklist.html.j2"),
+    ),
+    (
+        "readiness.html.j2",
+        include_str!("../../report-templates/readiness.html.j2"),
+    ),
+    (
+        "readiness.md.j2",
+        include_str!("../../report-templates/readiness.md.j2"),
+    ),
+];
 
-/// The environment with every builtin template; `.html.j2` templates escape HTML.
-pub fn environment() -> Result<Environment<'static>> {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html.j2") {
-            AutoEscape::Html
-        } else {
-            AutoEscape::None
-        }
-    });
-    env.add_filter("code", code_spans);
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)
-            .map_err(|e| Error::Other(format!("template `{name}`: {e}")))?;
-    }
-    Ok(env)
+/// Findings drawn in the findings chart.
+const CHART_FINDINGS: usize = 8;
+
+/// The template environment: the builtin templates, with those of a folder replacing them by
+/// file name (other `.j2` files there are added, for includes).
+pub struct Templates {
+    env: Environment<'static>,
+    /// Where each overridden template came from, for error messages.
+    origins: BTreeMap<String, PathBuf>,
 }
 
-/// Renders template `name` with `context`.
+impl Templates {
+    /// The builtin templates, overridden by the `*.j2` files of `dir` when given.
+    pub fn load(dir: Option<&Path>) -> Result<Templates> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html.j2") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        // A misspelt field is an error, not a silently empty cell; `{% if x %}` still works.
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.add_filter("code", code_spans);
+        env.add_filter("md", md_text);
+        env.add_filter("thousands", thousands);
+        env.add_filter("pct", pct);
+        env.add_filter("num", num);
+        let mut origins = BTreeMap::new();
+        let mut sources: BTreeMap<String, String> = TEMPLATES
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect();
+        if let Some(dir) = dir {
+            let entries = std::fs::read_dir(dir).map_err(|e| Error::io("read folder", dir, e))?;
+            for entry in entries {
+                let path = entry.map_err(|e| Error::io("read folder", dir, e))?.path();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if path.is_file() && name.ends_with(".j2") {
+                    let text =
+                        std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+                    sources.insert(name.clone(), text);
+                    origins.insert(name, path);
+                }
+            }
+        }
+        for (name, source) in sources {
+            let label = origins
+                .get(&name)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| format!("report-templates/{name}"));
+            env.add_template_owned(name, source)
+                .map_err(|e| template_error(&label, &e))?;
+        }
+        Ok(Templates { env, origins })
+    }
+
+    /// Renders template `name` with `context`.
+    pub fn render<T: Serialize>(&self, name: &str, context: &T) -> Result<String> {
+        let label = self
+            .origins
+            .get(name)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| format!("report-templates/{name}"));
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| template_error(&label, &e))?;
+        template
+            .render(minijinja::value::Serde(context))
+            .map_err(|e| template_error(&label, &e))
+    }
+}
+
+/// A template problem, naming the file and line; an overridden template is input to fix.
+fn template_error(label: &str, e: &minijinja::Error) -> Error {
+    let line = e.line().map(|l| format!(":{l}")).unwrap_or_default();
+    let mut text = format!("template `{label}{line}`: {}", e.kind());
+    if let Some(detail) = e.detail() {
+        text.push_str(&format!(": {detail}"));
+    }
+    Error::Input(format!(
+        "{text}\n  hint: fix the template, or remove it from the templates folder to use the builtin one"
+    ))
+}
+
+/// Renders a builtin template with `context`.
 pub fn render<T: Serialize>(name: &str, context: &T) -> Result<String> {
-    let env = environment()?;
-    let template = env
-        .get_template(name)
-        .map_err(|e| Error::Other(format!("template `{name}`: {e}")))?;
-    template
-        .render(minijinja::value::Serde(context))
-        .map_err(|e| Error::Other(format!("cannot render `{name}`: {e}")))
+    Templates::load(None)?.render(name, context)
+}
+
+/// Formats a readiness report is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Md,
+    Json,
+}
+
+impl Format {
+    /// The file extension, which is also the format's name.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Md => "md",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// The model plus its charts, as templates see it.
+#[derive(Serialize)]
+struct Context<'a> {
+    #[serde(flatten)]
+    report: &'a Readiness,
+    charts: Charts,
+}
+
+/// Inline SVG charts of a readiness report (empty strings when there is nothing to draw).
+#[derive(Serialize)]
+struct Charts {
+    dimensions: String,
+    account_status: String,
+    findings: String,
+}
+
+/// The readiness report in `format`.
+pub fn render_readiness(templates: &Templates, r: &Readiness, format: Format) -> Result<String> {
+    match format {
+        Format::Json => serde_json::to_string_pretty(r)
+            .map(|s| s + "\n")
+            .map_err(|e| Error::Other(format!("cannot encode JSON: {e}"))),
+        Format::Html | Format::Md => templates.render(
+            &format!("readiness.{}.j2", format.extension()),
+            &Context {
+                report: r,
+                charts: readiness_charts(r),
+            },
+        ),
+    }
+}
+
+fn readiness_charts(r: &Readiness) -> Charts {
+    let dimensions = charts::bars(
+        "Readiness per dimension, 0 to 100",
+        &r.readiness
+            .dimensions
+            .iter()
+            .map(|d| Bar {
+                label: capitalise(&d.name),
+                value: d.score,
+                text: num_text(d.score),
+                tone: score_tone(d.score),
+            })
+            .collect::<Vec<_>>(),
+        100.0,
+        true,
+    );
+    let account_status = r
+        .data_quality
+        .as_ref()
+        .and_then(|q| q.account_status.as_ref())
+        .map(|a| {
+            charts::stacked(
+                "Accounts by status",
+                &[
+                    Part {
+                        label: "Active".into(),
+                        value: a.active,
+                        tone: Tone::Good,
+                    },
+                    Part {
+                        label: "Dormant".into(),
+                        value: a.dormant,
+                        tone: Tone::Warn,
+                    },
+                    Part {
+                        label: "Dead".into(),
+                        value: a.dead,
+                        tone: Tone::Bad,
+                    },
+                ],
+            )
+        })
+        .unwrap_or_default();
+    let findings = r
+        .data_quality
+        .as_ref()
+        .map(|q| {
+            let mut top: Vec<_> = q.findings.iter().collect();
+            top.sort_by_key(|f| std::cmp::Reverse(f.count));
+            top.truncate(CHART_FINDINGS);
+            let max = top.first().map(|f| f.count as f64).unwrap_or(0.0);
+            charts::bars(
+                "Records affected per finding",
+                &top.iter()
+                    .map(|f| Bar {
+                        label: format!("{} · {}", f.label, f.dataset),
+                        value: f.count as f64,
+                        text: thousands_text(f.count as f64),
+                        tone: Tone::Neutral,
+                    })
+                    .collect::<Vec<_>>(),
+                max,
+                false,
+            )
+        })
+        .unwrap_or_default();
+    Charts {
+        dimensions,
+        account_status,
+        findings,
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Escapes text for HTML, then turns `back-ticked` runs into `<code>` elements.
@@ -65,6 +286,63 @@ fn code_spans(text: &str) -> minijinja::Value {
     minijinja::Value::from_safe_string(out)
 }
 
+/// Client text for Markdown: no HTML outside code spans, no table-breaking `|` or newlines.
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for ch in text.chars() {
+        match ch {
+            '`' => {
+                in_code = !in_code;
+                out.push(ch);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\r' | '\n' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// `1234567` -> `1,234,567` (rounded to a whole number).
+fn thousands(v: f64) -> String {
+    thousands_text(v)
+}
+
+fn thousands_text(v: f64) -> String {
+    let n = v.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A share as a percentage: `0.0249` -> `2.5%`, `1` -> `100%`.
+fn pct(v: f64) -> String {
+    format!("{}%", num_text(v * 100.0))
+}
+
+/// A figure to one decimal without float noise: `41.25` -> `41.3`, `7.0` -> `7`.
+fn num(v: f64) -> String {
+    num_text(v)
+}
+
+fn num_text(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +357,87 @@ mod tests {
 
     #[test]
     fn every_template_compiles() {
-        environment().unwrap();
+        Templates::load(None).unwrap();
+    }
+
+    #[test]
+    fn number_filters() {
+        for (v, t, p, n) in [
+            (0.0249, "0", "2.5%", "0"),
+            (1.0, "1", "100%", "1"),
+            (1234567.4, "1,234,567", "123456740%", "1234567.4"),
+            (-1500.0, "-1,500", "-150000%", "-1500"),
+            (41.25, "41", "4125%", "41.3"),
+        ] {
+            assert_eq!(
+                (thousands(v).as_str(), pct(v).as_str(), num(v).as_str()),
+                (t, p, n),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn markdown_text_cannot_open_html_or_break_tables() {
+        assert_eq!(
+            md_text("<script>a|b</script>\nx `<kbd>`"),
+            "&lt;script&gt;a\\|b&lt;/script&gt; x `<kbd>`"
+        );
+    }
+
+    #[test]
+    fn a_folder_overrides_templates_by_name_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("readiness.md.j2"),
+            "client={{ client | md }}",
+        )
+        .unwrap();
+        let t = Templates::load(Some(dir.path())).unwrap();
+        let out = t
+            .render(
+                "readiness.md.j2",
+                &serde_json::json!({"client": "<b>A|B</b>"}),
+            )
+            .unwrap();
+        assert_eq!(out, "client=&lt;b&gt;A\\|B&lt;/b&gt;");
+        // The HTML template is still the builtin one.
+        assert!(!t.origins.contains_key("readiness.html.j2"));
+        std::fs::write(
+            dir.path().join("readiness.md.j2"),
+            "line 1\n{{ client | nosuch }}",
+        )
+        .unwrap();
+        let err = Templates::load(Some(dir.path()))
+            .and_then(|t| t.render("readiness.md.j2", &serde_json::json!({"client": "x"})))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("readiness.md.j2:2"), "{err}");
+        std::fs::write(dir.path().join("readiness.md.j2"), "{% if %}").unwrap();
+        let err = Templates::load(Some(dir.path()))
+            .err()
+            .expect("a syntax error fails the load")
+            .to_string();
+        assert!(
+            err.contains("readiness.md.j2:1") && err.contains("syntax"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn html_templates_escape_and_markdown_ones_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("x.html.j2"), "{{ v }}").unwrap();
+        std::fs::write(dir.path().join("x.md.j2"), "{{ v }}").unwrap();
+        let t = Templates::load(Some(dir.path())).unwrap();
+        let ctx = serde_json::json!({"v": "<script>alert(1)</script>"});
+        assert_eq!(
+            t.render("x.html.j2", &ctx).unwrap(),
+            "&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"
+        );
+        assert_eq!(
+            t.render("x.md.j2", &ctx).unwrap(),
+            "<script>alert(1)</script>"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! ChaCha8 streams drawn in a fixed order, no map is iterated while writing, and no clock is
 //! read (the reference date is [`AS_OF`]).
 
+pub mod bundled;
 mod company;
 mod generate;
 mod people;

@@ -7,6 +7,7 @@ mod mapping_store;
 mod metrics;
 mod playbook_store;
 mod profile_store;
+mod report_store;
 mod schema;
 mod stage_store;
 
@@ -23,6 +24,7 @@ pub use playbook_store::{AnswerRecord, NewAnswer};
 pub use profile_store::{
     StoredColumn, StoredDataset, StoredFinding, StoredProfile, StoredReference,
 };
+pub use report_store::{ClusterMember, ClusterSample, DedupeSummary, StageTotals};
 pub use stage_store::{
     Fact, KeyRow, OddRow, PlanRow, Reconciled, StageRunRow, StageTx, TraceRow, staged_table,
 };

@@ -1,0 +1,170 @@
+//! `crmkit report`: reports built from what the workspace holds; `readiness` is the
+//! consultant's day-one deliverable (HTML, Markdown, JSON).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::playbook::PlaybooksDir;
+use super::{ExitStatus, GlobalArgs};
+use crate::error::{Error, Result};
+use crate::output;
+use crate::report::cleanup::Rates;
+use crate::report::model::Readiness;
+use crate::report::readiness::{Options, build};
+use crate::report::{Format, Templates, render_readiness};
+use crate::workspace::Workspace;
+
+/// Arguments of `crmkit report`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  crmkit report readiness\n  crmkit report readiness --format md --out out/readiness.md\n  \
+crmkit report readiness --format all"
+)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// The reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Readiness: scores, data quality, mapping, duplicates, staging and next steps
+    Readiness(ReadinessArgs),
+}
+
+/// Formats of `report readiness`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Self-contained HTML page (inline CSS and SVG), printable
+    Html,
+    /// Markdown
+    Md,
+    /// The JSON document
+    Json,
+    /// All three, into out/readiness.{html,md,json}
+    All,
+}
+
+/// Arguments of `crmkit report readiness`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  crmkit report readiness                       # writes out/readiness.html\n  \
+crmkit report readiness --format md > readiness.md\n  crmkit report readiness --format json --out out/readiness.json\n  \
+crmkit report readiness --format all --templates my-templates\n\n\
+HTML goes to out/readiness.html unless --out says otherwise; Markdown and JSON go to standard \
+output unless --out is given; with --format all, --out names the folder (default out/)."
+)]
+pub struct ReadinessArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: FormatArg,
+    /// File to write (a folder with --format all)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Folder whose readiness.html.j2 / readiness.md.j2 replace the builtin templates (default:
+    /// the workspace's `templates/` folder when it exists)
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CRMKIT_TEMPLATES",
+        hide_env_values = true
+    )]
+    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub playbooks: PlaybooksDir,
+}
+
+/// Runs a `report` subcommand.
+pub fn run(args: ReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
+    match args.command {
+        ReportCommand::Readiness(a) => readiness(a, global),
+    }
+}
+
+fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
+    let ws = global.workspace()?;
+    let templates_dir = args
+        .templates
+        .clone()
+        .or_else(|| Some(ws.root.join("templates")).filter(|p| p.is_dir()));
+    let playbooks_dir = args.playbooks.resolve(Some(&ws));
+    let formats: Vec<Format> = match args.format {
+        FormatArg::Html => vec![Format::Html],
+        FormatArg::Md => vec![Format::Md],
+        FormatArg::Json => vec![Format::Json],
+        FormatArg::All => vec![Format::Html, Format::Md, Format::Json],
+    };
+    let (report, written) = write_readiness(
+        &ws,
+        &ReadinessJob {
+            formats: &formats,
+            destination: match (args.format, &args.out) {
+                (FormatArg::All, out) => {
+                    Destination::Folder(out.clone().unwrap_or_else(|| ws.out_dir()))
+                }
+                (FormatArg::Html, None) => Destination::Folder(ws.out_dir()),
+                (_, Some(file)) => Destination::File(file.clone()),
+                (_, None) => Destination::Stdout,
+            },
+            templates: templates_dir.as_deref(),
+            playbooks: playbooks_dir.as_deref(),
+        },
+    )?;
+    if !written.is_empty() {
+        output::print(&output::report::render_written(&report, &written))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Where a readiness report goes.
+pub enum Destination {
+    /// `readiness.<ext>` per format in this folder.
+    Folder(PathBuf),
+    /// This one file.
+    File(PathBuf),
+    Stdout,
+}
+
+/// One readiness rendering run.
+pub struct ReadinessJob<'a> {
+    pub formats: &'a [Format],
+    pub destination: Destination,
+    pub templates: Option<&'a Path>,
+    pub playbooks: Option<&'a Path>,
+}
+
+/// Builds the readiness report once and writes it in each format; returns the report and the
+/// files written (none when it went to standard output). `demo` uses this too.
+pub fn write_readiness(ws: &Workspace, job: &ReadinessJob) -> Result<(Readiness, Vec<PathBuf>)> {
+    let library = crate::playbook::Library::load(job.playbooks)?;
+    let rates = Rates::load(job.playbooks)?;
+    let templates = Templates::load(job.templates)?;
+    let report = build(
+        ws,
+        &Options {
+            library: &library,
+            rates: &rates,
+            playbooks_dir: job.playbooks.map(Path::to_path_buf),
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        },
+    )?;
+    let mut written = Vec::new();
+    for format in job.formats {
+        let text = render_readiness(&templates, &report, *format)?;
+        let path = match &job.destination {
+            Destination::Stdout => {
+                output::print(&text)?;
+                continue;
+            }
+            Destination::File(path) => path.clone(),
+            Destination::Folder(dir) => dir.join(format!("readiness.{}", format.extension())),
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
+        }
+        std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))?;
+        written.push(path);
+    }
+    Ok((report, written))
+}

@@ -1,0 +1,83 @@
+//! The committed `samples/` files compiled into the binary, so `crmkit demo` works after a
+//! bare `cargo install`: the exports, the workbook and their truth file.
+
+use std::path::{Path, PathBuf};
+
+use super::{TRUTH_FILE, Truth};
+use crate::error::{Error, Result};
+
+/// The CSV exports, by file name, byte for byte as committed (contacts.csv is Windows-1252
+/// with CRLF line ends).
+pub const CSV: &[(&str, &[u8])] = &[
+    ("accounts.csv", include_bytes!("../../samples/accounts.csv")),
+    ("contacts.csv", include_bytes!("../../samples/contacts.csv")),
+    (
+        "opportunities.csv",
+        include_bytes!("../../samples/opportunities.csv"),
+    ),
+    (
+        "activities.csv",
+        include_bytes!("../../samples/activities.csv"),
+    ),
+    ("users.csv", include_bytes!("../../samples/users.csv")),
+    (
+        "crm_usage.csv",
+        include_bytes!("../../samples/crm_usage.csv"),
+    ),
+];
+
+/// The accounts workbook (sheet `Accounts`).
+pub const XLSX: (&str, &[u8]) = (
+    "accounts.xlsx",
+    include_bytes!("../../samples/accounts.xlsx"),
+);
+
+/// truth.json: every problem injected into the files above.
+pub const TRUTH: &[u8] = include_bytes!("../../samples/truth.json");
+
+/// The bundled truth file, parsed.
+pub fn truth() -> Result<Truth> {
+    serde_json::from_slice(TRUTH)
+        .map_err(|e| Error::Other(format!("the bundled {TRUTH_FILE} does not parse: {e}")))
+}
+
+/// Files written by [`write`]: the CSV exports (in load order) and the other files.
+pub struct Written {
+    pub csv: Vec<PathBuf>,
+    pub others: Vec<PathBuf>,
+}
+
+/// Writes every bundled file into `dir` (created if missing).
+pub fn write(dir: &Path) -> Result<Written> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    let put = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))?;
+        Ok(path)
+    };
+    let csv = CSV
+        .iter()
+        .map(|(name, bytes)| put(name, bytes))
+        .collect::<Result<Vec<_>>>()?;
+    let others = vec![put(XLSX.0, XLSX.1)?, put(TRUTH_FILE, TRUTH)?];
+    Ok(Written { csv, others })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_truth_describes_the_bundled_files() {
+        let t = truth().unwrap();
+        assert_eq!(t.as_of, "2025-06-30");
+        for (name, bytes) in CSV {
+            let rows = csv::ReaderBuilder::new()
+                .from_reader(*bytes)
+                .byte_records()
+                .count() as u64;
+            assert_eq!(t.files[*name].rows, rows, "{name}");
+        }
+        assert!(t.files.contains_key(XLSX.0));
+    }
+}

@@ -163,57 +163,20 @@ fn interact(
 /// Reads an answers file and records every answer in one transaction; any bad entry fails all.
 fn record_file(db: &mut Db, library: &Library, file: &PathBuf, author: &str) -> Result<usize> {
     let text = std::fs::read_to_string(file).map_err(|e| Error::io("read", file, e))?;
-    let map: serde_yaml::Mapping = serde_yaml::from_str(&text).map_err(|e| Error::Yaml {
-        path: file.clone(),
-        message: format!(
-            "{e}\n  hint: the file maps item ids to answers, e.g. `pre.leader: Jane Doe`"
-        ),
-    })?;
-    let mut rows: Vec<(String, String, String)> = Vec::new();
-    let mut problems = Vec::new();
-    for (key, value) in &map {
-        let Some(id) = key.as_str() else {
-            problems.push(format!("the key `{}` is not an item id", yaml_text(key)));
-            continue;
-        };
-        let Some(r) = library.find_item(id) else {
-            let hint = crate::error::suggest(id, library.items().map(|r| r.item.id.as_str()))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            problems.push(format!("unknown item `{id}`{hint}"));
-            continue;
-        };
-        match answer::from_yaml(&r.item.question, value) {
-            Ok(v) => rows.push((r.playbook.name.clone(), id.to_string(), v.to_string())),
-            Err(e) => problems.push(format!("item `{id}` ({}): {e}", r.item.question.text)),
-        }
-    }
-    if !problems.is_empty() {
-        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        return Err(Error::Input(format!(
-            "`{}`: {} (nothing was recorded):\n{}\n  hint: `crmkit playbook show NAME` lists the items and their questions",
-            file.display(),
-            crate::error::plural(problems.len() as u64, "bad answer", "bad answers"),
-            lines.join("\n")
-        )));
-    }
-    let answers: Vec<NewAnswer<'_>> = rows
+    let parsed = answer::parse_file(library, &text, file)?;
+    let json: Vec<String> = parsed.iter().map(|a| a.value.to_string()).collect();
+    let answers: Vec<NewAnswer<'_>> = parsed
         .iter()
-        .map(|(playbook, item, answer)| NewAnswer {
-            playbook,
-            item,
+        .zip(&json)
+        .map(|(a, answer)| NewAnswer {
+            playbook: &a.playbook,
+            item: &a.item,
             answer,
             author,
         })
         .collect();
     db.put_answers(&answers)?;
-    Ok(rows.len())
-}
-
-fn yaml_text(v: &serde_yaml::Value) -> String {
-    serde_yaml::to_string(v)
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
+    Ok(parsed.len())
 }
 
 /// git's `user.name`, else `$USER`/`$USERNAME`, else `unknown`.

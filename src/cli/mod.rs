@@ -3,6 +3,7 @@
 mod assess;
 mod checklist;
 mod dedupe;
+mod demo;
 mod guide;
 mod ingest;
 mod init;
@@ -80,6 +81,8 @@ pub enum Command {
     Checklist(checklist::ChecklistArgs),
     /// Reports from what the workspace holds: readiness (HTML, Markdown, JSON)
     Report(report::ReportArgs),
+    /// The whole assessment on the bundled samples, in a fresh workspace
+    Demo(demo::DemoArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -148,6 +151,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Checklist(args) => checklist::run(args, &cli.global),
         Command::Profile(args) => profile::run(args, &cli.global),
         Command::Report(args) => report::run(args, &cli.global),
+        Command::Demo(args) => demo::run(args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The only place that prints: human tables, JSON, errors and progress bars.
 
 pub mod dedupe;
+pub mod demo;
 pub mod ingest;
 pub mod mapping;
 pub mod playbook;

@@ -1,10 +1,14 @@
 //! Answers: reading what a person types or an answers file holds, per question kind, and the
 //! share of an item's weight an answer earns.
 
+use std::path::Path;
+
 use serde_json::Value;
 
+use super::Library;
 use super::evidence::Threshold;
 use super::model::{Kind, Question};
+use crate::error::{Error, Result};
 
 /// Parses a typed answer; the error says what the question expects.
 pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
@@ -120,6 +124,64 @@ pub fn credit(q: &Question, v: &Value) -> f64 {
         (Kind::Date | Kind::Text, Value::String(s)) if !s.trim().is_empty() => 1.0,
         _ => 0.0,
     }
+}
+
+/// One entry of an answers file, checked against its item's question.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileAnswer {
+    pub playbook: String,
+    pub item: String,
+    pub value: Value,
+}
+
+/// Reads an answers file's text (YAML: item id -> answer). Every entry is checked first; any
+/// bad one fails them all, with each problem listed (`file` names the file in messages).
+pub fn parse_file(library: &Library, text: &str, file: &Path) -> Result<Vec<FileAnswer>> {
+    let map: serde_yaml::Mapping = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+        path: file.to_path_buf(),
+        message: format!(
+            "{e}\n  hint: the file maps item ids to answers, e.g. `pre.leader: Jane Doe`"
+        ),
+    })?;
+    let mut answers = Vec::new();
+    let mut problems = Vec::new();
+    for (key, value) in &map {
+        let Some(id) = key.as_str() else {
+            problems.push(format!("the key `{}` is not an item id", yaml_text(key)));
+            continue;
+        };
+        let Some(r) = library.find_item(id) else {
+            let hint = crate::error::suggest(id, library.items().map(|r| r.item.id.as_str()))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            problems.push(format!("unknown item `{id}`{hint}"));
+            continue;
+        };
+        match from_yaml(&r.item.question, value) {
+            Ok(v) => answers.push(FileAnswer {
+                playbook: r.playbook.name.clone(),
+                item: id.to_string(),
+                value: v,
+            }),
+            Err(e) => problems.push(format!("item `{id}` ({}): {e}", r.item.question.text)),
+        }
+    }
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        return Err(Error::Input(format!(
+            "`{}`: {} (nothing was recorded):\n{}\n  hint: `crmkit playbook show NAME` lists the items and their questions",
+            file.display(),
+            crate::error::plural(problems.len() as u64, "bad answer", "bad answers"),
+            lines.join("\n")
+        )));
+    }
+    Ok(answers)
+}
+
+fn yaml_text(v: &serde_yaml::Value) -> String {
+    serde_yaml::to_string(v)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// An answer as a person reads it: `yes`, `4`, `Web form, Events`.

@@ -59,6 +59,13 @@ impl Templates {
         });
         // A misspelt field is an error, not a silently empty cell; `{% if x %}` still works.
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        // Markdown and text outputs end with their newline, as files should.
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .keep_trailing_newline(true)
+                .build()
+                .map_err(|e| Error::Other(format!("template syntax: {e}")))?,
+        );
         env.add_filter("code", code_spans);
         env.add_filter("md", md_text);
         env.add_filter("thousands", thousands);

@@ -7,6 +7,7 @@ mod ingest;
 mod mapping;
 mod playbook;
 mod profile;
+mod report;
 mod samples;
 mod schema_pull;
 mod workspace;

@@ -1,0 +1,277 @@
+//! `crmkit demo`: the consultant's main job on the bundled samples, from start to finish, in a
+//! fresh workspace: exports, init, ingest, profile, map, check, dedupe, answers, assess, and
+//! the readiness report and admin checklist. Each step calls the domain code directly.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::ExitStatus;
+use super::report::{Destination, ReadinessJob, write_readiness};
+use crate::dedupe::{self, Rules};
+use crate::error::{Error, Result};
+use crate::ingest::{IngestOptions, SheetChoice};
+use crate::mapping::workflow::{CheckOptions, SuggestOptions, run_check, run_suggest};
+use crate::output;
+use crate::playbook::checklist::{ChecklistOptions, build as build_checklist};
+use crate::playbook::scoring::{Status, assess};
+use crate::playbook::{Facts, Library, Role, answer};
+use crate::progress::Silent;
+use crate::report::Format;
+use crate::report::cleanup::Rates;
+use crate::samples::bundled;
+use crate::staging::NewAnswer;
+use crate::targets::SchemaSource;
+use crate::workspace::{CONFIG_FILE, Config, Target, Workspace};
+
+/// The demo's client; a folder whose crmkit.yaml names it is a demo workspace to replace.
+pub const CLIENT: &str = "Northwind Demo Co";
+/// Who the demo's answers are recorded as.
+const AUTHOR: &str = "crmkit demo";
+/// The kick-off workshop's answers.
+const ANSWERS: &str = include_str!("demo_answers.yaml");
+/// Datasets mapped, and to which generic object.
+const MAPPINGS: [(&str, &str); 4] = [
+    ("accounts", "account"),
+    ("contacts", "contact"),
+    ("opportunities", "opportunity"),
+    ("users", "user"),
+];
+/// Datasets deduplicated: (dataset, object, id column).
+const DEDUPE: [(&str, &str, &str); 2] = [
+    ("accounts", "account", "account_id"),
+    ("contacts", "contact", "contact_id"),
+];
+
+/// Arguments of `crmkit demo`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  crmkit demo\n  crmkit demo --out /tmp/northwind\n\n\
+Writes the bundled sample exports to DIR/exports, creates a workspace in DIR for Northwind \
+Demo Co (target: Salesforce) and runs ingest, profile, map suggest and check, dedupe, the \
+guide's answers and assess, then writes DIR/out/readiness.html, .md and .json and \
+DIR/out/checklist-admin.md. A DIR holding an earlier demo is replaced; any other existing, \
+non-empty DIR is refused."
+)]
+pub struct DemoArgs {
+    /// Folder to create the demo workspace in
+    #[arg(long, value_name = "DIR", default_value = "crmkit-demo")]
+    pub out: PathBuf,
+}
+
+/// Runs every step, printing one line per step.
+pub fn run(args: DemoArgs) -> Result<ExitStatus> {
+    let dir = args.out;
+    clear(&dir)?;
+    let truth = bundled::truth()?;
+    let say =
+        |n: usize, name: &str, text: String| output::print(&output::demo::step(n, name, &text));
+    output::print(&output::demo::intro(CLIENT, "Salesforce", &dir))?;
+
+    // The exports first, so a demo folder always shows the client's raw files.
+    let exports = dir.join("exports");
+    let files = bundled::write(&exports)?;
+    say(
+        1,
+        "exports",
+        output::demo::samples(&exports, files.csv.len(), &files.others),
+    )?;
+
+    let ws = Workspace::init(&dir, Config::new(CLIENT, Target::Salesforce))?;
+    say(
+        2,
+        "init",
+        format!("workspace for {CLIENT}, target salesforce"),
+    )?;
+
+    let mut db = ws.db()?;
+    let outcomes = crate::ingest::ingest(
+        &mut db,
+        &IngestOptions {
+            files: files.csv.clone(),
+            name: None,
+            sheets: SheetChoice::First,
+            text: Default::default(),
+            replace: false,
+        },
+        &Silent,
+    )?;
+    say(3, "ingest", output::demo::ingested(&outcomes))?;
+
+    // The samples' own reference date, so every run finds the same stale and dead records.
+    let as_of = NaiveDate::parse_from_str(&truth.as_of, "%Y-%m-%d").map_err(|_| {
+        Error::Other(format!(
+            "the bundled truth.json has an invalid as_of `{}`",
+            truth.as_of
+        ))
+    })?;
+    let options = crate::profile::Options::new(as_of, truth.stale_after_days as u32)
+        .with_config(&ws.config)?;
+    let profile = {
+        let inputs = crate::profile::workspace_inputs(&db, &[])?;
+        crate::profile::run(inputs, &options, &Silent)?
+    };
+    crate::profile::store(&mut db, &profile)?;
+    let rates = Rates::load(None)?;
+    say(
+        4,
+        "profile",
+        output::demo::profiled(&profile, |c| rates.get(c).label),
+    )?;
+
+    let mut suggestions = Vec::new();
+    for (dataset, object) in MAPPINGS {
+        suggestions.push(run_suggest(
+            &ws,
+            &SuggestOptions {
+                dataset: dataset.into(),
+                object: object.into(),
+                target: None,
+                schemas: SchemaSource::default(),
+                out: None,
+                force: false,
+            },
+        )?);
+    }
+    say(5, "map", output::demo::suggested(&suggestions))?;
+
+    // Blocking findings are what a messy client looks like; the demo reports them and goes on.
+    let checks = run_check(
+        &ws,
+        &CheckOptions {
+            files: Vec::new(),
+            schemas: SchemaSource::default(),
+        },
+    )?;
+    say(6, "map check", output::demo::checked(&checks))?;
+
+    let rules = Rules::builtin();
+    let mut deduped = Vec::new();
+    for (dataset, object, id) in DEDUPE {
+        let report = dedupe::run::run(
+            &mut db,
+            &rules,
+            &dedupe::run::Options {
+                dataset: dataset.into(),
+                object: object.into(),
+                id_column: Some(id.into()),
+                threshold: 0.5,
+                fields: Vec::new(),
+                mapped: Vec::new(),
+            },
+        )?;
+        let review = ws
+            .out_dir()
+            .join(format!("dedupe-review-{}.csv", report.dataset));
+        output::dedupe::write_review(&review, &report)?;
+        deduped.push(report);
+    }
+    say(7, "dedupe", output::demo::deduped(&deduped))?;
+
+    // `stage` and `reconcile` go here, after dedupe (they read its merges) and before the
+    // answers and the assessment (whose evidence reads `stage.*` and `reconcile.*`).
+
+    let library = Library::load(None)?;
+    let parsed = answer::parse_file(&library, ANSWERS, Path::new("src/cli/demo_answers.yaml"))?;
+    let json: Vec<String> = parsed.iter().map(|a| a.value.to_string()).collect();
+    let answers: Vec<NewAnswer<'_>> = parsed
+        .iter()
+        .zip(&json)
+        .map(|(a, value)| NewAnswer {
+            playbook: &a.playbook,
+            item: &a.item,
+            answer: value,
+            author: AUTHOR,
+        })
+        .collect();
+    db.put_answers(&answers)?;
+    let facts = Facts::from_db(&db)?;
+    let assessment = assess(&library, &facts, &[]);
+    let open = assessment
+        .items
+        .iter()
+        .filter(|r| r.status == Status::Unknown)
+        .count();
+    say(8, "guide", output::demo::answered(parsed.len(), open))?;
+    say(9, "assess", output::demo::assessed(&assessment))?;
+
+    let (report, written) = write_readiness(
+        &ws,
+        &ReadinessJob {
+            formats: &[Format::Html, Format::Md, Format::Json],
+            destination: Destination::Folder(ws.out_dir()),
+            templates: None,
+            playbooks: None,
+        },
+    )?;
+    say(10, "report", output::demo::reported(&report, &written))?;
+
+    let checklist = build_checklist(
+        &library,
+        &assessment,
+        &facts,
+        ChecklistOptions {
+            client: ws.config.client.clone(),
+            target: ws.config.target.to_string(),
+            role: Role::Admin,
+            scope: Vec::new(),
+            generated_at: report.generated_at.clone(),
+        },
+    );
+    let path = ws.out_dir().join("checklist-admin.md");
+    std::fs::write(&path, output::playbook::checklist_markdown(&checklist))
+        .map_err(|e| Error::io("write", &path, e))?;
+    say(
+        11,
+        "checklist",
+        output::demo::checklisted(&checklist, &path),
+    )?;
+
+    let html = written
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "html"))
+        .cloned()
+        .unwrap_or_else(|| ws.out_dir().join("readiness.html"));
+    output::print(&output::demo::finish(&dir, &html, &report))?;
+    Ok(ExitStatus::Success)
+}
+
+/// Makes way for the demo: a missing or empty folder is used as is, an earlier demo
+/// workspace is removed; anything else is refused, untouched.
+fn clear(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    let refuse = |what: String| {
+        Error::Usage(format!(
+            "`{}` {what}; refusing to replace it\n  hint: choose another folder with `crmkit demo --out DIR`",
+            dir.display()
+        ))
+    };
+    if !dir.is_dir() {
+        return Err(refuse("exists and is not a folder".into()));
+    }
+    let config = dir.join(CONFIG_FILE);
+    if config.is_file() {
+        return match Config::load(&config) {
+            Ok(c) if c.client == CLIENT => {
+                std::fs::remove_dir_all(dir).map_err(|e| Error::io("remove", dir, e))
+            }
+            Ok(c) => Err(refuse(format!(
+                "holds the crmkit workspace of `{}`, not a demo",
+                c.client
+            ))),
+            Err(_) => Err(refuse(format!(
+                "holds a {CONFIG_FILE} that is not a demo workspace's"
+            ))),
+        };
+    }
+    let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io("read folder", dir, e))?;
+    if entries.next().is_some() {
+        return Err(refuse(
+            "exists, is not empty and is not a crmkit demo".into(),
+        ));
+    }
+    Ok(())
+}

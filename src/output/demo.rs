@@ -1,0 +1,215 @@
+//! Human output for `demo`: one line per step with its headline figures, then where the
+//! report is and what to run next.
+
+use std::path::{Path, PathBuf};
+
+use super::table::thousands;
+use crate::dedupe::run::Report as DedupeReport;
+use crate::error::plural;
+use crate::ingest::Outcome;
+use crate::mapping::check::CheckReport;
+use crate::mapping::suggest::SuggestReport;
+use crate::playbook::checklist::Checklist;
+use crate::playbook::scoring::{Assessment, number};
+use crate::profile::Profile;
+use crate::report::model::Readiness;
+
+/// The opening line.
+pub fn intro(client: &str, target: &str, dir: &Path) -> String {
+    format!(
+        "crmkit demo: a client assessment from start to finish on the bundled samples\n\
+         ({client}, migrating to {target}, in `{}`)\n\n",
+        dir.display()
+    )
+}
+
+/// One step: its number, a short name and what it found.
+pub fn step(n: usize, name: &str, text: &str) -> String {
+    format!("{n:>2}. {name:<10} {text}\n")
+}
+
+/// The exports written.
+pub fn samples(dir: &Path, csv: usize, others: &[PathBuf]) -> String {
+    let names: Vec<String> = others
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    format!(
+        "wrote {csv} CSV exports of a messy legacy CRM, {} to `{}`",
+        names.join(" and "),
+        dir.display()
+    )
+}
+
+/// Rows ingested.
+pub fn ingested(outcomes: &[Outcome]) -> String {
+    let rows: u64 = outcomes.iter().map(|o| o.rows_stored).sum();
+    let issues: u64 = outcomes.iter().flat_map(|o| o.issues.values()).sum();
+    let sets: Vec<String> = outcomes
+        .iter()
+        .map(|o| format!("{} {}", o.dataset, thousands(o.rows_stored)))
+        .collect();
+    format!(
+        "{} rows from {} ({}), {}",
+        thousands(rows),
+        plural(outcomes.len() as u64, "file", "files"),
+        sets.join(", "),
+        plural(issues, "ingest issue", "ingest issues")
+    )
+}
+
+/// Findings of the profile, the worst checks first; `label` names a check in words.
+pub fn profiled(p: &Profile, label: impl Fn(&str) -> String) -> String {
+    let mut checks: Vec<(&str, u64)> = Vec::new();
+    for f in &p.findings {
+        match checks.iter_mut().find(|(c, _)| *c == f.check) {
+            Some(slot) => slot.1 += f.count,
+            None => checks.push((f.check, f.count)),
+        }
+    }
+    let worst: Vec<String> = checks
+        .iter()
+        .take(3)
+        .map(|(c, n)| format!("{} {}", thousands(*n), label(c).to_lowercase()))
+        .collect();
+    let mut text = format!(
+        "{} as of {}",
+        plural(p.findings.len() as u64, "finding", "findings"),
+        p.as_of
+    );
+    if !worst.is_empty() {
+        text.push_str(&format!("; worst: {}", worst.join(", ")));
+    }
+    if let Some(a) = &p.account_status {
+        text.push_str(&format!(
+            "; {} of {} accounts are dead",
+            thousands(a.dead),
+            thousands(a.accounts)
+        ));
+    }
+    text
+}
+
+/// Mappings proposed.
+pub fn suggested(reports: &[SuggestReport]) -> String {
+    let each: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            format!(
+                "{} -> {} ({} fields)",
+                r.dataset,
+                r.target_object,
+                r.mapped.len() + r.custom.len()
+            )
+        })
+        .collect();
+    format!(
+        "proposed {} in mappings/: {}",
+        plural(reports.len() as u64, "mapping", "mappings"),
+        each.join(", ")
+    )
+}
+
+/// Required coverage and blocking issues.
+pub fn checked(reports: &[CheckReport]) -> String {
+    let total: usize = reports.iter().map(|r| r.required.total).sum();
+    let mapped: usize = reports.iter().map(|r| r.required.mapped).sum();
+    let blocking: usize = reports.iter().map(|r| r.blocking).sum();
+    let worst = reports
+        .iter()
+        .filter(|r| r.blocking > 0)
+        .max_by_key(|r| r.blocking)
+        .map(|r| format!(" (most in {}: {})", r.object_label, r.blocking))
+        .unwrap_or_default();
+    format!(
+        "{mapped} of {total} required fields have a source; {}{worst}: the demo goes on",
+        plural(blocking as u64, "blocking issue", "blocking issues")
+    )
+}
+
+/// Duplicates per dataset.
+pub fn deduped(reports: &[DedupeReport]) -> String {
+    let each: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: {} to merge in {}",
+                r.dataset,
+                thousands(r.duplicates as u64),
+                plural(r.clusters.len() as u64, "cluster", "clusters")
+            )
+        })
+        .collect();
+    format!("{}; review sheets in out/", each.join(", "))
+}
+
+/// Answers recorded.
+pub fn answered(n: usize, open: usize) -> String {
+    format!(
+        "recorded {} from the kick-off workshop; {} still open",
+        plural(n as u64, "answer", "answers"),
+        plural(open as u64, "question", "questions")
+    )
+}
+
+/// Scores.
+pub fn assessed(a: &Assessment) -> String {
+    let dims: Vec<String> = a
+        .dimensions
+        .iter()
+        .map(|d| format!("{} {}", d.name, number(d.score)))
+        .collect();
+    let met = a.criteria.iter().filter(|c| c.met).count();
+    format!(
+        "readiness {}/100 ({}); {} of {} success criteria met",
+        number(a.overall),
+        dims.join(", "),
+        met,
+        a.criteria.len()
+    )
+}
+
+/// The report files.
+pub fn reported(r: &Readiness, files: &[PathBuf]) -> String {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    format!(
+        "{}\n{:14}{}",
+        names.join(", "),
+        "",
+        super::report::headline(r)
+    )
+}
+
+/// The checklist file.
+pub fn checklisted(c: &Checklist, path: &Path) -> String {
+    format!(
+        "{}: {} of {} boxes ticked for the CRM admin",
+        path.display(),
+        c.checked,
+        c.total
+    )
+}
+
+/// Where to look and what to run next.
+pub fn finish(dir: &Path, html: &Path, r: &Readiness) -> String {
+    let mut out = format!(
+        "\nOpen the report: {}\n\nNext, in the demo workspace (cd {}):\n",
+        html.display(),
+        dir.display()
+    );
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for s in r.next_steps.iter().take(3) {
+        if let Some(c) = &s.command {
+            lines.push((c.clone(), s.text.clone()));
+        }
+    }
+    lines.push((
+        "crmkit report readiness".into(),
+        "rebuild the report after any change".into(),
+    ));
+    let width = lines.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    for (command, why) in lines {
+        out.push_str(&format!("  {command:<width$}  # {why}\n"));
+    }
+    out
+}

@@ -9,6 +9,7 @@ mod progress;
 pub mod prompt;
 pub mod samples;
 pub mod schema;
+pub mod stage;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

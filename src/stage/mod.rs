@@ -2,7 +2,9 @@
 //! through source keys, and put every source row in exactly one place: staged, merged into a
 //! survivor, rejected with a reason, or excluded by a named rule.
 
+pub mod export;
 pub mod order;
+pub mod reconcile;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +20,11 @@ use crate::mapping::workflow::mapping_files;
 use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
 use crate::targets::{Field, SchemaSource};
 use crate::workspace::{ExcludeRule, Workspace};
+
+/// Objects a migration matches to records that already exist in the target rather than
+/// creating them: owners are the org's users, so references to them pass through as written
+/// and the target (or the loader) looks them up.
+const LOOKUP_ONLY: [&str; 1] = ["user"];
 
 /// What `stage` is asked to do.
 #[derive(Clone, Debug)]
@@ -115,7 +122,10 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     }
     let mut objects: Vec<String> = Vec::new();
     let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for p in &prepared {
+    for p in prepared
+        .iter()
+        .filter(|p| !LOOKUP_ONLY.contains(&p.object.as_str()))
+    {
         if !objects.contains(&p.object) {
             objects.push(p.object.clone());
         }
@@ -243,22 +253,18 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     let mut position = 0;
     for object in &load_order {
         let mine: Vec<&Prepared> = prepared.iter().filter(|p| &p.object == object).collect();
-        let self_fields: Vec<&str> = mine
-            .iter()
-            .flat_map(|p| &p.fields)
-            .filter(|f| f.parent.as_deref() == Some(object.as_str()))
-            .map(|f| f.field.name.as_str())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let insert_fields: Vec<&str> = mine
-            .iter()
-            .flat_map(|p| &p.fields)
-            .map(|f| f.field.name.as_str())
-            .filter(|n| !self_fields.contains(n))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let mut self_fields: Vec<&str> = Vec::new();
+        let mut insert_fields: Vec<&str> = Vec::new();
+        for f in mine.iter().flat_map(|p| &p.fields) {
+            let list = if f.parent.as_deref() == Some(object.as_str()) {
+                &mut self_fields
+            } else {
+                &mut insert_fields
+            };
+            if !list.contains(&f.field.name.as_str()) {
+                list.push(f.field.name.as_str());
+            }
+        }
         let rows = tx.count_staged(object, None)?;
         position += 1;
         tx.plan(&PlanRow {
@@ -459,7 +465,12 @@ fn stage_dataset(
                     self_ref = Some((name.clone(), value));
                     continue;
                 }
-                match keys.get(parent).and_then(|m| m.get(value.trim())) {
+                let Some(parent_keys) = keys.get(parent) else {
+                    // Not loaded by this migration: the target resolves it (e.g. an owner).
+                    values[positions[i]] = Some(value);
+                    continue;
+                };
+                match parent_keys.get(value.trim()) {
                     Some(k) if k.external_id.is_some() => {
                         values[positions[i]] = k.external_id.clone()
                     }

@@ -9,4 +9,5 @@ mod playbook;
 mod profile;
 mod samples;
 mod schema_pull;
+mod stage;
 mod workspace;

@@ -307,7 +307,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     }
     let plan = tx.plan_rows()?;
     tx.commit()?;
-    record_metrics(db)?;
+    record_metrics(db, &plan)?;
     Ok(Outcome {
         target: target.to_string(),
         datasets: outcomes,
@@ -845,7 +845,21 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
 }
 
 /// Leaves the staging figures for the playbook's evidence checks.
-fn record_metrics(db: &Db) -> Result<()> {
+fn record_metrics(db: &Db, plan: &[PlanRow]) -> Result<()> {
+    let order: Vec<String> = plan
+        .iter()
+        .map(|p| match p.pass.as_str() {
+            "insert" => format!("{} {}", p.target_object, p.rows),
+            pass => format!("{} {pass} {}", p.target_object, p.rows),
+        })
+        .collect();
+    let detail = format!("load order: {}", order.join(" -> "));
+    db.put_metric(
+        "stage.load_steps",
+        plan.len() as f64,
+        Some(&detail),
+        "stage",
+    )?;
     let runs = db.stage_runs()?;
     let sum = |f: fn(&StageRunRow) -> i64| runs.iter().map(f).sum::<i64>();
     let (source, staged, merged, rejected, excluded) = (

@@ -70,7 +70,7 @@ impl Db {
         let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sep = if cols.is_empty() { "" } else { ", " };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT _batch, _row{sep}{} FROM {} ORDER BY _batch, _row",
+            "SELECT _batch, _row{sep}{} FROM {} ORDER BY rowid",
             cols.join(", "),
             quote_ident(&source_table(dataset))
         ))?;

@@ -90,14 +90,15 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         Some(path) => Rules::load(path)?,
         None => Rules::builtin(),
     };
-    let dataset = args.dataset.unwrap_or_default();
+    let dataset = crate::intake::names::identifier(&args.dataset.unwrap_or_default());
+    let mapped = run::mapped_roles(&ws, &db, &rules, &dataset)?;
     let options = run::Options {
-        dataset: crate::intake::names::identifier(&dataset),
+        dataset,
         object: args.object.unwrap_or_default().to_lowercase(),
         id_column: args.id,
         threshold: args.threshold,
         fields: args.fields,
-        mapped: Vec::new(),
+        mapped,
     };
     let report = run::run(&mut db, &rules, &options)?;
     let review_path = args.review.unwrap_or_else(|| {

@@ -149,6 +149,8 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     let rules = Rules::builtin();
     let mut deduped = Vec::new();
     for (dataset, object, id) in DEDUPE {
+        // As `crmkit dedupe` does: the roles the mapping file implies, then names.
+        let mapped = dedupe::run::mapped_roles(&ws, &db, &rules, dataset)?;
         let report = dedupe::run::run(
             &mut db,
             &rules,
@@ -158,7 +160,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
                 id_column: Some(id.into()),
                 threshold: 0.5,
                 fields: Vec::new(),
-                mapped: Vec::new(),
+                mapped,
             },
         )?;
         let review = ws

@@ -4,15 +4,18 @@ mod assess;
 mod checklist;
 mod dedupe;
 mod demo;
+mod export;
 mod guide;
 mod ingest;
 mod init;
 mod map;
 mod playbook;
 mod profile;
+mod reconcile;
 mod report;
 mod samples;
 mod schema;
+mod stage;
 mod status;
 
 use std::path::PathBuf;
@@ -61,6 +64,14 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Find duplicate records, propose survivors, apply a review
     Dedupe(dedupe::DedupeArgs),
+    /// Build target-shaped records from the mappings, accounting for every source row
+    Stage(stage::StageArgs),
+    /// Write import files per object in load order, and the load plan
+    Export(export::ExportArgs),
+    /// Prove every source row is staged, merged, rejected or excluded, exactly once
+    Reconcile(reconcile::ReconcileArgs),
+    /// Show where one source row went, and why
+    Trace(reconcile::TraceArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
     /// List, show and pull target CRM schemas
@@ -141,6 +152,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
         Command::Status(args) => status::run(args, &cli.global),
+        Command::Stage(args) => stage::run(args, &cli.global),
+        Command::Reconcile(args) => reconcile::run(args, &cli.global),
+        Command::Export(args) => export::run(args, &cli.global),
+        Command::Trace(args) => reconcile::run_trace(args, &cli.global),
         Command::Schema(args) => schema::run(args),
         Command::Map(args) => map::run(args, &cli.global),
         Command::Samples(args) => samples::run(args),

@@ -15,8 +15,32 @@ pub struct Stats {
     pub skipped_blocks: usize,
 }
 
-/// Per record and per blocking rule, the hash of its key (None: the rule does not apply).
-pub type Keys = Vec<Vec<Option<u64>>>;
+/// Per record and per blocking rule, the hash of its key; 0 means the rule does not apply.
+/// Flat (record-major) to keep a million records' keys in a few dozen megabytes.
+pub struct Keys {
+    pub rules: usize,
+    pub hashes: Vec<u64>,
+}
+
+impl Keys {
+    /// Keys from per-record lists (None: the rule does not apply); for tests and small inputs.
+    pub fn from_rows(rows: Vec<Vec<Option<u64>>>) -> Keys {
+        let rules = rows.first().map_or(0, Vec::len);
+        let hashes = rows
+            .into_iter()
+            .flat_map(|r| r.into_iter().map(|h| h.map_or(0, |h| h.max(1))))
+            .collect();
+        Keys { rules, hashes }
+    }
+
+    fn records(&self) -> usize {
+        self.hashes.len().checked_div(self.rules).unwrap_or(0)
+    }
+
+    fn get(&self, record: u32, rule: usize) -> u64 {
+        self.hashes[record as usize * self.rules + rule]
+    }
+}
 
 /// Visits every distinct pair `(a, b)`, `a < b`, that shares a key in some block of at most
 /// `max_block` records, in parallel; collects what `visit` returns.
@@ -25,27 +49,27 @@ where
     T: Send,
     F: Fn(u32, u32) -> Option<T> + Sync,
 {
-    let rules = keys.first().map_or(0, Vec::len);
-    let mut entries: Vec<(u32, u64, u32)> = keys
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, ks)| {
-            ks.iter()
-                .enumerate()
-                .filter_map(move |(r, k)| k.map(|h| (r as u32, h, i as u32)))
+    let rules = keys.rules;
+    // (hash, record, rule): 16 bytes; the hash already covers the rule.
+    let mut entries: Vec<(u64, u32, u32)> = (0..keys.records())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            (0..rules).filter_map(move |r| {
+                let h = keys.get(i as u32, r);
+                (h != 0).then_some((h, i as u32, r as u32))
+            })
         })
         .collect();
     entries.par_sort_unstable();
-    let groups: Vec<&[(u32, u64, u32)]> =
-        entries.chunk_by(|x, y| x.0 == y.0 && x.1 == y.1).collect();
+    let groups: Vec<&[(u64, u32, u32)]> = entries.chunk_by(|x, y| x.0 == y.0).collect();
     // usable[i * rules + r]: record i's block under rule r is small enough to have been used.
-    let mut usable = vec![false; keys.len() * rules];
+    let mut usable = vec![false; keys.records() * rules];
     let mut skipped_blocks = 0;
     for g in &groups {
         if g.len() > max_block {
             skipped_blocks += 1;
         } else {
-            for &(r, _, i) in *g {
+            for &(_, i, r) in *g {
                 usable[i as usize * rules + r as usize] = true;
             }
         }
@@ -54,8 +78,8 @@ where
         (0..rule as usize).any(|r| {
             usable[a as usize * rules + r]
                 && usable[b as usize * rules + r]
-                && keys[a as usize][r].is_some()
-                && keys[a as usize][r] == keys[b as usize][r]
+                && keys.get(a, r) != 0
+                && keys.get(a, r) == keys.get(b, r)
         })
     };
     let (found, counts): (Vec<Vec<T>>, Vec<usize>) = groups
@@ -64,8 +88,8 @@ where
         .map(|g| {
             let mut out = Vec::new();
             let mut visited = 0;
-            for (x, &(rule, _, a)) in g.iter().enumerate() {
-                for &(_, _, b) in &g[x + 1..] {
+            for (x, &(_, a, rule)) in g.iter().enumerate() {
+                for &(_, b, _) in &g[x + 1..] {
                     let (a, b) = (a.min(b), a.max(b));
                     if seen_earlier(a, b, rule) {
                         continue;
@@ -95,13 +119,15 @@ mod tests {
         // Rules: 0 domain, 1 phone, 2 name prefix, 3 a key too common to mean anything.
         // Records 0,1 share a domain and a phone (one pair, not two); 2,3 share a name prefix;
         // 4..=9 share only the common key.
-        let keys: Keys = (0..10)
-            .map(|i| match i {
-                0 | 1 => vec![Some(1), Some(2), None, None],
-                2 | 3 => vec![None, None, Some(3), None],
-                _ => vec![None, None, None, Some(4)],
-            })
-            .collect();
+        let keys = Keys::from_rows(
+            (0..10)
+                .map(|i| match i {
+                    0 | 1 => vec![Some(1), Some(2), None, None],
+                    2 | 3 => vec![None, None, Some(3), None],
+                    _ => vec![None, None, None, Some(4)],
+                })
+                .collect(),
+        );
         let (mut pairs, stats) = for_each_pair(&keys, 5, |a, b| Some((a, b)));
         pairs.sort();
         assert_eq!(pairs, vec![(0, 1), (2, 3)]);
@@ -117,9 +143,11 @@ mod tests {
     #[test]
     fn a_pair_from_an_oversized_earlier_block_is_still_visited_later() {
         // Rule 0 puts all 4 records in one block (too big); rule 1 pairs 0 and 1.
-        let keys: Keys = (0..4)
-            .map(|i| vec![Some(9), (i < 2).then_some(7)])
-            .collect();
+        let keys = Keys::from_rows(
+            (0..4)
+                .map(|i| vec![Some(9), (i < 2).then_some(7)])
+                .collect(),
+        );
         let (pairs, stats) = for_each_pair(&keys, 3, |a, b| Some((a, b)));
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.skipped_blocks, 1);

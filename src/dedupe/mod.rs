@@ -54,10 +54,9 @@ impl Outcome {
     }
 }
 
-/// Finds duplicate clusters among `input.rows`; pairs link at `threshold` probability.
-pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome> {
-    let roles: Vec<(String, rules::Role)> = input
-        .roles
+/// The rules of the named roles, in order; an unknown role is an error with a suggestion.
+pub fn resolve_roles(rules: &Rules, names: &[String]) -> Result<Vec<(String, rules::Role)>> {
+    names
         .iter()
         .map(|name| {
             rules
@@ -74,22 +73,56 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
                     ))
                 })
         })
-        .collect::<Result<_>>()?;
-    let normalizer = Normalizer::new(rules);
+        .collect()
+}
+
+/// Cleans raw role values into the form they are blocked and compared in.
+pub struct Cleaner {
+    roles: Vec<(String, rules::Role)>,
+    normalizer: Normalizer,
+}
+
+impl Cleaner {
+    /// A cleaner for these roles.
+    pub fn new(rules: &Rules, roles: &[(String, rules::Role)]) -> Cleaner {
+        Cleaner {
+            roles: roles.to_vec(),
+            normalizer: Normalizer::new(rules),
+        }
+    }
+
+    /// One record's cleaned values, in role order.
+    pub fn clean(&self, raw: &[Option<String>]) -> Vec<Option<String>> {
+        self.roles
+            .iter()
+            .zip(raw)
+            .map(|((_, role), v)| {
+                v.as_deref()
+                    .and_then(|v| self.normalizer.apply(role.normalize, v))
+            })
+            .collect()
+    }
+}
+
+/// Finds duplicate clusters among `input.rows`; pairs link at `threshold` probability.
+pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome> {
+    let roles = resolve_roles(rules, input.roles)?;
+    let cleaner = Cleaner::new(rules, &roles);
     let clean: Vec<Vec<Option<String>>> = input
         .rows
         .par_iter()
-        .map(|row| {
-            roles
-                .iter()
-                .zip(row)
-                .map(|((_, role), v)| {
-                    v.as_deref()
-                        .and_then(|v| normalizer.apply(role.normalize, v))
-                })
-                .collect()
-        })
+        .map(|row| cleaner.clean(row))
         .collect();
+    find_clean(rules, &roles, &clean, threshold)
+}
+
+/// Finds duplicate clusters among records already cleaned by a [`Cleaner`].
+pub fn find_clean(
+    rules: &Rules,
+    roles: &[(String, rules::Role)],
+    clean: &[Vec<Option<String>>],
+    threshold: f64,
+) -> Result<Outcome> {
     let role_index = |name: &str| roles.iter().position(|(n, _)| n == name);
     let (name_i, first_i) = (role_index("name"), role_index("first_name"));
     let key_part = |row: &[Option<String>], key: &str| -> Option<String> {
@@ -112,29 +145,28 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
             role => row[role_index(role)?].clone(),
         }
     };
-    let keys: block::Keys = clean
+    let hashes: Vec<u64> = clean
         .par_iter()
-        .map(|row| {
-            rules
-                .blocking
-                .iter()
-                .enumerate()
-                .map(|(r, parts)| {
-                    let values: Option<Vec<String>> =
-                        parts.iter().map(|p| key_part(row, p)).collect();
-                    values.map(|v| {
-                        let mut h = DefaultHasher::new();
-                        (r, v).hash(&mut h);
-                        h.finish()
-                    })
+        .flat_map_iter(|row| {
+            rules.blocking.iter().enumerate().map(move |(r, parts)| {
+                let values: Option<Vec<String>> = parts.iter().map(|p| key_part(row, p)).collect();
+                values.map_or(0, |v| {
+                    let mut h = DefaultHasher::new();
+                    (r, v).hash(&mut h);
+                    // 0 marks "no key"; a real hash of 0 is moved aside.
+                    h.finish().max(1)
                 })
-                .collect()
+            })
         })
         .collect();
+    let keys = block::Keys {
+        rules: rules.blocking.len(),
+        hashes,
+    };
     let needed = (threshold / (1.0 - threshold)).ln();
     let (links, stats) = block::for_each_pair(&keys, rules.max_block, |a, b| {
         let total = compare::quick_total(
-            &roles,
+            roles,
             rules.prior,
             needed,
             &clean[a as usize],
@@ -145,7 +177,7 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
     });
     let score = |a: u32, b: u32| {
         compare::score(
-            &roles,
+            roles,
             rules.prior,
             (a, &clean[a as usize]),
             (b, &clean[b as usize]),

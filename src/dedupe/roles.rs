@@ -104,6 +104,23 @@ pub fn assign(
     Ok(out)
 }
 
+/// Roles implied by a mapping: `(role, column)` for each mapped `(column, target field)` whose
+/// target field the rules' `target_hints` name.
+pub fn from_mapping(rules: &Rules, mapped: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (role, targets) in &rules.target_hints {
+        let hit = targets.iter().find_map(|t| {
+            mapped
+                .iter()
+                .find(|(_, target)| target.eq_ignore_ascii_case(t))
+        });
+        if let Some((column, _)) = hit {
+            out.push((role.clone(), column.clone()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +154,32 @@ mod tests {
                 ("city", "billing_city"),
                 ("postcode", "billing_zip")
             ]
+        );
+    }
+
+    #[test]
+    fn mapping_targets_imply_roles() {
+        let rules = Rules::builtin();
+        let mapped = [
+            ("org".to_string(), "Name".to_string()),
+            ("web".to_string(), "Website".to_string()),
+            ("zip".to_string(), "BillingPostalCode".to_string()),
+        ];
+        let roles = from_mapping(&rules, &mapped);
+        assert!(roles.contains(&("name".into(), "org".into())));
+        assert!(roles.contains(&("domain".into(), "web".into())));
+        assert!(roles.contains(&("postcode".into(), "zip".into())));
+        let got = assign(
+            &rules,
+            "account",
+            &cols(&["org", "web", "zip", "company"]),
+            &[],
+            &roles,
+        )
+        .unwrap();
+        assert!(
+            got.iter()
+                .any(|r| r.role == "name" && r.column == "org" && r.from == "mapping")
         );
     }
 

@@ -73,6 +73,8 @@ pub struct Rules {
     pub objects: BTreeMap<String, Vec<String>>,
     /// Column names that suggest each role, best first.
     pub column_hints: BTreeMap<String, Vec<String>>,
+    /// Target field API names that imply each role when a mapping maps a column to them.
+    pub target_hints: BTreeMap<String, Vec<String>>,
     pub survivorship: Survivorship,
 }
 
@@ -145,6 +147,7 @@ impl Rules {
             .values()
             .flatten()
             .chain(rules.column_hints.keys())
+            .chain(rules.target_hints.keys())
             .chain(rules.survivorship.fields.keys())
             .find(|r| !known(r));
         if let Some(role) = bad {

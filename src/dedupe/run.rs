@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::PairScore;
 use super::roles::{self, RoleColumn};
 use super::rules::Rules;
 use super::survivorship::{self, Member};
-use super::{Input, PairScore};
 use crate::error::{Error, Result};
 use crate::staging::{ClusterRow, Db, GoldenRow, PairRow, RunRow, SourceRow};
 
@@ -114,21 +114,29 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
         .iter()
         .find(|c| columns.contains(c))
         .cloned();
-    let rows = db.read_for_dedupe(
+    let role_rules = super::resolve_roles(rules, &role_names)?;
+    let cleaner = super::Cleaner::new(rules, &role_rules);
+    // Only cleaned values are kept for every record; raw ones are read back for clusters.
+    let mut rows = db.read_for_dedupe(
         &options.dataset,
         options.id_column.as_deref(),
         &role_columns,
         recency.as_deref(),
+        &|raw| cleaner.clean(&raw),
     )?;
-    let values: Vec<Vec<Option<String>>> = rows.iter().map(|r| r.values.clone()).collect();
-    let found = super::find(
-        rules,
-        &Input {
-            roles: &role_names,
-            rows: &values,
-        },
-        options.threshold,
-    )?;
+    let clean: Vec<Vec<Option<String>>> = rows
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.values))
+        .collect();
+    let found = super::find_clean(rules, &role_rules, &clean, options.threshold)?;
+    drop(clean);
+    let member_rowids: Vec<i64> = found
+        .clusters
+        .iter()
+        .flat_map(|c| &c.members)
+        .map(|&i| rows[i as usize].rowid)
+        .collect();
+    let raw = db.values_by_rowid(&options.dataset, &role_columns, &member_rowids)?;
 
     let previous: HashMap<Vec<(i64, i64)>, (String, String)> =
         previous_decisions(&db.clusters(&options.dataset)?);
@@ -138,11 +146,8 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
     for (n, cluster) in found.clusters.iter().enumerate() {
         let id = n as i64 + 1;
         let members: Vec<&SourceRow> = cluster.members.iter().map(|&i| &rows[i as usize]).collect();
-        let member_values: Vec<&Vec<Option<String>>> = cluster
-            .members
-            .iter()
-            .map(|&i| &values[i as usize])
-            .collect();
+        let member_values: Vec<&Vec<Option<String>>> =
+            members.iter().map(|r| &raw[&r.rowid]).collect();
         let info: Vec<Member> = members
             .iter()
             .zip(&member_values)
@@ -217,12 +222,13 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
                 .fold(1.0, f64::min),
             members: members
                 .iter()
+                .zip(&member_values)
                 .enumerate()
-                .map(|(i, r)| MemberView {
+                .map(|(i, (r, v))| MemberView {
                     id: r.id.clone(),
                     row: r.row,
                     survivor: i == survivor,
-                    values: r.values.clone(),
+                    values: (*v).clone(),
                 })
                 .collect(),
         });
@@ -257,6 +263,33 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
         clusters: views,
         pairs: pair_views,
     })
+}
+
+/// Roles implied by the dataset's mapping file (`mappings/DATASET.yaml`), if it has one.
+pub fn mapped_roles(
+    ws: &crate::workspace::Workspace,
+    db: &Db,
+    rules: &Rules,
+    dataset: &str,
+) -> Result<Vec<(String, String)>> {
+    let path = ws.root.join("mappings").join(format!("{dataset}.yaml"));
+    if !path.is_file() || !db.dataset_names()?.iter().any(|d| d == dataset) {
+        return Ok(Vec::new());
+    }
+    let mapping = crate::mapping::file::MappingFile::load(&path)?;
+    let columns = db.source_columns(dataset)?;
+    let pairs: Vec<(String, String)> = mapping
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let source = f.source.as_deref()?;
+            let column = columns
+                .iter()
+                .find(|c| c.header == source || c.column == source)?;
+            Some((column.column.clone(), f.target.clone()))
+        })
+        .collect();
+    Ok(roles::from_mapping(rules, &pairs))
 }
 
 /// Review decisions of the stored clusters, keyed by their member set.

@@ -2,7 +2,9 @@
 //! through source keys, and put every source row in exactly one place: staged, merged into a
 //! survivor, rejected with a reason, or excluded by a named rule.
 
+pub mod export;
 pub mod order;
+pub mod reconcile;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +20,11 @@ use crate::mapping::workflow::mapping_files;
 use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
 use crate::targets::{Field, SchemaSource};
 use crate::workspace::{ExcludeRule, Workspace};
+
+/// Objects a migration matches to records that already exist in the target rather than
+/// creating them: owners are the org's users, so references to them pass through as written
+/// and the target (or the loader) looks them up.
+const LOOKUP_ONLY: [&str; 1] = ["user"];
 
 /// What `stage` is asked to do.
 #[derive(Clone, Debug)]
@@ -115,7 +122,10 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     }
     let mut objects: Vec<String> = Vec::new();
     let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for p in &prepared {
+    for p in prepared
+        .iter()
+        .filter(|p| !LOOKUP_ONLY.contains(&p.object.as_str()))
+    {
         if !objects.contains(&p.object) {
             objects.push(p.object.clone());
         }
@@ -243,22 +253,18 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     let mut position = 0;
     for object in &load_order {
         let mine: Vec<&Prepared> = prepared.iter().filter(|p| &p.object == object).collect();
-        let self_fields: Vec<&str> = mine
-            .iter()
-            .flat_map(|p| &p.fields)
-            .filter(|f| f.parent.as_deref() == Some(object.as_str()))
-            .map(|f| f.field.name.as_str())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let insert_fields: Vec<&str> = mine
-            .iter()
-            .flat_map(|p| &p.fields)
-            .map(|f| f.field.name.as_str())
-            .filter(|n| !self_fields.contains(n))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let mut self_fields: Vec<&str> = Vec::new();
+        let mut insert_fields: Vec<&str> = Vec::new();
+        for f in mine.iter().flat_map(|p| &p.fields) {
+            let list = if f.parent.as_deref() == Some(object.as_str()) {
+                &mut self_fields
+            } else {
+                &mut insert_fields
+            };
+            if !list.contains(&f.field.name.as_str()) {
+                list.push(f.field.name.as_str());
+            }
+        }
         let rows = tx.count_staged(object, None)?;
         position += 1;
         tx.plan(&PlanRow {
@@ -301,7 +307,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     }
     let plan = tx.plan_rows()?;
     tx.commit()?;
-    record_metrics(db)?;
+    record_metrics(db, &plan)?;
     Ok(Outcome {
         target: target.to_string(),
         datasets: outcomes,
@@ -459,7 +465,12 @@ fn stage_dataset(
                     self_ref = Some((name.clone(), value));
                     continue;
                 }
-                match keys.get(parent).and_then(|m| m.get(value.trim())) {
+                let Some(parent_keys) = keys.get(parent) else {
+                    // Not loaded by this migration: the target resolves it (e.g. an owner).
+                    values[positions[i]] = Some(value);
+                    continue;
+                };
+                match parent_keys.get(value.trim()) {
                     Some(k) if k.external_id.is_some() => {
                         values[positions[i]] = k.external_id.clone()
                     }
@@ -834,7 +845,21 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
 }
 
 /// Leaves the staging figures for the playbook's evidence checks.
-fn record_metrics(db: &Db) -> Result<()> {
+fn record_metrics(db: &Db, plan: &[PlanRow]) -> Result<()> {
+    let order: Vec<String> = plan
+        .iter()
+        .map(|p| match p.pass.as_str() {
+            "insert" => format!("{} {}", p.target_object, p.rows),
+            pass => format!("{} {pass} {}", p.target_object, p.rows),
+        })
+        .collect();
+    let detail = format!("load order: {}", order.join(" -> "));
+    db.put_metric(
+        "stage.load_steps",
+        plan.len() as f64,
+        Some(&detail),
+        "stage",
+    )?;
     let runs = db.stage_runs()?;
     let sum = |f: fn(&StageRunRow) -> i64| runs.iter().map(f).sum::<i64>();
     let (source, staged, merged, rejected, excluded) = (

@@ -8,6 +8,7 @@ use crate::error::{Error, Result, suggest};
 /// One source record as dedupe reads it.
 #[derive(Clone, Debug)]
 pub struct SourceRow {
+    pub rowid: i64,
     pub batch: i64,
     pub row: i64,
     /// The `--id` column's value, or the source row (`batch:row` when several batches).
@@ -98,12 +99,16 @@ impl Db {
     }
 
     /// Reads every record of `dataset`: the given columns, an id, completeness and recency.
+    /// Rows come in rowid order, which is source order (batches are appended whole).
+    /// `prepare` turns each record's column values into what is kept (e.g. cleaned values),
+    /// so the raw text of a large dataset is never held all at once.
     pub fn read_for_dedupe(
         &self,
         dataset: &str,
         id_column: Option<&str>,
         columns: &[String],
         recency: Option<&str>,
+        prepare: &dyn Fn(Vec<Option<String>>) -> Vec<Option<String>>,
     ) -> Result<Vec<SourceRow>> {
         let all = self.dataset_columns(dataset)?;
         let filled = all
@@ -120,7 +125,7 @@ impl Db {
         let recency_expr = recency.map(quote_ident).unwrap_or_else(|| "NULL".into());
         let selected: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sql = format!(
-            "SELECT _batch, _row, {id_expr}, {filled}, {recency_expr}{}{} FROM {} ORDER BY _batch, _row",
+            "SELECT _batch, _row, {id_expr}, {filled}, {recency_expr}, rowid{}{} FROM {} ORDER BY rowid",
             if selected.is_empty() { "" } else { ", " },
             selected.join(", "),
             quote_ident(&source_table(dataset))
@@ -137,18 +142,46 @@ impl Db {
                     row.to_string()
                 }
             });
+            let raw = (0..columns.len())
+                .map(|i| r.get(6 + i))
+                .collect::<rusqlite::Result<_>>()?;
             Ok(SourceRow {
+                rowid: r.get(5)?,
                 batch,
                 row,
                 id,
                 filled: r.get::<_, i64>(3)? as usize,
                 recency: r.get(4)?,
-                values: (0..columns.len())
-                    .map(|i| r.get(5 + i))
-                    .collect::<rusqlite::Result<_>>()?,
+                values: prepare(raw),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The given columns of the records with these rowids.
+    pub fn values_by_rowid(
+        &self,
+        dataset: &str,
+        columns: &[String],
+        rowids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<Option<String>>>> {
+        let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+        let sep = if cols.is_empty() { "" } else { ", " };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT rowid{sep}{} FROM {} WHERE rowid = ?1",
+            cols.join(", "),
+            quote_ident(&source_table(dataset))
+        ))?;
+        let mut out = std::collections::HashMap::new();
+        for &id in rowids {
+            let values = stmt.query_row([id], |r| {
+                (0..columns.len())
+                    .map(|i| r.get(1 + i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })?;
+            out.insert(id, values);
+        }
+        Ok(out)
     }
 
     /// The clusters currently stored for a dataset, by cluster then row.

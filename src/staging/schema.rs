@@ -234,6 +234,8 @@ const MIGRATIONS: &[&str] = &[
         rows          INTEGER NOT NULL,
         note          TEXT
      );",
+    // 5: survivors are looked up by cluster when merges are rebuilt.
+    "CREATE INDEX _clusters_cluster ON _clusters (dataset, cluster, survivor);",
 ];
 
 /// The schema version this build writes.

@@ -70,7 +70,7 @@ impl Db {
         let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sep = if cols.is_empty() { "" } else { ", " };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT _batch, _row{sep}{} FROM {} ORDER BY _batch, _row",
+            "SELECT _batch, _row{sep}{} FROM {} ORDER BY rowid",
             cols.join(", "),
             quote_ident(&source_table(dataset))
         ))?;
@@ -296,7 +296,32 @@ impl Db {
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
+            let objects: Vec<String> = {
+                let mut st = self
+                    .conn
+                    .prepare("SELECT object FROM _stage_runs WHERE dataset = ?1")?;
+                st.query_map([dataset], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            let mut staged = None;
+            for object in objects {
+                let ext: Option<String> = self
+                    .conn
+                    .query_row(
+                        &format!(
+                            "SELECT _external_id FROM {} WHERE _dataset = ?1 AND _batch = ?2 AND _row = ?3",
+                            quote_ident(&staged_table(&object))
+                        ),
+                        params![dataset, batch, row],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(ext) = ext {
+                    staged = Some((object, ext));
+                }
+            }
             out.push(TraceRow {
+                staged,
                 batch,
                 values: columns.iter().cloned().zip(values).collect(),
                 rejects,
@@ -349,6 +374,8 @@ pub struct TraceRow {
     pub merge: Vec<Fact>,
     /// (object, status, external id, detail)
     pub stage_key: Option<(String, String, Option<String>, Option<String>)>,
+    /// (object, external id) when the row is staged.
+    pub staged: Option<(String, String)>,
 }
 
 impl StageTx<'_> {

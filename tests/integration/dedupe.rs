@@ -313,3 +313,60 @@ fn killed_midway_then_rerun_equals_an_uninterrupted_run() {
     assert_eq!(env.dump(tables), want_clusters);
     assert_eq!(env.dump(merges), want_merges);
 }
+
+/// Pairwise F1 of `crmkit dedupe` against the generator's truth, on generated samples.
+fn f1_on_samples(accounts: &str, seed: &str) -> f64 {
+    let env = Env::workspace();
+    env.run(&[
+        "samples",
+        "--out",
+        "gen",
+        "--accounts",
+        accounts,
+        "--seed",
+        seed,
+        "--no-xlsx",
+    ])
+    .ok();
+    let csv = env.path().join("gen/accounts.csv");
+    env.run_ws(&["ingest", csv.to_str().unwrap()]).ok();
+    let out = env
+        .run_ws(&[
+            "dedupe",
+            "accounts",
+            "--object",
+            "account",
+            "--id",
+            "account_id",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let predicted: Vec<Vec<String>> = out["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("gen/truth.json")).unwrap()).unwrap();
+    let truth: Vec<Vec<String>> =
+        serde_json::from_value(truth["duplicate_clusters"].clone()).unwrap();
+    assert!(!truth.is_empty());
+    crmkit::dedupe::evaluate::pairwise(&predicted, &truth).f1
+}
+
+#[test]
+fn pairwise_f1_against_the_samples_truth_is_at_least_0_95() {
+    let f1 = f1_on_samples("2000", "42");
+    assert!(f1 >= 0.95, "F1 {f1}");
+    let f1 = f1_on_samples("2000", "7");
+    assert!(f1 >= 0.95, "F1 {f1}");
+}

@@ -10,4 +10,5 @@ mod profile;
 mod report;
 mod samples;
 mod schema_pull;
+mod stage;
 mod workspace;

@@ -1,0 +1,284 @@
+//! Export: import files per object in load order, in the target's conventions, and a load plan.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::mapping::file::MappingFile;
+use crate::mapping::workflow::mapping_files;
+use crate::staging::Db;
+use crate::targets::{FieldType, SchemaSource};
+use crate::workspace::Workspace;
+
+/// The file conventions to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Data Loader / Bulk API 2.0 CSV: API-name headers, references as `Relationship.ExternalId`.
+    Salesforce,
+    /// HubSpot import CSV: property names, associations through the parent's unique property.
+    Hubspot,
+    /// Plain CSV of the staged tables, lineage columns included.
+    Csv,
+}
+
+/// One written file.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportFile {
+    pub position: i64,
+    pub file: String,
+    pub object: String,
+    pub target_object: String,
+    pub pass: String,
+    pub rows: i64,
+    /// The field the target upserts on, when the object has one.
+    pub external_id: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// What export wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exported {
+    pub format: Format,
+    pub dir: String,
+    pub files: Vec<ExportFile>,
+    pub plan: String,
+}
+
+/// What export needs to know about a staged field.
+struct FieldInfo {
+    parent: Option<String>,
+}
+
+/// Writes one CSV per load-plan step into `dir`, plus `load-plan.md` and `load-plan.json`.
+pub fn export(
+    ws: &Workspace,
+    db: &Db,
+    format: Format,
+    dir: &Path,
+    schemas: &SchemaSource,
+) -> Result<Exported> {
+    let plan = db.load_plan()?;
+    if plan.is_empty() {
+        return Err(Error::Usage(
+            "nothing is staged yet\n  hint: `crmkit stage` first".into(),
+        ));
+    }
+    let staged_for = db
+        .stage_runs()?
+        .first()
+        .map(|r| r.target.clone())
+        .unwrap_or_default();
+    let wanted = match format {
+        Format::Salesforce => Some("salesforce"),
+        Format::Hubspot => Some("hubspot"),
+        Format::Csv => None,
+    };
+    if let Some(w) = wanted
+        && w != staged_for
+    {
+        return Err(Error::Usage(format!(
+            "the staged records are shaped for {staged_for}; `--format {w}` needs mappings to {w} (`crmkit map suggest DATASET --object O --target {w}`, then `crmkit stage`), or use `--format {staged_for}` / `--format csv`"
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    // Field types and each object's external-id field, from the mappings and their schema.
+    let mut fields: BTreeMap<(String, String), FieldInfo> = BTreeMap::new();
+    let mut ext_field: BTreeMap<String, String> = BTreeMap::new();
+    for path in mapping_files(&ws.root.join("mappings"))? {
+        let mapping = MappingFile::load(&path)?;
+        let schema = schemas.load(mapping.target)?;
+        let Ok((object_key, object)) = schema.object(&mapping.object) else {
+            continue;
+        };
+        for fm in &mapping.fields {
+            let field = object.field(&fm.target).or_else(|| {
+                mapping
+                    .custom_fields
+                    .iter()
+                    .find(|f| f.name.eq_ignore_ascii_case(&fm.target))
+            });
+            if let Some(f) = field {
+                let parent = (f.kind == FieldType::Reference)
+                    .then(|| f.references.first().cloned())
+                    .flatten();
+                if f.external_id && parent.is_none() && fm.source.is_some() {
+                    ext_field
+                        .entry(object_key.to_string())
+                        .or_insert_with(|| f.name.clone());
+                }
+                fields.insert(
+                    (object_key.to_string(), f.name.clone()),
+                    FieldInfo { parent },
+                );
+            }
+        }
+    }
+    let staged_objects: Vec<&str> = plan.iter().map(|p| p.object.as_str()).collect();
+    let mut files = Vec::new();
+    for step in &plan {
+        let columns = db.staged_columns(&step.object)?;
+        let step_fields: Vec<String> = serde_json::from_str(&step.fields).unwrap_or_default();
+        let name = match step.pass.as_str() {
+            "insert" => format!("{:02}_{}.csv", step.position, step.target_object),
+            other => format!(
+                "{:02}_{}_{}.csv",
+                step.position,
+                step.target_object,
+                other.replace(' ', "_")
+            ),
+        };
+        let path = dir.join(&name);
+        let own_ext = ext_field.get(&step.object).cloned();
+        let mut notes = Vec::new();
+        // (header, staged column index) pairs.
+        let mut out_cols: Vec<(String, usize)> = Vec::new();
+        let index = |c: &str| columns.iter().position(|x| x == c);
+        match format {
+            Format::Csv => {
+                for (i, c) in columns.iter().enumerate() {
+                    if c.starts_with('_') || step_fields.contains(c) {
+                        out_cols.push((c.clone(), i));
+                    }
+                }
+            }
+            Format::Salesforce | Format::Hubspot => {
+                let key_header = own_ext.clone().unwrap_or_else(|| {
+                    notes.push("no external-id field is mapped: `crmkit_external_id` carries the staged id; create an external-id field for upserts".into());
+                    "crmkit_external_id".into()
+                });
+                if let Some(i) = index("_external_id") {
+                    out_cols.push((key_header.clone(), i));
+                }
+                for f in &step_fields {
+                    if Some(f) == own_ext.as_ref() {
+                        continue;
+                    }
+                    let Some(i) = index(f) else { continue };
+                    let info = fields.get(&(step.object.clone(), f.clone()));
+                    let header = match info.and_then(|i| i.parent.as_deref()) {
+                        Some(parent) if staged_objects.contains(&parent) => {
+                            let parent_ext = ext_field
+                                .get(parent)
+                                .cloned()
+                                .unwrap_or_else(|| "crmkit_external_id".into());
+                            match format {
+                                Format::Salesforce => {
+                                    format!("{}.{parent_ext}", relationship_name(f))
+                                }
+                                _ => format!("{parent} {parent_ext}"),
+                            }
+                        }
+                        Some(parent) => {
+                            notes.push(format!("`{f}` holds source values for {parent} records this load does not create (e.g. owners): map them to target ids before loading"));
+                            f.clone()
+                        }
+                        None => f.clone(),
+                    };
+                    out_cols.push((header, i));
+                }
+                if format == Format::Hubspot && step.pass != "insert" {
+                    notes.push("HubSpot: import this file as an update keyed on the external-id property, associating each record with its parent".into());
+                }
+            }
+        }
+        let mut w = csv::Writer::from_path(&path)
+            .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))?;
+        let werr = |e: csv::Error| Error::Other(format!("cannot write `{}`: {e}", path.display()));
+        w.write_record(out_cols.iter().map(|(h, _)| h.as_str()))
+            .map_err(werr)?;
+        let mut rows = 0i64;
+        let self_field = step.pass.strip_prefix("update ").map(str::to_string);
+        let self_index = self_field.as_deref().and_then(index);
+        db.scan_staged(&step.object, |vals| {
+            // A self-reference pass carries only records that have a parent.
+            if let Some(i) = self_index
+                && vals[i].is_none()
+            {
+                return Ok(());
+            }
+            rows += 1;
+            w.write_record(
+                out_cols
+                    .iter()
+                    .map(|(_, i)| vals[*i].as_deref().unwrap_or("")),
+            )
+            .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
+        })?;
+        w.flush().map_err(|e| Error::io("write", &path, e))?;
+        files.push(ExportFile {
+            position: step.position,
+            file: name,
+            object: step.object.clone(),
+            target_object: step.target_object.clone(),
+            pass: step.pass.clone(),
+            rows,
+            external_id: own_ext,
+            notes,
+        });
+    }
+    let plan_path = write_plan(dir, format, &files)?;
+    Ok(Exported {
+        format,
+        dir: dir.display().to_string(),
+        files,
+        plan: plan_path.display().to_string(),
+    })
+}
+
+/// Salesforce's relationship name for a reference field: `AccountId` -> `Account`,
+/// `Parent_Site__c` -> `Parent_Site__r`.
+pub fn relationship_name(field: &str) -> String {
+    if let Some(base) = field.strip_suffix("__c") {
+        format!("{base}__r")
+    } else if let Some(base) = field.strip_suffix("Id").filter(|b| !b.is_empty()) {
+        base.to_string()
+    } else {
+        field.to_string()
+    }
+}
+
+fn write_plan(dir: &Path, format: Format, files: &[ExportFile]) -> Result<PathBuf> {
+    let json_path = dir.join("load-plan.json");
+    let json = serde_json::to_string_pretty(files)
+        .map_err(|e| Error::Other(format!("cannot encode the load plan: {e}")))?;
+    std::fs::write(&json_path, json + "\n").map_err(|e| Error::io("write", &json_path, e))?;
+    let mut md = format!(
+        "# Load plan ({format:?})\n\nLoad the files in this order; each step upserts on its external id, so a retried step creates nothing twice.\n\n| # | file | object | pass | rows | upsert key |\n| --- | --- | --- | --- | --- | --- |\n"
+    );
+    for f in files {
+        md.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} | {} |\n",
+            f.position,
+            f.file,
+            f.target_object,
+            f.pass,
+            f.rows,
+            f.external_id.as_deref().unwrap_or("-")
+        ));
+    }
+    for f in files.iter().filter(|f| !f.notes.is_empty()) {
+        md.push_str(&format!("\n**{}**\n", f.file));
+        for n in &f.notes {
+            md.push_str(&format!("- {n}\n"));
+        }
+    }
+    let md_path = dir.join("load-plan.md");
+    std::fs::write(&md_path, md).map_err(|e| Error::io("write", &md_path, e))?;
+    Ok(md_path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relationship_names() {
+        assert_eq!(relationship_name("AccountId"), "Account");
+        assert_eq!(relationship_name("ParentId"), "Parent");
+        assert_eq!(relationship_name("Parent_Site__c"), "Parent_Site__r");
+        assert_eq!(relationship_name("Id"), "Id");
+    }
+}

@@ -1,0 +1,180 @@
+//! Reconcile: prove that every source row of every staged dataset is in exactly one place;
+//! trace: tell one row's story.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::staging::{Db, Reconciled};
+
+/// A row found in no bucket or in several.
+#[derive(Clone, Debug, Serialize)]
+pub struct Odd {
+    pub batch: i64,
+    pub row: i64,
+    pub buckets: i64,
+}
+
+/// One dataset's equation.
+#[derive(Clone, Debug, Serialize)]
+pub struct DatasetBalance {
+    pub dataset: String,
+    pub object: String,
+    pub counts: Reconciled,
+    /// source = staged + merged + rejected + excluded, and every row in exactly one bucket.
+    pub balanced: bool,
+    pub examples: Vec<Odd>,
+}
+
+/// The reconciliation of every staged dataset.
+#[derive(Clone, Debug, Serialize)]
+pub struct Reconciliation {
+    pub balanced: bool,
+    pub datasets: Vec<DatasetBalance>,
+    /// Ingested datasets that no mapping loads.
+    pub not_loaded: Vec<String>,
+}
+
+/// Counts each staged dataset's rows per bucket, row by row, and records `reconcile.balanced`.
+pub fn reconcile(db: &Db) -> Result<Reconciliation> {
+    let runs = db.stage_runs()?;
+    if runs.is_empty() {
+        return Err(Error::Usage(
+            "nothing is staged yet\n  hint: `crmkit stage` first".into(),
+        ));
+    }
+    let mut datasets = Vec::new();
+    for run in &runs {
+        let (counts, odd) = db.reconcile_dataset(&run.dataset, &run.object)?;
+        let sum = counts.staged + counts.merged + counts.rejected + counts.excluded;
+        let balanced =
+            counts.unaccounted == 0 && counts.double_counted == 0 && sum == counts.source;
+        datasets.push(DatasetBalance {
+            dataset: run.dataset.clone(),
+            object: run.object.clone(),
+            counts,
+            balanced,
+            examples: odd
+                .into_iter()
+                .map(|(batch, row, buckets)| Odd {
+                    batch,
+                    row,
+                    buckets,
+                })
+                .collect(),
+        });
+    }
+    let staged: Vec<&str> = runs.iter().map(|r| r.dataset.as_str()).collect();
+    let not_loaded = db
+        .dataset_names()?
+        .into_iter()
+        .filter(|d| !staged.contains(&d.as_str()))
+        .collect();
+    let balanced = datasets.iter().all(|d| d.balanced);
+    let source: i64 = datasets.iter().map(|d| d.counts.source).sum();
+    let off: Vec<&str> = datasets
+        .iter()
+        .filter(|d| !d.balanced)
+        .map(|d| d.dataset.as_str())
+        .collect();
+    let detail = if balanced {
+        format!(
+            "all {source} source rows of {} datasets accounted for exactly once",
+            datasets.len()
+        )
+    } else {
+        format!("not balanced: {}", off.join(", "))
+    };
+    db.put_metric(
+        "reconcile.balanced",
+        if balanced { 1.0 } else { 0.0 },
+        Some(&detail),
+        "reconcile",
+    )?;
+    Ok(Reconciliation {
+        balanced,
+        datasets,
+        not_loaded,
+    })
+}
+
+/// One traced source row.
+#[derive(Clone, Debug, Serialize)]
+pub struct TracedRow {
+    pub batch: i64,
+    pub values: Vec<(String, Option<String>)>,
+    /// staged, merged, rejected, excluded, or not staged.
+    pub outcome: String,
+    pub details: Vec<String>,
+}
+
+/// Where one source row went, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Trace {
+    pub dataset: String,
+    pub row: i64,
+    pub rows: Vec<TracedRow>,
+}
+
+/// Traces row `row` (the `_row` number) of `dataset`, in every batch that has it.
+pub fn trace(db: &Db, dataset: &str, row: i64) -> Result<Trace> {
+    let found = db.trace_row(dataset, row)?;
+    if found.is_empty() {
+        return Err(Error::Usage(format!(
+            "dataset `{dataset}` has no row {row} (rows are numbered from 1, the header not counted)"
+        )));
+    }
+    let rows = found
+        .into_iter()
+        .map(|t| {
+            let mut details = Vec::new();
+            let outcome = if let Some((rule, detail, _, _)) = t.exclusion.first() {
+                details.push(format!(
+                    "rule `{rule}`: {}",
+                    detail.clone().unwrap_or_default()
+                ));
+                "excluded".to_string()
+            } else if let Some((survivor, record, cluster, rule)) = t.merge.first() {
+                details.push(format!(
+                    "record {} merged into {survivor} (cluster {}, survivor chosen by {})",
+                    record.clone().unwrap_or_default(),
+                    cluster.clone().unwrap_or_default(),
+                    rule.clone().unwrap_or_default()
+                ));
+                if let Some((_, _, Some(ext), _)) = &t.stage_key {
+                    details.push(format!("references to it load on {ext}"));
+                }
+                "merged".to_string()
+            } else if !t.rejects.is_empty() {
+                for (reason, field, value, detail) in &t.rejects {
+                    details.push(format!(
+                        "{reason}: field `{}`, value `{}`: {}",
+                        field.clone().unwrap_or_default(),
+                        value.clone().unwrap_or_default(),
+                        detail.clone().unwrap_or_default()
+                    ));
+                }
+                "rejected".to_string()
+            } else if let Some((object, ext)) = &t.staged {
+                details.push(format!("stg_{object} with external id `{ext}`"));
+                "staged".to_string()
+            } else {
+                details.push(
+                    "this dataset has not been staged (no mapping, or `crmkit stage` not run yet)"
+                        .into(),
+                );
+                "not staged".to_string()
+            };
+            TracedRow {
+                batch: t.batch,
+                values: t.values,
+                outcome,
+                details,
+            }
+        })
+        .collect();
+    Ok(Trace {
+        dataset: dataset.to_string(),
+        row,
+        rows,
+    })
+}

@@ -1,0 +1,391 @@
+//! `stage`, `reconcile`, `trace` and `export`: every source row accounted for.
+
+use crate::util::{Env, fixture};
+
+/// A workspace with the stage fixtures ingested, reviewed mappings in place, an exclusion
+/// rule, and the duplicate accounts deduped.
+fn prepared() -> Env {
+    let env = Env::workspace();
+    let config = env.ws().join("crmkit.yaml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("exclude:\n  - {name: former_customers, dataset: accounts, column: Type, values: [Former Customer]}\n");
+    std::fs::write(&config, text).unwrap();
+    for f in ["accounts.yaml", "contacts.yaml"] {
+        std::fs::copy(
+            fixture(&format!("stage/mappings/{f}")),
+            env.ws().join("mappings").join(f),
+        )
+        .unwrap();
+    }
+    let a = fixture("stage/accounts.csv");
+    let c = fixture("stage/contacts.csv");
+    env.run_ws(&["ingest", a.to_str().unwrap(), c.to_str().unwrap()])
+        .ok();
+    env.run_ws(&[
+        "dedupe",
+        "accounts",
+        "--object",
+        "account",
+        "--id",
+        "account_id",
+    ])
+    .ok();
+    env
+}
+
+fn dataset<'a>(out: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    out["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dataset"] == name)
+        .unwrap()
+}
+
+#[test]
+fn every_row_lands_in_exactly_one_place() {
+    let env = prepared();
+    let out = env.run_ws(&["stage", "--json"]).ok().json();
+    let a = dataset(&out, "accounts");
+    assert_eq!(
+        (
+            a["source_rows"].as_i64(),
+            a["staged"].as_i64(),
+            a["merged"].as_i64(),
+            a["rejected"].as_i64(),
+            a["excluded"].as_i64()
+        ),
+        (Some(10), Some(6), Some(1), Some(2), Some(1))
+    );
+    assert_eq!(a["reasons"]["required_missing"], 1);
+    assert_eq!(a["reasons"]["duplicate_key"], 1);
+    assert_eq!(a["rules"]["former_customers"], 1);
+    // Self-parent A-4, missing parent A-99 and the cycle: three links cleared.
+    assert_eq!(a["parents_cleared"], 3);
+    let c = dataset(&out, "contacts");
+    assert_eq!(
+        (c["staged"].as_i64(), c["rejected"].as_i64()),
+        (Some(2), Some(5))
+    );
+    assert_eq!(
+        c["reasons"]["bad_reference"], 3,
+        "orphan, excluded account, rejected account"
+    );
+    assert_eq!(c["reasons"]["bad_type"], 1);
+    assert_eq!(c["reasons"]["required_missing"], 1);
+    // The contact of the merged A-2 is re-parented to its survivor A-1.
+    assert_eq!(
+        env.count("SELECT count(*) FROM stg_contact WHERE AccountId = 'A-1'"),
+        2
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM stg_account WHERE ParentId IS NOT NULL"),
+        2
+    );
+    let plan: Vec<String> = out["load_plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["target_object"].as_str().unwrap(),
+                p["pass"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        plan,
+        [
+            "Account insert",
+            "Account update ParentId",
+            "Contact insert"
+        ]
+    );
+
+    let run = env.run_ws(&["reconcile"]).ok();
+    assert!(
+        run.stdout().contains("balanced: every source row"),
+        "{}",
+        run.stdout()
+    );
+    let r = env.run_ws(&["reconcile", "--json"]).ok().json();
+    assert_eq!(r["balanced"], true);
+    assert_eq!(r["datasets"][0]["counts"]["unaccounted"], 0);
+    assert_eq!(
+        env.count("SELECT CAST(value AS INTEGER) FROM _metrics WHERE name = 'reconcile.balanced'"),
+        1
+    );
+}
+
+#[test]
+fn trace_tells_each_rows_story() {
+    let env = prepared();
+    env.run_ws(&["stage"]).ok();
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("accounts", "1", &["-> staged", "external id `A-1`"]),
+        (
+            "accounts",
+            "2",
+            &[
+                "-> merged",
+                "merged into A-1",
+                "references to it load on A-1",
+            ],
+        ),
+        (
+            "accounts",
+            "8",
+            &["-> excluded", "rule `former_customers`", "Former Customer"],
+        ),
+        (
+            "accounts",
+            "9",
+            &["-> rejected", "required_missing: field `Name`"],
+        ),
+        (
+            "contacts",
+            "3",
+            &[
+                "-> rejected",
+                "bad_reference",
+                "no account has the key `A-404`",
+            ],
+        ),
+        (
+            "contacts",
+            "4",
+            &["-> rejected", "account `A-8` is not loaded: excluded"],
+        ),
+    ];
+    for (ds, row, wants) in cases {
+        let run = env.run_ws(&["trace", ds, row]).ok();
+        for want in wants {
+            assert!(
+                run.stdout().contains(want),
+                "trace {ds} {row}: missing {want:?} in\n{}",
+                run.stdout()
+            );
+        }
+    }
+    let run = env.run_ws(&["trace", "accounts", "99"]).fails(2);
+    assert!(run.stderr().contains("has no row 99"), "{}", run.stderr());
+}
+
+#[test]
+fn reconcile_fails_when_a_row_goes_missing() {
+    let env = prepared();
+    env.run_ws(&["stage"]).ok();
+    env.db_rw()
+        .execute("DELETE FROM stg_account WHERE _external_id = 'A-5'", [])
+        .unwrap();
+    let run = env.run_ws(&["reconcile"]).fails(1);
+    assert!(run.stdout().contains("NOT balanced"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("row 5 (0 buckets)"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(
+        env.count("SELECT CAST(value AS INTEGER) FROM _metrics WHERE name = 'reconcile.balanced'"),
+        0
+    );
+    // Staging again repairs it.
+    env.run_ws(&["stage"]).ok();
+    env.run_ws(&["reconcile"]).ok();
+}
+
+#[test]
+fn salesforce_export_follows_the_load_plan() {
+    let env = prepared();
+    env.run_ws(&["stage"]).ok();
+    let out = env
+        .run_ws(&["export", "--format", "salesforce", "--json"])
+        .ok()
+        .json();
+    let files: Vec<&str> = out["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "01_Account.csv",
+            "02_Account_update_ParentId.csv",
+            "03_Contact.csv"
+        ]
+    );
+    let dir = env.ws().join("out/export-salesforce");
+    let accounts = std::fs::read_to_string(dir.join("01_Account.csv")).unwrap();
+    assert!(
+        accounts.starts_with("Legacy_Account_ID__c,Name,Website,Phone,BillingCity,Type\n"),
+        "{accounts}"
+    );
+    assert_eq!(accounts.lines().count(), 7);
+    let parents = std::fs::read_to_string(dir.join("02_Account_update_ParentId.csv")).unwrap();
+    assert_eq!(
+        parents,
+        "Legacy_Account_ID__c,Parent.Legacy_Account_ID__c\nA-3,A-1\nA-7,A-6\n"
+    );
+    let contacts = std::fs::read_to_string(dir.join("03_Contact.csv")).unwrap();
+    assert!(
+        contacts.starts_with("Legacy_Contact_ID__c,Account.Legacy_Account_ID__c,"),
+        "{contacts}"
+    );
+    let plan = std::fs::read_to_string(dir.join("load-plan.md")).unwrap();
+    assert!(
+        plan.contains("| 2 | `02_Account_update_ParentId.csv` | Account | update ParentId | 2 |"),
+        "{plan}"
+    );
+    // Exporting for another target than the mappings' is refused with the way out.
+    let run = env.run_ws(&["export", "--format", "hubspot"]).fails(2);
+    assert!(run.stderr().contains("--format csv"), "{}", run.stderr());
+    let out = env
+        .run_ws(&["export", "--format", "csv", "--json"])
+        .ok()
+        .json();
+    assert_eq!(out["files"][0]["rows"], 6);
+}
+
+#[test]
+fn stage_without_mappings_or_with_a_broken_one_explains() {
+    let env = Env::workspace();
+    let run = env.run_ws(&["stage"]).fails(2);
+    assert!(run.stderr().contains("map suggest"), "{}", run.stderr());
+    let env = prepared();
+    let path = env.ws().join("mappings/accounts.yaml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("target: BillingCity", "target: BillingCty");
+    std::fs::write(&path, text).unwrap();
+    let run = env.run_ws(&["stage"]).fails(2);
+    assert!(
+        run.stderr().contains("BillingCty") && run.stderr().contains("map check"),
+        "{}",
+        run.stderr()
+    );
+    let run = env.run_ws(&["reconcile"]).fails(2);
+    assert!(run.stderr().contains("crmkit stage"), "{}", run.stderr());
+}
+
+#[test]
+fn killed_midway_then_rerun_equals_an_uninterrupted_run() {
+    // Enough rows that staging takes a moment in a debug build.
+    let make = |env: &Env| {
+        let mut a = String::from(
+            "Account ID,Account Name,Parent Account ID,Website,Phone,Billing City,Type\n",
+        );
+        let mut c = String::from("Contact ID,Account ID,First Name,Last Name,Email\n");
+        for i in 1..=6_000 {
+            let parent = if i % 3 == 0 {
+                format!("A-{}", i - 1)
+            } else {
+                String::new()
+            };
+            a.push_str(&format!(
+                "A-{i},Company {i},{parent},c{i}.com,(415) 555-{:04},City,Customer\n",
+                i % 10_000
+            ));
+            c.push_str(&format!("C-{i},A-{i},First,Last {i},p{i}@c{i}.com\n"));
+        }
+        let config = env.ws().join("crmkit.yaml");
+        for f in ["accounts.yaml", "contacts.yaml"] {
+            std::fs::copy(
+                fixture(&format!("stage/mappings/{f}")),
+                env.ws().join("mappings").join(f),
+            )
+            .unwrap();
+        }
+        assert!(config.exists());
+        let a = env.write("accounts.csv", a);
+        let c = env.write("contacts.csv", c);
+        env.run_ws(&["ingest", a.to_str().unwrap(), c.to_str().unwrap()])
+            .ok();
+    };
+    let queries = [
+        "SELECT * FROM stg_account ORDER BY _external_id",
+        "SELECT * FROM stg_contact ORDER BY _external_id",
+        "SELECT * FROM _rejects ORDER BY dataset, _batch, _row, field",
+        "SELECT dataset, object, source_rows, staged, merged, rejected, excluded FROM _stage_runs ORDER BY dataset",
+    ];
+    let clean = Env::workspace();
+    make(&clean);
+    let started = std::time::Instant::now();
+    clean.run_ws(&["stage"]).ok();
+    let took = started.elapsed();
+    let want: Vec<Vec<String>> = queries.iter().map(|q| clean.dump(q)).collect();
+
+    let env = Env::workspace();
+    make(&env);
+    env.run_ws(&["stage"]).ok();
+    // Kill a second run halfway: the first run's results must survive intact.
+    let mut child = env.spawn_ws(&["stage"]);
+    std::thread::sleep(took / 2);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(env.dump(queries[0]), want[0]);
+    env.run_ws(&["stage"]).ok();
+    for (q, w) in queries.iter().zip(&want) {
+        assert_eq!(&env.dump(q), w, "{q}");
+    }
+    env.run_ws(&["reconcile"]).ok();
+}
+
+#[test]
+fn the_bundled_samples_stage_and_balance() {
+    let env = Env::workspace();
+    let dir = crate::util::sample("");
+    let files: Vec<String> = [
+        "accounts.csv",
+        "contacts.csv",
+        "opportunities.csv",
+        "users.csv",
+    ]
+    .iter()
+    .map(|f| dir.join(f).display().to_string())
+    .collect();
+    let mut args = vec!["ingest"];
+    args.extend(files.iter().map(String::as_str));
+    env.run_ws(&args).ok();
+    for (ds, obj) in [
+        ("accounts", "account"),
+        ("contacts", "contact"),
+        ("opportunities", "opportunity"),
+        ("users", "user"),
+    ] {
+        env.run_ws(&["map", "suggest", ds, "--object", obj]).ok();
+    }
+    let dedupe = env
+        .run_ws(&[
+            "dedupe",
+            "accounts",
+            "--object",
+            "account",
+            "--id",
+            "account_id",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let out = env.run_ws(&["stage", "--json"]).ok().json();
+    assert_eq!(dataset(&out, "accounts")["merged"], dedupe["duplicates"]);
+    // Users are matched to the target's existing users, not created.
+    assert!(
+        out["datasets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["dataset"] != "users")
+    );
+    env.run_ws(&["reconcile"]).ok();
+    // No staged contact or opportunity points at a merged-away account.
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM stg_contact WHERE AccountId IN (SELECT record_id FROM _merges)"
+        ),
+        0
+    );
+    assert_eq!(env.count("SELECT count(*) FROM stg_opportunity WHERE AccountId IN (SELECT record_id FROM _merges)"), 0);
+}

@@ -18,9 +18,9 @@ rm -rf "$ws"
 small="$BENCH_DIR/samples-100000"
 [ -f "$small/truth.json" ] || "$CRMKIT" samples --accounts 100000 --no-xlsx --out "$small" >/dev/null
 venv="$BENCH_DIR/tools/splink-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import splink" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import splink, pandas" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "splink>=4,<6"
+  "$venv/bin/pip" install -q "splink>=4,<6" pandas
 fi
 "$CRMKIT" init "$ws" >/dev/null
 "$CRMKIT" -w "$ws" ingest "$small/accounts.csv" >/dev/null

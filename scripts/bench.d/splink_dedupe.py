@@ -43,7 +43,13 @@ settings = SettingsCreator(
     ],
     retain_intermediate_calculation_columns=False,
 )
-linker = Linker(df, settings, DuckDBAPI(connection=con))
+db_api = DuckDBAPI(connection=con)
+try:
+    # Splink 5: tables are registered with the backend first.
+    linker = Linker(db_api.register(df), settings)
+except AttributeError:
+    # Splink 4: the dataframe and the backend go to the Linker together.
+    linker = Linker(df, settings, db_api)
 linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("domain"))
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))

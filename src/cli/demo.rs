@@ -32,11 +32,11 @@ const AUTHOR: &str = "crmkit demo";
 /// The kick-off workshop's answers.
 const ANSWERS: &str = include_str!("demo_answers.yaml");
 /// Datasets mapped, and to which generic object.
-const MAPPINGS: [(&str, &str); 4] = [
+/// (Users are not mapped: a migration matches owners to the target's existing users.)
+const MAPPINGS: [(&str, &str); 3] = [
     ("accounts", "account"),
     ("contacts", "contact"),
     ("opportunities", "opportunity"),
-    ("users", "user"),
 ];
 /// Datasets deduplicated: (dataset, object, id column).
 const DEDUPE: [(&str, &str, &str); 2] = [
@@ -50,7 +50,7 @@ const DEDUPE: [(&str, &str, &str); 2] = [
     after_help = "Examples:\n  crmkit demo\n  crmkit demo --out /tmp/northwind\n\n\
 Writes the bundled sample exports to DIR/exports, creates a workspace in DIR for Northwind \
 Demo Co (target: Salesforce) and runs ingest, profile, map suggest and check, dedupe, the \
-guide's answers and assess, then writes DIR/out/readiness.html, .md and .json and \
+stage, reconcile and a Salesforce export, the guide's answers and assess, then writes DIR/out/readiness.html, .md and .json and \
 DIR/out/checklist-admin.md. A DIR holding an earlier demo is replaced; any other existing, \
 non-empty DIR is refused."
 )]
@@ -171,8 +171,30 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     }
     say(7, "dedupe", output::demo::deduped(&deduped))?;
 
-    // `stage` and `reconcile` go here, after dedupe (they read its merges) and before the
-    // answers and the assessment (whose evidence reads `stage.*` and `reconcile.*`).
+    // After dedupe (stage reads its merges), before the assessment (its evidence reads
+    // `stage.*` and `reconcile.*`).
+    let staged = crate::stage::run(
+        &ws,
+        &mut db,
+        &crate::stage::Options {
+            object: None,
+            schemas: SchemaSource::default(),
+            as_of,
+        },
+    )?;
+    let balance = crate::stage::reconcile::reconcile(&db)?;
+    let exported = crate::stage::export::export(
+        &ws,
+        &db,
+        crate::stage::export::Format::Salesforce,
+        &ws.out_dir().join("export-salesforce"),
+        &SchemaSource::default(),
+    )?;
+    say(
+        8,
+        "stage",
+        output::demo::staged(&staged, &balance, &exported),
+    )?;
 
     let library = Library::load(None)?;
     let parsed = answer::parse_file(&library, ANSWERS, Path::new("src/cli/demo_answers.yaml"))?;
@@ -195,8 +217,8 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .iter()
         .filter(|r| r.status == Status::Unknown)
         .count();
-    say(8, "guide", output::demo::answered(parsed.len(), open))?;
-    say(9, "assess", output::demo::assessed(&assessment))?;
+    say(9, "guide", output::demo::answered(parsed.len(), open))?;
+    say(10, "assess", output::demo::assessed(&assessment))?;
 
     let (report, written) = write_readiness(
         &ws,
@@ -207,7 +229,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             playbooks: None,
         },
     )?;
-    say(10, "report", output::demo::reported(&report, &written))?;
+    say(11, "report", output::demo::reported(&report, &written))?;
 
     let checklist = build_checklist(
         &library,
@@ -225,7 +247,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     std::fs::write(&path, output::playbook::checklist_markdown(&checklist))
         .map_err(|e| Error::io("write", &path, e))?;
     say(
-        11,
+        12,
         "checklist",
         output::demo::checklisted(&checklist, &path),
     )?;

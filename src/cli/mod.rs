@@ -181,16 +181,20 @@ mod tests {
 
     #[test]
     fn every_subcommand_has_an_example() {
-        for sub in super::Cli::command().get_subcommands() {
-            let help = sub
-                .get_after_help()
-                .map(|h| h.to_string())
-                .unwrap_or_default();
-            assert!(
-                help.contains("crmkit "),
-                "`{}` has no example in its help",
-                sub.get_name()
-            );
+        fn check(cmd: &clap::Command, path: &str) {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = format!("{path} {}", sub.get_name());
+                let help = sub
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    help.contains("crmkit "),
+                    "`{name}` has no example in its help"
+                );
+                check(sub, &name);
+            }
         }
+        check(&super::Cli::command(), "crmkit");
     }
 }

@@ -143,6 +143,29 @@ pub fn deduped(reports: &[DedupeReport]) -> String {
     format!("{}; review sheets in out/", each.join(", "))
 }
 
+/// Where the rows went, whether it balances, and the import files.
+pub fn staged(
+    s: &crate::stage::Outcome,
+    r: &crate::stage::reconcile::Reconciliation,
+    e: &crate::stage::export::Exported,
+) -> String {
+    let sum = |f: fn(&crate::stage::DatasetOutcome) -> i64| s.datasets.iter().map(f).sum::<i64>();
+    format!(
+        "{} source rows: {} staged, {} merged, {} rejected, {} excluded; reconcile: {}; {} import files in load order in out/export-salesforce",
+        thousands(sum(|d| d.source_rows) as u64),
+        thousands(sum(|d| d.staged) as u64),
+        thousands(sum(|d| d.merged) as u64),
+        thousands(sum(|d| d.rejected) as u64),
+        thousands(sum(|d| d.excluded) as u64),
+        if r.balanced {
+            "balanced"
+        } else {
+            "NOT balanced"
+        },
+        e.files.len()
+    )
+}
+
 /// Answers recorded.
 pub fn answered(n: usize, open: usize) -> String {
     format!(

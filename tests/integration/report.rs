@@ -285,6 +285,8 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         "profile",
         "map check",
         "dedupe",
+        "stage",
+        "reconcile: balanced",
         "assess",
         "report",
     ] {
@@ -299,7 +301,8 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         "exports/accounts.xlsx",
         "exports/truth.json",
         "mappings/accounts.yaml",
-        "mappings/users.yaml",
+        "out/export-salesforce/01_Account.csv",
+        "out/export-salesforce/load-plan.md",
         "out/readiness.html",
         "out/readiness.md",
         "out/checklist-admin.md",
@@ -328,9 +331,21 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
     assert_eq!(r["dimensions"].as_array().unwrap().len(), 5);
     assert!(!r["failing"].as_array().unwrap().is_empty());
     assert_eq!(doc["ingest"]["rows"], 4943);
-    assert_eq!(doc["mapping"]["objects"].as_array().unwrap().len(), 4);
+    assert_eq!(doc["mapping"]["objects"].as_array().unwrap().len(), 3);
     assert!(doc["duplicates"]["duplicates"].as_u64().unwrap() > 0);
-    assert!(doc["staging"].is_null());
+    // Staging accounts for every source row of the mapped datasets.
+    let staging = doc["staging"]["datasets"]
+        .as_array()
+        .expect("staging section");
+    assert_eq!(staging.len(), 3);
+    for d in staging {
+        let n = |k: &str| d[k].as_i64().unwrap();
+        assert_eq!(
+            n("source_rows"),
+            n("staged") + n("merged") + n("rejected") + n("excluded"),
+            "{d}"
+        );
+    }
     // The answers file was recorded in full, as the demo's author.
     let answers = count_in(
         &dir,

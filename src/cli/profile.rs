@@ -76,7 +76,7 @@ pub fn run(args: ProfileArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         let mut db = ws.db()?;
         let profile = {
             let inputs = profile::workspace_inputs(&db, &args.targets)?;
-            profile::run(inputs, &options, &output::profile::RowBar::new())?
+            profile::run(inputs, &options, &output::Bar::rows())?
         };
         profile::store(&mut db, &profile)?;
         (profile, true)

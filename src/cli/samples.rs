@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::ExitStatus;
 use crate::error::Result;
-use crate::output::{self, samples::RowsBar};
+use crate::output::{self, Bar};
 use crate::samples::{DEFAULT_ACCOUNTS, DEFAULT_SEED, SamplesOptions};
 
 /// Arguments of `crmkit samples`.
@@ -47,7 +47,7 @@ pub fn run(args: SamplesArgs) -> Result<ExitStatus> {
             _ => None,
         },
     };
-    let summary = crate::samples::generate(&options, &RowsBar::new())?;
+    let summary = crate::samples::generate(&options, &Bar::rows())?;
     if args.json {
         output::json(&summary)?;
     } else {

@@ -1,11 +1,8 @@
 //! Human output for `profile`: findings worst first, then datasets, columns, references,
 //! hierarchy, staleness and account status.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 use super::table::{Table, thousands};
 use crate::profile::Profile;
-use crate::progress::Progress;
 
 /// Longest cell text shown in tables.
 const WIDTH: usize = 32;
@@ -213,47 +210,4 @@ pub fn render(p: &Profile, stored: bool) -> String {
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
-}
-
-/// A row-counting bar for tables; hidden unless stderr is a terminal.
-pub struct RowBar {
-    bar: ProgressBar,
-}
-
-impl RowBar {
-    /// A new, idle bar.
-    pub fn new() -> RowBar {
-        let bar = ProgressBar::hidden();
-        if super::interactive() {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
-        bar.set_style(
-            ProgressStyle::with_template("{msg:30!} [{bar:30}] {pos}/{len} rows eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        RowBar { bar }
-    }
-}
-
-impl Default for RowBar {
-    fn default() -> Self {
-        RowBar::new()
-    }
-}
-
-impl Progress for RowBar {
-    fn start(&self, label: &str, total: u64) {
-        self.bar.reset();
-        self.bar.set_length(total);
-        self.bar.set_message(label.to_string());
-    }
-
-    fn set(&self, done: u64) {
-        self.bar.set_position(done);
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
 }

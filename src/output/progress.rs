@@ -10,18 +10,25 @@ pub struct Bar {
 }
 
 impl Bar {
-    /// A byte-counting bar; hidden unless stderr is a terminal.
+    /// A byte-counting bar (files); hidden unless stderr is a terminal.
     pub fn bytes() -> Bar {
+        Bar::with_template("{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+    }
+
+    /// A row-counting bar (tables, generated records); hidden unless stderr is a terminal.
+    pub fn rows() -> Bar {
+        Bar::with_template("{msg:30!} [{bar:30}] {pos}/{len} rows eta {eta}")
+    }
+
+    fn with_template(template: &str) -> Bar {
         let bar = ProgressBar::hidden();
         if super::interactive() {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
         Bar { bar }
     }

@@ -1,9 +1,6 @@
 //! Human output for `samples`: the files written and the problems injected.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 use super::table::{Table, thousands};
-use crate::progress::Progress;
 use crate::samples::{Summary, TRUTH_FILE};
 
 /// The files with row counts and encodings, then the injected problems by kind.
@@ -31,47 +28,4 @@ next: crmkit init demo && crmkit -w demo ingest {0}/*.csv\n",
         summary.out
     ));
     out
-}
-
-/// A row-counting progress bar on stderr, drawn only on a terminal.
-pub struct RowsBar {
-    bar: ProgressBar,
-}
-
-impl RowsBar {
-    /// A hidden-unless-interactive bar.
-    pub fn new() -> RowsBar {
-        let bar = ProgressBar::hidden();
-        if super::interactive() {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
-        bar.set_style(
-            ProgressStyle::with_template("{msg:24!} [{bar:30}] {pos}/{len} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        RowsBar { bar }
-    }
-}
-
-impl Default for RowsBar {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Progress for RowsBar {
-    fn start(&self, label: &str, total: u64) {
-        self.bar.reset();
-        self.bar.set_length(total);
-        self.bar.set_message(label.to_string());
-    }
-
-    fn set(&self, done: u64) {
-        self.bar.set_position(done);
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
 }

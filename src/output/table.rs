@@ -1,5 +1,7 @@
 //! Plain aligned text tables for the terminal.
 
+pub use crate::error::thousands;
+
 /// A table: a header row and data rows, all text; numbers are right-aligned.
 #[derive(Debug, Default)]
 pub struct Table {
@@ -60,19 +62,6 @@ impl Table {
         }
         out
     }
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -4,19 +4,7 @@ use super::dataset::Scanned;
 use super::model::{AccountStatus, ColumnProfile, Finding, Hierarchy, Reference, Staleness};
 use super::types::SemanticType;
 use super::vocab;
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use crate::error::thousands;
 
 fn finding(
     check: &'static str,

@@ -139,21 +139,7 @@ impl Db {
 
     /// The load plan, in order.
     pub fn load_plan(&self) -> Result<Vec<PlanRow>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT position, object, target_object, pass, fields, rows, note FROM _load_plan ORDER BY position")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(PlanRow {
-                position: r.get(0)?,
-                object: r.get(1)?,
-                target_object: r.get(2)?,
-                pass: r.get(3)?,
-                fields: r.get(4)?,
-                rows: r.get(5)?,
-                note: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read_plan(&self.conn)
     }
 
     /// Column names of a staged object's table (empty when it was never staged).
@@ -574,21 +560,7 @@ impl StageTx<'_> {
 
     /// The load plan as written in this transaction.
     pub fn plan_rows(&self) -> Result<Vec<PlanRow>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT position, object, target_object, pass, fields, rows, note FROM _load_plan ORDER BY position")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(PlanRow {
-                position: r.get(0)?,
-                object: r.get(1)?,
-                target_object: r.get(2)?,
-                pass: r.get(3)?,
-                fields: r.get(4)?,
-                rows: r.get(5)?,
-                note: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read_plan(self.conn)
     }
 
     /// Commits the whole run.
@@ -597,6 +569,23 @@ impl StageTx<'_> {
         self.done = true;
         Ok(())
     }
+}
+
+/// The `_load_plan` rows, in order.
+fn read_plan(conn: &rusqlite::Connection) -> Result<Vec<PlanRow>> {
+    let mut stmt = conn.prepare("SELECT position, object, target_object, pass, fields, rows, note FROM _load_plan ORDER BY position")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(PlanRow {
+            position: r.get(0)?,
+            object: r.get(1)?,
+            target_object: r.get(2)?,
+            pass: r.get(3)?,
+            fields: r.get(4)?,
+            rows: r.get(5)?,
+            note: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 impl Drop for StageTx<'_> {

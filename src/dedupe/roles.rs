@@ -3,23 +3,33 @@
 use super::rules::Rules;
 use crate::error::{Error, Result, suggest};
 
+/// A column's profiled semantic type and the share of its values that fit it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profiled {
+    pub column: String,
+    pub kind: String,
+    pub share: f64,
+}
+
 /// A role and the column that fills it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RoleColumn {
     pub role: String,
     pub column: String,
-    /// `flag` (from --field), `mapping`, or `name` (from the column name).
+    /// `flag` (from --field), `mapping`, `name` (from the column name) or `profile` (its type).
     pub from: &'static str,
 }
 
 /// Assigns columns to the object's roles: explicit `overrides` first, then `mapped` (from a
-/// mapping file), then the rules' column-name hints. Each column serves one role.
+/// mapping file), then the rules' column-name hints, then profiled types. Each column serves
+/// one role.
 pub fn assign(
     rules: &Rules,
     object: &str,
     columns: &[String],
     overrides: &[(String, String)],
     mapped: &[(String, String)],
+    profiled: &[Profiled],
 ) -> Result<Vec<RoleColumn>> {
     let wanted = rules.objects.get(object).ok_or_else(|| {
         let names: Vec<&str> = rules.objects.keys().map(String::as_str).collect();
@@ -88,6 +98,31 @@ pub fn assign(
             });
         }
     }
+    for role in wanted {
+        if out.iter().any(|r| &r.role == role) {
+            continue;
+        }
+        let kinds = rules
+            .type_hints
+            .get(role)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let best = profiled
+            .iter()
+            .filter(|p| {
+                kinds.contains(&p.kind)
+                    && p.share >= rules.type_share
+                    && !used(&out, role, &p.column)
+            })
+            .max_by(|a, b| a.share.total_cmp(&b.share));
+        if let Some(p) = best {
+            out.push(RoleColumn {
+                role: role.clone(),
+                column: p.column.clone(),
+                from: "profile",
+            });
+        }
+    }
     if out.is_empty() {
         return Err(Error::Usage(format!(
             "no column of the dataset could be matched to a {object} role ({}); name them with `--field ROLE=COLUMN`",
@@ -140,7 +175,7 @@ mod tests {
             "billing_city",
             "billing_zip",
         ]);
-        let got = assign(&rules, "account", &columns, &[], &[]).unwrap();
+        let got = assign(&rules, "account", &columns, &[], &[], &[]).unwrap();
         let pairs: Vec<(&str, &str)> = got
             .iter()
             .map(|r| (r.role.as_str(), r.column.as_str()))
@@ -153,6 +188,41 @@ mod tests {
                 ("phone", "phone"),
                 ("city", "billing_city"),
                 ("postcode", "billing_zip")
+            ]
+        );
+    }
+
+    #[test]
+    fn profiled_types_fill_roles_names_left_open() {
+        let rules = Rules::builtin();
+        let columns = cols(&["firm", "contact_point", "net", "notes"]);
+        let profiled = [
+            Profiled {
+                column: "firm".into(),
+                kind: "company_name".into(),
+                share: 0.97,
+            },
+            Profiled {
+                column: "contact_point".into(),
+                kind: "phone".into(),
+                share: 0.9,
+            },
+            Profiled {
+                column: "net".into(),
+                kind: "url".into(),
+                share: 0.5,
+            },
+        ];
+        let got = assign(&rules, "account", &columns, &[], &[], &profiled).unwrap();
+        let pairs: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|r| (r.role.as_str(), r.column.as_str(), r.from))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("name", "firm", "profile"),
+                ("phone", "contact_point", "profile")
             ]
         );
     }
@@ -175,6 +245,7 @@ mod tests {
             &cols(&["org", "web", "zip", "company"]),
             &[],
             &roles,
+            &[],
         )
         .unwrap();
         assert!(
@@ -193,6 +264,7 @@ mod tests {
             &columns,
             &[("name".into(), "org_name".into())],
             &[],
+            &[],
         )
         .unwrap();
         assert!(
@@ -205,12 +277,13 @@ mod tests {
             &columns,
             &[("name".into(), "org_nam".into())],
             &[],
+            &[],
         )
         .unwrap_err();
         assert!(err.to_string().contains("did you mean `org_name`"), "{err}");
-        let err = assign(&rules, "acount", &columns, &[], &[]).unwrap_err();
+        let err = assign(&rules, "acount", &columns, &[], &[], &[]).unwrap_err();
         assert!(err.to_string().contains("did you mean `account`"), "{err}");
-        let err = assign(&rules, "contact", &cols(&["x"]), &[], &[]).unwrap_err();
+        let err = assign(&rules, "contact", &cols(&["x"]), &[], &[], &[]).unwrap_err();
         assert!(err.to_string().contains("--field ROLE=COLUMN"), "{err}");
     }
 }

@@ -75,6 +75,10 @@ pub struct Rules {
     pub column_hints: BTreeMap<String, Vec<String>>,
     /// Target field API names that imply each role when a mapping maps a column to them.
     pub target_hints: BTreeMap<String, Vec<String>>,
+    /// Profiled semantic types that imply each role.
+    pub type_hints: BTreeMap<String, Vec<String>>,
+    /// Share of a column's values that must fit a type hint.
+    pub type_share: f64,
     pub survivorship: Survivorship,
 }
 
@@ -148,6 +152,7 @@ impl Rules {
             .flatten()
             .chain(rules.column_hints.keys())
             .chain(rules.target_hints.keys())
+            .chain(rules.type_hints.keys())
             .chain(rules.survivorship.fields.keys())
             .find(|r| !known(r));
         if let Some(role) = bad {

@@ -99,12 +99,22 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
             options.dataset
         )));
     }
+    let profiled: Vec<roles::Profiled> = db
+        .profiled_types(&options.dataset)?
+        .into_iter()
+        .map(|(column, kind, share)| roles::Profiled {
+            column,
+            kind,
+            share,
+        })
+        .collect();
     let assigned = roles::assign(
         rules,
         &options.object,
         &columns,
         &options.fields,
         &options.mapped,
+        &profiled,
     )?;
     let role_names: Vec<String> = assigned.iter().map(|r| r.role.clone()).collect();
     let role_columns: Vec<String> = assigned.iter().map(|r| r.column.clone()).collect();

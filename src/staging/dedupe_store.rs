@@ -158,6 +158,15 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Each column's semantic type and the share of values that fit it, from the last profile.
+    pub fn profiled_types(&self, dataset: &str) -> Result<Vec<(String, String, f64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT column_name, type, type_share FROM _profile_columns WHERE dataset = ?1 ORDER BY position",
+        )?;
+        let rows = stmt.query_map([dataset], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The given columns of the records with these rowids.
     pub fn values_by_rowid(
         &self,

@@ -370,3 +370,66 @@ fn pairwise_f1_against_the_samples_truth_is_at_least_0_95() {
     let f1 = f1_on_samples("2000", "7");
     assert!(f1 >= 0.95, "F1 {f1}");
 }
+
+#[test]
+fn roles_come_from_the_mapping_then_names_then_the_profile() {
+    let env = Env::workspace();
+    let csv = env.write(
+        "odd.csv",
+        "Ref,Firm,Reach,Net\n\
+         1,Northwind Traders Inc,(415) 555-0134,www.northwind.com\n\
+         2,Northwind Traders LLC,415.555.0134,northwind.com\n\
+         3,Southridge Video Ltd,(212) 555-0100,southridge.com\n\
+         4,Fabrikam GmbH,(206) 555-0111,fabrikam.com\n\
+         5,Contoso Corporation,(425) 555-0122,contoso.com\n",
+    );
+    env.run_ws(&["ingest", csv.to_str().unwrap()]).ok();
+    // Nothing in the names says what these columns are.
+    let run = env
+        .run_ws(&["dedupe", "odd", "--object", "account"])
+        .fails(2);
+    assert!(
+        run.stderr().contains("--field ROLE=COLUMN"),
+        "{}",
+        run.stderr()
+    );
+    // The profile's types do.
+    env.run_ws(&["profile"]).ok();
+    let out = env
+        .run_ws(&[
+            "dedupe", "odd", "--object", "account", "--id", "ref", "--json",
+        ])
+        .ok()
+        .json();
+    let roles: Vec<(String, String)> = out["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["role"].as_str().unwrap().to_string(),
+                r["from"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // `Reach` holds phone numbers (the others are plain text to the profile).
+    assert_eq!(roles, [("phone".to_string(), "profile".to_string())]);
+    // A mapping file wins over the profile, and says what the other columns are.
+    std::fs::write(
+        env.ws().join("mappings/odd.yaml"),
+        "target: salesforce\nobject: account\ndataset: odd\nfields:\n- {source: Firm, target: Name}\n- {source: Net, target: Website}\n- {source: Reach, target: Phone}\n",
+    )
+    .unwrap();
+    let out = env
+        .run_ws(&["dedupe", "odd", "--object", "account", "--json"])
+        .ok()
+        .json();
+    let roles = out["roles"].as_array().unwrap();
+    assert_eq!(roles.len(), 3, "{}", out["roles"]);
+    assert!(
+        roles.iter().all(|r| r["from"] == "mapping"),
+        "{}",
+        out["roles"]
+    );
+    assert_eq!(out["duplicates"], 1);
+}

@@ -440,8 +440,14 @@ fn stage_dataset(
             let value = match result {
                 Ok(a) => a.value,
                 Err(failure) => {
+                    // An undecided picklist value (`~` in `values:`) is a picklist problem.
+                    let reason = if failure.transform == "map" {
+                        "picklist_not_allowed"
+                    } else {
+                        "bad_type"
+                    };
                     problems.push((
-                        "bad_type",
+                        reason,
                         name.clone(),
                         raw,
                         format!("transform `{}`: {}", failure.transform, failure.message),

@@ -389,3 +389,57 @@ fn the_bundled_samples_stage_and_balance() {
     );
     assert_eq!(env.count("SELECT count(*) FROM stg_opportunity WHERE AccountId IN (SELECT record_id FROM _merges)"), 0);
 }
+
+#[test]
+fn hubspot_export_carries_associations_as_parent_external_ids() {
+    let env = Env::new();
+    env.run(&["init", "ws", "--target", "hubspot"]).ok();
+    for f in ["accounts.yaml", "contacts.yaml"] {
+        std::fs::copy(
+            fixture(&format!("stage/hubspot/{f}")),
+            env.ws().join("mappings").join(f),
+        )
+        .unwrap();
+    }
+    let a = fixture("stage/accounts.csv");
+    let c = fixture("stage/contacts.csv");
+    env.run_ws(&["ingest", a.to_str().unwrap(), c.to_str().unwrap()])
+        .ok();
+    env.run_ws(&["stage"]).ok();
+    env.run_ws(&["reconcile"]).ok();
+    let out = env
+        .run_ws(&["export", "--format", "hubspot", "--json"])
+        .ok()
+        .json();
+    let files: Vec<&str> = out["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "01_companies.csv",
+            "02_companies_update_parent_company.csv",
+            "03_contacts.csv"
+        ]
+    );
+    let dir = env.ws().join("out/export-hubspot");
+    let companies = std::fs::read_to_string(dir.join("01_companies.csv")).unwrap();
+    assert!(
+        companies.starts_with(
+            "legacy_account_id,name,domain\nA-1,Northwind Traders Inc,northwind.com\n"
+        ),
+        "{companies}"
+    );
+    let parents =
+        std::fs::read_to_string(dir.join("02_companies_update_parent_company.csv")).unwrap();
+    assert!(
+        parents.starts_with("legacy_account_id,account legacy_account_id\n"),
+        "{parents}"
+    );
+    assert!(parents.contains("A-3,A-1\n"), "{parents}");
+    let contacts = std::fs::read_to_string(dir.join("03_contacts.csv")).unwrap();
+    assert!(contacts.starts_with("legacy_contact_id,account legacy_account_id,lastname,email\nC-1,A-1,Ortiz,ana@northwind.com\n"), "{contacts}");
+}

@@ -90,6 +90,11 @@ pub fn ingest(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let file = FileRef {
+            path,
+            sha256: &sha256,
+            size,
+        };
         match kind {
             FileKind::Text => {
                 if options.sheets != SheetChoice::First {
@@ -99,11 +104,6 @@ pub fn ingest(
                     )));
                 }
                 let dataset = dataset_name(options.name.as_deref(), &stem)?;
-                let file = FileRef {
-                    path,
-                    sha256: &sha256,
-                    size,
-                };
                 let source = intake::DelimitedSource::open(path, options.text)?;
                 outcomes.push(store(
                     db,
@@ -122,11 +122,6 @@ pub fn ingest(
                 };
                 let many = sheets.len() > 1;
                 for sheet in sheets {
-                    let file = FileRef {
-                        path,
-                        sha256: &sha256,
-                        size,
-                    };
                     let source = intake::ExcelSource::open(path, sheet.as_deref())?;
                     let sheet_name = source.info().sheet.clone();
                     // With several sheets each gets its own dataset, named stem_sheet.

@@ -695,7 +695,8 @@ pub fn record_metrics(db: &Db, reports: &[CheckReport]) -> Result<()> {
     let blocking: usize = reports.iter().map(|r| r.blocking).sum();
     let per_file: Vec<String> = reports
         .iter()
-        .map(|r| format!("{}: {}", r.file, r.blocking))
+        // The dataset, not the file path: this text reaches client-facing reports.
+        .map(|r| format!("{}: {}", r.dataset, r.blocking))
         .collect();
     db.put_metric(
         "map.blocking_issues",

@@ -138,6 +138,28 @@ pub struct ExcludeRule {
     /// Exclude when the value is a date more than this many days before the as-of date, or blank.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub older_than_days: Option<u32>,
+    /// Exclude accounts whose key (the value of `column`) the last profile found `dead` or
+    /// `dormant` (stale, no open opportunity, no recent win).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<AccountState>,
+}
+
+/// An account status from the profile, as exclusion rules name it.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountState {
+    Dead,
+    Dormant,
+}
+
+impl AccountState {
+    /// The name stored by `profile`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AccountState::Dead => "dead",
+            AccountState::Dormant => "dormant",
+        }
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -215,7 +237,11 @@ impl Config {
              sources: []\n\
              settings:\n  \
                # a record with no activity for this many days is stale\n  \
-               stale_after_days: {stale}\n",
+               stale_after_days: {stale}\n\
+             # records `crmkit stage` keeps out of the load, each under its rule's name, e.g.\n\
+             # exclude:\n\
+             #   - {{name: dead_accounts, dataset: accounts, column: Account ID, status: dead}}\n\
+             #   - {{name: former_customers, dataset: accounts, column: Type, values: [Former Customer]}}\n",
             client = serde_json::to_string(&self.client).unwrap_or_default(),
             target = self.target,
             playbook = self.playbook,

@@ -31,6 +31,9 @@ pub const CLIENT: &str = "Northwind Demo Co";
 const AUTHOR: &str = "crmkit demo";
 /// The kick-off workshop's answers.
 const ANSWERS: &str = include_str!("demo_answers.yaml");
+/// Exclusion rules the demo engagement adopts.
+const DEMO_RULES: &str =
+    "exclude:\n  - {name: dead_accounts, dataset: accounts, column: Account ID, status: dead}\n";
 /// Datasets mapped, and to which generic object.
 /// (Users are not mapped: a migration matches owners to the target's existing users.)
 const MAPPINGS: [(&str, &str); 3] = [
@@ -79,6 +82,12 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     )?;
 
     let ws = Workspace::init(&dir, Config::new(CLIENT, Target::Salesforce))?;
+    // The consultant's first decision: dead accounts (per the profile) stay out of the load.
+    let config = dir.join(crate::workspace::CONFIG_FILE);
+    let mut text = std::fs::read_to_string(&config).map_err(|e| Error::io("read", &config, e))?;
+    text.push_str(DEMO_RULES);
+    std::fs::write(&config, text).map_err(|e| Error::io("write", &config, e))?;
+    let ws = Workspace::open(&ws.root)?;
     say(
         2,
         "init",

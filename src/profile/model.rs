@@ -214,6 +214,9 @@ pub struct AccountStatus {
     /// Stale, no open opportunity, no won opportunity closed in the window.
     pub dead: u64,
     pub dead_examples: Vec<String>,
+    /// Every dormant or dead account's key and status, for exclusion rules (not in the JSON).
+    #[serde(skip)]
+    pub inactive: Vec<(String, &'static str)>,
 }
 
 /// One problem: a check, where, how many records, examples.

@@ -155,6 +155,7 @@ pub fn account_status(
         dormant: 0,
         dead: 0,
         dead_examples: Vec::new(),
+        inactive: Vec::new(),
     };
     for (row, &is_stale) in stale.iter().enumerate() {
         if !is_stale {
@@ -164,8 +165,14 @@ pub fn account_status(
         let h = values::hash(ids.get(row).trim());
         if open.contains(h) || recent_win.contains(h) {
             status.dormant += 1;
+            status
+                .inactive
+                .push((ids.get(row).trim().to_string(), "dormant"));
         } else {
             status.dead += 1;
+            status
+                .inactive
+                .push((ids.get(row).trim().to_string(), "dead"));
             if status.dead_examples.len() < EXAMPLES {
                 status.dead_examples.push(ids.get(row).to_string());
             }

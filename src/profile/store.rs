@@ -96,6 +96,15 @@ pub fn store(db: &mut Db, p: &Profile) -> Result<()> {
                 })
             })
             .collect::<Result<_>>()?,
+        statuses: p
+            .account_status
+            .iter()
+            .flat_map(|a| {
+                a.inactive
+                    .iter()
+                    .map(|(key, status)| (a.dataset.clone(), key.clone(), status.to_string()))
+            })
+            .collect(),
         metrics: metrics::compute(p)
             .into_iter()
             .map(|m| (m.name.to_string(), m.value, m.detail))

@@ -352,7 +352,7 @@ fn stage_dataset(
     let dataset = p.mapping.dataset.as_str();
     tx.reset_dataset(dataset)?;
     let merged = db.merged_rows(dataset)?;
-    let rules = exclusion_rules(ws, p)?;
+    let rules = exclusion_rules(ws, db, p)?;
     let mut out = DatasetOutcome {
         dataset: dataset.to_string(),
         object: p.object.clone(),
@@ -413,9 +413,11 @@ fn stage_dataset(
             out.excluded += 1;
             *out.rules.entry(rule.clone()).or_default() += 1;
             if let Some(k) = key {
-                state.keys.entry(k).or_insert_with(|| {
-                    info("excluded", None, Some(format!("excluded by rule {rule}")))
-                });
+                // The rule's name, so children can be excluded by the same rule.
+                state
+                    .keys
+                    .entry(k)
+                    .or_insert_with(|| info("excluded", None, Some(rule.clone())));
             }
             return Ok(());
         }
@@ -434,6 +436,8 @@ fn stage_dataset(
         let mut values: Vec<Option<String>> = vec![None; field_names.len()];
         let mut problems: Vec<(&'static str, String, String, String)> = Vec::new();
         let mut self_ref: Option<(String, String)> = None;
+        // A record whose parent a rule excluded is excluded by the same rule.
+        let mut excluded_with_parent: Option<(String, String)> = None;
         for (i, f) in p.fields.iter().enumerate() {
             let name = &f.field.name;
             let (raw, result) = transformed(f);
@@ -479,6 +483,11 @@ fn stage_dataset(
                 match parent_keys.get(value.trim()) {
                     Some(k) if k.external_id.is_some() => {
                         values[positions[i]] = k.external_id.clone()
+                    }
+                    Some(k) if k.status == "excluded" => {
+                        let rule = k.detail.clone().unwrap_or_default();
+                        let detail = format!("its {parent} `{value}` is excluded by rule {rule}");
+                        excluded_with_parent.get_or_insert((rule, detail));
                     }
                     Some(k) => problems.push((
                         "bad_reference",
@@ -529,6 +538,18 @@ fn stage_dataset(
                 format!("{dataset}-{row}")
             }
         });
+        if let Some((rule, detail)) = excluded_with_parent {
+            tx.exclude(lineage, &p.object, &rule, &detail)?;
+            out.excluded += 1;
+            *out.rules.entry(rule.clone()).or_default() += 1;
+            if let Some(k) = key {
+                state
+                    .keys
+                    .entry(k)
+                    .or_insert_with(|| info("excluded", None, Some(rule)));
+            }
+            return Ok(());
+        }
         if problems.is_empty() && state.external_ids.contains(&external_id) {
             problems.push((
                 "duplicate_key",
@@ -707,12 +728,22 @@ fn finish_object(
 struct BoundRule<'a> {
     rule: &'a ExcludeRule,
     column: usize,
+    /// For `status` rules: the keys the profile gave that status.
+    keys: Option<HashSet<String>>,
 }
 
 impl BoundRule<'_> {
     fn matches(&self, vals: &[Option<String>], as_of: NaiveDate) -> Option<(String, String)> {
         let value = vals[self.column].as_deref().unwrap_or("").trim();
         let r = self.rule;
+        if let (Some(keys), Some(state)) = (&self.keys, r.status) {
+            return keys.contains(value).then(|| {
+                (
+                    r.name.clone(),
+                    format!("{} `{value}` is {} in the profile", r.column, state.name()),
+                )
+            });
+        }
         let hit = if value.is_empty() {
             r.blank || r.older_than_days.is_some()
         } else if r
@@ -731,7 +762,7 @@ impl BoundRule<'_> {
     }
 }
 
-fn exclusion_rules<'a>(ws: &'a Workspace, p: &Prepared) -> Result<Vec<BoundRule<'a>>> {
+fn exclusion_rules<'a>(ws: &'a Workspace, db: &Db, p: &Prepared) -> Result<Vec<BoundRule<'a>>> {
     ws.config
         .exclude
         .iter()
@@ -749,7 +780,16 @@ fn exclusion_rules<'a>(ws: &'a Workspace, p: &Prepared) -> Result<Vec<BoundRule<
                         r.name, r.column, r.dataset
                     ))
                 })?;
-            Ok(BoundRule { rule: r, column })
+            let keys = match r.status {
+                Some(state) => Some(db.profiled_status_keys(&r.dataset, state.name())?.ok_or_else(|| {
+                    Error::Usage(format!(
+                        "crmkit.yaml: exclusion rule `{}` needs the account status of a profile\n  hint: run `crmkit profile` first",
+                        r.name
+                    ))
+                })?),
+                None => None,
+            };
+            Ok(BoundRule { rule: r, column, keys })
         })
         .collect()
 }

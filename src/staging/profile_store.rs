@@ -85,6 +85,8 @@ pub struct StoredProfile {
     pub references: Vec<StoredReference>,
     /// (name, value, detail) for `_metrics`, source `profile`.
     pub metrics: Vec<(String, f64, String)>,
+    /// (dataset, account key, `dormant` or `dead`) for every account that is not active.
+    pub statuses: Vec<(String, String, String)>,
 }
 
 impl Db {
@@ -144,7 +146,7 @@ impl Db {
         tx.execute_batch(
             "DELETE FROM _profile_runs; DELETE FROM _profile_datasets; DELETE FROM _profile_columns;
              DELETE FROM _profile_findings; DELETE FROM _profile_references;
-             DELETE FROM _metrics WHERE source = 'profile';",
+             DELETE FROM _profile_status; DELETE FROM _metrics WHERE source = 'profile';",
         )?;
         let at = now();
         tx.execute(
@@ -236,9 +238,37 @@ impl Db {
             for (name, value, detail) in &p.metrics {
                 stmt.execute(params![name, value, detail, at])?;
             }
+            let mut stmt = tx.prepare(
+                "INSERT OR REPLACE INTO _profile_status (dataset, key, status) VALUES (?1, ?2, ?3)",
+            )?;
+            for (dataset, key, status) in &p.statuses {
+                stmt.execute(params![dataset, key, status])?;
+            }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Keys of a dataset's accounts with the given profiled status (`dead`, `dormant`), or
+    /// None when no profile with account status is stored.
+    pub fn profiled_status_keys(
+        &self,
+        dataset: &str,
+        status: &str,
+    ) -> Result<Option<std::collections::HashSet<String>>> {
+        let profiled: bool =
+            self.conn
+                .query_row("SELECT count(*) > 0 FROM _profile_runs", [], |r| r.get(0))?;
+        if !profiled {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key FROM _profile_status WHERE dataset = ?1 AND status = ?2")?;
+        let keys = stmt
+            .query_map([dataset, status], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(keys))
     }
 
     /// The JSON document of the last stored profile, if any.
@@ -282,6 +312,7 @@ mod tests {
             }],
             references: Vec::new(),
             metrics: vec![("profile.rows".into(), n as f64, "rows".into())],
+            statuses: vec![("accounts".into(), format!("A-{n}"), "dead".into())],
         }
     }
 

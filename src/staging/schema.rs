@@ -236,6 +236,13 @@ const MIGRATIONS: &[&str] = &[
      );",
     // 5: survivors are looked up by cluster when merges are rebuilt.
     "CREATE INDEX _clusters_cluster ON _clusters (dataset, cluster, survivor);",
+    // 6: each dormant or dead account of the last profile, for exclusion rules.
+    "CREATE TABLE _profile_status (
+        dataset TEXT NOT NULL,
+        key     TEXT NOT NULL,
+        status  TEXT NOT NULL,
+        PRIMARY KEY (dataset, key)
+     );",
 ];
 
 /// The schema version this build writes.

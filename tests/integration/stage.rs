@@ -64,13 +64,16 @@ fn every_row_lands_in_exactly_one_place() {
     assert_eq!(a["parents_cleared"], 3);
     let c = dataset(&out, "contacts");
     assert_eq!(
-        (c["staged"].as_i64(), c["rejected"].as_i64()),
-        (Some(2), Some(5))
+        (
+            c["staged"].as_i64(),
+            c["rejected"].as_i64(),
+            c["excluded"].as_i64()
+        ),
+        (Some(2), Some(4), Some(1))
     );
-    assert_eq!(
-        c["reasons"]["bad_reference"], 3,
-        "orphan, excluded account, rejected account"
-    );
+    assert_eq!(c["reasons"]["bad_reference"], 2, "orphan, rejected account");
+    // The contact of the excluded account goes with it, under the same rule.
+    assert_eq!(c["rules"]["former_customers"], 1);
     assert_eq!(c["reasons"]["bad_type"], 1);
     assert_eq!(c["reasons"]["required_missing"], 1);
     // The contact of the merged A-2 is re-parented to its survivor A-1.
@@ -155,7 +158,11 @@ fn trace_tells_each_rows_story() {
         (
             "contacts",
             "4",
-            &["-> rejected", "account `A-8` is not loaded: excluded"],
+            &[
+                "-> excluded",
+                "rule `former_customers`",
+                "its account `A-8` is excluded",
+            ],
         ),
     ];
     for (ds, row, wants) in cases {
@@ -442,4 +449,43 @@ fn hubspot_export_carries_associations_as_parent_external_ids() {
     assert!(parents.contains("A-3,A-1\n"), "{parents}");
     let contacts = std::fs::read_to_string(dir.join("03_contacts.csv")).unwrap();
     assert!(contacts.starts_with("legacy_contact_id,account legacy_account_id,lastname,email\nC-1,A-1,Ortiz,ana@northwind.com\n"), "{contacts}");
+}
+
+#[test]
+fn dead_accounts_found_by_the_profile_are_excluded_by_a_named_rule() {
+    let env = Env::workspace();
+    let config = env.ws().join("crmkit.yaml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("exclude:\n  - {name: dead_accounts, dataset: accounts, column: Account ID, status: dead}\n");
+    std::fs::write(&config, text).unwrap();
+    let dir = crate::util::sample("");
+    let files: Vec<String> = ["accounts.csv", "opportunities.csv"]
+        .iter()
+        .map(|f| dir.join(f).display().to_string())
+        .collect();
+    env.run_ws(&["ingest", &files[0], &files[1]]).ok();
+    env.run_ws(&["map", "suggest", "accounts", "--object", "account"])
+        .ok();
+    // The rule needs the profile's account status first.
+    let run = env.run_ws(&["stage"]).fails(2);
+    assert!(run.stderr().contains("crmkit profile"), "{}", run.stderr());
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
+    let as_of = truth["as_of"].as_str().unwrap();
+    env.run_ws(&["profile", "--as-of", as_of]).ok();
+    let out = env.run_ws(&["stage", "--json"]).ok().json();
+    let dead = truth["dead_accounts"].as_array().unwrap().len() as i64;
+    assert_eq!(dataset(&out, "accounts")["rules"]["dead_accounts"], dead);
+    assert_eq!(
+        env.count("SELECT count(*) FROM _exclusions WHERE rule = 'dead_accounts'"),
+        dead
+    );
+    let first = truth["dead_accounts"][0].as_str().unwrap();
+    assert_eq!(
+        env.count(&format!(
+            "SELECT count(*) FROM stg_account WHERE Name IS NOT NULL AND _external_id = '{first}'"
+        )),
+        0
+    );
+    env.run_ws(&["reconcile"]).ok();
 }

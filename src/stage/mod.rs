@@ -8,6 +8,7 @@ pub mod reconcile;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -92,7 +93,8 @@ pub struct Outcome {
 struct KeyInfo {
     status: &'static str,
     external_id: Option<String>,
-    dataset: String,
+    /// Shared: one allocation per dataset, not per key.
+    dataset: Rc<str>,
     batch: i64,
     row: i64,
     detail: Option<String>,
@@ -184,7 +186,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                         KeyInfo {
                             status,
                             external_id: k.external_id,
-                            dataset: k.dataset,
+                            dataset: Rc::from(k.dataset.as_str()),
                             batch: k.batch,
                             row: k.row,
                             detail: k.detail,
@@ -226,7 +228,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                     key: key.clone(),
                     status: info.status.to_string(),
                     external_id: info.external_id.clone(),
-                    dataset: info.dataset.clone(),
+                    dataset: info.dataset.to_string(),
                     batch: info.batch,
                     row: info.row,
                     detail: info.detail.clone(),
@@ -319,8 +321,8 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
 #[derive(Default)]
 struct ObjectState {
     keys: HashMap<String, KeyInfo>,
-    external_ids: HashSet<String>,
-    /// (dataset, batch, row) -> external id, for resolving merged records to survivors.
+    /// (dataset, batch, row) -> external id of staged records in datasets that have merges,
+    /// for resolving merged records to their survivors.
     by_row: HashMap<(String, i64, i64), String>,
     /// Merged records waiting for their survivor.
     merged: Vec<PendingMerge>,
@@ -352,6 +354,7 @@ fn stage_dataset(
     let dataset = p.mapping.dataset.as_str();
     tx.reset_dataset(dataset)?;
     let merged = db.merged_rows(dataset)?;
+    let shared_dataset: Rc<str> = Rc::from(dataset);
     let rules = exclusion_rules(ws, db, p)?;
     let mut out = DatasetOutcome {
         dataset: dataset.to_string(),
@@ -402,7 +405,7 @@ fn stage_dataset(
             |status: &'static str, external_id: Option<String>, detail: Option<String>| KeyInfo {
                 status,
                 external_id,
-                dataset: dataset.to_string(),
+                dataset: shared_dataset.clone(),
                 batch,
                 row,
                 detail,
@@ -550,7 +553,8 @@ fn stage_dataset(
             }
             return Ok(());
         }
-        if problems.is_empty() && state.external_ids.contains(&external_id) {
+        // Generated ids are unique by construction; a key seen before is a duplicate.
+        if problems.is_empty() && key.as_ref().is_some_and(|k| state.keys.contains_key(k)) {
             problems.push((
                 "duplicate_key",
                 p.key
@@ -577,10 +581,11 @@ fn stage_dataset(
         }
         tx.stage(&p.object, field_names, &external_id, lineage, None, &values)?;
         out.staged += 1;
-        state.external_ids.insert(external_id.clone());
-        state
-            .by_row
-            .insert((dataset.to_string(), batch, row), external_id.clone());
+        if !merged.is_empty() {
+            state
+                .by_row
+                .insert((dataset.to_string(), batch, row), external_id.clone());
+        }
         if let Some(k) = key {
             state
                 .keys
@@ -627,7 +632,7 @@ fn finish_object(
             state.keys.entry(k).or_insert(KeyInfo {
                 status: "merged",
                 external_id: target,
-                dataset,
+                dataset: Rc::from(dataset.as_str()),
                 batch,
                 row,
                 detail: Some(detail),

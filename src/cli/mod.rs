@@ -55,33 +55,31 @@ pub struct GlobalArgs {
     pub workspace: Option<PathBuf>,
 }
 
-/// The subcommands.
+/// The subcommands, in the order an engagement uses them.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create an engagement workspace
     Init(init::InitArgs),
     /// Load CSV/TSV/XLSX/XLS/ODS exports into the workspace, losslessly
     Ingest(ingest::IngestArgs),
-    /// Find duplicate records, propose survivors, apply a review
-    Dedupe(dedupe::DedupeArgs),
-    /// Build target-shaped records from the mappings, accounting for every source row
-    Stage(stage::StageArgs),
-    /// Write import files per object in load order, and the load plan
-    Export(export::ExportArgs),
-    /// Prove every source row is staged, merged, rejected or excluded, exactly once
-    Reconcile(reconcile::ReconcileArgs),
-    /// Show where one source row went, and why
-    Trace(reconcile::TraceArgs),
     /// Show what the workspace holds
     Status(status::StatusArgs),
+    /// Data quality: column types and fill, invalid values, keys, references, hierarchy, staleness
+    Profile(profile::ProfileArgs),
     /// List, show and pull target CRM schemas
     Schema(schema::SchemaArgs),
     /// Suggest and check field mappings from datasets to target objects
     Map(map::MapArgs),
-    /// Data quality: column types and fill, invalid values, keys, references, hierarchy, staleness
-    Profile(profile::ProfileArgs),
-    /// Generate realistic, messy legacy-CRM exports with a truth file
-    Samples(samples::SamplesArgs),
+    /// Find duplicate records, propose survivors, apply a review
+    Dedupe(dedupe::DedupeArgs),
+    /// Build target-shaped records from the mappings, accounting for every source row
+    Stage(stage::StageArgs),
+    /// Prove every source row is staged, merged, rejected or excluded, exactly once
+    Reconcile(reconcile::ReconcileArgs),
+    /// Show where one source row went, and why
+    Trace(reconcile::TraceArgs),
+    /// Write import files per object in load order, and the load plan
+    Export(export::ExportArgs),
     /// List, show, validate or export the playbooks
     Playbook(playbook::PlaybookArgs),
     /// Walk through a playbook: where the engagement stands, and its questions
@@ -92,6 +90,8 @@ pub enum Command {
     Checklist(checklist::ChecklistArgs),
     /// Reports from what the workspace holds: readiness (HTML, Markdown, JSON)
     Report(report::ReportArgs),
+    /// Generate realistic, messy legacy-CRM exports with a truth file
+    Samples(samples::SamplesArgs),
     /// The whole assessment on the bundled samples, in a fresh workspace
     Demo(demo::DemoArgs),
 }

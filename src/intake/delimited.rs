@@ -29,6 +29,9 @@ pub struct DelimitedSource {
     raw: ByteRecord,
     read_bytes: Arc<AtomicU64>,
     next_number: u64,
+    /// For files read directly (not transcoded): the path, the BOM length and the size, so
+    /// the last record can be re-read to spot a quote that is never closed.
+    raw_file: Option<(std::path::PathBuf, u64, u64)>,
 }
 
 /// Counts the bytes taken from the file, so progress is true whatever the decoding.
@@ -115,6 +118,10 @@ impl DelimitedSource {
             raw: ByteRecord::new(),
             read_bytes,
             next_number: 0,
+            raw_file: ascii_compatible.then(|| {
+                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                (path.to_path_buf(), detected.bom_len as u64, size)
+            }),
         };
         let mut header = Record::default();
         if !source.read_raw(path)? {
@@ -198,6 +205,7 @@ impl RowSource for DelimitedSource {
     }
 
     fn next_record(&mut self, record: &mut Record) -> Result<bool> {
+        let start = self.reader.position().clone();
         let more = self.reader.read_byte_record(&mut self.raw).map_err(|e| {
             Error::Input(format!(
                 "cannot read record {} (line {}): {e}",
@@ -211,11 +219,46 @@ impl RowSource for DelimitedSource {
         self.decode_into(record);
         record.number = self.next_number;
         self.next_number += 1;
+        // A quote that is never closed swallows the rest of the file into one field; the
+        // parser accepts it silently, so the last record is checked for it.
+        if self.reader.position().line() > start.line() && self.unterminated_quote(start.byte()) {
+            record.issues.push(RecordIssue {
+                    field: None,
+                    kind: "unterminated_quote",
+                    detail: format!(
+                        "a quote opened in the record starting on line {} is never closed: everything from there to the end of the file is kept in this one record; fix the quote and ingest again with --replace",
+                        start.line()
+                    ),
+                });
+        }
         Ok(true)
     }
 
     fn position(&self) -> u64 {
         self.read_bytes.load(Ordering::Relaxed)
+    }
+}
+
+impl DelimitedSource {
+    /// True when the record starting at `offset` runs to the end of the file and holds an
+    /// odd number of quotes: a quoted field that is never closed.
+    fn unterminated_quote(&self, offset: u64) -> bool {
+        self.tail_quotes(offset).is_some_and(|n| n % 2 == 1)
+    }
+
+    /// Quotes from `offset` to the end of the file, if the current record ends there.
+    fn tail_quotes(&self, offset: u64) -> Option<usize> {
+        use std::io::{Seek, SeekFrom};
+        let (path, base, size) = self.raw_file.as_ref()?;
+        // Only the record that runs to the end of the file can hold an unclosed quote.
+        if base + self.reader.position().byte() < *size {
+            return None;
+        }
+        let mut tail = Vec::new();
+        let mut file = File::open(path).ok()?;
+        file.seek(SeekFrom::Start(base + offset)).ok()?;
+        file.read_to_end(&mut tail).ok()?;
+        Some(tail.iter().filter(|&&b| b == b'"').count())
     }
 }
 

@@ -517,3 +517,25 @@ fn bundled_samples_ingest_without_issues() {
         env.count("SELECT count(*) FROM src_accounts WHERE _batch = 7")
     );
 }
+
+#[test]
+fn an_unclosed_quote_is_kept_and_flagged() {
+    let env = ingest("unterminated_quote.csv", &[]);
+    // The parser reads the rest of the file into the open field: nothing is lost...
+    assert_eq!(
+        column(&env, "src_unterminated_quote", "note"),
+        [Some("unterminated\n2,Beta,ok\n3,Gamma\n".into())]
+    );
+    // ...and the record says why it swallowed three lines.
+    let (row, kind, detail): (i64, String, String) = env
+        .db()
+        .query_row("SELECT row, kind, detail FROM _issues", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!((row, kind.as_str()), (1, "unterminated_quote"));
+    assert!(detail.contains("starting on line 2"), "{detail}");
+    // Properly quoted newlines at the end of a file are not mistaken for it.
+    let env = ingest("quoted_newlines.csv", &[]);
+    assert_eq!(env.count("SELECT count(*) FROM _issues"), 0);
+}

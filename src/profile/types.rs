@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+// Email validity is the one rule the mapping transforms and checks use too.
+use crate::mapping::parse::is_email;
+
 use super::dates::{self, DateParse, DateValue};
 use super::numbers::{self, Number, NumberForm};
 use super::vocab;
@@ -277,28 +280,6 @@ fn number_bits(n: &Number, value: &str) -> u32 {
         }
     }
     bits
-}
-
-/// Email validity, by the samples contract: exactly one `@`; a non-empty local part; a domain
-/// of dot-separated non-empty labels, at least two; a letters-only TLD of 2+ characters;
-/// no spaces anywhere.
-pub fn is_email(s: &str) -> bool {
-    if s.chars().any(char::is_whitespace) {
-        return false;
-    }
-    let mut parts = s.split('@');
-    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    if local.is_empty() || !domain.contains('.') {
-        return false;
-    }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.iter().any(|l| l.is_empty()) {
-        return false;
-    }
-    let tld = labels[labels.len() - 1];
-    tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 /// Phone validity, by the samples contract: after removing spaces, `+ - ( ) .` and an

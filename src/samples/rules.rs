@@ -1,6 +1,8 @@
 //! The data contract's rules (docs: samples-contract): what counts as a valid email or phone,
 //! a placeholder, a plain number, a known date format, a stale account, and the keys a
-//! duplicate matcher compares. The truth file is computed with exactly these.
+//! duplicate matcher compares. The truth file is computed with exactly these. They are
+//! written independently of `profile` and `mapping` on purpose: the truth is the oracle the
+//! profile's counts are tested against, so it must not share their code.
 
 use chrono::NaiveDate;
 

@@ -166,7 +166,10 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
                 dataset: options.dataset.clone(),
                 values: (*v).clone(),
                 filled: r.filled,
-                recency: r.recency.as_deref().and_then(survivorship::parse_date),
+                recency: r
+                    .recency
+                    .as_deref()
+                    .and_then(crate::mapping::parse::any_date),
             })
             .collect();
         let (mut survivor, mut rule) = survivorship::survivor(&rules.survivorship, &info);

@@ -144,24 +144,11 @@ pub fn golden(
         .collect()
 }
 
-/// Parses the date formats legacy exports use; None when it is not a date.
-pub fn parse_date(value: &str) -> Option<NaiveDate> {
-    let v = value.trim();
-    let head = v.split(['T', ' ']).next().unwrap_or(v);
-    ["%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(head, f).ok())
-        .or_else(|| {
-            ["%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y"]
-                .iter()
-                .find_map(|f| NaiveDate::parse_from_str(v, f).ok())
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dedupe::rules::Rules;
+    use crate::mapping::parse::any_date as parse_date;
 
     fn member(order: u64, filled: usize, recency: Option<&str>, phone: Option<&str>) -> Member {
         Member {

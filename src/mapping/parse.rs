@@ -283,6 +283,15 @@ pub fn date(s: &str, formats: &[String]) -> Option<NaiveDate> {
         .or_else(|| datetime_iso(s).map(|dt| dt.date()))
 }
 
+/// Parses a date in any of the common formats ([`DEFAULT_DATE_FORMATS`], ISO timestamps).
+pub fn any_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    DEFAULT_DATE_FORMATS
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+        .or_else(|| date(s, &[]))
+}
+
 /// Parses a timestamp (as UTC) with the formats, falling back to RFC 3339 and ISO forms.
 pub fn datetime(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
     let s = s.trim();

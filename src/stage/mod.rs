@@ -765,7 +765,7 @@ impl BoundRule<'_> {
         {
             true
         } else if let Some(days) = r.older_than_days {
-            crate::mapping::parse::date(value, &[])
+            crate::mapping::parse::any_date(value)
                 .is_some_and(|d| (as_of - d).num_days() > days as i64)
         } else {
             false
@@ -934,4 +934,52 @@ fn record_metrics(db: &Db, plan: &[PlanRow]) -> Result<()> {
     db.put_metric("stage.rejected", rejected as f64, Some(&detail), "stage")?;
     db.put_metric("stage.excluded", excluded as f64, Some(&detail), "stage")?;
     db.put_metric("stage.merged", merged as f64, Some(&detail), "stage")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(older_than_days: Option<u32>, values: &[&str], blank: bool) -> ExcludeRule {
+        ExcludeRule {
+            name: "r".into(),
+            dataset: "d".into(),
+            column: "c".into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            blank,
+            older_than_days,
+            status: None,
+        }
+    }
+
+    #[test]
+    fn exclusion_rules_match_values_blanks_and_old_dates_in_any_format() {
+        let as_of = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let cases: [(ExcludeRule, Option<&str>, bool); 7] = [
+            (rule(Some(730), &[], false), Some("2020-01-15"), true),
+            (rule(Some(730), &[], false), Some("01/15/2020"), true),
+            (rule(Some(730), &[], false), Some("15 Jan 2025"), false),
+            (rule(Some(730), &[], false), None, true),
+            (
+                rule(None, &["Former Customer"], false),
+                Some(" former customer "),
+                true,
+            ),
+            (
+                rule(None, &["Former Customer"], false),
+                Some("Customer"),
+                false,
+            ),
+            (rule(None, &[], true), Some("  "), true),
+        ];
+        for (r, value, want) in cases {
+            let bound = BoundRule {
+                rule: &r,
+                column: 0,
+                keys: None,
+            };
+            let hit = bound.matches(&[value.map(String::from)], as_of).is_some();
+            assert_eq!(hit, want, "{value:?} with {r:?}");
+        }
+    }
 }

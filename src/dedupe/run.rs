@@ -131,7 +131,6 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
         &options.dataset,
         options.id_column.as_deref(),
         &role_columns,
-        recency.as_deref(),
         &|raw| cleaner.clean(&raw),
     )?;
     let clean: Vec<Vec<Option<String>>> = rows
@@ -146,7 +145,12 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
         .flat_map(|c| &c.members)
         .map(|&i| rows[i as usize].rowid)
         .collect();
-    let raw = db.values_by_rowid(&options.dataset, &role_columns, &member_rowids)?;
+    let details = db.cluster_members(
+        &options.dataset,
+        &role_columns,
+        recency.as_deref(),
+        &member_rowids,
+    )?;
 
     let previous: HashMap<Vec<(i64, i64)>, (String, String)> =
         previous_decisions(&db.clusters(&options.dataset)?);
@@ -157,19 +161,21 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
         let id = n as i64 + 1;
         let members: Vec<&SourceRow> = cluster.members.iter().map(|&i| &rows[i as usize]).collect();
         let member_values: Vec<&Vec<Option<String>>> =
-            members.iter().map(|r| &raw[&r.rowid]).collect();
+            members.iter().map(|r| &details[&r.rowid].values).collect();
         let info: Vec<Member> = members
             .iter()
-            .zip(&member_values)
-            .map(|(r, v)| Member {
-                order: ((r.batch as u64) << 32) | r.row as u64,
-                dataset: options.dataset.clone(),
-                values: (*v).clone(),
-                filled: r.filled,
-                recency: r
-                    .recency
-                    .as_deref()
-                    .and_then(crate::mapping::parse::any_date),
+            .map(|r| {
+                let d = &details[&r.rowid];
+                Member {
+                    order: ((r.batch as u64) << 32) | r.row as u64,
+                    dataset: options.dataset.clone(),
+                    values: d.values.clone(),
+                    filled: d.filled,
+                    recency: d
+                        .recency
+                        .as_deref()
+                        .and_then(crate::mapping::parse::any_date),
+                }
             })
             .collect();
         let (mut survivor, mut rule) = survivorship::survivor(&rules.survivorship, &info);

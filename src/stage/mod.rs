@@ -215,7 +215,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             let outcome = stage_dataset(db, &tx, ws, options, p, &field_names, &keys, &mut state)?;
             outcomes.push(outcome);
         }
-        let cleared = finish_object(&tx, object, &mine, &mut state)?;
+        let cleared = finish_object(&tx, object, &mut state)?;
         for (dataset, n) in cleared {
             if let Some(o) = outcomes.iter_mut().find(|o| o.dataset == dataset) {
                 o.parents_cleared += n;
@@ -609,7 +609,6 @@ fn stage_dataset(
 fn finish_object(
     tx: &StageTx<'_>,
     object: &str,
-    mine: &[&Prepared],
     state: &mut ObjectState,
 ) -> Result<BTreeMap<String, i64>> {
     for PendingMerge {
@@ -642,7 +641,6 @@ fn finish_object(
             });
         }
     }
-    let _ = mine;
     let mut parent_of: HashMap<String, String> = HashMap::new();
     let mut cleared: BTreeMap<String, i64> = BTreeMap::new();
     let mut notes: HashMap<String, String> = HashMap::new();

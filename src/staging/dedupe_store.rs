@@ -13,7 +13,14 @@ pub struct SourceRow {
     pub row: i64,
     /// The `--id` column's value, or the source row (`batch:row` when several batches).
     pub id: String,
-    /// Values of the requested columns.
+    /// Values of the requested columns (as `prepare` turned them).
+    pub values: Vec<Option<String>>,
+}
+
+/// What survivorship needs of one clustered record, read back by rowid.
+#[derive(Clone, Debug)]
+pub struct MemberRow {
+    /// Raw values of the requested columns.
     pub values: Vec<Option<String>>,
     /// Non-blank values over all of the record's columns.
     pub filled: usize,
@@ -107,25 +114,18 @@ impl Db {
         dataset: &str,
         id_column: Option<&str>,
         columns: &[String],
-        recency: Option<&str>,
         prepare: &dyn Fn(Vec<Option<String>>) -> Vec<Option<String>>,
     ) -> Result<Vec<SourceRow>> {
-        let all = self.dataset_columns(dataset)?;
-        let filled = all
-            .iter()
-            .map(|c| format!("(coalesce(trim({}), '') <> '')", quote_ident(c)))
-            .collect::<Vec<_>>()
-            .join(" + ");
+        self.dataset_columns(dataset)?;
         let several: bool = self.conn.query_row(
             "SELECT count(*) > 1 FROM _batches WHERE dataset = ?1",
             [dataset],
             |r| r.get(0),
         )?;
         let id_expr = id_column.map(quote_ident).unwrap_or_else(|| "NULL".into());
-        let recency_expr = recency.map(quote_ident).unwrap_or_else(|| "NULL".into());
         let selected: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sql = format!(
-            "SELECT _batch, _row, {id_expr}, {filled}, {recency_expr}, rowid{}{} FROM {} ORDER BY rowid",
+            "SELECT _batch, _row, {id_expr}, rowid{}{} FROM {} ORDER BY rowid",
             if selected.is_empty() { "" } else { ", " },
             selected.join(", "),
             quote_ident(&source_table(dataset))
@@ -143,15 +143,13 @@ impl Db {
                 }
             });
             let raw = (0..columns.len())
-                .map(|i| r.get(6 + i))
+                .map(|i| r.get(4 + i))
                 .collect::<rusqlite::Result<_>>()?;
             Ok(SourceRow {
-                rowid: r.get(5)?,
+                rowid: r.get(3)?,
                 batch,
                 row,
                 id,
-                filled: r.get::<_, i64>(3)? as usize,
-                recency: r.get(4)?,
                 values: prepare(raw),
             })
         })?;
@@ -167,28 +165,41 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The given columns of the records with these rowids.
-    pub fn values_by_rowid(
+    /// Clustered records read back by rowid: raw values of `columns`, completeness over all
+    /// columns and the recency column, computed only for these few records.
+    pub fn cluster_members(
         &self,
         dataset: &str,
         columns: &[String],
+        recency: Option<&str>,
         rowids: &[i64],
-    ) -> Result<std::collections::HashMap<i64, Vec<Option<String>>>> {
+    ) -> Result<std::collections::HashMap<i64, MemberRow>> {
+        let filled = self
+            .dataset_columns(dataset)?
+            .iter()
+            .map(|c| format!("(coalesce(trim({}), '') <> '')", quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let recency_expr = recency.map(quote_ident).unwrap_or_else(|| "NULL".into());
         let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sep = if cols.is_empty() { "" } else { ", " };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT rowid{sep}{} FROM {} WHERE rowid = ?1",
+            "SELECT {filled}, {recency_expr}{sep}{} FROM {} WHERE rowid = ?1",
             cols.join(", "),
             quote_ident(&source_table(dataset))
         ))?;
         let mut out = std::collections::HashMap::new();
         for &id in rowids {
-            let values = stmt.query_row([id], |r| {
-                (0..columns.len())
-                    .map(|i| r.get(1 + i))
-                    .collect::<rusqlite::Result<Vec<_>>>()
+            let member = stmt.query_row([id], |r| {
+                Ok(MemberRow {
+                    filled: r.get::<_, i64>(0)? as usize,
+                    recency: r.get(1)?,
+                    values: (0..columns.len())
+                        .map(|i| r.get(2 + i))
+                        .collect::<rusqlite::Result<Vec<_>>>()?,
+                })
             })?;
-            out.insert(id, values);
+            out.insert(id, member);
         }
         Ok(out)
     }

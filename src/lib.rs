@@ -18,6 +18,7 @@ pub mod samples;
 pub mod stage;
 pub mod staging;
 pub mod targets;
+pub mod text;
 pub mod workspace;
 
 pub use error::{Error, Result};

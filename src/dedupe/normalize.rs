@@ -155,24 +155,7 @@ fn fold(ch: char) -> String {
     if ch.is_ascii_alphanumeric() {
         return ch.to_ascii_lowercase().to_string();
     }
-    let s = match ch {
-        'à'..='å' | 'À'..='Å' | 'ā' => "a",
-        'æ' | 'Æ' => "ae",
-        'ç' | 'Ç' | 'č' => "c",
-        'è'..='ë' | 'È'..='Ë' | 'ē' | 'ę' => "e",
-        'ì'..='ï' | 'Ì'..='Ï' => "i",
-        'ñ' | 'Ñ' | 'ń' => "n",
-        'ò'..='ö' | 'ø' | 'Ò'..='Ö' | 'Ø' | 'ő' => "o",
-        'ù'..='ü' | 'Ù'..='Ü' | 'ű' => "u",
-        'ý' | 'ÿ' | 'Ý' => "y",
-        'ß' => "ss",
-        'ł' | 'Ł' => "l",
-        'œ' | 'Œ' => "oe",
-        'š' | 'Š' | 'ś' => "s",
-        'ž' | 'Ž' | 'ż' => "z",
-        _ => "",
-    };
-    s.to_string()
+    crate::text::fold_latin(ch).unwrap_or("").to_string()
 }
 
 /// Email lowercased and trimmed; empty when it has no `@`.

@@ -32,19 +32,9 @@ fn fold(ch: char) -> String {
         return ch.to_ascii_lowercase().to_string();
     }
     let base = match ch {
-        'à'..='å' | 'À'..='Å' => "a",
-        'æ' | 'Æ' => "ae",
-        'ç' | 'Ç' => "c",
-        'è'..='ë' | 'È'..='Ë' => "e",
-        'ì'..='ï' | 'Ì'..='Ï' => "i",
-        'ñ' | 'Ñ' => "n",
-        'ò'..='ö' | 'ø' | 'Ò'..='Ö' | 'Ø' => "o",
-        'ù'..='ü' | 'Ù'..='Ü' => "u",
-        'ý' | 'ÿ' | 'Ý' => "y",
-        'ß' => "ss",
         '#' => "no",
         '%' => "pct",
-        _ => "",
+        _ => crate::text::fold_latin(ch).unwrap_or(""),
     };
     base.to_string()
 }

@@ -38,21 +38,10 @@ pub fn compact(text: &str) -> String {
 
 /// One character lowercased with common Latin accents removed.
 fn fold(ch: char) -> String {
-    let lower: String = ch.to_lowercase().collect();
-    let base = match lower.as_str() {
-        "à" | "á" | "â" | "ã" | "ä" | "å" => "a",
-        "æ" => "ae",
-        "ç" => "c",
-        "è" | "é" | "ê" | "ë" => "e",
-        "ì" | "í" | "î" | "ï" => "i",
-        "ñ" => "n",
-        "ò" | "ó" | "ô" | "õ" | "ö" | "ø" => "o",
-        "ù" | "ú" | "û" | "ü" => "u",
-        "ý" | "ÿ" => "y",
-        "ß" => "ss",
-        _ => return lower,
-    };
-    base.to_string()
+    match crate::text::fold_latin(ch) {
+        Some(base) => base.to_string(),
+        None => ch.to_lowercase().collect(),
+    }
 }
 
 /// Similarity of two names in [0, 1], word by word: every word of each side must have a close

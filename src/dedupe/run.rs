@@ -302,9 +302,7 @@ pub fn mapped_roles(
         .iter()
         .filter_map(|f| {
             let source = f.source.as_deref()?;
-            let column = columns
-                .iter()
-                .find(|c| c.header == source || c.column == source)?;
+            let column = &columns[crate::mapping::file::column_index(&columns, source)?];
             Some((column.column.clone(), f.target.clone()))
         })
         .collect();

@@ -128,17 +128,7 @@ pub fn check(
 
     // Source columns: by header and by column name.
     let columns = data.columns.clone().unwrap_or_default();
-    let find_column = |name: &str| {
-        columns
-            .iter()
-            .position(|c| c.header == name)
-            .or_else(|| columns.iter().position(|c| c.column == name))
-            .or_else(|| {
-                columns
-                    .iter()
-                    .position(|c| c.header.trim().eq_ignore_ascii_case(name.trim()))
-            })
-    };
+    let find_column = |name: &str| super::file::column_index(&columns, name);
     if data.columns.is_none() {
         block(
             "unknown_dataset",
@@ -155,12 +145,7 @@ pub fn check(
     let mut resolved: Vec<Resolved> = Vec::new();
     let mut seen_targets: HashMap<String, usize> = HashMap::new();
     for (i, fm) in mapping.fields.iter().enumerate() {
-        let field = object.field(&fm.target).or_else(|| {
-            custom
-                .iter()
-                .copied()
-                .find(|f| f.name.eq_ignore_ascii_case(&fm.target))
-        });
+        let field = mapping.target_field(object, &fm.target);
         let Some(field) = field else {
             let names = object
                 .fields

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::transforms::Transform;
 use crate::error::{Error, Result};
-use crate::targets::Field;
+use crate::staging::SourceColumn;
+use crate::targets::{Field, ObjectSchema};
 use crate::workspace::Target;
 
 /// One dataset mapped to one target object.
@@ -34,6 +35,20 @@ pub struct MappingFile {
     /// Picklist value maps: target field -> source value -> target value (`~` = undecided).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub values: BTreeMap<String, BTreeMap<String, Option<String>>>,
+}
+
+/// The position of the column a mapping's `source` names: by header, by ingested column name,
+/// then by header ignoring case and surrounding spaces.
+pub fn column_index(columns: &[SourceColumn], name: &str) -> Option<usize> {
+    columns
+        .iter()
+        .position(|c| c.header == name)
+        .or_else(|| columns.iter().position(|c| c.column == name))
+        .or_else(|| {
+            columns
+                .iter()
+                .position(|c| c.header.trim().eq_ignore_ascii_case(name.trim()))
+        })
 }
 
 /// One target field and where its value comes from.
@@ -79,6 +94,15 @@ pub enum UnmappedAction {
 }
 
 impl MappingFile {
+    /// The target field an entry names: the object's own, else one of `custom_fields`.
+    pub fn target_field<'a>(&'a self, object: &'a ObjectSchema, name: &str) -> Option<&'a Field> {
+        object.field(name).or_else(|| {
+            self.custom_fields
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(name))
+        })
+    }
+
     /// Parses a mapping file's text; errors name `path` and the line.
     pub fn parse(text: &str, path: &Path) -> Result<MappingFile> {
         serde_yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))

@@ -94,12 +94,7 @@ pub fn export(
             continue;
         };
         for fm in &mapping.fields {
-            let field = object.field(&fm.target).or_else(|| {
-                mapping
-                    .custom_fields
-                    .iter()
-                    .find(|f| f.name.eq_ignore_ascii_case(&fm.target))
-            });
+            let field = mapping.target_field(object, &fm.target);
             if let Some(f) = field {
                 let parent = (f.kind == FieldType::Reference)
                     .then(|| f.references.first().cloned())

@@ -837,16 +837,9 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
     let mut fields = Vec::new();
     let mut key = None;
     for fm in &mapping.fields {
-        let field = object
-            .field(&fm.target)
+        let field = mapping
+            .target_field(object, &fm.target)
             .cloned()
-            .or_else(|| {
-                mapping
-                    .custom_fields
-                    .iter()
-                    .find(|f| f.name.eq_ignore_ascii_case(&fm.target))
-                    .cloned()
-            })
             .ok_or_else(|| {
                 check_first(format!(
                     "{} {} has no field `{}`",
@@ -858,18 +851,9 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
         }
         let source = match &fm.source {
             Some(s) => Some(
-                headers
-                    .iter()
-                    .position(|h| h == s)
-                    .or_else(|| columns.iter().position(|c| c == s))
-                    .or_else(|| {
-                        headers
-                            .iter()
-                            .position(|h| h.trim().eq_ignore_ascii_case(s.trim()))
-                    })
-                    .ok_or_else(|| {
-                        check_first(format!("dataset `{}` has no column `{s}`", mapping.dataset))
-                    })?,
+                crate::mapping::file::column_index(&source_columns, s).ok_or_else(|| {
+                    check_first(format!("dataset `{}` has no column `{s}`", mapping.dataset))
+                })?,
             ),
             None => None,
         };

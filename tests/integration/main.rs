@@ -3,6 +3,7 @@
 mod util;
 
 mod dedupe;
+mod hostile_intake;
 mod ingest;
 mod mapping;
 mod playbook;

@@ -45,9 +45,9 @@ pub struct DelimitedSource {
 struct Quality {
     /// NUL characters decoded (kept as data, each field logged).
     nuls: u64,
-    /// U+FFFD replacement characters the decoder substituted for bytes it could not read.
+    /// Fields where the decoder put U+FFFD for bytes it could not read.
     replaced: u64,
-    /// Non-ASCII characters decoded by a legacy or transcoding decoder.
+    /// Fields with non-ASCII text decoded by a legacy or transcoding decoder.
     non_ascii: u64,
 }
 
@@ -162,11 +162,11 @@ impl DelimitedSource {
             Decode::Utf8 => match StringRecord::from_byte_record(raw) {
                 Ok(text) => {
                     self.raw = std::mem::replace(&mut record.fields, text).into_byte_record();
-                    if self.transcoded {
-                        let all = record.fields.as_slice();
-                        self.quality.replaced += all.matches('\u{FFFD}').count() as u64;
-                        self.quality.non_ascii +=
-                            all.chars().filter(|c| !c.is_ascii()).count() as u64;
+                    if self.transcoded && !record.fields.as_slice().is_ascii() {
+                        for field in record.fields.iter().filter(|f| !f.is_ascii()) {
+                            self.quality.non_ascii += 1;
+                            self.quality.replaced += u64::from(field.contains('\u{FFFD}'));
+                        }
                     }
                 }
                 Err(err) => {
@@ -204,11 +204,8 @@ impl DelimitedSource {
                     } else {
                         let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
                         record.fields.push_field(&text);
-                        self.quality.non_ascii +=
-                            text.chars().filter(|c| !c.is_ascii()).count() as u64;
-                        if had_errors {
-                            self.quality.replaced += text.matches('\u{FFFD}').count() as u64;
-                        }
+                        self.quality.non_ascii += 1;
+                        self.quality.replaced += u64::from(had_errors);
                     }
                 }
                 self.raw = raw;
@@ -272,7 +269,7 @@ impl DelimitedSource {
         }
         if q.replaced > 0 && q.replaced * 2 > q.non_ascii {
             return fail(format!(
-                "{} of its {} non-ASCII characters are undecodable (replaced by U+FFFD)",
+                "{} of its {} values with non-ASCII text hold undecodable bytes (replaced by U+FFFD)",
                 q.replaced, q.non_ascii
             ));
         }

@@ -13,7 +13,9 @@ pub mod sniff;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::SystemTime;
 
 use encoding_rs::Encoding;
@@ -90,10 +92,40 @@ pub struct Digest {
     pub bytes: u64,
 }
 
-/// Counts and hashes the bytes that pass through the readers it makes.
-#[derive(Clone, Default)]
+/// Counts and hashes the bytes that pass through the readers it makes. Hashing runs on its
+/// own thread, fed copies of what was read in order, so it costs the parser (one core)
+/// nothing; the thread ends when the tap and its readers are gone.
+#[derive(Clone)]
 pub(crate) struct Tap {
-    state: Arc<Mutex<(Sha256, u64)>>,
+    bytes: Arc<AtomicU64>,
+    tx: SyncSender<ToHasher>,
+}
+
+enum ToHasher {
+    Chunk(Vec<u8>),
+    /// Reply with the hash of every chunk sent before this.
+    Digest(SyncSender<String>),
+}
+
+impl Default for Tap {
+    fn default() -> Self {
+        let (tx, rx) = sync_channel::<ToHasher>(16);
+        std::thread::spawn(move || {
+            let mut sha = Sha256::new();
+            for msg in rx {
+                match msg {
+                    ToHasher::Chunk(chunk) => sha.update(&chunk),
+                    ToHasher::Digest(reply) => {
+                        let _ = reply.send(hex(&sha.clone().finalize()));
+                    }
+                }
+            }
+        });
+        Tap {
+            bytes: Arc::new(AtomicU64::new(0)),
+            tx,
+        }
+    }
 }
 
 impl Tap {
@@ -107,15 +139,21 @@ impl Tap {
 
     /// Bytes read so far.
     pub(crate) fn bytes(&self) -> u64 {
-        self.state.lock().map(|s| s.1).unwrap_or(0)
+        self.bytes.load(Ordering::Relaxed)
     }
 
-    /// The hash and length of everything read so far.
+    /// The hash and length of everything read so far (by readers on this thread).
     pub(crate) fn digest(&self) -> Digest {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (reply, answer) = sync_channel(1);
+        let sha256 = self
+            .tx
+            .send(ToHasher::Digest(reply))
+            .ok()
+            .and_then(|()| answer.recv().ok())
+            .unwrap_or_default();
         Digest {
-            sha256: hex(&state.0.clone().finalize()),
-            bytes: state.1,
+            sha256,
+            bytes: self.bytes(),
         }
     }
 }
@@ -130,9 +168,9 @@ impl<R: Read> Read for TapReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n > 0 {
-            let mut state = self.tap.state.lock().unwrap_or_else(|e| e.into_inner());
-            state.0.update(&buf[..n]);
-            state.1 += n as u64;
+            self.tap.bytes.fetch_add(n as u64, Ordering::Relaxed);
+            // The hasher thread lives as long as this sender, so this cannot fail.
+            let _ = self.tap.tx.send(ToHasher::Chunk(buf[..n].to_vec()));
         }
         Ok(n)
     }

@@ -57,8 +57,9 @@ pub fn kind(sample: &[u8]) -> Kind {
 }
 
 /// True when the bytes are not text in any encoding: the signature of a common binary format,
-/// or more than 1 byte in 20 a control character that no text export holds. A stray NUL in
-/// an otherwise textual file is data (kept and logged), not a reason to refuse the file.
+/// more than 1 byte in 20 a control character that no text export holds, or more than a
+/// third NULs (UTF-16, half NULs in a regular pattern, is recognised before this). A few NULs
+/// in otherwise textual bytes are data (kept and logged), not a reason to refuse the file.
 fn looks_binary(sample: &[u8]) -> bool {
     const SIGNATURES: [&[u8]; 7] = [
         b"\x7fELF",
@@ -74,9 +75,10 @@ fn looks_binary(sample: &[u8]) -> bool {
     }
     let control = sample
         .iter()
-        .filter(|&&b| matches!(b, 0..=8 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F))
+        .filter(|&&b| matches!(b, 1..=8 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F))
         .count();
-    control >= 4 && control * 20 > sample.len()
+    let nuls = sample.iter().filter(|&&b| b == 0).count();
+    (control >= 4 && control * 20 > sample.len()) || nuls * 3 > sample.len()
 }
 
 /// UTF-16 without a byte-order mark, recognised by its NUL half of every ASCII character:
@@ -177,7 +179,7 @@ pub fn decode_sample(sample: &[u8], detected: Detected) -> String {
 
 /// True for encodings whose bytes are read directly and decoded field by field: UTF-8 and the
 /// single-byte legacy encodings, where a delimiter, quote or line-feed byte is always that
-/// character. Others (UTF-16, Shift_JIS, GBK, Big5...: a second byte can be `|` or `\\`) are
+/// character. Others (UTF-16, Shift_JIS, GBK, Big5...: a second byte can be `|` or a backslash) are
 /// transcoded to UTF-8 before parsing.
 pub fn is_ascii_compatible(encoding: &'static Encoding) -> bool {
     encoding == UTF_8 || (encoding.is_single_byte() && encoding.is_ascii_compatible())

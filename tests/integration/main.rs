@@ -3,6 +3,7 @@
 mod util;
 
 mod dedupe;
+mod fuzz_intake;
 mod hostile_intake;
 mod ingest;
 mod mapping;

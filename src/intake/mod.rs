@@ -13,9 +13,7 @@ pub mod sniff;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use encoding_rs::Encoding;
@@ -92,40 +90,12 @@ pub struct Digest {
     pub bytes: u64,
 }
 
-/// Counts and hashes the bytes that pass through the readers it makes. Hashing runs on its
-/// own thread, fed copies of what was read in order, so it costs the parser (one core)
-/// nothing; the thread ends when the tap and its readers are gone.
-#[derive(Clone)]
+/// Counts and hashes the bytes that pass through the readers it makes, on the reading
+/// thread (SHA-256 with the CPU's SHA extensions costs a few percent of a parse; a hashing
+/// thread fed copies cost as much in copies and allocations).
+#[derive(Clone, Default)]
 pub(crate) struct Tap {
-    bytes: Arc<AtomicU64>,
-    tx: SyncSender<ToHasher>,
-}
-
-enum ToHasher {
-    Chunk(Vec<u8>),
-    /// Reply with the hash of every chunk sent before this.
-    Digest(SyncSender<String>),
-}
-
-impl Default for Tap {
-    fn default() -> Self {
-        let (tx, rx) = sync_channel::<ToHasher>(16);
-        std::thread::spawn(move || {
-            let mut sha = Sha256::new();
-            for msg in rx {
-                match msg {
-                    ToHasher::Chunk(chunk) => sha.update(&chunk),
-                    ToHasher::Digest(reply) => {
-                        let _ = reply.send(hex(&sha.clone().finalize()));
-                    }
-                }
-            }
-        });
-        Tap {
-            bytes: Arc::new(AtomicU64::new(0)),
-            tx,
-        }
-    }
+    state: Arc<Mutex<(Sha256, u64)>>,
 }
 
 impl Tap {
@@ -139,21 +109,15 @@ impl Tap {
 
     /// Bytes read so far.
     pub(crate) fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
+        self.state.lock().map(|s| s.1).unwrap_or(0)
     }
 
-    /// The hash and length of everything read so far (by readers on this thread).
+    /// The hash and length of everything read so far.
     pub(crate) fn digest(&self) -> Digest {
-        let (reply, answer) = sync_channel(1);
-        let sha256 = self
-            .tx
-            .send(ToHasher::Digest(reply))
-            .ok()
-            .and_then(|()| answer.recv().ok())
-            .unwrap_or_default();
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         Digest {
-            sha256,
-            bytes: self.bytes(),
+            sha256: hex(&state.0.clone().finalize()),
+            bytes: state.1,
         }
     }
 }
@@ -168,9 +132,9 @@ impl<R: Read> Read for TapReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n > 0 {
-            self.tap.bytes.fetch_add(n as u64, Ordering::Relaxed);
-            // The hasher thread lives as long as this sender, so this cannot fail.
-            let _ = self.tap.tx.send(ToHasher::Chunk(buf[..n].to_vec()));
+            let mut state = self.tap.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.0.update(&buf[..n]);
+            state.1 += n as u64;
         }
         Ok(n)
     }

@@ -311,29 +311,19 @@ impl Feed {
         match workbook {
             Sheets::Xlsx(book) => Ok(Feed::stream(name, move |name, tx| {
                 let mut book = book;
-                let left = {
-                    let mut cells = book
-                        .worksheet_cells_reader(name)
-                        .map_err(|e| e.to_string())?;
-                    left_edge(|| cells.next_cell().map_err(|e| e.to_string()), tx)?
-                };
                 let mut cells = book
                     .worksheet_cells_reader(name)
                     .map_err(|e| e.to_string())?;
-                pump(left, || cells.next_cell().map_err(|e| e.to_string()), tx)
+                let dims = cells.dimensions();
+                pump(dims, || cells.next_cell().map_err(|e| e.to_string()), tx)
             })),
             Sheets::Xlsb(book) => Ok(Feed::stream(name, move |name, tx| {
                 let mut book = book;
-                let left = {
-                    let mut cells = book
-                        .worksheet_cells_reader(name)
-                        .map_err(|e| e.to_string())?;
-                    left_edge(|| cells.next_cell().map_err(|e| e.to_string()), tx)?
-                };
                 let mut cells = book
                     .worksheet_cells_reader(name)
                     .map_err(|e| e.to_string())?;
-                pump(left, || cells.next_cell().map_err(|e| e.to_string()), tx)
+                let dims = cells.dimensions();
+                pump(dims, || cells.next_cell().map_err(|e| e.to_string()), tx)
             })),
             mut other => {
                 let range = other
@@ -427,34 +417,19 @@ impl Feed {
 /// A calamine cell as (row, column, value).
 type CellAt<'a> = Option<calamine::Cell<DataRef<'a>>>;
 
-/// First pass over a sheet: the leftmost column holding data (so a sheet that starts in
-/// column C has no empty columns A and B), and the number of rows, sent for progress.
-fn left_edge<'a>(
-    mut next: impl FnMut() -> Result<CellAt<'a>, String>,
-    tx: &SyncSender<Msg>,
-) -> Result<u32, String> {
-    let (mut left, mut rows, mut last_row) = (u32::MAX, 0u64, None);
-    while let Some(cell) = next()? {
-        if matches!(cell.get_value(), DataRef::Empty) {
-            continue;
-        }
-        let (row, col) = cell.get_position();
-        left = left.min(col);
-        if last_row != Some(row) {
-            rows += 1;
-            last_row = Some(row);
-        }
-    }
-    let _ = tx.send(Msg::Rows(rows));
-    Ok(if left == u32::MAX { 0 } else { left })
-}
-
-/// Second pass: groups cells into rows in file order and sends each non-empty row.
+/// Groups a sheet's cells into rows in file order and sends each non-empty row. The sheet's
+/// declared dimension gives its left edge (so a sheet that starts in column C has no empty
+/// columns A and B) and its row count (for progress only): nothing is allocated for it. A
+/// cell left of the declared edge means the declaration is false, and the sheet is refused
+/// rather than shifted.
 fn pump<'a>(
-    left: u32,
+    dims: calamine::Dimensions,
     mut next: impl FnMut() -> Result<CellAt<'a>, String>,
     tx: &SyncSender<Msg>,
 ) -> Result<(), String> {
+    let left = dims.start.1.min(dims.end.1);
+    let rows = u64::from(dims.end.0.abs_diff(dims.start.0)) + 1;
+    let _ = tx.send(Msg::Rows(rows));
     let mut current: Option<u32> = None;
     let mut row: Row = Vec::new();
     let flush = |row: &mut Row| -> bool {
@@ -467,6 +442,13 @@ fn pump<'a>(
     };
     while let Some(cell) = next()? {
         let (r, c) = cell.get_position();
+        if c < left && !matches!(cell.get_value(), DataRef::Empty) {
+            return Err(format!(
+                "its declared dimension starts in column {} but it holds a cell in column {}: the workbook is damaged",
+                column_name(left),
+                column_name(c)
+            ));
+        }
         if current != Some(r) {
             if !flush(&mut row) {
                 return Ok(());
@@ -480,6 +462,20 @@ fn pump<'a>(
     }
     flush(&mut row);
     Ok(())
+}
+
+/// A 0-based column number as spreadsheets name it: 0 -> A, 26 -> AA.
+fn column_name(mut col: u32) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
 }
 
 /// A cell as text: numbers in shortest form, dates as ISO 8601, errors as their code (flagged).
@@ -555,6 +551,14 @@ mod tests {
         assert_eq!(float_text(1200.0), "1200");
         assert_eq!(float_text(0.5), "0.5");
         assert_eq!(float_text(-3.25), "-3.25");
+    }
+
+    #[test]
+    fn column_names() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(16_383), "XFD");
     }
 
     #[test]

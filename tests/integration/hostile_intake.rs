@@ -472,3 +472,33 @@ fn hostile_workbooks_are_read_within_bounds_or_refused() {
     assert!(stderr.contains("4,294,967,295"), "{stderr}");
     assert_eq!(env.count("SELECT count(*) FROM _batches"), 0);
 }
+
+/// A sheet's left edge comes from its declared dimension: a sheet starting in column C has
+/// no empty columns A and B; a declaration contradicted by a cell left of it is refused.
+#[test]
+fn sheet_left_edge_follows_its_dimension_and_a_false_one_is_refused() {
+    use rust_xlsxwriter::Workbook;
+    let env = Env::workspace();
+    let path = env.path().join("offset.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(2, 2, "Name").unwrap();
+    ws.write_string(2, 3, "City").unwrap();
+    ws.write_string(3, 2, "Acme").unwrap();
+    ws.write_string(3, 3, "Paris").unwrap();
+    wb.save(&path).unwrap();
+    let out = ingest_ok(&env, &path, &[]);
+    assert_eq!(out[0]["columns"], 2);
+    assert_eq!(column(&env, "src_offset", "city"), [Some("Paris".into())]);
+
+    patch_zip(&path, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replace("<dimension ref=\"C3:D4\"/>", "<dimension ref=\"D3:D4\"/>")
+    });
+    let env = Env::workspace();
+    let run = env.run_ws(&["ingest", path.to_str().unwrap()]).fails(2);
+    let stderr = run.stderr();
+    assert!(stderr.contains("offset.xlsx"), "{stderr}");
+    assert!(stderr.contains("sheet `Sheet1`"), "{stderr}");
+    assert!(stderr.contains("column C"), "{stderr}");
+    assert_eq!(env.count("SELECT count(*) FROM _batches"), 0);
+}

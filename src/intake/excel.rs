@@ -282,7 +282,9 @@ type Row = Vec<(u32, Data)>;
 enum Msg {
     /// Rows in the sheet (for progress), before the first row.
     Rows(u64),
-    Row(Row),
+    /// The next rows, a few hundred at a time (one hand-over per row would cost more than
+    /// the row).
+    Batch(Vec<Row>),
     Failed(String),
     End,
 }
@@ -295,6 +297,8 @@ enum Feed {
     Stream {
         rx: Receiver<Msg>,
         thread: Option<JoinHandle<()>>,
+        /// Rows received and not yet read, in reverse order.
+        pending: Vec<Row>,
         rows: u64,
         read: u64,
     },
@@ -339,7 +343,7 @@ impl Feed {
         name: &str,
         read: impl FnOnce(&str, &SyncSender<Msg>) -> Result<(), String> + Send + 'static,
     ) -> Feed {
-        let (tx, rx) = sync_channel(1024);
+        let (tx, rx) = sync_channel(4);
         let name = name.to_string();
         let thread = std::thread::spawn(move || {
             let msg = match read(&name, &tx) {
@@ -351,6 +355,7 @@ impl Feed {
         Feed::Stream {
             rx,
             thread: Some(thread),
+            pending: Vec::new(),
             rows: 0,
             read: 0,
         }
@@ -384,14 +389,19 @@ impl Feed {
             Feed::Stream {
                 rx,
                 thread,
+                pending,
                 rows,
                 read,
             } => loop {
+                if let Some(row) = pending.pop() {
+                    *read += 1;
+                    return Ok(Some(row));
+                }
                 match rx.recv() {
                     Ok(Msg::Rows(n)) => *rows = n,
-                    Ok(Msg::Row(row)) => {
-                        *read += 1;
-                        return Ok(Some(row));
+                    Ok(Msg::Batch(mut batch)) => {
+                        batch.reverse();
+                        *pending = batch;
                     }
                     Ok(Msg::End) => return Ok(None),
                     Ok(Msg::Failed(e)) => return Err(fail(e)),
@@ -430,15 +440,23 @@ fn pump<'a>(
     let left = dims.start.1.min(dims.end.1);
     let rows = u64::from(dims.end.0.abs_diff(dims.start.0)) + 1;
     let _ = tx.send(Msg::Rows(rows));
+    const BATCH: usize = 256;
     let mut current: Option<u32> = None;
     let mut row: Row = Vec::new();
-    let flush = |row: &mut Row| -> bool {
-        if row.is_empty() {
-            return true;
+    let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
+    let flush = |row: &mut Row, batch: &mut Vec<Row>| -> bool {
+        if !row.is_empty() {
+            // Cells of a row are normally in column order; a hostile file may not keep to it.
+            row.sort_by_key(|(c, _)| *c);
+            batch.push(std::mem::take(row));
         }
-        // Cells of a row are normally in column order; a hostile file may not keep to it.
-        row.sort_by_key(|(c, _)| *c);
-        tx.send(Msg::Row(std::mem::take(row))).is_ok()
+        batch.len() < BATCH
+            || tx
+                .send(Msg::Batch(std::mem::replace(
+                    batch,
+                    Vec::with_capacity(BATCH),
+                )))
+                .is_ok()
     };
     while let Some(cell) = next()? {
         let (r, c) = cell.get_position();
@@ -450,7 +468,7 @@ fn pump<'a>(
             ));
         }
         if current != Some(r) {
-            if !flush(&mut row) {
+            if !flush(&mut row, &mut batch) {
                 return Ok(());
             }
             current = Some(r);
@@ -460,7 +478,10 @@ fn pump<'a>(
             row.push((c.saturating_sub(left), value));
         }
     }
-    flush(&mut row);
+    flush(&mut row, &mut batch);
+    if !batch.is_empty() {
+        let _ = tx.send(Msg::Batch(batch));
+    }
     Ok(())
 }
 

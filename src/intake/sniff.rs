@@ -61,9 +61,10 @@ pub fn kind(sample: &[u8]) -> Kind {
 /// third NULs (UTF-16, half NULs in a regular pattern, is recognised before this). A few NULs
 /// in otherwise textual bytes are data (kept and logged), not a reason to refuse the file.
 fn looks_binary(sample: &[u8]) -> bool {
-    const SIGNATURES: [&[u8]; 7] = [
+    // Only signatures no header starts with: `MZ` (executables) could be a column name;
+    // executables are caught by their control bytes instead.
+    const SIGNATURES: [&[u8]; 6] = [
         b"\x7fELF",
-        b"MZ",
         b"%PDF-",
         b"\x89PNG",
         b"\xFF\xD8\xFF",
@@ -318,6 +319,7 @@ mod tests {
     fn kinds() {
         assert_eq!(kind(b"id,name\n1,a\x00b\n2,c\n"), Kind::Text);
         assert_eq!(kind(b"%PDF-1.7\n"), Kind::Binary);
+        assert_eq!(kind(b"MZ,name\n1,a\n"), Kind::Text);
         assert_eq!(kind(b"PK\x03\x04rest"), Kind::Zip);
         assert_eq!(kind(b"\x7fELF\x02\x01\x00\x00"), Kind::Binary);
         assert_eq!(kind(b"\xFF\xFEa\x00b\x00"), Kind::Text);

@@ -73,6 +73,10 @@ pub struct FieldMapping {
         with = "serde_yaml::with::singleton_map_recursive"
     )]
     pub transform: Vec<Transform>,
+    /// What a value that fails costs: `reject` the record, load it `blank`, or `keep` the
+    /// source text (default: by the target field's type; see the README).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_invalid: Option<crate::stage::fate::OnInvalid>,
 }
 
 /// A source column left out of the load.

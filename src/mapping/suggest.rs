@@ -204,6 +204,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                 confidence: Some(confidence),
                 reason: Some(c.reason.clone()),
                 transform,
+                on_invalid: None,
             });
             continue;
         }
@@ -228,6 +229,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                 confidence: Some(0.9),
                 reason: Some(reason),
                 transform: transforms_for(field, profile, &country),
+                on_invalid: None,
             });
             continue;
         }
@@ -259,6 +261,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                     confidence: None,
                     reason: Some(reason),
                     transform,
+                    on_invalid: None,
                 });
                 mapping.custom_fields.push(field);
             }
@@ -466,14 +469,23 @@ struct PhoneCountry {
 }
 
 fn phone_country(profiles: &[ColumnProfile]) -> PhoneCountry {
+    // Two-letter codes alone prove little (`Mr`, `Ms` and `Dr` are country codes too): a column
+    // is a country column when its header says so, or when it also holds written-out names.
+    let is_country = |p: &&ColumnProfile| {
+        p.share(p.countries) >= 0.5
+            && (p.header.to_lowercase().contains("country")
+                || p.values()
+                    .iter()
+                    .any(|(v, _)| v.chars().count() > 3 && geo::country_code(v).is_some()))
+    };
     let column = profiles
         .iter()
-        .filter(|p| p.share(p.countries) >= 0.5)
+        .filter(is_country)
         .max_by_key(|p| p.countries)
         .map(|p| p.header.clone());
     let default = profiles
         .iter()
-        .filter(|p| p.share(p.countries) >= 0.5)
+        .filter(is_country)
         .flat_map(|p| p.values().iter())
         .filter_map(|(v, n)| geo::country_code(v).map(|c| (c, *n)))
         .fold(BTreeMap::<&str, u64>::new(), |mut m, (c, n)| {

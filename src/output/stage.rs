@@ -34,6 +34,14 @@ pub fn render(outcome: &Outcome) -> String {
         if !notes.is_empty() {
             out.push_str(&format!("  {}: {}\n", d.dataset, notes.join(", ")));
         }
+        if !d.warnings.is_empty() {
+            let loaded: Vec<String> = d.warnings.iter().map(|(w, c)| format!("{w} {c}")).collect();
+            out.push_str(&format!(
+                "  {}: loaded with a warning (value kept, cut or blanked instead of rejecting the record): {}\n",
+                d.dataset,
+                loaded.join(", ")
+            ));
+        }
     }
     out.push_str("\nload order:\n");
     for p in &outcome.load_plan {

@@ -3,6 +3,7 @@
 //! survivor, rejected with a reason, or excluded by a named rule.
 
 pub mod export;
+pub mod fate;
 pub mod order;
 pub mod reconcile;
 
@@ -14,7 +15,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{Error, Result, suggest};
-use crate::mapping::check::value_problem;
 use crate::mapping::file::MappingFile;
 use crate::mapping::transforms::{Context, Transform, apply_all};
 use crate::mapping::workflow::mapping_files;
@@ -46,6 +46,7 @@ struct PreparedField {
     /// The generic object this reference points at.
     parent: Option<String>,
     restricted: bool,
+    on_invalid: Option<fate::OnInvalid>,
 }
 
 /// A mapping ready to apply.
@@ -78,6 +79,9 @@ pub struct DatasetOutcome {
     pub rules: BTreeMap<String, i64>,
     /// Staged records whose parent link was cleared (missing parent, broken cycle).
     pub parents_cleared: i64,
+    /// Values loaded with a warning instead of rejecting their record: `field action` -> count
+    /// (`kept` as written, `cut` to length, `blanked`).
+    pub warnings: BTreeMap<String, i64>,
 }
 
 /// What a stage run did.
@@ -441,39 +445,57 @@ fn stage_dataset(
 
         let mut values: Vec<Option<String>> = vec![None; field_names.len()];
         let mut problems: Vec<(&'static str, String, String, String)> = Vec::new();
+        let mut warnings: Vec<String> = Vec::new();
         let mut self_ref: Option<(String, String)> = None;
         // A record whose parent a rule excluded is excluded by the same rule.
         let mut excluded_with_parent: Option<(String, String)> = None;
         for (i, f) in p.fields.iter().enumerate() {
             let name = &f.field.name;
             let (raw, result) = transformed(f);
-            let value = match result {
-                Ok(a) => a.value,
-                Err(failure) => {
-                    // An undecided picklist value (`~` in `values:`) is a picklist problem.
-                    let reason = if failure.transform == "map" {
-                        "picklist_not_allowed"
-                    } else {
-                        "bad_type"
-                    };
-                    problems.push((
-                        reason,
-                        name.clone(),
-                        raw,
-                        format!("transform `{}`: {}", failure.transform, failure.message),
-                    ));
-                    continue;
+            let value = if f.parent.is_some() {
+                // References resolve through the key index below, not the field's type.
+                match fate::settle(&f.field, false, f.on_invalid, &raw, result) {
+                    fate::FieldFate::Value(v) => v,
+                    fate::FieldFate::Warned { problem, .. } | fate::FieldFate::Reject(problem) => {
+                        problems.push((
+                            problem.reason.code(),
+                            name.clone(),
+                            problem.value,
+                            problem.detail,
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                match fate::settle(&f.field, f.restricted, f.on_invalid, &raw, result) {
+                    fate::FieldFate::Value(v) => v,
+                    fate::FieldFate::Warned {
+                        value,
+                        action,
+                        problem,
+                    } => {
+                        warnings.push(format!(
+                            "{name}: {action} `{}` ({}: {})",
+                            problem.value,
+                            problem.reason.code(),
+                            problem.detail
+                        ));
+                        *out.warnings.entry(format!("{name} {action}")).or_default() += 1;
+                        values[positions[i]] = value;
+                        continue;
+                    }
+                    fate::FieldFate::Reject(problem) => {
+                        problems.push((
+                            problem.reason.code(),
+                            name.clone(),
+                            problem.value,
+                            problem.detail,
+                        ));
+                        continue;
+                    }
                 }
             };
             if value.trim().is_empty() {
-                if f.field.required {
-                    problems.push((
-                        "required_missing",
-                        name.clone(),
-                        raw,
-                        format!("required `{name}` is blank"),
-                    ));
-                }
                 continue;
             }
             if let Some(parent) = &f.parent {
@@ -496,7 +518,7 @@ fn stage_dataset(
                         excluded_with_parent.get_or_insert((rule, detail));
                     }
                     Some(k) => problems.push((
-                        "bad_reference",
+                        fate::Reason::BadReference.code(),
                         name.clone(),
                         value.clone(),
                         format!(
@@ -506,34 +528,13 @@ fn stage_dataset(
                         ),
                     )),
                     None => problems.push((
-                        "bad_reference",
+                        fate::Reason::BadReference.code(),
                         name.clone(),
                         value.clone(),
                         format!("no {parent} has the key `{value}`"),
                     )),
                 }
                 continue;
-            }
-            if let Some((kind, detail)) = value_problem(&value, &f.field) {
-                let (reason, message) = match kind {
-                    "picklist_value" if !f.restricted => ("", String::new()),
-                    "picklist_value" => (
-                        "picklist_not_allowed",
-                        format!("`{value}` is not an allowed value of `{name}`"),
-                    ),
-                    "too_long" => (
-                        "over_length",
-                        format!(
-                            "{} characters, `{name}` holds {detail}",
-                            value.chars().count()
-                        ),
-                    ),
-                    _ => ("bad_type", format!("`{name}` needs {detail}")),
-                };
-                if !reason.is_empty() {
-                    problems.push((reason, name.clone(), value.clone(), message));
-                    continue;
-                }
             }
             values[positions[i]] = Some(value);
         }
@@ -559,7 +560,7 @@ fn stage_dataset(
         // Generated ids are unique by construction; a key seen before is a duplicate.
         if problems.is_empty() && key.as_ref().is_some_and(|k| state.keys.contains_key(k)) {
             problems.push((
-                "duplicate_key",
+                fate::Reason::DuplicateKey.code(),
                 p.key
                     .map(|k| p.fields[k].field.name.clone())
                     .unwrap_or_default(),
@@ -582,7 +583,16 @@ fn stage_dataset(
             }
             return Ok(());
         }
-        tx.stage(&p.object, field_names, &external_id, lineage, None, &values)?;
+        let notes =
+            (!warnings.is_empty()).then(|| serde_json::to_string(&warnings).unwrap_or_default());
+        tx.stage(
+            &p.object,
+            field_names,
+            &external_id,
+            lineage,
+            notes.as_deref(),
+            &values,
+        )?;
         out.staged += 1;
         if !merged.is_empty() {
             state
@@ -720,15 +730,12 @@ fn finish_object(
         done.extend(path);
     }
     for (ext, _, field, _) in &refs {
-        let note = notes
-            .get(ext)
-            .map(|n| serde_json::to_string(&[n]).unwrap_or_default());
         tx.update_field(
             object,
             field,
             ext,
             parent_of.get(ext).map(String::as_str),
-            note.as_deref(),
+            notes.get(ext).map(String::as_str),
         )?;
     }
     Ok(cleared)
@@ -831,6 +838,20 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
             mapping.dataset
         )));
     }
+    // One rule with map check: a required field nobody fills would load records the target
+    // refuses, so stage does not start.
+    let missing = crate::mapping::check::required_fields(&mapping, object).missing;
+    if !missing.is_empty() && !LOOKUP_ONLY.contains(&object_key) {
+        return Err(check_first(format!(
+            "required {} field(s) {} have no source, so every record would be refused; map a column or add `transform: [{{default: ...}}]`",
+            object.name,
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let source_columns = db.source_columns(&mapping.dataset)?;
     let headers: Vec<String> = source_columns.iter().map(|c| c.header.clone()).collect();
     let columns: Vec<String> = source_columns.iter().map(|c| c.column.clone()).collect();
@@ -867,6 +888,7 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
             restricted: schema.is_restricted(&field),
             values: mapping.values.get(&field.name).cloned(),
             transform: fm.transform.clone(),
+            on_invalid: fm.on_invalid,
             parent,
             source,
             field,

@@ -436,7 +436,8 @@ impl StageTx<'_> {
         Ok(())
     }
 
-    /// Sets one field (and notes) of a staged record: the second pass of a self-reference.
+    /// Sets one field of a staged record, appending `note` (one text) to its notes: the second
+    /// pass of a self-reference.
     pub fn update_field(
         &self,
         object: &str,
@@ -446,7 +447,8 @@ impl StageTx<'_> {
         note: Option<&str>,
     ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "UPDATE {} SET {} = ?2, _notes = coalesce(?3, _notes) WHERE _external_id = ?1",
+            "UPDATE {} SET {} = ?2, _notes = CASE WHEN ?3 IS NULL THEN _notes
+               ELSE json_insert(coalesce(_notes, '[]'), '$[#]', ?3) END WHERE _external_id = ?1",
             quote_ident(&staged_table(object)),
             quote_ident(field)
         ))?;

@@ -77,6 +77,28 @@ pub struct FieldMapping {
     /// source text (default: by the target field's type; see the README).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_invalid: Option<crate::stage::fate::OnInvalid>,
+    /// For a reference: the parent column the values match (a name, a code, any unique
+    /// column), when it is not the parent's key: `lookup: {dataset: accounts, column: Account Name}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<Lookup>,
+}
+
+/// Where a reference's values are found among the parent's records.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    /// The parent's dataset (default: every dataset mapped to the parent object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+    /// The parent column, by header or column name.
+    pub column: String,
+}
+
+impl Lookup {
+    /// How values are compared: case, surrounding and repeated spaces do not count.
+    pub fn normalize(value: &str) -> String {
+        super::transforms::collapse_spaces(value).to_lowercase()
+    }
 }
 
 /// A source column left out of the load.

@@ -5,6 +5,7 @@ pub mod check;
 pub mod evidence;
 pub mod file;
 pub mod geo;
+pub mod links;
 pub mod parse;
 pub mod suggest;
 pub mod synonyms;

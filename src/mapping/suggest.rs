@@ -205,6 +205,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                 reason: Some(c.reason.clone()),
                 transform,
                 on_invalid: None,
+                lookup: None,
             });
             continue;
         }
@@ -230,6 +231,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                 reason: Some(reason),
                 transform: transforms_for(field, profile, &country),
                 on_invalid: None,
+                lookup: None,
             });
             continue;
         }
@@ -262,6 +264,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                     reason: Some(reason),
                     transform,
                     on_invalid: None,
+                    lookup: None,
                 });
                 mapping.custom_fields.push(field);
             }

@@ -73,6 +73,10 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         synonyms: &synonyms,
         schema_file,
     });
+    let mut mapping = suggestion.mapping;
+    let parents = parent_datasets(ws, &schema, &db, &mapping, object, &names, &path)?;
+    let links = super::links::find(&db, &mapping, object, &columns, &parents)?;
+    super::links::apply(&mut mapping, &links);
     let mut report = suggestion.report;
     let mut notes = vec![format!(
         "suggested for dataset `{}` ({}) -> {} {}",
@@ -94,9 +98,79 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
             v.field
         ));
     }
-    suggestion.mapping.save(&path, &notes)?;
+    mapping.save(&path, &notes)?;
     report.path = Some(path.display().to_string());
     Ok(report)
+}
+
+/// Datasets that may hold the records a reference points at: those the workspace's other
+/// mappings load (with their key column), the dataset itself for self-references, and, for
+/// objects no mapping loads yet, every other dataset.
+fn parent_datasets(
+    ws: &Workspace,
+    schema: &crate::targets::TargetSchema,
+    db: &crate::staging::Db,
+    mapping: &MappingFile,
+    object: &crate::targets::ObjectSchema,
+    datasets: &[String],
+    writing: &Path,
+) -> Result<Vec<super::links::ParentDataset>> {
+    use super::links::ParentDataset;
+    let key_of = |m: &MappingFile, o: &crate::targets::ObjectSchema| {
+        m.fields.iter().find_map(|fm| {
+            let f = m.target_field(o, &fm.target)?;
+            (f.external_id && f.kind != crate::targets::FieldType::Reference)
+                .then(|| fm.source.clone())
+                .flatten()
+        })
+    };
+    let mut out = vec![ParentDataset {
+        dataset: mapping.dataset.clone(),
+        object: mapping.object.clone(),
+        key_column: key_of(mapping, object),
+    }];
+    for path in mapping_files(&ws.root.join("mappings"))? {
+        if path == writing {
+            continue;
+        }
+        // A mapping that does not parse is `map check`'s business, not a reason to stop here.
+        let Ok(other) = MappingFile::load(&path) else {
+            continue;
+        };
+        let Ok((key, o)) = schema.object(&other.object) else {
+            continue;
+        };
+        if other.dataset == mapping.dataset || !datasets.contains(&other.dataset) {
+            continue;
+        }
+        out.push(ParentDataset {
+            dataset: other.dataset.clone(),
+            object: key.to_string(),
+            key_column: key_of(&other, o),
+        });
+    }
+    let mapped: Vec<String> = out.iter().map(|p| p.object.clone()).collect();
+    for fm in &mapping.fields {
+        let Some(f) = mapping.target_field(object, &fm.target) else {
+            continue;
+        };
+        let Some(parent) = f.references.first() else {
+            continue;
+        };
+        if f.kind != crate::targets::FieldType::Reference || mapped.contains(parent) {
+            continue;
+        }
+        for d in datasets.iter().filter(|d| **d != mapping.dataset) {
+            if db.row_count(d)? > 0 && !out.iter().any(|p| p.dataset == *d && p.object == *parent) {
+                out.push(ParentDataset {
+                    dataset: d.clone(),
+                    object: parent.clone(),
+                    key_column: None,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The path as written in a mapping file: relative to the workspace when inside it.

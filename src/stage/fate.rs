@@ -113,6 +113,10 @@ pub enum FieldFate {
 /// The problem of a transformed value against the target field, if any. Unrestricted picklists
 /// take new values (they load as inactive ones), so those are not problems.
 pub fn target_problem(value: &str, field: &Field, restricted: bool) -> Option<Problem> {
+    // A reference's value is a key or a name to resolve, not what the target field holds.
+    if field.kind == FieldType::Reference {
+        return None;
+    }
     let (kind, detail) = value_problem(value, field)?;
     let name = &field.name;
     let (reason, detail) = match kind {

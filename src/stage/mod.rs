@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{Error, Result, suggest};
-use crate::mapping::file::MappingFile;
+use crate::mapping::file::{Lookup, MappingFile};
 use crate::mapping::transforms::{Context, Transform, apply_all};
 use crate::mapping::workflow::mapping_files;
 use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
@@ -25,7 +25,7 @@ use crate::workspace::{ExcludeRule, Workspace};
 /// Objects a migration matches to records that already exist in the target rather than
 /// creating them: owners are the org's users, so references to them pass through as written
 /// and the target (or the loader) looks them up.
-const LOOKUP_ONLY: [&str; 1] = ["user"];
+pub const LOOKUP_ONLY: [&str; 1] = ["user"];
 
 /// What `stage` is asked to do.
 #[derive(Clone, Debug)]
@@ -47,6 +47,8 @@ struct PreparedField {
     parent: Option<String>,
     restricted: bool,
     on_invalid: Option<fate::OnInvalid>,
+    /// The parent column a reference's values match, when not the parent's key.
+    lookup: Option<Lookup>,
 }
 
 /// A mapping ready to apply.
@@ -104,6 +106,71 @@ struct KeyInfo {
     detail: Option<String>,
 }
 
+/// What a reference finds when it looks a value up in a parent column.
+#[derive(Clone, Debug)]
+enum Hit {
+    One(KeyInfo),
+    /// Several parent records hold the value: which one is meant is not known.
+    Many(u32),
+}
+
+/// Parent records by the value of a lookup column: (dataset, column as the mapping names it)
+/// -> normalised value -> hit.
+type LookupIndex = HashMap<(String, String), HashMap<String, Hit>>;
+
+/// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
+fn find_hit<'a>(
+    index: Option<&'a LookupIndex>,
+    lookup: &Lookup,
+    value: &str,
+) -> std::result::Result<Option<&'a KeyInfo>, u32> {
+    let Some(index) = index else { return Ok(None) };
+    let norm = Lookup::normalize(value);
+    let mut found: Option<&KeyInfo> = None;
+    let mut many = 0u32;
+    for ((dataset, column), values) in index {
+        if *column != lookup.column || lookup.dataset.as_ref().is_some_and(|d| d != dataset) {
+            continue;
+        }
+        match values.get(&norm) {
+            Some(Hit::One(info)) if found.is_none() => found = Some(info),
+            Some(Hit::One(_)) => many += 1,
+            Some(Hit::Many(n)) => many += n,
+            None => {}
+        }
+    }
+    if many > 0 {
+        return Err(many + u32::from(found.is_some()));
+    }
+    Ok(found)
+}
+
+/// Notes one parent record under each lookup column its dataset is asked for.
+fn remember(
+    index: &mut LookupIndex,
+    wanted: &[((String, String), usize)],
+    vals: &[Option<String>],
+    info: &KeyInfo,
+) {
+    for (key, column) in wanted {
+        let Some(value) = vals[*column].as_deref().filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let slot = index.entry(key.clone()).or_default();
+        match slot.get_mut(&Lookup::normalize(value)) {
+            None => {
+                slot.insert(Lookup::normalize(value), Hit::One(info.clone()));
+            }
+            Some(hit) => {
+                *hit = match hit {
+                    Hit::One(_) => Hit::Many(2),
+                    Hit::Many(n) => Hit::Many(*n + 1),
+                }
+            }
+        }
+    }
+}
+
 /// Stages every mapping in `mappings/` (or one object's) in one transaction.
 pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     let files = mapping_files(&ws.root.join("mappings"))?;
@@ -145,6 +212,51 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
     }
     let load_order = order::order(&objects, &parents);
+    // Lookup columns each parent object's datasets must index, checked before anything runs.
+    let mut wanted: HashMap<String, Vec<Lookup>> = HashMap::new();
+    for p in &prepared {
+        for f in &p.fields {
+            if let (Some(parent), Some(l)) = (&f.parent, &f.lookup) {
+                let mapped: Vec<&Prepared> = prepared
+                    .iter()
+                    .filter(|q| {
+                        &q.object == parent
+                            && l.dataset.as_ref().is_none_or(|d| *d == q.mapping.dataset)
+                    })
+                    .collect();
+                if mapped.is_empty() {
+                    return Err(Error::Input(format!(
+                        "`{}`: `{}` looks up {parent} by `{}`{}, but no mapping loads that {parent}",
+                        p.path.display(),
+                        f.field.name,
+                        l.column,
+                        l.dataset
+                            .as_ref()
+                            .map(|d| format!(" of dataset `{d}`"))
+                            .unwrap_or_default()
+                    )));
+                }
+                for q in mapped {
+                    if column_position(q, &l.column).is_none() {
+                        let hint = suggest(&l.column, q.headers.iter().map(String::as_str))
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        return Err(Error::Input(format!(
+                            "`{}`: `{}` looks up column `{}`, which dataset `{}` does not have{hint}",
+                            p.path.display(),
+                            f.field.name,
+                            l.column,
+                            q.mapping.dataset
+                        )));
+                    }
+                }
+                let list = wanted.entry(parent.clone()).or_default();
+                if !list.contains(l) {
+                    list.push(l.clone());
+                }
+            }
+        }
+    }
     let to_stage: Vec<String> = match &options.object {
         Some(o) => {
             let o = o.to_lowercase();
@@ -201,6 +313,18 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         );
     }
 
+    let mut lookups: HashMap<String, LookupIndex> = HashMap::new();
+    for o in objects.iter().filter(|o| !to_stage.contains(o)) {
+        if wanted.contains_key(o)
+            && to_stage
+                .iter()
+                .any(|s| parents.get(s).is_some_and(|ps| ps.contains(o)))
+        {
+            return Err(Error::Usage(format!(
+                "references look up {o} records by a column, which needs {o} staged in the same run\n  hint: run `crmkit stage` without --object"
+            )));
+        }
+    }
     let mut outcomes = Vec::new();
     let tx = db.begin_stage()?;
     for object in load_order.iter().filter(|o| to_stage.contains(o)) {
@@ -216,7 +340,30 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         tx.reset_object(object, &field_names)?;
         let mut state = ObjectState::default();
         for p in &mine {
-            let outcome = stage_dataset(db, &tx, ws, options, p, &field_names, &keys, &mut state)?;
+            let mut wanted_here: Vec<((String, String), usize)> = wanted
+                .get(object)
+                .into_iter()
+                .flatten()
+                .filter(|l| l.dataset.as_ref().is_none_or(|d| *d == p.mapping.dataset))
+                .filter_map(|l| {
+                    column_position(p, &l.column)
+                        .map(|c| ((p.mapping.dataset.clone(), l.column.clone()), c))
+                })
+                .collect();
+            // `{column: X}` and `{dataset: D, column: X}` index the same column once.
+            wanted_here.sort();
+            wanted_here.dedup();
+            let outcome = stage_dataset(
+                db,
+                &tx,
+                ws,
+                options,
+                p,
+                &field_names,
+                (&keys, &lookups),
+                &wanted_here,
+                &mut state,
+            )?;
             outcomes.push(outcome);
         }
         let cleared = finish_object(&tx, object, &mut state)?;
@@ -243,6 +390,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             )?;
         }
         keys.insert(object.clone(), state.keys);
+        lookups.insert(object.clone(), state.lookups);
     }
     for o in &outcomes {
         tx.run(&StageRunRow {
@@ -333,8 +481,11 @@ struct ObjectState {
     by_row: HashMap<(String, i64, i64), String>,
     /// Merged records waiting for their survivor.
     merged: Vec<PendingMerge>,
-    /// Self-references waiting for the whole object: (external id, dataset, field, parent key).
-    self_refs: Vec<(String, String, String, String)>,
+    /// Self-references waiting for the whole object: (external id, dataset, field, parent key,
+    /// lookup column).
+    self_refs: Vec<(String, String, String, String, Option<Lookup>)>,
+    /// This object's records by lookup column, for references to it.
+    lookups: LookupIndex,
 }
 
 /// A merged-away record whose survivor's external id is known only after the pass.
@@ -344,6 +495,21 @@ struct PendingMerge {
     batch: i64,
     row: i64,
     survivor: (i64, i64),
+    /// (lookup, value) pairs to index once the survivor is known.
+    lookup_values: Vec<((String, String), String)>,
+}
+
+/// A column of a prepared dataset by header, column name, or header ignoring case.
+fn column_position(p: &Prepared, name: &str) -> Option<usize> {
+    p.headers
+        .iter()
+        .position(|h| h == name)
+        .or_else(|| p.columns.iter().position(|c| c == name))
+        .or_else(|| {
+            p.headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+        })
 }
 
 /// Applies one mapping to every row of its dataset.
@@ -355,7 +521,11 @@ fn stage_dataset(
     options: &Options,
     p: &Prepared,
     field_names: &[String],
-    keys: &HashMap<String, HashMap<String, KeyInfo>>,
+    (keys, lookups): (
+        &HashMap<String, HashMap<String, KeyInfo>>,
+        &HashMap<String, LookupIndex>,
+    ),
+    wanted: &[((String, String), usize)],
     state: &mut ObjectState,
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
@@ -422,12 +592,11 @@ fn stage_dataset(
             tx.exclude(lineage, &p.object, &rule, &detail)?;
             out.excluded += 1;
             *out.rules.entry(rule.clone()).or_default() += 1;
+            // The rule's name, so children can be excluded by the same rule.
+            let excluded = info("excluded", None, Some(rule.clone()));
+            remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                // The rule's name, so children can be excluded by the same rule.
-                state
-                    .keys
-                    .entry(k)
-                    .or_insert_with(|| info("excluded", None, Some(rule.clone())));
+                state.keys.entry(k).or_insert(excluded);
             }
             return Ok(());
         }
@@ -439,6 +608,10 @@ fn stage_dataset(
                 batch,
                 row,
                 survivor: *survivor,
+                lookup_values: wanted
+                    .iter()
+                    .filter_map(|(k, c)| vals[*c].clone().map(|v| (k.clone(), v)))
+                    .collect(),
             });
             return Ok(());
         }
@@ -446,7 +619,7 @@ fn stage_dataset(
         let mut values: Vec<Option<String>> = vec![None; field_names.len()];
         let mut problems: Vec<(&'static str, String, String, String)> = Vec::new();
         let mut warnings: Vec<String> = Vec::new();
-        let mut self_ref: Option<(String, String)> = None;
+        let mut self_ref: Option<(String, String, Option<Lookup>)> = None;
         // A record whose parent a rule excluded is excluded by the same rule.
         let mut excluded_with_parent: Option<(String, String)> = None;
         for (i, f) in p.fields.iter().enumerate() {
@@ -500,7 +673,7 @@ fn stage_dataset(
             }
             if let Some(parent) = &f.parent {
                 if parent == &p.object {
-                    self_ref = Some((name.clone(), value));
+                    self_ref = Some((name.clone(), value, f.lookup.clone()));
                     continue;
                 }
                 let Some(parent_keys) = keys.get(parent) else {
@@ -508,7 +681,22 @@ fn stage_dataset(
                     values[positions[i]] = Some(value);
                     continue;
                 };
-                match parent_keys.get(value.trim()) {
+                let found = match &f.lookup {
+                    Some(l) => match find_hit(lookups.get(parent), l, &value) {
+                        Ok(hit) => hit,
+                        Err(n) => {
+                            problems.push((
+                                fate::Reason::BadReference.code(),
+                                name.clone(),
+                                value.clone(),
+                                format!("{n} {parent} records have `{value}` in `{}`: which one is meant is not known", l.column),
+                            ));
+                            continue;
+                        }
+                    },
+                    None => parent_keys.get(value.trim()),
+                };
+                match found {
                     Some(k) if k.external_id.is_some() => {
                         values[positions[i]] = k.external_id.clone()
                     }
@@ -531,7 +719,10 @@ fn stage_dataset(
                         fate::Reason::BadReference.code(),
                         name.clone(),
                         value.clone(),
-                        format!("no {parent} has the key `{value}`"),
+                        match &f.lookup {
+                            Some(l) => format!("no {parent} has `{value}` in `{}`", l.column),
+                            None => format!("no {parent} has the key `{value}`"),
+                        },
                     )),
                 }
                 continue;
@@ -549,11 +740,10 @@ fn stage_dataset(
             tx.exclude(lineage, &p.object, &rule, &detail)?;
             out.excluded += 1;
             *out.rules.entry(rule.clone()).or_default() += 1;
+            let excluded = info("excluded", None, Some(rule));
+            remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                state
-                    .keys
-                    .entry(k)
-                    .or_insert_with(|| info("excluded", None, Some(rule)));
+                state.keys.entry(k).or_insert(excluded);
             }
             return Ok(());
         }
@@ -574,12 +764,11 @@ fn stage_dataset(
                 *out.reasons.entry(reason.to_string()).or_default() += 1;
             }
             out.rejected += 1;
+            let (reason, _, _, detail) = &problems[0];
+            let rejected = info("rejected", None, Some(format!("{reason}: {detail}")));
+            remember(&mut state.lookups, wanted, vals, &rejected);
             if let Some(k) = key {
-                let (reason, _, _, detail) = &problems[0];
-                state
-                    .keys
-                    .entry(k)
-                    .or_insert_with(|| info("rejected", None, Some(format!("{reason}: {detail}"))));
+                state.keys.entry(k).or_insert(rejected);
             }
             return Ok(());
         }
@@ -599,15 +788,15 @@ fn stage_dataset(
                 .by_row
                 .insert((dataset.to_string(), batch, row), external_id.clone());
         }
+        let staged = info("staged", Some(external_id.clone()), None);
+        remember(&mut state.lookups, wanted, vals, &staged);
         if let Some(k) = key {
-            state
-                .keys
-                .insert(k, info("staged", Some(external_id.clone()), None));
+            state.keys.insert(k, staged);
         }
-        if let Some((field, parent_key)) = self_ref {
+        if let Some((field, parent_key, lookup)) = self_ref {
             state
                 .self_refs
-                .push((external_id, dataset.to_string(), field, parent_key));
+                .push((external_id, dataset.to_string(), field, parent_key, lookup));
         }
         Ok(())
     })?;
@@ -627,12 +816,29 @@ fn finish_object(
         batch,
         row,
         survivor,
+        lookup_values,
     } in std::mem::take(&mut state.merged)
     {
         let target = state
             .by_row
             .get(&(dataset.clone(), survivor.0, survivor.1))
             .cloned();
+        // A merged record is found by its own name too, and leads to its survivor.
+        let merged_info = KeyInfo {
+            status: "merged",
+            external_id: target.clone(),
+            dataset: Rc::from(dataset.as_str()),
+            batch,
+            row,
+            detail: Some("merged".into()),
+        };
+        let mut vals: Vec<Option<String>> = Vec::new();
+        let mut wanted: Vec<((String, String), usize)> = Vec::new();
+        for (i, (k, v)) in lookup_values.into_iter().enumerate() {
+            vals.push(Some(v));
+            wanted.push((k, i));
+        }
+        remember(&mut state.lookups, &wanted, &vals, &merged_info);
         if let Some(k) = key {
             let detail = match &target {
                 Some(ext) => format!("merged into {ext}"),
@@ -655,8 +861,25 @@ fn finish_object(
     let mut cleared: BTreeMap<String, i64> = BTreeMap::new();
     let mut notes: HashMap<String, String> = HashMap::new();
     let refs = std::mem::take(&mut state.self_refs);
-    for (ext, dataset, _, parent_key) in &refs {
-        match state.keys.get(parent_key.trim()) {
+    for (ext, dataset, _, parent_key, lookup) in &refs {
+        let found = match lookup {
+            Some(l) => match find_hit(Some(&state.lookups), l, parent_key) {
+                Ok(hit) => hit,
+                Err(n) => {
+                    notes.insert(
+                        ext.clone(),
+                        format!(
+                            "parent cleared: {n} {object} records have `{parent_key}` in `{}`",
+                            l.column
+                        ),
+                    );
+                    *cleared.entry(dataset.clone()).or_default() += 1;
+                    continue;
+                }
+            },
+            None => state.keys.get(parent_key.trim()),
+        };
+        match found {
             Some(k)
                 if k.external_id.is_some() && k.external_id.as_deref() != Some(ext.as_str()) =>
             {
@@ -690,7 +913,7 @@ fn finish_object(
     }
     let dataset_of: HashMap<&str, &str> = refs
         .iter()
-        .map(|(ext, d, _, _)| (ext.as_str(), d.as_str()))
+        .map(|(ext, d, _, _, _)| (ext.as_str(), d.as_str()))
         .collect();
     // Break cycles: walk each chain; a record seen twice closes a cycle, whose smallest id
     // loses its parent link.
@@ -729,7 +952,7 @@ fn finish_object(
         }
         done.extend(path);
     }
-    for (ext, _, field, _) in &refs {
+    for (ext, _, field, _, _) in &refs {
         tx.update_field(
             object,
             field,
@@ -889,6 +1112,7 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
             values: mapping.values.get(&field.name).cloned(),
             transform: fm.transform.clone(),
             on_invalid: fm.on_invalid,
+            lookup: fm.lookup.clone(),
             parent,
             source,
             field,

@@ -473,9 +473,40 @@ fn check_values(
                 }
                 Err(f) => Some(("transform_failed", f.transform.to_string(), raw.to_string())),
             };
+            // Owners are matched to target users, never loaded as written names.
+            let to_user = r.field.kind == FieldType::Reference
+                && r.field
+                    .references
+                    .first()
+                    .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p.as_str()));
+            let kind = match (kind, &result) {
+                (None, Ok(applied)) if to_user && !applied.value.trim().is_empty() => {
+                    match super::owners::resolve(mapping, &applied.value) {
+                        super::owners::Owner::User(_) => None,
+                        super::owners::Owner::Default(_) => Some((
+                            "owner_unmatched",
+                            "default_owner".to_string(),
+                            applied.value.clone(),
+                        )),
+                        super::owners::Owner::Unmatched => Some((
+                            "owner_unmatched",
+                            "blanked".to_string(),
+                            applied.value.clone(),
+                        )),
+                    }
+                }
+                (kind, _) => kind,
+            };
             let Some((kind, detail, example)) = kind else {
                 continue;
             };
+            if kind == "owner_unmatched" {
+                let t = tallies
+                    .entry((r.index, kind, detail, "loaded"))
+                    .or_default();
+                t.add(&example);
+                continue;
+            }
             let is_reference = r.field.kind == FieldType::Reference;
             let outcome = match fate::settle(
                 r.field,
@@ -544,6 +575,12 @@ fn check_values(
                 "{n} value(s) for `{name}` are not {detail}: {fate}; add a transform that converts them"
             ),
             "truncated" => format!("{n} value(s) of `{src}` are truncated to fit `{name}`"),
+            "owner_unmatched" if detail == "default_owner" => format!(
+                "{n} record(s) have an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`"
+            ),
+            "owner_unmatched" => format!(
+                "{n} record(s) have an owner in `{src}` that matches no target user: stage loads them with `{name}` blank (the loading user owns them); map them under `owners:` or set `default_owner:`"
+            ),
             _ => format!("{n} value(s) of `{src}` were adjusted by the transforms for `{name}`"),
         };
         findings.push(Finding {

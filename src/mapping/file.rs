@@ -35,6 +35,13 @@ pub struct MappingFile {
     /// Picklist value maps: target field -> source value -> target value (`~` = undecided).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub values: BTreeMap<String, BTreeMap<String, Option<String>>>,
+    /// Record owners: source owner (name or email) -> target user (Salesforce username or id,
+    /// HubSpot owner id or email); `~` = no user matches.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owners: BTreeMap<String, Option<String>>,
+    /// The target user who takes records whose owner has no match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_owner: Option<String>,
 }
 
 /// The position of the column a mapping's `source` names: by header, by ingested column name,

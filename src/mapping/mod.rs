@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod file;
 pub mod geo;
 pub mod links;
+pub mod owners;
 pub mod parse;
 pub mod suggest;
 pub mod synonyms;

@@ -162,6 +162,8 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
         custom_fields: Vec::new(),
         unmapped: Vec::new(),
         values: BTreeMap::new(),
+        owners: BTreeMap::new(),
+        default_owner: None,
     };
     let mut report = SuggestReport {
         dataset: input.dataset.to_string(),

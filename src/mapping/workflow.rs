@@ -1,5 +1,6 @@
 //! The `map suggest` and `map check` runs: gather the data, load schemas, write and check files.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::check::{CheckData, CheckReport, check, record_metrics};
@@ -77,6 +78,7 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     let parents = parent_datasets(ws, &schema, &db, &mapping, object, &names, &path)?;
     let links = super::links::find(&db, &mapping, object, &columns, &parents)?;
     super::links::apply(&mut mapping, &links);
+    let unmatched_owners = suggest_owners(&db, &mut mapping, object, &columns, &names)?;
     let mut report = suggestion.report;
     let mut notes = vec![format!(
         "suggested for dataset `{}` ({}) -> {} {}",
@@ -89,6 +91,11 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         notes.push(format!(
             "REQUIRED: `{}` ({}) has no source column: add an entry with a source or {{default: ...}}",
             r.field, r.label
+        ));
+    }
+    if unmatched_owners > 0 {
+        notes.push(format!(
+            "OWNERS: {unmatched_owners} source owner(s) match no user (`~` under `owners:`): map them, or set `default_owner:`"
         ));
     }
     for v in report.values.iter().filter(|v| !v.unknown.is_empty()) {
@@ -171,6 +178,60 @@ fn parent_datasets(
         }
     }
     Ok(out)
+}
+
+/// Fills `owners:` for owner fields whose values are people's names rather than target user
+/// ids, from any users export in the workspace. Returns how many owners match no user.
+fn suggest_owners(
+    db: &crate::staging::Db,
+    mapping: &mut MappingFile,
+    object: &crate::targets::ObjectSchema,
+    columns: &[crate::staging::SourceColumn],
+    datasets: &[String],
+) -> Result<usize> {
+    let mut owners = BTreeSet::new();
+    for fm in &mapping.fields {
+        let Some(f) = mapping.target_field(object, &fm.target) else {
+            continue;
+        };
+        let to_user = f.kind == crate::targets::FieldType::Reference
+            && f.references
+                .first()
+                .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p.as_str()));
+        let Some(ci) = fm
+            .source
+            .as_deref()
+            .and_then(|s| super::file::column_index(columns, s))
+        else {
+            continue;
+        };
+        if !to_user {
+            continue;
+        }
+        db.scan(
+            &mapping.dataset,
+            &[columns[ci].column.clone()],
+            None,
+            |row| {
+                if let Some(v) = row[0].as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                    owners.insert(v.to_string());
+                }
+                Ok(())
+            },
+        )?;
+    }
+    // Owners already written as user ids or emails load as they are.
+    owners.retain(|v| super::owners::resolve(mapping, v) != super::owners::Owner::User(v.clone()));
+    if owners.is_empty() {
+        return Ok(0);
+    }
+    let others: Vec<String> = datasets
+        .iter()
+        .filter(|d| **d != mapping.dataset)
+        .cloned()
+        .collect();
+    mapping.owners = super::owners::suggest(db, &others, mapping.target, &owners)?;
+    Ok(mapping.owners.values().filter(|v| v.is_none()).count())
 }
 
 /// The path as written in a mapping file: relative to the workspace when inside it.

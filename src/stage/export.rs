@@ -50,6 +50,9 @@ pub struct Exported {
 /// What export needs to know about a staged field.
 struct FieldInfo {
     parent: Option<String>,
+    /// Owners resolved to target usernames through `owners:` (Salesforce loads them by
+    /// `Owner.Username`).
+    by_username: bool,
 }
 
 /// Writes one CSV per load-plan step into `dir`, plus `load-plan.md` and `load-plan.json`.
@@ -104,9 +107,22 @@ pub fn export(
                         .entry(object_key.to_string())
                         .or_insert_with(|| f.name.clone());
                 }
+                let by_username = parent
+                    .as_deref()
+                    .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p))
+                    && !mapping.owners.is_empty()
+                    && mapping
+                        .owners
+                        .values()
+                        .chain(std::iter::once(&mapping.default_owner))
+                        .flatten()
+                        .all(|u| u.contains('@'));
                 fields.insert(
                     (object_key.to_string(), f.name.clone()),
-                    FieldInfo { parent },
+                    FieldInfo {
+                        parent,
+                        by_username,
+                    },
                 );
             }
         }
@@ -166,8 +182,15 @@ pub fn export(
                                 _ => format!("{parent} {parent_ext}"),
                             }
                         }
+                        Some(_)
+                            if format == Format::Salesforce
+                                && info.is_some_and(|i| i.by_username) =>
+                        {
+                            format!("{}.Username", relationship_name(f))
+                        }
+                        Some(parent) if crate::stage::LOOKUP_ONLY.contains(&parent) => f.clone(),
                         Some(parent) => {
-                            notes.push(format!("`{f}` holds source values for {parent} records this load does not create (e.g. owners): map them to target ids before loading"));
+                            notes.push(format!("`{f}` holds source values for {parent} records this load does not create: map them to target ids before loading"));
                             f.clone()
                         }
                         None => f.clone(),

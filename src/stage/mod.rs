@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result, suggest};
 use crate::mapping::file::{Lookup, MappingFile};
+use crate::mapping::owners::Owner;
 use crate::mapping::transforms::{Context, Transform, apply_all};
 use crate::mapping::workflow::mapping_files;
 use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
@@ -677,8 +678,24 @@ fn stage_dataset(
                     continue;
                 }
                 let Some(parent_keys) = keys.get(parent) else {
-                    // Not loaded by this migration: the target resolves it (e.g. an owner).
-                    values[positions[i]] = Some(value);
+                    // Not loaded by this migration: the target's users, matched through
+                    // `owners:`; other objects pass as written for the target to resolve.
+                    if !LOOKUP_ONLY.contains(&parent.as_str()) {
+                        values[positions[i]] = Some(value);
+                        continue;
+                    }
+                    match crate::mapping::owners::resolve(&p.mapping, &value) {
+                        Owner::User(u) => values[positions[i]] = Some(u),
+                        Owner::Default(d) => {
+                            warnings.push(format!("{name}: owner `{value}` matches no user; given to the default owner `{d}`"));
+                            *out.warnings.entry(format!("{name} default_owner")).or_default() += 1;
+                            values[positions[i]] = Some(d);
+                        }
+                        Owner::Unmatched => {
+                            warnings.push(format!("{name}: blanked owner `{value}`, which matches no user (add it to `owners:` or set `default_owner:`)"));
+                            *out.warnings.entry(format!("{name} blanked")).or_default() += 1;
+                        }
+                    }
                     continue;
                 };
                 let found = match &f.lookup {

@@ -104,6 +104,86 @@ pub fn find(
     Ok(links)
 }
 
+/// Turns the references the profile found (child column -> parent column, by value overlap)
+/// into reference fields: a column whose values are the names or keys of records of a
+/// dataset mapped to object P maps to this object's reference field to P, whatever its
+/// header says.
+pub fn adopt_profiled(
+    db: &Db,
+    mapping: &mut MappingFile,
+    object: &ObjectSchema,
+    columns: &[SourceColumn],
+    parents: &[ParentDataset],
+) -> Result<()> {
+    for r in db.profiled_references(&mapping.dataset)? {
+        if r.match_rate < MIN_MATCH {
+            continue;
+        }
+        let Some(parent) = parents
+            .iter()
+            .find(|p| p.dataset == r.to_dataset && p.dataset != mapping.dataset)
+        else {
+            continue;
+        };
+        let Some(column) = columns.iter().find(|c| c.column == r.from_column) else {
+            continue;
+        };
+        let targeted = |m: &MappingFile, name: &str| {
+            m.fields.iter().any(|fm| {
+                m.target_field(object, &fm.target)
+                    .is_some_and(|f| f.name == name)
+            })
+        };
+        let entry = mapping
+            .fields
+            .iter()
+            .position(|fm| fm.source.as_deref() == Some(column.header.as_str()));
+        if let Some(i) = entry
+            && mapping
+                .target_field(object, &mapping.fields[i].target)
+                .is_some_and(|f| f.kind == FieldType::Reference || !f.custom)
+        {
+            // Already a reference, or a standard field the name matched: keep the choice.
+            continue;
+        }
+        let Some(field) = object.fields.iter().find(|f| {
+            f.kind == FieldType::Reference
+                && !f.read_only
+                && f.references.first() == Some(&parent.object)
+                && !targeted(mapping, &f.name)
+        }) else {
+            continue;
+        };
+        let reason = format!(
+            "the profile found its values in `{}` of dataset `{}` ({:.0}%): a link to {}",
+            r.to_column,
+            r.to_dataset,
+            r.match_rate * 100.0,
+            parent.object
+        );
+        let fm = super::file::FieldMapping {
+            source: Some(column.header.clone()),
+            target: field.name.clone(),
+            confidence: Some((r.match_rate * 100.0).round() / 100.0),
+            reason: Some(reason),
+            transform: vec![super::transforms::Transform::Trim],
+            on_invalid: None,
+            lookup: None,
+        };
+        match entry {
+            Some(i) => {
+                let old = std::mem::replace(&mut mapping.fields[i], fm);
+                mapping.custom_fields.retain(|f| f.name != old.target);
+            }
+            None => {
+                mapping.unmapped.retain(|u| u.source != column.header);
+                mapping.fields.push(fm);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes the links into the mapping as `lookup:` entries.
 pub fn apply(mapping: &mut MappingFile, links: &[Link]) {
     for l in links {

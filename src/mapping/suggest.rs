@@ -691,11 +691,50 @@ fn propose_custom(
 /// The field type that fits a column's values, its length, and picklist values if few.
 fn infer_type(p: &ColumnProfile, key_like: bool) -> (FieldType, Option<u32>, Vec<PicklistValue>) {
     let share = |n| p.share(n);
+    let sample: Vec<&str> = p
+        .distinct
+        .iter()
+        .flatten()
+        .map(|(v, _)| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
+    let all = |f: &dyn Fn(&str) -> bool| !sample.is_empty() && sample.iter().all(|v| f(v));
+    // Record ids and codes are text: never numbers (leading zeros, `02141`) nor picklists.
+    let id_values = all(&|v| {
+        v.len() >= 6
+            && !v.contains(char::is_whitespace)
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && v.chars().any(|c| c.is_ascii_digit())
+    }) && !all(&|v| v.chars().all(|c| c.is_ascii_digit()) && !v.starts_with('0'));
+    let leading_zero = sample
+        .iter()
+        .any(|v| v.len() > 1 && v.starts_with('0') && v.chars().all(|c| c.is_ascii_digit()));
+    // Headers run together in exports (`BILLINGPOSTALCODE`), so look inside them.
+    let header = p.header.to_lowercase();
+    let code_header = ["zip", "postal", "postcode", "plz", "sku", "iban"]
+        .iter()
+        .any(|w| header.contains(w));
     if share(p.emails) >= 0.8 {
         return (FieldType::Email, Some(80), Vec::new());
     }
     if share(p.dates) >= 0.8 {
-        return (FieldType::Date, None, Vec::new());
+        // Timestamps keep their time: `2024-02-11T09:01:00.000Z` is a datetime, not a date.
+        let has_time = p.date_formats.iter().any(|f| f.contains("%H"))
+            || sample.iter().any(|v| v.contains(':'));
+        let kind = if has_time {
+            FieldType::Datetime
+        } else {
+            FieldType::Date
+        };
+        return (kind, None, Vec::new());
+    }
+    if id_values || leading_zero || (code_header && share(p.numbers) >= 0.9) {
+        let len = [20u32, 40, 80, 120, 255]
+            .into_iter()
+            .find(|&l| p.max_len as u32 <= l)
+            .unwrap_or(255);
+        return (FieldType::Text, Some(len), Vec::new());
     }
     if share(p.urls) >= 0.8 {
         return (FieldType::Url, Some(255), Vec::new());

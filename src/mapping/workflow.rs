@@ -76,6 +76,7 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     });
     let mut mapping = suggestion.mapping;
     let parents = parent_datasets(ws, &schema, &db, &mapping, object, &names, &path)?;
+    super::links::adopt_profiled(&db, &mut mapping, object, &columns, &parents)?;
     let links = super::links::find(&db, &mapping, object, &columns, &parents)?;
     super::links::apply(&mut mapping, &links);
     let unmatched_owners = suggest_owners(&db, &mut mapping, object, &columns, &names)?;

@@ -7,6 +7,7 @@ mod ingest;
 mod mapping;
 mod playbook;
 mod profile;
+mod real_exports;
 mod report;
 mod samples;
 mod schema_pull;

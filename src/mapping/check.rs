@@ -436,8 +436,15 @@ fn check_values(
     // is stage's: `reject`, or how the value loads (`blanked`, `kept`, `cut`, `loaded`).
     let mut tallies: BTreeMap<(usize, &'static str, String, &'static str), Tally> = BTreeMap::new();
     let mut rows = 0u64;
-    db.scan(&mapping.dataset, &names, None, |row| {
+    let broken = db.broken_rows(&mapping.dataset)?;
+    let mut broken_seen = Tally::default();
+    db.scan_lineage(&mapping.dataset, &names, |batch, row_number, row| {
         rows += 1;
+        // Stage rejects these whole (ingest_issue) before looking at any field.
+        if let Some((issue, _)) = broken.get(&(batch, row_number)) {
+            broken_seen.add(&format!("row {row_number}: {issue}"));
+            return Ok(());
+        }
         let lookup = |name: &str| by_name.get(name).and_then(|&i| row[i].clone());
         for r in resolved {
             let fm = &mapping.fields[r.index];
@@ -529,6 +536,21 @@ fn check_values(
         }
         Ok(())
     })?;
+    if broken_seen.count > 0 {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            kind: "ingest_issue",
+            field: None,
+            source: None,
+            message: format!(
+                "{} row(s) did not line up with the header at ingest (an unquoted delimiter, an unclosed quote): stage rejects them as `ingest_issue` rather than load shifted values; fix them in the source and ingest again",
+                broken_seen.count
+            ),
+            count: broken_seen.count,
+            examples: broken_seen.examples,
+            distinct: None,
+        });
+    }
     for ((index, kind, detail, outcome), tally) in tallies {
         let fm = &mapping.fields[index];
         let field = resolved.iter().find(|r| r.index == index).map(|r| r.field);

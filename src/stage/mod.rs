@@ -532,6 +532,7 @@ fn stage_dataset(
     let dataset = p.mapping.dataset.as_str();
     tx.reset_dataset(dataset)?;
     let merged = db.merged_rows(dataset)?;
+    let broken = db.broken_rows(dataset)?;
     let shared_dataset: Rc<str> = Rc::from(dataset);
     let rules = exclusion_rules(ws, db, p)?;
     let mut out = DatasetOutcome {
@@ -589,6 +590,28 @@ fn stage_dataset(
                 detail,
             };
 
+        // A row whose fields do not line up with the header would load shifted values.
+        if let Some((issue, surplus)) = broken.get(&(batch, row)) {
+            let detail = format!(
+                "{issue}; its values may sit in the wrong columns, so it is not loaded (fix the source row and ingest again)"
+            );
+            tx.reject(
+                lineage,
+                &p.object,
+                fate::Reason::IngestIssue.code(),
+                None,
+                surplus.as_deref(),
+                &detail,
+            )?;
+            *out.reasons.entry(fate::Reason::IngestIssue.code().to_string()).or_default() += 1;
+            out.rejected += 1;
+            let rejected = info("rejected", None, Some(format!("ingest_issue: {issue}")));
+            remember(&mut state.lookups, wanted, vals, &rejected);
+            if let Some(k) = key {
+                state.keys.entry(k).or_insert(rejected);
+            }
+            return Ok(());
+        }
         if let Some((rule, detail)) = rules.iter().find_map(|r| r.matches(vals, options.as_of)) {
             tx.exclude(lineage, &p.object, &rule, &detail)?;
             out.excluded += 1;

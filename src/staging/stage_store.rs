@@ -202,7 +202,8 @@ impl Db {
                SELECT s._batch, s._row,
                  {staged_expr} AS staged,
                  EXISTS (SELECT 1 FROM _merges m WHERE m.dataset = ?1 AND m._batch = s._batch AND m._row = s._row)
-                   AND NOT EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row) AS merged,
+                   AND NOT EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row)
+                   AND NOT EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS merged,
                  EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS rejected,
                  EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row) AS excluded
                FROM {} s)
@@ -232,6 +233,48 @@ impl Db {
             }
         }
         Ok((r, odd))
+    }
+
+    /// Rows of a dataset whose fields ingest could not line up with the header (ragged,
+    /// an unterminated quote): (batch, row) -> (what ingest said, surplus fields as JSON).
+    pub fn broken_rows(
+        &self,
+        dataset: &str,
+    ) -> Result<HashMap<(i64, i64), (String, Option<String>)>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT i.batch, i.row, i.kind || ': ' || i.detail, s._extra FROM _issues i
+               JOIN _batches b ON b.batch = i.batch
+               JOIN {} s ON s._batch = i.batch AND s._row = i.row
+             WHERE b.dataset = ?1 AND i.kind IN ('ragged_row', 'unterminated_quote')",
+            quote_ident(&source_table(dataset))
+        ))?;
+        let rows = stmt.query_map([dataset], |r| {
+            Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The source row of a record by its id: its stage key, or its id in a duplicate cluster.
+    pub fn row_of_key(&self, dataset: &str, key: &str) -> Result<Option<i64>> {
+        let by_key: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT _row FROM _stage_keys WHERE dataset = ?1 AND key = ?2 ORDER BY _batch DESC LIMIT 1",
+                params![dataset, key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if by_key.is_some() {
+            return Ok(by_key);
+        }
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT _row FROM _merges WHERE dataset = ?1 AND record_id = ?2 LIMIT 1",
+                params![dataset, key],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Everything recorded about one source row: its values and where stage put it.

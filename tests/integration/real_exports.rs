@@ -253,3 +253,33 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_row_shifted_by_an_unquoted_delimiter_is_rejected_never_staged() {
+    let env = engagement("salesforce", &["malformed/customers.csv"]);
+    suggest(&env, "customers", "account");
+    let check = env.run_ws(&["map", "check", "--json"]).ok().json();
+    assert!(check.to_string().contains("\"ingest_issue\""), "{check:#}");
+    let out = stage_rejecting_under_5_percent(&env);
+    let d = &out["datasets"][0];
+    assert_eq!(
+        (d["staged"].as_i64(), d["rejected"].as_i64()),
+        (Some(91), Some(1)),
+        "{out:#}"
+    );
+    assert_eq!(d["reasons"]["ingest_issue"], 1, "{out:#}");
+    // No staged record carries a value from the wrong column.
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM stg_account WHERE Name = 'Smith' OR BillingCity = 'Ann Smith'"
+        ),
+        0
+    );
+    // trace takes the record's id and shows the ingest problem and the surplus value.
+    let trace = env.run_ws(&["trace", "customers", "92"]).ok().stdout();
+    assert!(trace.contains("ingest_issue"), "{trace}");
+    assert!(trace.contains("(113) 496-0000"), "{trace}");
+    let by_id = env.run_ws(&["trace", "customers", "ALFKI"]).ok().stdout();
+    assert!(by_id.contains("row 1 "), "{by_id}");
+    assert!(by_id.contains("staged"), "{by_id}");
+}

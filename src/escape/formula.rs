@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn formulas_are_escaped_and_read_back_exactly() {
         for (value, cell) in [
-            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
             ("+44 20 7946 0958", "'+44 20 7946 0958"),
             ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
             ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),

@@ -18,6 +18,10 @@ pub fn text(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
+            // Inside a word `_` cannot start emphasis (`invalid_email_rate` reads as is).
+            '_' if intraword(text, i) => out.push(ch),
+            // `!` only matters as the start of an image, `![`.
+            '!' if next(text, i) != Some('[') => out.push(ch),
             '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' | '~' => {
                 out.push('\\');
                 out.push(ch);
@@ -28,9 +32,7 @@ pub fn text(text: &str) -> String {
                 out.push('\\');
                 out.push(ch);
             }
-            '.' | ')'
-                if at_start_number(&out) && next(text, i).is_none_or(char::is_whitespace) =>
-            {
+            '.' | ')' if at_start_number(&out) && next(text, i).is_none_or(char::is_whitespace) => {
                 out.push('\\');
                 out.push(ch);
             }
@@ -83,6 +85,13 @@ fn next(text: &str, i: usize) -> Option<char> {
     rest.next()
 }
 
+/// True when the run of `_` around byte `i` has a letter or digit on both sides.
+fn intraword(text: &str, i: usize) -> bool {
+    let before = text[..i].trim_end_matches('_').chars().next_back();
+    let after = text[i..].trim_start_matches('_').chars().next();
+    before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric)
+}
+
 /// True when `out` is only digits since its start, so a `.` or `)` would make a numbered item.
 fn at_start_number(out: &str) -> bool {
     let trimmed = out.trim_start();
@@ -110,11 +119,20 @@ mod tests {
     fn markup_characters_are_escaped() {
         for (raw, want) in [
             ("Acme Ltd", "Acme Ltd"),
-            ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+            (
+                "<img src=x onerror=alert(1)>",
+                "&lt;img src=x onerror=alert(1)&gt;",
+            ),
             ("x`<b>`", "x\\`&lt;b&gt;\\`"),
             ("[click](http://x)", "\\[click\\](http://x)"),
             ("a|b", "a\\|b"),
             ("*bold* _it_", "\\*bold\\* \\_it\\_"),
+            ("invalid_email_rate", "invalid_email_rate"),
+            (
+                "Region__c _x a_ __init__",
+                "Region__c \\_x a\\_ \\_\\_init\\_\\_",
+            ),
+            ("Hi! ![x](y)", "Hi! \\!\\[x\\](y)"),
             ("# heading", "\\# heading"),
             ("- item", "\\- item"),
             ("a - b", "a - b"),

@@ -35,14 +35,11 @@ pub fn unescape(cell: &str) -> &str {
 
 /// An optional sign, digits, at most one decimal point, and nothing else.
 fn is_plain_number(value: &str) -> bool {
-    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
-    let mut parts = digits.splitn(2, '.');
-    let whole = parts.next().unwrap_or("");
-    let fraction = parts.next();
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    !whole.is_empty()
-        && all_digits(whole)
-        && fraction.is_none_or(|f| !f.is_empty() && all_digits(f))
+    let unsigned = value
+        .strip_prefix('+')
+        .filter(|rest| !rest.starts_with('-'))
+        .unwrap_or(value);
+    crate::samples::rules::is_plain_number(unsigned)
 }
 
 /// Per column, how many values a spreadsheet would run as formulas.
@@ -96,6 +93,7 @@ mod tests {
             ("+3.25", "+3.25"),
             ("-", "'-"),
             ("-5.", "'-5."),
+            ("+-5", "'+-5"),
             ("Acme", "Acme"),
             ("", ""),
             ("a=b", "a=b"),

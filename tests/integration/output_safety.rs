@@ -132,3 +132,168 @@ fn client_text_in_markdown_stays_text() {
         &std::fs::read_to_string(env.ws().join("c.md")).unwrap(),
     );
 }
+
+/// Accounts whose ids and values a spreadsheet would run as formulas, in three clusters.
+const FORMULAS: &str = "\
+Account ID,Account Name,Website,Phone,Billing City,Last Activity
+A-1,Northwind Traders Inc,www.northwind.com,(415) 555-0134,San Francisco,2024-01-01
+A-2,\"NORTHWIND TRADERS, INCORPORATED\",https://northwind.com/,415.555.0134,San Francisco,2024-05-01
+-5,Smith & Sons Ltd,smithsons.co.uk,+44 20 7946 0958,London,
+\"=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",Smith and Sons Limited,http://www.smithsons.co.uk,+44 20 7946 0958,London,
+@SUM(A1:A2),Southridge Video,southridge.com,(212) 555-0100,\"=cmd|' /C calc'!A0\",
++44 20 7946 0000,Southridge Video Inc,southridge.com,(212) 555-0100,New York,
+";
+const HYPERLINK: &str = "=HYPERLINK(\"http://evil\",\"x\")";
+
+fn formulas() -> Env {
+    let env = Env::workspace();
+    let path = env.write("accounts.csv", FORMULAS);
+    env.run_ws(&["ingest", path.to_str().unwrap()]).ok();
+    env
+}
+
+fn read_csv(path: &std::path::Path) -> Vec<Vec<String>> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+fn survivors(env: &Env) -> Vec<String> {
+    let db = env.db();
+    let mut stmt = db
+        .prepare("SELECT record_id FROM _clusters WHERE survivor = 1 ORDER BY cluster")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn csv_sheets_people_open_run_no_formulas_and_read_back_exactly() {
+    use crmkit::escape::formula::is_formula;
+    let env = formulas();
+    env.run_ws(&[
+        "dedupe",
+        "accounts",
+        "--object",
+        "account",
+        "--id",
+        "account_id",
+        "--pairs",
+        "pairs.csv",
+    ])
+    .ok();
+    let review = env.ws().join("out/dedupe-review-accounts.csv");
+    for path in [review.clone(), env.ws().join("pairs.csv")] {
+        let rows = read_csv(&path);
+        assert!(rows.len() >= 3, "{rows:?}");
+        for cell in rows.iter().flatten() {
+            assert!(!is_formula(cell), "{}: `{cell}` would run", path.display());
+        }
+    }
+    let text = std::fs::read_to_string(&review).unwrap();
+    for escaped in ["'@SUM(A1:A2)", "'+44 20 7946 0000", "'=cmd|", ",-5,"] {
+        assert!(text.contains(escaped), "{escaped} in\n{text}");
+    }
+    // A person picks the other record of clusters 2 and 3 as survivor and saves.
+    let header = read_csv_header(&review);
+    let mut rows = read_csv(&review);
+    for row in &mut rows {
+        if row[1] != "1" {
+            row[3] = if row[3] == "yes" {
+                String::new()
+            } else {
+                "yes".into()
+            };
+        }
+    }
+    let mut w = csv::Writer::from_path(&review).unwrap();
+    w.write_record(&header).unwrap();
+    for row in &rows {
+        w.write_record(row).unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    env.run_ws(&["dedupe", "apply", review.to_str().unwrap()])
+        .ok();
+    assert_eq!(survivors(&env), ["A-2", HYPERLINK, "+44 20 7946 0000"]);
+}
+
+fn read_csv_header(path: &std::path::Path) -> Vec<String> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn xlsx_review_sheets_hold_strings_and_read_back() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let env = formulas();
+    env.run_ws(&[
+        "dedupe",
+        "accounts",
+        "--object",
+        "account",
+        "--id",
+        "account_id",
+        "--format",
+        "xlsx",
+    ])
+    .ok();
+    let path = env.ws().join("out/dedupe-review-accounts.xlsx");
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert!(
+        book.worksheet_formula("review")
+            .unwrap()
+            .used_cells()
+            .next()
+            .is_none(),
+        "no cell is a formula"
+    );
+    let range = book.worksheet_range("review").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    other => panic!("not a string cell: {other:?}"),
+                })
+                .collect()
+        })
+        .collect();
+    assert!(rows.iter().any(|r| r[4] == HYPERLINK), "{rows:?}");
+    assert!(rows.iter().any(|r| r[4] == "-5"), "{rows:?}");
+    // Edit: the second record of cluster 2 survives; save as a new workbook.
+    let edited = env.ws().join("edited.xlsx");
+    let mut out = rust_xlsxwriter::Workbook::new();
+    let sheet = out.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let value = if r > 0 && row[1] == "2" && c == 3 {
+                if cell == "yes" { "" } else { "yes" }
+            } else {
+                cell.as_str()
+            };
+            sheet.write_string(r as u32, c as u16, value).unwrap();
+        }
+    }
+    out.save(&edited).unwrap();
+    let run = env
+        .run_ws(&["dedupe", "apply", edited.to_str().unwrap()])
+        .ok();
+    assert!(
+        run.stdout().contains("1 survivors changed"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(survivors(&env)[1], HYPERLINK);
+}

@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use serde::Serialize;
+
 /// Characters a spreadsheet treats as the start of a formula.
 pub const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
@@ -59,6 +61,15 @@ impl FormulaCount {
         }
     }
 
+    /// Counts every value of one row, in column order.
+    pub fn add_row<'a>(&mut self, row: impl IntoIterator<Item = Option<&'a str>>) {
+        for (i, v) in row.into_iter().enumerate() {
+            if let Some(v) = v {
+                self.add(i, v);
+            }
+        }
+    }
+
     /// (column index, count) of the columns that hold any.
     pub fn columns(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
         self.counts
@@ -67,6 +78,39 @@ impl FormulaCount {
             .filter(|(_, n)| **n > 0)
             .map(|(i, n)| (i, *n))
     }
+
+    /// The columns that hold any, named by `headers`.
+    pub fn named(&self, headers: &[&str]) -> Vec<FormulaColumn> {
+        self.columns()
+            .map(|(i, values)| FormulaColumn {
+                column: headers.get(i).map(|h| h.to_string()).unwrap_or_default(),
+                values,
+            })
+            .collect()
+    }
+}
+
+/// A column of a file and how many of its values a spreadsheet would run as formulas.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FormulaColumn {
+    pub column: String,
+    pub values: u64,
+}
+
+/// The load plan's warning for a file whose values start like formulas: they are kept exact
+/// for the import tool, so the file must not be opened and saved in a spreadsheet.
+pub fn warning(columns: &[FormulaColumn]) -> Option<String> {
+    if columns.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{} in {}", c.values, super::markdown::code(&c.column)))
+        .collect();
+    Some(format!(
+        "values that start with =, +, -, @, tab or CR ({}) are kept exact for the import tool, but a spreadsheet would run them as formulas: load this file with the import tool, do not open and save it in a spreadsheet",
+        list.join(", ")
+    ))
 }
 
 #[cfg(test)]
@@ -117,5 +161,23 @@ mod tests {
             c.add(i, v);
         }
         assert_eq!(c.columns().collect::<Vec<_>>(), vec![(0, 1), (2, 2)]);
+        c.add_row([Some("=2"), None, Some("ok")]);
+        let named = c.named(&["id", "phone", "name"]);
+        assert_eq!(
+            named,
+            vec![
+                FormulaColumn {
+                    column: "id".into(),
+                    values: 2
+                },
+                FormulaColumn {
+                    column: "name".into(),
+                    values: 2
+                }
+            ]
+        );
+        let text = warning(&named).unwrap();
+        assert!(text.contains("(2 in `id`, 2 in `name`)"), "{text}");
+        assert_eq!(warning(&[]), None);
     }
 }

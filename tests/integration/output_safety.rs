@@ -297,3 +297,49 @@ fn xlsx_review_sheets_hold_strings_and_read_back() {
     );
     assert_eq!(survivors(&env)[1], HYPERLINK);
 }
+
+#[test]
+fn import_files_keep_formula_values_exact_and_the_load_plan_warns() {
+    let env = Env::workspace();
+    for f in ["accounts.yaml", "contacts.yaml"] {
+        std::fs::copy(
+            crate::util::fixture(&format!("stage/mappings/{f}")),
+            env.ws().join("mappings").join(f),
+        )
+        .unwrap();
+    }
+    let accounts = std::fs::read_to_string(crate::util::fixture("stage/accounts.csv"))
+        .unwrap()
+        .replace("A-4,Fabrikam,", "A-4,=1+2,")
+        .replace("A-6,Tailspin,", "A-6,-2+3,")
+        .replace("Redmond", "@SUM(A1:A2)");
+    let a = env.write("accounts.csv", accounts);
+    let c = crate::util::fixture("stage/contacts.csv");
+    env.run_ws(&["ingest", a.to_str().unwrap(), c.to_str().unwrap()])
+        .ok();
+    env.run_ws(&["stage"]).ok();
+    let out = env
+        .run_ws(&["export", "--format", "salesforce", "--json"])
+        .ok()
+        .json();
+    let dir = env.ws().join("out/export-salesforce");
+    let file = std::fs::read_to_string(dir.join("01_Account.csv")).unwrap();
+    for exact in [",=1+2,", ",-2+3,", ",@SUM(A1:A2),"] {
+        assert!(file.contains(exact), "{exact} in\n{file}");
+    }
+    let want = serde_json::json!([
+        {"column": "Name", "values": 2},
+        {"column": "BillingCity", "values": 1}
+    ]);
+    assert_eq!(out["files"][0]["formula_values"], want);
+    assert_eq!(out["files"][2]["formula_values"], serde_json::json!([]));
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("load-plan.json")).unwrap())
+            .unwrap();
+    assert_eq!(plan[0]["formula_values"], want);
+    let md = std::fs::read_to_string(dir.join("load-plan.md")).unwrap();
+    assert!(
+        md.contains("(2 in `Name`, 1 in `BillingCity`)") && md.contains("run them as formulas"),
+        "{md}"
+    );
+}

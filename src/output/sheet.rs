@@ -8,6 +8,9 @@ use rust_xlsxwriter::{Format as CellFormat, Workbook};
 use crate::error::{Error, Result};
 use crate::escape::formula;
 
+/// The most characters an XLSX cell holds; longer values are cut with an ellipsis.
+const XLSX_MAX_CHARS: usize = 32_767;
+
 /// File formats of a sheet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SheetFormat {
@@ -73,8 +76,9 @@ fn write_xlsx(path: &Path, title: &str, header: &[String], rows: &[Vec<String>])
         for (c, value) in row.iter().enumerate() {
             // Every value a string cell: a spreadsheet shows `=1+1` as text, never runs it.
             if !value.is_empty() {
+                let value = crate::text::excerpt(value, XLSX_MAX_CHARS);
                 sheet
-                    .write_string(r as u32 + 1, c as u16, value)
+                    .write_string(r as u32 + 1, c as u16, &*value)
                     .map_err(err)?;
             }
         }

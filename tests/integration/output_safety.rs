@@ -343,3 +343,51 @@ fn import_files_keep_formula_values_exact_and_the_load_plan_warns() {
         "{md}"
     );
 }
+
+fn db_bytes(env: &Env) -> u64 {
+    ["staging.db", "staging.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(env.ws().join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+#[test]
+fn profiles_keep_short_examples_of_huge_cells() {
+    const CELL: usize = 5 << 20;
+    let env = Env::workspace();
+    let huge = "lorem ipsum ".repeat(CELL / 12);
+    let mut csv = String::from("account_id,email,notes\n");
+    for i in 1..=3 {
+        csv.push_str(&format!("A-{i},{huge}{i},{huge}\n"));
+    }
+    for i in 4..=12 {
+        csv.push_str(&format!("A-{i},a{i}@acme.com,short\n"));
+    }
+    let path = env.write("accounts.csv", csv);
+    env.run_ws(&["ingest", path.to_str().unwrap()]).ok();
+    let before = db_bytes(&env);
+    env.run_ws(&["profile", "--as-of", "2025-06-30"]).ok();
+    let grown = db_bytes(&env) - before;
+    assert!(
+        grown < CELL as u64 / 10,
+        "the profile added {grown} bytes for 5 MB cells"
+    );
+    // The examples are there, cut short.
+    let doc = env.run_ws(&["profile", "--json"]).ok().json();
+    let columns = doc["datasets"][0]["columns"].as_array().unwrap();
+    let notes = columns.iter().find(|c| c["name"] == "notes").unwrap();
+    let top = notes["top_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["value"].as_str().unwrap().starts_with("lorem"))
+        .unwrap();
+    let text = top["value"].as_str().unwrap();
+    assert!(text.ends_with('…') && text.chars().count() == 200, "{text}");
+    assert_eq!(top["count"], 3, "the three huge cells are one value");
+    let email = columns.iter().find(|c| c["name"] == "email").unwrap();
+    assert_eq!(email["distinct"], 12, "long values are still told apart");
+    let example = email["invalid"]["examples"][0].as_str().unwrap();
+    assert!(example.chars().count() <= 200, "{}", example.len());
+}

@@ -390,4 +390,10 @@ fn profiles_keep_short_examples_of_huge_cells() {
     assert_eq!(email["distinct"], 12, "long values are still told apart");
     let example = email["invalid"]["examples"][0].as_str().unwrap();
     assert!(example.chars().count() <= 200, "{}", example.len());
+    // Reports built from the profile stay small too.
+    env.run_ws(&["report", "readiness", "--format", "all"]).ok();
+    for f in ["readiness.json", "readiness.md", "readiness.html"] {
+        let size = std::fs::metadata(env.ws().join("out").join(f)).unwrap().len();
+        assert!(size < 200_000, "{f} is {size} bytes");
+    }
 }

@@ -393,7 +393,9 @@ fn profiles_keep_short_examples_of_huge_cells() {
     // Reports built from the profile stay small too.
     env.run_ws(&["report", "readiness", "--format", "all"]).ok();
     for f in ["readiness.json", "readiness.md", "readiness.html"] {
-        let size = std::fs::metadata(env.ws().join("out").join(f)).unwrap().len();
+        let size = std::fs::metadata(env.ws().join("out").join(f))
+            .unwrap()
+            .len();
         assert!(size < 200_000, "{f} is {size} bytes");
     }
 }

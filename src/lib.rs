@@ -6,6 +6,7 @@ pub mod cli;
 pub mod connectors;
 pub mod dedupe;
 pub mod error;
+pub mod escape;
 pub mod ingest;
 pub mod intake;
 pub mod mapping;

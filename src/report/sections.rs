@@ -216,14 +216,15 @@ pub fn duplicates(summaries: &[DedupeSummary], samples: &[ClusterSample]) -> Opt
                     .map(|m| ClusterMemberView {
                         id: m.record_id.clone(),
                         survivor: m.survivor,
-                        text: m
-                            .values
-                            .iter()
-                            .flatten()
-                            .map(|v| v.trim())
-                            .filter(|v| !v.is_empty())
-                            .collect::<Vec<_>>()
-                            .join(" · "),
+                        text: crate::text::example(
+                            &m.values
+                                .iter()
+                                .flatten()
+                                .map(|v| v.trim())
+                                .filter(|v| !v.is_empty())
+                                .collect::<Vec<_>>()
+                                .join(" · "),
+                        ),
                     })
                     .collect(),
             })

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::escape::formula::{self, FormulaColumn, FormulaCount};
 use crate::mapping::file::MappingFile;
 use crate::mapping::workflow::mapping_files;
 use crate::staging::Db;
@@ -36,6 +37,8 @@ pub struct ExportFile {
     /// The field the target upserts on, when the object has one.
     pub external_id: Option<String>,
     pub notes: Vec<String>,
+    /// Columns whose values a spreadsheet would run as formulas, with how many.
+    pub formula_values: Vec<FormulaColumn>,
 }
 
 /// What export wrote.
@@ -210,6 +213,7 @@ pub fn export(
         let mut rows = 0i64;
         let self_field = step.pass.strip_prefix("update ").map(str::to_string);
         let self_index = self_field.as_deref().and_then(index);
+        let mut formulas = FormulaCount::default();
         db.scan_staged(&step.object, |vals| {
             // A self-reference pass carries only records that have a parent.
             if let Some(i) = self_index
@@ -218,6 +222,7 @@ pub fn export(
                 return Ok(());
             }
             rows += 1;
+            formulas.add_row(out_cols.iter().map(|(_, i)| vals[*i].as_deref()));
             w.write_record(
                 out_cols
                     .iter()
@@ -226,6 +231,9 @@ pub fn export(
             .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
         })?;
         w.flush().map_err(|e| Error::io("write", &path, e))?;
+        let headers: Vec<&str> = out_cols.iter().map(|(h, _)| h.as_str()).collect();
+        let formula_values = formulas.named(&headers);
+        notes.extend(formula::warning(&formula_values));
         files.push(ExportFile {
             position: step.position,
             file: name,
@@ -235,6 +243,7 @@ pub fn export(
             rows,
             external_id: own_ext,
             notes,
+            formula_values,
         });
     }
     let plan_path = write_plan(dir, format, &files)?;

@@ -5,6 +5,7 @@ mod util;
 mod dedupe;
 mod ingest;
 mod mapping;
+mod output_safety;
 mod playbook;
 mod profile;
 mod real_exports;

@@ -81,7 +81,9 @@ fn client_values_and_headers_are_escaped_in_html_and_markdown() {
     assert!(html.contains("Contact E-mail &lt;script&gt;"));
     let md = read(out.join("readiness.md"));
     assert!(!md.contains("<script>") && !md.contains("<img"), "{md}");
-    assert!(md.contains("# CRM migration readiness: &lt;script&gt;alert(1)&lt;/script&gt; & Sons"));
+    assert!(
+        md.contains("# CRM migration readiness: &lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons")
+    );
     // JSON carries the values as they are.
     let doc: Value = serde_json::from_str(&read(out.join("readiness.json"))).unwrap();
     assert_eq!(doc["client"], format!("{HOSTILE} & Sons"));

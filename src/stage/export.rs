@@ -48,6 +48,16 @@ pub struct Exported {
     pub dir: String,
     pub files: Vec<ExportFile>,
     pub plan: String,
+    /// One file per dataset with rejected rows: the source row and why it was not loaded.
+    pub rejects: Vec<RejectsFile>,
+}
+
+/// A rejects file, like Data Loader's error file.
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectsFile {
+    pub file: String,
+    pub dataset: String,
+    pub rows: usize,
 }
 
 /// What export needs to know about a staged field.
@@ -246,13 +256,41 @@ pub fn export(
             formula_values,
         });
     }
+    let rejects = write_rejects(db, dir)?;
+    // The plan goes last: a plan on disk means every file it names is complete.
     let plan_path = write_plan(dir, format, &files)?;
     Ok(Exported {
         format,
         dir: dir.display().to_string(),
         files,
         plan: plan_path.display().to_string(),
+        rejects,
     })
+}
+
+/// Writes `rejects_DATASET.csv` for each staged dataset with rejected rows: why first (like
+/// Data Loader's error file), then the source row as ingested. People open these files, so
+/// cells are formula-escaped.
+fn write_rejects(db: &Db, dir: &Path) -> Result<Vec<RejectsFile>> {
+    let mut out = Vec::new();
+    for run in db.stage_runs()?.into_iter().filter(|r| r.rejected > 0) {
+        let columns = db.source_columns(&run.dataset)?;
+        let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
+        let rows = db.rejected_rows(&run.dataset, &names)?;
+        let mut header: Vec<String> = ["source_row", "record_key", "problems", "values"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        header.extend(columns.iter().map(|c| c.header.clone()));
+        let file = format!("rejects_{}.csv", run.dataset);
+        crate::output::sheet::write(&dir.join(&file), &run.dataset, &header, &rows)?;
+        out.push(RejectsFile {
+            file,
+            dataset: run.dataset.clone(),
+            rows: rows.len(),
+        });
+    }
+    Ok(out)
 }
 
 /// Salesforce's relationship name for a reference field: `AccountId` -> `Account`,

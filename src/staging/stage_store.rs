@@ -254,6 +254,42 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// A dataset's rejected rows for a rejects file: per row its number, record key, the
+    /// problems (`reason field: detail` joined by `; `), the offending values, and the source
+    /// cells in `columns` order.
+    pub fn rejected_rows(&self, dataset: &str, columns: &[String]) -> Result<Vec<Vec<String>>> {
+        let cols: Vec<String> = columns
+            .iter()
+            .map(|c| format!("s.{}", quote_ident(c)))
+            .collect();
+        let sep = if cols.is_empty() { "" } else { ", " };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT r._row, k.key,
+                    group_concat(r.reason || coalesce(' ' || r.field, '') || ': ' || r.detail, '; '),
+                    group_concat(coalesce(r.value, ''), '; '){sep}{}
+             FROM _rejects r
+             JOIN {} s ON s._batch = r._batch AND s._row = r._row
+             LEFT JOIN _stage_keys k ON k.dataset = r.dataset AND k._batch = r._batch AND k._row = r._row
+             WHERE r.dataset = ?1
+             GROUP BY r._batch, r._row ORDER BY r._batch, r._row",
+            cols.join(", "),
+            quote_ident(&source_table(dataset))
+        ))?;
+        let n = columns.len() + 4;
+        let rows = stmt.query_map([dataset], |r| {
+            (0..n)
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        rusqlite::types::ValueRef::Null => String::new(),
+                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                        v => v.as_str().unwrap_or_default().to_string(),
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The source row of a record by its id: its stage key, or its id in a duplicate cluster.
     pub fn row_of_key(&self, dataset: &str, key: &str) -> Result<Option<i64>> {
         let by_key: Option<i64> = self

@@ -279,6 +279,25 @@ fn a_row_shifted_by_an_unquoted_delimiter_is_rejected_never_staged() {
     let trace = env.run_ws(&["trace", "customers", "92"]).ok().stdout();
     assert!(trace.contains("ingest_issue"), "{trace}");
     assert!(trace.contains("(113) 496-0000"), "{trace}");
+    // The rejects file beside the import files says why, then gives the source row.
+    env.run_ws(&["export", "--format", "salesforce"]).ok();
+    let rejects = walk(&env.ws().join("out"))
+        .into_iter()
+        .find(|p| p.ends_with("rejects_customers.csv"))
+        .expect("rejects file");
+    let text = std::fs::read_to_string(rejects).unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("source_row,record_key,problems,values,CustomerID")
+    );
+    let line = lines.next().unwrap();
+    assert!(
+        line.starts_with("92,SMJON,") && line.contains("ingest_issue"),
+        "{text}"
+    );
     let by_id = env.run_ws(&["trace", "customers", "ALFKI"]).ok().stdout();
     assert!(by_id.contains("row 1 "), "{by_id}");
     assert!(by_id.contains("staged"), "{by_id}");

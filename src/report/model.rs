@@ -353,6 +353,8 @@ pub struct Staging {
     pub merged: u64,
     pub rejected: u64,
     pub excluded: u64,
+    /// rejected / source rows, over every dataset.
+    pub rejected_share: f64,
     /// Every dataset balances.
     pub balanced: bool,
 }
@@ -369,6 +371,8 @@ pub struct StageRow {
     pub merged: u64,
     pub rejected: u64,
     pub excluded: u64,
+    /// rejected / source rows: what the load would lose until the rejects are fixed.
+    pub rejected_share: f64,
     pub balanced: bool,
 }
 

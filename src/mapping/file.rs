@@ -105,7 +105,7 @@ impl MappingFile {
 
     /// Parses a mapping file's text; errors name `path` and the line.
     pub fn parse(text: &str, path: &Path) -> Result<MappingFile> {
-        serde_yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))
+        crate::yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))
     }
 
     /// Reads a mapping file.

@@ -151,7 +151,7 @@ impl Library {
                 Origin::Builtin => format!("playbooks/{file}"),
                 Origin::File(p) => p.display().to_string(),
             };
-            match serde_yaml::from_str::<Playbook>(&text) {
+            match crate::yaml::from_str::<Playbook>(&text) {
                 Ok(mut pb) => {
                     pb.name = stem(&file);
                     for message in model::validate(&pb) {
@@ -401,7 +401,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String, PathBuf)>> {
 
 /// A YAML file is a playbook when its top level has `steps`.
 fn is_playbook(text: &str) -> bool {
-    serde_yaml::from_str::<serde_yaml::Value>(text)
+    crate::yaml::from_str::<serde_yaml::Value>(text)
         .ok()
         .and_then(|v| v.as_mapping().map(|m| m.contains_key("steps")))
         .unwrap_or(false)

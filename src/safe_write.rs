@@ -50,10 +50,16 @@ pub enum Kind {
     DedupeReview,
     DedupePairs,
     Export,
+    /// `samples` files: their folder is checked as a whole (empty, or an earlier run's, with
+    /// its truth.json), so they are not recorded, and equal seeds give equal folders.
     Samples,
 }
 
 impl Kind {
+    fn recorded(self) -> bool {
+        self != Kind::Samples
+    }
+
     fn noun(self) -> &'static str {
         match self {
             Kind::Report => "a report",
@@ -153,7 +159,7 @@ pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
 }
 
 /// Opens `path` for writing, created owner-only, truncated.
-fn create_private(path: &Path) -> std::io::Result<File> {
+pub fn create_private(path: &Path) -> std::io::Result<File> {
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -238,7 +244,10 @@ impl Drop for AtomicFile {
 /// output of `kind`; for writers that need a path rather than a stream (workbooks).
 pub fn rename_into_place(temp: &Path, path: &Path, kind: Kind) -> Result<()> {
     std::fs::rename(temp, path).map_err(|e| Error::io("rename", temp, e))?;
-    record(path, kind)
+    if kind.recorded() {
+        record(path, kind)?;
+    }
+    Ok(())
 }
 
 /// Removes crmkit's own unchanged output of `kind` at `path`, if that is what is there, so a

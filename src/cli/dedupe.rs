@@ -8,6 +8,7 @@ use super::{ExitStatus, GlobalArgs};
 use crate::dedupe::{Rules, review, run};
 use crate::error::Result;
 use crate::output;
+use crate::safe_write;
 
 /// Arguments of `crmkit dedupe`.
 #[derive(Debug, Args)]
@@ -48,6 +49,8 @@ pub struct DedupeArgs {
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub force: super::ForceFlag,
 }
 
 /// `crmkit dedupe` subcommands.
@@ -105,9 +108,15 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         ws.out_dir()
             .join(format!("dedupe-review-{}.csv", report.dataset))
     });
-    output::dedupe::write_review(&review_path, &report)?;
+    // Both are checked first, so a refused pairs file does not follow a written review sheet.
+    let overwrite = args.force.overwrite();
+    safe_write::check(&review_path, safe_write::Kind::DedupeReview, overwrite)?;
     if let Some(path) = &args.pairs {
-        output::dedupe::write_pairs(path, &report)?;
+        safe_write::check(path, safe_write::Kind::DedupePairs, overwrite)?;
+    }
+    output::dedupe::write_review(&review_path, &report, overwrite)?;
+    if let Some(path) = &args.pairs {
+        output::dedupe::write_pairs(path, &report, overwrite)?;
     }
     if args.json {
         output::json(&report)?;

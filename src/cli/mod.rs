@@ -58,6 +58,21 @@ pub struct GlobalArgs {
     pub announced: std::cell::Cell<bool>,
 }
 
+/// `--force`, for commands that write output files.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ForceFlag {
+    /// Replace an existing file that is not crmkit's own unchanged output (never a workspace file)
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl ForceFlag {
+    /// The flag as an overwrite policy.
+    pub fn overwrite(self) -> crate::safe_write::Overwrite {
+        crate::safe_write::Overwrite::from_force(self.force)
+    }
+}
+
 /// The subcommands, in the order an engagement uses them.
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -6,6 +6,7 @@ use super::table::{Table, thousands};
 use crate::dedupe::review::Applied;
 use crate::dedupe::run::Report;
 use crate::error::{Error, Result};
+use crate::safe_write::{AtomicFile, Kind, Overwrite};
 
 /// The human summary: counts, how much blocking saved, the first clusters.
 pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
@@ -101,12 +102,17 @@ pub fn render_applied(applied: &Applied) -> String {
     )
 }
 
-fn writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-    }
-    csv::Writer::from_path(path)
-        .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
+fn writer(path: &Path, kind: Kind, overwrite: Overwrite) -> Result<csv::Writer<AtomicFile>> {
+    Ok(csv::Writer::from_writer(AtomicFile::create(
+        path, kind, overwrite,
+    )?))
+}
+
+/// Puts a finished sheet in place.
+fn finish(w: csv::Writer<AtomicFile>, path: &Path) -> Result<()> {
+    w.into_inner()
+        .map_err(|e| Error::io("write", path, e.into_error()))?
+        .commit()
 }
 
 fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
@@ -114,8 +120,8 @@ fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
 }
 
 /// The review sheet: one line per clustered record; a person edits `decision` and `survivor`.
-pub fn write_review(path: &Path, report: &Report) -> Result<()> {
-    let mut w = writer(path)?;
+pub fn write_review(path: &Path, report: &Report, overwrite: Overwrite) -> Result<()> {
+    let mut w = writer(path, Kind::DedupeReview, overwrite)?;
     let err = csv_err(path);
     let mut header: Vec<String> = crate::dedupe::review::COLUMNS
         .iter()
@@ -148,13 +154,13 @@ pub fn write_review(path: &Path, report: &Report) -> Result<()> {
             w.write_record(&row).map_err(&err)?;
         }
     }
-    w.flush().map_err(|e| Error::io("write", path, e))
+    finish(w, path)
 }
 
 /// Every pair of records in the same cluster: `id_a,id_b,score,total,cluster`, then each
 /// role's similarity and points.
-pub fn write_pairs(path: &Path, report: &Report) -> Result<()> {
-    let mut w = writer(path)?;
+pub fn write_pairs(path: &Path, report: &Report, overwrite: Overwrite) -> Result<()> {
+    let mut w = writer(path, Kind::DedupePairs, overwrite)?;
     let err = csv_err(path);
     let mut header: Vec<String> = ["id_a", "id_b", "score", "total", "cluster"]
         .map(String::from)
@@ -178,5 +184,5 @@ pub fn write_pairs(path: &Path, report: &Report) -> Result<()> {
         }
         w.write_record(&row).map_err(&err)?;
     }
-    w.flush().map_err(|e| Error::io("write", path, e))
+    finish(w, path)
 }

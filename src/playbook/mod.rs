@@ -365,18 +365,17 @@ impl Facts {
     }
 }
 
-/// Writes the builtin playbooks into `dir` for editing; refuses to overwrite unless `force`.
+/// Writes the builtin playbooks into `dir` for editing; an existing file is replaced only
+/// with `force` or when it is an earlier export nobody has edited.
 pub fn export(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    use crate::safe_write::{self, Kind, Overwrite};
+    let overwrite = Overwrite::from_force(force);
     let targets: Vec<PathBuf> = BUILTIN.iter().map(|(f, _)| dir.join(f)).collect();
-    if !force && let Some(existing) = targets.iter().find(|p| p.exists()) {
-        return Err(Error::Usage(format!(
-            "`{}` already exists; refusing to overwrite it\n  hint: pass --force to replace the files, or choose another folder",
-            existing.display()
-        )));
+    for path in &targets {
+        safe_write::check(path, Kind::Playbook, overwrite)?;
     }
     for ((_, text), path) in BUILTIN.iter().zip(&targets) {
-        std::fs::write(path, text).map_err(|e| Error::io("write", path, e))?;
+        safe_write::write(path, Kind::Playbook, overwrite, text.as_bytes())?;
     }
     Ok(targets)
 }

@@ -8,6 +8,7 @@ mod mapping;
 mod playbook;
 mod profile;
 mod report;
+mod safety;
 mod samples;
 mod schema_pull;
 mod stage;

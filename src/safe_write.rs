@@ -250,6 +250,16 @@ pub fn rename_into_place(temp: &Path, path: &Path, kind: Kind) -> Result<()> {
     Ok(())
 }
 
+/// Records the file at `path`, as it is now, as crmkit's own output of `kind`: for a file a
+/// person edited and crmkit has since taken in whole (an applied dedupe review sheet), so
+/// replacing it loses nothing.
+pub fn adopt(path: &Path, kind: Kind) -> Result<()> {
+    if kind.recorded() {
+        record(path, kind)?;
+    }
+    Ok(())
+}
+
 /// Removes crmkit's own unchanged output of `kind` at `path`, if that is what is there, so a
 /// stale file cannot outlive the run that replaces its companions; anything else is kept.
 pub fn remove_own_output(path: &Path, kind: Kind) -> Result<()> {

@@ -82,6 +82,8 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let mut db = ws.db()?;
     if let Some(DedupeAction::Apply { file, json }) = args.action {
         let applied = review::apply(&mut db, &file)?;
+        // Its decisions are in the database now, so the next run may write a fresh sheet.
+        safe_write::adopt(&file, safe_write::Kind::DedupeReview)?;
         if json {
             output::json(&applied)?;
         } else {

@@ -628,10 +628,13 @@ mod tests {
     }
 
     #[test]
-    fn export_writes_the_defaults_and_refuses_to_overwrite() {
+    fn export_writes_the_defaults_and_refuses_to_overwrite_edits() {
         let dir = tempfile::tempdir().unwrap();
         let written = export(dir.path(), false).unwrap();
         assert_eq!(written.len(), BUILTIN.len());
+        // Its own unchanged files may be written again; an edited one only with force.
+        export(dir.path(), false).unwrap();
+        std::fs::write(&written[0], BUILTIN[0].1.replace("steps", "steps ")).unwrap();
         assert!(export(dir.path(), false).is_err());
         export(dir.path(), true).unwrap();
         let library = Library::load(Some(dir.path())).unwrap();

@@ -1,7 +1,7 @@
 //! Nothing lost, nothing leaked under careless use: output paths never replace what crmkit did
 //! not write, workspaces are private, locked while written, and refused when not one's own.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -159,6 +159,17 @@ fn export_refuses_a_users_file_writes_nothing_half_and_replaces_its_own() {
     assert!(read(dir.join("load-plan.md")).contains("03_Contact.csv"));
     assert_eq!(mode(dir.join("01_Account.csv")), 0o600);
     assert!(temporaries(&dir).is_empty());
+
+    // An export that stops part-way (here: refused at its last file) replaces nothing: the
+    // earlier files and their plan are the very same files as before.
+    let inode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().ino();
+    let before = [inode("01_Account.csv"), inode("load-plan.json")];
+    std::fs::write(dir.join("03_Contact.csv"), "edited by hand\n").unwrap();
+    env.run_ws(&["export", "--format", "salesforce", "--out", "mine"])
+        .fails(2);
+    assert_eq!([inode("01_Account.csv"), inode("load-plan.json")], before);
+    assert_eq!(read(dir.join("03_Contact.csv")), "edited by hand\n");
+    assert!(temporaries(&dir).is_empty());
 }
 
 #[test]
@@ -187,6 +198,11 @@ fn dedupe_pairs_and_review_go_through_the_same_checks() {
     );
     assert_eq!(read(&review), edited);
     dedupe(&["--force"]).ok();
+    // Once applied, its decisions live in the database and the sheet may be written afresh.
+    std::fs::write(&review, read(&review) + "\n").unwrap();
+    env.run_ws(&["dedupe", "apply", review.to_str().unwrap()])
+        .ok();
+    dedupe(&[]).ok();
 }
 
 #[test]

@@ -195,7 +195,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     let _lock = if cli.command.writes_workspace() {
         match cli.global.workspace() {
             Ok(ws) => {
-                let line: Vec<String> = std::env::args().skip(1).collect();
+                let line: Vec<String> = std::env::args_os()
+                    .skip(1)
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect();
                 Some(crate::lock::acquire(
                     &ws.root,
                     &format!("crmkit {}", line.join(" ")),

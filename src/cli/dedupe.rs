@@ -9,6 +9,7 @@ use crate::dedupe::{Rules, review, run};
 use crate::error::Result;
 use crate::output;
 use crate::output::sheet::SheetFormat;
+use crate::safe_write;
 
 /// Arguments of `crmkit dedupe`.
 #[derive(Debug, Args)]
@@ -54,6 +55,8 @@ pub struct DedupeArgs {
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub force: super::ForceFlag,
 }
 
 /// File formats of the review sheet.
@@ -92,6 +95,8 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let mut db = ws.db()?;
     if let Some(DedupeAction::Apply { file, json }) = args.action {
         let applied = review::apply(&mut db, &file)?;
+        // Its decisions are in the database now, so the next run may write a fresh sheet.
+        safe_write::adopt(&file, safe_write::Kind::DedupeReview)?;
         if json {
             output::json(&applied)?;
         } else {
@@ -125,9 +130,15 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             format.extension()
         ))
     });
-    output::dedupe::write_review(&review_path, &report)?;
+    // Both are checked first, so a refused pairs file does not follow a written review sheet.
+    let overwrite = args.force.overwrite();
+    safe_write::check(&review_path, safe_write::Kind::DedupeReview, overwrite)?;
     if let Some(path) = &args.pairs {
-        output::dedupe::write_pairs(path, &report)?;
+        safe_write::check(path, safe_write::Kind::DedupePairs, overwrite)?;
+    }
+    output::dedupe::write_review(&review_path, &report, overwrite)?;
+    if let Some(path) = &args.pairs {
+        output::dedupe::write_pairs(path, &report, overwrite)?;
     }
     if args.json {
         output::json(&report)?;

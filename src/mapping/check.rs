@@ -567,7 +567,7 @@ fn check_values(
             "kept" => format!(
                 "stage loads the source text as written, as `{name}` is free text (on_invalid: keep)"
             ),
-            "cut" => format!("stage cuts them to the field's length (on_invalid: keep)"),
+            "cut" => "stage cuts them to the field's length (on_invalid: keep)".to_string(),
             _ => String::new(),
         };
         let severity = if outcome == "reject" {

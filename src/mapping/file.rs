@@ -138,7 +138,7 @@ impl MappingFile {
 
     /// Parses a mapping file's text; errors name `path` and the line.
     pub fn parse(text: &str, path: &Path) -> Result<MappingFile> {
-        serde_yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))
+        crate::yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))
     }
 
     /// Reads a mapping file.
@@ -163,12 +163,14 @@ impl MappingFile {
         Ok(out)
     }
 
-    /// Writes the file (creating its folder).
+    /// Writes the file (creating its folder); the caller has decided whether an existing
+    /// file may go, but a workspace file never does.
     pub fn save(&self, path: &Path, notes: &[String]) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-        }
-        std::fs::write(path, self.to_yaml(notes)?).map_err(|e| Error::io("write", path, e))
+        let (kind, overwrite) = (
+            crate::safe_write::Kind::Mapping,
+            crate::safe_write::Overwrite::Force,
+        );
+        crate::safe_write::write(path, kind, overwrite, self.to_yaml(notes)?.as_bytes())
     }
 }
 

@@ -7,6 +7,7 @@ use super::table::{Table, thousands};
 use crate::dedupe::review::Applied;
 use crate::dedupe::run::Report;
 use crate::error::Result;
+use crate::safe_write::{Kind, Overwrite};
 
 /// The human summary: counts, how much blocking saved, the first clusters.
 pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
@@ -104,7 +105,7 @@ pub fn render_applied(applied: &Applied) -> String {
 
 /// The review sheet: one line per clustered record; a person edits `decision` and `survivor`.
 /// CSV or XLSX by the file's extension ([`sheet::write`]).
-pub fn write_review(path: &Path, report: &Report) -> Result<()> {
+pub fn write_review(path: &Path, report: &Report, overwrite: Overwrite) -> Result<()> {
     let mut header: Vec<String> = crate::dedupe::review::COLUMNS
         .iter()
         .map(|s| s.to_string())
@@ -136,12 +137,19 @@ pub fn write_review(path: &Path, report: &Report) -> Result<()> {
             rows.push(row);
         }
     }
-    sheet::write(path, "review", &header, &rows)
+    sheet::write(
+        path,
+        "review",
+        &header,
+        &rows,
+        Kind::DedupeReview,
+        overwrite,
+    )
 }
 
 /// Every pair of records in the same cluster: `id_a,id_b,score,total,cluster`, then each
 /// role's similarity and points. CSV or XLSX by the file's extension.
-pub fn write_pairs(path: &Path, report: &Report) -> Result<()> {
+pub fn write_pairs(path: &Path, report: &Report, overwrite: Overwrite) -> Result<()> {
     let mut header: Vec<String> = ["id_a", "id_b", "score", "total", "cluster"]
         .map(String::from)
         .to_vec();
@@ -164,5 +172,5 @@ pub fn write_pairs(path: &Path, report: &Report) -> Result<()> {
         }
         rows.push(row);
     }
-    sheet::write(path, "pairs", &header, &rows)
+    sheet::write(path, "pairs", &header, &rows, Kind::DedupePairs, overwrite)
 }

@@ -7,6 +7,7 @@ use rust_xlsxwriter::{Format as CellFormat, Workbook};
 
 use crate::error::{Error, Result};
 use crate::escape::formula;
+use crate::safe_write::{self, Kind, Overwrite};
 
 /// The most characters an XLSX cell holds; longer values are cut with an ellipsis.
 const XLSX_MAX_CHARS: usize = 32_767;
@@ -36,29 +37,41 @@ impl SheetFormat {
     }
 }
 
-/// Writes `header` and `rows` to `path` in the format its extension names; `title` names
-/// the worksheet of a workbook.
-pub fn write(path: &Path, title: &str, header: &[String], rows: &[Vec<String>]) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-    }
-    match SheetFormat::of(path) {
-        SheetFormat::Csv => write_csv(path, header, rows),
-        SheetFormat::Xlsx => write_xlsx(path, title, header, rows),
-    }
+/// Writes `header` and `rows` to `path` in the format its extension names, through
+/// [`safe_write`] (never over a file that is not crmkit's own output of `kind` unless
+/// forced); `title` names the worksheet of a workbook.
+pub fn write(
+    path: &Path,
+    title: &str,
+    header: &[String],
+    rows: &[Vec<String>],
+    kind: Kind,
+    overwrite: Overwrite,
+) -> Result<()> {
+    let bytes = match SheetFormat::of(path) {
+        SheetFormat::Csv => csv_bytes(path, header, rows)?,
+        SheetFormat::Xlsx => xlsx_bytes(path, title, header, rows)?,
+    };
+    safe_write::write(path, kind, overwrite, &bytes)
 }
 
-fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) -> Result<()> {
+fn csv_bytes(path: &Path, header: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
     let err = |e: csv::Error| Error::Other(format!("cannot write `{}`: {e}", path.display()));
-    let mut w = csv::Writer::from_path(path).map_err(err)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
     for row in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
         w.write_record(row.iter().map(|c| formula::escape(c).into_owned()))
             .map_err(err)?;
     }
-    w.flush().map_err(|e| Error::io("write", path, e))
+    w.into_inner()
+        .map_err(|e| Error::io("write", path, e.into_error()))
 }
 
-fn write_xlsx(path: &Path, title: &str, header: &[String], rows: &[Vec<String>]) -> Result<()> {
+fn xlsx_bytes(
+    path: &Path,
+    title: &str,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>> {
     let err = |e: rust_xlsxwriter::XlsxError| {
         Error::Other(format!("cannot write `{}`: {e}", path.display()))
     };
@@ -83,7 +96,7 @@ fn write_xlsx(path: &Path, title: &str, header: &[String], rows: &[Vec<String>])
             }
         }
     }
-    workbook.save(path).map_err(err)
+    workbook.save_to_buffer().map_err(err)
 }
 
 #[cfg(test)]
@@ -103,7 +116,7 @@ mod tests {
         let path = dir.path().join("s.csv");
         let header = vec!["id".to_string(), "name".to_string()];
         let rows = vec![vec!["-5".to_string(), "=1+1".to_string()]];
-        write(&path, "s", &header, &rows).unwrap();
+        write(&path, "s", &header, &rows, Kind::Report, Overwrite::Force).unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "id,name\n-5,'=1+1\n"

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::escape::formula::{self, FormulaColumn, FormulaCount};
 use crate::mapping::file::MappingFile;
 use crate::mapping::workflow::mapping_files;
+use crate::safe_write::{self, AtomicFile, Kind, Overwrite};
 use crate::staging::Db;
 use crate::targets::{FieldType, SchemaSource};
 use crate::workspace::Workspace;
@@ -69,12 +70,16 @@ struct FieldInfo {
 }
 
 /// Writes one CSV per load-plan step into `dir`, plus `load-plan.md` and `load-plan.json`.
+/// Each file is written under a temporary name and renamed into place once all are
+/// complete, and the plan comes last: an interrupted export leaves the previous files, never
+/// a truncated one, and never a plan that describes files it did not write.
 pub fn export(
     ws: &Workspace,
     db: &Db,
     format: Format,
     dir: &Path,
     schemas: &SchemaSource,
+    overwrite: Overwrite,
 ) -> Result<Exported> {
     let plan = db.load_plan()?;
     if plan.is_empty() {
@@ -99,7 +104,9 @@ pub fn export(
             "the staged records are shaped for {staged_for}; `--format {w}` needs mappings to {w} (`crmkit map suggest DATASET --object O --target {w}`, then `crmkit stage`), or use `--format {staged_for}` / `--format csv`"
         )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    for name in PLAN_FILES {
+        safe_write::check(&dir.join(name), Kind::Export, overwrite)?;
+    }
     // Field types and each object's external-id field, from the mappings and their schema.
     let mut fields: BTreeMap<(String, String), FieldInfo> = BTreeMap::new();
     let mut ext_field: BTreeMap<String, String> = BTreeMap::new();
@@ -142,6 +149,7 @@ pub fn export(
     }
     let staged_objects: Vec<&str> = plan.iter().map(|p| p.object.as_str()).collect();
     let mut files = Vec::new();
+    let mut finished = Vec::new();
     for step in &plan {
         let columns = db.staged_columns(&step.object)?;
         let step_fields: Vec<String> = serde_json::from_str(&step.fields).unwrap_or_default();
@@ -215,8 +223,7 @@ pub fn export(
                 }
             }
         }
-        let mut w = csv::Writer::from_path(&path)
-            .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))?;
+        let mut w = csv::Writer::from_writer(AtomicFile::create(&path, Kind::Export, overwrite)?);
         let werr = |e: csv::Error| Error::Other(format!("cannot write `{}`: {e}", path.display()));
         w.write_record(out_cols.iter().map(|(h, _)| h.as_str()))
             .map_err(werr)?;
@@ -240,10 +247,13 @@ pub fn export(
             )
             .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
         })?;
-        w.flush().map_err(|e| Error::io("write", &path, e))?;
         let headers: Vec<&str> = out_cols.iter().map(|(h, _)| h.as_str()).collect();
         let formula_values = formulas.named(&headers);
         notes.extend(formula::warning(&formula_values));
+        finished.push(
+            w.into_inner()
+                .map_err(|e| Error::io("write", &path, e.into_error()))?,
+        );
         files.push(ExportFile {
             position: step.position,
             file: name,
@@ -256,9 +266,16 @@ pub fn export(
             formula_values,
         });
     }
-    let rejects = write_rejects(db, dir)?;
+    // The old plan goes before any file it describes is replaced.
+    for name in PLAN_FILES {
+        safe_write::remove_own_output(&dir.join(name), Kind::Export)?;
+    }
+    for file in finished {
+        file.commit()?;
+    }
+    let rejects = write_rejects(db, dir, overwrite)?;
     // The plan goes last: a plan on disk means every file it names is complete.
-    let plan_path = write_plan(dir, format, &files)?;
+    let plan_path = write_plan(dir, format, &files, overwrite)?;
     Ok(Exported {
         format,
         dir: dir.display().to_string(),
@@ -271,9 +288,15 @@ pub fn export(
 /// Writes `rejects_DATASET.csv` for each staged dataset with rejected rows: why first (like
 /// Data Loader's error file), then the source row as ingested. People open these files, so
 /// cells are formula-escaped.
-fn write_rejects(db: &Db, dir: &Path) -> Result<Vec<RejectsFile>> {
+fn write_rejects(db: &Db, dir: &Path, overwrite: Overwrite) -> Result<Vec<RejectsFile>> {
     let mut out = Vec::new();
-    for run in db.stage_runs()?.into_iter().filter(|r| r.rejected > 0) {
+    for run in db.stage_runs()? {
+        if run.rejected == 0 {
+            // A rejects file of an earlier export would describe rejects that are gone.
+            let old = dir.join(format!("rejects_{}.csv", run.dataset));
+            safe_write::remove_own_output(&old, Kind::Export)?;
+            continue;
+        }
         let columns = db.source_columns(&run.dataset)?;
         let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
         let rows = db.rejected_rows(&run.dataset, &names)?;
@@ -283,7 +306,14 @@ fn write_rejects(db: &Db, dir: &Path) -> Result<Vec<RejectsFile>> {
             .collect();
         header.extend(columns.iter().map(|c| c.header.clone()));
         let file = format!("rejects_{}.csv", run.dataset);
-        crate::output::sheet::write(&dir.join(&file), &run.dataset, &header, &rows)?;
+        crate::output::sheet::write(
+            &dir.join(&file),
+            &run.dataset,
+            &header,
+            &rows,
+            Kind::Export,
+            overwrite,
+        )?;
         out.push(RejectsFile {
             file,
             dataset: run.dataset.clone(),
@@ -305,11 +335,24 @@ pub fn relationship_name(field: &str) -> String {
     }
 }
 
-fn write_plan(dir: &Path, format: Format, files: &[ExportFile]) -> Result<PathBuf> {
+/// The load plan's files, written after every import file is in place.
+const PLAN_FILES: [&str; 2] = ["load-plan.json", "load-plan.md"];
+
+fn write_plan(
+    dir: &Path,
+    format: Format,
+    files: &[ExportFile],
+    overwrite: Overwrite,
+) -> Result<PathBuf> {
     let json_path = dir.join("load-plan.json");
     let json = serde_json::to_string_pretty(files)
         .map_err(|e| Error::Other(format!("cannot encode the load plan: {e}")))?;
-    std::fs::write(&json_path, json + "\n").map_err(|e| Error::io("write", &json_path, e))?;
+    safe_write::write(
+        &json_path,
+        Kind::Export,
+        overwrite,
+        (json + "\n").as_bytes(),
+    )?;
     let mut md = format!(
         "# Load plan ({format:?})\n\nLoad the files in this order; each step upserts on its external id, so a retried step creates nothing twice.\n\n| # | file | object | pass | rows | upsert key |\n| --- | --- | --- | --- | --- | --- |\n"
     );
@@ -331,7 +374,7 @@ fn write_plan(dir: &Path, format: Format, files: &[ExportFile]) -> Result<PathBu
         }
     }
     let md_path = dir.join("load-plan.md");
-    std::fs::write(&md_path, md).map_err(|e| Error::io("write", &md_path, e))?;
+    safe_write::write(&md_path, Kind::Export, overwrite, md.as_bytes())?;
     Ok(md_path)
 }
 

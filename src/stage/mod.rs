@@ -119,6 +119,9 @@ enum Hit {
 /// -> normalised value -> hit.
 type LookupIndex = HashMap<(String, String), HashMap<String, Hit>>;
 
+/// Each object's records by their source key.
+type KeyIndex = HashMap<String, HashMap<String, KeyInfo>>;
+
 /// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
 fn find_hit<'a>(
     index: Option<&'a LookupIndex>,
@@ -522,10 +525,7 @@ fn stage_dataset(
     options: &Options,
     p: &Prepared,
     field_names: &[String],
-    (keys, lookups): (
-        &HashMap<String, HashMap<String, KeyInfo>>,
-        &HashMap<String, LookupIndex>,
-    ),
+    (keys, lookups): (&KeyIndex, &HashMap<String, LookupIndex>),
     wanted: &[((String, String), usize)],
     state: &mut ObjectState,
 ) -> Result<DatasetOutcome> {

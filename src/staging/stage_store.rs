@@ -59,6 +59,9 @@ pub struct StageTx<'a> {
     done: bool,
 }
 
+/// (batch, row) -> (what ingest said about the row, its surplus fields as JSON).
+pub type BrokenRows = HashMap<(i64, i64), (String, Option<String>)>;
+
 impl Db {
     /// Calls `f(batch, row, values)` for every record of `dataset`, in source order.
     pub fn scan_lineage(
@@ -237,10 +240,7 @@ impl Db {
 
     /// Rows of a dataset whose fields ingest could not line up with the header (ragged,
     /// an unterminated quote): (batch, row) -> (what ingest said, surplus fields as JSON).
-    pub fn broken_rows(
-        &self,
-        dataset: &str,
-    ) -> Result<HashMap<(i64, i64), (String, Option<String>)>> {
+    pub fn broken_rows(&self, dataset: &str) -> Result<BrokenRows> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT i.batch, i.row, i.kind || ': ' || i.detail, s._extra FROM _issues i
                JOIN _batches b ON b.batch = i.batch

@@ -10,6 +10,7 @@ mod playbook;
 mod profile;
 mod real_exports;
 mod report;
+mod safety;
 mod samples;
 mod schema_pull;
 mod stage;

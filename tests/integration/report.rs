@@ -359,18 +359,27 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
 }
 
 #[test]
-fn demo_replaces_its_own_previous_run_and_nothing_else() {
+fn demo_deletes_nothing_not_even_its_own_previous_run() {
     let env = Env::new();
     env.run(&["demo", "--out", "d"]).ok();
     let dir = env.path().join("d");
-    std::fs::write(dir.join("leftover.txt"), "from the first run").unwrap();
+    std::fs::write(dir.join("leftover.txt"), "a user's notes").unwrap();
     let first = count_in(&dir, "SELECT count(*) FROM _answers");
-    env.run(&["demo", "--out", "d"]).ok();
-    assert!(
-        !dir.join("leftover.txt").exists(),
-        "the old demo was replaced"
-    );
+    let run = env.run(&["demo", "--out", "d"]).fails(2);
+    assert!(run.stderr().contains("deletes nothing"), "{}", run.stderr());
+    assert_eq!(read(dir.join("leftover.txt")), "a user's notes");
     assert_eq!(count_in(&dir, "SELECT count(*) FROM _answers"), first);
+
+    // Without --out, a taken `crmkit-demo` is left alone and the next free name is used.
+    std::fs::create_dir_all(env.path().join("crmkit-demo")).unwrap();
+    std::fs::write(env.path().join("crmkit-demo/notes.txt"), "keep").unwrap();
+    env.run(&["demo"]).ok();
+    assert_eq!(read(env.path().join("crmkit-demo/notes.txt")), "keep");
+    assert!(
+        env.path()
+            .join("crmkit-demo-2/out/readiness.html")
+            .is_file()
+    );
 
     // A folder with other files, or another client's workspace, is refused and left alone.
     let other = env.path().join("mine");

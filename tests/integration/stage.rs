@@ -4,7 +4,7 @@ use crate::util::{Env, fixture};
 
 /// A workspace with the stage fixtures ingested, reviewed mappings in place, an exclusion
 /// rule, and the duplicate accounts deduped.
-fn prepared() -> Env {
+pub(crate) fn prepared() -> Env {
     let env = Env::workspace();
     let config = env.ws().join("crmkit.yaml");
     let mut text = std::fs::read_to_string(&config).unwrap();

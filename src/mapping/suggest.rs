@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::evidence::{ColumnProfile, is_placeholder};
 use super::file::{FieldMapping, MappingFile, Unmapped, UnmappedAction};
 use super::synonyms::Synonyms;
-use super::transforms::{DateSpec, NumberSpec, PhoneSpec, Transform};
+use super::transforms::{DateSpec, NamePart, NumberSpec, PhoneSpec, Transform};
 use super::{geo, text, values};
 use crate::targets::{Field, FieldType, ObjectSchema, PicklistValue, TargetSchema};
 
@@ -280,6 +280,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
             });
         }
     }
+    split_full_name(input, &mut mapping, &mut report);
     Suggestion { mapping, report }
 }
 
@@ -464,6 +465,113 @@ fn value_only(profile: &ColumnProfile, field: &Field) -> Option<(f64, String)> {
             ),
         )
     })
+}
+
+/// A person's full name in one column, when the target wants first and last names apart
+/// (Salesforce `LastName` is required): the column feeds both through `split_name`.
+fn split_full_name(input: &SuggestInput, mapping: &mut MappingFile, report: &mut SuggestReport) {
+    let compact = |s: &str| {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+    };
+    let field = |name: &str| {
+        input
+            .object
+            .fields
+            .iter()
+            .find(|f| !f.read_only && compact(&f.name) == name)
+    };
+    let (Some(last), first) = (field("lastname"), field("firstname")) else {
+        return;
+    };
+    let targeted = |m: &MappingFile, f: &Field| {
+        m.fields.iter().any(|fm| {
+            m.target_field(input.object, &fm.target)
+                .is_some_and(|x| x.name == f.name)
+        })
+    };
+    if targeted(mapping, last) {
+        return;
+    }
+    const FULL_NAME_HEADERS: [&str; 9] = [
+        "name",
+        "fullname",
+        "contactname",
+        "contact",
+        "personname",
+        "leadname",
+        "customername",
+        "contactperson",
+        "attendee",
+    ];
+    let Some(profile) = input.profiles.iter().find(|p| {
+        let spaced = p
+            .distinct
+            .iter()
+            .flatten()
+            .filter(|(v, _)| v.trim().contains(' '))
+            .count();
+        let sampled = p.distinct.as_ref().map_or(0, Vec::len);
+        FULL_NAME_HEADERS.contains(&compact(&p.header).as_str())
+            && p.filled > 0
+            && sampled > 0
+            && spaced * 5 >= sampled * 3
+    }) else {
+        return;
+    };
+    let source = source_names(input.profiles)[input
+        .profiles
+        .iter()
+        .position(|p| std::ptr::eq(p, profile))
+        .unwrap_or(0)]
+    .clone();
+    // The column's own entry (a custom field proposed for it) gives way.
+    if let Some(i) = mapping
+        .fields
+        .iter()
+        .position(|fm| fm.source.as_deref() == Some(source.as_str()))
+    {
+        let old = mapping.fields.remove(i);
+        mapping.custom_fields.retain(|f| f.name != old.target);
+        report.custom.retain(|c| c.source != source);
+        report.mapped.retain(|m| m.source != source);
+    }
+    mapping.unmapped.retain(|u| u.source != source);
+    let reason = format!(
+        "`{source}` holds full names ({} of {} sampled values have a space); the target keeps first and last names apart",
+        profile
+            .distinct
+            .iter()
+            .flatten()
+            .filter(|(v, _)| v.trim().contains(' '))
+            .count(),
+        profile.distinct.as_ref().map_or(0, Vec::len)
+    );
+    let mut parts = vec![(last, NamePart::Last)];
+    if let Some(f) = first.filter(|f| !targeted(mapping, f)) {
+        parts.insert(0, (f, NamePart::First));
+    }
+    for (f, part) in parts {
+        mapping.fields.push(FieldMapping {
+            source: Some(source.clone()),
+            target: f.name.clone(),
+            confidence: Some(0.8),
+            reason: Some(reason.clone()),
+            transform: vec![Transform::CollapseSpaces, Transform::SplitName(part)],
+            on_invalid: None,
+            lookup: None,
+        });
+        report.mapped.push(MappedField {
+            source: source.clone(),
+            target: f.name.clone(),
+            label: f.display().to_string(),
+            confidence: 0.8,
+            reason: reason.clone(),
+        });
+    }
+    report.required_missing.retain(|r| r.field != last.name);
 }
 
 /// Where phone numbers get their country: the dataset's country column (if any) and the

@@ -302,3 +302,27 @@ fn a_row_shifted_by_an_unquoted_delimiter_is_rejected_never_staged() {
     assert!(by_id.contains("row 1 "), "{by_id}");
     assert!(by_id.contains("staged"), "{by_id}");
 }
+
+#[test]
+fn a_full_name_column_feeds_first_and_last_name() {
+    let env = engagement("salesforce", &["events/attendees.csv"]);
+    suggest(&env, "attendees", "contact");
+    let yaml = mapping_yaml(&env, "attendees");
+    assert!(yaml.contains("split_name: last"), "{yaml}");
+    // map check agrees: the required last name has a source.
+    let check = env.run_ws(&["map", "check", "--json"]).ok().json();
+    assert_eq!(check["blocking"], 0, "{check:#}");
+    stage_rejecting_under_5_percent(&env);
+    let names: String = env
+        .db()
+        .query_row(
+            "SELECT group_concat(coalesce(FirstName, '-') || ' / ' || LastName, '; ') FROM (SELECT * FROM stg_contact ORDER BY _row)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        names,
+        "James / O'Neil; Ana / de la Cruz; Lee / Chen; - / Madonna"
+    );
+}

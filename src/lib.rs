@@ -14,6 +14,7 @@ pub mod playbook;
 pub mod profile;
 pub mod progress;
 pub mod report;
+pub mod rules;
 pub mod samples;
 pub mod stage;
 pub mod staging;

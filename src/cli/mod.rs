@@ -15,6 +15,7 @@ mod reconcile;
 mod report;
 mod samples;
 mod schema;
+mod score;
 mod stage;
 mod status;
 
@@ -72,6 +73,8 @@ pub enum Command {
     Map(map::MapArgs),
     /// Find duplicate records, propose survivors, apply a review
     Dedupe(dedupe::DedupeArgs),
+    /// Account status, RFM and purchase propensity, lead scoring (rules.yaml)
+    Score(score::ScoreArgs),
     /// Build target-shaped records from the mappings, accounting for every source row
     Stage(stage::StageArgs),
     /// Prove every source row is staged, merged, rejected or excluded, exactly once
@@ -160,6 +163,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Map(args) => map::run(args, &cli.global),
         Command::Samples(args) => samples::run(args),
         Command::Dedupe(args) => dedupe::run(args, &cli.global),
+        Command::Score(args) => score::run(args, &cli.global),
         Command::Playbook(args) => playbook::run(args, &cli.global),
         Command::Guide(args) => guide::run(args, &cli.global),
         Command::Assess(args) => assess::run(args, &cli.global),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::numeric::{hyp2f1, ln_gamma, nelder_mead};
+use super::numeric::{hyp2f1, ln_gamma, minimise_logs};
 
 /// One customer's purchase history in model time (weeks).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,7 +61,7 @@ pub fn fit(histories: &[History]) -> Option<BgNbd> {
         let [r, alpha, a, b] = [p[0].exp(), p[1].exp(), p[2].exp(), p[3].exp()];
         -log_likelihood(r, alpha, a, b, histories)
     };
-    let (p, value) = nelder_mead(objective, &[0.0, 0.0, 0.0, 0.0], 4000);
+    let (p, value) = minimise_logs(objective, 4, 1500);
     value.is_finite().then(|| BgNbd {
         r: p[0].exp(),
         alpha: p[1].exp(),
@@ -154,10 +154,18 @@ pub(crate) mod tests {
         let e = m.expected_purchases(&h, 39.0);
         assert!((e - 1.226).abs() < 0.01, "{e}");
         // No repeat purchase: alive for sure, by the model's assumption.
-        let none = History { x: 0.0, t_x: 0.0, t: 38.86 };
+        let none = History {
+            x: 0.0,
+            t_x: 0.0,
+            t: 38.86,
+        };
         assert_eq!(m.p_alive(&none), 1.0);
         // Many purchases long ago: probably gone.
-        let gone = History { x: 10.0, t_x: 5.0, t: 38.86 };
+        let gone = History {
+            x: 10.0,
+            t_x: 5.0,
+            t: 38.86,
+        };
         assert!(m.p_alive(&gone) < 0.01);
         assert!(m.expected_purchases(&gone, 39.0) < m.expected_purchases(&h, 39.0));
     }

@@ -5,7 +5,11 @@ pub mod bgnbd;
 pub mod condition;
 pub mod file;
 pub mod numeric;
+pub mod records;
+pub mod rfm;
 pub mod spend;
+pub mod status;
+pub mod store;
 
 pub use condition::Condition;
 pub use file::Rules;

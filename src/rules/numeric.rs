@@ -44,8 +44,25 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
     sum
 }
 
-/// The minimum Nelder-Mead finds from `start`: (point, value). `f` may return NaN or
-/// infinity where it is undefined; those points count as worse than any other.
+/// Largest |log| of a fitted parameter (e^12 is about 160,000).
+pub const LOG_BOUND: f64 = 12.0;
+
+/// Nelder-Mead over log-parameters kept within ±[`LOG_BOUND`]: data with no signal for a
+/// parameter (nobody drops out) would otherwise send it to infinity for thousands of steps.
+pub fn minimise_logs(f: impl Fn(&[f64]) -> f64, dims: usize, max_iter: usize) -> (Vec<f64>, f64) {
+    let bounded = |p: &[f64]| {
+        if p.iter().any(|v| v.abs() > LOG_BOUND) {
+            f64::INFINITY
+        } else {
+            f(p)
+        }
+    };
+    nelder_mead(bounded, &vec![0.0; dims], max_iter)
+}
+
+/// The minimum Nelder-Mead finds from `start`: (point, value), restarting from the best point
+/// until it stops improving. `f` may return NaN or infinity where it is undefined; those
+/// points count as worse than any other.
 pub fn nelder_mead(f: impl Fn(&[f64]) -> f64, start: &[f64], max_iter: usize) -> (Vec<f64>, f64) {
     let value = |x: &[f64]| {
         let v = f(x);
@@ -53,11 +70,11 @@ pub fn nelder_mead(f: impl Fn(&[f64]) -> f64, start: &[f64], max_iter: usize) ->
     };
     let mut best = (start.to_vec(), value(start));
     // Restarting from the best point until it stops improving avoids early collapse.
-    for _ in 0..10 {
+    for _ in 0..4 {
         let found = simplex(&value, &best.0, max_iter);
         let gain = best.1 - found.1;
         best = found;
-        if gain.abs() < 1e-10 {
+        if gain.abs() < 1e-8 * (1.0 + best.1.abs()) {
             break;
         }
     }
@@ -69,7 +86,11 @@ fn simplex(f: &impl Fn(&[f64]) -> f64, start: &[f64], max_iter: usize) -> (Vec<f
     let mut pts: Vec<(Vec<f64>, f64)> = vec![(start.to_vec(), f(start))];
     for i in 0..n {
         let mut p = start.to_vec();
-        p[i] += if p[i].abs() > 1e-3 { 0.1 * p[i].abs() } else { 0.1 };
+        p[i] += if p[i].abs() > 1e-3 {
+            0.1 * p[i].abs()
+        } else {
+            0.1
+        };
         let v = f(&p);
         pts.push((p, v));
     }
@@ -79,7 +100,11 @@ fn simplex(f: &impl Fn(&[f64]) -> f64, start: &[f64], max_iter: usize) -> (Vec<f
     for _ in 0..max_iter {
         pts.sort_by(|a, b| a.1.total_cmp(&b.1));
         let spread = pts[n].1 - pts[0].1;
-        if spread.abs() <= 1e-12 * (1.0 + pts[0].1.abs()) {
+        let size = pts[1..]
+            .iter()
+            .flat_map(|p| p.0.iter().zip(&pts[0].0).map(|(a, b)| (a - b).abs()))
+            .fold(0.0f64, f64::max);
+        if spread.abs() <= 1e-12 * (1.0 + pts[0].1.abs()) || (size < 1e-9 && spread.abs() < 1e-9) {
             break;
         }
         let centroid: Vec<f64> = (0..n)
@@ -91,7 +116,11 @@ fn simplex(f: &impl Fn(&[f64]) -> f64, start: &[f64], max_iter: usize) -> (Vec<f
         if fr < pts[0].1 {
             let expanded = mix(&centroid, &worst.0, -2.0);
             let fe = f(&expanded);
-            pts[n] = if fe < fr { (expanded, fe) } else { (reflected, fr) };
+            pts[n] = if fe < fr {
+                (expanded, fe)
+            } else {
+                (reflected, fr)
+            };
         } else if fr < pts[n - 1].1 {
             pts[n] = (reflected, fr);
         } else {
@@ -150,7 +179,10 @@ mod tests {
     fn nelder_mead_finds_rosenbrock_minimum() {
         let rosen = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
         let (x, v) = nelder_mead(rosen, &[-1.2, 1.0], 5000);
-        assert!((x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4, "{x:?}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
+            "{x:?}"
+        );
         assert!(v < 1e-8);
     }
 }

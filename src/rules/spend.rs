@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::numeric::{ln_gamma, nelder_mead};
+use super::numeric::{ln_gamma, minimise_logs};
 
 /// Fitted parameters: spend ~ Gamma(p, nu), nu ~ Gamma(q, gamma).
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]
@@ -29,14 +29,15 @@ pub fn fit(customers: &[(f64, f64)]) -> Option<GammaGamma> {
         -usable
             .iter()
             .map(|&(x, m)| {
-                ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q) + q * g.ln()
+                ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q)
+                    + q * g.ln()
                     + (p * x - 1.0) * m.ln()
                     + p * x * x.ln()
                     - (p * x + q) * (g + m * x).ln()
             })
             .sum::<f64>()
     };
-    let (v, value) = nelder_mead(objective, &[0.0, 0.0, 0.0], 4000);
+    let (v, value) = minimise_logs(objective, 3, 1500);
     value.is_finite().then(|| GammaGamma {
         p: v[0].exp(),
         q: v[1].exp(),

@@ -10,5 +10,6 @@ mod profile;
 mod report;
 mod samples;
 mod schema_pull;
+mod score;
 mod stage;
 mod workspace;

@@ -42,6 +42,23 @@ pub enum ScoreCommand {
     #[command(after_help = "Examples:\n  crmkit score rfm --as-of 2025-06-30\n  \
 crmkit score rfm --from invoices --account customer --date invoice_date --amount total --horizon 180")]
     Rfm(RfmArgs),
+    /// Lead scores, MQL and SQL, the funnel; `--fit` learns weights from history
+    #[command(after_help = "Examples:\n  crmkit score leads --as-of 2025-06-30\n  \
+crmkit score leads --fit --json")]
+    Leads(LeadsArgs),
+}
+
+/// Arguments of `crmkit score leads`.
+#[derive(Debug, Args)]
+pub struct LeadsArgs {
+    /// Learn the weights from converted vs unconverted leads and compare AUCs on held-out leads
+    #[arg(long)]
+    pub fit: bool,
+    /// Leads to list in the table (all with --json)
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+    #[command(flatten)]
+    pub common: Common,
 }
 
 /// Flags every score command takes.
@@ -145,8 +162,32 @@ pub fn run(args: ScoreArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                 output::print(&output::score::rfm(&report, a.top))?;
             }
         }
+        ScoreCommand::Leads(a) => {
+            let as_of = a.common.as_of.unwrap_or_else(today);
+            let report = leads(&l, as_of, a.fit)?;
+            rules::store::save_leads(&mut l.ws.db()?, &report)?;
+            if a.common.json {
+                output::json(&report)?;
+            } else {
+                output::print(&output::score::leads(&report, a.top))?;
+            }
+        }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Lead scores over the accounts' status facts and, when there are purchases, their RFM.
+pub(super) fn leads(l: &Loaded, as_of: NaiveDate, fit: bool) -> Result<rules::leads::LeadReport> {
+    let (facts, _) = rules::status::classify(&l.src, &l.rules, as_of)?;
+    let rfm_opts = rules::rfm::Options {
+        as_of: Some(as_of),
+        ..Default::default()
+    };
+    // Leads are scored without RFM points when there is nothing to compute RFM from.
+    let rfm = rules::rfm::run(&l.src, &l.names, &l.rules, &rfm_opts)
+        .map(|r| r.accounts)
+        .unwrap_or_default();
+    rules::leads::run(&l.src, &l.rules, &facts, &rfm, as_of, fit)
 }
 
 fn today() -> NaiveDate {

@@ -1,6 +1,7 @@
 //! Human output for `score`: status counts, RFM rankings with propensity, lead funnels.
 
 use super::table::{Table, thousands};
+use crate::rules::leads::LeadReport;
 use crate::rules::rfm::RfmReport;
 use crate::rules::status::StatusReport;
 
@@ -94,5 +95,70 @@ pub fn rfm(r: &RfmReport, top: usize) -> String {
         ]);
     }
     out.push_str(&t.render());
+    out
+}
+
+/// The funnel, the top leads, and what `--fit` learnt.
+pub fn leads(r: &LeadReport, top: usize) -> String {
+    let mut out = format!(
+        "lead scores of `{}` ({} leads), as of {}\n\n",
+        r.dataset,
+        thousands(r.leads.len() as u64),
+        r.as_of
+    );
+    let mut f = Table::new(&["stage", "leads", "conversion"]);
+    for s in &r.funnel {
+        f.row(vec![
+            s.stage.clone(),
+            thousands(s.count),
+            s.conversion
+                .map(|c| format!("{:.1}%", c * 100.0))
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    out.push_str(&f.render());
+    out.push_str(&format!("\ntop {} leads\n", top.min(r.leads.len())));
+    let mut t = Table::new(&[
+        "lead",
+        "account",
+        "score",
+        "fit",
+        "behaviour",
+        "rfm",
+        "stage",
+    ]);
+    for l in r.leads.iter().take(top) {
+        t.row(vec![
+            l.lead.clone(),
+            l.account.clone().unwrap_or_default(),
+            format!("{:.1}", l.score),
+            format!("{:.1}", l.fit),
+            format!("{:.1}", l.behaviour),
+            format!("{:.1}", l.rfm),
+            l.stage.clone(),
+        ]);
+    }
+    out.push_str(&t.render());
+    if let Some(fit) = &r.fit {
+        out.push_str(&format!(
+            "\nlearnt weights (logistic regression on {} leads, {:.1}% converted; AUC on {} held out: fitted {}, hand-set {})\n",
+            thousands(fit.trained_on),
+            fit.converted_share * 100.0,
+            thousands(fit.held_out),
+            opt(fit.auc_fitted, 3),
+            opt(fit.auc_hand_set, 3)
+        ));
+        let mut w = Table::new(&["rule", "points", "weight", "odds x", "meaning"]);
+        for x in &fit.weights {
+            w.row(vec![
+                x.rule.clone(),
+                format!("{}", x.hand_points),
+                format!("{:.3}", x.weight),
+                format!("{:.2}", x.odds_ratio),
+                x.explanation.clone(),
+            ]);
+        }
+        out.push_str(&w.render());
+    }
     out
 }

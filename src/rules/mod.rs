@@ -4,6 +4,8 @@
 pub mod bgnbd;
 pub mod condition;
 pub mod file;
+pub mod leads;
+pub mod logistic;
 pub mod numeric;
 pub mod records;
 pub mod rfm;

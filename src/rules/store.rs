@@ -1,6 +1,7 @@
 //! Keeps score results in the workspace: per-record rows in `_scores` and headline `score.*`
 //! metrics for the playbook's evidence and the reports.
 
+use super::leads::LeadReport;
 use super::rfm::RfmReport;
 use super::status::StatusReport;
 use crate::error::Result;
@@ -105,6 +106,50 @@ pub fn save_rfm(db: &mut Db, dataset: &str, report: &RfmReport) -> Result<()> {
     )?;
     if let Some(m) = &report.model {
         db.put_metric("score.bgnbd_log_likelihood", m.log_likelihood, None, SOURCE)?;
+    }
+    Ok(())
+}
+
+/// Stores each lead's score and funnel stage, and the funnel counts and conversion rates.
+pub fn save_leads(db: &mut Db, report: &LeadReport) -> Result<()> {
+    let mut rows = Vec::with_capacity(report.leads.len() * 2);
+    for l in &report.leads {
+        rows.push(Score {
+            key: l.lead.clone(),
+            name: "lead.score".into(),
+            value: Some(l.score),
+            text: None,
+        });
+        rows.push(Score {
+            key: l.lead.clone(),
+            name: "lead.stage".into(),
+            value: None,
+            text: Some(l.stage.clone()),
+        });
+    }
+    db.save_scores(&report.dataset, "lead", &rows)?;
+    for s in &report.funnel {
+        db.put_metric(
+            &format!("score.funnel_{}", s.stage),
+            s.count as f64,
+            None,
+            SOURCE,
+        )?;
+        if let Some(c) = s.conversion {
+            db.put_metric(
+                &format!("score.funnel_{}_conversion", s.stage),
+                c,
+                Some("share of the stage before that reached this one"),
+                SOURCE,
+            )?;
+        }
+    }
+    if let Some(f) = &report.fit {
+        for (name, v) in [("fitted", f.auc_fitted), ("hand_set", f.auc_hand_set)] {
+            if let Some(v) = v {
+                db.put_metric(&format!("score.lead_auc_{name}"), v, None, SOURCE)?;
+            }
+        }
     }
     Ok(())
 }

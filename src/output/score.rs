@@ -4,6 +4,7 @@ use super::table::{Table, thousands};
 use crate::rules::leads::LeadReport;
 use crate::rules::rfm::RfmReport;
 use crate::rules::status::StatusReport;
+use crate::rules::territory::{AssignReport, RepBalance};
 
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map(|x| format!("{x:.digits$}"))
@@ -159,6 +160,109 @@ pub fn leads(r: &LeadReport, top: usize) -> String {
             ]);
         }
         out.push_str(&w.render());
+    }
+    out
+}
+
+fn balance_table(rows: &[RepBalance]) -> String {
+    let mut t = Table::new(&[
+        "territory",
+        "rep",
+        "accounts",
+        "open pipeline",
+        "rfm value",
+        "load",
+        "",
+    ]);
+    for b in rows {
+        t.row(vec![
+            b.territory.clone(),
+            b.rep.clone(),
+            thousands(b.accounts),
+            format!("{:.0}", b.open_pipeline),
+            format!("{:.0}", b.rfm_value),
+            format!("{:.2}", b.load_ratio),
+            if b.overloaded {
+                "overloaded".into()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    t.render()
+}
+
+/// Territories, the proposed balance, the moves as a diff, and what needs a decision.
+pub fn assign(r: &AssignReport, dry_run: bool) -> String {
+    let mut out = format!(
+        "territory assignment ({}, balance by {:?}, tolerance {:.0}% over the fair share)\n\n",
+        r.method.replace('_', " "),
+        r.balance_by,
+        r.tolerance * 100.0
+    )
+    .to_lowercase();
+    let mut t = Table::new(&["territory", "accounts", "reps"]);
+    for terr in &r.territories {
+        t.row(vec![
+            terr.name.clone(),
+            thousands(terr.accounts),
+            if terr.reps.is_empty() {
+                "(no active rep)".into()
+            } else {
+                terr.reps.join(", ")
+            },
+        ]);
+    }
+    out.push_str(&t.render());
+    out.push_str("\nrep balance, current owners\n");
+    out.push_str(&balance_table(&r.current_balance));
+    out.push_str("\nrep balance, proposed\n");
+    out.push_str(&balance_table(&r.balance));
+    out.push_str(&format!(
+        "\n{} (diff: - current owner, + proposed)\n",
+        crate::error::plural(
+            r.moves.len() as u64,
+            "account changes owner",
+            "accounts change owner"
+        )
+    ));
+    for m in r.moves.iter().take(30) {
+        out.push_str(&format!(
+            "  {}  - {}  + {}  ({})\n",
+            m.account,
+            m.from.as_deref().unwrap_or("(none)"),
+            m.to,
+            m.why
+        ));
+    }
+    if r.moves.len() > 30 {
+        out.push_str(&format!(
+            "  ... and {} more (--json lists all)\n",
+            r.moves.len() - 30
+        ));
+    }
+    out.push_str(&format!(
+        "\nunassigned: {} (no territory or no active rep); skipped by status: {}; owned by inactive users today: {}\n",
+        thousands(r.unassigned),
+        thousands(r.skipped),
+        thousands(r.inactive_owned.len() as u64)
+    ));
+    if !r.unmatched_owners.is_empty() {
+        out.push_str(&format!(
+            "no target user for {} (add them to the owner value map of the account mapping): {}\n",
+            crate::error::plural(r.unmatched_owners.len() as u64, "owner", "owners"),
+            r.unmatched_owners.join(", ")
+        ));
+    }
+    out.push_str(if r.within_tolerance {
+        "every rep is within tolerance\n"
+    } else {
+        "some reps stay over tolerance (too few reps, or an account too large to move)\n"
+    });
+    if dry_run {
+        out.push_str("dry run: nothing stored\n");
+    } else {
+        out.push_str("stored per account in `_scores` (assign.territory, assign.owner, assign.target_user)\n");
     }
     out
 }

@@ -145,6 +145,8 @@ pub struct Territories {
     pub balance_by: BalanceBy,
     #[serde(default)]
     pub capacity: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub skip_status: Vec<String>,
     pub list: Vec<Territory>,
 }
 

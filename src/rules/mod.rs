@@ -12,6 +12,7 @@ pub mod rfm;
 pub mod spend;
 pub mod status;
 pub mod store;
+pub mod territory;
 
 pub use condition::Condition;
 pub use file::Rules;

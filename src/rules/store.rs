@@ -4,6 +4,7 @@
 use super::leads::LeadReport;
 use super::rfm::RfmReport;
 use super::status::StatusReport;
+use super::territory::AssignReport;
 use crate::error::Result;
 use crate::staging::{Db, Score};
 
@@ -151,5 +152,46 @@ pub fn save_leads(db: &mut Db, report: &LeadReport) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Stores each account's territory and owner, and the balance figures.
+pub fn save_assignments(db: &mut Db, dataset: &str, report: &AssignReport) -> Result<()> {
+    let mut rows = Vec::new();
+    for a in &report.assignments {
+        for (name, text) in [
+            ("assign.territory", &a.territory),
+            ("assign.owner", &a.owner),
+            ("assign.target_user", &a.target_user),
+        ] {
+            rows.push(Score {
+                key: a.account.clone(),
+                name: name.into(),
+                value: None,
+                text: text.clone(),
+            });
+        }
+    }
+    db.save_scores(dataset, "assign", &rows)?;
+    let overloaded = report.balance.iter().filter(|b| b.overloaded).count();
+    db.put_metric(
+        "score.unassigned_accounts",
+        report.unassigned as f64,
+        None,
+        SOURCE,
+    )?;
+    db.put_metric("score.overloaded_reps", overloaded as f64, None, SOURCE)?;
+    db.put_metric(
+        "score.inactive_owned_accounts",
+        report.inactive_owned.len() as f64,
+        Some("accounts whose current owner is an inactive user"),
+        SOURCE,
+    )?;
+    db.put_metric(
+        "score.unmatched_owners",
+        report.unmatched_owners.len() as f64,
+        Some("assigned owners with no target user in the mappings' owner map"),
+        SOURCE,
+    )?;
     Ok(())
 }

@@ -306,3 +306,116 @@ fn a_rules_file_with_an_unknown_field_is_named_with_a_suggestion() {
         "{err}"
     );
 }
+
+/// Generated territory data: 30 UK accounts owned 20/4/2 by three active reps and 4 by an
+/// inactive one, plus 2 accounts in a country no territory covers.
+fn territory_workspace() -> Env {
+    let env = Env::workspace();
+    let mut accounts =
+        String::from("Account ID,Account Name,Billing Country,Account Owner,Last Activity\n");
+    let owners = |i: usize| match i {
+        0..20 => "Ann Able",
+        20..24 => "Bob Baker",
+        24..26 => "Cy Cole",
+        _ => "Dee Gone",
+    };
+    for i in 0..30 {
+        accounts.push_str(&format!(
+            "T-{i:03},Company {i},United Kingdom,{},2025-06-01\n",
+            owners(i)
+        ));
+    }
+    accounts
+        .push_str("T-900,Far Away,Japan,Ann Able,2025-06-01\nT-901,Far Away 2,Japan,,2025-06-01\n");
+    let users = "User ID,Full Name,Email,Role,Region,Active\n\
+U1,Ann Able,ann@x.example,Sales Rep,UK & Ireland,true\n\
+U2,Bob Baker,bob@x.example,Account Executive,UK & Ireland,true\n\
+U3,Dee Gone,dee@x.example,Sales Rep,UK & Ireland,false\n\
+U4,Cy Cole,cy@x.example,Sales Rep,UK & Ireland,true\n\
+U5,Mo Market,mo@x.example,Marketing Manager,UK & Ireland,true\n";
+    let a = env.write("accounts.csv", accounts);
+    let u = env.write("users.csv", users);
+    env.run_ws(&["ingest", &a.display().to_string(), &u.display().to_string()])
+        .ok();
+    env
+}
+
+fn owners_of(doc: &Value) -> BTreeMap<String, Option<String>> {
+    doc["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["account"].as_str().unwrap().to_string(),
+                a["owner"].as_str().map(String::from),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn assign_spreads_a_territory_round_robin() {
+    let env = territory_workspace();
+    let doc = env
+        .run_ws(&["assign", "--as-of", AS_OF, "--dry-run", "--json"])
+        .ok()
+        .json();
+    // Reps: the active sales roles of the region, in the users file's order.
+    let reps = ["Ann Able", "Bob Baker", "Cy Cole"];
+    let got = owners_of(&doc);
+    for i in 0..30 {
+        assert_eq!(
+            got[&format!("T-{i:03}")].as_deref(),
+            Some(reps[i % 3]),
+            "T-{i:03}"
+        );
+    }
+    assert_eq!(got["T-900"], None);
+    assert_eq!(got["T-901"], None);
+    assert_eq!(doc["unassigned"], 2);
+    assert_eq!(doc["inactive_owned"].as_array().unwrap().len(), 4);
+    // No mapping has an owner map, so every assigned owner is reported without a target user.
+    assert_eq!(doc["unmatched_owners"].as_array().unwrap().len(), 3);
+    // A dry run stores nothing.
+    assert_eq!(
+        env.count("SELECT count(*) FROM _scores WHERE name LIKE 'assign.%'"),
+        0
+    );
+}
+
+#[test]
+fn rebalance_moves_the_fewest_accounts_within_tolerance() {
+    let env = territory_workspace();
+    let doc = env
+        .run_ws(&["assign", "--as-of", AS_OF, "--rebalance", "--json"])
+        .ok()
+        .json();
+    let got = owners_of(&doc);
+    let mut load: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in 0..30 {
+        let owner = got[&format!("T-{i:03}")].as_deref().unwrap();
+        *load.entry(owner).or_default() += 1;
+    }
+    // Fair share 10 each; 20% tolerance allows 12.
+    assert_eq!(load.len(), 3);
+    assert!(load.values().all(|n| *n <= 12), "{load:?}");
+    // The fewest moves: the inactive owner's 4, and 8 of Ann's 20 (down to 12).
+    let moves = doc["moves"].as_array().unwrap();
+    assert_eq!(moves.len(), 12, "{moves:?}");
+    let from_ann = moves.iter().filter(|m| m["from"] == "Ann Able").count();
+    assert_eq!(from_ann, 8);
+    assert_eq!(doc["within_tolerance"], true);
+    // Bob's and Cy's accounts stay with them.
+    for i in 20..26 {
+        let id = format!("T-{i:03}");
+        assert!(
+            !moves.iter().any(|m| m["account"] == id.as_str()),
+            "{id} moved"
+        );
+    }
+    assert_eq!(
+        env.count("SELECT count(*) FROM _scores WHERE name = 'assign.owner' AND text IS NOT NULL"),
+        30
+    );
+}

@@ -141,6 +141,10 @@ pub fn run(args: ScoreArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             }
         }
         ScoreCommand::Rfm(a) => {
+            let mut l = l;
+            if let Some(name) = a.from.as_deref().filter(|n| l.names.iter().any(|x| x == n)) {
+                l.src.named = Some(rules::records::Table::load(&l.ws.db()?, name)?);
+            }
             let opts = rules::rfm::Options {
                 from: a.from,
                 account: a.account,

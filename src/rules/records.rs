@@ -73,6 +73,8 @@ pub struct Sources {
     pub activities: Option<Table>,
     pub leads: Option<Table>,
     pub users: Option<Table>,
+    /// A dataset named on the command line (`score rfm --from`).
+    pub named: Option<Table>,
 }
 
 impl Sources {
@@ -92,6 +94,7 @@ impl Sources {
             activities: get(&d.activities)?,
             leads: get(&d.leads)?,
             users: get(&d.users)?,
+            named: None,
         })
     }
 

@@ -244,6 +244,7 @@ fn source_table<'a>(
     opts: &Options,
 ) -> Result<&'a Table> {
     let candidates = [
+        &src.named,
         &src.transactions,
         &src.opportunities,
         &src.accounts,

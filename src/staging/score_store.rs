@@ -56,6 +56,27 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Every score named `name`, whatever the dataset, with its dataset: (dataset, score).
+    pub fn scores_named(&self, name: &str) -> Result<Vec<(String, Score)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT dataset, key, name, value, text FROM _scores WHERE name = ?1 ORDER BY dataset, key",
+        )?;
+        let rows = stmt.query_map(params![name], |r| {
+            Ok((
+                r.get(0)?,
+                Score {
+                    key: r.get(1)?,
+                    name: r.get(2)?,
+                    value: r.get(3)?,
+                    text: r.get(4)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,8 +74,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         b.swap(col, pivot);
         for row in col + 1..n {
             let f = a[row][col] / a[col][col];
-            for c in col..n {
-                a[row][c] -= f * a[col][c];
+            let (above, below) = a.split_at_mut(row);
+            for (target, pivot) in below[0][col..].iter_mut().zip(&above[col][col..]) {
+                *target -= f * pivot;
             }
             b[row] -= f * b[col];
         }

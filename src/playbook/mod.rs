@@ -368,14 +368,20 @@ impl Facts {
 /// Writes the builtin playbooks into `dir` for editing; refuses to overwrite unless `force`.
 pub fn export(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-    let targets: Vec<PathBuf> = BUILTIN.iter().map(|(f, _)| dir.join(f)).collect();
+    // The go-to-market rules are edited in the same folder, so they are written out too.
+    let files: Vec<(&str, &str)> = BUILTIN
+        .iter()
+        .copied()
+        .chain([(crate::rules::file::FILE_NAME, crate::rules::file::BUILTIN)])
+        .collect();
+    let targets: Vec<PathBuf> = files.iter().map(|(f, _)| dir.join(f)).collect();
     if !force && let Some(existing) = targets.iter().find(|p| p.exists()) {
         return Err(Error::Usage(format!(
             "`{}` already exists; refusing to overwrite it\n  hint: pass --force to replace the files, or choose another folder",
             existing.display()
         )));
     }
-    for ((_, text), path) in BUILTIN.iter().zip(&targets) {
+    for ((_, text), path) in files.iter().zip(&targets) {
         std::fs::write(path, text).map_err(|e| Error::io("write", path, e))?;
     }
     Ok(targets)
@@ -632,7 +638,8 @@ mod tests {
     fn export_writes_the_defaults_and_refuses_to_overwrite() {
         let dir = tempfile::tempdir().unwrap();
         let written = export(dir.path(), false).unwrap();
-        assert_eq!(written.len(), BUILTIN.len());
+        assert_eq!(written.len(), BUILTIN.len() + 1);
+        assert!(dir.path().join("rules.yaml").is_file());
         assert!(export(dir.path(), false).is_err());
         export(dir.path(), true).unwrap();
         let library = Library::load(Some(dir.path())).unwrap();

@@ -519,3 +519,39 @@ fn lead_weights_are_learnt_and_compared_on_held_out_leads() {
     // Learnt weights rank held-out leads at least as well as the hand-set points they replace.
     assert!(fit["auc_fitted"].as_f64() >= fit["auc_hand_set"].as_f64());
 }
+
+#[test]
+fn exported_rules_are_used_and_validated() {
+    let env = samples_workspace();
+    env.run_ws(&["playbook", "export"]).ok();
+    let file = env.ws().join("playbooks/rules.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // A stricter activity window: more accounts lose their active status.
+    std::fs::write(
+        &file,
+        text.replace(
+            "account.days_since_activity <= 730",
+            "account.days_since_activity <= 30",
+        ),
+    )
+    .unwrap();
+    let doc = env
+        .run_ws(&["score", "status", "--as-of", AS_OF, "--json"])
+        .ok()
+        .json();
+    let cutoff = as_of() - chrono::Duration::days(30);
+    let recent = rows("accounts.csv")
+        .iter()
+        .filter(|a| {
+            NaiveDate::parse_from_str(&a["Last Activity"], "%Y-%m-%d").is_ok_and(|d| d >= cutoff)
+        })
+        .count();
+    assert_eq!(doc["counts"]["active"], recent);
+    std::fs::write(&file, text.replace("  tolerance: 0.2", "  tolerence: 0.2")).unwrap();
+    let run = env.run_ws(&["playbook", "validate"]).fails(1);
+    let out = run.stdout() + &run.stderr();
+    assert!(
+        out.contains("rules.yaml") && out.contains("did you mean `tolerance`?"),
+        "{out}"
+    );
+}

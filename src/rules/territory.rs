@@ -140,11 +140,8 @@ pub fn run(
     let known: Vec<String> =
         records::known_names("account", Some(accounts), rules, &records::ACCOUNT_FACTS)
             .into_iter()
-            .chain(
-                ["r", "f", "m", "segment", "expected_value"]
-                    .iter()
-                    .map(|n| format!("rfm.{n}")),
-            )
+            // Territories see the RFM figure balance uses: the expected value.
+            .chain(["rfm.expected_value".to_string()])
             .chain(records::known_names("user", src.users.as_ref(), rules, &[]))
             .collect();
     if let (Some(f), Some(u)) = (facts.first(), all_users.first()) {
@@ -152,13 +149,7 @@ pub fn run(
             rules: Some(rules),
             account: Some((accounts, f)),
             user: Some((&user_table, u.row)),
-            rfm: vec![
-                ("r", Value::Number(0.0)),
-                ("f", Value::Number(0.0)),
-                ("m", Value::Number(0.0)),
-                ("segment", Value::Text(String::new())),
-                ("expected_value", Value::Number(0.0)),
-            ],
+            rfm: vec![("expected_value", Value::Number(0.0))],
             ..Subject::default()
         };
         for terr in &t.list {

@@ -54,7 +54,7 @@ const DEDUPE: [(&str, &str, &str); 2] = [
     after_help = "Examples:\n  crmkit demo\n  crmkit demo --out /tmp/northwind\n\n\
 Writes the bundled sample exports to DIR/exports, creates a workspace in DIR for Northwind \
 Demo Co (target: Salesforce) and runs ingest, profile, map suggest and check, dedupe, the \
-stage, reconcile and a Salesforce export, the guide's answers and assess, then writes DIR/out/readiness.html, .md and .json and \
+stage, reconcile and a Salesforce export, score (status, RFM, territories), the guide's answers and assess, then writes DIR/out/readiness.html, .md and .json and \
 DIR/out/checklist-admin.md. DIR must be missing or empty: the demo deletes nothing, not even an \
 earlier demo. Without --out it uses crmkit-demo, or crmkit-demo-2, -3... when that is taken."
 )]
@@ -216,6 +216,14 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         output::demo::staged(&staged, &balance, &exported),
     )?;
 
+    // Before the report, so it shows where sales should focus and who owns what.
+    let prioritised = prioritise(&ws, as_of)?;
+    say(
+        9,
+        "score",
+        output::demo::prioritised(&prioritised.0, &prioritised.1, &prioritised.2),
+    )?;
+
     let library = Library::load(None)?;
     let parsed = answer::parse_file(&library, ANSWERS, Path::new("src/cli/demo_answers.yaml"))?;
     let json: Vec<String> = parsed.iter().map(|a| a.value.to_string()).collect();
@@ -237,8 +245,8 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .iter()
         .filter(|r| r.status == Status::Unknown)
         .count();
-    say(9, "guide", output::demo::answered(parsed.len(), open))?;
-    say(10, "assess", output::demo::assessed(&assessment))?;
+    say(10, "guide", output::demo::answered(parsed.len(), open))?;
+    say(11, "assess", output::demo::assessed(&assessment))?;
 
     let (report, written) = write_readiness(
         &ws,
@@ -250,7 +258,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             overwrite: Overwrite::OwnOutput,
         },
     )?;
-    say(11, "report", output::demo::reported(&report, &written))?;
+    say(12, "report", output::demo::reported(&report, &written))?;
 
     let checklist = build_checklist(
         &library,
@@ -272,7 +280,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         output::playbook::checklist_markdown(&checklist).as_bytes(),
     )?;
     say(
-        12,
+        13,
         "checklist",
         output::demo::checklisted(&checklist, &path),
     )?;
@@ -284,6 +292,52 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .unwrap_or_else(|| ws.out_dir().join("readiness.html"));
     output::print(&output::demo::finish(&dir, &html, &report))?;
     Ok(ExitStatus::Success)
+}
+
+/// Account status, RFM with propensity and a territory assignment, stored as `crmkit score
+/// status`, `score rfm` and `assign` store them.
+fn prioritise(
+    ws: &Workspace,
+    as_of: NaiveDate,
+) -> Result<(
+    crate::rules::status::StatusReport,
+    crate::rules::rfm::RfmReport,
+    crate::rules::territory::AssignReport,
+)> {
+    use crate::rules::{self, Rules, records::Sources};
+    let rules = Rules::builtin()?;
+    let mut db = ws.db()?;
+    let src = Sources::load(&db, &rules)?;
+    let names = db.dataset_names()?;
+    let (facts, status) = rules::status::classify(&src, &rules, as_of)?;
+    rules::store::save_status(&mut db, &status)?;
+    let rfm = rules::rfm::run(
+        &src,
+        &names,
+        &rules,
+        &rules::rfm::Options {
+            as_of: Some(as_of),
+            ..Default::default()
+        },
+    )?;
+    rules::store::save_rfm(&mut db, &status.dataset, &rfm)?;
+    let value = rfm
+        .accounts
+        .iter()
+        .map(|a| (a.account.clone(), a.expected_value.unwrap_or(0.0)))
+        .collect();
+    let assigned = rules::territory::run(
+        &src,
+        &rules,
+        &facts,
+        &value,
+        &rules::territory::Options {
+            rebalance: true,
+            owner_map: None,
+        },
+    )?;
+    rules::store::save_assignments(&mut db, &status.dataset, &assigned)?;
+    Ok((status, rfm, assigned))
 }
 
 /// Checks that the demo may use `dir`: missing, or an empty folder. Nothing is ever removed:

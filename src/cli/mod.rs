@@ -1,6 +1,7 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
 mod assess;
+mod assign;
 mod checklist;
 mod dedupe;
 mod demo;
@@ -15,6 +16,7 @@ mod reconcile;
 mod report;
 mod samples;
 mod schema;
+mod score;
 mod stage;
 mod status;
 
@@ -90,6 +92,10 @@ pub enum Command {
     Map(map::MapArgs),
     /// Find duplicate records, propose survivors, apply a review
     Dedupe(dedupe::DedupeArgs),
+    /// Account status, RFM and purchase propensity, lead scoring (rules.yaml)
+    Score(score::ScoreArgs),
+    /// Assign accounts to territories and reps; rep balance and rebalance (rules.yaml)
+    Assign(assign::AssignArgs),
     /// Build target-shaped records from the mappings, accounting for every source row
     Stage(stage::StageArgs),
     /// Prove every source row is staged, merged, rejected or excluded, exactly once
@@ -223,6 +229,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Map(args) => map::run(args, &cli.global),
         Command::Samples(args) => samples::run(args),
         Command::Dedupe(args) => dedupe::run(args, &cli.global),
+        Command::Score(args) => score::run(args, &cli.global),
+        Command::Assign(args) => assign::run(args, &cli.global),
         Command::Playbook(args) => playbook::run(args, &cli.global),
         Command::Guide(args) => guide::run(args, &cli.global),
         Command::Assess(args) => assess::run(args, &cli.global),

@@ -182,7 +182,7 @@ pub fn yaml_error(path: &Path, text: &str, err: &serde_yaml::Error) -> Error {
         .split_once("unknown field `")
         .and_then(|(_, rest)| rest.split_once('`'))
         .map(|(k, _)| k.to_string());
-    if let (false, Some(key)) = (message.contains(" at line "), key) {
+    if let (false, Some(key)) = (message.contains(" at line "), key.clone()) {
         let prefix = format!("{key}:");
         if let Some(n) = text
             .lines()
@@ -191,10 +191,28 @@ pub fn yaml_error(path: &Path, text: &str, err: &serde_yaml::Error) -> Error {
             message.push_str(&format!(" at line {} column 1", n + 1));
         }
     }
+    if let Some(hint) = key
+        .as_deref()
+        .and_then(|k| unknown_key_hint(k, &err.to_string()))
+    {
+        message.push_str(&hint);
+    }
     Error::Yaml {
         path: path.to_path_buf(),
         message,
     }
+}
+
+/// "; did you mean `x`?" for an unknown key, from the keys serde says it expected.
+fn unknown_key_hint(key: &str, message: &str) -> Option<String> {
+    // serde says "expected `a`", "expected `a` or `b`" or "expected one of `a`, `b`".
+    let (_, expected) = message.split_once(", expected ")?;
+    let expected = expected.split(" at line ").next().unwrap_or(expected);
+    let names = expected
+        .split(['`', ','])
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !["or", "one of"].contains(n));
+    crate::error::suggest(key, names).map(|s| format!("; did you mean `{s}`?"))
 }
 
 #[cfg(test)]

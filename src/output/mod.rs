@@ -11,6 +11,7 @@ pub mod prompt;
 pub mod report;
 pub mod samples;
 pub mod schema;
+pub mod score;
 pub mod sheet;
 pub mod stage;
 pub mod table;

@@ -370,11 +370,17 @@ impl Facts {
 pub fn export(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     use crate::safe_write::{self, Kind, Overwrite};
     let overwrite = Overwrite::from_force(force);
-    let targets: Vec<PathBuf> = BUILTIN.iter().map(|(f, _)| dir.join(f)).collect();
+    // The go-to-market rules are edited in the same folder, so they are written out too.
+    let files: Vec<(&str, &str)> = BUILTIN
+        .iter()
+        .copied()
+        .chain([(crate::rules::file::FILE_NAME, crate::rules::file::BUILTIN)])
+        .collect();
+    let targets: Vec<PathBuf> = files.iter().map(|(f, _)| dir.join(f)).collect();
     for path in &targets {
         safe_write::check(path, Kind::Playbook, overwrite)?;
     }
-    for ((_, text), path) in BUILTIN.iter().zip(&targets) {
+    for ((_, text), path) in files.iter().zip(&targets) {
         safe_write::write(path, Kind::Playbook, overwrite, text.as_bytes())?;
     }
     Ok(targets)
@@ -631,7 +637,8 @@ mod tests {
     fn export_writes_the_defaults_and_refuses_to_overwrite_edits() {
         let dir = tempfile::tempdir().unwrap();
         let written = export(dir.path(), false).unwrap();
-        assert_eq!(written.len(), BUILTIN.len());
+        assert_eq!(written.len(), BUILTIN.len() + 1);
+        assert!(dir.path().join("rules.yaml").is_file());
         // Its own unchanged files may be written again; an edited one only with force.
         export(dir.path(), false).unwrap();
         std::fs::write(&written[0], BUILTIN[0].1.replace("steps", "steps ")).unwrap();

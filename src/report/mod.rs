@@ -6,6 +6,7 @@
 pub mod charts;
 pub mod cleanup;
 pub mod model;
+pub mod priorities;
 pub mod quality;
 pub mod readiness;
 pub mod sections;

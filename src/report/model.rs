@@ -24,6 +24,8 @@ pub struct Readiness {
     pub mapping: Option<Mapping>,
     pub duplicates: Option<Duplicates>,
     pub staging: Option<Staging>,
+    /// Account status, RFM ranking and rep balance from `crmkit score` and `crmkit assign`.
+    pub prioritisation: Option<super::priorities::Prioritisation>,
     pub next_steps: Vec<NextStep>,
     /// Sections without data yet, each with the command that produces it.
     pub pending: BTreeMap<String, String>,

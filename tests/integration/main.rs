@@ -13,5 +13,6 @@ mod report;
 mod safety;
 mod samples;
 mod schema_pull;
+mod score;
 mod stage;
 mod workspace;

@@ -289,6 +289,7 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         "dedupe",
         "stage",
         "reconcile: balanced",
+        "score",
         "assess",
         "report",
     ] {
@@ -327,6 +328,23 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         doc["data_quality"]["account_status"]["dead"].as_u64(),
         Some(len("dead_accounts"))
     );
+    // Prioritisation: the dead accounts are the truth's, and accounts are ranked 1, 2, 3...
+    let p = &doc["prioritisation"];
+    let dead = p["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "dead")
+        .unwrap();
+    assert_eq!(dead["count"].as_u64(), Some(len("dead_accounts")));
+    let ranks: Vec<u64> = p["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, (1..=15).collect::<Vec<u64>>());
+    assert_eq!(p["overloaded_reps"], 0);
     let r = &doc["readiness"];
     let overall = r["overall"].as_f64().unwrap();
     assert!(overall > 0.0 && overall < 100.0, "{overall}");

@@ -416,21 +416,20 @@ pub fn run(
     })
 }
 
-/// The owner map of the mappings: source owner (name or email, lowercase) -> target user,
-/// from the value map of every target field whose name holds "owner". None when no mapping
-/// has one.
+/// The owner map of the mappings (`owners:`, written by `map suggest`): source owner (name or
+/// email, lowercase) -> target user. None when no mapping has one.
 pub fn owner_map(
     mappings: &[crate::mapping::file::MappingFile],
 ) -> Option<HashMap<String, Option<String>>> {
     let mut out = HashMap::new();
     let mut found = false;
-    for m in mappings {
-        for (field, values) in &m.values {
-            if field.to_lowercase().contains("owner") {
-                found = true;
-                out.extend(values.iter().map(|(k, v)| (key(k), v.clone())));
-            }
-        }
+    for m in mappings.iter().filter(|m| !m.owners.is_empty()) {
+        found = true;
+        out.extend(
+            m.owners
+                .iter()
+                .map(|(k, v)| (key(k), v.clone().or_else(|| m.default_owner.clone()))),
+        );
     }
     found.then_some(out)
 }
@@ -496,6 +495,19 @@ fn rebalance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owner_map_comes_from_the_mappings_owners_with_the_default_for_unmatched() {
+        let mut m: crate::mapping::file::MappingFile = crate::yaml::from_str(
+            "target: salesforce\nobject: account\ndataset: a\nfields: []\nowners:\n  Dana Whitfield: dana@x.io\n  Marco Rossi: ~\ndefault_owner: admin@x.io\n",
+        )
+        .unwrap();
+        let map = owner_map(std::slice::from_ref(&m)).unwrap();
+        assert_eq!(map[&key("DANA WHITFIELD")].as_deref(), Some("dana@x.io"));
+        assert_eq!(map[&key("Marco Rossi")].as_deref(), Some("admin@x.io"));
+        m.owners.clear();
+        assert!(owner_map(&[m]).is_none());
+    }
 
     #[test]
     fn rebalance_moves_only_the_excess() {

@@ -60,6 +60,12 @@ pub fn phone(s: &str) -> Option<Phone> {
     let lower = s.trim().to_lowercase();
     let (main, ext) = split_extension(&lower);
     let international = main.trim_start().starts_with('+');
+    // `+44 (0)20 ...`: the bracketed trunk prefix is dialled only from inside the country.
+    let main = if international {
+        std::borrow::Cow::Owned(main.replacen("(0)", "", 1))
+    } else {
+        std::borrow::Cow::Borrowed(main)
+    };
     let mut digits = String::new();
     for ch in main.chars() {
         match ch {

@@ -1,15 +1,12 @@
 //! Ingest: read client files with `intake` and store them losslessly with `staging`.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::intake::{self, FileKind, Record, RowSource, TextOptions, names};
+use crate::intake::{self, FileKind, Record, RowSource, Stamp, TextOptions, names};
 use crate::progress::Progress;
 use crate::staging::{BatchMeta, Db};
 
@@ -33,7 +30,8 @@ pub struct IngestOptions {
     pub name: Option<String>,
     pub sheets: SheetChoice,
     pub text: TextOptions,
-    /// Reload files whose content is already ingested.
+    /// Replace what an earlier ingest of the same content, or of the same path (and sheet)
+    /// into the same dataset, stored.
     pub replace: bool,
 }
 
@@ -45,7 +43,7 @@ pub enum Status {
     Loaded,
     /// Already ingested (same content); nothing done.
     Unchanged,
-    /// Loaded again in place of an earlier batch.
+    /// Loaded in place of earlier batches (same content, or an earlier version of the path).
     Replaced,
 }
 
@@ -65,6 +63,9 @@ pub struct Outcome {
     pub rows_stored: u64,
     /// Issues by kind (ragged_row, invalid_encoding, excel_error, ...).
     pub issues: BTreeMap<String, u64>,
+    /// Batches from the same path (and sheet) in this dataset: removed when `replaced`,
+    /// otherwise still there beside this one.
+    pub earlier: Vec<i64>,
 }
 
 /// Ingests every file in `options` into `db`; each file or sheet is one transaction.
@@ -81,20 +82,11 @@ pub fn ingest(
     }
     let mut outcomes = Vec::new();
     for path in &options.files {
-        let kind = intake::classify(path)?;
-        let sha256 = sha256_file(path)?;
-        let size = std::fs::metadata(path)
-            .map_err(|e| Error::io("read", path, e))?
-            .len();
+        let kind = intake::classify_as(path, options.text.encoding)?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let file = FileRef {
-            path,
-            sha256: &sha256,
-            size,
-        };
         match kind {
             FileKind::Text => {
                 if options.sheets != SheetChoice::First {
@@ -103,6 +95,15 @@ pub fn ingest(
                         path.display()
                     )));
                 }
+                let stamp = Stamp::of(path)?;
+                // A first hash says whether this content is already stored, without parsing
+                // it; the source hashes again what it reads, and the two must agree.
+                let sha256 = intake::sha256_file(path)?;
+                let file = FileRef {
+                    path,
+                    sha256: &sha256,
+                    stamp,
+                };
                 let dataset = dataset_name(options.name.as_deref(), &stem)?;
                 let source = intake::DelimitedSource::open(path, options.text)?;
                 outcomes.push(store(
@@ -115,26 +116,34 @@ pub fn ingest(
                 )?);
             }
             FileKind::Workbook => {
+                // Read once, hashed as read: every sheet comes from these same bytes.
+                let book = intake::WorkbookFile::read(path)?;
+                let file = FileRef {
+                    path,
+                    sha256: &book.digest().sha256,
+                    stamp: book.stamp,
+                };
                 let sheets: Vec<Option<String>> = match &options.sheets {
                     SheetChoice::First => vec![None],
                     SheetChoice::Named(name) => vec![Some(name.clone())],
-                    SheetChoice::All => intake::sheet_names(path)?.into_iter().map(Some).collect(),
+                    SheetChoice::All => book.sheet_names()?.into_iter().map(Some).collect(),
                 };
-                let many = sheets.len() > 1;
-                for sheet in sheets {
-                    let source = intake::ExcelSource::open(path, sheet.as_deref())?;
-                    let sheet_name = source.info().sheet.clone();
-                    // With several sheets each gets its own dataset, named stem_sheet.
-                    let dataset = if many {
-                        let base = options.name.as_deref().unwrap_or(&stem);
-                        names::dataset(base, sheet_name.as_deref())
-                    } else {
-                        dataset_name(options.name.as_deref(), &stem)?
-                    };
+                // With several sheets each gets its own dataset, named stem_sheet; sheets
+                // whose names meet after snake_casing (`Sales Q1`, `sales_q1`) are numbered
+                // apart, never merged.
+                let datasets = if sheets.len() > 1 {
+                    let base = options.name.as_deref().unwrap_or(&stem);
+                    let names: Vec<&str> = sheets.iter().flatten().map(String::as_str).collect();
+                    names::sheet_datasets(base, &names)
+                } else {
+                    vec![dataset_name(options.name.as_deref(), &stem)?]
+                };
+                for (sheet, dataset) in sheets.iter().zip(&datasets) {
+                    let source = book.sheet(sheet.as_deref())?;
                     outcomes.push(store(
                         db,
                         &file,
-                        &dataset,
+                        dataset,
                         Box::new(source),
                         options,
                         progress,
@@ -175,8 +184,10 @@ fn record_metrics(db: &Db) -> Result<()> {
 
 struct FileRef<'a> {
     path: &'a Path,
+    /// The content hash taken before the rows are read.
     sha256: &'a str,
-    size: u64,
+    /// Size and modification time before the rows are read.
+    stamp: Stamp,
 }
 
 fn dataset_name(given: Option<&str>, stem: &str) -> Result<String> {
@@ -207,6 +218,7 @@ fn store(
     let info = source.info().clone();
     let existing = db.batch_by_content(file.sha256, info.sheet.as_deref())?;
     let columns = names::columns(&info.headers);
+    let earlier = db.batches_of_path(dataset, file.path, info.sheet.as_deref())?;
     let mut outcome = Outcome {
         file: file.path.display().to_string(),
         sheet: info.sheet.clone(),
@@ -220,19 +232,30 @@ fn store(
         rows_read: 0,
         rows_stored: 0,
         issues: BTreeMap::new(),
+        earlier: earlier.clone(),
     };
-    if let Some(batch) = existing {
-        if !options.replace {
-            outcome.status = Status::Unchanged;
-            outcome.batch = batch;
-            return Ok(outcome);
+    if let Some(batch) = existing
+        && !options.replace
+    {
+        outcome.status = Status::Unchanged;
+        outcome.batch = batch;
+        outcome.earlier.clear();
+        return Ok(outcome);
+    }
+    let mut replaced = Vec::new();
+    if options.replace {
+        replaced = earlier;
+        replaced.extend(existing.filter(|b| !replaced.contains(b)));
+        replaced.sort_unstable();
+        if !replaced.is_empty() {
+            outcome.status = Status::Replaced;
+            outcome.earlier = replaced.clone();
         }
-        outcome.status = Status::Replaced;
     }
     let meta = BatchMeta {
         dataset: dataset.to_string(),
         path: outcome.file.clone(),
-        size: file.size,
+        size: file.stamp.size,
         sha256: file.sha256.to_string(),
         format: info.format.clone(),
         encoding: info.encoding.clone(),
@@ -245,8 +268,8 @@ fn store(
         Some(sheet) => format!("{} [{sheet}]", file.path.display()),
         None => file.path.display().to_string(),
     };
-    progress.start(&label, file.size);
-    let mut loader = db.begin_load(&meta, existing)?;
+    progress.start(&label, file.stamp.size);
+    let mut loader = db.begin_load(&meta, &replaced)?;
     outcome.batch = loader.batch();
     let width = columns.len();
     let mut record = Record::default();
@@ -288,6 +311,20 @@ fn store(
             progress.set(source.position());
         }
     }
+    // What was stored must be the file that was hashed: the same bytes, all of them, and a
+    // file that did not change while it was read. Otherwise nothing is committed.
+    let digest = source.finish()?;
+    let after = Stamp::of(file.path)?;
+    if digest.sha256 != file.sha256 || digest.bytes != file.stamp.size || after != file.stamp {
+        progress.finish();
+        return Err(Error::Input(format!(
+            "`{}` changed while it was being read ({} bytes when the read began, {} read, {} now); nothing was stored\n  hint: wait until whatever writes it has finished, then ingest it again",
+            file.path.display(),
+            file.stamp.size,
+            digest.bytes,
+            after.size
+        )));
+    }
     outcome.rows_stored = loader.finish(outcome.rows_read)?;
     progress.finish();
     Ok(outcome)
@@ -299,25 +336,4 @@ fn delimiter_label(d: u8) -> String {
         b'\t' => "\\t".to_string(),
         other => (other as char).to_string(),
     }
-}
-
-/// SHA-256 of a file's bytes, as lowercase hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).map_err(|e| Error::io("read", path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| Error::io("read", path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }

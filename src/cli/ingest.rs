@@ -34,7 +34,9 @@ pub struct IngestArgs {
     /// Text encoding, e.g. utf-8, windows-1252, utf-16le (default: detected)
     #[arg(long, value_name = "E")]
     pub encoding: Option<String>,
-    /// Load again files whose content was already ingested, replacing the earlier rows
+    /// Replace earlier loads: of the same content, and of earlier versions of the same path
+    /// (and sheet) in the same dataset, in one transaction (default: an updated export of a
+    /// path is added beside the earlier one as a new batch)
     #[arg(long)]
     pub replace: bool,
     /// Print the outcome as JSON

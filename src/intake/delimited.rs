@@ -2,14 +2,12 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
 
 use csv::{ByteRecord, StringRecord};
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 
-use super::{Record, RecordIssue, RowSource, SourceInfo, TextOptions, sniff};
+use super::{Digest, Record, RecordIssue, RowSource, SourceInfo, Tap, TextOptions, sniff};
 use crate::error::{Error, Result};
 
 /// How bytes become text, per field.
@@ -27,25 +25,30 @@ pub struct DelimitedSource {
     info: SourceInfo,
     decode: Decode,
     raw: ByteRecord,
-    read_bytes: Arc<AtomicU64>,
+    /// Counts and hashes every byte the parser takes from the file.
+    tap: Tap,
     next_number: u64,
-    /// For files read directly (not transcoded): the path, the BOM length and the size, so
-    /// the last record can be re-read to spot a quote that is never closed.
-    raw_file: Option<(std::path::PathBuf, u64, u64)>,
+    path: PathBuf,
+    /// What detection alone found, for the hint when a forced encoding reads badly.
+    sniffed: sniff::Detected,
+    /// True when the stream is transcoded to UTF-8 before parsing (UTF-16, multi-byte legacy).
+    transcoded: bool,
+    /// What the decoding produced that text does not hold, to tell a wrong encoding.
+    quality: Quality,
+    /// For files read directly (not transcoded): the BOM length and the size, so the last
+    /// record can be re-read to spot a quote that is never closed.
+    raw_file: Option<(u64, u64)>,
 }
 
-/// Counts the bytes taken from the file, so progress is true whatever the decoding.
-struct Counting<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
+/// Counts, over the whole file, of what a wrong decoding produces.
+#[derive(Default)]
+struct Quality {
+    /// NUL characters decoded (kept as data, each field logged).
+    nuls: u64,
+    /// Fields where the decoder put U+FFFD for bytes it could not read.
+    replaced: u64,
+    /// Fields with non-ASCII text decoded by a legacy or transcoding decoder.
+    non_ascii: u64,
 }
 
 impl DelimitedSource {
@@ -57,6 +60,7 @@ impl DelimitedSource {
             .and_then(|f| f.take(sniff::SAMPLE_BYTES as u64).read_to_end(&mut sample))
             .map_err(io_err)?;
         let mut detected = sniff::encoding(&sample);
+        let sniffed = detected;
         if let Some(forced) = options.encoding {
             // A BOM still wins over the label for how many bytes to skip.
             detected = sniff::Detected {
@@ -78,11 +82,8 @@ impl DelimitedSource {
             }
         });
 
-        let read_bytes = Arc::new(AtomicU64::new(0));
-        let mut file = Counting {
-            inner: File::open(path).map_err(io_err)?,
-            count: read_bytes.clone(),
-        };
+        let tap = Tap::default();
+        let mut file = tap.reader(File::open(path).map_err(io_err)?);
         let (input, decode): (Box<dyn Read>, Decode) = if ascii_compatible {
             let mut bom = vec![0; detected.bom_len];
             file.read_exact(&mut bom).map_err(io_err)?;
@@ -116,13 +117,18 @@ impl DelimitedSource {
             },
             decode,
             raw: ByteRecord::new(),
-            read_bytes,
+            tap,
             next_number: 0,
+            path: path.to_path_buf(),
+            sniffed,
+            transcoded: !ascii_compatible,
+            quality: Quality::default(),
             raw_file: ascii_compatible.then(|| {
                 let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-                (path.to_path_buf(), detected.bom_len as u64, size)
+                (detected.bom_len as u64, size)
             }),
         };
+
         let mut header = Record::default();
         if !source.read_raw(path)? {
             return Err(Error::Input(format!(
@@ -146,7 +152,8 @@ impl DelimitedSource {
         })
     }
 
-    /// Decodes the raw record into text, noting every field whose bytes were not valid.
+    /// Decodes the raw record into text, noting every field whose bytes were not valid and
+    /// every field that holds NUL characters (kept as data).
     fn decode_into(&mut self, record: &mut Record) {
         record.issues.clear();
         record.empty.clear();
@@ -155,6 +162,12 @@ impl DelimitedSource {
             Decode::Utf8 => match StringRecord::from_byte_record(raw) {
                 Ok(text) => {
                     self.raw = std::mem::replace(&mut record.fields, text).into_byte_record();
+                    if self.transcoded && !record.fields.as_slice().is_ascii() {
+                        for field in record.fields.iter().filter(|f| !f.is_ascii()) {
+                            self.quality.non_ascii += 1;
+                            self.quality.replaced += u64::from(field.contains('\u{FFFD}'));
+                        }
+                    }
                 }
                 Err(err) => {
                     let raw = err.into_byte_record();
@@ -184,18 +197,83 @@ impl DelimitedSource {
                 record.fields.clear();
                 for bytes in raw.iter() {
                     if bytes.is_ascii() {
-                        // ASCII is the same in every legacy encoding read here.
+                        // ASCII is the same in every single-byte encoding read here.
                         record
                             .fields
                             .push_field(std::str::from_utf8(bytes).unwrap_or_default());
                     } else {
-                        let (text, _) = encoding.decode_without_bom_handling(bytes);
+                        let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
                         record.fields.push_field(&text);
+                        self.quality.non_ascii += 1;
+                        self.quality.replaced += u64::from(had_errors);
                     }
                 }
                 self.raw = raw;
             }
         }
+        // A NUL is a character like any other: kept, and logged so it can be found.
+        if record.fields.as_slice().as_bytes().contains(&0) {
+            for (i, field) in record.fields.iter().enumerate() {
+                let n = field.bytes().filter(|&b| b == 0).count();
+                if n > 0 {
+                    self.quality.nuls += n as u64;
+                    record.issues.push(RecordIssue {
+                        field: Some(i),
+                        kind: "nul_byte",
+                        detail: format!(
+                            "the value holds {} NUL {} (U+0000), kept as they are",
+                            n,
+                            if n == 1 { "character" } else { "characters" }
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    /// At the end of the file: refuses a decoding that yields no rows from a file of several
+    /// lines, or text made mostly of NULs or replacement characters. Either means the
+    /// encoding is wrong, and storing the result would record the file as ingested.
+    fn check_decode(&self) -> Result<()> {
+        let label = self.info.encoding.clone().unwrap_or_default();
+        let hint = if self.sniffed.label() != label {
+            format!(
+                "\n  hint: detection reads it as {}; ingest it again without --encoding, or with the right one",
+                self.sniffed.label()
+            )
+        } else {
+            "\n  hint: name the right encoding with --encoding (e.g. utf-16le, windows-1250, shift_jis)".to_string()
+        };
+        let fail = |what: String| {
+            Err(Error::Input(format!(
+                "`{}` does not read as {label}: {what}; nothing was stored{hint}",
+                self.path.display()
+            )))
+        };
+        // Only a transcoded stream can hide its line breaks: direct reads split on the byte.
+        if self.transcoded && self.next_number == 1 {
+            let lines = raw_lines(&self.path);
+            if lines > 1 {
+                return fail(format!(
+                    "the decoded text is a header and no rows, but the file holds {lines} lines"
+                ));
+            }
+        }
+        let q = &self.quality;
+        let bytes = self.tap.bytes().max(1);
+        if q.nuls * 4 > bytes {
+            return fail(format!(
+                "{} of its {} bytes decode to NUL characters",
+                q.nuls, bytes
+            ));
+        }
+        if q.replaced > 0 && q.replaced * 2 > q.non_ascii {
+            return fail(format!(
+                "{} of its {} values with non-ASCII text hold undecodable bytes (replaced by U+FFFD)",
+                q.replaced, q.non_ascii
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -214,6 +292,7 @@ impl RowSource for DelimitedSource {
             ))
         })?;
         if !more {
+            self.check_decode()?;
             return Ok(false);
         }
         self.decode_into(record);
@@ -235,7 +314,15 @@ impl RowSource for DelimitedSource {
     }
 
     fn position(&self) -> u64 {
-        self.read_bytes.load(Ordering::Relaxed)
+        self.tap.bytes()
+    }
+
+    fn finish(&mut self) -> Result<Digest> {
+        // The parser stops at the end of the input; drain whatever a reader left unread so
+        // the digest covers every byte of the file.
+        std::io::copy(self.reader.get_mut(), &mut std::io::sink())
+            .map_err(|e| Error::io("read", &self.path, e))?;
+        Ok(self.tap.digest())
     }
 }
 
@@ -249,17 +336,32 @@ impl DelimitedSource {
     /// Quotes from `offset` to the end of the file, if the current record ends there.
     fn tail_quotes(&self, offset: u64) -> Option<usize> {
         use std::io::{Seek, SeekFrom};
-        let (path, base, size) = self.raw_file.as_ref()?;
+        let (base, size) = self.raw_file.as_ref()?;
         // Only the record that runs to the end of the file can hold an unclosed quote.
         if base + self.reader.position().byte() < *size {
             return None;
         }
         let mut tail = Vec::new();
-        let mut file = File::open(path).ok()?;
+        let mut file = File::open(&self.path).ok()?;
         file.seek(SeekFrom::Start(base + offset)).ok()?;
         file.read_to_end(&mut tail).ok()?;
         Some(tail.iter().filter(|&&b| b == b'"').count())
     }
+}
+
+/// Lines of the file's first megabyte as bytes, a line feed ending each, counting only lines
+/// with something besides NULs and white space.
+fn raw_lines(path: &Path) -> usize {
+    let mut head = Vec::new();
+    if File::open(path)
+        .and_then(|f| f.take(1 << 20).read_to_end(&mut head))
+        .is_err()
+    {
+        return 0;
+    }
+    head.split(|&b| b == b'\n')
+        .filter(|line| line.iter().any(|&b| !matches!(b, 0 | b' ' | b'\t' | b'\r')))
+        .count()
 }
 
 /// The first invalid UTF-8 bytes of a field, as hex, for the issue log.

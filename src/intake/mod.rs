@@ -1,7 +1,9 @@
 //! Readers for client exports: delimited text and spreadsheets, as a stream of text records.
 //!
-//! The only users of `csv` and `calamine`. Each source yields its header row and then one
-//! [`Record`] at a time, so memory does not grow with the file.
+//! The only users of `csv`, `calamine`, `zip` and `sha2`. Each source yields its header row
+//! and then one [`Record`] at a time, so memory does not grow with the file, and hashes the
+//! bytes it reads in the same pass ([`RowSource::finish`]), so the content hash recorded for
+//! a file is the hash of exactly what was stored.
 
 mod delimited;
 mod excel;
@@ -11,11 +13,14 @@ pub mod sniff;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use encoding_rs::Encoding;
+use sha2::{Digest as _, Sha256};
 
 pub use delimited::DelimitedSource;
-pub use excel::{ExcelSource, sheet_names};
+pub use excel::{ExcelSource, WorkbookFile, sheet_names};
 
 use crate::error::{Error, Result};
 
@@ -73,6 +78,100 @@ pub trait RowSource {
     fn next_record(&mut self, record: &mut Record) -> Result<bool>;
     /// Bytes of the file consumed so far (for progress).
     fn position(&self) -> u64;
+    /// After the last record: the SHA-256 and length of every byte read, in the same pass.
+    fn finish(&mut self) -> Result<Digest>;
+}
+
+/// The content hash and length of the bytes a source read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    /// SHA-256 as lowercase hex.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Counts and hashes the bytes that pass through the readers it makes, on the reading
+/// thread (SHA-256 with the CPU's SHA extensions costs a few percent of a parse; a hashing
+/// thread fed copies cost as much in copies and allocations).
+#[derive(Clone, Default)]
+pub(crate) struct Tap {
+    state: Arc<Mutex<(Sha256, u64)>>,
+}
+
+impl Tap {
+    /// Wraps `inner` so every byte read from it is counted and hashed.
+    pub(crate) fn reader<R: Read>(&self, inner: R) -> TapReader<R> {
+        TapReader {
+            inner,
+            tap: self.clone(),
+        }
+    }
+
+    /// Bytes read so far.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.state.lock().map(|s| s.1).unwrap_or(0)
+    }
+
+    /// The hash and length of everything read so far.
+    pub(crate) fn digest(&self) -> Digest {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        Digest {
+            sha256: hex(&state.0.clone().finalize()),
+            bytes: state.1,
+        }
+    }
+}
+
+/// A reader that feeds a [`Tap`].
+pub(crate) struct TapReader<R> {
+    inner: R,
+    tap: Tap,
+}
+
+impl<R: Read> Read for TapReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            let mut state = self.tap.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.0.update(&buf[..n]);
+            state.1 += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a file's bytes, as lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let tap = Tap::default();
+    let file = File::open(path).map_err(|e| Error::io("read", path, e))?;
+    std::io::copy(
+        &mut std::io::BufReader::with_capacity(1 << 20, tap.reader(file)),
+        &mut std::io::sink(),
+    )
+    .map_err(|e| Error::io("read", path, e))?;
+    Ok(tap.digest().sha256)
+}
+
+/// A file's size and modification time, compared before and after a read to tell that the
+/// file changed while it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    pub modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Result<Stamp> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
+        Ok(Stamp {
+            size: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 /// How to read a delimited text file; `None` means detect.
@@ -91,6 +190,12 @@ pub enum FileKind {
 
 /// Looks at a file's first bytes and refuses what cannot be ingested, with a reason.
 pub fn classify(path: &Path) -> Result<FileKind> {
+    classify_as(path, None)
+}
+
+/// [`classify`], when the user named the text encoding: anything but a workbook is then read
+/// as text in that encoding (UTF-16 without a byte-order mark looks binary to a guess).
+pub fn classify_as(path: &Path, encoding: Option<&'static Encoding>) -> Result<FileKind> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
     if meta.is_dir() {
         return Err(Error::Input(format!(
@@ -107,8 +212,9 @@ pub fn classify(path: &Path) -> Result<FileKind> {
             "`{}` is empty (0 bytes): there is no header row to read\n  hint: export the data again, with a header row",
             path.display()
         ))),
+        sniff::Kind::Binary if encoding.is_some() => Ok(FileKind::Text),
         sniff::Kind::Binary => Err(Error::Input(format!(
-            "`{}` is not a text export or a spreadsheet (it holds binary data)\n  hint: crmkit reads CSV/TSV text and XLSX, XLSM, XLS or ODS workbooks",
+            "`{}` is not a text export or a spreadsheet (it holds binary data)\n  hint: crmkit reads CSV/TSV text and XLSX, XLSM, XLS or ODS workbooks; if it is text, name its encoding with --encoding",
             path.display()
         ))),
         sniff::Kind::Zip | sniff::Kind::Ole => Ok(FileKind::Workbook),

@@ -77,6 +77,26 @@ pub fn dataset(stem: &str, sheet: Option<&str>) -> String {
     }
 }
 
+/// Dataset names for the sheets of one workbook (`stem_sheet`), unique: sheets whose names
+/// meet after snake_casing (`Sales Q1`, `sales_q1`) are numbered `_2`, `_3` in sheet order,
+/// so they never land in one table.
+pub fn sheet_datasets(stem: &str, sheets: &[&str]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    sheets
+        .iter()
+        .map(|sheet| {
+            let base = dataset(stem, Some(sheet));
+            let mut name = base.clone();
+            let mut n = 2;
+            while !seen.insert(name.clone()) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            name
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +138,26 @@ mod tests {
         );
         assert_eq!(dataset("book", Some("Sheet 1")), "book_sheet_1");
         assert_eq!(dataset("!!!", None), "dataset");
+        assert_eq!(
+            sheet_datasets("book", &["Sales Q1", "sales_q1", "SALES-Q1", "Other"]),
+            [
+                "book_sales_q1",
+                "book_sales_q1_2",
+                "book_sales_q1_3",
+                "book_other"
+            ]
+        );
+    }
+
+    #[test]
+    fn sqlite_rowid_names_never_lose_their_meaning() {
+        // `_rowid_` is how staging reads a table's row identity; no header may become it.
+        let headers: Vec<String> = ["ROWID", "_rowid_", "OID", "__x", "_row", "_batch"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let cols = columns(&headers);
+        assert_eq!(cols, ["rowid", "rowid_2", "oid", "x", "row", "batch"]);
+        assert!(cols.iter().all(|c| !c.starts_with('_')));
     }
 }

@@ -47,30 +47,100 @@ pub fn kind(sample: &[u8]) -> Kind {
         Kind::Zip
     } else if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         Kind::Ole
-    } else if Encoding::for_bom(sample).is_some() {
+    } else if Encoding::for_bom(sample).is_some() || utf16_without_bom(sample).is_some() {
         Kind::Text
-    } else if sample.contains(&0) {
+    } else if looks_binary(sample) {
         Kind::Binary
     } else {
         Kind::Text
     }
 }
 
-/// Picks the encoding: a BOM decides; else UTF-8 when the sample's non-ASCII text is mostly
-/// valid UTF-8 (stray legacy bytes are then decoded per field and logged), else Windows-1252,
-/// what legacy exports almost always are.
+/// True when the bytes are not text in any encoding: the signature of a common binary format,
+/// more than 1 byte in 20 a control character that no text export holds, or more than a
+/// third NULs (UTF-16, half NULs in a regular pattern, is recognised before this). A few NULs
+/// in otherwise textual bytes are data (kept and logged), not a reason to refuse the file.
+fn looks_binary(sample: &[u8]) -> bool {
+    const SIGNATURES: [&[u8]; 7] = [
+        b"\x7fELF",
+        b"MZ",
+        b"%PDF-",
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"\x1F\x8B",
+        b"SQLite format 3\0",
+    ];
+    if SIGNATURES.iter().any(|s| sample.starts_with(s)) {
+        return true;
+    }
+    let control = sample
+        .iter()
+        .filter(|&&b| matches!(b, 1..=8 | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F))
+        .count();
+    let nuls = sample.iter().filter(|&&b| b == 0).count();
+    (control >= 4 && control * 20 > sample.len()) || nuls * 3 > sample.len()
+}
+
+/// UTF-16 without a byte-order mark, recognised by its NUL half of every ASCII character:
+/// in little-endian text most odd bytes are NUL and few even ones, in big-endian the reverse.
+pub fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    // At least 40% of one half NUL, at most 5% of the other.
+    let many = |n: usize| n * 5 >= pairs * 2;
+    let few = |n: usize| n * 20 <= pairs;
+    if many(odd) && few(even) {
+        Some(UTF_16LE)
+    } else if many(even) && few(odd) {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Picks the encoding: a BOM decides; then UTF-16 recognised by its NULs; then UTF-8 when the
+/// sample's non-ASCII text is mostly valid UTF-8 (stray legacy bytes are then decoded per
+/// field and logged); else the legacy encoding the sample's bytes read best as (chardetng:
+/// Windows-1252 for Western text, 1250 for Central European, 1251 for Cyrillic, Shift_JIS...).
+/// Only the sample, a bounded prefix of the file, is examined.
 pub fn encoding(sample: &[u8]) -> Detected {
     if let Some((encoding, bom_len)) = Encoding::for_bom(sample) {
         return Detected { encoding, bom_len };
+    }
+    if let Some(encoding) = utf16_without_bom(sample) {
+        return Detected {
+            encoding,
+            bom_len: 0,
+        };
     }
     let (valid, invalid) = utf8_sequences(sample);
     Detected {
         encoding: if valid >= invalid {
             UTF_8
         } else {
-            WINDOWS_1252
+            legacy(sample)
         },
         bom_len: 0,
+    }
+}
+
+/// The legacy encoding that reads `sample` best. ISO-2022-JP is never guessed: it is not
+/// ASCII-compatible, and a stray escape byte should not switch a whole file to it.
+fn legacy(sample: &[u8]) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(sample, false);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    if guess == UTF_8 || !guess.is_ascii_compatible() {
+        WINDOWS_1252
+    } else {
+        guess
     }
 }
 
@@ -107,9 +177,12 @@ pub fn decode_sample(sample: &[u8], detected: Detected) -> String {
     text.into_owned()
 }
 
-/// True for encodings whose bytes are read directly (ASCII-compatible); others are transcoded.
+/// True for encodings whose bytes are read directly and decoded field by field: UTF-8 and the
+/// single-byte legacy encodings, where a delimiter, quote or line-feed byte is always that
+/// character. Others (UTF-16, Shift_JIS, GBK, Big5...: a second byte can be `|` or a backslash) are
+/// transcoded to UTF-8 before parsing.
 pub fn is_ascii_compatible(encoding: &'static Encoding) -> bool {
-    encoding != UTF_16LE && encoding != UTF_16BE && encoding.is_ascii_compatible()
+    encoding == UTF_8 || (encoding.is_single_byte() && encoding.is_ascii_compatible())
 }
 
 /// Candidate delimiters, in order of preference on a tie.
@@ -216,8 +289,35 @@ mod tests {
     }
 
     #[test]
+    fn legacy_encodings_are_told_apart() {
+        let czech =
+            "jméno,město\nAntonín Dvořák,Nelahozeves\nŠťastný Žluťoučký kůň,Brno\nŁódź,Kraków\n"
+                .repeat(4);
+        let (bytes, _, _) = encoding_rs::WINDOWS_1250.encode(&czech);
+        assert_eq!(encoding(&bytes).label(), "windows-1250");
+        let russian =
+            "имя,город\nПётр Ильич Чайковский,Воткинск\nФёдор Достоевский,Москва\n".repeat(4);
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(&russian);
+        assert_eq!(encoding(&bytes).label(), "windows-1251");
+        let western = "name,city\nJosé Müller,Zürich\nFrançoise Dœuf,Besançon\n".repeat(4);
+        let (bytes, _, _) = WINDOWS_1252.encode(&western);
+        assert_eq!(encoding(&bytes).label(), "windows-1252");
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_recognised() {
+        let text = "id,name\n1,Anaïs\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(kind(&le), Kind::Text);
+        assert_eq!(encoding(&le).label(), "utf-16le");
+        assert_eq!(encoding(&be).label(), "utf-16be");
+    }
+
+    #[test]
     fn kinds() {
-        assert_eq!(kind(b""), Kind::Empty);
+        assert_eq!(kind(b"id,name\n1,a\x00b\n2,c\n"), Kind::Text);
+        assert_eq!(kind(b"%PDF-1.7\n"), Kind::Binary);
         assert_eq!(kind(b"PK\x03\x04rest"), Kind::Zip);
         assert_eq!(kind(b"\x7fELF\x02\x01\x00\x00"), Kind::Binary);
         assert_eq!(kind(b"\xFF\xFEa\x00b\x00"), Kind::Text);

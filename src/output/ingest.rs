@@ -73,11 +73,30 @@ pub fn render(outcomes: &[Outcome]) -> String {
             list.join(", ")
         ));
     }
-    for o in outcomes.iter().filter(|o| o.status == Status::Unchanged) {
-        out.push_str(&format!(
-            "note: `{}` is already ingested with the same content (batch {}); nothing to do. Use --replace to reload it.\n",
-            o.file, o.batch
-        ));
+    for o in outcomes {
+        let batches = |b: &[i64]| b.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        match o.status {
+            Status::Unchanged => out.push_str(&format!(
+                "note: `{}` is already ingested with the same content (batch {}); nothing to do. Use --replace to reload it.\n",
+                o.file, o.batch
+            )),
+            Status::Loaded if !o.earlier.is_empty() => out.push_str(&format!(
+                "note: `{}` was ingested before into src_{} ({} {}); this version was added beside it as batch {}. Use --replace to replace the earlier version instead.\n",
+                o.file,
+                o.dataset,
+                if o.earlier.len() == 1 { "batch" } else { "batches" },
+                batches(&o.earlier),
+                o.batch
+            )),
+            Status::Replaced => out.push_str(&format!(
+                "note: `{}` replaced {} {} of src_{}.\n",
+                o.file,
+                if o.earlier.len() == 1 { "batch" } else { "batches" },
+                batches(&o.earlier),
+                o.dataset
+            )),
+            Status::Loaded => {}
+        }
     }
     out
 }

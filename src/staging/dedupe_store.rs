@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use super::{Db, now, quote_ident, source_table};
+use super::{Db, ROW_ID, now, quote_ident, source_table};
 use crate::error::{Error, Result, suggest};
 
 /// One source record as dedupe reads it.
@@ -125,7 +125,7 @@ impl Db {
         let id_expr = id_column.map(quote_ident).unwrap_or_else(|| "NULL".into());
         let selected: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sql = format!(
-            "SELECT _batch, _row, {id_expr}, rowid{}{} FROM {} ORDER BY rowid",
+            "SELECT _batch, _row, {id_expr}, {ROW_ID}{}{} FROM {} ORDER BY {ROW_ID}",
             if selected.is_empty() { "" } else { ", " },
             selected.join(", "),
             quote_ident(&source_table(dataset))
@@ -184,7 +184,7 @@ impl Db {
         let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sep = if cols.is_empty() { "" } else { ", " };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {filled}, {recency_expr}{sep}{} FROM {} WHERE rowid = ?1",
+            "SELECT {filled}, {recency_expr}{sep}{} FROM {} WHERE {ROW_ID} = ?1",
             cols.join(", "),
             quote_ident(&source_table(dataset))
         ))?;

@@ -3,7 +3,13 @@
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
 use super::{Db, now, quote_ident, source_table};
-use crate::error::Result;
+use crate::error::{Error, Result, thousands};
+
+/// The most columns a table can have in the bundled SQLite (its `SQLITE_MAX_COLUMN`).
+const SQLITE_MAX_COLUMN: usize = 2000;
+
+/// The most data columns a dataset can hold: SQLite's limit less `_row`, `_batch`, `_extra`.
+const MAX_DATA_COLUMNS: usize = SQLITE_MAX_COLUMN - 3;
 
 /// What the catalog records about one file (or sheet) being loaded.
 #[derive(Clone, Debug)]
@@ -49,9 +55,35 @@ impl Db {
             .optional()?)
     }
 
-    /// Starts loading a batch; `replace` names an earlier batch whose rows are removed first,
+    /// Batches of `dataset` loaded from the file at `path` (the same file, however the path was
+    /// spelled) and the same sheet, oldest first.
+    pub fn batches_of_path(
+        &self,
+        dataset: &str,
+        path: &std::path::Path,
+        sheet: Option<&str>,
+    ) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT batch, path FROM _batches WHERE dataset = ?1 AND coalesce(sheet, '') = coalesce(?2, '') ORDER BY batch",
+        )?;
+        let rows: Vec<(i64, String)> = stmt
+            .query_map(params![dataset, sheet], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let given = path.canonicalize().ok();
+        Ok(rows
+            .into_iter()
+            .filter(|(_, stored)| {
+                std::path::Path::new(stored) == path
+                    || (given.is_some()
+                        && std::path::Path::new(stored).canonicalize().ok() == given)
+            })
+            .map(|(batch, _)| batch)
+            .collect())
+    }
+
+    /// Starts loading a batch; `replace` names earlier batches whose rows are removed first,
     /// inside the same transaction.
-    pub fn begin_load(&mut self, meta: &BatchMeta, replace: Option<i64>) -> Result<Loader<'_>> {
+    pub fn begin_load(&mut self, meta: &BatchMeta, replace: &[i64]) -> Result<Loader<'_>> {
         let conn = &self.conn;
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let mut loader = Loader {
@@ -68,11 +100,11 @@ impl Db {
             issues: 0,
             done: false,
         };
-        if let Some(old) = replace {
+        for &old in replace {
             delete_batch(conn, old)?;
         }
         let table = source_table(&meta.dataset);
-        ensure_table(conn, &table, &meta.columns)?;
+        ensure_table(conn, &table, meta)?;
         conn.execute(
             "INSERT INTO _batches (dataset, path, size, sha256, format, encoding, delimiter, sheet, columns, started_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -188,12 +220,37 @@ impl Drop for Loader<'_> {
 }
 
 /// Creates the source table, or adds the columns a new file brings to an existing one.
-fn ensure_table(conn: &Connection, table: &str, columns: &[String]) -> Result<()> {
+/// Refuses a file whose columns would take the table past SQLite's column limit.
+fn ensure_table(conn: &Connection, table: &str, meta: &BatchMeta) -> Result<()> {
+    let columns = &meta.columns;
     let existing: Vec<String> = {
         let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
         stmt.query_map([table], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?
     };
+    let added = columns.iter().filter(|c| !existing.contains(c)).count();
+    let data_columns = existing.len().saturating_sub(3) + added;
+    if data_columns > MAX_DATA_COLUMNS {
+        let whose = if existing.is_empty() {
+            format!(
+                "`{}` has {} columns",
+                meta.path,
+                thousands(columns.len() as u64)
+            )
+        } else {
+            format!(
+                "with the columns `{}` adds, dataset `{}` would have {} columns",
+                meta.path,
+                meta.dataset,
+                thousands(data_columns as u64)
+            )
+        };
+        return Err(Error::Input(format!(
+            "{whose}, more than the {} a dataset can hold (SQLite's limit of {} columns a table, less crmkit's _row, _batch and _extra); nothing was stored\n  hint: split the file into narrower files that each keep the id column, and ingest each with its own --as NAME",
+            thousands(MAX_DATA_COLUMNS as u64),
+            thousands(SQLITE_MAX_COLUMN as u64)
+        )));
+    }
     if existing.is_empty() {
         let cols: Vec<String> = columns
             .iter()

@@ -4,7 +4,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{Db, quote_ident, source_table};
+use super::{Db, ROW_ID, quote_ident, source_table};
 use crate::error::Result;
 
 /// A source column: the header as the file had it and the column it became.
@@ -105,11 +105,11 @@ impl Db {
             cols.join(", ")
         };
         let filter = match step {
-            Some(k) if k > 1 => format!("WHERE rowid % {k} = 0"),
+            Some(k) if k > 1 => format!("WHERE {ROW_ID} % {k} = 0"),
             _ => String::new(),
         };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {select} FROM {} {filter} ORDER BY rowid",
+            "SELECT {select} FROM {} {filter} ORDER BY {ROW_ID}",
             quote_ident(&source_table(dataset))
         ))?;
         let mut rows = stmt.query([])?;
@@ -144,7 +144,7 @@ mod tests {
             headers: vec!["Account Name".into(), "Type".into()],
             columns: vec!["account_name".into(), "type".into()],
         };
-        let mut load = db.begin_load(&meta, None).unwrap();
+        let mut load = db.begin_load(&meta, &[]).unwrap();
         for i in 1..=n {
             let name = format!("Acme {i}");
             let kind = if i % 3 == 0 {

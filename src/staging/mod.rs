@@ -86,6 +86,13 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// How every reader names a source table's own row identity (its insertion order, which is
+/// source order: batches are appended whole). SQLite answers to `rowid`, `oid` and `_rowid_`,
+/// but a column of one of those names hides that alias, and client headers such as Oracle's
+/// `ROWID` become a column `rowid`. Client columns never start with `_`
+/// ([`crate::intake::names::columns`]), so `_rowid_` is the one alias a header cannot take.
+pub const ROW_ID: &str = "_rowid_";
+
 /// The table that holds dataset `name`'s raw rows.
 pub fn source_table(dataset: &str) -> String {
     format!("src_{dataset}")

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Db, now, quote_ident, source_table};
+use super::{Db, ROW_ID, now, quote_ident, source_table};
 use crate::error::Result;
 
 /// The table holding an object's staged records.
@@ -73,7 +73,7 @@ impl Db {
         let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sep = if cols.is_empty() { "" } else { ", " };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT _batch, _row{sep}{} FROM {} ORDER BY rowid",
+            "SELECT _batch, _row{sep}{} FROM {} ORDER BY {ROW_ID}",
             cols.join(", "),
             quote_ident(&source_table(dataset))
         ))?;

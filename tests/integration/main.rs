@@ -3,6 +3,8 @@
 mod util;
 
 mod dedupe;
+mod fuzz_intake;
+mod hostile_intake;
 mod ingest;
 mod mapping;
 mod output_safety;

@@ -13,6 +13,8 @@ use crate::staging::Db;
 pub const CONFIG_FILE: &str = "crmkit.yaml";
 /// File name of the staging database.
 pub const DB_FILE: &str = "staging.db";
+/// File name of the lock a command writing the workspace holds (see [`crate::lock`]).
+pub const LOCK_FILE: &str = ".crmkit.lock";
 
 /// The CRM a migration loads into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,7 +212,7 @@ impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-        let config: Config = serde_yaml::from_str(&text).map_err(|e| Error::Yaml {
+        let config: Config = crate::yaml::from_str(&text).map_err(|e| Error::Yaml {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
@@ -265,12 +267,14 @@ impl Workspace {
         if config_path.exists() || dir.join(DB_FILE).exists() {
             return Err(Error::WorkspaceExists(dir.to_path_buf()));
         }
+        // Client data is for the owner's eyes only, whatever the umask: folders 0700, files
+        // 0600; SQLite gives its -wal and -shm files the database file's permissions.
         for sub in ["", "mappings", "out"] {
-            let path = dir.join(sub);
-            std::fs::create_dir_all(&path).map_err(|e| Error::io("create folder", &path, e))?;
+            crate::safe_write::create_dir(&dir.join(sub))?;
         }
-        std::fs::write(&config_path, config.to_yaml())
-            .map_err(|e| Error::io("write", &config_path, e))?;
+        write_private(&config_path, config.to_yaml().as_bytes())?;
+        let db_path = dir.join(DB_FILE);
+        write_private(&db_path, b"")?;
         let ws = Workspace {
             root: dir.to_path_buf(),
             config,
@@ -279,7 +283,8 @@ impl Workspace {
         Ok(ws)
     }
 
-    /// Opens the workspace at `dir` exactly (for `-w DIR`).
+    /// Opens the workspace at `dir` exactly (for `-w DIR`); refuses one that belongs to
+    /// another user.
     pub fn open(dir: &Path) -> Result<Workspace> {
         let config_path = dir.join(CONFIG_FILE);
         if !config_path.is_file() {
@@ -287,6 +292,7 @@ impl Workspace {
                 start: dir.to_path_buf(),
             });
         }
+        check_owner(dir, &config_path)?;
         Ok(Workspace {
             root: dir.to_path_buf(),
             config: Config::load(&config_path)?,
@@ -319,9 +325,78 @@ impl Workspace {
     }
 }
 
+/// Creates `path` (empty or not) readable and writable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(crate::safe_write::FILE_MODE)
+        .open(path)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            crate::safe_write::set_mode(path, crate::safe_write::FILE_MODE)
+        })
+        .map_err(|e| Error::io("write", path, e))
+}
+
+/// Refuses a workspace whose folder or `crmkit.yaml` another user owns: its templates,
+/// playbooks and settings would run with this user's rights and data.
+fn check_owner(dir: &Path, config: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.uid())
+            .map_err(|e| Error::io("read", p, e))
+    };
+    let me = rustix::process::geteuid().as_raw();
+    match foreign_owner(me, [(dir, uid(dir)?), (config, uid(config)?)]) {
+        None => Ok(()),
+        Some((path, owner)) => Err(Error::Usage(format!(
+            "`{}` belongs to another user (uid {owner}, you are uid {me}); refusing to use the workspace `{}`\n  hint: work in a workspace of your own (`crmkit init DIR`), or ask its owner to run the command",
+            path.display(),
+            dir.display()
+        ))),
+    }
+}
+
+/// The first of `owned` (a path and its owner's uid) not owned by `me`.
+fn foreign_owner<'a>(
+    me: u32,
+    owned: impl IntoIterator<Item = (&'a Path, u32)>,
+) -> Option<(&'a Path, u32)> {
+    owned.into_iter().find(|(_, owner)| *owner != me)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workspace_of_another_user_is_refused() {
+        let (d, c) = (Path::new("/ws"), Path::new("/ws/crmkit.yaml"));
+        assert_eq!(foreign_owner(1000, [(d, 1000), (c, 1000)]), None);
+        assert_eq!(foreign_owner(1000, [(d, 1001), (c, 1000)]), Some((d, 1001)));
+        assert_eq!(foreign_owner(1000, [(d, 1000), (c, 0)]), Some((c, 0)));
+        // root is no exception: another user's workspace could run its templates as root.
+        assert_eq!(foreign_owner(0, [(d, 1000), (c, 1000)]), Some((d, 1000)));
+    }
+
+    #[test]
+    fn init_creates_owner_only_files_and_folders() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("acme");
+        let ws = Workspace::init(&root, Config::new("Acme", Target::Zoho)).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for sub in ["", "mappings", "out"] {
+            assert_eq!(mode(&root.join(sub)), 0o700, "{sub}");
+        }
+        assert_eq!(mode(&root.join(CONFIG_FILE)), 0o600);
+        assert_eq!(mode(&ws.db_path()), 0o600);
+        assert!(Workspace::open(&root).is_ok(), "the owner may use it");
+    }
 
     #[test]
     fn config_round_trips_through_its_yaml() {

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::playbook::PlaybooksDir;
-use super::{ExitStatus, GlobalArgs};
-use crate::error::{Error, Result};
+use super::{ExitStatus, ForceFlag, GlobalArgs};
+use crate::error::Result;
 use crate::output;
 use crate::playbook::checklist::{ChecklistOptions, build};
 use crate::playbook::scoring::assess;
 use crate::playbook::{Facts, Role};
+use crate::safe_write;
 
 /// Output formats of a checklist.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -49,6 +50,8 @@ pub struct ChecklistArgs {
     pub playbook: Vec<String>,
     #[command(flatten)]
     pub playbooks: PlaybooksDir,
+    #[command(flatten)]
+    pub force: ForceFlag,
 }
 
 /// Builds the checklist and writes it.
@@ -83,11 +86,12 @@ pub fn run(args: ChecklistArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     };
     match &args.out {
         Some(path) => {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| Error::io("create folder", parent, e))?;
-            }
-            std::fs::write(path, text).map_err(|e| Error::io("write", path, e))?;
+            safe_write::write(
+                path,
+                safe_write::Kind::Checklist,
+                args.force.overwrite(),
+                text.as_bytes(),
+            )?;
             output::print(&format!(
                 "wrote `{}`: {} of {} boxes ticked\n",
                 path.display(),

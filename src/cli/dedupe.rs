@@ -2,12 +2,14 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 
 use super::{ExitStatus, GlobalArgs};
 use crate::dedupe::{Rules, review, run};
 use crate::error::Result;
 use crate::output;
+use crate::output::sheet::SheetFormat;
+use crate::safe_write;
 
 /// Arguments of `crmkit dedupe`.
 #[derive(Debug, Args)]
@@ -15,7 +17,7 @@ use crate::output;
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Examples:\n  crmkit dedupe accounts --object account --id account_id --pairs out/pairs.csv\n  \
-crmkit dedupe contacts --object contact --field email=work_email\n  \
+crmkit dedupe contacts --object contact --field email=work_email --format xlsx\n  \
 crmkit dedupe apply out/dedupe-review-accounts.csv"
 )]
 pub struct DedupeArgs {
@@ -39,15 +41,29 @@ pub struct DedupeArgs {
     /// Write every pair of records that share a cluster, with per-field scores, to this CSV
     #[arg(long, value_name = "FILE")]
     pub pairs: Option<PathBuf>,
-    /// Where to write the review sheet (default: out/dedupe-review-DATASET.csv)
+    /// Where to write the review sheet (default: out/dedupe-review-DATASET.csv or .xlsx);
+    /// a path ending in .xlsx is written as a workbook
     #[arg(long, value_name = "FILE")]
     pub review: Option<PathBuf>,
+    /// Format of the default review sheet: csv (formula-like cells escaped with a leading ')
+    /// or xlsx (every cell a string)
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SheetArg,
     /// Dedupe rules to use instead of the built-in playbooks/dedupe.yaml
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub force: super::ForceFlag,
+}
+
+/// File formats of the review sheet.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SheetArg {
+    Csv,
+    Xlsx,
 }
 
 /// `crmkit dedupe` subcommands.
@@ -56,7 +72,7 @@ pub enum DedupeAction {
     /// Apply an edited review sheet: accept/reject clusters, change survivors
     #[command(after_help = "Example:\n  crmkit dedupe apply out/dedupe-review-accounts.csv")]
     Apply {
-        /// The review CSV written by `crmkit dedupe` and edited by a person
+        /// The review sheet (CSV or XLSX) written by `crmkit dedupe` and edited by a person
         file: PathBuf,
         /// Print the result as JSON
         #[arg(long)]
@@ -79,6 +95,8 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let mut db = ws.db()?;
     if let Some(DedupeAction::Apply { file, json }) = args.action {
         let applied = review::apply(&mut db, &file)?;
+        // Its decisions are in the database now, so the next run may write a fresh sheet.
+        safe_write::adopt(&file, safe_write::Kind::DedupeReview)?;
         if json {
             output::json(&applied)?;
         } else {
@@ -101,13 +119,26 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         mapped,
     };
     let report = run::run(&mut db, &rules, &options)?;
+    let format = match args.format {
+        SheetArg::Csv => SheetFormat::Csv,
+        SheetArg::Xlsx => SheetFormat::Xlsx,
+    };
     let review_path = args.review.unwrap_or_else(|| {
-        ws.out_dir()
-            .join(format!("dedupe-review-{}.csv", report.dataset))
+        ws.out_dir().join(format!(
+            "dedupe-review-{}.{}",
+            report.dataset,
+            format.extension()
+        ))
     });
-    output::dedupe::write_review(&review_path, &report)?;
+    // Both are checked first, so a refused pairs file does not follow a written review sheet.
+    let overwrite = args.force.overwrite();
+    safe_write::check(&review_path, safe_write::Kind::DedupeReview, overwrite)?;
     if let Some(path) = &args.pairs {
-        output::dedupe::write_pairs(path, &report)?;
+        safe_write::check(path, safe_write::Kind::DedupePairs, overwrite)?;
+    }
+    output::dedupe::write_review(&review_path, &report, overwrite)?;
+    if let Some(path) = &args.pairs {
+        output::dedupe::write_pairs(path, &report, overwrite)?;
     }
     if args.json {
         output::json(&report)?;

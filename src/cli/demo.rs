@@ -20,6 +20,7 @@ use crate::playbook::{Facts, Library, Role, answer};
 use crate::progress::Silent;
 use crate::report::Format;
 use crate::report::cleanup::Rates;
+use crate::safe_write::{self, Kind, Overwrite};
 use crate::samples::bundled;
 use crate::staging::NewAnswer;
 use crate::targets::SchemaSource;
@@ -53,20 +54,29 @@ const DEDUPE: [(&str, &str, &str); 2] = [
     after_help = "Examples:\n  crmkit demo\n  crmkit demo --out /tmp/northwind\n\n\
 Writes the bundled sample exports to DIR/exports, creates a workspace in DIR for Northwind \
 Demo Co (target: Salesforce) and runs ingest, profile, map suggest and check, dedupe, the \
-stage, reconcile and a Salesforce export, the guide's answers and assess, then writes DIR/out/readiness.html, .md and .json and \
-DIR/out/checklist-admin.md. A DIR holding an earlier demo is replaced; any other existing, \
-non-empty DIR is refused."
+stage, reconcile and a Salesforce export, score (status, RFM, territories), the guide's answers and assess, then writes DIR/out/readiness.html, .md and .json and \
+DIR/out/checklist-admin.md. DIR must be missing or empty: the demo deletes nothing, not even an \
+earlier demo. Without --out it uses crmkit-demo, or crmkit-demo-2, -3... when that is taken."
 )]
 pub struct DemoArgs {
-    /// Folder to create the demo workspace in
-    #[arg(long, value_name = "DIR", default_value = "crmkit-demo")]
-    pub out: PathBuf,
+    /// Folder to create the demo workspace in, missing or empty (default: crmkit-demo, or the
+    /// first free crmkit-demo-N)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
+
+/// The default demo folder's name.
+const DEFAULT_DIR: &str = "crmkit-demo";
 
 /// Runs every step, printing one line per step.
 pub fn run(args: DemoArgs) -> Result<ExitStatus> {
-    let dir = args.out;
-    clear(&dir)?;
+    let dir = match args.out {
+        Some(dir) => {
+            usable(&dir)?;
+            dir
+        }
+        None => first_free()?,
+    };
     let truth = bundled::truth()?;
     let say =
         |n: usize, name: &str, text: String| output::print(&output::demo::step(n, name, &text));
@@ -175,7 +185,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         let review = ws
             .out_dir()
             .join(format!("dedupe-review-{}.csv", report.dataset));
-        output::dedupe::write_review(&review, &report)?;
+        output::dedupe::write_review(&review, &report, Overwrite::OwnOutput)?;
         deduped.push(report);
     }
     say(7, "dedupe", output::demo::deduped(&deduped))?;
@@ -198,11 +208,20 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         crate::stage::export::Format::Salesforce,
         &ws.out_dir().join("export-salesforce"),
         &SchemaSource::default(),
+        Overwrite::OwnOutput,
     )?;
     say(
         8,
         "stage",
         output::demo::staged(&staged, &balance, &exported),
+    )?;
+
+    // Before the report, so it shows where sales should focus and who owns what.
+    let prioritised = prioritise(&ws, as_of)?;
+    say(
+        9,
+        "score",
+        output::demo::prioritised(&prioritised.0, &prioritised.1, &prioritised.2),
     )?;
 
     let library = Library::load(None)?;
@@ -226,8 +245,8 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .iter()
         .filter(|r| r.status == Status::Unknown)
         .count();
-    say(9, "guide", output::demo::answered(parsed.len(), open))?;
-    say(10, "assess", output::demo::assessed(&assessment))?;
+    say(10, "guide", output::demo::answered(parsed.len(), open))?;
+    say(11, "assess", output::demo::assessed(&assessment))?;
 
     let (report, written) = write_readiness(
         &ws,
@@ -236,9 +255,10 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             destination: Destination::Folder(ws.out_dir()),
             templates: None,
             playbooks: None,
+            overwrite: Overwrite::OwnOutput,
         },
     )?;
-    say(11, "report", output::demo::reported(&report, &written))?;
+    say(12, "report", output::demo::reported(&report, &written))?;
 
     let checklist = build_checklist(
         &library,
@@ -253,10 +273,14 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         },
     );
     let path = ws.out_dir().join("checklist-admin.md");
-    std::fs::write(&path, output::playbook::checklist_markdown(&checklist))
-        .map_err(|e| Error::io("write", &path, e))?;
+    safe_write::write(
+        &path,
+        Kind::Checklist,
+        Overwrite::OwnOutput,
+        output::playbook::checklist_markdown(&checklist).as_bytes(),
+    )?;
     say(
-        12,
+        13,
         "checklist",
         output::demo::checklisted(&checklist, &path),
     )?;
@@ -270,15 +294,61 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Makes way for the demo: a missing or empty folder is used as is, an earlier demo
-/// workspace is removed; anything else is refused, untouched.
-fn clear(dir: &Path) -> Result<()> {
+/// Account status, RFM with propensity and a territory assignment, stored as `crmkit score
+/// status`, `score rfm` and `assign` store them.
+fn prioritise(
+    ws: &Workspace,
+    as_of: NaiveDate,
+) -> Result<(
+    crate::rules::status::StatusReport,
+    crate::rules::rfm::RfmReport,
+    crate::rules::territory::AssignReport,
+)> {
+    use crate::rules::{self, Rules, records::Sources};
+    let rules = Rules::builtin()?;
+    let mut db = ws.db()?;
+    let src = Sources::load(&db, &rules)?;
+    let names = db.dataset_names()?;
+    let (facts, status) = rules::status::classify(&src, &rules, as_of)?;
+    rules::store::save_status(&mut db, &status)?;
+    let rfm = rules::rfm::run(
+        &src,
+        &names,
+        &rules,
+        &rules::rfm::Options {
+            as_of: Some(as_of),
+            ..Default::default()
+        },
+    )?;
+    rules::store::save_rfm(&mut db, &status.dataset, &rfm)?;
+    let value = rfm
+        .accounts
+        .iter()
+        .map(|a| (a.account.clone(), a.expected_value.unwrap_or(0.0)))
+        .collect();
+    let assigned = rules::territory::run(
+        &src,
+        &rules,
+        &facts,
+        &value,
+        &rules::territory::Options {
+            rebalance: true,
+            owner_map: None,
+        },
+    )?;
+    rules::store::save_assignments(&mut db, &status.dataset, &assigned)?;
+    Ok((status, rfm, assigned))
+}
+
+/// Checks that the demo may use `dir`: missing, or an empty folder. Nothing is ever removed:
+/// an earlier demo may hold a user's own data and notes by now.
+fn usable(dir: &Path) -> Result<()> {
     if !dir.exists() {
         return Ok(());
     }
     let refuse = |what: String| {
         Error::Usage(format!(
-            "`{}` {what}; refusing to replace it\n  hint: choose another folder with `crmkit demo --out DIR`",
+            "`{}` {what}; refusing it: the demo writes only into a missing or empty folder and deletes nothing\n  hint: choose another folder with `crmkit demo --out DIR`, or remove this one yourself",
             dir.display()
         ))
     };
@@ -287,24 +357,30 @@ fn clear(dir: &Path) -> Result<()> {
     }
     let config = dir.join(CONFIG_FILE);
     if config.is_file() {
-        return match Config::load(&config) {
-            Ok(c) if c.client == CLIENT => {
-                std::fs::remove_dir_all(dir).map_err(|e| Error::io("remove", dir, e))
-            }
-            Ok(c) => Err(refuse(format!(
-                "holds the crmkit workspace of `{}`, not a demo",
-                c.client
-            ))),
-            Err(_) => Err(refuse(format!(
-                "holds a {CONFIG_FILE} that is not a demo workspace's"
-            ))),
-        };
+        return Err(match Config::load(&config) {
+            Ok(c) if c.client == CLIENT => refuse("holds an earlier demo".into()),
+            Ok(c) => refuse(format!("holds the crmkit workspace of `{}`", c.client)),
+            Err(_) => refuse(format!("holds a {CONFIG_FILE}")),
+        });
     }
     let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io("read folder", dir, e))?;
     if entries.next().is_some() {
-        return Err(refuse(
-            "exists, is not empty and is not a crmkit demo".into(),
-        ));
+        return Err(refuse("is not empty".into()));
     }
     Ok(())
+}
+
+/// The first of `crmkit-demo`, `crmkit-demo-2`, ... that is missing or empty.
+fn first_free() -> Result<PathBuf> {
+    (1..=99)
+        .map(|n| match n {
+            1 => PathBuf::from(DEFAULT_DIR),
+            n => PathBuf::from(format!("{DEFAULT_DIR}-{n}")),
+        })
+        .find(|d| usable(d).is_ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "`{DEFAULT_DIR}` to `{DEFAULT_DIR}-99` are all taken\n  hint: choose a folder with `crmkit demo --out DIR`"
+            ))
+        })
 }

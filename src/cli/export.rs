@@ -35,6 +35,8 @@ pub struct ExportArgs {
     /// Print the outcome as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub force: super::ForceFlag,
 }
 
 /// Writes the files and prints them in load order.
@@ -49,7 +51,14 @@ pub fn run(args: ExportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let dir = args
         .out
         .unwrap_or_else(|| ws.out_dir().join(format!("export-{name}")));
-    let exported = export::export(&ws, &db, format, &dir, &args.schema.source())?;
+    let exported = export::export(
+        &ws,
+        &db,
+        format,
+        &dir,
+        &args.schema.source(),
+        args.force.overwrite(),
+    )?;
     if args.json {
         output::json(&exported)?;
     } else {

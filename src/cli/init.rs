@@ -37,7 +37,7 @@ pub fn run(args: InitArgs) -> Result<ExitStatus> {
     });
     let ws = Workspace::init(&args.dir, Config::new(&client, args.target))?;
     output::print(&format!(
-        "created workspace `{}` for {} (target: {})\n  config:   {}\n  database: {}\nnext: crmkit -w {} ingest FILE...\n",
+        "created workspace `{}` for {} (target: {})\n  config:   {}\n  database: {}\n  access:   client data here is readable by you only (files 0600, folders 0700)\nnext: crmkit -w {} ingest FILE...\n",
         ws.root.display(),
         ws.config.client,
         ws.config.target,

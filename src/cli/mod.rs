@@ -1,6 +1,7 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
 mod assess;
+mod assign;
 mod checklist;
 mod dedupe;
 mod demo;
@@ -15,6 +16,7 @@ mod reconcile;
 mod report;
 mod samples;
 mod schema;
+mod score;
 mod stage;
 mod status;
 
@@ -53,6 +55,24 @@ pub struct GlobalArgs {
     /// Workspace folder (default: found by walking up from the current folder)
     #[arg(short = 'w', long = "workspace", global = true, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
+    /// Set once the workspace in use has been named on stderr, so it is named once.
+    #[arg(skip)]
+    pub announced: std::cell::Cell<bool>,
+}
+
+/// `--force`, for commands that write output files.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ForceFlag {
+    /// Replace an existing file that is not crmkit's own unchanged output (never a workspace file)
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl ForceFlag {
+    /// The flag as an overwrite policy.
+    pub fn overwrite(self) -> crate::safe_write::Overwrite {
+        crate::safe_write::Overwrite::from_force(self.force)
+    }
 }
 
 /// The subcommands, in the order an engagement uses them.
@@ -72,6 +92,10 @@ pub enum Command {
     Map(map::MapArgs),
     /// Find duplicate records, propose survivors, apply a review
     Dedupe(dedupe::DedupeArgs),
+    /// Account status, RFM and purchase propensity, lead scoring (rules.yaml)
+    Score(score::ScoreArgs),
+    /// Assign accounts to territories and reps; rep balance and rebalance (rules.yaml)
+    Assign(assign::AssignArgs),
     /// Build target-shaped records from the mappings, accounting for every source row
     Stage(stage::StageArgs),
     /// Prove every source row is staged, merged, rejected or excluded, exactly once
@@ -108,20 +132,46 @@ pub enum ExitStatus {
 }
 
 impl GlobalArgs {
-    /// The workspace named by `-w`, or the one above the current folder.
+    /// The workspace named by `-w`, or the one above the current folder. A workspace found
+    /// above the current folder is named on stderr: its settings and templates are in force.
     pub fn workspace(&self) -> Result<Workspace> {
         match &self.workspace {
             Some(dir) => Workspace::open(dir),
             None => {
                 let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-                Workspace::discover(&cwd)
+                let ws = Workspace::discover(&cwd)?;
+                let here = std::path::absolute(&cwd).unwrap_or(cwd);
+                if ws.root != here && !self.announced.replace(true) {
+                    output::note(&format!("using workspace `{}`", ws.root.display()));
+                }
+                Ok(ws)
             }
         }
     }
 }
 
+impl Command {
+    /// Whether the command writes the workspace (its database or its files), and so holds
+    /// the workspace lock while it runs. Readers (`status`, `trace`) do not need it.
+    fn writes_workspace(&self) -> bool {
+        !matches!(
+            self,
+            Command::Init(_)
+                | Command::Status(_)
+                | Command::Trace(_)
+                | Command::Schema(_)
+                | Command::Playbook(_)
+                | Command::Samples(_)
+                | Command::Demo(_)
+        )
+    }
+}
+
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
+    // Everything crmkit creates holds client data: owner-only, whatever the umask (SQLite's
+    // journal files and the writers that do not go through `safe_write` included).
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -148,6 +198,25 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
+    let _lock = if cli.command.writes_workspace() {
+        match cli.global.workspace() {
+            Ok(ws) => {
+                let line: Vec<String> = std::env::args_os()
+                    .skip(1)
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect();
+                Some(crate::lock::acquire(
+                    &ws.root,
+                    &format!("crmkit {}", line.join(" ")),
+                )?)
+            }
+            // The command itself says there is no workspace, after its own checks.
+            Err(Error::NotAWorkspace { .. }) => None,
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
     match cli.command {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),
@@ -160,6 +229,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Map(args) => map::run(args, &cli.global),
         Command::Samples(args) => samples::run(args),
         Command::Dedupe(args) => dedupe::run(args, &cli.global),
+        Command::Score(args) => score::run(args, &cli.global),
+        Command::Assign(args) => assign::run(args, &cli.global),
         Command::Playbook(args) => playbook::run(args, &cli.global),
         Command::Guide(args) => guide::run(args, &cli.global),
         Command::Assess(args) => assess::run(args, &cli.global),

@@ -129,7 +129,15 @@ pub fn run(args: PlaybookArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         PlaybookCommand::Validate { files } => {
-            let (library, problems) = Library::read_with(dir.as_deref(), &files)?;
+            let (library, mut problems) = Library::read_with(dir.as_deref(), &files)?;
+            // The folder's rules.yaml is checked too: it lives beside the playbooks.
+            if let Err(e) = crate::rules::Rules::load(dir.as_deref()) {
+                problems.push(playbook::Problem {
+                    file: crate::rules::file::FILE_NAME.into(),
+                    line: None,
+                    message: e.to_string(),
+                });
+            }
             output::print(&output::playbook::render_validate(&library, &problems))?;
             Ok(if problems.is_empty() {
                 ExitStatus::Success

@@ -18,12 +18,13 @@ pub struct ReconcileArgs {
 
 /// Arguments of `crmkit trace`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  crmkit trace contacts 42")]
+#[command(after_help = "Examples:\n  crmkit trace contacts 42\n  crmkit trace accounts A-000014")]
 pub struct TraceArgs {
     /// The dataset (ingested name)
     pub dataset: String,
-    /// The source row number (`_row`: 1 = the first record after the header)
-    pub row: i64,
+    /// The source row number (`_row`: 1 = the first record after the header), or the
+    /// record's id (its key, as the export writes it)
+    pub row: String,
     /// Print as JSON
     #[arg(long)]
     pub json: bool,
@@ -51,7 +52,7 @@ pub fn run_trace(args: TraceArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let ws = global.workspace()?;
     let db = ws.db()?;
     let dataset = crate::intake::names::identifier(&args.dataset);
-    let t = reconcile::trace(&db, &dataset, args.row)?;
+    let t = reconcile::trace(&db, &dataset, &args.row)?;
     if args.json {
         output::json(&t)?;
     } else {

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::playbook::PlaybooksDir;
-use super::{ExitStatus, GlobalArgs};
-use crate::error::{Error, Result};
+use super::{ExitStatus, ForceFlag, GlobalArgs};
+use crate::error::Result;
 use crate::output;
 use crate::report::cleanup::Rates;
 use crate::report::model::Readiness;
 use crate::report::readiness::{Options, build};
 use crate::report::{Format, Templates, render_readiness};
+use crate::safe_write::{self, Kind, Overwrite};
 use crate::workspace::Workspace;
 
 /// Arguments of `crmkit report`.
@@ -73,6 +74,8 @@ pub struct ReadinessArgs {
     pub templates: Option<PathBuf>,
     #[command(flatten)]
     pub playbooks: PlaybooksDir,
+    #[command(flatten)]
+    pub force: ForceFlag,
 }
 
 /// Runs a `report` subcommand.
@@ -109,6 +112,7 @@ fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             },
             templates: templates_dir.as_deref(),
             playbooks: playbooks_dir.as_deref(),
+            overwrite: args.force.overwrite(),
         },
     )?;
     if !written.is_empty() {
@@ -132,6 +136,8 @@ pub struct ReadinessJob<'a> {
     pub destination: Destination,
     pub templates: Option<&'a Path>,
     pub playbooks: Option<&'a Path>,
+    /// Which existing files may be replaced.
+    pub overwrite: Overwrite,
 }
 
 /// Builds the readiness report once and writes it in each format; returns the report and the
@@ -149,21 +155,23 @@ pub fn write_readiness(ws: &Workspace, job: &ReadinessJob) -> Result<(Readiness,
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         },
     )?;
+    let path_of = |format: &Format| match &job.destination {
+        Destination::Stdout => None,
+        Destination::File(path) => Some(path.clone()),
+        Destination::Folder(dir) => Some(dir.join(format!("readiness.{}", format.extension()))),
+    };
+    // Every file is checked before any is written, so a refusal leaves nothing half done.
+    for path in job.formats.iter().filter_map(path_of) {
+        safe_write::check(&path, Kind::Report, job.overwrite)?;
+    }
     let mut written = Vec::new();
     for format in job.formats {
         let text = render_readiness(&templates, &report, *format)?;
-        let path = match &job.destination {
-            Destination::Stdout => {
-                output::print(&text)?;
-                continue;
-            }
-            Destination::File(path) => path.clone(),
-            Destination::Folder(dir) => dir.join(format!("readiness.{}", format.extension())),
+        let Some(path) = path_of(format) else {
+            output::print(&text)?;
+            continue;
         };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
-        }
-        std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))?;
+        safe_write::write(&path, Kind::Report, job.overwrite, text.as_bytes())?;
         written.push(path);
     }
     Ok((report, written))

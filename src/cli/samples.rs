@@ -15,7 +15,8 @@ use crate::samples::{DEFAULT_ACCOUNTS, DEFAULT_SEED, SamplesOptions};
     after_help = "Examples:\n  crmkit samples\n  crmkit samples --out bench --accounts 1000000 --seed 7 --no-xlsx"
 )]
 pub struct SamplesArgs {
-    /// Folder to write into (created if missing; refused if it holds a crmkit.yaml)
+    /// Folder to write into: created if missing; refused if it holds a crmkit.yaml, or other
+    /// files and no truth.json of an earlier run
     #[arg(long, value_name = "DIR", default_value = "samples")]
     pub out: PathBuf,
     /// Number of accounts; contacts, opportunities, activities and users scale with it

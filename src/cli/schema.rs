@@ -99,6 +99,8 @@ pub struct PullArgs {
     /// A folder overriding builtin playbooks by file name
     #[arg(long, value_name = "DIR")]
     pub playbooks: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: super::ForceFlag,
 }
 
 /// Parses a target name for clap.
@@ -170,6 +172,14 @@ fn show(args: ShowArgs) -> Result<ExitStatus> {
 }
 
 fn pull(args: PullArgs) -> Result<ExitStatus> {
+    // Refused before the org is asked, not after.
+    if let Some(path) = &args.out {
+        crate::safe_write::check(
+            path,
+            crate::safe_write::Kind::Schema,
+            args.force.overwrite(),
+        )?;
+    }
     let source = SchemaSource {
         playbooks: args.playbooks.clone(),
         custom: None,
@@ -185,10 +195,12 @@ fn pull(args: PullArgs) -> Result<ExitStatus> {
     );
     match &args.out {
         Some(path) => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-            }
-            std::fs::write(path, &text).map_err(|e| Error::io("write", path, e))?;
+            crate::safe_write::write(
+                path,
+                crate::safe_write::Kind::Schema,
+                args.force.overwrite(),
+                text.as_bytes(),
+            )?;
             for (key, o) in &schema.objects {
                 let custom = o.fields.iter().filter(|f| f.custom).count();
                 output::print(&format!(

@@ -1,5 +1,6 @@
 //! A small blocking HTTP client: bearer token, JSON, bounded retries on 429/503 that honour
-//! `Retry-After`, and errors that say what to do without ever showing the token.
+//! `Retry-After`, redirects followed only within the base URL's origin (the token never
+//! travels elsewhere), and errors that say what to do without ever showing the token.
 
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(10);
 pub struct Api {
     client: Client,
     base: reqwest::Url,
+    /// The variable that holds the base URL, for hints.
+    base_var: String,
     token: String,
     /// For messages: `salesforce`.
     pub name: &'static str,
@@ -49,12 +52,14 @@ impl Api {
         }
         let client = Client::builder()
             .timeout(Duration::from_secs(60))
+            .redirect(same_origin_redirects())
             .user_agent(concat!("crmkit/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Other(format!("cannot start the HTTP client: {e}")))?;
         Ok(Api {
             client,
             base,
+            base_var: base_var.to_string(),
             token,
             name,
             token_var,
@@ -72,11 +77,7 @@ impl Api {
                 .bearer_auth(&self.token)
                 .header("Accept", "application/json")
                 .send()
-                .map_err(|e| {
-                    Error::Other(
-                        self.redact(&format!("{}: request to {path} failed: {e}", self.name)),
-                    )
-                })?;
+                .map_err(|e| self.send_error(path, &e))?;
             let status = response.status();
             if status.is_success() {
                 let text = response.text().map_err(|e| {
@@ -104,8 +105,7 @@ impl Api {
     }
 
     fn error(&self, status: StatusCode, path: &str, response: Response, attempts: u32) -> Error {
-        let body = response.text().unwrap_or_default();
-        let detail = self.redact(&message_of(&body));
+        let detail = self.detail(&response.text().unwrap_or_default());
         let detail = if detail.is_empty() {
             String::new()
         } else {
@@ -138,9 +138,95 @@ impl Api {
         Error::Other(text)
     }
 
+    /// A failed send, worded; a refused redirect says why and where it pointed.
+    fn send_error(&self, path: &str, e: &reqwest::Error) -> Error {
+        let mut cause: Option<&dyn std::error::Error> = Some(e);
+        while let Some(c) = cause {
+            if let Some(refused) = c.downcast_ref::<RefusedRedirect>() {
+                return Error::Other(self.redact(&format!(
+                    "{}: refused to follow the redirect from {path} to `{}`: {}\n  hint: set {} to the URL the API answers at (its origin, `{}`, is the only one the token is sent to)",
+                    self.name,
+                    refused.to,
+                    refused.why,
+                    self.base_var,
+                    self.base.origin().ascii_serialization()
+                )));
+            }
+            cause = c.source();
+        }
+        Error::Other(self.redact(&format!("{}: request to {path} failed: {e}", self.name)))
+    }
+
+    /// The part of an error body worth showing: the token is redacted before the text is cut,
+    /// so no part of it can survive the cut.
+    fn detail(&self, body: &str) -> String {
+        self.redact(&message_of(body))
+            .chars()
+            .take(MAX_DETAIL)
+            .collect()
+    }
+
     /// Removes the token from text that came from elsewhere (an echoing server, an error).
     fn redact(&self, text: &str) -> String {
         text.replace(&self.token, "[token]")
+    }
+}
+
+/// Characters of a server's error message shown to the user.
+const MAX_DETAIL: usize = 300;
+/// Redirect hops followed before giving up.
+const MAX_REDIRECTS: usize = 10;
+
+/// Why a redirect was not followed; found again in the error chain by [`Api::send_error`].
+#[derive(Debug)]
+struct RefusedRedirect {
+    to: String,
+    why: &'static str,
+}
+
+impl std::fmt::Display for RefusedRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect to `{}` refused: {}", self.to, self.why)
+    }
+}
+
+impl std::error::Error for RefusedRedirect {}
+
+/// Every request carries the token, so a redirect is followed only while it stays on the
+/// origin (scheme, host and port) of the first request: another host never sees the token,
+/// and https is never downgraded to http. Each hop is compared with the first URL, not the
+/// previous one, so A -> B -> B is refused at its first step.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let verdict = attempt
+            .previous()
+            .first()
+            .map(|first| redirect_verdict(first, attempt.url(), attempt.previous().len()));
+        match verdict {
+            Some(Some(why)) => {
+                let to = attempt.url().origin().ascii_serialization();
+                attempt.error(RefusedRedirect { to, why })
+            }
+            _ => attempt.follow(),
+        }
+    })
+}
+
+/// Why a redirect from a request that started at `first` to `next` must not be followed,
+/// after `hops` earlier requests; `None` when it may be.
+fn redirect_verdict(
+    first: &reqwest::Url,
+    next: &reqwest::Url,
+    hops: usize,
+) -> Option<&'static str> {
+    if first.scheme() == "https" && next.scheme() != "https" {
+        Some("an https API may not be redirected to plain http")
+    } else if first.origin() != next.origin() {
+        Some("it leads to another origin, and the request carries the access token")
+    } else if hops >= MAX_REDIRECTS {
+        Some("too many redirects")
+    } else {
+        None
     }
 }
 
@@ -159,9 +245,9 @@ fn wait(response: &Response, attempt: u32) -> Duration {
         .min(MAX_SLEEP)
 }
 
-/// The human message inside an API error body (Salesforce arrays, HubSpot and Zoho objects).
+/// The human message inside an API error body, whole (the caller redacts, then cuts) (Salesforce arrays, HubSpot and Zoho objects).
 fn message_of(body: &str) -> String {
-    let text = match serde_json::from_str::<serde_json::Value>(body) {
+    match serde_json::from_str::<serde_json::Value>(body) {
         Ok(v) => {
             let first = if v.is_array() {
                 v.get(0).cloned().unwrap_or_default()
@@ -185,8 +271,7 @@ fn message_of(body: &str) -> String {
             }
         }
         Err(_) => body.trim().to_string(),
-    };
-    text.chars().take(300).collect()
+    }
 }
 
 #[cfg(test)]
@@ -215,5 +300,58 @@ mod tests {
             "OBJECT_NOT_FOUND: Not found"
         );
         assert_eq!(message_of("plain text"), "plain text");
+    }
+
+    // Shares no four characters with the `[token]` placeholder.
+    const TOKEN: &str = "00Dxx0000001gPL!AQ4AQFakeSecretKey9";
+
+    /// No four characters in a row of the token appear in `text`.
+    fn no_piece_of_token(text: &str) -> Result<(), String> {
+        let chars: Vec<char> = TOKEN.chars().collect();
+        for piece in chars.windows(4) {
+            let piece: String = piece.iter().collect();
+            if text.contains(&piece) {
+                return Err(format!("`{piece}` of the token shows in {text:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn no_part_of_the_token_survives_the_cut_at_any_offset() {
+        let api = Api::new("x", "https://a.com", "X_URL", TOKEN.into(), "X_TOKEN").unwrap();
+        for offset in 0..400 {
+            let filler = "-".repeat(offset);
+            let plain = format!("{filler}{TOKEN} rest of the body");
+            let json =
+                serde_json::json!([{ "message": plain.clone(), "errorCode": "E" }]).to_string();
+            for body in [plain, json] {
+                let detail = api.detail(&body);
+                no_piece_of_token(&detail).unwrap_or_else(|e| panic!("offset {offset}: {e}"));
+                assert!(detail.chars().count() <= MAX_DETAIL, "offset {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn redirects_stay_on_the_first_origin_and_on_https() {
+        let u = |s: &str| reqwest::Url::parse(s).unwrap();
+        let a = u("https://api.example.com/services/data/");
+        assert_eq!(
+            redirect_verdict(&a, &u("https://api.example.com/other"), 1),
+            None
+        );
+        assert!(redirect_verdict(&a, &u("http://api.example.com/services/data/"), 1).is_some());
+        assert!(redirect_verdict(&a, &u("https://evil.example.net/"), 1).is_some());
+        assert!(redirect_verdict(&a, &u("https://api.example.com:8443/"), 1).is_some());
+        // A -> B -> B: each hop is judged against A, so B's hop to itself is refused too.
+        assert!(redirect_verdict(&a, &u("https://b.example.net/x"), 2).is_some());
+        let local = u("http://127.0.0.1:8080/");
+        assert_eq!(
+            redirect_verdict(&local, &u("http://127.0.0.1:8080/v2"), 1),
+            None
+        );
+        assert!(redirect_verdict(&local, &u("http://127.0.0.1:8081/"), 1).is_some());
+        assert!(redirect_verdict(&a, &u("https://api.example.com/x"), MAX_REDIRECTS).is_some());
     }
 }

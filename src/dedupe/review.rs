@@ -1,4 +1,5 @@
-//! The review sheet: a CSV a person edits to accept or reject clusters and pick survivors.
+//! The review sheet: a CSV or XLSX sheet a person edits to accept or reject clusters and pick
+//! survivors. CSV cells come back through [`formula::unescape`], so ids read as stored.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -6,6 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::escape::formula;
+use crate::intake::FileKind;
 use crate::staging::Db;
 
 /// Columns of the review sheet that `dedupe apply` reads; the rest are there to help the reader.
@@ -36,7 +39,18 @@ struct Line {
 
 /// Reads an edited review sheet and applies its decisions atomically per dataset.
 pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
-    let crate::intake::Table { headers, rows } = crate::intake::read_table(path)?;
+    let crate::intake::Table {
+        headers,
+        rows,
+        kind,
+    } = crate::intake::read_table(path)?;
+    // Only CSV cells were escaped when written; a workbook's strings are the values.
+    let cell = |text: &str| -> String {
+        match kind {
+            FileKind::Text => formula::unescape(text).trim().to_string(),
+            FileKind::Workbook => text.trim().to_string(),
+        }
+    };
     let col = |name: &str| -> Result<usize> {
         headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name)).ok_or_else(|| {
             Error::Input(format!(
@@ -61,12 +75,7 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
     };
     let mut by_cluster: BTreeMap<(String, i64), Vec<Line>> = BTreeMap::new();
     for (number, fields) in &rows {
-        let get = |i: usize| {
-            fields
-                .get(i)
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default()
-        };
+        let get = |i: usize| fields.get(i).map(|s| cell(s)).unwrap_or_default();
         let cluster_text = get(c_cluster);
         let cluster: i64 = cluster_text
             .parse()

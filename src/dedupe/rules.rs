@@ -131,7 +131,7 @@ impl Rules {
     }
 
     fn parse(text: &str, path: &Path) -> Result<Rules> {
-        let rules: Rules = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+        let rules: Rules = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;

@@ -231,21 +231,22 @@ pub fn encoding_for_label(label: &str) -> Result<&'static Encoding> {
     })
 }
 
-/// A small delimited file read whole: its header and its records with their 1-based numbers.
+/// A small sheet read whole: its header and its records with their 1-based numbers.
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<(u64, Vec<String>)>,
+    /// Where it came from: text (a CSV) or a workbook's first sheet.
+    pub kind: FileKind,
 }
 
-/// Reads a small delimited file a person edited (a review sheet, say) into a [`Table`].
+/// Reads a small sheet a person edited (a review sheet, say) into a [`Table`]: a delimited
+/// text file, or the first sheet of a workbook.
 pub fn read_table(path: &Path) -> Result<Table> {
-    if classify(path)? != FileKind::Text {
-        return Err(Error::Input(format!(
-            "`{}` is a workbook; save it as CSV first",
-            path.display()
-        )));
-    }
-    let mut source = DelimitedSource::open(path, TextOptions::default())?;
+    let kind = classify(path)?;
+    let mut source: Box<dyn RowSource> = match kind {
+        FileKind::Text => Box::new(DelimitedSource::open(path, TextOptions::default())?),
+        FileKind::Workbook => Box::new(ExcelSource::open(path, None)?),
+    };
     let headers = source.info().headers.clone();
     let mut rows = Vec::new();
     let mut record = Record::default();
@@ -255,5 +256,9 @@ pub fn read_table(path: &Path) -> Result<Table> {
             record.fields.iter().map(str::to_string).collect(),
         ));
     }
-    Ok(Table { headers, rows })
+    Ok(Table {
+        headers,
+        rows,
+        kind,
+    })
 }

@@ -10,6 +10,7 @@ use super::file::MappingFile;
 use super::parse;
 use super::transforms::{Context, Transform, apply_all};
 use crate::error::{Result, suggest};
+use crate::stage::fate::{self, FieldFate};
 use crate::staging::{Db, SourceColumn};
 use crate::targets::{Field, FieldType, ObjectSchema, TargetSchema};
 
@@ -431,11 +432,19 @@ fn check_values(
         .enumerate()
         .flat_map(|(i, c)| [(c.header.as_str(), i), (c.column.as_str(), i)])
         .collect();
-    // (entry index, kind) -> tally, in a stable order for output.
-    let mut tallies: BTreeMap<(usize, &'static str, String), Tally> = BTreeMap::new();
+    // (entry index, kind, detail, outcome) -> tally, in a stable order for output. The outcome
+    // is stage's: `reject`, or how the value loads (`blanked`, `kept`, `cut`, `loaded`).
+    let mut tallies: BTreeMap<(usize, &'static str, String, &'static str), Tally> = BTreeMap::new();
     let mut rows = 0u64;
-    db.scan(&mapping.dataset, &names, None, |row| {
+    let broken = db.broken_rows(&mapping.dataset)?;
+    let mut broken_seen = Tally::default();
+    db.scan_lineage(&mapping.dataset, &names, |batch, row_number, row| {
         rows += 1;
+        // Stage rejects these whole (ingest_issue) before looking at any field.
+        if let Some((issue, _)) = broken.get(&(batch, row_number)) {
+            broken_seen.add(&format!("row {row_number}: {issue}"));
+            return Ok(());
+        }
         let lookup = |name: &str| by_name.get(name).and_then(|&i| row[i].clone());
         for r in resolved {
             let fm = &mapping.fields[r.index];
@@ -444,125 +453,161 @@ fn check_values(
                 column: &lookup,
                 values: mapping.values.get(&r.field.name),
             };
-            let value = match apply_all(&fm.transform, raw, &ctx) {
+            let result = apply_all(&fm.transform, raw, &ctx);
+            let restricted = schema.is_restricted(r.field);
+            // The kind of problem, for the finding, whatever stage then does about it.
+            let kind: Option<(&'static str, String, String)> = match &result {
                 Ok(applied) => {
-                    for w in applied.warnings {
+                    for w in &applied.warnings {
                         let kind = if w.starts_with("truncated") {
                             "truncated"
                         } else {
                             "transform_note"
                         };
                         tallies
-                            .entry((r.index, kind, String::new()))
+                            .entry((r.index, kind, String::new(), "loaded"))
                             .or_default()
                             .add(raw);
-                        let _ = w;
                     }
-                    applied.value
+                    let value = &applied.value;
+                    if value.trim().is_empty() {
+                        r.field
+                            .required
+                            .then(|| ("required_blank", String::new(), format!("row {rows}")))
+                    } else {
+                        value_problem(value, r.field).map(|(k, d)| (k, d, value.clone()))
+                    }
                 }
-                Err(f) => {
-                    tallies
-                        .entry((r.index, "transform_failed", f.transform.to_string()))
-                        .or_default()
-                        .add(raw);
-                    continue;
-                }
+                Err(f) => Some(("transform_failed", f.transform.to_string(), raw.to_string())),
             };
-            if value.trim().is_empty() {
-                if r.field.required {
-                    tallies
-                        .entry((r.index, "required_blank", String::new()))
-                        .or_default()
-                        .add(&format!("row {rows}"));
+            // Owners are matched to target users, never loaded as written names.
+            let to_user = r.field.kind == FieldType::Reference
+                && r.field
+                    .references
+                    .first()
+                    .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p.as_str()));
+            let kind = match (kind, &result) {
+                (None, Ok(applied)) if to_user && !applied.value.trim().is_empty() => {
+                    match super::owners::resolve(mapping, &applied.value) {
+                        super::owners::Owner::User(_) => None,
+                        super::owners::Owner::Default(_) => Some((
+                            "owner_unmatched",
+                            "default_owner".to_string(),
+                            applied.value.clone(),
+                        )),
+                        super::owners::Owner::Unmatched => Some((
+                            "owner_unmatched",
+                            "blanked".to_string(),
+                            applied.value.clone(),
+                        )),
+                    }
                 }
+                (kind, _) => kind,
+            };
+            let Some((kind, detail, example)) = kind else {
+                continue;
+            };
+            if kind == "owner_unmatched" {
+                let t = tallies
+                    .entry((r.index, kind, detail, "loaded"))
+                    .or_default();
+                t.add(&example);
                 continue;
             }
-            if let Some((kind, detail)) = value_problem(&value, r.field) {
-                let t = tallies.entry((r.index, kind, detail)).or_default();
-                t.add(&value);
-                t.max = t.max.max(value.chars().count());
-                if kind == "picklist_value" && !t.values.contains(&value) {
-                    t.values.insert(value.clone());
-                }
+            let is_reference = r.field.kind == FieldType::Reference;
+            let outcome = match fate::settle(
+                r.field,
+                restricted && !is_reference,
+                fm.on_invalid,
+                raw,
+                result,
+            ) {
+                FieldFate::Reject(_) => "reject",
+                FieldFate::Warned { action, .. } => action,
+                // A new value of an unrestricted picklist loads as an inactive value.
+                FieldFate::Value(_) => "loaded",
+            };
+            let t = tallies.entry((r.index, kind, detail, outcome)).or_default();
+            t.add(&example);
+            t.max = t.max.max(example.chars().count());
+            if kind == "picklist_value" && !t.values.contains(&example) {
+                t.values.insert(example);
             }
         }
         Ok(())
     })?;
-    for ((index, kind, detail), tally) in tallies {
+    if broken_seen.count > 0 {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            kind: "ingest_issue",
+            field: None,
+            source: None,
+            message: format!(
+                "{} row(s) did not line up with the header at ingest (an unquoted delimiter, an unclosed quote): stage rejects them as `ingest_issue` rather than load shifted values; fix them in the source and ingest again",
+                broken_seen.count
+            ),
+            count: broken_seen.count,
+            examples: broken_seen.examples,
+            distinct: None,
+        });
+    }
+    for ((index, kind, detail, outcome), tally) in tallies {
         let fm = &mapping.fields[index];
         let field = resolved.iter().find(|r| r.index == index).map(|r| r.field);
         let Some(field) = field else { continue };
         let src = fm.source.as_deref().unwrap_or("(default)");
         let n = tally.count;
-        let (severity, message) = match kind {
-            "transform_failed" => (
-                Severity::Blocking,
-                format!(
-                    "transform `{detail}` failed for {n} value(s) of `{src}` -> `{}`; {}",
-                    field.name,
-                    failure_hint(&detail, &field.name)
-                ),
+        let name = &field.name;
+        // What stage does with these rows, in the words of its own policy.
+        let fate = match outcome {
+            "reject" => format!("stage rejects these {n} record(s)"),
+            "blanked" => format!(
+                "stage loads these records with `{name}` blank (on_invalid: blank; set `on_invalid: reject` to refuse them)"
             ),
-            "required_blank" => (
-                Severity::Blocking,
-                format!(
-                    "required `{}` is blank in {n} row(s) after transforms; these records would be rejected (add `{{default: ...}}` or clean the data)",
-                    field.name
-                ),
+            "kept" => format!(
+                "stage loads the source text as written, as `{name}` is free text (on_invalid: keep)"
             ),
-            "too_long" => (
-                Severity::Blocking,
-                format!(
-                    "{n} value(s) for `{}` are longer than {} characters (longest {}); add `{{truncate: {}}}` or shorten them",
-                    field.name, detail, tally.max, detail
-                ),
+            "cut" => "stage cuts them to the field's length (on_invalid: keep)".to_string(),
+            _ => String::new(),
+        };
+        let severity = if outcome == "reject" {
+            Severity::Blocking
+        } else {
+            Severity::Warning
+        };
+        let message = match kind {
+            "transform_failed" => format!(
+                "transform `{detail}` failed for {n} value(s) of `{src}` -> `{name}`: {fate}; {}",
+                failure_hint(&detail, name)
             ),
-            "picklist_value" => (
-                if schema.is_restricted(field) {
-                    Severity::Blocking
-                } else {
-                    Severity::Warning
-                },
-                format!(
-                    "{n} value(s) for picklist `{}` are not allowed{}; add them to `values: {}:`",
-                    field.name,
-                    if schema.is_restricted(field) {
-                        ""
-                    } else {
-                        " (the picklist is unrestricted: they would load as inactive values)"
-                    },
-                    field.name
-                ),
+            "required_blank" => format!(
+                "required `{name}` is blank in {n} row(s) after transforms: {fate} (add `{{default: ...}}` or clean the data)"
             ),
-            "type" => (
-                Severity::Blocking,
-                format!(
-                    "{n} value(s) for `{}` are not {detail}; add a transform that converts them",
-                    field.name
-                ),
+            "too_long" => format!(
+                "{n} value(s) for `{name}` are longer than {detail} characters (longest {}): {fate}; add `{{truncate: {detail}}}` or shorten them",
+                tally.max
             ),
-            "truncated" => (
-                Severity::Warning,
-                format!(
-                    "{n} value(s) of `{src}` are truncated to fit `{}`",
-                    field.name
-                ),
+            "picklist_value" if outcome == "loaded" => format!(
+                "{n} value(s) for picklist `{name}` are not allowed (the picklist is unrestricted: they would load as inactive values); add them to `values: {name}:`"
             ),
-            _ => (
-                Severity::Warning,
-                format!(
-                    "{n} value(s) of `{src}` were adjusted by the transforms for `{}`",
-                    field.name
-                ),
+            "picklist_value" => format!(
+                "{n} value(s) for picklist `{name}` are not allowed: {fate}; add them to `values: {name}:`"
             ),
+            "type" => format!(
+                "{n} value(s) for `{name}` are not {detail}: {fate}; add a transform that converts them"
+            ),
+            "truncated" => format!("{n} value(s) of `{src}` are truncated to fit `{name}`"),
+            "owner_unmatched" if detail == "default_owner" => format!(
+                "{n} record(s) have an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`"
+            ),
+            "owner_unmatched" => format!(
+                "{n} record(s) have an owner in `{src}` that matches no target user: stage loads them with `{name}` blank (the loading user owns them); map them under `owners:` or set `default_owner:`"
+            ),
+            _ => format!("{n} value(s) of `{src}` were adjusted by the transforms for `{name}`"),
         };
         findings.push(Finding {
             severity,
-            kind: if kind == "transform_note" {
-                "transform_note"
-            } else {
-                kind
-            },
+            kind,
             field: Some(field.name.clone()),
             source: fm.source.clone(),
             message,

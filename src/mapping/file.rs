@@ -35,6 +35,13 @@ pub struct MappingFile {
     /// Picklist value maps: target field -> source value -> target value (`~` = undecided).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub values: BTreeMap<String, BTreeMap<String, Option<String>>>,
+    /// Record owners: source owner (name or email) -> target user (Salesforce username or id,
+    /// HubSpot owner id or email); `~` = no user matches.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owners: BTreeMap<String, Option<String>>,
+    /// The target user who takes records whose owner has no match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_owner: Option<String>,
 }
 
 /// The position of the column a mapping's `source` names: by header, by ingested column name,
@@ -73,6 +80,32 @@ pub struct FieldMapping {
         with = "serde_yaml::with::singleton_map_recursive"
     )]
     pub transform: Vec<Transform>,
+    /// What a value that fails costs: `reject` the record, load it `blank`, or `keep` the
+    /// source text (default: by the target field's type; see the README).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_invalid: Option<crate::stage::fate::OnInvalid>,
+    /// For a reference: the parent column the values match (a name, a code, any unique
+    /// column), when it is not the parent's key: `lookup: {dataset: accounts, column: Account Name}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<Lookup>,
+}
+
+/// Where a reference's values are found among the parent's records.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    /// The parent's dataset (default: every dataset mapped to the parent object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+    /// The parent column, by header or column name.
+    pub column: String,
+}
+
+impl Lookup {
+    /// How values are compared: case, surrounding and repeated spaces do not count.
+    pub fn normalize(value: &str) -> String {
+        super::transforms::collapse_spaces(value).to_lowercase()
+    }
 }
 
 /// A source column left out of the load.
@@ -105,7 +138,7 @@ impl MappingFile {
 
     /// Parses a mapping file's text; errors name `path` and the line.
     pub fn parse(text: &str, path: &Path) -> Result<MappingFile> {
-        serde_yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))
+        crate::yaml::from_str(text).map_err(|e| yaml_error(path, text, &e))
     }
 
     /// Reads a mapping file.
@@ -130,12 +163,14 @@ impl MappingFile {
         Ok(out)
     }
 
-    /// Writes the file (creating its folder).
+    /// Writes the file (creating its folder); the caller has decided whether an existing
+    /// file may go, but a workspace file never does.
     pub fn save(&self, path: &Path, notes: &[String]) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-        }
-        std::fs::write(path, self.to_yaml(notes)?).map_err(|e| Error::io("write", path, e))
+        let (kind, overwrite) = (
+            crate::safe_write::Kind::Mapping,
+            crate::safe_write::Overwrite::Force,
+        );
+        crate::safe_write::write(path, kind, overwrite, self.to_yaml(notes)?.as_bytes())
     }
 }
 
@@ -147,7 +182,7 @@ pub fn yaml_error(path: &Path, text: &str, err: &serde_yaml::Error) -> Error {
         .split_once("unknown field `")
         .and_then(|(_, rest)| rest.split_once('`'))
         .map(|(k, _)| k.to_string());
-    if let (false, Some(key)) = (message.contains(" at line "), key) {
+    if let (false, Some(key)) = (message.contains(" at line "), key.clone()) {
         let prefix = format!("{key}:");
         if let Some(n) = text
             .lines()
@@ -156,10 +191,28 @@ pub fn yaml_error(path: &Path, text: &str, err: &serde_yaml::Error) -> Error {
             message.push_str(&format!(" at line {} column 1", n + 1));
         }
     }
+    if let Some(hint) = key
+        .as_deref()
+        .and_then(|k| unknown_key_hint(k, &err.to_string()))
+    {
+        message.push_str(&hint);
+    }
     Error::Yaml {
         path: path.to_path_buf(),
         message,
     }
+}
+
+/// "; did you mean `x`?" for an unknown key, from the keys serde says it expected.
+fn unknown_key_hint(key: &str, message: &str) -> Option<String> {
+    // serde says "expected `a`", "expected `a` or `b`" or "expected one of `a`, `b`".
+    let (_, expected) = message.split_once(", expected ")?;
+    let expected = expected.split(" at line ").next().unwrap_or(expected);
+    let names = expected
+        .split(['`', ','])
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !["or", "one of"].contains(n));
+    crate::error::suggest(key, names).map(|s| format!("; did you mean `{s}`?"))
 }
 
 #[cfg(test)]

@@ -21,9 +21,9 @@ fn tables() -> &'static Tables {
     TABLES.get_or_init(|| {
         // The files are part of the binary and covered by tests, so a parse failure is a bug.
         let countries: BTreeMap<String, Vec<String>> =
-            serde_yaml::from_str(COUNTRIES).expect("playbooks/countries.yaml parses");
+            crate::yaml::from_str(COUNTRIES).expect("playbooks/countries.yaml parses");
         let states: BTreeMap<String, BTreeMap<String, Vec<String>>> =
-            serde_yaml::from_str(STATES).expect("playbooks/states.yaml parses");
+            crate::yaml::from_str(STATES).expect("playbooks/states.yaml parses");
         let mut by_name = HashMap::new();
         for (code, names) in &countries {
             by_name.insert(compact(code), code.clone());
@@ -118,7 +118,7 @@ pub fn calling_code(country: &str) -> Option<(&'static str, &'static str)> {
     static CODES: OnceLock<HashMap<String, (String, String)>> = OnceLock::new();
     let codes = CODES.get_or_init(|| {
         let raw: BTreeMap<String, (String, String)> =
-            serde_yaml::from_str(PHONE).expect("playbooks/phone.yaml parses");
+            crate::yaml::from_str(PHONE).expect("playbooks/phone.yaml parses");
         raw.into_iter().collect()
     });
     codes

@@ -5,6 +5,8 @@ pub mod check;
 pub mod evidence;
 pub mod file;
 pub mod geo;
+pub mod links;
+pub mod owners;
 pub mod parse;
 pub mod suggest;
 pub mod synonyms;

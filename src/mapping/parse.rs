@@ -60,6 +60,12 @@ pub fn phone(s: &str) -> Option<Phone> {
     let lower = s.trim().to_lowercase();
     let (main, ext) = split_extension(&lower);
     let international = main.trim_start().starts_with('+');
+    // `+44 (0)20 ...`: the bracketed trunk prefix is dialled only from inside the country.
+    let main = if international {
+        std::borrow::Cow::Owned(main.replacen("(0)", "", 1))
+    } else {
+        std::borrow::Cow::Borrowed(main)
+    };
     let mut digits = String::new();
     for ch in main.chars() {
         match ch {
@@ -176,6 +182,34 @@ pub struct NumberNotes {
 /// Parses a human-written number: currency signs and codes, thousands separators, `(1,200)` for
 /// negatives, `%`, a trailing `+`, and `k` / `M` / `B` suffixes. `decimal` is `.` or `,`.
 pub fn number(s: &str, decimal: char) -> Option<(Decimal, NumberNotes)> {
+    // Scientific notation, as spreadsheets and Data Loader write large amounts: `9.5E8`.
+    if let Some((mantissa, exp)) = s.trim().split_once(['e', 'E'])
+        && let Ok(exp) = exp.parse::<i32>()
+        && mantissa
+            .chars()
+            .all(|c| c.is_ascii_digit() || ".-+".contains(c))
+        && mantissa.chars().any(|c| c.is_ascii_digit())
+        && exp.unsigned_abs() <= 30
+    {
+        let (d, notes) = number(mantissa, '.')?;
+        return if exp >= 0 {
+            Some((d.times_pow10(exp as u32)?, notes))
+        } else {
+            let scale = d.scale + exp.unsigned_abs();
+            (scale <= 36).then_some((Decimal { scale, ..d }, notes))
+        };
+    }
+    // The separators say which is the decimal one: the last of two kinds (`1.234,56`), or
+    // the other one when the given decimal repeats (`4.500.000` groups thousands).
+    let decimal = {
+        let other = if decimal == ',' { '.' } else { ',' };
+        let (last_dec, last_other) = (s.rfind(decimal), s.rfind(other));
+        match (last_dec, last_other) {
+            (Some(d), Some(o)) if o > d => other,
+            (Some(_), None) if s.matches(decimal).count() > 1 => other,
+            _ => decimal,
+        }
+    };
     let mut t = s.trim().to_string();
     let mut notes = NumberNotes::default();
     let mut negative = false;
@@ -319,6 +353,7 @@ fn datetime_iso(s: &str) -> Option<NaiveDateTime> {
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
@@ -358,6 +393,28 @@ mod tests {
         ] {
             assert!(!is_email(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn real_export_numbers_and_timestamps() {
+        let n = |s: &str| number(s, '.').map(|(d, _)| d.to_text());
+        assert_eq!(n("9.5E8").as_deref(), Some("950000000"));
+        assert_eq!(n("6.0E7").as_deref(), Some("60000000"));
+        assert_eq!(n("1.25e-2").as_deref(), Some("0.0125"));
+        assert_eq!(n("€ 4.500.000").as_deref(), Some("4500000"));
+        assert_eq!(n("1.234,56").as_deref(), Some("1234.56"));
+        assert_eq!(n("1,234.56").as_deref(), Some("1234.56"));
+        assert_eq!(n("12.5").as_deref(), Some("12.5"));
+        assert_eq!(n("Dell E7"), None);
+        let ts = |s: &str| datetime(s, &[]).map(|d| d.to_string());
+        assert_eq!(
+            ts("1996-07-04 00:00:00.000").as_deref(),
+            Some("1996-07-04 00:00:00")
+        );
+        assert_eq!(
+            ts("2019-05-03T14:22:11.000Z").as_deref(),
+            Some("2019-05-03 14:22:11")
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::evidence::{ColumnProfile, is_placeholder};
 use super::file::{FieldMapping, MappingFile, Unmapped, UnmappedAction};
 use super::synonyms::Synonyms;
-use super::transforms::{DateSpec, NumberSpec, PhoneSpec, Transform};
+use super::transforms::{DateSpec, NamePart, NumberSpec, PhoneSpec, Transform};
 use super::{geo, text, values};
 use crate::targets::{Field, FieldType, ObjectSchema, PicklistValue, TargetSchema};
 
@@ -162,6 +162,8 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
         custom_fields: Vec::new(),
         unmapped: Vec::new(),
         values: BTreeMap::new(),
+        owners: BTreeMap::new(),
+        default_owner: None,
     };
     let mut report = SuggestReport {
         dataset: input.dataset.to_string(),
@@ -204,6 +206,8 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                 confidence: Some(confidence),
                 reason: Some(c.reason.clone()),
                 transform,
+                on_invalid: None,
+                lookup: None,
             });
             continue;
         }
@@ -228,6 +232,8 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                 confidence: Some(0.9),
                 reason: Some(reason),
                 transform: transforms_for(field, profile, &country),
+                on_invalid: None,
+                lookup: None,
             });
             continue;
         }
@@ -259,6 +265,8 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
                     confidence: None,
                     reason: Some(reason),
                     transform,
+                    on_invalid: None,
+                    lookup: None,
                 });
                 mapping.custom_fields.push(field);
             }
@@ -272,6 +280,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
             });
         }
     }
+    split_full_name(input, &mut mapping, &mut report);
     Suggestion { mapping, report }
 }
 
@@ -458,6 +467,113 @@ fn value_only(profile: &ColumnProfile, field: &Field) -> Option<(f64, String)> {
     })
 }
 
+/// A person's full name in one column, when the target wants first and last names apart
+/// (Salesforce `LastName` is required): the column feeds both through `split_name`.
+fn split_full_name(input: &SuggestInput, mapping: &mut MappingFile, report: &mut SuggestReport) {
+    let compact = |s: &str| {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+    };
+    let field = |name: &str| {
+        input
+            .object
+            .fields
+            .iter()
+            .find(|f| !f.read_only && compact(&f.name) == name)
+    };
+    let (Some(last), first) = (field("lastname"), field("firstname")) else {
+        return;
+    };
+    let targeted = |m: &MappingFile, f: &Field| {
+        m.fields.iter().any(|fm| {
+            m.target_field(input.object, &fm.target)
+                .is_some_and(|x| x.name == f.name)
+        })
+    };
+    if targeted(mapping, last) {
+        return;
+    }
+    const FULL_NAME_HEADERS: [&str; 9] = [
+        "name",
+        "fullname",
+        "contactname",
+        "contact",
+        "personname",
+        "leadname",
+        "customername",
+        "contactperson",
+        "attendee",
+    ];
+    let Some(profile) = input.profiles.iter().find(|p| {
+        let spaced = p
+            .distinct
+            .iter()
+            .flatten()
+            .filter(|(v, _)| v.trim().contains(' '))
+            .count();
+        let sampled = p.distinct.as_ref().map_or(0, Vec::len);
+        FULL_NAME_HEADERS.contains(&compact(&p.header).as_str())
+            && p.filled > 0
+            && sampled > 0
+            && spaced * 5 >= sampled * 3
+    }) else {
+        return;
+    };
+    let source = source_names(input.profiles)[input
+        .profiles
+        .iter()
+        .position(|p| std::ptr::eq(p, profile))
+        .unwrap_or(0)]
+    .clone();
+    // The column's own entry (a custom field proposed for it) gives way.
+    if let Some(i) = mapping
+        .fields
+        .iter()
+        .position(|fm| fm.source.as_deref() == Some(source.as_str()))
+    {
+        let old = mapping.fields.remove(i);
+        mapping.custom_fields.retain(|f| f.name != old.target);
+        report.custom.retain(|c| c.source != source);
+        report.mapped.retain(|m| m.source != source);
+    }
+    mapping.unmapped.retain(|u| u.source != source);
+    let reason = format!(
+        "`{source}` holds full names ({} of {} sampled values have a space); the target keeps first and last names apart",
+        profile
+            .distinct
+            .iter()
+            .flatten()
+            .filter(|(v, _)| v.trim().contains(' '))
+            .count(),
+        profile.distinct.as_ref().map_or(0, Vec::len)
+    );
+    let mut parts = vec![(last, NamePart::Last)];
+    if let Some(f) = first.filter(|f| !targeted(mapping, f)) {
+        parts.insert(0, (f, NamePart::First));
+    }
+    for (f, part) in parts {
+        mapping.fields.push(FieldMapping {
+            source: Some(source.clone()),
+            target: f.name.clone(),
+            confidence: Some(0.8),
+            reason: Some(reason.clone()),
+            transform: vec![Transform::CollapseSpaces, Transform::SplitName(part)],
+            on_invalid: None,
+            lookup: None,
+        });
+        report.mapped.push(MappedField {
+            source: source.clone(),
+            target: f.name.clone(),
+            label: f.display().to_string(),
+            confidence: 0.8,
+            reason: reason.clone(),
+        });
+    }
+    report.required_missing.retain(|r| r.field != last.name);
+}
+
 /// Where phone numbers get their country: the dataset's country column (if any) and the
 /// commonest country in it as the default.
 struct PhoneCountry {
@@ -466,14 +582,23 @@ struct PhoneCountry {
 }
 
 fn phone_country(profiles: &[ColumnProfile]) -> PhoneCountry {
+    // Two-letter codes alone prove little (`Mr`, `Ms` and `Dr` are country codes too): a column
+    // is a country column when its header says so, or when it also holds written-out names.
+    let is_country = |p: &&ColumnProfile| {
+        p.share(p.countries) >= 0.5
+            && (p.header.to_lowercase().contains("country")
+                || p.values()
+                    .iter()
+                    .any(|(v, _)| v.chars().count() > 3 && geo::country_code(v).is_some()))
+    };
     let column = profiles
         .iter()
-        .filter(|p| p.share(p.countries) >= 0.5)
+        .filter(is_country)
         .max_by_key(|p| p.countries)
         .map(|p| p.header.clone());
     let default = profiles
         .iter()
-        .filter(|p| p.share(p.countries) >= 0.5)
+        .filter(is_country)
         .flat_map(|p| p.values().iter())
         .filter_map(|(v, n)| geo::country_code(v).map(|c| (c, *n)))
         .fold(BTreeMap::<&str, u64>::new(), |mut m, (c, n)| {
@@ -674,11 +799,50 @@ fn propose_custom(
 /// The field type that fits a column's values, its length, and picklist values if few.
 fn infer_type(p: &ColumnProfile, key_like: bool) -> (FieldType, Option<u32>, Vec<PicklistValue>) {
     let share = |n| p.share(n);
+    let sample: Vec<&str> = p
+        .distinct
+        .iter()
+        .flatten()
+        .map(|(v, _)| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
+    let all = |f: &dyn Fn(&str) -> bool| !sample.is_empty() && sample.iter().all(|v| f(v));
+    // Record ids and codes are text: never numbers (leading zeros, `02141`) nor picklists.
+    let id_values = all(&|v| {
+        v.len() >= 6
+            && !v.contains(char::is_whitespace)
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && v.chars().any(|c| c.is_ascii_digit())
+    }) && !all(&|v| v.chars().all(|c| c.is_ascii_digit()) && !v.starts_with('0'));
+    let leading_zero = sample
+        .iter()
+        .any(|v| v.len() > 1 && v.starts_with('0') && v.chars().all(|c| c.is_ascii_digit()));
+    // Headers run together in exports (`BILLINGPOSTALCODE`), so look inside them.
+    let header = p.header.to_lowercase();
+    let code_header = ["zip", "postal", "postcode", "plz", "sku", "iban"]
+        .iter()
+        .any(|w| header.contains(w));
     if share(p.emails) >= 0.8 {
         return (FieldType::Email, Some(80), Vec::new());
     }
     if share(p.dates) >= 0.8 {
-        return (FieldType::Date, None, Vec::new());
+        // Timestamps keep their time: `2024-02-11T09:01:00.000Z` is a datetime, not a date.
+        let has_time = p.date_formats.iter().any(|f| f.contains("%H"))
+            || sample.iter().any(|v| v.contains(':'));
+        let kind = if has_time {
+            FieldType::Datetime
+        } else {
+            FieldType::Date
+        };
+        return (kind, None, Vec::new());
+    }
+    if id_values || leading_zero || (code_header && share(p.numbers) >= 0.9) {
+        let len = [20u32, 40, 80, 120, 255]
+            .into_iter()
+            .find(|&l| p.max_len as u32 <= l)
+            .unwrap_or(255);
+        return (FieldType::Text, Some(len), Vec::new());
     }
     if share(p.urls) >= 0.8 {
         return (FieldType::Url, Some(255), Vec::new());

@@ -50,7 +50,7 @@ impl Synonyms {
 
     /// Parses and checks a dictionary; a name in two groups of one object is an error.
     pub fn parse(text: &str, origin: &str) -> Result<Synonyms> {
-        let file: File = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+        let file: File = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
             path: origin.into(),
             message: e.to_string(),
         })?;

@@ -459,33 +459,52 @@ pub fn e164(value: &str, country: &str, warnings: &mut Vec<String>) -> Result<St
     if let Some(ext) = &p.extension {
         warnings.push(format!("extension {ext} dropped from `{value}`"));
     }
-    if p.international {
-        return Ok(format!("+{}", p.digits));
+    // libphonenumber's rules (through the `phonenumber` crate) know each country's trunk
+    // prefix, lengths and ranges: `+44 (0)20 7946 0958` is +442079460958, and `030 1234567`
+    // is no US number.
+    let region = country
+        .to_uppercase()
+        .parse::<phonenumber::country::Id>()
+        .ok();
+    if region.is_none() && !p.international {
+        return Err(format!("no calling code known for country `{country}`"));
     }
-    let (code, trunk) = geo::calling_code(country)
-        .ok_or_else(|| format!("no calling code known for country `{country}`"))?;
-    let national = if code == "1" {
-        // NANP: 10 digits, or 11 with the leading 1.
-        match p.digits.len() {
-            10 => p.digits.clone(),
-            11 if p.digits.starts_with('1') => p.digits[1..].to_string(),
-            _ => return Err(format!("`{value}` is not a 10-digit North American number")),
-        }
-    } else if !trunk.is_empty() && p.digits.starts_with(trunk) {
-        p.digits[trunk.len()..].to_string()
+    let text = if p.international {
+        format!("+{}", p.digits)
     } else {
         p.digits.clone()
     };
-    let full = format!("{code}{national}");
-    if !(8..=15).contains(&full.len()) {
-        return Err(format!("`{value}` is too short or too long for E.164"));
+    let number = phonenumber::parse(region, &text)
+        .map_err(|_| format!("`{value}` is not a phone number of {country}"))?;
+    if !phonenumber::is_valid(&number) {
+        return Err(if p.international {
+            format!("`{value}` is not a valid international number")
+        } else {
+            format!("`{value}` is not a valid number of {country}")
+        });
     }
-    Ok(format!("+{full}"))
+    Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn e164_follows_each_countrys_numbering_plan() {
+        let e = |v: &str, c: &str| e164(v, c, &mut Vec::new());
+        assert_eq!(
+            e("+44 (0)20 7946 0958", "US").as_deref(),
+            Ok("+442079460958")
+        );
+        assert_eq!(e("020 7946 0958", "GB").as_deref(), Ok("+442079460958"));
+        assert_eq!(e("030 1234567", "DE").as_deref(), Ok("+49301234567"));
+        // Not a US number, whatever its digit count: kept as written by the field policy.
+        assert!(e("030 1234567", "US").is_err());
+        assert_eq!(e("(415) 555-0134", "US").as_deref(), Ok("+14155550134"));
+        assert_eq!(e("0049 30 1234567", "US").as_deref(), Ok("+49301234567"));
+        assert_eq!(e("+48 22 123 45 67", "US").as_deref(), Ok("+48221234567"));
+    }
 
     fn none(_: &str) -> Option<String> {
         None

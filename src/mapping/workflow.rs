@@ -1,5 +1,6 @@
 //! The `map suggest` and `map check` runs: gather the data, load schemas, write and check files.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::check::{CheckData, CheckReport, check, record_metrics};
@@ -73,6 +74,12 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         synonyms: &synonyms,
         schema_file,
     });
+    let mut mapping = suggestion.mapping;
+    let parents = parent_datasets(ws, &schema, &db, &mapping, object, &names, &path)?;
+    super::links::adopt_profiled(&db, &mut mapping, object, &columns, &parents)?;
+    let links = super::links::find(&db, &mapping, object, &columns, &parents)?;
+    super::links::apply(&mut mapping, &links);
+    let unmatched_owners = suggest_owners(&db, &mut mapping, object, &columns, &names)?;
     let mut report = suggestion.report;
     let mut notes = vec![format!(
         "suggested for dataset `{}` ({}) -> {} {}",
@@ -87,6 +94,11 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
             r.field, r.label
         ));
     }
+    if unmatched_owners > 0 {
+        notes.push(format!(
+            "OWNERS: {unmatched_owners} source owner(s) match no user (`~` under `owners:`): map them, or set `default_owner:`"
+        ));
+    }
     for v in report.values.iter().filter(|v| !v.unknown.is_empty()) {
         notes.push(format!(
             "values: {} source value(s) of `{}` have no target yet (`~`)",
@@ -94,9 +106,133 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
             v.field
         ));
     }
-    suggestion.mapping.save(&path, &notes)?;
+    mapping.save(&path, &notes)?;
     report.path = Some(path.display().to_string());
     Ok(report)
+}
+
+/// Datasets that may hold the records a reference points at: those the workspace's other
+/// mappings load (with their key column), the dataset itself for self-references, and, for
+/// objects no mapping loads yet, every other dataset.
+fn parent_datasets(
+    ws: &Workspace,
+    schema: &crate::targets::TargetSchema,
+    db: &crate::staging::Db,
+    mapping: &MappingFile,
+    object: &crate::targets::ObjectSchema,
+    datasets: &[String],
+    writing: &Path,
+) -> Result<Vec<super::links::ParentDataset>> {
+    use super::links::ParentDataset;
+    let key_of = |m: &MappingFile, o: &crate::targets::ObjectSchema| {
+        m.fields.iter().find_map(|fm| {
+            let f = m.target_field(o, &fm.target)?;
+            (f.external_id && f.kind != crate::targets::FieldType::Reference)
+                .then(|| fm.source.clone())
+                .flatten()
+        })
+    };
+    let mut out = vec![ParentDataset {
+        dataset: mapping.dataset.clone(),
+        object: mapping.object.clone(),
+        key_column: key_of(mapping, object),
+    }];
+    for path in mapping_files(&ws.root.join("mappings"))? {
+        if path == writing {
+            continue;
+        }
+        // A mapping that does not parse is `map check`'s business, not a reason to stop here.
+        let Ok(other) = MappingFile::load(&path) else {
+            continue;
+        };
+        let Ok((key, o)) = schema.object(&other.object) else {
+            continue;
+        };
+        if other.dataset == mapping.dataset || !datasets.contains(&other.dataset) {
+            continue;
+        }
+        out.push(ParentDataset {
+            dataset: other.dataset.clone(),
+            object: key.to_string(),
+            key_column: key_of(&other, o),
+        });
+    }
+    let mapped: Vec<String> = out.iter().map(|p| p.object.clone()).collect();
+    for fm in &mapping.fields {
+        let Some(f) = mapping.target_field(object, &fm.target) else {
+            continue;
+        };
+        let Some(parent) = f.references.first() else {
+            continue;
+        };
+        if f.kind != crate::targets::FieldType::Reference || mapped.contains(parent) {
+            continue;
+        }
+        for d in datasets.iter().filter(|d| **d != mapping.dataset) {
+            if db.row_count(d)? > 0 && !out.iter().any(|p| p.dataset == *d && p.object == *parent) {
+                out.push(ParentDataset {
+                    dataset: d.clone(),
+                    object: parent.clone(),
+                    key_column: None,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Fills `owners:` for owner fields whose values are people's names rather than target user
+/// ids, from any users export in the workspace. Returns how many owners match no user.
+fn suggest_owners(
+    db: &crate::staging::Db,
+    mapping: &mut MappingFile,
+    object: &crate::targets::ObjectSchema,
+    columns: &[crate::staging::SourceColumn],
+    datasets: &[String],
+) -> Result<usize> {
+    let mut owners = BTreeSet::new();
+    for fm in &mapping.fields {
+        let Some(f) = mapping.target_field(object, &fm.target) else {
+            continue;
+        };
+        let to_user = f.kind == crate::targets::FieldType::Reference
+            && f.references
+                .first()
+                .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p.as_str()));
+        let Some(ci) = fm
+            .source
+            .as_deref()
+            .and_then(|s| super::file::column_index(columns, s))
+        else {
+            continue;
+        };
+        if !to_user {
+            continue;
+        }
+        db.scan(
+            &mapping.dataset,
+            &[columns[ci].column.clone()],
+            None,
+            |row| {
+                if let Some(v) = row[0].as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                    owners.insert(v.to_string());
+                }
+                Ok(())
+            },
+        )?;
+    }
+    // Owners already written as user ids or emails load as they are.
+    owners.retain(|v| super::owners::resolve(mapping, v) != super::owners::Owner::User(v.clone()));
+    if owners.is_empty() {
+        return Ok(0);
+    }
+    let others: Vec<String> = datasets
+        .iter()
+        .filter(|d| **d != mapping.dataset)
+        .cloned()
+        .collect();
+    mapping.owners = super::owners::suggest(db, &others, mapping.target, &owners)?;
+    Ok(mapping.owners.values().filter(|v| v.is_none()).count())
 }
 
 /// The path as written in a mapping file: relative to the workspace when inside it.

@@ -2,10 +2,12 @@
 
 use std::path::Path;
 
+use super::sheet;
 use super::table::{Table, thousands};
 use crate::dedupe::review::Applied;
 use crate::dedupe::run::Report;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::safe_write::{Kind, Overwrite};
 
 /// The human summary: counts, how much blocking saved, the first clusters.
 pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
@@ -101,29 +103,16 @@ pub fn render_applied(applied: &Applied) -> String {
     )
 }
 
-fn writer(path: &Path) -> Result<csv::Writer<std::fs::File>> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-    }
-    csv::Writer::from_path(path)
-        .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
-}
-
-fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
-    move |e| Error::Other(format!("cannot write `{}`: {e}", path.display()))
-}
-
 /// The review sheet: one line per clustered record; a person edits `decision` and `survivor`.
-pub fn write_review(path: &Path, report: &Report) -> Result<()> {
-    let mut w = writer(path)?;
-    let err = csv_err(path);
+/// CSV or XLSX by the file's extension ([`sheet::write`]).
+pub fn write_review(path: &Path, report: &Report, overwrite: Overwrite) -> Result<()> {
     let mut header: Vec<String> = crate::dedupe::review::COLUMNS
         .iter()
         .map(|s| s.to_string())
         .collect();
     header.push("min_score".into());
     header.extend(report.roles.iter().map(|r| r.column.clone()));
-    w.write_record(&header).map_err(&err)?;
+    let mut rows = Vec::new();
     for c in &report.clusters {
         let decision = if c.status == "rejected" {
             "reject"
@@ -145,17 +134,22 @@ pub fn write_review(path: &Path, report: &Report) -> Result<()> {
                 format!("{:.3}", c.min_probability),
             ];
             row.extend(m.values.iter().map(|v| v.clone().unwrap_or_default()));
-            w.write_record(&row).map_err(&err)?;
+            rows.push(row);
         }
     }
-    w.flush().map_err(|e| Error::io("write", path, e))
+    sheet::write(
+        path,
+        "review",
+        &header,
+        &rows,
+        Kind::DedupeReview,
+        overwrite,
+    )
 }
 
 /// Every pair of records in the same cluster: `id_a,id_b,score,total,cluster`, then each
-/// role's similarity and points.
-pub fn write_pairs(path: &Path, report: &Report) -> Result<()> {
-    let mut w = writer(path)?;
-    let err = csv_err(path);
+/// role's similarity and points. CSV or XLSX by the file's extension.
+pub fn write_pairs(path: &Path, report: &Report, overwrite: Overwrite) -> Result<()> {
     let mut header: Vec<String> = ["id_a", "id_b", "score", "total", "cluster"]
         .map(String::from)
         .to_vec();
@@ -163,7 +157,7 @@ pub fn write_pairs(path: &Path, report: &Report) -> Result<()> {
         header.push(format!("{}_similarity", r.role));
         header.push(format!("{}_points", r.role));
     }
-    w.write_record(&header).map_err(&err)?;
+    let mut rows = Vec::new();
     for p in &report.pairs {
         let mut row = vec![
             p.id_a.clone(),
@@ -176,7 +170,7 @@ pub fn write_pairs(path: &Path, report: &Report) -> Result<()> {
             row.push(f.similarity.map(|s| format!("{s:.3}")).unwrap_or_default());
             row.push(format!("{:.2}", f.points));
         }
-        w.write_record(&row).map_err(&err)?;
+        rows.push(row);
     }
-    w.flush().map_err(|e| Error::io("write", path, e))
+    sheet::write(path, "pairs", &header, &rows, Kind::DedupePairs, overwrite)
 }

@@ -236,3 +236,32 @@ pub fn finish(dir: &Path, html: &Path, r: &Readiness) -> String {
     }
     out
 }
+
+/// Status, the top accounts by expected value, and rep balance after a rebalance.
+pub fn prioritised(
+    status: &crate::rules::status::StatusReport,
+    rfm: &crate::rules::rfm::RfmReport,
+    assign: &crate::rules::territory::AssignReport,
+) -> String {
+    let counts: Vec<String> = status
+        .counts
+        .iter()
+        .map(|(s, n)| format!("{} {s}", thousands(*n)))
+        .collect();
+    let top: Vec<String> = rfm
+        .accounts
+        .iter()
+        .take(3)
+        .map(|a| format!("{} ({})", a.account, a.segment))
+        .collect();
+    let overloaded = assign.balance.iter().filter(|b| b.overloaded).count();
+    format!(
+        "accounts {}; top by expected value: {}; {} reps, {} over tolerance after moving {} accounts, {} without a rep",
+        counts.join(", "),
+        top.join(", "),
+        assign.balance.len(),
+        overloaded,
+        thousands(assign.moves.len() as u64),
+        thousands(assign.unassigned)
+    )
+}

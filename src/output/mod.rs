@@ -11,8 +11,11 @@ pub mod prompt;
 pub mod report;
 pub mod samples;
 pub mod schema;
+pub mod score;
+pub mod sheet;
 pub mod stage;
 pub mod table;
+pub mod terminal;
 
 use std::io::{self, IsTerminal, Write};
 
@@ -22,8 +25,13 @@ pub use progress::Bar;
 
 use crate::error::{Error, Result};
 
-/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth a message.
+/// Writes `text` to stdout, control characters made visible ([`terminal::clean`]); a closed
+/// pipe (`| head`) is not an error worth a message.
 pub fn print(text: &str) -> Result<()> {
+    write_stdout(&terminal::clean(text))
+}
+
+fn write_stdout(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
@@ -34,12 +42,12 @@ pub fn print(text: &str) -> Result<()> {
 pub fn json<T: Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Other(format!("cannot encode JSON: {e}")))?;
-    print(&(text + "\n"))
+    write_stdout(&(terminal::json(&text) + "\n"))
 }
 
 /// A line for stderr: diagnostics and notes, never data.
 pub fn note(text: &str) {
-    let _ = writeln!(io::stderr(), "{text}");
+    let _ = writeln!(io::stderr(), "{}", terminal::clean(text));
 }
 
 /// Prints an error and its causes in the house style.

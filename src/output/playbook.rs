@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::table::Table;
 use crate::error::plural;
+use crate::escape::markdown::{code, text as md};
 use crate::playbook::checklist::{Checklist, Line};
 use crate::playbook::guide::{GuideView, NextKind};
 use crate::playbook::model::{Item, Kind, Question};
@@ -339,7 +340,7 @@ pub fn checklist_markdown(c: &Checklist) -> String {
         "# Pre-migration checklist: {}\n\n{} to {} · {} of {} ticked · generated {}\n",
         c.role,
         md(&c.client),
-        c.target,
+        md(&c.target),
         c.checked,
         c.total,
         c.generated_at
@@ -368,10 +369,10 @@ pub fn checklist_markdown(c: &Checklist) -> String {
                     format!(" · {}", extra.join(" · "))
                 };
                 out.push_str(&format!(
-                    "- [{}] **{}** (`{}`): {}{extra}\n",
+                    "- [{}] **{}** ({}): {}{extra}\n",
                     if i.checked { "x" } else { " " },
                     i.title,
-                    i.id,
+                    code(&i.id),
                     md(&i.basis)
                 ));
                 if let Some(r) = &i.recommendation {
@@ -397,24 +398,6 @@ fn md_line(l: &Line) -> String {
         ),
         None => format!("- {}{detail}\n", md(&l.text)),
     }
-}
-
-/// Keeps client text from turning into HTML when the Markdown is rendered; code spans stay.
-fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_code = false;
-    for ch in text.chars() {
-        match ch {
-            '`' => {
-                in_code = !in_code;
-                out.push(ch);
-            }
-            '<' if !in_code => out.push_str("&lt;"),
-            '>' if !in_code => out.push_str("&gt;"),
-            _ => out.push(ch),
-        }
-    }
-    out
 }
 
 fn round2(v: f64) -> f64 {
@@ -444,11 +427,6 @@ fn wrap(text: &str, indent: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn markdown_escapes_html_outside_code() {
-        assert_eq!(md("<b>x</b> `a >= 1`"), "&lt;b&gt;x&lt;/b&gt; `a >= 1`");
-    }
 
     #[test]
     fn wraps_words() {

@@ -12,12 +12,7 @@ fn cut(s: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if one_line.chars().count() <= WIDTH {
-        one_line
-    } else {
-        let head: String = one_line.chars().take(WIDTH - 1).collect();
-        format!("{head}…")
-    }
+    crate::text::excerpt(&one_line, WIDTH).into_owned()
 }
 
 fn pct(x: f64) -> String {

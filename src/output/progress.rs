@@ -38,7 +38,8 @@ impl Progress for Bar {
     fn start(&self, label: &str, total: u64) {
         self.bar.reset();
         self.bar.set_length(total);
-        self.bar.set_message(label.to_string());
+        self.bar
+            .set_message(super::terminal::clean(label).into_owned());
     }
 
     fn set(&self, done: u64) {

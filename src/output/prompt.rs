@@ -20,7 +20,7 @@ pub enum Reply {
 /// Writes dialogue text to stderr (stdout stays for data).
 pub fn say(text: &str) {
     let mut err = io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(super::terminal::clean(text).as_bytes());
     let _ = err.flush();
 }
 

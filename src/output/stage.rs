@@ -1,6 +1,7 @@
 //! Output of `stage`, `reconcile` and `trace`.
 
 use super::table::{Table, thousands};
+use crate::error::plural;
 use crate::stage::Outcome;
 use crate::stage::reconcile::{Reconciliation, Trace};
 
@@ -33,6 +34,14 @@ pub fn render(outcome: &Outcome) -> String {
         }
         if !notes.is_empty() {
             out.push_str(&format!("  {}: {}\n", d.dataset, notes.join(", ")));
+        }
+        if !d.warnings.is_empty() {
+            let loaded: Vec<String> = d.warnings.iter().map(|(w, c)| format!("{w} {c}")).collect();
+            out.push_str(&format!(
+                "  {}: loaded with a warning (value kept, cut or blanked instead of rejecting the record): {}\n",
+                d.dataset,
+                loaded.join(", ")
+            ));
         }
     }
     out.push_str("\nload order:\n");
@@ -140,6 +149,14 @@ pub fn render_export(e: &crate::stage::export::Exported) -> String {
         for note in &f.notes {
             out.push_str(&format!("note ({}): {note}\n", f.file));
         }
+    }
+    for r in &e.rejects {
+        out.push_str(&format!(
+            "rejects: {} ({} of `{}` not loaded, with why)\n",
+            r.file,
+            plural(r.rows as u64, "row", "rows"),
+            r.dataset
+        ));
     }
     out.push_str(&format!("load plan: {}\n", e.plan));
     out

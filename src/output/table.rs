@@ -18,9 +18,17 @@ impl Table {
         }
     }
 
-    /// Appends a row.
+    /// Appends a row; cells are made one-line and control-free so columns stay aligned.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| match super::terminal::cell(&c) {
+                    std::borrow::Cow::Borrowed(_) => c,
+                    std::borrow::Cow::Owned(o) => o,
+                })
+                .collect(),
+        );
     }
 
     /// The table as text, columns padded, two spaces apart.

@@ -137,7 +137,7 @@ pub struct FileAnswer {
 /// Reads an answers file's text (YAML: item id -> answer). Every entry is checked first; any
 /// bad one fails them all, with each problem listed (`file` names the file in messages).
 pub fn parse_file(library: &Library, text: &str, file: &Path) -> Result<Vec<FileAnswer>> {
-    let map: serde_yaml::Mapping = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+    let map: serde_yaml::Mapping = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
         path: file.to_path_buf(),
         message: format!(
             "{e}\n  hint: the file maps item ids to answers, e.g. `pre.leader: Jane Doe`"

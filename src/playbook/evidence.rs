@@ -1,5 +1,8 @@
 //! Evidence expressions: `metric op number`, `metric op metric`, a bare metric (true when
 //! non-zero), joined by `&&`; parsed from the playbooks and evaluated against `_metrics`.
+//! The go-to-market rules (`playbooks/rules.yaml`) use the same language over a record's
+//! fields, so it also compares text: `account.industry in ["Retail", "Food"]`,
+//! `lead.title contains "vp"`, `account.billing_country == "Canada"`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,6 +18,10 @@ pub enum Op {
     Ge,
     Eq,
     Ne,
+    /// Equal to one of a list.
+    In,
+    /// Text that holds the operand (or one of a list), ignoring case.
+    Contains,
 }
 
 impl Op {
@@ -27,12 +34,19 @@ impl Op {
         (">", Op::Gt),
     ];
 
+    /// Word operators, written with spaces around them.
+    const WORDS: [(&'static str, Op); 2] = [(" in ", Op::In), (" contains ", Op::Contains)];
+
     fn symbol(self) -> &'static str {
-        Op::ALL
-            .iter()
-            .find(|(_, o)| *o == self)
-            .map(|(s, _)| *s)
-            .unwrap_or("?")
+        match self {
+            Op::In => "in",
+            Op::Contains => "contains",
+            _ => Op::ALL
+                .iter()
+                .find(|(_, o)| *o == self)
+                .map(|(s, _)| *s)
+                .unwrap_or("?"),
+        }
     }
 
     /// Applies the operator; equality allows for floating-point noise.
@@ -43,8 +57,65 @@ impl Op {
             Op::Le => left <= right || eq,
             Op::Gt => left > right && !eq,
             Op::Ge => left >= right || eq,
-            Op::Eq => eq,
+            Op::Eq | Op::In => eq,
             Op::Ne => !eq,
+            Op::Contains => false,
+        }
+    }
+
+    /// Applies the operator to two values: as numbers when both read as numbers, else as
+    /// text ignoring case and surrounding spaces (so `"M5H" < "M6A"` orders postcodes).
+    pub fn holds_values(self, left: &Value, right: &Value) -> bool {
+        if self == Op::Contains {
+            return left.text().contains(&right.text());
+        }
+        if let (Some(l), Some(r)) = (left.number(), right.number()) {
+            return self.holds(l, r);
+        }
+        let (l, r) = (left.text(), right.text());
+        match self {
+            Op::Lt => l < r,
+            Op::Le => l <= r,
+            Op::Gt => l > r,
+            Op::Ge => l >= r,
+            Op::Eq | Op::In => l == r,
+            Op::Ne => l != r,
+            Op::Contains => false,
+        }
+    }
+}
+
+/// A value an expression reads: a metric or a record's field.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Text(String),
+}
+
+impl Value {
+    /// The value as a number: numbers as they are, text as a human-written number
+    /// (`1,200`, `$1.2M`) when it is one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::Text(t) => crate::mapping::parse::number(t, '.')
+                .and_then(|(d, _)| d.to_text().parse::<f64>().ok()),
+        }
+    }
+
+    /// The value as folded text for comparing: trimmed, lowercase.
+    fn text(&self) -> String {
+        match self {
+            Value::Number(n) => n.to_string(),
+            Value::Text(t) => t.trim().to_lowercase(),
+        }
+    }
+
+    /// True for a non-zero number or non-blank text: what a bare name tests.
+    fn truthy(&self) -> bool {
+        match self {
+            Value::Number(n) => *n != 0.0,
+            Value::Text(t) => !t.trim().is_empty(),
         }
     }
 }
@@ -54,6 +125,10 @@ impl Op {
 pub enum Operand {
     Number(f64),
     Metric(String),
+    /// A quoted text: `"Retail"`.
+    Text(String),
+    /// `[a, b, ...]` for `in` and `contains`: numbers or quoted texts.
+    List(Vec<Operand>),
 }
 
 /// One condition of an expression.
@@ -107,29 +182,42 @@ impl Expr {
 
     /// Evaluates against `value(name)`; a failing term decides even if others are unmeasured.
     pub fn evaluate(&self, value: impl Fn(&str) -> Option<f64>) -> Outcome {
-        let mut missing = Vec::new();
+        self.evaluate_values(|name| value(name).map(Value::Number))
+    }
+
+    /// Like [`Expr::evaluate`], over values that may be text (a record's fields).
+    pub fn evaluate_values(&self, value: impl Fn(&str) -> Option<Value>) -> Outcome {
+        let mut missing: Vec<String> = Vec::new();
         let mut failed = false;
+        let note = |name: &str, v: &Option<Value>, missing: &mut Vec<String>| {
+            if v.is_none() && !missing.iter().any(|m| m == name) {
+                missing.push(name.to_string());
+            }
+        };
         for t in &self.terms {
             let left = value(&t.metric);
-            if left.is_none() && !missing.contains(&t.metric) {
-                missing.push(t.metric.clone());
-            }
-            let right = match &t.compare {
-                None => Some(0.0),
-                Some((_, Operand::Number(n))) => Some(*n),
-                Some((_, Operand::Metric(m))) => {
-                    let v = value(m);
-                    if v.is_none() && !missing.contains(m) {
-                        missing.push(m.clone());
+            note(&t.metric, &left, &mut missing);
+            let holds = match &t.compare {
+                None => left.as_ref().map(Value::truthy),
+                Some((op, operand)) => {
+                    let rights: Option<Vec<Value>> = match operand {
+                        Operand::List(items) => items.iter().map(|i| resolve(i, &value)).collect(),
+                        single => {
+                            let v = resolve(single, &value);
+                            if let Operand::Metric(m) = single {
+                                note(m, &v, &mut missing);
+                            }
+                            v.map(|v| vec![v])
+                        }
+                    };
+                    match (&left, rights) {
+                        (Some(l), Some(rs)) => Some(rs.iter().any(|r| op.holds_values(l, r))),
+                        _ => None,
                     }
-                    v
                 }
             };
-            if let (Some(l), Some(r)) = (left, right) {
-                let op = t.compare.as_ref().map(|(op, _)| *op).unwrap_or(Op::Ne);
-                if !op.holds(l, r) {
-                    failed = true;
-                }
+            if holds == Some(false) {
+                failed = true;
             }
         }
         if failed {
@@ -142,6 +230,16 @@ impl Expr {
     }
 }
 
+/// An operand's value: a literal, or what `value` says of a name.
+fn resolve(operand: &Operand, value: &impl Fn(&str) -> Option<Value>) -> Option<Value> {
+    match operand {
+        Operand::Number(n) => Some(Value::Number(*n)),
+        Operand::Text(t) => Some(Value::Text(t.clone())),
+        Operand::Metric(m) => value(m),
+        Operand::List(_) => None,
+    }
+}
+
 impl FromStr for Expr {
     type Err = String;
 
@@ -151,7 +249,7 @@ impl FromStr for Expr {
             return bad("empty expression");
         }
         let mut terms = Vec::new();
-        for part in s.split("&&") {
+        for part in split_outside_quotes(s, "&&") {
             let part = part.trim();
             let Some((at, sym, op)) = find_op(part) else {
                 if is_metric(part) {
@@ -162,7 +260,7 @@ impl FromStr for Expr {
                     continue;
                 }
                 return bad(&format!(
-                    "`{part}` is neither `metric op value` (op: < <= > >= == !=) nor a metric name like `reconcile.balanced`"
+                    "`{part}` is neither `name op value` (op: < <= > >= == != in contains) nor a name like `reconcile.balanced`"
                 ));
             };
             let left = part[..at].trim();
@@ -172,12 +270,20 @@ impl FromStr for Expr {
                     "`{left}` is not a metric name (lowercase, dotted: `profile.orphan_rate`)"
                 ));
             }
-            let operand = if let Ok(n) = right.parse::<f64>() {
-                Operand::Number(n)
-            } else if is_metric(right) {
-                Operand::Metric(right.to_string())
-            } else {
-                return bad(&format!("`{right}` is neither a number nor a metric name"));
+            let operand = match (op, operand(right)) {
+                (_, Err(why)) => return bad(&why),
+                (Op::In | Op::Contains, Ok(o @ Operand::List(_))) => o,
+                (Op::In, Ok(_)) => {
+                    return bad(&format!(
+                        "`in` needs a list in brackets, e.g. `[\"a\", \"b\"]`, not `{right}`"
+                    ));
+                }
+                (_, Ok(Operand::List(_))) => {
+                    return bad(&format!(
+                        "a list (`{right}`) goes with `in` or `contains` only"
+                    ));
+                }
+                (_, Ok(o)) => o,
             };
             terms.push(Term {
                 metric: left.to_string(),
@@ -186,6 +292,68 @@ impl FromStr for Expr {
         }
         Ok(Expr { terms })
     }
+}
+
+/// Reads the right-hand side of a comparison.
+fn operand(text: &str) -> Result<Operand, String> {
+    let t = text.trim();
+    if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        let items = split_outside_quotes(inner, ",")
+            .into_iter()
+            .map(|i| match operand(i)? {
+                Operand::List(_) => Err(format!("lists do not nest: `{t}`")),
+                o => Ok(o),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if items.is_empty() {
+            return Err(format!("empty list `{t}`"));
+        }
+        return Ok(Operand::List(items));
+    }
+    for q in ['"', '\''] {
+        if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) {
+            let inner = &t[1..t.len() - 1];
+            if inner.contains(q) {
+                return Err(format!("`{t}`: a quote inside a quoted text"));
+            }
+            return Ok(Operand::Text(inner.to_string()));
+        }
+    }
+    if let Ok(n) = t.parse::<f64>() {
+        return Ok(Operand::Number(n));
+    }
+    if is_metric(t) {
+        return Ok(Operand::Metric(t.to_string()));
+    }
+    Err(format!(
+        "`{t}` is neither a number, a quoted text (\"Retail\") nor a name"
+    ))
+}
+
+/// Splits on `sep` where it is not inside quotes, so `"R&&D"` stays one text.
+pub fn split_outside_quotes<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
+    let mut parts = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut start = 0;
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i..].chars().next().unwrap_or(' ');
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if s[i..].starts_with(sep) => {
+                parts.push(&s[start..i]);
+                start = i + sep.len();
+                i = start;
+                continue;
+            }
+            None => {}
+        }
+        i += c.len_utf8();
+    }
+    parts.push(&s[start..]);
+    parts
 }
 
 impl FromStr for Threshold {
@@ -224,6 +392,7 @@ impl fmt::Display for Threshold {
 fn find_op(s: &str) -> Option<(usize, &'static str, Op)> {
     Op::ALL
         .iter()
+        .chain(Op::WORDS.iter())
         .filter_map(|(sym, op)| s.find(sym).map(|at| (at, *sym, *op)))
         // The leftmost operator wins; at the same spot the two-character one does.
         .min_by_key(|(at, sym, _)| (*at, std::cmp::Reverse(sym.len())))
@@ -251,6 +420,7 @@ pub fn command_for(metric: &str) -> &'static str {
         "reconcile" => "crmkit stage, then crmkit reconcile",
         "export" => "crmkit export",
         "adoption" => "crmkit adoption",
+        "score" => "crmkit score status, then crmkit score rfm and crmkit assign",
         _ => "crmkit status",
     }
 }
@@ -264,11 +434,31 @@ impl fmt::Display for Expr {
             f.write_str(&t.metric)?;
             match &t.compare {
                 None => {}
-                Some((op, Operand::Number(n))) => write!(f, " {} {n}", op.symbol())?,
-                Some((op, Operand::Metric(m))) => write!(f, " {} {m}", op.symbol())?,
+                Some((op, operand)) => write!(f, " {} {operand}", op.symbol())?,
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Number(n) => write!(f, "{n}"),
+            Operand::Metric(m) => f.write_str(m),
+            Operand::Text(t) if t.contains('"') => write!(f, "'{t}'"),
+            Operand::Text(t) => write!(f, "\"{t}\""),
+            Operand::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+        }
     }
 }
 
@@ -345,6 +535,62 @@ mod tests {
                 "reconcile.balanced"
             ]
         );
+    }
+
+    #[test]
+    fn compares_text_fields() {
+        let record = |name: &str| match name {
+            "account.industry" => Some(Value::Text(" Retail ".into())),
+            "account.employees" => Some(Value::Text("1,200".into())),
+            "account.postcode" => Some(Value::Text("M5H 2F6".into())),
+            "lead.title" => Some(Value::Text("VP, R&D".into())),
+            "lead.score" => Some(Value::Number(42.0)),
+            "account.blank" => Some(Value::Text("  ".into())),
+            _ => None,
+        };
+        let cases = [
+            ("account.industry == \"retail\"", Outcome::Pass),
+            ("account.industry != 'Retail'", Outcome::Fail),
+            ("account.industry in [\"Food\", \"Retail\"]", Outcome::Pass),
+            (
+                "account.industry in [\"Food\", \"Software\"]",
+                Outcome::Fail,
+            ),
+            ("account.employees >= 1000", Outcome::Pass),
+            ("account.employees in [1200, 5]", Outcome::Pass),
+            (
+                "account.postcode >= \"M5A\" && account.postcode < \"M6\"",
+                Outcome::Pass,
+            ),
+            ("account.postcode >= \"M6A\"", Outcome::Fail),
+            ("lead.title contains \"r&&d\"", Outcome::Fail),
+            (
+                "lead.title contains \"R&D\" && lead.score > 40",
+                Outcome::Pass,
+            ),
+            ("lead.title contains [\"chief\", \"vp\"]", Outcome::Pass),
+            ("account.blank", Outcome::Fail),
+            ("account.industry", Outcome::Pass),
+            (
+                "account.region == \"West\"",
+                Outcome::Missing(vec!["account.region".into()]),
+            ),
+        ];
+        for (text, expect) in cases {
+            let expr: Expr = text.parse().unwrap();
+            assert_eq!(expr.evaluate_values(record), expect, "{text}");
+            let again: Expr = expr.to_string().parse().unwrap();
+            assert_eq!(again, expr, "{text} round trip");
+        }
+        for bad in [
+            "account.industry in \"Retail\"",
+            "account.industry == [1, 2]",
+            "account.industry in []",
+            "account.industry == Retail",
+            "account.industry == \"Ret\"ail\"",
+        ] {
+            assert!(bad.parse::<Expr>().is_err(), "{bad:?} parsed");
+        }
     }
 
     #[test]

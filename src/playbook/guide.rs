@@ -344,9 +344,10 @@ mod tests {
                         f.value(m).unwrap()
                     }
                     Some((_, Operand::Number(n))) => *n,
+                    Some(_) => continue,
                 };
                 let value = match t.compare.as_ref().map(|(op, _)| *op) {
-                    None | Some(Op::Le | Op::Ge | Op::Eq) => target,
+                    None | Some(Op::Le | Op::Ge | Op::Eq | Op::In | Op::Contains) => target,
                     Some(Op::Lt) => target - 0.5,
                     Some(Op::Gt | Op::Ne) => target + 0.5,
                 };

@@ -151,7 +151,7 @@ impl Library {
                 Origin::Builtin => format!("playbooks/{file}"),
                 Origin::File(p) => p.display().to_string(),
             };
-            match serde_yaml::from_str::<Playbook>(&text) {
+            match crate::yaml::from_str::<Playbook>(&text) {
                 Ok(mut pb) => {
                     pb.name = stem(&file);
                     for message in model::validate(&pb) {
@@ -365,18 +365,23 @@ impl Facts {
     }
 }
 
-/// Writes the builtin playbooks into `dir` for editing; refuses to overwrite unless `force`.
+/// Writes the builtin playbooks into `dir` for editing; an existing file is replaced only
+/// with `force` or when it is an earlier export nobody has edited.
 pub fn export(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-    let targets: Vec<PathBuf> = BUILTIN.iter().map(|(f, _)| dir.join(f)).collect();
-    if !force && let Some(existing) = targets.iter().find(|p| p.exists()) {
-        return Err(Error::Usage(format!(
-            "`{}` already exists; refusing to overwrite it\n  hint: pass --force to replace the files, or choose another folder",
-            existing.display()
-        )));
+    use crate::safe_write::{self, Kind, Overwrite};
+    let overwrite = Overwrite::from_force(force);
+    // The go-to-market rules are edited in the same folder, so they are written out too.
+    let files: Vec<(&str, &str)> = BUILTIN
+        .iter()
+        .copied()
+        .chain([(crate::rules::file::FILE_NAME, crate::rules::file::BUILTIN)])
+        .collect();
+    let targets: Vec<PathBuf> = files.iter().map(|(f, _)| dir.join(f)).collect();
+    for path in &targets {
+        safe_write::check(path, Kind::Playbook, overwrite)?;
     }
-    for ((_, text), path) in BUILTIN.iter().zip(&targets) {
-        std::fs::write(path, text).map_err(|e| Error::io("write", path, e))?;
+    for ((_, text), path) in files.iter().zip(&targets) {
+        safe_write::write(path, Kind::Playbook, overwrite, text.as_bytes())?;
     }
     Ok(targets)
 }
@@ -401,7 +406,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String, PathBuf)>> {
 
 /// A YAML file is a playbook when its top level has `steps`.
 fn is_playbook(text: &str) -> bool {
-    serde_yaml::from_str::<serde_yaml::Value>(text)
+    crate::yaml::from_str::<serde_yaml::Value>(text)
         .ok()
         .and_then(|v| v.as_mapping().map(|m| m.contains_key("steps")))
         .unwrap_or(false)
@@ -629,10 +634,14 @@ mod tests {
     }
 
     #[test]
-    fn export_writes_the_defaults_and_refuses_to_overwrite() {
+    fn export_writes_the_defaults_and_refuses_to_overwrite_edits() {
         let dir = tempfile::tempdir().unwrap();
         let written = export(dir.path(), false).unwrap();
-        assert_eq!(written.len(), BUILTIN.len());
+        assert_eq!(written.len(), BUILTIN.len() + 1);
+        assert!(dir.path().join("rules.yaml").is_file());
+        // Its own unchanged files may be written again; an edited one only with force.
+        export(dir.path(), false).unwrap();
+        std::fs::write(&written[0], BUILTIN[0].1.replace("steps", "steps ")).unwrap();
         assert!(export(dir.path(), false).is_err());
         export(dir.path(), true).unwrap();
         let library = Library::load(Some(dir.path())).unwrap();

@@ -260,10 +260,11 @@ impl ColumnStats {
         acc.formats.entry((format, d.time_format)).or_default()[slot] += 1;
         if self.spec.future_invalid && d.days > self.spec.as_of {
             acc.future += 1;
+            let example = crate::text::excerpt(value, crate::text::EXAMPLE_CHARS);
             if acc.future_examples.len() < EXAMPLES
-                && !acc.future_examples.iter().any(|e| e == value)
+                && !acc.future_examples.iter().any(|e| *e == *example)
             {
-                acc.future_examples.push(value.to_string());
+                acc.future_examples.push(example.into_owned());
             }
         }
     }
@@ -274,8 +275,9 @@ impl ColumnStats {
                 continue;
             }
             let list = &mut self.examples[i];
-            if !list.iter().any(|e| e == value) {
-                list.push(value.to_string());
+            let example = crate::text::excerpt(value, crate::text::EXAMPLE_CHARS);
+            if !list.iter().any(|e| *e == *example) {
+                list.push(example.into_owned());
             }
             if list.len() >= EXAMPLES {
                 self.examples_wanted &= !b;

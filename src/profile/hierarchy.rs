@@ -76,7 +76,7 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
         if p == id {
             out.self_parents += 1;
             if out.self_parent_examples.len() < EXAMPLES {
-                out.self_parent_examples.push(id.to_string());
+                out.self_parent_examples.push(crate::text::example(id));
             }
             continue;
         }
@@ -90,7 +90,7 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
                 out.missing_parents += 1;
                 if out.missing_parent_examples.len() < EXAMPLES {
                     out.missing_parent_examples
-                        .push(format!("{id} (parent {p})"));
+                        .push(crate::text::example(&format!("{id} (parent {p})")));
                 }
             }
         }

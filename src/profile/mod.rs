@@ -380,7 +380,7 @@ fn relate(scanned: &[Scanned], declared: &Declared, window: Window, options: &Op
             .enumerate()
             .filter(|(_, s)| **s)
             .take(5)
-            .map(|(row, _)| ids(row))
+            .map(|(row, _)| crate::text::example(&ids(row)))
             .collect();
         staleness.push(staleness::summary(d, &cols, &flags, no_date, window));
         stale_examples.push(examples);

@@ -174,7 +174,9 @@ pub fn account_status(
                 .inactive
                 .push((ids.get(row).trim().to_string(), "dead"));
             if status.dead_examples.len() < EXAMPLES {
-                status.dead_examples.push(ids.get(row).to_string());
+                status
+                    .dead_examples
+                    .push(crate::text::example(ids.get(row)));
             }
         }
     }

@@ -2,6 +2,8 @@
 //!
 //! Three stages, each entered when the previous one fills up:
 //! 1. every distinct value with its exact count (top values exact), up to [`TEXT_CAP`];
+//!    a value longer than [`text::EXAMPLE_CHARS`] is kept as its excerpt and told apart from
+//!    others by hash, so a huge cell is never held (or stored) whole;
 //! 2. the 64-bit hash of every distinct value (distinct count exact, collisions aside) and
 //!    the most frequent values found by Misra-Gries, up to [`DISTINCT_CAP`] distinct values
 //!    ([`KEY_CAP`] while every value so far is unique, so keys stay checkable);
@@ -12,6 +14,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 
 use super::hll::{self, HyperLogLog};
+use crate::text::{self, EXAMPLE_CHARS};
 
 /// Distinct values kept with their text and exact count.
 pub const TEXT_CAP: usize = 100_000;
@@ -33,8 +36,24 @@ pub const EXACT: &str = "exact";
 /// One value with its count.
 struct Entry {
     hash: u64,
+    /// The value, or its excerpt when longer than [`EXAMPLE_CHARS`].
     text: Box<str>,
     count: u64,
+}
+
+impl Entry {
+    fn new(hash: u64, text: &str) -> Entry {
+        Entry {
+            hash,
+            text: text::excerpt(text, EXAMPLE_CHARS).into(),
+            count: 1,
+        }
+    }
+
+    /// True when this entry counts `text` (whose hash is `hash`).
+    fn is(&self, hash: u64, text: &str) -> bool {
+        self.hash == hash && *self.text == *text::excerpt(text, EXAMPLE_CHARS)
+    }
 }
 
 /// Distinct values, counts and the most frequent values of one column.
@@ -81,20 +100,12 @@ impl ValueCounter {
         self.added += 1;
         match &mut self.stage {
             Stage::Exact(table) => {
-                if let Some(e) = table.find_mut(hash, |e| e.hash == hash && &*e.text == text) {
+                if let Some(e) = table.find_mut(hash, |e| e.is(hash, text)) {
                     e.count += 1;
                     self.unique = false;
                     return;
                 }
-                table.insert_unique(
-                    hash,
-                    Entry {
-                        hash,
-                        text: text.into(),
-                        count: 1,
-                    },
-                    |e| e.hash,
-                );
+                table.insert_unique(hash, Entry::new(hash, text), |e| e.hash);
                 if table.len() > TEXT_CAP {
                     self.switch_to_hashes();
                 }
@@ -272,23 +283,13 @@ impl MisraGries {
     }
 
     fn add(&mut self, hash: u64, text: &str) {
-        if let Some(e) = self
-            .table
-            .find_mut(hash, |e| e.hash == hash && &*e.text == text)
-        {
+        if let Some(e) = self.table.find_mut(hash, |e| e.is(hash, text)) {
             e.count += 1;
             return;
         }
         if self.table.len() < TOP_CAP {
-            self.table.insert_unique(
-                hash,
-                Entry {
-                    hash,
-                    text: text.into(),
-                    count: 1,
-                },
-                |e| e.hash,
-            );
+            self.table
+                .insert_unique(hash, Entry::new(hash, text), |e| e.hash);
             return;
         }
         // Full: every counter gives one up; those at zero leave.

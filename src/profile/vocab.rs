@@ -78,7 +78,7 @@ pub struct ColumnVocab {
 pub fn columns() -> &'static ColumnVocab {
     static VOCAB: OnceLock<ColumnVocab> = OnceLock::new();
     VOCAB.get_or_init(|| {
-        serde_yaml::from_str(COLUMNS_YAML)
+        crate::yaml::from_str(COLUMNS_YAML)
             .unwrap_or_else(|e| panic!("embedded src/profile/data/columns.yaml is invalid: {e}"))
     })
 }

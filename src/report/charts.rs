@@ -87,12 +87,7 @@ pub fn escape(text: &str) -> String {
 
 /// A label cut to [`MAX_LABEL`] characters, with an ellipsis when cut.
 fn short(label: &str) -> String {
-    if label.chars().count() <= MAX_LABEL {
-        label.to_string()
-    } else {
-        let head: String = label.chars().take(MAX_LABEL - 1).collect();
-        format!("{head}…")
-    }
+    crate::text::excerpt(label, MAX_LABEL).into_owned()
 }
 
 /// A number for an SVG attribute: one decimal, no float noise.

@@ -75,7 +75,7 @@ impl Rates {
 }
 
 fn parse(text: &str, path: &Path) -> Result<Rates> {
-    let file: File = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+    let file: File = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;

@@ -1,10 +1,12 @@
 //! Report rendering, the only minijinja user: the embedded templates, overridden file by file
 //! from a folder, their one environment (HTML templates autoescape, so client data never
-//! becomes markup), the filters templates share, and the report models and charts.
+//! becomes markup; Markdown templates escape every value with [`escape::markdown`]), the
+//! filters templates share, and the report models and charts.
 
 pub mod charts;
 pub mod cleanup;
 pub mod model;
+pub mod priorities;
 pub mod quality;
 pub mod readiness;
 pub mod sections;
@@ -12,10 +14,11 @@ pub mod sections;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, State, UndefinedBehavior, Value};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::escape::markdown;
 use charts::{Bar, Part, Tone, score_tone};
 use model::Readiness;
 
@@ -35,6 +38,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The auto-escape mode of `*.md.j2` templates: every value printed is Markdown-escaped.
+const MARKDOWN: &str = "markdown";
+
 /// Findings drawn in the findings chart.
 const CHART_FINDINGS: usize = 8;
 
@@ -53,8 +59,23 @@ impl Templates {
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html.j2") {
                 AutoEscape::Html
+            } else if name.ends_with(".md.j2") {
+                AutoEscape::Custom(MARKDOWN.into())
             } else {
                 AutoEscape::None
+            }
+        });
+        // A Markdown template cannot forget to escape: every value it prints is plain text
+        // unless a filter (`md`, `literal`) already made it safe Markdown.
+        env.set_formatter(|out, state, value| {
+            if !in_markdown(state) {
+                return minijinja::escape_formatter(out, state, value);
+            }
+            if value.is_safe() || value.is_number() || value.is_undefined() || value.is_none() {
+                write!(out, "{value}").map_err(minijinja::Error::from)
+            } else {
+                out.write_str(&markdown::text(&value.to_string()))
+                    .map_err(minijinja::Error::from)
             }
         });
         // A misspelt field is an error, not a silently empty cell; `{% if x %}` still works.
@@ -68,6 +89,7 @@ impl Templates {
         );
         env.add_filter("code", code_spans);
         env.add_filter("md", md_text);
+        env.add_filter("literal", literal);
         env.add_filter("thousands", thousands);
         env.add_filter("pct", pct);
         env.add_filter("num", num);
@@ -293,24 +315,28 @@ fn code_spans(text: &str) -> minijinja::Value {
     minijinja::Value::from_safe_string(out)
 }
 
-/// Client text for Markdown: no HTML outside code spans, no table-breaking `|` or newlines.
-fn md_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_code = false;
-    for ch in text.chars() {
-        match ch {
-            '`' => {
-                in_code = !in_code;
-                out.push(ch);
-            }
-            '<' if !in_code => out.push_str("&lt;"),
-            '>' if !in_code => out.push_str("&gt;"),
-            '|' => out.push_str("\\|"),
-            '\r' | '\n' => out.push(' '),
-            _ => out.push(ch),
-        }
+fn in_markdown(state: &State) -> bool {
+    matches!(state.auto_escape(), AutoEscape::Custom(name) if name == MARKDOWN)
+}
+
+/// Client text as plain Markdown text ([`markdown::text`]); elsewhere the text as is, for
+/// the template's own escaping.
+fn md_text(state: &State, text: &str) -> Value {
+    if in_markdown(state) {
+        Value::from_safe_string(markdown::text(text))
+    } else {
+        Value::from(text)
     }
-    out
+}
+
+/// A value shown verbatim as code: a Markdown code span, or an HTML `<code>` element.
+fn literal(state: &State, text: &str) -> Value {
+    if in_markdown(state) {
+        Value::from_safe_string(markdown::code(text))
+    } else {
+        let escaped = minijinja::HtmlEscape(text).to_string();
+        Value::from_safe_string(format!("<code>{escaped}</code>"))
+    }
 }
 
 /// `1234567` -> `1,234,567` (rounded to a whole number).
@@ -385,14 +411,6 @@ mod tests {
     }
 
     #[test]
-    fn markdown_text_cannot_open_html_or_break_tables() {
-        assert_eq!(
-            md_text("<script>a|b</script>\nx `<kbd>`"),
-            "&lt;script&gt;a\\|b&lt;/script&gt; x `<kbd>`"
-        );
-    }
-
-    #[test]
     fn a_folder_overrides_templates_by_name_and_errors_name_the_file() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -432,19 +450,29 @@ mod tests {
     }
 
     #[test]
-    fn html_templates_escape_and_markdown_ones_do_not() {
+    fn html_and_markdown_templates_both_escape_every_value() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("x.html.j2"), "{{ v }}").unwrap();
-        std::fs::write(dir.path().join("x.md.j2"), "{{ v }}").unwrap();
+        std::fs::write(
+            dir.path().join("x.md.j2"),
+            "{{ v }} {{ v | md }} {{ v | literal }} {{ n }} {{ '**ok**' }}",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("x.txt.j2"), "{{ v }}").unwrap();
         let t = Templates::load(Some(dir.path())).unwrap();
-        let ctx = serde_json::json!({"v": "<script>alert(1)</script>"});
+        let ctx = serde_json::json!({"v": "x`<img src=x onerror=alert(1)>", "n": -3});
         assert_eq!(
             t.render("x.html.j2", &ctx).unwrap(),
-            "&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"
+            "x`&lt;img src=x onerror=alert(1)&gt;"
         );
+        let esc = "x\\`&lt;img src=x onerror=alert(1)&gt;";
         assert_eq!(
             t.render("x.md.j2", &ctx).unwrap(),
-            "<script>alert(1)</script>"
+            format!("{esc} {esc} ``x`<img src=x onerror=alert(1)>`` -3 \\*\\*ok\\*\\*")
+        );
+        assert_eq!(
+            t.render("x.txt.j2", &ctx).unwrap(),
+            "x`<img src=x onerror=alert(1)>"
         );
     }
 }

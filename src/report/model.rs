@@ -24,6 +24,8 @@ pub struct Readiness {
     pub mapping: Option<Mapping>,
     pub duplicates: Option<Duplicates>,
     pub staging: Option<Staging>,
+    /// Account status, RFM ranking and rep balance from `crmkit score` and `crmkit assign`.
+    pub prioritisation: Option<super::priorities::Prioritisation>,
     pub next_steps: Vec<NextStep>,
     /// Sections without data yet, each with the command that produces it.
     pub pending: BTreeMap<String, String>,
@@ -353,6 +355,8 @@ pub struct Staging {
     pub merged: u64,
     pub rejected: u64,
     pub excluded: u64,
+    /// rejected / source rows, over every dataset.
+    pub rejected_share: f64,
     /// Every dataset balances.
     pub balanced: bool,
 }
@@ -369,6 +373,8 @@ pub struct StageRow {
     pub merged: u64,
     pub rejected: u64,
     pub excluded: u64,
+    /// rejected / source rows: what the load would lose until the rejects are fixed.
+    pub rejected_share: f64,
     pub balanced: bool,
 }
 

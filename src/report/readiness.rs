@@ -43,6 +43,7 @@ pub fn build(ws: &Workspace, opts: &Options) -> Result<Readiness> {
     let mapping = mapping(ws, &facts, opts)?;
     let (duplicates, proposed) = duplicates(&db)?;
     let staging = sections::staging(&db.stage_totals()?);
+    let prioritisation = super::priorities::build(&db)?;
 
     let mut pending = BTreeMap::new();
     for (section, absent, metric) in [
@@ -51,6 +52,11 @@ pub fn build(ws: &Workspace, opts: &Options) -> Result<Readiness> {
         ("mapping", mapping.is_none(), "map.required_coverage"),
         ("duplicates", duplicates.is_none(), "dedupe.clusters"),
         ("staging", staging.is_none(), "stage.staged"),
+        (
+            "prioritisation",
+            prioritisation.is_none(),
+            "score.rfm_accounts",
+        ),
     ] {
         if absent {
             pending.insert(section.to_string(), command_for(metric).to_string());
@@ -85,6 +91,7 @@ pub fn build(ws: &Workspace, opts: &Options) -> Result<Readiness> {
         mapping,
         duplicates,
         staging,
+        prioritisation,
         next_steps,
         pending,
     })

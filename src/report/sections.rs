@@ -216,14 +216,15 @@ pub fn duplicates(summaries: &[DedupeSummary], samples: &[ClusterSample]) -> Opt
                     .map(|m| ClusterMemberView {
                         id: m.record_id.clone(),
                         survivor: m.survivor,
-                        text: m
-                            .values
-                            .iter()
-                            .flatten()
-                            .map(|v| v.trim())
-                            .filter(|v| !v.is_empty())
-                            .collect::<Vec<_>>()
-                            .join(" · "),
+                        text: crate::text::example(
+                            &m.values
+                                .iter()
+                                .flatten()
+                                .map(|v| v.trim())
+                                .filter(|v| !v.is_empty())
+                                .collect::<Vec<_>>()
+                                .join(" · "),
+                        ),
                     })
                     .collect(),
             })
@@ -240,6 +241,14 @@ pub fn example_columns(roles_json: &str) -> Vec<String> {
     serde_json::from_str::<Vec<Role>>(roles_json)
         .map(|roles| roles.into_iter().take(3).map(|r| r.column).collect())
         .unwrap_or_default()
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// The equation per staged dataset; None when nothing has been staged.
@@ -259,11 +268,13 @@ pub fn staging(totals: &[StageTotals]) -> Option<Staging> {
             merged: t.merged,
             rejected: t.rejected,
             excluded: t.excluded,
+            rejected_share: share(t.rejected, t.source_rows),
             balanced: t.source_rows == t.staged + t.merged + t.rejected + t.excluded,
         })
         .collect();
     let sum = |f: fn(&StageRow) -> u64| datasets.iter().map(f).sum::<u64>();
     Some(Staging {
+        rejected_share: share(sum(|d| d.rejected), sum(|d| d.source_rows)),
         source_rows: sum(|d| d.source_rows),
         staged: sum(|d| d.staged),
         merged: sum(|d| d.merged),

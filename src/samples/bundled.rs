@@ -49,10 +49,10 @@ pub struct Written {
 
 /// Writes every bundled file into `dir` (created if missing).
 pub fn write(dir: &Path) -> Result<Written> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    use crate::safe_write::{Kind, Overwrite};
     let put = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))?;
+        crate::safe_write::write(&path, Kind::Samples, Overwrite::OwnOutput, bytes)?;
         Ok(path)
     };
     let csv = CSV

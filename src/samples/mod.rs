@@ -110,7 +110,8 @@ pub fn generate(options: &SamplesOptions, progress: &dyn Progress) -> Result<Sum
             crate::workspace::CONFIG_FILE
         )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    check_folder(dir)?;
+    crate::safe_write::create_dir(dir)?;
     let setup = generate::Setup {
         words: &words,
         dir,
@@ -152,19 +153,31 @@ pub fn generate(options: &SamplesOptions, progress: &dyn Progress) -> Result<Sum
 }
 
 /// Writes truth.json, pretty-printed and streamed (it is tens of MB at a million accounts),
-/// through a partial file.
+/// through a temporary file.
 fn write_truth(path: &std::path::Path, truth: &Truth) -> Result<()> {
+    use crate::safe_write::{AtomicFile, Kind, Overwrite};
     use std::io::Write;
-    let partial = path.with_extension("json.partial");
-    let file = std::fs::File::create(&partial).map_err(|e| Error::io("create", &partial, e))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut out = AtomicFile::create(path, Kind::Samples, Overwrite::Force)?;
     serde_json::to_writer_pretty(&mut out, truth)
-        .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", partial.display())))?;
+        .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))?;
     out.write_all(b"\n")
-        .and_then(|_| out.flush())
-        .map_err(|e| Error::io("write", &partial, e))?;
-    drop(out);
-    std::fs::rename(&partial, path).map_err(|e| Error::io("rename", &partial, e))
+        .map_err(|e| Error::io("write", path, e))?;
+    out.commit()
+}
+
+/// Refuses a folder that holds files but no truth.json of an earlier run: they may be a
+/// client's real exports, and the samples would overwrite those of the same names.
+fn check_folder(dir: &std::path::Path) -> Result<()> {
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if entries.next().is_none() || dir.join(TRUTH_FILE).is_file() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "`{}` holds files and no {TRUTH_FILE} from an earlier `crmkit samples`; refusing to write sample files among them (they could be real exports of the same names)\n  hint: choose an empty or new folder with `--out DIR`",
+        dir.display()
+    )))
 }
 
 /// The counts printed after a run, in truth.json's order.

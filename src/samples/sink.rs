@@ -1,8 +1,7 @@
 //! Writers for the generated files: CSV in UTF-8 or Windows-1252, and the accounts workbook.
-//! Each writes to `NAME.partial` and renames on finish, so an interrupted run never leaves a
-//! file that looks complete.
+//! Each writes to a temporary name and renames on finish (through `safe_write`), so an
+//! interrupted run never leaves a file that looks complete.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -11,6 +10,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError}
 
 use super::rules::{parse_date, parse_loose_number};
 use crate::error::{Error, Result};
+use crate::safe_write::{self, Kind};
 
 /// Text encoding of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,12 +81,6 @@ pub struct CsvSink {
     rows: u64,
 }
 
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    path.with_file_name(name)
-}
-
 fn csv_error(path: &Path, e: csv::Error) -> Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io("write", path, io),
@@ -98,8 +92,9 @@ impl CsvSink {
     /// Creates `path` (via a partial file) and writes the header row. Windows-1252 files get
     /// CRLF line ends, as the legacy Windows tools that write them do.
     pub fn create(path: &Path, headers: &[&str], encoding: Encoding) -> Result<CsvSink> {
-        let partial = partial_path(path);
-        let file = File::create(&partial).map_err(|e| Error::io("create", &partial, e))?;
+        let partial = safe_write::temp_path(path);
+        let file =
+            safe_write::create_private(&partial).map_err(|e| Error::io("create", &partial, e))?;
         let out = BufWriter::with_capacity(1 << 20, file);
         let (out, terminator): (Box<dyn Write>, _) = match encoding {
             Encoding::Utf8 => (Box::new(out), csv::Terminator::Any(b'\n')),
@@ -145,7 +140,7 @@ impl CsvSink {
             .map_err(|e| Error::io("write", &path, e.into_error()))?;
         out.flush().map_err(|e| Error::io("write", &path, e))?;
         drop(out);
-        std::fs::rename(&path, &self.path).map_err(|e| Error::io("rename", &path, e))?;
+        safe_write::rename_into_place(&path, &self.path, Kind::Samples)?;
         Ok(self.rows)
     }
 }
@@ -180,7 +175,7 @@ impl XlsxSink {
         created: &chrono::NaiveDate,
     ) -> Result<XlsxSink> {
         use chrono::Datelike;
-        let partial = partial_path(path);
+        let partial = safe_write::temp_path(path);
         let stamp = ExcelDateTime::from_ymd(
             created.year() as u16,
             created.month() as u8,
@@ -269,8 +264,7 @@ impl XlsxSink {
         self.workbook
             .save(&self.partial)
             .map_err(|e| xlsx_error(&self.partial, e))?;
-        std::fs::rename(&self.partial, &self.path)
-            .map_err(|e| Error::io("rename", &self.partial, e))?;
+        safe_write::rename_into_place(&self.partial, &self.path, Kind::Samples)?;
         Ok(u64::from(self.next_row - 1))
     }
 }

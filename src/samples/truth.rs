@@ -337,7 +337,7 @@ const FIELD_MAPPING_YAML: &str = include_str!("field_mapping.yaml");
 
 /// The embedded answer key for field mapping.
 pub fn field_mapping() -> Result<FieldMapping> {
-    serde_yaml::from_str(FIELD_MAPPING_YAML).map_err(|e| Error::Yaml {
+    crate::yaml::from_str(FIELD_MAPPING_YAML).map_err(|e| Error::Yaml {
         path: "src/samples/field_mapping.yaml".into(),
         message: e.to_string(),
     })

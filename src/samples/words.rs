@@ -115,7 +115,7 @@ impl Words {
 
     /// Parses and checks word lists; `origin` names them in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Words> {
-        let words: Words = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+        let words: Words = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
             path: origin.into(),
             message: e.to_string(),
         })?;

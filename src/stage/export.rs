@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::escape::formula::{self, FormulaColumn, FormulaCount};
 use crate::mapping::file::MappingFile;
 use crate::mapping::workflow::mapping_files;
+use crate::safe_write::{self, AtomicFile, Kind, Overwrite};
 use crate::staging::Db;
 use crate::targets::{FieldType, SchemaSource};
 use crate::workspace::Workspace;
@@ -36,6 +38,8 @@ pub struct ExportFile {
     /// The field the target upserts on, when the object has one.
     pub external_id: Option<String>,
     pub notes: Vec<String>,
+    /// Columns whose values a spreadsheet would run as formulas, with how many.
+    pub formula_values: Vec<FormulaColumn>,
 }
 
 /// What export wrote.
@@ -45,20 +49,37 @@ pub struct Exported {
     pub dir: String,
     pub files: Vec<ExportFile>,
     pub plan: String,
+    /// One file per dataset with rejected rows: the source row and why it was not loaded.
+    pub rejects: Vec<RejectsFile>,
+}
+
+/// A rejects file, like Data Loader's error file.
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectsFile {
+    pub file: String,
+    pub dataset: String,
+    pub rows: usize,
 }
 
 /// What export needs to know about a staged field.
 struct FieldInfo {
     parent: Option<String>,
+    /// Owners resolved to target usernames through `owners:` (Salesforce loads them by
+    /// `Owner.Username`).
+    by_username: bool,
 }
 
 /// Writes one CSV per load-plan step into `dir`, plus `load-plan.md` and `load-plan.json`.
+/// Each file is written under a temporary name and renamed into place once all are
+/// complete, and the plan comes last: an interrupted export leaves the previous files, never
+/// a truncated one, and never a plan that describes files it did not write.
 pub fn export(
     ws: &Workspace,
     db: &Db,
     format: Format,
     dir: &Path,
     schemas: &SchemaSource,
+    overwrite: Overwrite,
 ) -> Result<Exported> {
     let plan = db.load_plan()?;
     if plan.is_empty() {
@@ -83,7 +104,9 @@ pub fn export(
             "the staged records are shaped for {staged_for}; `--format {w}` needs mappings to {w} (`crmkit map suggest DATASET --object O --target {w}`, then `crmkit stage`), or use `--format {staged_for}` / `--format csv`"
         )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+    for name in PLAN_FILES {
+        safe_write::check(&dir.join(name), Kind::Export, overwrite)?;
+    }
     // Field types and each object's external-id field, from the mappings and their schema.
     let mut fields: BTreeMap<(String, String), FieldInfo> = BTreeMap::new();
     let mut ext_field: BTreeMap<String, String> = BTreeMap::new();
@@ -104,15 +127,29 @@ pub fn export(
                         .entry(object_key.to_string())
                         .or_insert_with(|| f.name.clone());
                 }
+                let by_username = parent
+                    .as_deref()
+                    .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p))
+                    && !mapping.owners.is_empty()
+                    && mapping
+                        .owners
+                        .values()
+                        .chain(std::iter::once(&mapping.default_owner))
+                        .flatten()
+                        .all(|u| u.contains('@'));
                 fields.insert(
                     (object_key.to_string(), f.name.clone()),
-                    FieldInfo { parent },
+                    FieldInfo {
+                        parent,
+                        by_username,
+                    },
                 );
             }
         }
     }
     let staged_objects: Vec<&str> = plan.iter().map(|p| p.object.as_str()).collect();
     let mut files = Vec::new();
+    let mut finished = Vec::new();
     for step in &plan {
         let columns = db.staged_columns(&step.object)?;
         let step_fields: Vec<String> = serde_json::from_str(&step.fields).unwrap_or_default();
@@ -166,8 +203,15 @@ pub fn export(
                                 _ => format!("{parent} {parent_ext}"),
                             }
                         }
+                        Some(_)
+                            if format == Format::Salesforce
+                                && info.is_some_and(|i| i.by_username) =>
+                        {
+                            format!("{}.Username", relationship_name(f))
+                        }
+                        Some(parent) if crate::stage::LOOKUP_ONLY.contains(&parent) => f.clone(),
                         Some(parent) => {
-                            notes.push(format!("`{f}` holds source values for {parent} records this load does not create (e.g. owners): map them to target ids before loading"));
+                            notes.push(format!("`{f}` holds source values for {parent} records this load does not create: map them to target ids before loading"));
                             f.clone()
                         }
                         None => f.clone(),
@@ -179,14 +223,14 @@ pub fn export(
                 }
             }
         }
-        let mut w = csv::Writer::from_path(&path)
-            .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))?;
+        let mut w = csv::Writer::from_writer(AtomicFile::create(&path, Kind::Export, overwrite)?);
         let werr = |e: csv::Error| Error::Other(format!("cannot write `{}`: {e}", path.display()));
         w.write_record(out_cols.iter().map(|(h, _)| h.as_str()))
             .map_err(werr)?;
         let mut rows = 0i64;
         let self_field = step.pass.strip_prefix("update ").map(str::to_string);
         let self_index = self_field.as_deref().and_then(index);
+        let mut formulas = FormulaCount::default();
         db.scan_staged(&step.object, |vals| {
             // A self-reference pass carries only records that have a parent.
             if let Some(i) = self_index
@@ -195,6 +239,7 @@ pub fn export(
                 return Ok(());
             }
             rows += 1;
+            formulas.add_row(out_cols.iter().map(|(_, i)| vals[*i].as_deref()));
             w.write_record(
                 out_cols
                     .iter()
@@ -202,7 +247,13 @@ pub fn export(
             )
             .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
         })?;
-        w.flush().map_err(|e| Error::io("write", &path, e))?;
+        let headers: Vec<&str> = out_cols.iter().map(|(h, _)| h.as_str()).collect();
+        let formula_values = formulas.named(&headers);
+        notes.extend(formula::warning(&formula_values));
+        finished.push(
+            w.into_inner()
+                .map_err(|e| Error::io("write", &path, e.into_error()))?,
+        );
         files.push(ExportFile {
             position: step.position,
             file: name,
@@ -212,15 +263,64 @@ pub fn export(
             rows,
             external_id: own_ext,
             notes,
+            formula_values,
         });
     }
-    let plan_path = write_plan(dir, format, &files)?;
+    // The old plan goes before any file it describes is replaced.
+    for name in PLAN_FILES {
+        safe_write::remove_own_output(&dir.join(name), Kind::Export)?;
+    }
+    for file in finished {
+        file.commit()?;
+    }
+    let rejects = write_rejects(db, dir, overwrite)?;
+    // The plan goes last: a plan on disk means every file it names is complete.
+    let plan_path = write_plan(dir, format, &files, overwrite)?;
     Ok(Exported {
         format,
         dir: dir.display().to_string(),
         files,
         plan: plan_path.display().to_string(),
+        rejects,
     })
+}
+
+/// Writes `rejects_DATASET.csv` for each staged dataset with rejected rows: why first (like
+/// Data Loader's error file), then the source row as ingested. People open these files, so
+/// cells are formula-escaped.
+fn write_rejects(db: &Db, dir: &Path, overwrite: Overwrite) -> Result<Vec<RejectsFile>> {
+    let mut out = Vec::new();
+    for run in db.stage_runs()? {
+        if run.rejected == 0 {
+            // A rejects file of an earlier export would describe rejects that are gone.
+            let old = dir.join(format!("rejects_{}.csv", run.dataset));
+            safe_write::remove_own_output(&old, Kind::Export)?;
+            continue;
+        }
+        let columns = db.source_columns(&run.dataset)?;
+        let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
+        let rows = db.rejected_rows(&run.dataset, &names)?;
+        let mut header: Vec<String> = ["source_row", "record_key", "problems", "values"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        header.extend(columns.iter().map(|c| c.header.clone()));
+        let file = format!("rejects_{}.csv", run.dataset);
+        crate::output::sheet::write(
+            &dir.join(&file),
+            &run.dataset,
+            &header,
+            &rows,
+            Kind::Export,
+            overwrite,
+        )?;
+        out.push(RejectsFile {
+            file,
+            dataset: run.dataset.clone(),
+            rows: rows.len(),
+        });
+    }
+    Ok(out)
 }
 
 /// Salesforce's relationship name for a reference field: `AccountId` -> `Account`,
@@ -235,11 +335,24 @@ pub fn relationship_name(field: &str) -> String {
     }
 }
 
-fn write_plan(dir: &Path, format: Format, files: &[ExportFile]) -> Result<PathBuf> {
+/// The load plan's files, written after every import file is in place.
+const PLAN_FILES: [&str; 2] = ["load-plan.json", "load-plan.md"];
+
+fn write_plan(
+    dir: &Path,
+    format: Format,
+    files: &[ExportFile],
+    overwrite: Overwrite,
+) -> Result<PathBuf> {
     let json_path = dir.join("load-plan.json");
     let json = serde_json::to_string_pretty(files)
         .map_err(|e| Error::Other(format!("cannot encode the load plan: {e}")))?;
-    std::fs::write(&json_path, json + "\n").map_err(|e| Error::io("write", &json_path, e))?;
+    safe_write::write(
+        &json_path,
+        Kind::Export,
+        overwrite,
+        (json + "\n").as_bytes(),
+    )?;
     let mut md = format!(
         "# Load plan ({format:?})\n\nLoad the files in this order; each step upserts on its external id, so a retried step creates nothing twice.\n\n| # | file | object | pass | rows | upsert key |\n| --- | --- | --- | --- | --- | --- |\n"
     );
@@ -261,7 +374,7 @@ fn write_plan(dir: &Path, format: Format, files: &[ExportFile]) -> Result<PathBu
         }
     }
     let md_path = dir.join("load-plan.md");
-    std::fs::write(&md_path, md).map_err(|e| Error::io("write", &md_path, e))?;
+    safe_write::write(&md_path, Kind::Export, overwrite, md.as_bytes())?;
     Ok(md_path)
 }
 

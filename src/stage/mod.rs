@@ -3,6 +3,7 @@
 //! survivor, rejected with a reason, or excluded by a named rule.
 
 pub mod export;
+pub mod fate;
 pub mod order;
 pub mod reconcile;
 
@@ -14,8 +15,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{Error, Result, suggest};
-use crate::mapping::check::value_problem;
-use crate::mapping::file::MappingFile;
+use crate::mapping::file::{Lookup, MappingFile};
+use crate::mapping::owners::Owner;
 use crate::mapping::transforms::{Context, Transform, apply_all};
 use crate::mapping::workflow::mapping_files;
 use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
@@ -25,7 +26,7 @@ use crate::workspace::{ExcludeRule, Workspace};
 /// Objects a migration matches to records that already exist in the target rather than
 /// creating them: owners are the org's users, so references to them pass through as written
 /// and the target (or the loader) looks them up.
-const LOOKUP_ONLY: [&str; 1] = ["user"];
+pub const LOOKUP_ONLY: [&str; 1] = ["user"];
 
 /// What `stage` is asked to do.
 #[derive(Clone, Debug)]
@@ -46,6 +47,9 @@ struct PreparedField {
     /// The generic object this reference points at.
     parent: Option<String>,
     restricted: bool,
+    on_invalid: Option<fate::OnInvalid>,
+    /// The parent column a reference's values match, when not the parent's key.
+    lookup: Option<Lookup>,
 }
 
 /// A mapping ready to apply.
@@ -78,6 +82,9 @@ pub struct DatasetOutcome {
     pub rules: BTreeMap<String, i64>,
     /// Staged records whose parent link was cleared (missing parent, broken cycle).
     pub parents_cleared: i64,
+    /// Values loaded with a warning instead of rejecting their record: `field action` -> count
+    /// (`kept` as written, `cut` to length, `blanked`).
+    pub warnings: BTreeMap<String, i64>,
 }
 
 /// What a stage run did.
@@ -98,6 +105,74 @@ struct KeyInfo {
     batch: i64,
     row: i64,
     detail: Option<String>,
+}
+
+/// What a reference finds when it looks a value up in a parent column.
+#[derive(Clone, Debug)]
+enum Hit {
+    One(KeyInfo),
+    /// Several parent records hold the value: which one is meant is not known.
+    Many(u32),
+}
+
+/// Parent records by the value of a lookup column: (dataset, column as the mapping names it)
+/// -> normalised value -> hit.
+type LookupIndex = HashMap<(String, String), HashMap<String, Hit>>;
+
+/// Each object's records by their source key.
+type KeyIndex = HashMap<String, HashMap<String, KeyInfo>>;
+
+/// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
+fn find_hit<'a>(
+    index: Option<&'a LookupIndex>,
+    lookup: &Lookup,
+    value: &str,
+) -> std::result::Result<Option<&'a KeyInfo>, u32> {
+    let Some(index) = index else { return Ok(None) };
+    let norm = Lookup::normalize(value);
+    let mut found: Option<&KeyInfo> = None;
+    let mut many = 0u32;
+    for ((dataset, column), values) in index {
+        if *column != lookup.column || lookup.dataset.as_ref().is_some_and(|d| d != dataset) {
+            continue;
+        }
+        match values.get(&norm) {
+            Some(Hit::One(info)) if found.is_none() => found = Some(info),
+            Some(Hit::One(_)) => many += 1,
+            Some(Hit::Many(n)) => many += n,
+            None => {}
+        }
+    }
+    if many > 0 {
+        return Err(many + u32::from(found.is_some()));
+    }
+    Ok(found)
+}
+
+/// Notes one parent record under each lookup column its dataset is asked for.
+fn remember(
+    index: &mut LookupIndex,
+    wanted: &[((String, String), usize)],
+    vals: &[Option<String>],
+    info: &KeyInfo,
+) {
+    for (key, column) in wanted {
+        let Some(value) = vals[*column].as_deref().filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let slot = index.entry(key.clone()).or_default();
+        match slot.get_mut(&Lookup::normalize(value)) {
+            None => {
+                slot.insert(Lookup::normalize(value), Hit::One(info.clone()));
+            }
+            Some(hit) => {
+                *hit = match hit {
+                    Hit::One(_) => Hit::Many(2),
+                    Hit::Many(n) => Hit::Many(*n + 1),
+                }
+            }
+        }
+    }
 }
 
 /// Stages every mapping in `mappings/` (or one object's) in one transaction.
@@ -141,6 +216,51 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
     }
     let load_order = order::order(&objects, &parents);
+    // Lookup columns each parent object's datasets must index, checked before anything runs.
+    let mut wanted: HashMap<String, Vec<Lookup>> = HashMap::new();
+    for p in &prepared {
+        for f in &p.fields {
+            if let (Some(parent), Some(l)) = (&f.parent, &f.lookup) {
+                let mapped: Vec<&Prepared> = prepared
+                    .iter()
+                    .filter(|q| {
+                        &q.object == parent
+                            && l.dataset.as_ref().is_none_or(|d| *d == q.mapping.dataset)
+                    })
+                    .collect();
+                if mapped.is_empty() {
+                    return Err(Error::Input(format!(
+                        "`{}`: `{}` looks up {parent} by `{}`{}, but no mapping loads that {parent}",
+                        p.path.display(),
+                        f.field.name,
+                        l.column,
+                        l.dataset
+                            .as_ref()
+                            .map(|d| format!(" of dataset `{d}`"))
+                            .unwrap_or_default()
+                    )));
+                }
+                for q in mapped {
+                    if column_position(q, &l.column).is_none() {
+                        let hint = suggest(&l.column, q.headers.iter().map(String::as_str))
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        return Err(Error::Input(format!(
+                            "`{}`: `{}` looks up column `{}`, which dataset `{}` does not have{hint}",
+                            p.path.display(),
+                            f.field.name,
+                            l.column,
+                            q.mapping.dataset
+                        )));
+                    }
+                }
+                let list = wanted.entry(parent.clone()).or_default();
+                if !list.contains(l) {
+                    list.push(l.clone());
+                }
+            }
+        }
+    }
     let to_stage: Vec<String> = match &options.object {
         Some(o) => {
             let o = o.to_lowercase();
@@ -197,6 +317,18 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         );
     }
 
+    let mut lookups: HashMap<String, LookupIndex> = HashMap::new();
+    for o in objects.iter().filter(|o| !to_stage.contains(o)) {
+        if wanted.contains_key(o)
+            && to_stage
+                .iter()
+                .any(|s| parents.get(s).is_some_and(|ps| ps.contains(o)))
+        {
+            return Err(Error::Usage(format!(
+                "references look up {o} records by a column, which needs {o} staged in the same run\n  hint: run `crmkit stage` without --object"
+            )));
+        }
+    }
     let mut outcomes = Vec::new();
     let tx = db.begin_stage()?;
     for object in load_order.iter().filter(|o| to_stage.contains(o)) {
@@ -212,7 +344,30 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         tx.reset_object(object, &field_names)?;
         let mut state = ObjectState::default();
         for p in &mine {
-            let outcome = stage_dataset(db, &tx, ws, options, p, &field_names, &keys, &mut state)?;
+            let mut wanted_here: Vec<((String, String), usize)> = wanted
+                .get(object)
+                .into_iter()
+                .flatten()
+                .filter(|l| l.dataset.as_ref().is_none_or(|d| *d == p.mapping.dataset))
+                .filter_map(|l| {
+                    column_position(p, &l.column)
+                        .map(|c| ((p.mapping.dataset.clone(), l.column.clone()), c))
+                })
+                .collect();
+            // `{column: X}` and `{dataset: D, column: X}` index the same column once.
+            wanted_here.sort();
+            wanted_here.dedup();
+            let outcome = stage_dataset(
+                db,
+                &tx,
+                ws,
+                options,
+                p,
+                &field_names,
+                (&keys, &lookups),
+                &wanted_here,
+                &mut state,
+            )?;
             outcomes.push(outcome);
         }
         let cleared = finish_object(&tx, object, &mut state)?;
@@ -239,6 +394,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             )?;
         }
         keys.insert(object.clone(), state.keys);
+        lookups.insert(object.clone(), state.lookups);
     }
     for o in &outcomes {
         tx.run(&StageRunRow {
@@ -329,8 +485,11 @@ struct ObjectState {
     by_row: HashMap<(String, i64, i64), String>,
     /// Merged records waiting for their survivor.
     merged: Vec<PendingMerge>,
-    /// Self-references waiting for the whole object: (external id, dataset, field, parent key).
-    self_refs: Vec<(String, String, String, String)>,
+    /// Self-references waiting for the whole object: (external id, dataset, field, parent key,
+    /// lookup column).
+    self_refs: Vec<(String, String, String, String, Option<Lookup>)>,
+    /// This object's records by lookup column, for references to it.
+    lookups: LookupIndex,
 }
 
 /// A merged-away record whose survivor's external id is known only after the pass.
@@ -340,6 +499,21 @@ struct PendingMerge {
     batch: i64,
     row: i64,
     survivor: (i64, i64),
+    /// (lookup, value) pairs to index once the survivor is known.
+    lookup_values: Vec<((String, String), String)>,
+}
+
+/// A column of a prepared dataset by header, column name, or header ignoring case.
+fn column_position(p: &Prepared, name: &str) -> Option<usize> {
+    p.headers
+        .iter()
+        .position(|h| h == name)
+        .or_else(|| p.columns.iter().position(|c| c == name))
+        .or_else(|| {
+            p.headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+        })
 }
 
 /// Applies one mapping to every row of its dataset.
@@ -351,12 +525,14 @@ fn stage_dataset(
     options: &Options,
     p: &Prepared,
     field_names: &[String],
-    keys: &HashMap<String, HashMap<String, KeyInfo>>,
+    (keys, lookups): (&KeyIndex, &HashMap<String, LookupIndex>),
+    wanted: &[((String, String), usize)],
     state: &mut ObjectState,
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
     tx.reset_dataset(dataset)?;
     let merged = db.merged_rows(dataset)?;
+    let broken = db.broken_rows(dataset)?;
     let shared_dataset: Rc<str> = Rc::from(dataset);
     let rules = exclusion_rules(ws, db, p)?;
     let mut out = DatasetOutcome {
@@ -414,16 +590,37 @@ fn stage_dataset(
                 detail,
             };
 
+        // A row whose fields do not line up with the header would load shifted values.
+        if let Some((issue, surplus)) = broken.get(&(batch, row)) {
+            let detail = format!(
+                "{issue}; its values may sit in the wrong columns, so it is not loaded (fix the source row and ingest again)"
+            );
+            tx.reject(
+                lineage,
+                &p.object,
+                fate::Reason::IngestIssue.code(),
+                None,
+                surplus.as_deref(),
+                &detail,
+            )?;
+            *out.reasons.entry(fate::Reason::IngestIssue.code().to_string()).or_default() += 1;
+            out.rejected += 1;
+            let rejected = info("rejected", None, Some(format!("ingest_issue: {issue}")));
+            remember(&mut state.lookups, wanted, vals, &rejected);
+            if let Some(k) = key {
+                state.keys.entry(k).or_insert(rejected);
+            }
+            return Ok(());
+        }
         if let Some((rule, detail)) = rules.iter().find_map(|r| r.matches(vals, options.as_of)) {
             tx.exclude(lineage, &p.object, &rule, &detail)?;
             out.excluded += 1;
             *out.rules.entry(rule.clone()).or_default() += 1;
+            // The rule's name, so children can be excluded by the same rule.
+            let excluded = info("excluded", None, Some(rule.clone()));
+            remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                // The rule's name, so children can be excluded by the same rule.
-                state
-                    .keys
-                    .entry(k)
-                    .or_insert_with(|| info("excluded", None, Some(rule.clone())));
+                state.keys.entry(k).or_insert(excluded);
             }
             return Ok(());
         }
@@ -435,58 +632,111 @@ fn stage_dataset(
                 batch,
                 row,
                 survivor: *survivor,
+                lookup_values: wanted
+                    .iter()
+                    .filter_map(|(k, c)| vals[*c].clone().map(|v| (k.clone(), v)))
+                    .collect(),
             });
             return Ok(());
         }
 
         let mut values: Vec<Option<String>> = vec![None; field_names.len()];
         let mut problems: Vec<(&'static str, String, String, String)> = Vec::new();
-        let mut self_ref: Option<(String, String)> = None;
+        let mut warnings: Vec<String> = Vec::new();
+        let mut self_ref: Option<(String, String, Option<Lookup>)> = None;
         // A record whose parent a rule excluded is excluded by the same rule.
         let mut excluded_with_parent: Option<(String, String)> = None;
         for (i, f) in p.fields.iter().enumerate() {
             let name = &f.field.name;
             let (raw, result) = transformed(f);
-            let value = match result {
-                Ok(a) => a.value,
-                Err(failure) => {
-                    // An undecided picklist value (`~` in `values:`) is a picklist problem.
-                    let reason = if failure.transform == "map" {
-                        "picklist_not_allowed"
-                    } else {
-                        "bad_type"
-                    };
-                    problems.push((
-                        reason,
-                        name.clone(),
-                        raw,
-                        format!("transform `{}`: {}", failure.transform, failure.message),
-                    ));
-                    continue;
+            let value = if f.parent.is_some() {
+                // References resolve through the key index below, not the field's type.
+                match fate::settle(&f.field, false, f.on_invalid, &raw, result) {
+                    fate::FieldFate::Value(v) => v,
+                    fate::FieldFate::Warned { problem, .. } | fate::FieldFate::Reject(problem) => {
+                        problems.push((
+                            problem.reason.code(),
+                            name.clone(),
+                            problem.value,
+                            problem.detail,
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                match fate::settle(&f.field, f.restricted, f.on_invalid, &raw, result) {
+                    fate::FieldFate::Value(v) => v,
+                    fate::FieldFate::Warned {
+                        value,
+                        action,
+                        problem,
+                    } => {
+                        warnings.push(format!(
+                            "{name}: {action} `{}` ({}: {})",
+                            problem.value,
+                            problem.reason.code(),
+                            problem.detail
+                        ));
+                        *out.warnings.entry(format!("{name} {action}")).or_default() += 1;
+                        values[positions[i]] = value;
+                        continue;
+                    }
+                    fate::FieldFate::Reject(problem) => {
+                        problems.push((
+                            problem.reason.code(),
+                            name.clone(),
+                            problem.value,
+                            problem.detail,
+                        ));
+                        continue;
+                    }
                 }
             };
             if value.trim().is_empty() {
-                if f.field.required {
-                    problems.push((
-                        "required_missing",
-                        name.clone(),
-                        raw,
-                        format!("required `{name}` is blank"),
-                    ));
-                }
                 continue;
             }
             if let Some(parent) = &f.parent {
                 if parent == &p.object {
-                    self_ref = Some((name.clone(), value));
+                    self_ref = Some((name.clone(), value, f.lookup.clone()));
                     continue;
                 }
                 let Some(parent_keys) = keys.get(parent) else {
-                    // Not loaded by this migration: the target resolves it (e.g. an owner).
-                    values[positions[i]] = Some(value);
+                    // Not loaded by this migration: the target's users, matched through
+                    // `owners:`; other objects pass as written for the target to resolve.
+                    if !LOOKUP_ONLY.contains(&parent.as_str()) {
+                        values[positions[i]] = Some(value);
+                        continue;
+                    }
+                    match crate::mapping::owners::resolve(&p.mapping, &value) {
+                        Owner::User(u) => values[positions[i]] = Some(u),
+                        Owner::Default(d) => {
+                            warnings.push(format!("{name}: owner `{value}` matches no user; given to the default owner `{d}`"));
+                            *out.warnings.entry(format!("{name} default_owner")).or_default() += 1;
+                            values[positions[i]] = Some(d);
+                        }
+                        Owner::Unmatched => {
+                            warnings.push(format!("{name}: blanked owner `{value}`, which matches no user (add it to `owners:` or set `default_owner:`)"));
+                            *out.warnings.entry(format!("{name} blanked")).or_default() += 1;
+                        }
+                    }
                     continue;
                 };
-                match parent_keys.get(value.trim()) {
+                let found = match &f.lookup {
+                    Some(l) => match find_hit(lookups.get(parent), l, &value) {
+                        Ok(hit) => hit,
+                        Err(n) => {
+                            problems.push((
+                                fate::Reason::BadReference.code(),
+                                name.clone(),
+                                value.clone(),
+                                format!("{n} {parent} records have `{value}` in `{}`: which one is meant is not known", l.column),
+                            ));
+                            continue;
+                        }
+                    },
+                    None => parent_keys.get(value.trim()),
+                };
+                match found {
                     Some(k) if k.external_id.is_some() => {
                         values[positions[i]] = k.external_id.clone()
                     }
@@ -496,7 +746,7 @@ fn stage_dataset(
                         excluded_with_parent.get_or_insert((rule, detail));
                     }
                     Some(k) => problems.push((
-                        "bad_reference",
+                        fate::Reason::BadReference.code(),
                         name.clone(),
                         value.clone(),
                         format!(
@@ -506,34 +756,16 @@ fn stage_dataset(
                         ),
                     )),
                     None => problems.push((
-                        "bad_reference",
+                        fate::Reason::BadReference.code(),
                         name.clone(),
                         value.clone(),
-                        format!("no {parent} has the key `{value}`"),
+                        match &f.lookup {
+                            Some(l) => format!("no {parent} has `{value}` in `{}`", l.column),
+                            None => format!("no {parent} has the key `{value}`"),
+                        },
                     )),
                 }
                 continue;
-            }
-            if let Some((kind, detail)) = value_problem(&value, &f.field) {
-                let (reason, message) = match kind {
-                    "picklist_value" if !f.restricted => ("", String::new()),
-                    "picklist_value" => (
-                        "picklist_not_allowed",
-                        format!("`{value}` is not an allowed value of `{name}`"),
-                    ),
-                    "too_long" => (
-                        "over_length",
-                        format!(
-                            "{} characters, `{name}` holds {detail}",
-                            value.chars().count()
-                        ),
-                    ),
-                    _ => ("bad_type", format!("`{name}` needs {detail}")),
-                };
-                if !reason.is_empty() {
-                    problems.push((reason, name.clone(), value.clone(), message));
-                    continue;
-                }
             }
             values[positions[i]] = Some(value);
         }
@@ -548,18 +780,17 @@ fn stage_dataset(
             tx.exclude(lineage, &p.object, &rule, &detail)?;
             out.excluded += 1;
             *out.rules.entry(rule.clone()).or_default() += 1;
+            let excluded = info("excluded", None, Some(rule));
+            remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                state
-                    .keys
-                    .entry(k)
-                    .or_insert_with(|| info("excluded", None, Some(rule)));
+                state.keys.entry(k).or_insert(excluded);
             }
             return Ok(());
         }
         // Generated ids are unique by construction; a key seen before is a duplicate.
         if problems.is_empty() && key.as_ref().is_some_and(|k| state.keys.contains_key(k)) {
             problems.push((
-                "duplicate_key",
+                fate::Reason::DuplicateKey.code(),
                 p.key
                     .map(|k| p.fields[k].field.name.clone())
                     .unwrap_or_default(),
@@ -573,31 +804,39 @@ fn stage_dataset(
                 *out.reasons.entry(reason.to_string()).or_default() += 1;
             }
             out.rejected += 1;
+            let (reason, _, _, detail) = &problems[0];
+            let rejected = info("rejected", None, Some(format!("{reason}: {detail}")));
+            remember(&mut state.lookups, wanted, vals, &rejected);
             if let Some(k) = key {
-                let (reason, _, _, detail) = &problems[0];
-                state
-                    .keys
-                    .entry(k)
-                    .or_insert_with(|| info("rejected", None, Some(format!("{reason}: {detail}"))));
+                state.keys.entry(k).or_insert(rejected);
             }
             return Ok(());
         }
-        tx.stage(&p.object, field_names, &external_id, lineage, None, &values)?;
+        let notes =
+            (!warnings.is_empty()).then(|| serde_json::to_string(&warnings).unwrap_or_default());
+        tx.stage(
+            &p.object,
+            field_names,
+            &external_id,
+            lineage,
+            notes.as_deref(),
+            &values,
+        )?;
         out.staged += 1;
         if !merged.is_empty() {
             state
                 .by_row
                 .insert((dataset.to_string(), batch, row), external_id.clone());
         }
+        let staged = info("staged", Some(external_id.clone()), None);
+        remember(&mut state.lookups, wanted, vals, &staged);
         if let Some(k) = key {
-            state
-                .keys
-                .insert(k, info("staged", Some(external_id.clone()), None));
+            state.keys.insert(k, staged);
         }
-        if let Some((field, parent_key)) = self_ref {
+        if let Some((field, parent_key, lookup)) = self_ref {
             state
                 .self_refs
-                .push((external_id, dataset.to_string(), field, parent_key));
+                .push((external_id, dataset.to_string(), field, parent_key, lookup));
         }
         Ok(())
     })?;
@@ -617,12 +856,29 @@ fn finish_object(
         batch,
         row,
         survivor,
+        lookup_values,
     } in std::mem::take(&mut state.merged)
     {
         let target = state
             .by_row
             .get(&(dataset.clone(), survivor.0, survivor.1))
             .cloned();
+        // A merged record is found by its own name too, and leads to its survivor.
+        let merged_info = KeyInfo {
+            status: "merged",
+            external_id: target.clone(),
+            dataset: Rc::from(dataset.as_str()),
+            batch,
+            row,
+            detail: Some("merged".into()),
+        };
+        let mut vals: Vec<Option<String>> = Vec::new();
+        let mut wanted: Vec<((String, String), usize)> = Vec::new();
+        for (i, (k, v)) in lookup_values.into_iter().enumerate() {
+            vals.push(Some(v));
+            wanted.push((k, i));
+        }
+        remember(&mut state.lookups, &wanted, &vals, &merged_info);
         if let Some(k) = key {
             let detail = match &target {
                 Some(ext) => format!("merged into {ext}"),
@@ -645,8 +901,25 @@ fn finish_object(
     let mut cleared: BTreeMap<String, i64> = BTreeMap::new();
     let mut notes: HashMap<String, String> = HashMap::new();
     let refs = std::mem::take(&mut state.self_refs);
-    for (ext, dataset, _, parent_key) in &refs {
-        match state.keys.get(parent_key.trim()) {
+    for (ext, dataset, _, parent_key, lookup) in &refs {
+        let found = match lookup {
+            Some(l) => match find_hit(Some(&state.lookups), l, parent_key) {
+                Ok(hit) => hit,
+                Err(n) => {
+                    notes.insert(
+                        ext.clone(),
+                        format!(
+                            "parent cleared: {n} {object} records have `{parent_key}` in `{}`",
+                            l.column
+                        ),
+                    );
+                    *cleared.entry(dataset.clone()).or_default() += 1;
+                    continue;
+                }
+            },
+            None => state.keys.get(parent_key.trim()),
+        };
+        match found {
             Some(k)
                 if k.external_id.is_some() && k.external_id.as_deref() != Some(ext.as_str()) =>
             {
@@ -680,7 +953,7 @@ fn finish_object(
     }
     let dataset_of: HashMap<&str, &str> = refs
         .iter()
-        .map(|(ext, d, _, _)| (ext.as_str(), d.as_str()))
+        .map(|(ext, d, _, _, _)| (ext.as_str(), d.as_str()))
         .collect();
     // Break cycles: walk each chain; a record seen twice closes a cycle, whose smallest id
     // loses its parent link.
@@ -719,16 +992,13 @@ fn finish_object(
         }
         done.extend(path);
     }
-    for (ext, _, field, _) in &refs {
-        let note = notes
-            .get(ext)
-            .map(|n| serde_json::to_string(&[n]).unwrap_or_default());
+    for (ext, _, field, _, _) in &refs {
         tx.update_field(
             object,
             field,
             ext,
             parent_of.get(ext).map(String::as_str),
-            note.as_deref(),
+            notes.get(ext).map(String::as_str),
         )?;
     }
     Ok(cleared)
@@ -831,6 +1101,20 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
             mapping.dataset
         )));
     }
+    // One rule with map check: a required field nobody fills would load records the target
+    // refuses, so stage does not start.
+    let missing = crate::mapping::check::required_fields(&mapping, object).missing;
+    if !missing.is_empty() && !LOOKUP_ONLY.contains(&object_key) {
+        return Err(check_first(format!(
+            "required {} field(s) {} have no source, so every record would be refused; map a column or add `transform: [{{default: ...}}]`",
+            object.name,
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let source_columns = db.source_columns(&mapping.dataset)?;
     let headers: Vec<String> = source_columns.iter().map(|c| c.header.clone()).collect();
     let columns: Vec<String> = source_columns.iter().map(|c| c.column.clone()).collect();
@@ -867,6 +1151,8 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
             restricted: schema.is_restricted(&field),
             values: mapping.values.get(&field.name).cloned(),
             transform: fm.transform.clone(),
+            on_invalid: fm.on_invalid,
+            lookup: fm.lookup.clone(),
             parent,
             source,
             field,

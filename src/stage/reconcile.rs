@@ -116,7 +116,15 @@ pub struct Trace {
 }
 
 /// Traces row `row` (the `_row` number) of `dataset`, in every batch that has it.
-pub fn trace(db: &Db, dataset: &str, row: i64) -> Result<Trace> {
+pub fn trace(db: &Db, dataset: &str, row_or_id: &str) -> Result<Trace> {
+    let row = match row_or_id.trim().parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => db.row_of_key(dataset, row_or_id.trim())?.ok_or_else(|| {
+            Error::Usage(format!(
+                "dataset `{dataset}` has no record with the id `{row_or_id}` (ids are known once `crmkit stage` has run with a key field mapped); give the row number instead"
+            ))
+        })?,
+    };
     let found = db.trace_row(dataset, row)?;
     if found.is_empty() {
         return Err(Error::Usage(format!(

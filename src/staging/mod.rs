@@ -9,6 +9,7 @@ mod playbook_store;
 mod profile_store;
 mod report_store;
 mod schema;
+mod score_store;
 mod stage_store;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ pub use profile_store::{
     StoredColumn, StoredDataset, StoredFinding, StoredProfile, StoredReference,
 };
 pub use report_store::{ClusterMember, ClusterSample, DedupeSummary, StageTotals};
+pub use score_store::Score;
 pub use stage_store::{
     Fact, KeyRow, OddRow, PlanRow, Reconciled, StageRunRow, StageTx, TraceRow, staged_table,
 };

@@ -90,6 +90,29 @@ pub struct StoredProfile {
 }
 
 impl Db {
+    /// The references the last profile found from `dataset`'s columns, best match first.
+    pub fn profiled_references(&self, dataset: &str) -> Result<Vec<StoredReference>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT from_dataset, from_column, to_dataset, to_column, declared, match_rate,
+                    \"values\", orphans, orphan_examples
+             FROM _profile_references WHERE from_dataset = ?1 ORDER BY match_rate DESC",
+        )?;
+        let rows = stmt.query_map([dataset], |r| {
+            Ok(StoredReference {
+                from_dataset: r.get(0)?,
+                from_column: r.get(1)?,
+                to_dataset: r.get(2)?,
+                to_column: r.get(3)?,
+                declared: r.get(4)?,
+                match_rate: r.get(5)?,
+                values: r.get::<_, i64>(6)? as u64,
+                orphans: r.get::<_, i64>(7)? as u64,
+                orphan_examples: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Streams a dataset's rows in storage order: `f(row number, cells)` per row, cells in
     /// the order of `columns` (None for NULL).
     pub fn scan_source(

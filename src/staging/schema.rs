@@ -243,6 +243,17 @@ const MIGRATIONS: &[&str] = &[
         status  TEXT NOT NULL,
         PRIMARY KEY (dataset, key)
      );",
+    // 7: go-to-market scores per record (status, rfm.*, lead.*, territory, owner), for stage
+    // and the reports.
+    "CREATE TABLE _scores (
+        dataset     TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        value       REAL,
+        text        TEXT,
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (dataset, key, name)
+     );",
 ];
 
 /// The schema version this build writes.

@@ -59,6 +59,9 @@ pub struct StageTx<'a> {
     done: bool,
 }
 
+/// (batch, row) -> (what ingest said about the row, its surplus fields as JSON).
+pub type BrokenRows = HashMap<(i64, i64), (String, Option<String>)>;
+
 impl Db {
     /// Calls `f(batch, row, values)` for every record of `dataset`, in source order.
     pub fn scan_lineage(
@@ -202,7 +205,8 @@ impl Db {
                SELECT s._batch, s._row,
                  {staged_expr} AS staged,
                  EXISTS (SELECT 1 FROM _merges m WHERE m.dataset = ?1 AND m._batch = s._batch AND m._row = s._row)
-                   AND NOT EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row) AS merged,
+                   AND NOT EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row)
+                   AND NOT EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS merged,
                  EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS rejected,
                  EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row) AS excluded
                FROM {} s)
@@ -232,6 +236,81 @@ impl Db {
             }
         }
         Ok((r, odd))
+    }
+
+    /// Rows of a dataset whose fields ingest could not line up with the header (ragged,
+    /// an unterminated quote): (batch, row) -> (what ingest said, surplus fields as JSON).
+    pub fn broken_rows(&self, dataset: &str) -> Result<BrokenRows> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT i.batch, i.row, i.kind || ': ' || i.detail, s._extra FROM _issues i
+               JOIN _batches b ON b.batch = i.batch
+               JOIN {} s ON s._batch = i.batch AND s._row = i.row
+             WHERE b.dataset = ?1 AND i.kind IN ('ragged_row', 'unterminated_quote')",
+            quote_ident(&source_table(dataset))
+        ))?;
+        let rows = stmt.query_map([dataset], |r| {
+            Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A dataset's rejected rows for a rejects file: per row its number, record key, the
+    /// problems (`reason field: detail` joined by `; `), the offending values, and the source
+    /// cells in `columns` order.
+    pub fn rejected_rows(&self, dataset: &str, columns: &[String]) -> Result<Vec<Vec<String>>> {
+        let cols: Vec<String> = columns
+            .iter()
+            .map(|c| format!("s.{}", quote_ident(c)))
+            .collect();
+        let sep = if cols.is_empty() { "" } else { ", " };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT r._row, k.key,
+                    group_concat(r.reason || coalesce(' ' || r.field, '') || ': ' || r.detail, '; '),
+                    group_concat(coalesce(r.value, ''), '; '){sep}{}
+             FROM _rejects r
+             JOIN {} s ON s._batch = r._batch AND s._row = r._row
+             LEFT JOIN _stage_keys k ON k.dataset = r.dataset AND k._batch = r._batch AND k._row = r._row
+             WHERE r.dataset = ?1
+             GROUP BY r._batch, r._row ORDER BY r._batch, r._row",
+            cols.join(", "),
+            quote_ident(&source_table(dataset))
+        ))?;
+        let n = columns.len() + 4;
+        let rows = stmt.query_map([dataset], |r| {
+            (0..n)
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        rusqlite::types::ValueRef::Null => String::new(),
+                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                        v => v.as_str().unwrap_or_default().to_string(),
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The source row of a record by its id: its stage key, or its id in a duplicate cluster.
+    pub fn row_of_key(&self, dataset: &str, key: &str) -> Result<Option<i64>> {
+        let by_key: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT _row FROM _stage_keys WHERE dataset = ?1 AND key = ?2 ORDER BY _batch DESC LIMIT 1",
+                params![dataset, key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if by_key.is_some() {
+            return Ok(by_key);
+        }
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT _row FROM _merges WHERE dataset = ?1 AND record_id = ?2 LIMIT 1",
+                params![dataset, key],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Everything recorded about one source row: its values and where stage put it.
@@ -436,7 +515,8 @@ impl StageTx<'_> {
         Ok(())
     }
 
-    /// Sets one field (and notes) of a staged record: the second pass of a self-reference.
+    /// Sets one field of a staged record, appending `note` (one text) to its notes: the second
+    /// pass of a self-reference.
     pub fn update_field(
         &self,
         object: &str,
@@ -446,7 +526,8 @@ impl StageTx<'_> {
         note: Option<&str>,
     ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "UPDATE {} SET {} = ?2, _notes = coalesce(?3, _notes) WHERE _external_id = ?1",
+            "UPDATE {} SET {} = ?2, _notes = CASE WHEN ?3 IS NULL THEN _notes
+               ELSE json_insert(coalesce(_notes, '[]'), '$[#]', ?3) END WHERE _external_id = ?1",
             quote_ident(&staged_table(object)),
             quote_ident(field)
         ))?;

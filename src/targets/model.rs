@@ -305,7 +305,7 @@ impl<'de> Deserialize<'de> for PicklistValue {
 impl TargetSchema {
     /// Parses a schema file's text; `origin` names it in errors (file path or `builtin:x`).
     pub fn parse(text: &str, origin: &str) -> Result<TargetSchema> {
-        let schema: TargetSchema = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
+        let schema: TargetSchema = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
             path: origin.into(),
             message: e.to_string(),
         })?;

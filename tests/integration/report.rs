@@ -81,7 +81,9 @@ fn client_values_and_headers_are_escaped_in_html_and_markdown() {
     assert!(html.contains("Contact E-mail &lt;script&gt;"));
     let md = read(out.join("readiness.md"));
     assert!(!md.contains("<script>") && !md.contains("<img"), "{md}");
-    assert!(md.contains("# CRM migration readiness: &lt;script&gt;alert(1)&lt;/script&gt; & Sons"));
+    assert!(
+        md.contains("# CRM migration readiness: &lt;script&gt;alert(1)&lt;/script&gt; &amp; Sons")
+    );
     // JSON carries the values as they are.
     let doc: Value = serde_json::from_str(&read(out.join("readiness.json"))).unwrap();
     assert_eq!(doc["client"], format!("{HOSTILE} & Sons"));
@@ -287,6 +289,7 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         "dedupe",
         "stage",
         "reconcile: balanced",
+        "score",
         "assess",
         "report",
     ] {
@@ -325,6 +328,23 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         doc["data_quality"]["account_status"]["dead"].as_u64(),
         Some(len("dead_accounts"))
     );
+    // Prioritisation: the dead accounts are the truth's, and accounts are ranked 1, 2, 3...
+    let p = &doc["prioritisation"];
+    let dead = p["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "dead")
+        .unwrap();
+    assert_eq!(dead["count"].as_u64(), Some(len("dead_accounts")));
+    let ranks: Vec<u64> = p["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, (1..=15).collect::<Vec<u64>>());
+    assert_eq!(p["overloaded_reps"], 0);
     let r = &doc["readiness"];
     let overall = r["overall"].as_f64().unwrap();
     assert!(overall > 0.0 && overall < 100.0, "{overall}");
@@ -357,18 +377,27 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
 }
 
 #[test]
-fn demo_replaces_its_own_previous_run_and_nothing_else() {
+fn demo_deletes_nothing_not_even_its_own_previous_run() {
     let env = Env::new();
     env.run(&["demo", "--out", "d"]).ok();
     let dir = env.path().join("d");
-    std::fs::write(dir.join("leftover.txt"), "from the first run").unwrap();
+    std::fs::write(dir.join("leftover.txt"), "a user's notes").unwrap();
     let first = count_in(&dir, "SELECT count(*) FROM _answers");
-    env.run(&["demo", "--out", "d"]).ok();
-    assert!(
-        !dir.join("leftover.txt").exists(),
-        "the old demo was replaced"
-    );
+    let run = env.run(&["demo", "--out", "d"]).fails(2);
+    assert!(run.stderr().contains("deletes nothing"), "{}", run.stderr());
+    assert_eq!(read(dir.join("leftover.txt")), "a user's notes");
     assert_eq!(count_in(&dir, "SELECT count(*) FROM _answers"), first);
+
+    // Without --out, a taken `crmkit-demo` is left alone and the next free name is used.
+    std::fs::create_dir_all(env.path().join("crmkit-demo")).unwrap();
+    std::fs::write(env.path().join("crmkit-demo/notes.txt"), "keep").unwrap();
+    env.run(&["demo"]).ok();
+    assert_eq!(read(env.path().join("crmkit-demo/notes.txt")), "keep");
+    assert!(
+        env.path()
+            .join("crmkit-demo-2/out/readiness.html")
+            .is_file()
+    );
 
     // A folder with other files, or another client's workspace, is refused and left alone.
     let other = env.path().join("mine");

@@ -33,11 +33,16 @@ struct Server {
 }
 
 fn serve(replies: Vec<Reply>) -> Server {
+    serve_for(replies, Duration::from_secs(20))
+}
+
+/// [`serve`], giving up after `limit` (for servers that should never be called).
+fn serve_for(replies: Vec<Reply>, limit: Duration) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let handle = std::thread::spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + limit;
         let mut seen = Vec::new();
         let mut replies = replies.into_iter();
         let mut next = replies.next();
@@ -398,4 +403,50 @@ fn credentials_come_from_the_environment_and_http_only_for_loopback() {
         "{}",
         run.stderr()
     );
+}
+
+#[test]
+fn a_redirect_to_another_origin_is_refused_and_never_carries_the_token() {
+    // B redirects to itself: a client that compared each hop with the previous one only would
+    // send the token on B's second request.
+    let b = serve_for(
+        vec![
+            Reply {
+                status: 302,
+                headers: vec![("Location", "/services/data/again".into())],
+                body: String::new(),
+            },
+            reply(200, r#"[{"version":"60.0","url":"/services/data/v60.0"}]"#),
+        ],
+        Duration::from_secs(3),
+    );
+    let a = serve(vec![Reply {
+        status: 302,
+        headers: vec![("Location", format!("{}/services/data/", b.url))],
+        body: String::new(),
+    }]);
+    let env = Env::workspace();
+    let run = run_with(
+        &env,
+        &salesforce_env(&a.url),
+        &["schema", "pull", "salesforce", "--object", "account"],
+    )
+    .fails(2);
+    let seen_a = a.handle.join().unwrap();
+    let seen_b = b.handle.join().unwrap();
+    assert_eq!(seen_a.len(), 1, "{seen_a:?}");
+    assert!(
+        seen_b
+            .iter()
+            .all(|r| !r.to_lowercase().contains("authorization")),
+        "the token reached another origin: {seen_b:?}"
+    );
+    assert!(seen_b.is_empty(), "{seen_b:?}");
+    let err = run.stderr();
+    assert!(
+        err.contains("refused to follow the redirect") && err.contains(&b.url),
+        "{err}"
+    );
+    assert!(err.contains("SALESFORCE_INSTANCE_URL"), "{err}");
+    assert_no_token(&env, &run);
 }

@@ -1,0 +1,228 @@
+//! Record owners: source owners (names or emails, as legacy exports write them) matched to
+//! the target org's users through a mapping's `owners:` map, suggested from a users export.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::file::{Lookup, MappingFile};
+use crate::error::Result;
+use crate::staging::{Db, SourceColumn};
+use crate::workspace::Target;
+
+/// What a source owner value becomes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Owner {
+    /// The target user (Salesforce username or id, HubSpot owner id or email).
+    User(String),
+    /// No user matches; the mapping's `default_owner` takes the record.
+    Default(String),
+    /// No user matches and the mapping names no default.
+    Unmatched,
+}
+
+/// Resolves one source owner through the mapping's `owners:` map. A value that is already a
+/// target user id (an 18/15-character Salesforce id, a numeric HubSpot id) or an email passes
+/// through when the map does not name it; a person's name never does.
+pub fn resolve(mapping: &MappingFile, value: &str) -> Owner {
+    let v = value.trim();
+    let by_name = mapping
+        .owners
+        .iter()
+        .find(|(k, _)| Lookup::normalize(k) == Lookup::normalize(v));
+    if let Some((_, target)) = by_name {
+        return match target {
+            Some(t) => Owner::User(t.clone()),
+            None => fallback(mapping),
+        };
+    }
+    if looks_like_user_id(v) || super::parse::is_email(&v.to_lowercase()) {
+        return Owner::User(v.to_string());
+    }
+    fallback(mapping)
+}
+
+fn fallback(mapping: &MappingFile) -> Owner {
+    match &mapping.default_owner {
+        Some(d) => Owner::Default(d.clone()),
+        None => Owner::Unmatched,
+    }
+}
+
+/// A Salesforce user id (`005` prefix, 15 or 18 characters) or a HubSpot owner id (digits).
+fn looks_like_user_id(v: &str) -> bool {
+    let sf = (v.len() == 15 || v.len() == 18)
+        && v.starts_with("005")
+        && v.chars().all(|c| c.is_ascii_alphanumeric());
+    let hs = !v.is_empty() && v.len() <= 12 && v.chars().all(|c| c.is_ascii_digit());
+    sf || hs
+}
+
+/// One user of a users export, by what owners may be written as.
+struct User {
+    names: Vec<String>,
+    email: Option<String>,
+    /// What the target knows the user by.
+    target: String,
+}
+
+/// Suggests `owners:` for the distinct `values` of an owner column from the users exports
+/// among `datasets` (any dataset with an email column and a name or username column).
+/// Returns the map (`None` where nothing matches).
+pub fn suggest(
+    db: &Db,
+    datasets: &[String],
+    target: Target,
+    values: &BTreeSet<String>,
+) -> Result<BTreeMap<String, Option<String>>> {
+    let mut users: Vec<User> = Vec::new();
+    for d in datasets {
+        let columns = db.source_columns(d)?;
+        if let Some(roles) = user_columns(&columns) {
+            users.extend(read_users(db, d, &columns, &roles, target)?);
+        }
+    }
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (i, u) in users.iter().enumerate() {
+        for n in &u.names {
+            by_key.entry(Lookup::normalize(n)).or_insert(i);
+        }
+        if let Some(e) = &u.email {
+            by_key.entry(e.to_lowercase()).or_insert(i);
+        }
+    }
+    Ok(values
+        .iter()
+        .map(|v| {
+            let key = Lookup::normalize(v);
+            // `Whitfield, Dana` is Dana Whitfield.
+            let flipped = v.split_once(',').map(|(last, first)| {
+                Lookup::normalize(&format!("{} {}", first.trim(), last.trim()))
+            });
+            let hit = by_key
+                .get(&key)
+                .or_else(|| flipped.as_ref().and_then(|f| by_key.get(f)));
+            (v.clone(), hit.map(|&i| users[i].target.clone()))
+        })
+        .collect())
+}
+
+/// Column positions of a users export: email, and at least one of username / full name /
+/// first+last name.
+struct UserColumns {
+    email: usize,
+    username: Option<usize>,
+    id: Option<usize>,
+    full: Option<usize>,
+    first: Option<usize>,
+    last: Option<usize>,
+}
+
+fn user_columns(columns: &[SourceColumn]) -> Option<UserColumns> {
+    let key = |c: &SourceColumn| {
+        c.header
+            .to_lowercase()
+            .chars()
+            .filter(|ch| ch.is_alphanumeric())
+            .collect::<String>()
+    };
+    let find = |names: &[&str]| {
+        columns
+            .iter()
+            .position(|c| names.contains(&key(c).as_str()))
+    };
+    let roles = UserColumns {
+        email: find(&["email", "emailaddress", "useremail", "mail"])?,
+        username: find(&["username", "login", "userlogin"]),
+        id: find(&["id", "userid", "ownerid"]),
+        full: find(&["name", "fullname", "username_full", "displayname", "user"]),
+        first: find(&["firstname", "givenname"]),
+        last: find(&["lastname", "surname", "familyname"]),
+    };
+    (roles.username.is_some() || roles.full.is_some() || roles.last.is_some()).then_some(roles)
+}
+
+fn read_users(
+    db: &Db,
+    dataset: &str,
+    columns: &[SourceColumn],
+    roles: &UserColumns,
+    target: Target,
+) -> Result<Vec<User>> {
+    let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
+    let mut out = Vec::new();
+    db.scan(dataset, &names, None, |row| {
+        let get = |i: Option<usize>| {
+            i.and_then(|i| row[i].clone())
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let email = get(Some(roles.email)).map(|e| e.to_lowercase());
+        let mut names = Vec::new();
+        if let Some(f) = get(roles.full) {
+            names.push(f);
+        }
+        if let (Some(f), Some(l)) = (get(roles.first), get(roles.last)) {
+            names.push(format!("{f} {l}"));
+        }
+        let username = get(roles.username);
+        // Owners may be written by username or by the legacy user id too.
+        names.extend(username.iter().chain(get(roles.id).iter()).cloned());
+        // Salesforce loads owners by username; HubSpot imports take the owner's email.
+        let target_value = match target {
+            Target::Salesforce => username.clone().or_else(|| get(roles.id)).or(email.clone()),
+            _ => email.clone().or_else(|| get(roles.id)),
+        };
+        if let Some(t) = target_value {
+            out.push(User {
+                names,
+                email,
+                target: t,
+            });
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping(owners: &[(&str, Option<&str>)], default: Option<&str>) -> MappingFile {
+        let mut m: MappingFile =
+            serde_yaml::from_str("target: salesforce\nobject: account\ndataset: a\nfields: []\n")
+                .unwrap();
+        m.owners = owners
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.map(String::from)))
+            .collect();
+        m.default_owner = default.map(String::from);
+        m
+    }
+
+    #[test]
+    fn names_resolve_through_the_map_ids_pass_names_never_do() {
+        let m = mapping(
+            &[
+                ("Dana Whitfield", Some("dana@x.io.crm")),
+                ("Marco Rossi", None),
+            ],
+            None,
+        );
+        assert_eq!(
+            resolve(&m, " dana  whitfield "),
+            Owner::User("dana@x.io.crm".into())
+        );
+        assert_eq!(resolve(&m, "Marco Rossi"), Owner::Unmatched);
+        assert_eq!(resolve(&m, "Somebody Else"), Owner::Unmatched);
+        assert_eq!(
+            resolve(&m, "0055g00000XyZ01AAA"),
+            Owner::User("0055g00000XyZ01AAA".into())
+        );
+        assert_eq!(resolve(&m, "12345"), Owner::User("12345".into()));
+        let d = mapping(&[], Some("admin@x.io"));
+        assert_eq!(
+            resolve(&d, "Marco Rossi"),
+            Owner::Default("admin@x.io".into())
+        );
+    }
+}

@@ -533,7 +533,9 @@ fn stage_dataset(
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
     tx.reset_dataset(dataset)?;
-    let merged = db.merged_rows(dataset)?;
+    // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
+    // the workspace says proposed ones may.
+    let merged = db.merged_rows(dataset, ws.config.settings.merge_proposed_duplicates)?;
     let broken = db.broken_rows(dataset)?;
     let shared_dataset: Rc<str> = Rc::from(dataset);
     let rules = exclusion_rules(ws, db, p)?;

@@ -178,6 +178,9 @@ pub struct Settings {
     /// `profile` would pick by name for that dataset.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub activity_columns: Vec<String>,
+    /// Stage merges duplicate clusters still only proposed (not accepted in review) too.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub merge_proposed_duplicates: bool,
 }
 
 impl Default for Settings {
@@ -185,6 +188,7 @@ impl Default for Settings {
         Settings {
             stale_after_days: 730,
             activity_columns: Vec::new(),
+            merge_proposed_duplicates: false,
         }
     }
 }
@@ -239,7 +243,10 @@ impl Config {
              sources: []\n\
              settings:\n  \
                # a record with no activity for this many days is stale\n  \
-               stale_after_days: {stale}\n\
+               stale_after_days: {stale}\n  \
+               # stage merges duplicate clusters only once accepted in `crmkit dedupe apply`,\n  \
+               # unless this is true\n  \
+               merge_proposed_duplicates: {merge}\n\
              # records `crmkit stage` keeps out of the load, each under its rule's name, e.g.\n\
              # exclude:\n\
              #   - {{name: dead_accounts, dataset: accounts, column: Account ID, status: dead}}\n\
@@ -248,6 +255,7 @@ impl Config {
             target = self.target,
             playbook = self.playbook,
             stale = self.settings.stale_after_days,
+            merge = self.settings.merge_proposed_duplicates,
         )
     }
 }

@@ -91,7 +91,11 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         output::demo::samples(&exports, files.csv.len(), &files.others),
     )?;
 
-    let ws = Workspace::init(&dir, Config::new(CLIENT, Target::Salesforce))?;
+    // The demo has no reviewer: its workspace lets stage merge the proposed duplicate clusters
+    // (a real engagement merges only clusters accepted in `dedupe apply`).
+    let mut demo_config = Config::new(CLIENT, Target::Salesforce);
+    demo_config.settings.merge_proposed_duplicates = true;
+    let ws = Workspace::init(&dir, demo_config)?;
     // The consultant's first decision: dead accounts (per the profile) stay out of the load.
     let config = dir.join(crate::workspace::CONFIG_FILE);
     let mut text = std::fs::read_to_string(&config).map_err(|e| Error::io("read", &config, e))?;

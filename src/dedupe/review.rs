@@ -147,6 +147,8 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
             ));
         }
         let reject = lines.iter().any(|l| l.decision == "reject");
+        // A cluster nobody decided stays proposed (its survivor may still change).
+        let accept = lines.iter().any(|l| l.decision == "accept");
         let old = members
             .iter()
             .find(|m| m.survivor)
@@ -154,12 +156,15 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
         if old != Some(survivors[0].record_id.as_str()) {
             applied.survivors_changed += 1;
         }
-        if reject {
+        let status = if reject {
             applied.rejected += 1;
-        } else {
+            "rejected"
+        } else if accept {
             applied.accepted += 1;
-        }
-        let status = if reject { "rejected" } else { "accepted" };
+            "accepted"
+        } else {
+            "proposed"
+        };
         per_dataset.entry(dataset.clone()).or_default().push((
             *cluster,
             status.into(),

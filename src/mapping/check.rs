@@ -143,6 +143,7 @@ pub fn check(
     }
 
     let custom: Vec<&Field> = mapping.custom_fields.iter().collect();
+    let mut score_warnings: Vec<Finding> = Vec::new();
     let mut resolved: Vec<Resolved> = Vec::new();
     let mut seen_targets: HashMap<String, usize> = HashMap::new();
     for (i, fm) in mapping.fields.iter().enumerate() {
@@ -202,6 +203,25 @@ pub fn check(
             continue;
         }
         let source = match &fm.source {
+            Some(s) if super::file::score_source(s).is_some() => {
+                let name = super::file::score_source(s).unwrap_or_default();
+                if data.columns.is_some() && data.db.scores(&mapping.dataset, name)?.is_empty() {
+                    score_warnings.push(Finding {
+                        severity: Severity::Warning,
+                        kind: "score_missing",
+                        field: Some(field.name.clone()),
+                        source: Some(s.clone()),
+                        message: format!(
+                            "no `{name}` score is stored for dataset `{}`: run `crmkit score rfm` / `score status` / `assign` first, or the field loads blank",
+                            mapping.dataset
+                        ),
+                        count: 1,
+                        examples: Vec::new(),
+                        distinct: None,
+                    });
+                }
+                None
+            }
             Some(s) => match find_column(s) {
                 Some(c) => Some(c),
                 None => {
@@ -290,6 +310,7 @@ pub fn check(
         );
     }
 
+    findings.extend(score_warnings);
     // Custom fields the target may not have yet.
     for f in &mapping.custom_fields {
         if object.field(&f.name).is_none() {

@@ -44,6 +44,15 @@ pub struct MappingFile {
     pub default_owner: Option<String>,
 }
 
+/// A `source` that names a stored score rather than a column: `score:rfm.segment` loads the
+/// record's `rfm.segment` from `_scores` (written by `crmkit score` and `crmkit assign`).
+pub fn score_source(source: &str) -> Option<&str> {
+    source
+        .strip_prefix("score:")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
 /// The position of the column a mapping's `source` names: by header, by ingested column name,
 /// then by header ignoring case and surrounding spaces.
 pub fn column_index(columns: &[SourceColumn], name: &str) -> Option<usize> {

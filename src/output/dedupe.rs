@@ -114,10 +114,11 @@ pub fn write_review(path: &Path, report: &Report, overwrite: Overwrite) -> Resul
     header.extend(report.roles.iter().map(|r| r.column.clone()));
     let mut rows = Vec::new();
     for c in &report.clusters {
-        let decision = if c.status == "rejected" {
-            "reject"
-        } else {
-            "accept"
+        // Proposed clusters start undecided: a reviewer writes accept or reject.
+        let decision = match c.status.as_str() {
+            "rejected" => "reject",
+            "accepted" => "accept",
+            _ => "",
         };
         for m in &c.members {
             let mut row = vec![

@@ -50,6 +50,8 @@ struct PreparedField {
     on_invalid: Option<fate::OnInvalid>,
     /// The parent column a reference's values match, when not the parent's key.
     lookup: Option<Lookup>,
+    /// For a `score:NAME` source: the stored score per record key.
+    scores: Option<HashMap<String, String>>,
 }
 
 /// A mapping ready to apply.
@@ -531,7 +533,9 @@ fn stage_dataset(
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
     tx.reset_dataset(dataset)?;
-    let merged = db.merged_rows(dataset)?;
+    // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
+    // the workspace says proposed ones may.
+    let merged = db.merged_rows(dataset, ws.config.settings.merge_proposed_duplicates)?;
     let broken = db.broken_rows(dataset)?;
     let shared_dataset: Rc<str> = Rc::from(dataset);
     let rules = exclusion_rules(ws, db, p)?;
@@ -567,8 +571,19 @@ fn stage_dataset(
                 .or_else(|| p.columns.iter().position(|c| c == name))
                 .and_then(|i| vals[i].clone())
         };
+        // The record's own key, before any field: scores are stored by it.
+        let own_key = p
+            .key
+            .and_then(|k| {
+                let f = &p.fields[k];
+                f.source.and_then(|i| vals[i].as_deref())
+            })
+            .map(str::trim);
         let transformed = |f: &PreparedField| {
-            let raw = f.source.and_then(|i| vals[i].as_deref()).unwrap_or("");
+            let raw = match &f.scores {
+                Some(scores) => own_key.and_then(|k| scores.get(k)).map(String::as_str).unwrap_or(""),
+                None => f.source.and_then(|i| vals[i].as_deref()).unwrap_or(""),
+            };
             let ctx = Context {
                 column: &lookup,
                 values: f.values.as_ref(),
@@ -1133,7 +1148,24 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
         if field.read_only {
             return Err(check_first(format!("`{}` is read-only", field.name)));
         }
+        let scores = match fm
+            .source
+            .as_deref()
+            .and_then(crate::mapping::file::score_source)
+        {
+            Some(name) => Some(
+                db.scores(&mapping.dataset, name)?
+                    .into_iter()
+                    .filter_map(|s| {
+                        let text = s.text.or_else(|| s.value.map(|v| v.to_string()))?;
+                        Some((s.key, text))
+                    })
+                    .collect::<HashMap<String, String>>(),
+            ),
+            None => None,
+        };
         let source = match &fm.source {
+            Some(_) if scores.is_some() => None,
             Some(s) => Some(
                 crate::mapping::file::column_index(&source_columns, s).ok_or_else(|| {
                     check_first(format!("dataset `{}` has no column `{s}`", mapping.dataset))
@@ -1153,10 +1185,16 @@ fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Pr
             transform: fm.transform.clone(),
             on_invalid: fm.on_invalid,
             lookup: fm.lookup.clone(),
+            scores,
             parent,
             source,
             field,
         });
+    }
+    if key.is_none() && fields.iter().any(|f| f.scores.is_some()) {
+        return Err(check_first(
+            "`score:` sources are stored by record key: map the dataset's id column to an external-id field".into(),
+        ));
     }
     Ok(Prepared {
         path: path.to_path_buf(),

@@ -88,12 +88,19 @@ impl Db {
         Ok(())
     }
 
-    /// Merged-away records of a dataset -> their survivor's (batch, row).
-    pub fn merged_rows(&self, dataset: &str) -> Result<HashMap<(i64, i64), (i64, i64)>> {
+    /// Merged-away records of a dataset -> their survivor's (batch, row): those of clusters a
+    /// reviewer accepted, and of proposed ones too when `with_proposed`.
+    pub fn merged_rows(
+        &self,
+        dataset: &str,
+        with_proposed: bool,
+    ) -> Result<HashMap<(i64, i64), (i64, i64)>> {
         let mut stmt = self.conn.prepare(
-            "SELECT _batch, _row, survivor_batch, survivor_row FROM _merges WHERE dataset = ?1",
+            "SELECT m._batch, m._row, m.survivor_batch, m.survivor_row FROM _merges m
+             JOIN _clusters c ON c.dataset = m.dataset AND c._batch = m._batch AND c._row = m._row
+             WHERE m.dataset = ?1 AND (c.status = 'accepted' OR (?2 AND c.status = 'proposed'))",
         )?;
-        let rows = stmt.query_map([dataset], |r| {
+        let rows = stmt.query_map(params![dataset, with_proposed], |r| {
             Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

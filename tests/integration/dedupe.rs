@@ -93,7 +93,14 @@ fn review_sheet_round_trip() {
     .ok();
     let sheet = env.ws().join("out/dedupe-review-accounts.csv");
     let text = std::fs::read_to_string(&sheet).unwrap();
-    // Reject cluster 2; in cluster 1 make A-3 the survivor instead of A-2.
+    // The sheet starts undecided: a reviewer writes every decision.
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(2) == Some("")),
+        "{text}"
+    );
+    // Reject cluster 2; accept cluster 1 with A-3 the survivor instead of A-2.
     let edited: String = text
         .lines()
         .map(|l| {
@@ -102,6 +109,7 @@ fn review_sheet_round_trip() {
                 f[2] = "reject".into();
             }
             if f[1] == "1" {
+                f[2] = "accept".into();
                 f[3] = if f[4] == "A-3" {
                     "yes".into()
                 } else {
@@ -167,7 +175,7 @@ fn review_errors_name_the_record_column_and_value() {
     .ok();
     let sheet = env.ws().join("out/dedupe-review-accounts.csv");
     let text = std::fs::read_to_string(&sheet).unwrap();
-    let bad = text.replacen(",accept,", ",maybe,", 1);
+    let bad = text.replacen("accounts,1,,", "accounts,1,maybe,", 1);
     std::fs::write(&sheet, bad).unwrap();
     let run = env
         .run_ws(&["dedupe", "apply", sheet.to_str().unwrap()])

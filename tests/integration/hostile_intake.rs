@@ -78,6 +78,19 @@ fn rowid_headers_never_replace_the_row_identity() {
          - {name: Legacy_Account_ID__c, label: Legacy Account ID, type: text, length: 20, external_id: true, custom: true}\n",
     )
     .unwrap();
+    // The reviewer accepts the cluster, so stage merges it.
+    let sheet = env.ws().join("out/dedupe-review-accounts.csv");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let accepted: Vec<String> = text
+        .lines()
+        .map(|l| match l.splitn(4, ',').collect::<Vec<_>>()[..] {
+            ["accounts", cluster, _, rest] => format!("accounts,{cluster},accept,{rest}"),
+            _ => l.to_string(),
+        })
+        .collect();
+    std::fs::write(&sheet, accepted.join("\n") + "\n").unwrap();
+    env.run_ws(&["dedupe", "apply", sheet.to_str().unwrap()])
+        .ok();
     env.run_ws(&["stage", "--json"]).ok();
     // Staged in source order: rows 1, 3, 4 (2 merged into 1), not in ROWID order.
     let staged: Vec<i64> = {

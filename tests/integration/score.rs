@@ -555,3 +555,41 @@ fn exported_rules_are_used_and_validated() {
         "{out}"
     );
 }
+
+#[test]
+fn stage_loads_stored_scores_into_target_fields() {
+    let env = samples_workspace();
+    env.run_ws(&["score", "rfm", "--as-of", AS_OF]).ok();
+    env.run_ws(&["map", "suggest", "accounts", "--object", "account"])
+        .ok();
+    let path = env.ws().join("mappings/accounts.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    assert!(yaml.contains("custom_fields:\n"), "{yaml}");
+    let yaml = yaml
+        .replacen(
+            "fields:\n",
+            "fields:\n- source: score:rfm.segment\n  target: RFM_Segment__c\n",
+            1,
+        )
+        .replacen(
+            "custom_fields:\n",
+            "custom_fields:\n- {name: RFM_Segment__c, type: text, length: 40, custom: true}\n",
+            1,
+        );
+    std::fs::write(&path, yaml).unwrap();
+    let check = env.run_ws(&["map", "check", "--json"]).json();
+    assert!(!check.to_string().contains("unknown_column"), "{check:#}");
+    env.run_ws(&["stage"]).ok();
+    let with_segment =
+        env.count("SELECT count(*) FROM stg_account WHERE RFM_Segment__c IS NOT NULL");
+    assert!(with_segment > 0);
+    // Each staged account carries its own stored segment, found by its key.
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM stg_account a JOIN _scores s
+               ON s.key = a.Legacy_Account_ID__c AND s.name = 'rfm.segment'
+             WHERE a.RFM_Segment__c = s.text"
+        ),
+        with_segment
+    );
+}

@@ -7,7 +7,11 @@ use crate::util::{Env, fixture};
 pub(crate) fn prepared() -> Env {
     let env = Env::workspace();
     let config = env.ws().join("crmkit.yaml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
+    // No reviewer here: the workspace lets stage merge the proposed duplicate clusters.
+    let mut text = std::fs::read_to_string(&config).unwrap().replace(
+        "merge_proposed_duplicates: false",
+        "merge_proposed_duplicates: true",
+    );
     text.push_str("exclude:\n  - {name: former_customers, dataset: accounts, column: Type, values: [Former Customer]}\n");
     std::fs::write(&config, text).unwrap();
     for f in ["accounts.yaml", "contacts.yaml"] {
@@ -382,6 +386,25 @@ fn the_bundled_samples_stage_and_balance() {
         ])
         .ok()
         .json();
+    // Proposed clusters are not merged until a reviewer accepts them.
+    let out = env.run_ws(&["stage", "--json"]).ok().json();
+    assert_eq!(dataset(&out, "accounts")["merged"], 0);
+    let sheet = env.ws().join("out/dedupe-review-accounts.csv");
+    let accepted: String = std::fs::read_to_string(&sheet)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(4, ',').collect();
+            if f.len() == 4 && f[0] == "accounts" {
+                format!("{},{},accept,{}\n", f[0], f[1], f[3])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&sheet, accepted).unwrap();
+    env.run_ws(&["dedupe", "apply", sheet.to_str().unwrap()])
+        .ok();
     let out = env.run_ws(&["stage", "--json"]).ok().json();
     assert_eq!(dataset(&out, "accounts")["merged"], dedupe["duplicates"]);
     // Users are matched to the target's existing users, not created.

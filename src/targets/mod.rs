@@ -198,13 +198,17 @@ mod tests {
         (
             Target::Zoho,
             &[
-                "product", "pricebook", "campaign", "case", "task", "event", "call", "note",
+                "product",
+                "pricebook",
+                "campaign",
+                "case",
+                "task",
+                "event",
+                "call",
+                "note",
             ],
         ),
-        (
-            Target::Pipedrive,
-            &["product", "line_item", "task", "note"],
-        ),
+        (Target::Pipedrive, &["product", "line_item", "task", "note"]),
     ];
 
     #[test]
@@ -216,14 +220,22 @@ mod tests {
                     .object(key)
                     .unwrap_or_else(|e| panic!("{target}: {e}"));
                 assert_eq!(found, *key);
-                assert_eq!(schema.generic_name(&object.name), Some(*key), "{target}.{key}");
+                assert_eq!(
+                    schema.generic_name(&object.name),
+                    Some(*key),
+                    "{target}.{key}"
+                );
                 assert!(!object.label.is_empty(), "{target}.{key} has no label");
                 let writable = object.fields.iter().filter(|f| !f.read_only).count();
                 // Salesforce price books have only three (Name, Description, IsActive).
                 assert!(writable >= 3, "{target}.{key}: {writable} writable fields");
                 // Some have none: Salesforce cases and activities default every field.
                 for f in object.fields.iter().filter(|f| f.required) {
-                    assert!(!f.read_only, "{target}.{key}.{} required but read-only", f.name);
+                    assert!(
+                        !f.read_only,
+                        "{target}.{key}.{} required but read-only",
+                        f.name
+                    );
                 }
                 let mut names = std::collections::BTreeSet::new();
                 for f in &object.fields {
@@ -236,17 +248,52 @@ mod tests {
     #[test]
     fn migration_objects_keep_their_references() {
         let cases: [(Target, &str, &str, &[&str]); 14] = [
-            (Target::Salesforce, "price_entry", "Product2Id", &["product"]),
-            (Target::Salesforce, "price_entry", "Pricebook2Id", &["pricebook"]),
-            (Target::Salesforce, "campaign_member", "CampaignId", &["campaign"]),
+            (
+                Target::Salesforce,
+                "price_entry",
+                "Product2Id",
+                &["product"],
+            ),
+            (
+                Target::Salesforce,
+                "price_entry",
+                "Pricebook2Id",
+                &["pricebook"],
+            ),
+            (
+                Target::Salesforce,
+                "campaign_member",
+                "CampaignId",
+                &["campaign"],
+            ),
             (Target::Salesforce, "case", "AccountId", &["account"]),
             (Target::Salesforce, "case", "ContactId", &["contact"]),
             (Target::Salesforce, "task", "WhoId", &["contact", "lead"]),
-            (Target::Salesforce, "note", "ParentId", &["account", "contact"]),
-            (Target::Hubspot, "line_item", "associated_deal", &["opportunity"]),
+            (
+                Target::Salesforce,
+                "note",
+                "ParentId",
+                &["account", "contact"],
+            ),
+            (
+                Target::Hubspot,
+                "line_item",
+                "associated_deal",
+                &["opportunity"],
+            ),
             (Target::Hubspot, "line_item", "hs_product_id", &["product"]),
-            (Target::Dynamics, "price_entry", "pricelevelid", &["pricebook"]),
-            (Target::Dynamics, "case", "customerid", &["account", "contact"]),
+            (
+                Target::Dynamics,
+                "price_entry",
+                "pricelevelid",
+                &["pricebook"],
+            ),
+            (
+                Target::Dynamics,
+                "case",
+                "customerid",
+                &["account", "contact"],
+            ),
             (Target::Dynamics, "note", "objectid", &["account", "case"]),
             (Target::Zoho, "case", "Account_Name", &["account"]),
             (Target::Pipedrive, "line_item", "product_id", &["product"]),
@@ -256,12 +303,22 @@ mod tests {
             let f = schema.object(key).unwrap().1.field(field).unwrap();
             assert_eq!(f.kind, FieldType::Reference, "{target}.{key}.{field}");
             for w in wanted {
-                assert!(f.references.iter().any(|r| r == w), "{target}.{key}.{field} -> {w}");
+                assert!(
+                    f.references.iter().any(|r| r == w),
+                    "{target}.{key}.{field} -> {w}"
+                );
             }
         }
         // Required parents: Salesforce price book entries, Dynamics cases.
         let sf = builtin(Target::Salesforce).unwrap();
-        assert!(sf.object("PricebookEntry").unwrap().1.field("Product2Id").unwrap().required);
+        assert!(
+            sf.object("PricebookEntry")
+                .unwrap()
+                .1
+                .field("Product2Id")
+                .unwrap()
+                .required
+        );
         let required = [
             (Target::Salesforce, "Product2", "Name"),
             (Target::Salesforce, "PricebookEntry", "UnitPrice"),
@@ -282,7 +339,14 @@ mod tests {
             assert!(f.required, "{target}.{object}.{field}");
         }
         let crm = builtin(Target::Dynamics).unwrap();
-        assert!(crm.object("incident").unwrap().1.field("customerid").unwrap().required);
+        assert!(
+            crm.object("incident")
+                .unwrap()
+                .1
+                .field("customerid")
+                .unwrap()
+                .required
+        );
     }
 
     #[test]

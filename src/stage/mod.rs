@@ -2,26 +2,32 @@
 //! through source keys, and put every source row in exactly one place: staged, merged into a
 //! survivor, rejected with a reason, or excluded by a named rule.
 
+mod exclude;
 pub mod export;
 pub mod fate;
+mod keys;
 pub mod order;
+mod prepare;
 pub mod reconcile;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{Error, Result, suggest};
-use crate::mapping::file::{Lookup, MappingFile};
+use crate::mapping::file::Lookup;
 use crate::mapping::owners::Owner;
-use crate::mapping::transforms::{Context, Transform, apply_all};
+use crate::mapping::transforms::{Context, apply_all};
 use crate::mapping::workflow::mapping_files;
 use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
-use crate::targets::{Field, SchemaSource};
-use crate::workspace::{ExcludeRule, Workspace};
+use crate::targets::SchemaSource;
+use crate::workspace::Workspace;
+
+use exclude::exclusion_rules;
+use keys::{KeyIndex, KeyInfo, LookupIndex, find_hit, remember};
+use prepare::{Prepared, PreparedField, column_position, prepare};
 
 /// Objects a migration matches to records that already exist in the target rather than
 /// creating them: owners are the org's users, so references to them pass through as written
@@ -36,35 +42,6 @@ pub struct Options {
     pub schemas: SchemaSource,
     /// The date `older_than_days` exclusion rules count back from.
     pub as_of: NaiveDate,
-}
-
-/// One target field of a mapping, resolved against the schema and the dataset.
-struct PreparedField {
-    field: Field,
-    source: Option<usize>,
-    transform: Vec<Transform>,
-    values: Option<BTreeMap<String, Option<String>>>,
-    /// The generic object this reference points at.
-    parent: Option<String>,
-    restricted: bool,
-    on_invalid: Option<fate::OnInvalid>,
-    /// The parent column a reference's values match, when not the parent's key.
-    lookup: Option<Lookup>,
-    /// For a `score:NAME` source: the stored score per record key.
-    scores: Option<HashMap<String, String>>,
-}
-
-/// A mapping ready to apply.
-struct Prepared {
-    path: PathBuf,
-    mapping: MappingFile,
-    object: String,
-    target_object: String,
-    columns: Vec<String>,
-    headers: Vec<String>,
-    fields: Vec<PreparedField>,
-    /// The field whose value is the record's external id (an external-id field).
-    key: Option<usize>,
 }
 
 /// Totals and reasons for one dataset.
@@ -95,86 +72,6 @@ pub struct Outcome {
     pub target: String,
     pub datasets: Vec<DatasetOutcome>,
     pub load_plan: Vec<PlanRow>,
-}
-
-/// Where a source key resolves during a run.
-#[derive(Clone, Debug)]
-struct KeyInfo {
-    status: &'static str,
-    external_id: Option<String>,
-    /// Shared: one allocation per dataset, not per key.
-    dataset: Rc<str>,
-    batch: i64,
-    row: i64,
-    detail: Option<String>,
-}
-
-/// What a reference finds when it looks a value up in a parent column.
-#[derive(Clone, Debug)]
-enum Hit {
-    One(KeyInfo),
-    /// Several parent records hold the value: which one is meant is not known.
-    Many(u32),
-}
-
-/// Parent records by the value of a lookup column: (dataset, column as the mapping names it)
-/// -> normalised value -> hit.
-type LookupIndex = HashMap<(String, String), HashMap<String, Hit>>;
-
-/// Each object's records by their source key.
-type KeyIndex = HashMap<String, HashMap<String, KeyInfo>>;
-
-/// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
-fn find_hit<'a>(
-    index: Option<&'a LookupIndex>,
-    lookup: &Lookup,
-    value: &str,
-) -> std::result::Result<Option<&'a KeyInfo>, u32> {
-    let Some(index) = index else { return Ok(None) };
-    let norm = Lookup::normalize(value);
-    let mut found: Option<&KeyInfo> = None;
-    let mut many = 0u32;
-    for ((dataset, column), values) in index {
-        if *column != lookup.column || lookup.dataset.as_ref().is_some_and(|d| d != dataset) {
-            continue;
-        }
-        match values.get(&norm) {
-            Some(Hit::One(info)) if found.is_none() => found = Some(info),
-            Some(Hit::One(_)) => many += 1,
-            Some(Hit::Many(n)) => many += n,
-            None => {}
-        }
-    }
-    if many > 0 {
-        return Err(many + u32::from(found.is_some()));
-    }
-    Ok(found)
-}
-
-/// Notes one parent record under each lookup column its dataset is asked for.
-fn remember(
-    index: &mut LookupIndex,
-    wanted: &[((String, String), usize)],
-    vals: &[Option<String>],
-    info: &KeyInfo,
-) {
-    for (key, column) in wanted {
-        let Some(value) = vals[*column].as_deref().filter(|v| !v.trim().is_empty()) else {
-            continue;
-        };
-        let slot = index.entry(key.clone()).or_default();
-        match slot.get_mut(&Lookup::normalize(value)) {
-            None => {
-                slot.insert(Lookup::normalize(value), Hit::One(info.clone()));
-            }
-            Some(hit) => {
-                *hit = match hit {
-                    Hit::One(_) => Hit::Many(2),
-                    Hit::Many(n) => Hit::Many(*n + 1),
-                }
-            }
-        }
-    }
 }
 
 /// Stages every mapping in `mappings/` (or one object's) in one transaction.
@@ -503,19 +400,6 @@ struct PendingMerge {
     survivor: (i64, i64),
     /// (lookup, value) pairs to index once the survivor is known.
     lookup_values: Vec<((String, String), String)>,
-}
-
-/// A column of a prepared dataset by header, column name, or header ignoring case.
-fn column_position(p: &Prepared, name: &str) -> Option<usize> {
-    p.headers
-        .iter()
-        .position(|h| h == name)
-        .or_else(|| p.columns.iter().position(|c| c == name))
-        .or_else(|| {
-            p.headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
-        })
 }
 
 /// Applies one mapping to every row of its dataset.
@@ -1019,195 +903,6 @@ fn finish_object(
     Ok(cleared)
 }
 
-/// A workspace exclusion rule bound to a dataset's columns.
-struct BoundRule<'a> {
-    rule: &'a ExcludeRule,
-    column: usize,
-    /// For `status` rules: the keys the profile gave that status.
-    keys: Option<HashSet<String>>,
-}
-
-impl BoundRule<'_> {
-    fn matches(&self, vals: &[Option<String>], as_of: NaiveDate) -> Option<(String, String)> {
-        let value = vals[self.column].as_deref().unwrap_or("").trim();
-        let r = self.rule;
-        if let (Some(keys), Some(state)) = (&self.keys, r.status) {
-            return keys.contains(value).then(|| {
-                (
-                    r.name.clone(),
-                    format!("{} `{value}` is {} in the profile", r.column, state.name()),
-                )
-            });
-        }
-        let hit = if value.is_empty() {
-            r.blank || r.older_than_days.is_some()
-        } else if r
-            .values
-            .iter()
-            .any(|v| v.trim().eq_ignore_ascii_case(value))
-        {
-            true
-        } else if let Some(days) = r.older_than_days {
-            crate::mapping::parse::any_date(value)
-                .is_some_and(|d| (as_of - d).num_days() > days as i64)
-        } else {
-            false
-        };
-        hit.then(|| (r.name.clone(), format!("{} = `{value}`", r.column)))
-    }
-}
-
-fn exclusion_rules<'a>(ws: &'a Workspace, db: &Db, p: &Prepared) -> Result<Vec<BoundRule<'a>>> {
-    ws.config
-        .exclude
-        .iter()
-        .filter(|r| r.dataset == p.mapping.dataset)
-        .map(|r| {
-            let column = p
-                .headers
-                .iter()
-                .position(|h| h.eq_ignore_ascii_case(&r.column))
-                .or_else(|| p.columns.iter().position(|c| *c == r.column))
-                .ok_or_else(|| {
-                    let hint = suggest(&r.column, p.headers.iter().map(String::as_str)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                    Error::Input(format!(
-                        "crmkit.yaml: exclusion rule `{}` names column `{}`, which dataset `{}` does not have{hint}",
-                        r.name, r.column, r.dataset
-                    ))
-                })?;
-            let keys = match r.status {
-                Some(state) => Some(db.profiled_status_keys(&r.dataset, state.name())?.ok_or_else(|| {
-                    Error::Usage(format!(
-                        "crmkit.yaml: exclusion rule `{}` needs the account status of a profile\n  hint: run `crmkit profile` first",
-                        r.name
-                    ))
-                })?),
-                None => None,
-            };
-            Ok(BoundRule { rule: r, column, keys })
-        })
-        .collect()
-}
-
-/// Loads a mapping file and binds it to its schema and dataset.
-fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -> Result<Prepared> {
-    let mapping = MappingFile::load(path)?;
-    let schemas = match (&options.schemas.custom, &mapping.schema) {
-        (None, Some(file)) => SchemaSource {
-            playbooks: options.schemas.playbooks.clone(),
-            custom: Some(ws.root.join(file)),
-        },
-        _ => options.schemas.clone(),
-    };
-    let schema = schemas.load(mapping.target)?;
-    let (object_key, object) = schema
-        .object(&mapping.object)
-        .map_err(|e| Error::Input(format!("`{}`: {e}", path.display())))?;
-    let check_first = |what: String| {
-        Error::Input(format!(
-            "`{}`: {what}\n  hint: run `crmkit map check {}` and fix the mapping first",
-            path.display(),
-            path.display()
-        ))
-    };
-    if !db.dataset_names()?.contains(&mapping.dataset) {
-        return Err(check_first(format!(
-            "dataset `{}` is not ingested",
-            mapping.dataset
-        )));
-    }
-    // One rule with map check: a required field nobody fills would load records the target
-    // refuses, so stage does not start.
-    let missing = crate::mapping::check::required_fields(&mapping, object).missing;
-    if !missing.is_empty() && !LOOKUP_ONLY.contains(&object_key) {
-        return Err(check_first(format!(
-            "required {} field(s) {} have no source, so every record would be refused; map a column or add `transform: [{{default: ...}}]`",
-            object.name,
-            missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let source_columns = db.source_columns(&mapping.dataset)?;
-    let headers: Vec<String> = source_columns.iter().map(|c| c.header.clone()).collect();
-    let columns: Vec<String> = source_columns.iter().map(|c| c.column.clone()).collect();
-    let mut fields = Vec::new();
-    let mut key = None;
-    for fm in &mapping.fields {
-        let field = mapping
-            .target_field(object, &fm.target)
-            .cloned()
-            .ok_or_else(|| {
-                check_first(format!(
-                    "{} {} has no field `{}`",
-                    schema.target, object.name, fm.target
-                ))
-            })?;
-        if field.read_only {
-            return Err(check_first(format!("`{}` is read-only", field.name)));
-        }
-        let scores = match fm
-            .source
-            .as_deref()
-            .and_then(crate::mapping::file::score_source)
-        {
-            Some(name) => Some(
-                db.scores(&mapping.dataset, name)?
-                    .into_iter()
-                    .filter_map(|s| {
-                        let text = s.text.or_else(|| s.value.map(|v| v.to_string()))?;
-                        Some((s.key, text))
-                    })
-                    .collect::<HashMap<String, String>>(),
-            ),
-            None => None,
-        };
-        let source = match &fm.source {
-            Some(_) if scores.is_some() => None,
-            Some(s) => Some(
-                crate::mapping::file::column_index(&source_columns, s).ok_or_else(|| {
-                    check_first(format!("dataset `{}` has no column `{s}`", mapping.dataset))
-                })?,
-            ),
-            None => None,
-        };
-        let parent = (field.kind == crate::targets::FieldType::Reference)
-            .then(|| field.references.first().cloned())
-            .flatten();
-        if key.is_none() && field.external_id && parent.is_none() && source.is_some() {
-            key = Some(fields.len());
-        }
-        fields.push(PreparedField {
-            restricted: schema.is_restricted(&field),
-            values: mapping.values.get(&field.name).cloned(),
-            transform: fm.transform.clone(),
-            on_invalid: fm.on_invalid,
-            lookup: fm.lookup.clone(),
-            scores,
-            parent,
-            source,
-            field,
-        });
-    }
-    if key.is_none() && fields.iter().any(|f| f.scores.is_some()) {
-        return Err(check_first(
-            "`score:` sources are stored by record key: map the dataset's id column to an external-id field".into(),
-        ));
-    }
-    Ok(Prepared {
-        path: path.to_path_buf(),
-        object: object_key.to_string(),
-        target_object: object.name.clone(),
-        mapping,
-        columns,
-        headers,
-        fields,
-        key,
-    })
-}
-
 /// Leaves the staging figures for the playbook's evidence checks.
 fn record_metrics(db: &Db, plan: &[PlanRow]) -> Result<()> {
     let order: Vec<String> = plan
@@ -1240,52 +935,4 @@ fn record_metrics(db: &Db, plan: &[PlanRow]) -> Result<()> {
     db.put_metric("stage.rejected", rejected as f64, Some(&detail), "stage")?;
     db.put_metric("stage.excluded", excluded as f64, Some(&detail), "stage")?;
     db.put_metric("stage.merged", merged as f64, Some(&detail), "stage")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rule(older_than_days: Option<u32>, values: &[&str], blank: bool) -> ExcludeRule {
-        ExcludeRule {
-            name: "r".into(),
-            dataset: "d".into(),
-            column: "c".into(),
-            values: values.iter().map(|v| v.to_string()).collect(),
-            blank,
-            older_than_days,
-            status: None,
-        }
-    }
-
-    #[test]
-    fn exclusion_rules_match_values_blanks_and_old_dates_in_any_format() {
-        let as_of = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
-        let cases: [(ExcludeRule, Option<&str>, bool); 7] = [
-            (rule(Some(730), &[], false), Some("2020-01-15"), true),
-            (rule(Some(730), &[], false), Some("01/15/2020"), true),
-            (rule(Some(730), &[], false), Some("15 Jan 2025"), false),
-            (rule(Some(730), &[], false), None, true),
-            (
-                rule(None, &["Former Customer"], false),
-                Some(" former customer "),
-                true,
-            ),
-            (
-                rule(None, &["Former Customer"], false),
-                Some("Customer"),
-                false,
-            ),
-            (rule(None, &[], true), Some("  "), true),
-        ];
-        for (r, value, want) in cases {
-            let bound = BoundRule {
-                rule: &r,
-                column: 0,
-                keys: None,
-            };
-            let hit = bound.matches(&[value.map(String::from)], as_of).is_some();
-            assert_eq!(hit, want, "{value:?} with {r:?}");
-        }
-    }
 }

@@ -1,7 +1,7 @@
 //! Exports in the shapes real CRMs write (hand-written fixtures under `tests/fixtures/real/`,
 //! not the generator): the load path with the mappings exactly as `map suggest` writes them.
 
-use crate::util::{Env, fixture};
+use crate::util::{Env, fixture, walk};
 
 /// A workspace for `target` with `files` (under `tests/fixtures/real/`) ingested and profiled.
 fn engagement(target: &str, files: &[&str]) -> Env {
@@ -239,19 +239,6 @@ fn hubspot_exports_load_into_salesforce() {
         ),
         1
     );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

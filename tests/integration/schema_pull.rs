@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::util::{Env, fixture};
+use crate::util::{Env, fixture, walk};
 
 const TOKEN: &str = "00Dxx0000001gPL!AQ4AQFakeSecretToken";
 
@@ -132,19 +132,6 @@ fn assert_no_token(env: &Env, run: &crate::util::Run) {
             );
         }
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

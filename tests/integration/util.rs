@@ -20,6 +20,20 @@ pub fn sample(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// Every file below `dir`, at any depth.
+pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// A temp folder to run crmkit in; removed when dropped.
 pub struct Env {
     pub dir: tempfile::TempDir,

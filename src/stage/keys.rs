@@ -1,0 +1,87 @@
+//! Where a source key or a lookup value resolves while stage runs: each object's records by
+//! key, and by the value of the parent columns references look up.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::mapping::file::Lookup;
+
+/// Where a source key resolves during a run.
+#[derive(Clone, Debug)]
+pub(super) struct KeyInfo {
+    pub(super) status: &'static str,
+    pub(super) external_id: Option<String>,
+    /// Shared: one allocation per dataset, not per key.
+    pub(super) dataset: Rc<str>,
+    pub(super) batch: i64,
+    pub(super) row: i64,
+    pub(super) detail: Option<String>,
+}
+
+/// What a reference finds when it looks a value up in a parent column.
+#[derive(Clone, Debug)]
+pub(super) enum Hit {
+    One(KeyInfo),
+    /// Several parent records hold the value: which one is meant is not known.
+    Many(u32),
+}
+
+/// Parent records by the value of a lookup column: (dataset, column as the mapping names it)
+/// -> normalised value -> hit.
+pub(super) type LookupIndex = HashMap<(String, String), HashMap<String, Hit>>;
+
+/// Each object's records by their source key.
+pub(super) type KeyIndex = HashMap<String, HashMap<String, KeyInfo>>;
+
+/// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
+pub(super) fn find_hit<'a>(
+    index: Option<&'a LookupIndex>,
+    lookup: &Lookup,
+    value: &str,
+) -> std::result::Result<Option<&'a KeyInfo>, u32> {
+    let Some(index) = index else { return Ok(None) };
+    let norm = Lookup::normalize(value);
+    let mut found: Option<&KeyInfo> = None;
+    let mut many = 0u32;
+    for ((dataset, column), values) in index {
+        if *column != lookup.column || lookup.dataset.as_ref().is_some_and(|d| d != dataset) {
+            continue;
+        }
+        match values.get(&norm) {
+            Some(Hit::One(info)) if found.is_none() => found = Some(info),
+            Some(Hit::One(_)) => many += 1,
+            Some(Hit::Many(n)) => many += n,
+            None => {}
+        }
+    }
+    if many > 0 {
+        return Err(many + u32::from(found.is_some()));
+    }
+    Ok(found)
+}
+
+/// Notes one parent record under each lookup column its dataset is asked for.
+pub(super) fn remember(
+    index: &mut LookupIndex,
+    wanted: &[((String, String), usize)],
+    vals: &[Option<String>],
+    info: &KeyInfo,
+) {
+    for (key, column) in wanted {
+        let Some(value) = vals[*column].as_deref().filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let slot = index.entry(key.clone()).or_default();
+        match slot.get_mut(&Lookup::normalize(value)) {
+            None => {
+                slot.insert(Lookup::normalize(value), Hit::One(info.clone()));
+            }
+            Some(hit) => {
+                *hit = match hit {
+                    Hit::One(_) => Hit::Many(2),
+                    Hit::Many(n) => Hit::Many(*n + 1),
+                }
+            }
+        }
+    }
+}

@@ -459,31 +459,34 @@ pub fn e164(value: &str, country: &str, warnings: &mut Vec<String>) -> Result<St
     if let Some(ext) = &p.extension {
         warnings.push(format!("extension {ext} dropped from `{value}`"));
     }
-    // libphonenumber's rules (through the `phonenumber` crate) know each country's trunk
-    // prefix, lengths and ranges: `+44 (0)20 7946 0958` is +442079460958, and `030 1234567`
-    // is no US number.
-    let region = country
-        .to_uppercase()
-        .parse::<phonenumber::country::Id>()
-        .ok();
-    if region.is_none() && !p.international {
-        return Err(format!("no calling code known for country `{country}`"));
+    if p.international {
+        return Ok(format!("+{}", p.digits));
     }
-    let text = if p.international {
-        format!("+{}", p.digits)
+    let (code, trunk) = geo::calling_code(country)
+        .ok_or_else(|| format!("no calling code known for country `{country}`"))?;
+    let national = if code == "1" {
+        // NANP: 10 digits, or 11 with the leading 1; area code and exchange start with 2-9,
+        // so `030 1234567` is no North American number.
+        let ten = match p.digits.len() {
+            10 => p.digits.clone(),
+            11 if p.digits.starts_with('1') => p.digits[1..].to_string(),
+            _ => return Err(format!("`{value}` is not a 10-digit North American number")),
+        };
+        let starts_ok = |i: usize| ten.as_bytes()[i] >= b'2';
+        if !starts_ok(0) || !starts_ok(3) {
+            return Err(format!("`{value}` is not a North American number"));
+        }
+        ten
+    } else if !trunk.is_empty() && p.digits.starts_with(trunk) {
+        p.digits[trunk.len()..].to_string()
     } else {
         p.digits.clone()
     };
-    let number = phonenumber::parse(region, &text)
-        .map_err(|_| format!("`{value}` is not a phone number of {country}"))?;
-    if !phonenumber::is_valid(&number) {
-        return Err(if p.international {
-            format!("`{value}` is not a valid international number")
-        } else {
-            format!("`{value}` is not a valid number of {country}")
-        });
+    let full = format!("{code}{national}");
+    if !(8..=15).contains(&full.len()) {
+        return Err(format!("`{value}` is too short or too long for E.164"));
     }
-    Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+    Ok(format!("+{full}"))
 }
 
 #[cfg(test)]

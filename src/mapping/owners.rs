@@ -24,10 +24,14 @@ pub enum Owner {
 /// through when the map does not name it; a person's name never does.
 pub fn resolve(mapping: &MappingFile, value: &str) -> Owner {
     let v = value.trim();
-    let by_name = mapping
-        .owners
-        .iter()
-        .find(|(k, _)| Lookup::normalize(k) == Lookup::normalize(v));
+    // As written first (suggest writes the values it saw): no per-row normalising then.
+    let by_name = mapping.owners.get_key_value(v).or_else(|| {
+        let norm = Lookup::normalize(v);
+        mapping
+            .owners
+            .iter()
+            .find(|(k, _)| Lookup::normalize(k) == norm)
+    });
     if let Some((_, target)) = by_name {
         return match target {
             Some(t) => Owner::User(t.clone()),

@@ -254,6 +254,22 @@ const MIGRATIONS: &[&str] = &[
         computed_at TEXT NOT NULL,
         PRIMARY KEY (dataset, key, name)
      );",
+    // 8: adoption snapshots and their figures (issue 12). Scope is `all`, `rep:NAME`,
+    // `team:NAME`, `manager:NAME` or `region:NAME`; names carry no `adoption.` prefix
+    // (the latest snapshot's `all` figures are also in `_metrics` as `adoption.NAME`).
+    "CREATE TABLE _adoption_snapshots (
+        snapshot    TEXT PRIMARY KEY,
+        as_of       TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+     );
+     CREATE TABLE _adoption_metrics (
+        snapshot TEXT NOT NULL REFERENCES _adoption_snapshots (snapshot),
+        scope    TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        value    REAL,
+        detail   TEXT,
+        PRIMARY KEY (snapshot, scope, name)
+     );",
 ];
 
 /// The schema version this build writes.

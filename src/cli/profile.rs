@@ -35,6 +35,8 @@ pub struct ProfileArgs {
     /// Workbook sheet to read, when profiling a workbook file (default: the first)
     #[arg(long)]
     pub sheet: Option<String>,
+    #[command(flatten)]
+    pub playbooks: super::playbook::PlaybooksDir,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -59,7 +61,10 @@ pub fn run(args: ProfileArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                 "give either files or dataset names, not both (names that are not files are read as datasets)".into(),
             ));
         }
-        let options = Options::new(as_of, args.stale_after.unwrap_or(DEFAULT_STALE_DAYS));
+        let mut options = Options::new(as_of, args.stale_after.unwrap_or(DEFAULT_STALE_DAYS));
+        options.rules = Some(crate::rules::Rules::load(
+            args.playbooks.resolve(None).as_deref(),
+        )?);
         let inputs = profile::file_inputs(&files, args.sheet.as_deref())?;
         (profile::run(inputs, &options, &Bar::bytes())?, false)
     } else {
@@ -72,7 +77,10 @@ pub fn run(args: ProfileArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         let stale_after = args
             .stale_after
             .unwrap_or(ws.config.settings.stale_after_days);
-        let options = Options::new(as_of, stale_after).with_config(&ws.config)?;
+        let mut options = Options::new(as_of, stale_after).with_config(&ws.config)?;
+        options.rules = Some(crate::rules::Rules::load(
+            args.playbooks.resolve(Some(&ws)).as_deref(),
+        )?);
         let mut db = ws.db()?;
         let profile = {
             let inputs = profile::workspace_inputs(&db, &args.targets)?;

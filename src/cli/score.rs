@@ -114,7 +114,8 @@ pub(super) struct Loaded {
 
 pub(super) fn load(global: &GlobalArgs, playbooks: &PlaybooksDir) -> Result<Loaded> {
     let ws = global.workspace()?;
-    let rules = Rules::load(playbooks.resolve(Some(&ws)).as_deref())?;
+    let mut rules = Rules::load(playbooks.resolve(Some(&ws)).as_deref())?;
+    rules.status.stale_after_days = ws.config.settings.stale_after_days;
     let db = ws.db()?;
     let src = Sources::load(&db, &rules)?;
     let names = db.dataset_names()?;

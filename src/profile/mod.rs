@@ -83,6 +83,8 @@ pub struct Options {
     pub hierarchy: Option<DeclaredHierarchy>,
     /// Declared activity columns (they replace the ones picked by name, per dataset).
     pub activity_columns: Vec<ColumnName>,
+    /// The go-to-market rules that decide account status (the built-in ones when None).
+    pub rules: Option<crate::rules::Rules>,
 }
 
 impl Options {
@@ -94,6 +96,7 @@ impl Options {
             references: Vec::new(),
             hierarchy: None,
             activity_columns: Vec::new(),
+            rules: None,
         }
     }
 
@@ -282,7 +285,7 @@ pub fn run(inputs: Vec<Input<'_>>, options: &Options, progress: &dyn Progress) -
             &also_keys,
         ));
     }
-    Ok(relate(&scanned, &declared, window, options))
+    relate(&scanned, &declared, window, options)
 }
 
 fn merge_issues(into: &mut Vec<ValueCount>, found: Vec<ValueCount>) {
@@ -295,7 +298,12 @@ fn merge_issues(into: &mut Vec<ValueCount>, found: Vec<ValueCount>) {
 }
 
 /// The checks across rows and datasets, and the findings.
-fn relate(scanned: &[Scanned], declared: &Declared, window: Window, options: &Options) -> Profile {
+fn relate(
+    scanned: &[Scanned],
+    declared: &Declared,
+    window: Window,
+    options: &Options,
+) -> Result<Profile> {
     let vocab = vocab::columns();
     let header_of = |r: ColumnRef| {
         let c = &scanned[r.dataset].columns[r.column];
@@ -349,6 +357,7 @@ fn relate(scanned: &[Scanned], declared: &Declared, window: Window, options: &Op
     // Staleness per dataset with activity columns.
     let mut staleness = Vec::new();
     let mut stale_flags: Vec<Option<Vec<bool>>> = vec![None; scanned.len()];
+    let mut activity_cols: Vec<Vec<usize>> = vec![Vec::new(); scanned.len()];
     let mut stale_examples = Vec::new();
     for (di, d) in scanned.iter().enumerate() {
         let declared_here: Vec<usize> = declared
@@ -385,12 +394,29 @@ fn relate(scanned: &[Scanned], declared: &Declared, window: Window, options: &Op
         staleness.push(staleness::summary(d, &cols, &flags, no_date, window));
         stale_examples.push(examples);
         stale_flags[di] = Some(flags);
+        activity_cols[di] = cols;
     }
-    let account_status =
-        find_pipeline(scanned, &checked, &stale_flags).and_then(|(accounts, id, pipeline)| {
-            let flags = stale_flags[accounts].as_ref()?;
-            staleness::account_status(&scanned[accounts], id, flags, &pipeline, window)
-        });
+    let account_status = match find_pipeline(scanned, &checked, &stale_flags) {
+        Some((accounts, id, pipeline)) => {
+            let builtin;
+            let rules = match &options.rules {
+                Some(r) => r,
+                None => {
+                    builtin = crate::rules::Rules::builtin()?;
+                    &builtin
+                }
+            };
+            staleness::account_status(
+                &scanned[accounts],
+                id,
+                &activity_cols[accounts],
+                &pipeline,
+                rules,
+                window,
+            )?
+        }
+        None => None,
+    };
     // Findings, worst first.
     let mut found: Vec<Finding> = Vec::new();
     for d in scanned {
@@ -414,7 +440,7 @@ fn relate(scanned: &[Scanned], declared: &Declared, window: Window, options: &Op
             .find(|d| d.name == name)
             .map_or(1, |d| d.rows)
     });
-    Profile {
+    Ok(Profile {
         as_of: options.as_of.to_string(),
         stale_after_days: options.stale_after_days,
         datasets: scanned.iter().map(Scanned::profile).collect(),
@@ -423,7 +449,7 @@ fn relate(scanned: &[Scanned], declared: &Declared, window: Window, options: &Op
         staleness,
         account_status,
         findings: found,
-    }
+    })
 }
 
 /// How to name a record in examples: its key, or its row number.

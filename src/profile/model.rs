@@ -216,7 +216,7 @@ pub struct AccountStatus {
     pub dead_examples: Vec<String>,
     /// Every dormant or dead account's key and status, for exclusion rules (not in the JSON).
     #[serde(skip)]
-    pub inactive: Vec<(String, &'static str)>,
+    pub inactive: Vec<(String, String)>,
 }
 
 /// One problem: a check, where, how many records, examples.

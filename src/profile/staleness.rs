@@ -1,11 +1,14 @@
-//! Staleness (no activity within the window) and the playbook's account status: active,
-//! dormant (stale, but with pipeline), dead (stale, no open opportunity, no recent win).
+//! Staleness (no activity within the window), and the profile's reading of the playbook's
+//! account status (active, dormant, dead), which the go-to-market status rules decide.
 
 use super::dataset::Scanned;
 use super::dates::{self, DateParse, Days};
 use super::model::{AccountStatus, Staleness};
 use super::scan::Arena;
-use super::values::{self, KeySet};
+use crate::error::Result;
+use crate::rules::Rules;
+use crate::rules::records::{Sources, Table};
+use crate::rules::status;
 
 /// Examples of dead accounts kept.
 const EXAMPLES: usize = 5;
@@ -113,74 +116,127 @@ pub fn is_won(stage: &str) -> bool {
     is_closed(stage) && stage.to_lowercase().contains("won")
 }
 
-/// Active / dormant / dead accounts. `stale` holds one flag per account row.
+/// Each account's status, decided by the go-to-market status rules (`rules.yaml`, the one
+/// implementation `score status` also uses) over the columns the profile detected: the
+/// account key, its activity columns and the opportunities' reference, stage and close date.
+/// Dates reach the rules already read the profile's way (day-first columns as such).
 pub fn account_status(
     accounts: &Scanned,
     id: usize,
-    stale: &[bool],
+    activity: &[usize],
     pipeline: &Pipeline<'_>,
+    rules: &Rules,
     window: Window,
-) -> Option<AccountStatus> {
-    let ids = accounts.retained[id].as_ref()?;
+) -> Result<Option<AccountStatus>> {
     let opp = pipeline.dataset;
-    let refs = opp.retained[pipeline.account].as_ref()?;
-    let stages = opp.retained[pipeline.stage].as_ref()?;
-    let closes = match pipeline.close_date {
-        Some(c) => Some((opp.retained[c].as_ref()?, column_is_day_first(opp, c))),
-        None => None,
+    let account_cols = [Some(id)]
+        .into_iter()
+        .chain(activity.iter().map(|&c| Some(c)));
+    let Some(account_table) = table(accounts, account_cols.collect(), 1) else {
+        return Ok(None);
     };
-    let cutoff = window.cutoff();
-    let mut open = KeySet::default();
-    let mut recent_win = KeySet::default();
-    for row in 0..refs.len() {
-        let account = refs.get(row).trim();
-        if account.is_empty() {
-            continue;
-        }
-        let stage = stages.get(row);
-        if !is_closed(stage) {
-            open.insert(values::hash(account));
-        } else if is_won(stage)
-            && let Some((closes, day_first)) = closes
-            && day_of(closes.get(row), day_first).is_some_and(|day| day >= cutoff)
-        {
-            recent_win.insert(values::hash(account));
-        }
+    let opp_cols = vec![
+        Some(pipeline.account),
+        Some(pipeline.stage),
+        pipeline.close_date,
+    ];
+    let Some(opp_table) = table(opp, opp_cols, 2) else {
+        return Ok(None);
+    };
+    let mut account_table = account_table;
+    account_table.bound.push(("account_id", 0));
+    account_table
+        .bound
+        .extend((1..=activity.len()).map(|c| ("last_activity", c)));
+    let mut opp_table = opp_table;
+    opp_table.bound.extend([("account_id", 0), ("stage", 1)]);
+    if pipeline.close_date.is_some() {
+        opp_table.bound.push(("date", 2));
     }
-    let mut status = AccountStatus {
+    let mut rules = rules.clone();
+    rules.status.stale_after_days = window.days;
+    let src = Sources {
+        accounts: Some(account_table),
+        opportunities: Some(opp_table),
+        ..Sources::default()
+    };
+    let as_of = dates::date(window.as_of).ok_or_else(|| {
+        crate::Error::Other(format!("as-of day {} is out of range", window.as_of))
+    })?;
+    let (_, report) = status::classify(&src, &rules, as_of)?;
+    let active = rules.status.rules.first().map(|r| r.status.as_str());
+    let dead = rules.status.otherwise.as_str();
+    let mut out = AccountStatus {
         dataset: accounts.name.clone(),
         opportunities: Some(opp.name.clone()),
-        accounts: ids.len() as u64,
+        accounts: report.accounts.len() as u64,
         active: 0,
         dormant: 0,
         dead: 0,
         dead_examples: Vec::new(),
         inactive: Vec::new(),
     };
-    for (row, &is_stale) in stale.iter().enumerate() {
-        if !is_stale {
-            status.active += 1;
+    for a in report.accounts {
+        if Some(a.status.as_str()) == active {
+            out.active += 1;
             continue;
         }
-        let h = values::hash(ids.get(row).trim());
-        if open.contains(h) || recent_win.contains(h) {
-            status.dormant += 1;
-            status
-                .inactive
-                .push((ids.get(row).trim().to_string(), "dormant"));
-        } else {
-            status.dead += 1;
-            status
-                .inactive
-                .push((ids.get(row).trim().to_string(), "dead"));
-            if status.dead_examples.len() < EXAMPLES {
-                status
-                    .dead_examples
-                    .push(crate::text::example(ids.get(row)));
+        if a.status == dead {
+            out.dead += 1;
+            if out.dead_examples.len() < EXAMPLES {
+                out.dead_examples.push(crate::text::example(&a.account));
             }
+        } else {
+            out.dormant += 1;
         }
+        out.inactive.push((a.account, a.status));
     }
-    Some(status)
+    Ok(Some(out))
+}
+
+/// The rules' view of some of a scanned dataset's columns (all retained), in the given
+/// order; columns from `dates_from` on are dates, rewritten as ISO days the profile's way.
+fn table(d: &Scanned, columns: Vec<Option<usize>>, dates_from: usize) -> Option<Table> {
+    let mut cells: Vec<Option<(&Arena, bool)>> = Vec::with_capacity(columns.len());
+    for c in &columns {
+        cells.push(match c {
+            Some(c) => Some((d.retained[*c].as_ref()?, column_is_day_first(d, *c))),
+            None => None,
+        });
+    }
+    let rows = cells
+        .iter()
+        .flatten()
+        .map(|(a, _)| a.len())
+        .min()
+        .unwrap_or(0);
+    let rows = (0..rows)
+        .map(|row| {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    let (arena, day_first) = cell.as_ref()?;
+                    let v = arena.get(row);
+                    if i < dates_from {
+                        return Some(v.to_string());
+                    }
+                    day_of(v, *day_first)
+                        .and_then(dates::date)
+                        .map(|day| day.to_string())
+                })
+                .collect()
+        })
+        .collect();
+    Some(Table {
+        dataset: d.name.clone(),
+        columns: columns
+            .iter()
+            .map(|c| c.map_or_else(String::new, |c| d.columns[c].name.clone()))
+            .collect(),
+        rows,
+        bound: Vec::new(),
+    })
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ pub fn store(db: &mut Db, p: &Profile) -> Result<()> {
             .flat_map(|a| {
                 a.inactive
                     .iter()
-                    .map(|(key, status)| (a.dataset.clone(), key.clone(), status.to_string()))
+                    .map(|(key, status)| (a.dataset.clone(), key.clone(), status.clone()))
             })
             .collect(),
         metrics: metrics::compute(p)

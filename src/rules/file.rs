@@ -44,8 +44,17 @@ pub struct Datasets {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatusRules {
+    /// Days without activity after which an account counts as stale; conditions read it as
+    /// `status.stale_after_days`. Not in the file: it is the workspace's one staleness
+    /// setting (`settings.stale_after_days`, or `profile --stale-after`), set by the caller.
+    #[serde(skip, default = "default_stale_after_days")]
+    pub stale_after_days: u32,
     pub rules: Vec<StatusRule>,
     pub otherwise: String,
+}
+
+fn default_stale_after_days() -> u32 {
+    730
 }
 
 /// One status rule.
@@ -163,7 +172,7 @@ pub struct Territory {
 
 /// The name spaces each section's conditions may read.
 const SCOPES: &[(&str, &[&str])] = &[
-    ("status", &["account"]),
+    ("status", &["account", "status"]),
     ("rfm.segments", &["rfm"]),
     ("leads", &["lead", "account", "rfm"]),
     ("territories.when", &["account", "rfm"]),
@@ -348,8 +357,8 @@ mod tests {
         let err = Rules::parse(&text, Path::new("r.yaml")).unwrap_err();
         assert!(err.to_string().contains("r.yaml"), "{err}");
         let text = BUILTIN.replace(
-            "when: account.days_since_activity <= 730",
-            "when: lead.days_since_activity <= 730",
+            "when: account.days_since_activity <= status.stale_after_days",
+            "when: lead.days_since_activity <= status.stale_after_days",
         );
         let err = Rules::parse(&text, Path::new("r.yaml"))
             .unwrap_err()

@@ -17,6 +17,9 @@ pub struct Table {
     pub dataset: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Option<String>>>,
+    /// Roles a caller has already bound to columns (profile's detected keys, references and
+    /// activity columns); they win over the names in rules.yaml.
+    pub bound: Vec<(&'static str, usize)>,
 }
 
 impl Table {
@@ -36,7 +39,16 @@ impl Table {
             dataset: dataset.to_string(),
             columns,
             rows,
+            bound: Vec::new(),
         })
+    }
+
+    /// Every column bound to `role`, in order.
+    fn bound<'a>(&'a self, role: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.bound
+            .iter()
+            .filter(move |(r, _)| *r == role)
+            .map(|(_, c)| *c)
     }
 
     /// A cell, trimmed; None when blank.
@@ -47,7 +59,9 @@ impl Table {
 
     /// The column that fills `role` (or is named so), as the rules file says.
     pub fn role(&self, rules: &Rules, role: &str) -> Option<usize> {
-        rules.column(&self.columns, role)
+        self.bound(role)
+            .next()
+            .or_else(|| rules.column(&self.columns, role))
     }
 
     /// The column for `role`, or an input error naming the dataset and what to do.
@@ -183,13 +197,16 @@ pub fn account_facts(src: &Sources, rules: &Rules, as_of: NaiveDate) -> Result<V
     use crate::profile::staleness::{is_closed, is_won};
     let accounts = src.accounts(rules)?;
     let id_col = accounts.require(rules, "account_id")?;
-    let activity_cols: Vec<usize> = rules
-        .columns
-        .get("last_activity")
-        .into_iter()
-        .flatten()
-        .filter_map(|n| accounts.columns.iter().position(|c| c == n))
-        .collect();
+    let mut activity_cols: Vec<usize> = accounts.bound("last_activity").collect();
+    if activity_cols.is_empty() {
+        activity_cols = rules
+            .columns
+            .get("last_activity")
+            .into_iter()
+            .flatten()
+            .filter_map(|n| accounts.columns.iter().position(|c| c == n))
+            .collect();
+    }
     let country = accounts.role(rules, "country");
     let mut facts: Vec<AccountFacts> = (0..accounts.rows.len())
         .map(|row| AccountFacts {
@@ -307,6 +324,13 @@ impl Subject<'_> {
                 let (t, row) = self.user?;
                 cell(t, row)
             }
+            "status" => match field {
+                "stale_after_days" => Some(
+                    self.rules
+                        .map(|r| Value::Number(f64::from(r.status.stale_after_days))),
+                ),
+                _ => None,
+            },
             "rfm" => Some(
                 self.rfm
                     .iter()
@@ -342,6 +366,7 @@ pub fn known_names(
     extra: &[&str],
 ) -> Vec<String> {
     let mut out: Vec<String> = extra.iter().map(|e| format!("{scope}.{e}")).collect();
+    out.push("status.stale_after_days".to_string());
     if let Some(t) = table {
         out.extend(t.columns.iter().map(|c| format!("{scope}.{c}")));
         out.extend(

@@ -104,6 +104,7 @@ mod tests {
                 .iter()
                 .map(|r| r.iter().map(|c| Some(c.to_string())).collect())
                 .collect(),
+            bound: Vec::new(),
         }
     }
 

@@ -291,8 +291,8 @@ fn a_rules_file_with_an_unknown_field_is_named_with_a_suggestion() {
     std::fs::write(
         dir.join("rules.yaml"),
         text.replace(
-            "account.days_since_activity <= 730",
-            "account.days_since_activty <= 730",
+            "account.days_since_activity <= status.stale_after_days",
+            "account.days_since_activty <= status.stale_after_days",
         ),
     )
     .unwrap();
@@ -530,7 +530,7 @@ fn exported_rules_are_used_and_validated() {
     std::fs::write(
         &file,
         text.replace(
-            "account.days_since_activity <= 730",
+            "account.days_since_activity <= status.stale_after_days",
             "account.days_since_activity <= 30",
         ),
     )
@@ -591,5 +591,45 @@ fn stage_loads_stored_scores_into_target_fields() {
              WHERE a.RFM_Segment__c = s.text"
         ),
         with_segment
+    );
+}
+
+#[test]
+fn profile_and_score_status_decide_account_status_with_the_same_rules() {
+    let env = samples_workspace();
+    let counts = |env: &Env| {
+        let profile = env
+            .run_ws(&["profile", "--as-of", AS_OF, "--json"])
+            .ok()
+            .json();
+        let score = env
+            .run_ws(&["score", "status", "--as-of", AS_OF, "--json"])
+            .ok()
+            .json();
+        let p = &profile["account_status"];
+        let s = &score["counts"];
+        assert_eq!(p["active"], s["active"], "profile {p} vs score {s}");
+        assert_eq!(p["dormant"], s["dormant"], "profile {p} vs score {s}");
+        assert_eq!(p["dead"], s["dead"], "profile {p} vs score {s}");
+        p["dead"].as_u64().unwrap()
+    };
+    let dead_before = counts(&env);
+    // Editing the one status rule moves both: accounts with only an old win stay dormant for
+    // ten years now, so fewer are dead in the profile as well as in the scores.
+    env.run_ws(&["playbook", "export"]).ok();
+    let file = env.ws().join("playbooks/rules.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace(
+            "account.days_since_last_win <= status.stale_after_days",
+            "account.days_since_last_win <= 3650",
+        ),
+    )
+    .unwrap();
+    let dead_after = counts(&env);
+    assert!(
+        dead_after < dead_before,
+        "dead before {dead_before}, after {dead_after}"
     );
 }

@@ -4,7 +4,6 @@
 pub mod check;
 pub mod evidence;
 pub mod file;
-pub mod geo;
 pub mod links;
 pub mod owners;
 pub mod parse;

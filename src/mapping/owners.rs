@@ -38,7 +38,7 @@ pub fn resolve(mapping: &MappingFile, value: &str) -> Owner {
             None => fallback(mapping),
         };
     }
-    if looks_like_user_id(v) || super::parse::is_email(&v.to_lowercase()) {
+    if looks_like_user_id(v) || crate::values::email::is_email(&v.to_lowercase()) {
         return Owner::User(v.to_string());
     }
     fallback(mapping)

@@ -7,12 +7,14 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::evidence::{ColumnProfile, is_placeholder};
+use super::evidence::ColumnProfile;
 use super::file::{FieldMapping, MappingFile, Unmapped, UnmappedAction};
 use super::synonyms::Synonyms;
 use super::transforms::{DateSpec, NamePart, NumberSpec, PhoneSpec, Transform};
-use super::{geo, text, values};
+use super::{text, values};
 use crate::targets::{Field, FieldType, ObjectSchema, PicklistValue, TargetSchema};
+use crate::values::country;
+use crate::values::placeholder::is_blank_or_placeholder as is_placeholder;
 
 /// Scores below this are not proposed.
 pub const MIN_CONFIDENCE: f64 = 0.6;
@@ -589,7 +591,7 @@ fn phone_country(profiles: &[ColumnProfile]) -> PhoneCountry {
             && (p.header.to_lowercase().contains("country")
                 || p.values()
                     .iter()
-                    .any(|(v, _)| v.chars().count() > 3 && geo::country_code(v).is_some()))
+                    .any(|(v, _)| v.chars().count() > 3 && country::is_country(v)))
     };
     let column = profiles
         .iter()
@@ -600,7 +602,7 @@ fn phone_country(profiles: &[ColumnProfile]) -> PhoneCountry {
         .iter()
         .filter(is_country)
         .flat_map(|p| p.values().iter())
-        .filter_map(|(v, n)| geo::country_code(v).map(|c| (c, *n)))
+        .filter_map(|(v, n)| country::code(v).map(|c| (c, *n)))
         .fold(BTreeMap::<&str, u64>::new(), |mut m, (c, n)| {
             *m.entry(c).or_default() += n;
             m

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::evidence::is_placeholder;
+use crate::values::placeholder::is_blank_or_placeholder as is_placeholder;
 use super::synonyms::Synonyms;
 use super::text;
 use crate::targets::PicklistValue;

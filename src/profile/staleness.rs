@@ -2,7 +2,7 @@
 //! dormant (stale, but with pipeline), dead (stale, no open opportunity, no recent win).
 
 use super::dataset::Scanned;
-use super::dates::{self, DateParse, Days};
+use crate::values::date::{self as dates, DateParse, Days};
 use super::model::{AccountStatus, Staleness};
 use super::scan::Arena;
 use super::values::{self, KeySet};

@@ -44,6 +44,12 @@ pub struct ColumnProfile {
     pub integers: u64,
     pub booleans: u64,
     pub countries: u64,
+    /// Values naming a state, province or region.
+    pub regions: u64,
+    /// Values that read as amounts of money: a currency sign or code, or two decimals.
+    pub amounts: u64,
+    /// Values written like a person's name (`Dana Whitfield`).
+    pub person_names: u64,
     /// Date formats that parsed values, most used first.
     pub date_formats: Vec<String>,
 }
@@ -127,6 +133,15 @@ impl ColumnProfile {
             if v.len() > 1 && country::is_country(v) {
                 p.countries += 1;
             }
+            if country::is_region(v) {
+                p.regions += 1;
+            }
+            if number.is_some() && is_amount(v) {
+                p.amounts += 1;
+            }
+            if crate::profile::types::is_person_name(v) && v.contains(' ') {
+                p.person_names += 1;
+            }
         }
         p.unique = p.filled > 1 && !repeated;
         p.distinct_in_sample = seen.len();
@@ -137,6 +152,24 @@ impl ColumnProfile {
     /// Exact distinct values when known, else none.
     pub fn values(&self) -> &[(String, u64)] {
         self.distinct.as_deref().unwrap_or_default()
+    }
+}
+
+/// Whether a number is written as money: with a currency sign or code, or with exactly two
+/// decimals after at least two digits (`1250.00`, `1.250,00`).
+fn is_amount(v: &str) -> bool {
+    const CODES: [&str; 7] = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY"];
+    if v.contains(['$', '€', '£', '¥']) || CODES.iter().any(|c| v.contains(c)) {
+        return true;
+    }
+    let body = v.trim().trim_start_matches('-');
+    match body.rsplit_once(['.', ',']) {
+        Some((int, frac)) => {
+            frac.len() == 2
+                && frac.bytes().all(|b| b.is_ascii_digit())
+                && int.bytes().filter(u8::is_ascii_digit).count() >= 2
+        }
+        None => false,
     }
 }
 
@@ -215,6 +248,12 @@ mod tests {
         assert_eq!(p.countries, 3);
         let p = profile(&["yes", "no", "Y"]);
         assert_eq!(p.booleans, 3);
+        let p = profile(&["Texas", "Bayern", "Ontario", "France"]);
+        assert_eq!((p.regions, p.countries), (3, 1));
+        let p = profile(&["$1,200", "4500.00", "EUR 300", "12", "0.25"]);
+        assert_eq!((p.numbers, p.amounts), (5, 3));
+        let p = profile(&["Dana Whitfield", "Marco Rossi", "Dana Whitfield", "ACME", "x"]);
+        assert_eq!(p.person_names, 3);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! schema and the data, and the transforms a mapping declares.
 
 pub mod check;
+pub mod cues;
 pub mod evidence;
 pub mod file;
 pub mod links;

@@ -59,6 +59,9 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     let profiles = evidence::gather(&db, &opts.dataset, &columns)?;
     let rows = db.row_count(&opts.dataset)?;
     let synonyms = Synonyms::load(opts.schemas.playbooks.as_deref())?;
+    let cues = super::cues::Cues::load(opts.schemas.playbooks.as_deref())?;
+    let others: Vec<String> = names.iter().filter(|d| **d != opts.dataset).cloned().collect();
+    let users = super::owners::user_keys(&db, &others)?;
     let schema_file = opts
         .schemas
         .custom
@@ -72,6 +75,8 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         rows,
         profiles: &profiles,
         synonyms: &synonyms,
+        cues: &cues,
+        users: &users,
         schema_file,
     });
     let mut mapping = suggestion.mapping;

@@ -378,7 +378,7 @@ fn postcode(s: &str) -> Option<bool> {
 
 /// A person's name: 1-4 words of letters (with ' - .), each capitalised except particles
 /// such as `van` or `de`.
-fn is_person_name(s: &str) -> bool {
+pub fn is_person_name(s: &str) -> bool {
     const PARTICLES: [&str; 10] = [
         "van", "von", "der", "de", "la", "le", "di", "da", "del", "du",
     ];

@@ -44,7 +44,12 @@ impl Cues {
             path: origin.into(),
             message: e.to_string(),
         })?;
-        let keys = |v: &[String]| v.iter().map(|w| fold::key(w)).filter(|k| !k.is_empty()).collect();
+        let keys = |v: &[String]| {
+            v.iter()
+                .map(|w| fold::key(w))
+                .filter(|k| !k.is_empty())
+                .collect()
+        };
         Ok(Cues {
             status_words: keys(&file.status_words),
             owner_header_words: keys(&file.owner_header_words),

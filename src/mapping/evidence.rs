@@ -252,7 +252,13 @@ mod tests {
         assert_eq!((p.regions, p.countries), (3, 1));
         let p = profile(&["$1,200", "4500.00", "EUR 300", "12", "0.25"]);
         assert_eq!((p.numbers, p.amounts), (5, 3));
-        let p = profile(&["Dana Whitfield", "Marco Rossi", "Dana Whitfield", "ACME", "x"]);
+        let p = profile(&[
+            "Dana Whitfield",
+            "Marco Rossi",
+            "Dana Whitfield",
+            "ACME",
+            "x",
+        ]);
         assert_eq!(p.person_names, 3);
     }
 

@@ -320,8 +320,8 @@ fn score_pair(
     if role == Role::State && status_share(profile, input.cues) >= 0.5 {
         return None;
     }
-    let from_header = header_score(&profile.header, field, input.object_key, input.synonyms)
-        .map(|(base, mut reason)| {
+    let from_header = header_score(&profile.header, field, input.object_key, input.synonyms).map(
+        |(base, mut reason)| {
             if base >= 1.0 {
                 return (base, reason);
             }
@@ -337,7 +337,8 @@ fn score_pair(
                 Evidence::None => base,
             };
             (score, reason)
-        });
+        },
+    );
     let from_values = value_only(input, profile, field, role);
     match (from_header, from_values) {
         (Some(h), Some(v)) => Some(if v.0 > h.0 { v } else { h }),
@@ -395,7 +396,11 @@ fn value_share(profile: &ColumnProfile, test: impl Fn(&str) -> bool) -> f64 {
             hit += n;
         }
     }
-    if all == 0 { 0.0 } else { hit as f64 / all as f64 }
+    if all == 0 {
+        0.0
+    } else {
+        hit as f64 / all as f64
+    }
 }
 
 /// Share of a column's rows naming a user of a users export (by name or email).
@@ -421,7 +426,10 @@ fn user_share(profile: &ColumnProfile, users: &HashSet<String>) -> f64 {
 fn owner_evidence(input: &SuggestInput, profile: &ColumnProfile) -> Option<String> {
     let users = user_share(profile, input.users);
     if users >= 0.5 {
-        return Some(format!("values: {} name users of the users export", pct(users)));
+        return Some(format!(
+            "values: {} name users of the users export",
+            pct(users)
+        ));
     }
     let names = profile.share(profile.person_names);
     // Owners repeat: a handful of people own many records each.
@@ -537,7 +545,10 @@ fn evidence(input: &SuggestInput, profile: &ColumnProfile, field: &Field, role: 
             return Evidence::For(format!("values: {} country names or codes", pct(countries)));
         }
         Role::Country if regions >= 0.5 && regions > countries => {
-            return Evidence::Against(format!("{} of the values are states or regions", pct(regions)));
+            return Evidence::Against(format!(
+                "{} of the values are states or regions",
+                pct(regions)
+            ));
         }
         Role::State if regions >= 0.5 && regions >= countries => {
             return Evidence::For(format!("values: {} states or regions", pct(regions)));
@@ -601,7 +612,10 @@ fn value_only(
         Role::State if regions >= 0.8 && regions > countries => {
             return Some((
                 0.8,
-                because(format!("{} of the values are states or regions", pct(regions))),
+                because(format!(
+                    "{} of the values are states or regions",
+                    pct(regions)
+                )),
             ));
         }
         Role::Amount => {
@@ -613,7 +627,10 @@ fn value_only(
                     .chain(text::words(&field.label).iter())
                     .any(|w| w == "amount" || w == "value");
                 let score = if named { 0.8 } else { 0.7 };
-                return Some((score, because(format!("{} of the values are amounts", pct(amounts)))));
+                return Some((
+                    score,
+                    because(format!("{} of the values are amounts", pct(amounts))),
+                ));
             }
             return None;
         }

@@ -232,7 +232,17 @@ impl Transform {
                     .and_then(|c| (ctx.column)(c))
                     .and_then(|c| country::code(&c))
                     .filter(|c| phone::calling_code(c).is_some());
-                phone::e164(value, row_country.unwrap_or(&spec.country), warnings).map_err(fail)?
+                let country = row_country.unwrap_or(&spec.country);
+                match phone::e164(value, country, warnings) {
+                    Ok(e164) => e164,
+                    // A phone number (what the profile counts as valid) that the country's
+                    // numbering rules cannot place loads as written, never fails the row.
+                    Err(why) if phone::is_valid(value) => {
+                        warnings.push(format!("{why}; kept as written"));
+                        value.trim().to_string()
+                    }
+                    Err(why) => return Err(fail(why)),
+                }
             }
             Transform::Email => email::normalize(value)
                 .ok_or_else(|| fail(format!("`{value}` is not a valid email address")))?,
@@ -295,7 +305,10 @@ fn not_a_date(value: &str, formats: &[String]) -> String {
     if formats.is_empty() {
         format!("`{value}` is not a date in any layout crmkit reads")
     } else {
-        format!("`{value}` matches none of the date formats {}", formats.join(", "))
+        format!(
+            "`{value}` matches none of the date formats {}",
+            formats.join(", ")
+        )
     }
 }
 
@@ -544,8 +557,9 @@ mod tests {
                     country: "US".into(),
                     country_from: None,
                 }),
+                // Seven digits are a phone number, but no E.164 one: kept as written.
                 "555-0134",
-                Err("phone"),
+                Ok("555-0134"),
             ),
             (
                 Transform::Phone(PhoneSpec {
@@ -730,5 +744,21 @@ mod tests {
         .unwrap();
         assert_eq!(out.value, "+14155550134");
         assert_eq!(out.warnings.len(), 1);
+        // A German number under a US default is a phone, not a US one: kept, with a warning.
+        let out = apply_all(
+            &[Transform::Phone(PhoneSpec {
+                country: "US".into(),
+                country_from: None,
+            })],
+            " 030 1234567 ",
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(out.value, "030 1234567");
+        assert!(
+            out.warnings[0].contains("kept as written"),
+            "{:?}",
+            out.warnings
+        );
     }
 }

@@ -60,7 +60,11 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     let rows = db.row_count(&opts.dataset)?;
     let synonyms = Synonyms::load(opts.schemas.playbooks.as_deref())?;
     let cues = super::cues::Cues::load(opts.schemas.playbooks.as_deref())?;
-    let others: Vec<String> = names.iter().filter(|d| **d != opts.dataset).cloned().collect();
+    let others: Vec<String> = names
+        .iter()
+        .filter(|d| **d != opts.dataset)
+        .cloned()
+        .collect();
     let users = super::owners::user_keys(&db, &others)?;
     let schema_file = opts
         .schemas

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use crate::values::date::{self as dates, Days, Order};
 use super::model::{
     ColumnProfile, DateStats, FormatCount, Invalid, Lengths, NumberStats, ShapeCount, ValueCount,
 };
 use super::shapes;
 use super::types::{self, SemanticType, TypeEvidence, bit};
 use super::values::{self, ValueCounter};
+use crate::values::date::{self as dates, Days, Order};
 
 /// Invalid examples kept per type.
 pub const EXAMPLES: usize = 5;

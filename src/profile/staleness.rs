@@ -2,10 +2,10 @@
 //! dormant (stale, but with pipeline), dead (stale, no open opportunity, no recent win).
 
 use super::dataset::Scanned;
-use crate::values::date::{self as dates, DateParse, Days};
 use super::model::{AccountStatus, Staleness};
 use super::scan::Arena;
 use super::values::{self, KeySet};
+use crate::values::date::{self as dates, DateParse, Days};
 
 /// Examples of dead accounts kept.
 const EXAMPLES: usize = 5;

@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::values::{country, email::is_email, phone};
 
-use crate::values::date::{self as dates, DateParse, DateValue};
 use super::numbers::{self, Number, NumberForm};
 use super::vocab;
+use crate::values::date::{self as dates, DateParse, DateValue};
 
 /// What a column holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

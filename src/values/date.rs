@@ -647,18 +647,36 @@ mod read_tests {
         let d = |s: &str, l: &[&str]| read_date(s, &f(l)).map(|d| d.to_string());
         assert_eq!(d("2021-03-04", &[]).as_deref(), Some("2021-03-04"));
         assert_eq!(d("03/04/2021", &[]).as_deref(), Some("2021-03-04"));
-        assert_eq!(d("03/04/2021", &["%d/%m/%Y"]).as_deref(), Some("2021-04-03"));
+        assert_eq!(
+            d("03/04/2021", &["%d/%m/%Y"]).as_deref(),
+            Some("2021-04-03")
+        );
         assert_eq!(
             d("03/04/2021", &["%m/%d/%Y", "%d/%m/%Y"]).as_deref(),
             Some("2021-03-04")
         );
-        assert_eq!(d("13/04/2021", &["%m/%d/%Y", "%d/%m/%Y"]).as_deref(), Some("2021-04-13"));
+        assert_eq!(
+            d("13/04/2021", &["%m/%d/%Y", "%d/%m/%Y"]).as_deref(),
+            Some("2021-04-13")
+        );
         assert_eq!(d("04/13/2021", &["%d/%m/%Y"]), None);
-        assert_eq!(d("4 Mar 2021", &["%d/%m/%Y"]).as_deref(), Some("2021-03-04"));
-        assert_eq!(d("2021-03-04T10:00:00Z", &[]).as_deref(), Some("2021-03-04"));
-        assert_eq!(d("1996-07-04 00:00:00.000", &[]).as_deref(), Some("1996-07-04"));
+        assert_eq!(
+            d("4 Mar 2021", &["%d/%m/%Y"]).as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(
+            d("2021-03-04T10:00:00Z", &[]).as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(
+            d("1996-07-04 00:00:00.000", &[]).as_deref(),
+            Some("1996-07-04")
+        );
         assert_eq!(d("20210304", &[]).as_deref(), Some("2021-03-04"));
-        assert_eq!(d("04.03.2021 10.15", &["%d.%m.%Y %H.%M"]).as_deref(), Some("2021-03-04"));
+        assert_eq!(
+            d("04.03.2021 10.15", &["%d.%m.%Y %H.%M"]).as_deref(),
+            Some("2021-03-04")
+        );
         assert_eq!(d("02/30/2021", &[]), None);
         assert_eq!(d("13/13/2021", &[]), None);
         assert_eq!(d("soon", &[]), None);
@@ -667,13 +685,34 @@ mod read_tests {
     #[test]
     fn reads_datetimes_as_utc() {
         let t = |s: &str| read_datetime(s, &[]).map(|d| d.to_string());
-        assert_eq!(t("2021-03-04T10:00:00+02:00").as_deref(), Some("2021-03-04 08:00:00"));
-        assert_eq!(t("2021-03-04T10:00:00-0530").as_deref(), Some("2021-03-04 15:30:00"));
-        assert_eq!(t("2019-05-03T14:22:11.000Z").as_deref(), Some("2019-05-03 14:22:11"));
-        assert_eq!(t("1996-07-04 00:00:00.000").as_deref(), Some("1996-07-04 00:00:00"));
-        assert_eq!(t("03/04/2021 3:15 PM").as_deref(), Some("2021-03-04 15:15:00"));
-        assert_eq!(t("03/04/2021 12:05 AM").as_deref(), Some("2021-03-04 00:05:00"));
+        assert_eq!(
+            t("2021-03-04T10:00:00+02:00").as_deref(),
+            Some("2021-03-04 08:00:00")
+        );
+        assert_eq!(
+            t("2021-03-04T10:00:00-0530").as_deref(),
+            Some("2021-03-04 15:30:00")
+        );
+        assert_eq!(
+            t("2019-05-03T14:22:11.000Z").as_deref(),
+            Some("2019-05-03 14:22:11")
+        );
+        assert_eq!(
+            t("1996-07-04 00:00:00.000").as_deref(),
+            Some("1996-07-04 00:00:00")
+        );
+        assert_eq!(
+            t("03/04/2021 3:15 PM").as_deref(),
+            Some("2021-03-04 15:15:00")
+        );
+        assert_eq!(
+            t("03/04/2021 12:05 AM").as_deref(),
+            Some("2021-03-04 00:05:00")
+        );
         assert_eq!(t("2021-03-04").as_deref(), Some("2021-03-04 00:00:00"));
-        assert_eq!(format_of("2021-03-04 10:20").as_deref(), Some("%Y-%m-%d %H:%M"));
+        assert_eq!(
+            format_of("2021-03-04 10:20").as_deref(),
+            Some("%Y-%m-%d %H:%M")
+        );
     }
 }

@@ -89,13 +89,21 @@ mod tests {
     #[test]
     #[ignore]
     fn bench_registrable() {
-        let hosts = ["www.acme.com", "mail.example.co.uk", "ann@shop.acme.de", "foo.github.io"];
+        let hosts = [
+            "www.acme.com",
+            "mail.example.co.uk",
+            "ann@shop.acme.de",
+            "foo.github.io",
+        ];
         let n = 1_000_000;
         let t = std::time::Instant::now();
         let mut total = 0;
         for i in 0..n {
             total += registrable(hosts[i % hosts.len()]).len();
         }
-        println!("psl registrable: {:?} for {n} values ({total})", t.elapsed());
+        println!(
+            "psl registrable: {:?} for {n} values ({total})",
+            t.elapsed()
+        );
     }
 }

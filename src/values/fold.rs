@@ -84,7 +84,11 @@ mod tests {
         // Letters never become spaces.
         for name in ["Dvořák", "Łódź", "Đorđević", "Þórður", "İstanbul", "Ştefan"] {
             assert!(!fold(name).contains(' '), "{name}");
-            assert_eq!(fold(name).chars().count(), key(name).chars().count(), "{name}");
+            assert_eq!(
+                fold(name).chars().count(),
+                key(name).chars().count(),
+                "{name}"
+            );
         }
     }
 
@@ -103,7 +107,14 @@ mod tests {
     #[test]
     #[ignore]
     fn bench_fold() {
-        let names = ["Müller", "Dvořák", "Smith", "José García", "Łódź Sp. z o.o.", "Ørsted"];
+        let names = [
+            "Müller",
+            "Dvořák",
+            "Smith",
+            "José García",
+            "Łódź Sp. z o.o.",
+            "Ørsted",
+        ];
         let n = 1_000_000;
         let t = std::time::Instant::now();
         let mut total = 0;

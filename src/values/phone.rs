@@ -136,7 +136,11 @@ pub fn key(value: &str) -> String {
     if digits.len() > 10 {
         digits.drain(..digits.len() - 10);
     }
-    if digits.len() < 7 { String::new() } else { digits }
+    if digits.len() < 7 {
+        String::new()
+    } else {
+        digits
+    }
 }
 
 #[cfg(test)]
@@ -153,8 +157,14 @@ mod tests {
         assert_eq!(p.extension.as_deref(), Some("12"));
         let p = parse("0049 30 1234567").unwrap();
         assert_eq!((p.digits.as_str(), p.international), ("49301234567", true));
-        assert_eq!(parse("415.555.0134 ext 7").unwrap().extension.as_deref(), Some("7"));
-        assert_eq!(parse("415.555.0134 Ext. 7").unwrap().extension.as_deref(), Some("7"));
+        assert_eq!(
+            parse("415.555.0134 ext 7").unwrap().extension.as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            parse("415.555.0134 Ext. 7").unwrap().extension.as_deref(),
+            Some("7")
+        );
         assert_eq!(parse("+44 (0)20 7946 0958").unwrap().digits, "442079460958");
         assert_eq!(parse("030/1234567").unwrap().digits, "0301234567");
         for bad in ["12", "call me", "555-CALL-NOW", "n/a", "", "box 4155550134"] {
@@ -167,7 +177,10 @@ mod tests {
     #[test]
     fn e164_follows_each_countrys_numbering_plan() {
         let e = |v: &str, c: &str| e164(v, c, &mut Vec::new());
-        assert_eq!(e("+44 (0)20 7946 0958", "US").as_deref(), Ok("+442079460958"));
+        assert_eq!(
+            e("+44 (0)20 7946 0958", "US").as_deref(),
+            Ok("+442079460958")
+        );
         assert_eq!(e("020 7946 0958", "GB").as_deref(), Ok("+442079460958"));
         assert_eq!(e("030 1234567", "DE").as_deref(), Ok("+49301234567"));
         // Not a US number, whatever its digit count: kept as written by the field policy.
@@ -178,7 +191,10 @@ mod tests {
         assert_eq!(e("+48 22 123 45 67", "US").as_deref(), Ok("+48221234567"));
         assert!(e("415 555 0134", "ZZ").is_err());
         let mut w = Vec::new();
-        assert_eq!(e164("+1 415 555 0134 x9", "US", &mut w).as_deref(), Ok("+14155550134"));
+        assert_eq!(
+            e164("+1 415 555 0134 x9", "US", &mut w).as_deref(),
+            Ok("+14155550134")
+        );
         assert_eq!(w.len(), 1);
     }
 

@@ -34,7 +34,9 @@ mod tests {
 
     #[test]
     fn placeholders_are_read_trimmed_in_any_case() {
-        for p in ["N/A", " n/a ", "-", "Unknown", "TBD", "xxx", "null", "#N/A", "test", "?"] {
+        for p in [
+            "N/A", " n/a ", "-", "Unknown", "TBD", "xxx", "null", "#N/A", "test", "?",
+        ] {
             assert!(is_placeholder(p), "{p}");
         }
         for v in ["", "Acme", "Nancy", "n/a please call", "Test Corp"] {

@@ -117,6 +117,10 @@ mod tests {
             ("Phone #", "phone_no"),
             ("Win %", "win_pct"),
             ("日本", ""),
+            // Every Latin letter folds; other scripts stay out of identifiers.
+            ("Dvořák Straße", "dvorak_strasse"),
+            ("Łódź", "lodz"),
+            ("Имя", ""),
         ];
         for (input, want) in cases {
             assert_eq!(identifier(input), want, "{input:?}");

@@ -59,7 +59,9 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     let profiles = evidence::gather(&db, &opts.dataset, &columns)?;
     let rows = db.row_count(&opts.dataset)?;
     let synonyms = Synonyms::load(opts.schemas.playbooks.as_deref())?;
-    let cues = super::cues::Cues::load(opts.schemas.playbooks.as_deref())?;
+    let cue_dir = (opts.schemas.playbooks.clone())
+        .or_else(|| crate::values::tables::playbooks_dir(Some(&ws.root)));
+    let cues = super::cues::Cues::load(cue_dir.as_deref())?;
     let others: Vec<String> = names
         .iter()
         .filter(|d| **d != opts.dataset)

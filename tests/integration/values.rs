@@ -93,7 +93,7 @@ fn a_status_column_named_state_is_not_a_state_and_names_under_an_owner_header_ar
         );
     }
     let (map, _) = suggest(&env, "legacy_state", "account", &[]);
-    assert_eq!(map["Owner"], "OwnerId", "{map:?}");
+    assert_eq!(map["Assigned"], "OwnerId", "{map:?}");
 }
 
 #[test]

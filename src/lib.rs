@@ -23,6 +23,7 @@ pub mod stage;
 pub mod staging;
 pub mod targets;
 pub mod text;
+pub mod values;
 pub mod workspace;
 pub mod yaml;
 

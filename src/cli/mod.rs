@@ -217,6 +217,12 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     } else {
         None
     };
+    // Value tables (countries, placeholders, calling codes) follow the playbooks in force.
+    let root = cli.global.workspace.clone().or_else(|| {
+        let cwd = std::env::current_dir().ok()?;
+        Some(crate::workspace::Workspace::discover(&cwd).ok()?.root)
+    });
+    crate::values::use_playbooks(crate::values::tables::playbooks_dir(root.as_deref()).as_deref())?;
     match cli.command {
         Command::Init(args) => init::run(args),
         Command::Ingest(args) => ingest::run(args, &cli.global),

@@ -9,7 +9,6 @@ pub struct Normalizer {
     legal: HashSet<Vec<String>>,
     max_legal_words: usize,
     street: BTreeMap<String, String>,
-    two_label: HashSet<String>,
 }
 
 impl Normalizer {
@@ -24,7 +23,6 @@ impl Normalizer {
             max_legal_words: legal.iter().map(Vec::len).max().unwrap_or(1),
             legal,
             street: rules.street_abbreviations.clone(),
-            two_label: rules.two_label_suffixes.iter().cloned().collect(),
         }
     }
 
@@ -69,25 +67,7 @@ impl Normalizer {
     /// The registrable domain of a URL, host or email address: `https://www.Acme.co.uk/x` ->
     /// `acme.co.uk`.
     pub fn domain(&self, value: &str) -> String {
-        let v = value.trim().to_ascii_lowercase();
-        let v = v.rsplit('@').next().unwrap_or(&v);
-        let v = v.split("://").last().unwrap_or(v);
-        let host = v
-            .split(['/', '?', '#', ':'])
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('.');
-        let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
-        if labels.len() < 2 {
-            return String::new();
-        }
-        let last_two = labels[labels.len() - 2..].join(".");
-        let keep = if labels.len() >= 3 && self.two_label.contains(&last_two) {
-            3
-        } else {
-            2
-        };
-        labels[labels.len() - keep..].join(".")
+        crate::values::domain::registrable(value)
     }
 
     /// Street with abbreviations applied: `12 North Main Street, Suite 4` -> `12 n main st ste 4`.
@@ -152,48 +132,25 @@ fn flush_run(run: &mut Vec<String>, out: &mut Vec<String>) {
 }
 
 fn fold(ch: char) -> String {
-    if ch.is_ascii_alphanumeric() {
-        return ch.to_ascii_lowercase().to_string();
-    }
-    crate::text::fold_latin(ch).unwrap_or("").to_string()
+    let mut out = String::new();
+    crate::values::fold::push_char(ch, &mut out);
+    out
 }
 
 /// Email lowercased and trimmed; empty when it has no `@`.
 pub fn email(value: &str) -> String {
-    let v = value.trim().to_lowercase();
-    if v.contains('@') { v } else { String::new() }
+    crate::values::email::key(value)
 }
 
 /// Phone as digits, extension removed, country and trunk prefixes dropped, so the same
 /// number in any format compares equal; fewer than 7 digits is no phone.
 pub fn phone(value: &str) -> String {
-    let lower = value.to_ascii_lowercase();
-    let main = lower
-        .split(['x', '#'])
-        .next()
-        .unwrap_or("")
-        .split("ext")
-        .next()
-        .unwrap_or("");
-    let mut digits: String = main.chars().filter(char::is_ascii_digit).collect();
-    // The last ten digits are the national number in most plans: `+44 20 7946 0958` and
-    // `020 7946 0958`, or `+1 415...` and `415...`, then compare equal.
-    if digits.len() > 10 {
-        digits.drain(..digits.len() - 10);
-    }
-    if digits.len() < 7 {
-        String::new()
-    } else {
-        digits
-    }
+    crate::values::phone::key(value)
 }
 
 /// Values that mean "no value".
 pub fn is_placeholder(value: &str) -> bool {
-    matches!(
-        value,
-        "n a" | "na" | "n/a" | "none" | "null" | "unknown" | "test" | "xxx" | "-" | "tbd"
-    )
+    crate::values::placeholder::is_placeholder(value)
 }
 
 #[cfg(test)]

@@ -25,18 +25,23 @@ pub fn identifier(text: &str) -> String {
     out
 }
 
-/// One character as identifier text: ASCII letters lowercased, common accented Latin letters
-/// folded to their base letter, everything else dropped (and read as a separator).
+/// One character as identifier text: ASCII letters lowercased, accented Latin letters
+/// folded to their base letters (`ř` -> `r`, `ß` -> `ss`), everything else dropped (and read
+/// as a separator). Other scripts stay dropped, so identifiers of stored tables do not change.
 fn fold(ch: char) -> String {
     if ch.is_ascii_alphanumeric() {
         return ch.to_ascii_lowercase().to_string();
     }
-    let base = match ch {
-        '#' => "no",
-        '%' => "pct",
-        _ => crate::text::fold_latin(ch).unwrap_or(""),
-    };
-    base.to_string()
+    let mut out = String::new();
+    match ch {
+        '#' => out.push_str("no"),
+        '%' => out.push_str("pct"),
+        _ if crate::values::fold::is_latin(ch) => {
+            crate::values::fold::push_char(ch, &mut out);
+        }
+        _ => {}
+    }
+    out
 }
 
 /// Column names for a header row: safe identifiers, blanks named `column_N` (N = position),
@@ -112,6 +117,10 @@ mod tests {
             ("Phone #", "phone_no"),
             ("Win %", "win_pct"),
             ("日本", ""),
+            // Every Latin letter folds; other scripts stay out of identifiers.
+            ("Dvořák Straße", "dvorak_strasse"),
+            ("Łódź", "lodz"),
+            ("Имя", ""),
         ];
         for (input, want) in cases {
             assert_eq!(identifier(input), want, "{input:?}");

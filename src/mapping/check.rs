@@ -657,7 +657,7 @@ fn failure_hint(transform: &str, field: &str) -> String {
 pub(crate) fn value_problem(value: &str, field: &Field) -> Option<(&'static str, String)> {
     use FieldType as T;
     let ok = match field.kind {
-        T::Email => parse::is_email(value),
+        T::Email => crate::values::email::is_email(value),
         T::Integer => plain_number(value).is_some_and(|d| d.is_integer()),
         T::Number | T::Currency | T::Percent => plain_number(value).is_some(),
         T::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),

@@ -5,25 +5,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::{geo, parse};
+use super::parse;
 use crate::error::Result;
 use crate::staging::{Db, SourceColumn};
+use crate::values::date::{self, DateParse, Order};
+use crate::values::placeholder::is_blank_or_placeholder;
+use crate::values::{country, domain, email, phone};
 
 /// Rows sampled per dataset.
 pub const SAMPLE_ROWS: u64 = 10_000;
 /// Columns with at most this many distinct values get exact counts (picklist candidates).
 pub const MAX_DISTINCT: usize = 200;
-
-/// Cell texts that mean "no value" although they are not blank.
-pub const PLACEHOLDERS: &[&str] = &[
-    "n/a", "na", "-", "--", "unknown", "none", "null", "nil", "test", "xxx", "tbd", "?", ".",
-];
-
-/// Whether a cell is blank or a placeholder.
-pub fn is_placeholder(value: &str) -> bool {
-    let v = value.trim().to_lowercase();
-    v.is_empty() || PLACEHOLDERS.contains(&v.as_str())
-}
 
 /// What the values of one source column look like.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -52,6 +44,12 @@ pub struct ColumnProfile {
     pub integers: u64,
     pub booleans: u64,
     pub countries: u64,
+    /// Values naming a state, province or region.
+    pub regions: u64,
+    /// Values that read as amounts of money: a currency sign or code, or two decimals.
+    pub amounts: u64,
+    /// Values written like a person's name (`Dana Whitfield`).
+    pub person_names: u64,
     /// Date formats that parsed values, most used first.
     pub date_formats: Vec<String>,
 }
@@ -81,12 +79,15 @@ impl ColumnProfile {
         };
         let mut seen = HashSet::new();
         let mut repeated = false;
-        let mut formats: BTreeMap<&'static str, u64> = BTreeMap::new();
+        // (date format, time format, order) -> values
+        let mut layouts: BTreeMap<(u8, u8, bool), u64> = BTreeMap::new();
+        // day/month layout -> (values only month-first reads, values only day-first reads)
+        let mut orders: BTreeMap<u8, (u64, u64)> = BTreeMap::new();
         for v in values {
             p.rows += 1;
             let Some(v) = v else { continue };
             p.max_len = p.max_len.max(v.chars().count());
-            if is_placeholder(v) {
+            if is_blank_or_placeholder(v) {
                 if !v.trim().is_empty() {
                     p.placeholders += 1;
                 }
@@ -97,9 +98,9 @@ impl ColumnProfile {
             if !seen.insert(v.to_string()) {
                 repeated = true;
             }
-            if parse::is_email(v) {
+            if email::is_email(v) {
                 p.emails += 1;
-            } else if parse::domain(v).is_some()
+            } else if domain::host(v).is_some()
                 && !v.chars().all(|c| c.is_ascii_digit() || c == '.')
             {
                 p.urls += 1;
@@ -111,25 +112,40 @@ impl ColumnProfile {
                     p.integers += 1;
                 }
             }
-            if parse::phone(v).is_some() && v.chars().any(|c| !c.is_ascii_digit()) {
+            if phone::is_valid(v) && v.chars().any(|c| !c.is_ascii_digit()) {
                 p.phones += 1;
             }
-            if let Some(f) = date_format(v) {
+            if let DateParse::Date(d) = date::parse(v) {
                 p.dates += 1;
-                *formats.entry(f).or_default() += 1;
+                let pair = d.format & !1;
+                match d.order {
+                    Order::MonthFirst => orders.entry(pair).or_default().0 += 1,
+                    Order::DayFirst => orders.entry(pair).or_default().1 += 1,
+                    _ => {}
+                }
+                *layouts
+                    .entry((d.format, d.time_format, d.order == Order::Ambiguous))
+                    .or_default() += 1;
             }
             if parse::boolean(v).is_some() && number.is_none() {
                 p.booleans += 1;
             }
-            if v.len() > 1 && geo::country_code(v).is_some() {
+            if v.len() > 1 && country::is_country(v) {
                 p.countries += 1;
+            }
+            if country::is_region(v) {
+                p.regions += 1;
+            }
+            if number.is_some() && is_amount(v) {
+                p.amounts += 1;
+            }
+            if crate::profile::types::is_person_name(v) && v.contains(' ') {
+                p.person_names += 1;
             }
         }
         p.unique = p.filled > 1 && !repeated;
         p.distinct_in_sample = seen.len();
-        let mut formats: Vec<(&str, u64)> = formats.into_iter().collect();
-        formats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        p.date_formats = formats.into_iter().map(|(f, _)| f.to_string()).collect();
+        p.date_formats = date_formats(&layouts, &orders);
         p
     }
 
@@ -139,17 +155,42 @@ impl ColumnProfile {
     }
 }
 
-/// The first default format that reads `v` as a date (ISO timestamps count as `%Y-%m-%d`).
-fn date_format(v: &str) -> Option<&'static str> {
-    if v.len() < 6 || v.chars().all(|c| c.is_ascii_digit()) {
-        return None;
+/// Whether a number is written as money: with a currency sign or code, or with exactly two
+/// decimals after at least two digits (`1250.00`, `1.250,00`).
+fn is_amount(v: &str) -> bool {
+    const CODES: [&str; 7] = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY"];
+    if v.contains(['$', '€', '£', '¥']) || CODES.iter().any(|c| v.contains(c)) {
+        return true;
     }
-    for f in parse::DEFAULT_DATE_FORMATS {
-        if chrono::NaiveDate::parse_from_str(v, f).is_ok() {
-            return Some(f);
+    let body = v.trim().trim_start_matches('-');
+    match body.rsplit_once(['.', ',']) {
+        Some((int, frac)) => {
+            frac.len() == 2
+                && frac.bytes().all(|b| b.is_ascii_digit())
+                && int.bytes().filter(u8::is_ascii_digit).count() >= 2
         }
+        None => false,
     }
-    parse::datetime(v, &[]).map(|_| "%Y-%m-%d")
+}
+
+/// The column's date formats, most used first: an ambiguous `03/04/2021` takes the order
+/// the column's unambiguous values show (day-first when more of them read only day-first).
+fn date_formats(
+    layouts: &BTreeMap<(u8, u8, bool), u64>,
+    orders: &BTreeMap<u8, (u64, u64)>,
+) -> Vec<String> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for (&(format, time, ambiguous), &n) in layouts {
+        let day_first = orders.get(&(format & !1)).is_some_and(|(m, d)| d > m);
+        let format = match date::day_first_twin(format) {
+            Some(twin) if ambiguous && day_first => twin,
+            _ => format,
+        };
+        *counts.entry(date::label(format, time)).or_default() += n;
+    }
+    let mut out: Vec<(String, u64)> = counts.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.into_iter().map(|(f, _)| f).collect()
 }
 
 /// Profiles every column of a dataset from a sample of rows and exact distinct counts.
@@ -198,12 +239,27 @@ mod tests {
         let p = profile(&["2021-03-04", "03/04/2021", "4 Mar 2021", "03/05/2021"]);
         assert_eq!(p.dates, 4);
         assert_eq!(p.date_formats[0], "%m/%d/%Y");
+        // The unambiguous values say the column is day-first.
+        let p = profile(&["03/04/2021", "13/04/2021", "25/12/2020", "2021-03-04 10:20"]);
+        assert_eq!(p.date_formats, ["%d/%m/%Y", "%Y-%m-%d %H:%M"]);
         let p = profile(&["$1.2M", "1,200", "250k", "12.5"]);
         assert_eq!((p.numbers, p.integers), (4, 3));
         let p = profile(&["USA", "Germany", "France", "x"]);
         assert_eq!(p.countries, 3);
         let p = profile(&["yes", "no", "Y"]);
         assert_eq!(p.booleans, 3);
+        let p = profile(&["Texas", "Bayern", "Ontario", "France"]);
+        assert_eq!((p.regions, p.countries), (3, 1));
+        let p = profile(&["$1,200", "4500.00", "EUR 300", "12", "0.25"]);
+        assert_eq!((p.numbers, p.amounts), (5, 3));
+        let p = profile(&[
+            "Dana Whitfield",
+            "Marco Rossi",
+            "Dana Whitfield",
+            "ACME",
+            "x",
+        ]);
+        assert_eq!(p.person_names, 3);
     }
 
     #[test]

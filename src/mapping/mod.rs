@@ -2,9 +2,9 @@
 //! schema and the data, and the transforms a mapping declares.
 
 pub mod check;
+pub mod cues;
 pub mod evidence;
 pub mod file;
-pub mod geo;
 pub mod links;
 pub mod owners;
 pub mod parse;

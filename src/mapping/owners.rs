@@ -38,7 +38,7 @@ pub fn resolve(mapping: &MappingFile, value: &str) -> Owner {
             None => fallback(mapping),
         };
     }
-    if looks_like_user_id(v) || super::parse::is_email(&v.to_lowercase()) {
+    if looks_like_user_id(v) || crate::values::email::is_email(&v.to_lowercase()) {
         return Owner::User(v.to_string());
     }
     fallback(mapping)
@@ -107,6 +107,22 @@ pub fn suggest(
             (v.clone(), hit.map(|&i| users[i].target.clone()))
         })
         .collect())
+}
+
+/// Everything the users exports among `datasets` know their users by: normalised names,
+/// usernames and ids, and lowercased emails. Value evidence matches owner columns with it.
+pub fn user_keys(db: &Db, datasets: &[String]) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for d in datasets {
+        let columns = db.source_columns(d)?;
+        if let Some(roles) = user_columns(&columns) {
+            for u in read_users(db, d, &columns, &roles, Target::Hubspot)? {
+                out.extend(u.names.iter().map(|n| Lookup::normalize(n)));
+                out.extend(u.email);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Column positions of a users export: email, and at least one of username / full name /

@@ -7,12 +7,15 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::evidence::{ColumnProfile, is_placeholder};
+use super::cues::Cues;
+use super::evidence::ColumnProfile;
 use super::file::{FieldMapping, MappingFile, Unmapped, UnmappedAction};
 use super::synonyms::Synonyms;
 use super::transforms::{DateSpec, NamePart, NumberSpec, PhoneSpec, Transform};
-use super::{geo, text, values};
+use super::{text, values};
 use crate::targets::{Field, FieldType, ObjectSchema, PicklistValue, TargetSchema};
+use crate::values::country;
+use crate::values::placeholder::is_blank_or_placeholder as is_placeholder;
 
 /// Scores below this are not proposed.
 pub const MIN_CONFIDENCE: f64 = 0.6;
@@ -27,6 +30,10 @@ pub struct SuggestInput<'a> {
     pub rows: u64,
     pub profiles: &'a [ColumnProfile],
     pub synonyms: &'a Synonyms,
+    /// Status words and owner header words for value evidence.
+    pub cues: &'a Cues,
+    /// The users of any users export in the workspace, by normalised name and email.
+    pub users: &'a HashSet<String>,
     /// Custom schema file to record in the mapping.
     pub schema_file: Option<PathBuf>,
 }
@@ -301,32 +308,140 @@ fn source_names(profiles: &[ColumnProfile]) -> Vec<String> {
 
 /// Header score plus value evidence for one column and one field. Values that fit the type
 /// move a score a third of the way to 1 (never past the next kind of header match); values
-/// that do not fit cost 0.3. An exact API name is trusted as it is.
+/// that do not fit cost 0.3. An exact API name is trusted as it is. Values alone can propose
+/// a field too ([`value_only`]), and outweigh a weak header: a column of country names under
+/// `Region` is the country. A column of status words is never a state or region.
 fn score_pair(
     input: &SuggestInput,
     profile: &ColumnProfile,
     field: &Field,
 ) -> Option<(f64, String)> {
-    let header = header_score(&profile.header, field, input.object_key, input.synonyms);
-    let (base, mut reason) = match header {
-        Some(h) => h,
-        None => value_only(profile, field)?,
-    };
-    if base >= 1.0 {
-        return Some((base, reason));
+    let role = Role::of(field);
+    if role == Role::State && status_share(profile, input.cues) >= 0.5 {
+        return None;
     }
-    let score = match evidence(profile, field, input.synonyms) {
-        Evidence::For(note) => {
-            reason.push_str(&format!("; {note}"));
-            base + (1.0 - base) * 0.3
+    let from_header = header_score(&profile.header, field, input.object_key, input.synonyms).map(
+        |(base, mut reason)| {
+            if base >= 1.0 {
+                return (base, reason);
+            }
+            let score = match evidence(input, profile, field, role) {
+                Evidence::For(note) => {
+                    reason.push_str(&format!("; {note}"));
+                    base + (1.0 - base) * 0.3
+                }
+                Evidence::Against(note) => {
+                    reason.push_str(&format!("; but {note}"));
+                    base - 0.3
+                }
+                Evidence::None => base,
+            };
+            (score, reason)
+        },
+    );
+    let from_values = value_only(input, profile, field, role);
+    match (from_header, from_values) {
+        (Some(h), Some(v)) => Some(if v.0 > h.0 { v } else { h }),
+        (h, v) => h.or(v),
+    }
+}
+
+/// What a target field holds, as far as value evidence can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Country,
+    State,
+    Amount,
+    Owner,
+    Other,
+}
+
+impl Role {
+    fn of(field: &Field) -> Role {
+        let words: Vec<String> = text::words(&field.name)
+            .into_iter()
+            .chain(text::words(&field.label))
+            .collect();
+        let has = |w: &str| words.iter().any(|x| x == w);
+        let transform = |t: fn(&Transform) -> bool| field.transform.iter().any(t);
+        if field.kind == FieldType::Reference && field.references.iter().any(|r| r == "user") {
+            Role::Owner
+        } else if field.kind == FieldType::Currency {
+            Role::Amount
+        } else if !matches!(field.kind, FieldType::Text | FieldType::Picklist) {
+            Role::Other
+        } else if transform(|t| matches!(t, Transform::Country)) || has("country") {
+            Role::Country
+        } else if transform(|t| matches!(t, Transform::State(_))) || has("state") || has("province")
+        {
+            Role::State
+        } else {
+            Role::Other
         }
-        Evidence::Against(note) => {
-            reason.push_str(&format!("; but {note}"));
-            base - 0.3
+    }
+}
+
+/// Share of a column's rows (by its exact distinct counts) whose value is a status word.
+fn status_share(profile: &ColumnProfile, cues: &Cues) -> f64 {
+    value_share(profile, |v| cues.is_status(v))
+}
+
+/// Share of a column's non-placeholder rows, by its exact distinct counts, whose value passes
+/// `test`; 0 when the column has too many distinct values to count.
+fn value_share(profile: &ColumnProfile, test: impl Fn(&str) -> bool) -> f64 {
+    let (mut hit, mut all) = (0u64, 0u64);
+    for (v, n) in profile.values().iter().filter(|(v, _)| !is_placeholder(v)) {
+        all += n;
+        if test(v) {
+            hit += n;
         }
-        Evidence::None => base,
-    };
-    Some((score, reason))
+    }
+    if all == 0 {
+        0.0
+    } else {
+        hit as f64 / all as f64
+    }
+}
+
+/// Share of a column's rows naming a user of a users export (by name or email).
+fn user_share(profile: &ColumnProfile, users: &HashSet<String>) -> f64 {
+    if users.is_empty() {
+        return 0.0;
+    }
+    value_share(profile, |v| {
+        users.contains(&super::file::Lookup::normalize(v))
+            || v.split_once(',').is_some_and(|(last, first)| {
+                users.contains(&super::file::Lookup::normalize(&format!(
+                    "{} {}",
+                    first.trim(),
+                    last.trim()
+                )))
+            })
+    })
+}
+
+/// Whether a column names people who own records: its values match a users export, or they
+/// are people's names repeated across rows under a header that names an owner (`Assigned`,
+/// `Rep`, `Account Manager`). The reason, when it does.
+fn owner_evidence(input: &SuggestInput, profile: &ColumnProfile) -> Option<String> {
+    let users = user_share(profile, input.users);
+    if users >= 0.5 {
+        return Some(format!(
+            "values: {} name users of the users export",
+            pct(users)
+        ));
+    }
+    let names = profile.share(profile.person_names);
+    // Owners repeat: a handful of people own many records each.
+    let repeated = profile.filled >= 6 && profile.distinct_in_sample * 3 <= profile.filled as usize;
+    (names >= 0.8 && repeated && input.cues.names_owner(&profile.header)).then(|| {
+        format!(
+            "values: {} people's names, {} people across {} rows",
+            pct(names),
+            profile.distinct_in_sample,
+            profile.filled
+        )
+    })
 }
 
 /// How well a header names a field, and why.
@@ -408,8 +523,9 @@ enum Evidence {
     None,
 }
 
-/// Whether the values fit the field's type (at least half do) or not (fewer than a fifth).
-fn evidence(profile: &ColumnProfile, field: &Field, syn: &Synonyms) -> Evidence {
+/// Whether the values fit the field's type (at least half do) or not (fewer than a fifth);
+/// for countries, states and owners, whether they are what the field holds.
+fn evidence(input: &SuggestInput, profile: &ColumnProfile, field: &Field, role: Role) -> Evidence {
     if profile.filled == 0 {
         return Evidence::None;
     }
@@ -422,6 +538,30 @@ fn evidence(profile: &ColumnProfile, field: &Field, syn: &Synonyms) -> Evidence 
             Evidence::None
         }
     };
+    let countries = profile.share(profile.countries);
+    let regions = profile.share(profile.regions);
+    match role {
+        Role::Country if countries >= 0.5 && countries >= regions => {
+            return Evidence::For(format!("values: {} country names or codes", pct(countries)));
+        }
+        Role::Country if regions >= 0.5 && regions > countries => {
+            return Evidence::Against(format!(
+                "{} of the values are states or regions",
+                pct(regions)
+            ));
+        }
+        Role::State if regions >= 0.5 && regions >= countries => {
+            return Evidence::For(format!("values: {} states or regions", pct(regions)));
+        }
+        Role::State if countries >= 0.5 && countries > regions => {
+            return Evidence::Against(format!("{} of the values are countries", pct(countries)));
+        }
+        Role::Owner => {
+            return owner_evidence(input, profile).map_or(Evidence::None, Evidence::For);
+        }
+        _ => {}
+    }
+    let syn = input.synonyms;
     match field.kind {
         FieldType::Email => typed(profile.share(profile.emails), "emails"),
         FieldType::Phone => typed(
@@ -448,21 +588,66 @@ fn evidence(profile: &ColumnProfile, field: &Field, syn: &Synonyms) -> Evidence 
     }
 }
 
-/// A match from values alone, for types that values identify: emails and URLs.
-fn value_only(profile: &ColumnProfile, field: &Field) -> Option<(f64, String)> {
+/// A match from values alone, for what values identify: emails and URLs, country names,
+/// states, amounts of money and the people who own records.
+fn value_only(
+    input: &SuggestInput,
+    profile: &ColumnProfile,
+    field: &Field,
+    role: Role,
+) -> Option<(f64, String)> {
+    if profile.filled < 5 {
+        return None;
+    }
+    let because = |what: String| format!("header does not match, but {what}");
+    let countries = profile.share(profile.countries);
+    let regions = profile.share(profile.regions);
+    match role {
+        Role::Country if countries >= 0.8 && countries >= regions => {
+            return Some((
+                0.9,
+                because(format!("{} of the values are countries", pct(countries))),
+            ));
+        }
+        Role::State if regions >= 0.8 && regions > countries => {
+            return Some((
+                0.8,
+                because(format!(
+                    "{} of the values are states or regions",
+                    pct(regions)
+                )),
+            ));
+        }
+        Role::Amount => {
+            let amounts = profile.share(profile.amounts);
+            if amounts >= 0.8 && profile.share(profile.numbers) >= 0.9 {
+                // The object's amount before other money fields (`Amount` over `Expected Revenue`).
+                let named = text::words(&field.name)
+                    .iter()
+                    .chain(text::words(&field.label).iter())
+                    .any(|w| w == "amount" || w == "value");
+                let score = if named { 0.8 } else { 0.7 };
+                return Some((
+                    score,
+                    because(format!("{} of the values are amounts", pct(amounts))),
+                ));
+            }
+            return None;
+        }
+        Role::Owner => {
+            return owner_evidence(input, profile).map(|why| (0.85, because(why)));
+        }
+        _ => {}
+    }
     let share = match field.kind {
         FieldType::Email => profile.share(profile.emails),
         FieldType::Url => profile.share(profile.urls),
         _ => return None,
     };
-    (profile.filled >= 5 && share >= 0.9).then(|| {
+    (share >= 0.9).then(|| {
         (
             MIN_CONFIDENCE,
-            format!(
-                "header does not match, but {} of the values are {}",
-                pct(share),
-                field.kind
-            ),
+            because(format!("{} of the values are {}", pct(share), field.kind)),
         )
     })
 }
@@ -589,7 +774,7 @@ fn phone_country(profiles: &[ColumnProfile]) -> PhoneCountry {
             && (p.header.to_lowercase().contains("country")
                 || p.values()
                     .iter()
-                    .any(|(v, _)| v.chars().count() > 3 && geo::country_code(v).is_some()))
+                    .any(|(v, _)| v.chars().count() > 3 && country::is_country(v)))
     };
     let column = profiles
         .iter()
@@ -600,7 +785,7 @@ fn phone_country(profiles: &[ColumnProfile]) -> PhoneCountry {
         .iter()
         .filter(is_country)
         .flat_map(|p| p.values().iter())
-        .filter_map(|(v, n)| geo::country_code(v).map(|c| (c, *n)))
+        .filter_map(|(v, n)| country::code(v).map(|c| (c, *n)))
         .fold(BTreeMap::<&str, u64>::new(), |mut m, (c, n)| {
             *m.entry(c).or_default() += n;
             m
@@ -918,6 +1103,8 @@ mod tests {
             rows: profiles.first().map(|p| p.rows).unwrap_or(0),
             profiles,
             synonyms: &syn,
+            cues: &Cues::load(None).unwrap(),
+            users: &HashSet::new(),
             schema_file: None,
         })
     }

@@ -36,12 +36,13 @@ pub fn compact(text: &str) -> String {
     norm(text).replace(' ', "")
 }
 
-/// One character lowercased with common Latin accents removed.
+/// One letter or digit lowercased and folded to ASCII (`é` -> `e`, `Ж` -> `zh`).
 fn fold(ch: char) -> String {
-    match crate::text::fold_latin(ch) {
-        Some(base) => base.to_string(),
-        None => ch.to_lowercase().collect(),
+    let mut out = String::new();
+    if !crate::values::fold::push_char(ch, &mut out) {
+        out.extend(ch.to_lowercase());
     }
+    out
 }
 
 /// Similarity of two names in [0, 1], word by word: every word of each side must have a close
@@ -84,6 +85,7 @@ mod tests {
             ("Address 1: ZIP/Postal Code", "address 1 zip postal code"),
             ("NumberOfEmployees", "number of employees"),
             ("firstName", "first name"),
+            ("Dvořák Straße", "dvorak strasse"),
         ];
         for (input, want) in cases {
             assert_eq!(norm(input), want, "{input}");

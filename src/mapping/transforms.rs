@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::evidence::is_placeholder;
-use super::{geo, parse};
+use super::parse;
+use crate::values::{country, date, domain, email, phone, placeholder};
 
 /// One step of a field's transform chain.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -195,7 +195,7 @@ impl Transform {
             Transform::Trim => value.trim().to_string(),
             Transform::CollapseSpaces => collapse_spaces(value),
             Transform::BlankPlaceholders => {
-                if is_placeholder(value) {
+                if placeholder::is_placeholder(value) {
                     String::new()
                 } else {
                     value.to_string()
@@ -219,48 +219,37 @@ impl Transform {
                 }
             }
             Transform::Map => map_value(value, ctx.values).map_err(fail)?,
-            Transform::Date(spec) => {
-                let formats = formats_or_default(&spec.formats);
-                parse::date(value, &formats)
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .ok_or_else(|| {
-                        fail(format!(
-                            "`{value}` matches none of the date formats {}",
-                            formats.join(", ")
-                        ))
-                    })?
-            }
-            Transform::Datetime(spec) => {
-                let formats = formats_or_default(&spec.formats);
-                parse::datetime(value, &formats)
-                    .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-                    .ok_or_else(|| {
-                        fail(format!(
-                            "`{value}` matches none of the formats {}",
-                            formats.join(", ")
-                        ))
-                    })?
-            }
+            Transform::Date(spec) => date::read_date(value, &spec.formats)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .ok_or_else(|| fail(not_a_date(value, &spec.formats)))?,
+            Transform::Datetime(spec) => date::read_datetime(value, &spec.formats)
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .ok_or_else(|| fail(not_a_date(value, &spec.formats)))?,
             Transform::Phone(spec) => {
                 let row_country = spec
                     .country_from
                     .as_deref()
                     .and_then(|c| (ctx.column)(c))
-                    .and_then(|c| geo::country_code(&c))
-                    .filter(|c| geo::calling_code(c).is_some());
-                e164(value, row_country.unwrap_or(&spec.country), warnings).map_err(fail)?
-            }
-            Transform::Email => {
-                let lower = value.trim().to_lowercase();
-                if !parse::is_email(&lower) {
-                    return Err(fail(format!("`{value}` is not a valid email address")));
+                    .and_then(|c| country::code(&c))
+                    .filter(|c| phone::calling_code(c).is_some());
+                let country = row_country.unwrap_or(&spec.country);
+                match phone::e164(value, country, warnings) {
+                    Ok(e164) => e164,
+                    // A phone number (what the profile counts as valid) that the country's
+                    // numbering rules cannot place loads as written, never fails the row.
+                    Err(why) if phone::is_valid(value) => {
+                        warnings.push(format!("{why}; kept as written"));
+                        value.trim().to_string()
+                    }
+                    Err(why) => return Err(fail(why)),
                 }
-                lower
             }
-            Transform::Country => geo::country_code(value)
+            Transform::Email => email::normalize(value)
+                .ok_or_else(|| fail(format!("`{value}` is not a valid email address")))?,
+            Transform::Country => country::code(value)
                 .map(String::from)
                 .ok_or_else(|| fail(format!("`{value}` is not a country name or ISO code")))?,
-            Transform::State(spec) => geo::state_code(&spec.country, value)
+            Transform::State(spec) => country::state_code(&spec.country, value)
                 .map(String::from)
                 .ok_or_else(|| {
                     fail(format!(
@@ -284,7 +273,7 @@ impl Transform {
                 None => return Err(fail(format!("`{value}` is not yes/no, true/false or 1/0"))),
             },
             Transform::Domain => {
-                parse::domain(value).ok_or_else(|| fail(format!("`{value}` has no domain name")))?
+                domain::host(value).ok_or_else(|| fail(format!("`{value}` has no domain name")))?
             }
             Transform::Truncate(n) => {
                 if value.chars().count() > *n {
@@ -311,14 +300,15 @@ pub fn apply_all(transforms: &[Transform], value: &str, ctx: &Context) -> Result
     })
 }
 
-fn formats_or_default(formats: &[String]) -> Vec<String> {
+/// Why a value is no date, naming the formats the field declared.
+fn not_a_date(value: &str, formats: &[String]) -> String {
     if formats.is_empty() {
-        parse::DEFAULT_DATE_FORMATS
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        format!("`{value}` is not a date in any layout crmkit reads")
     } else {
-        formats.to_vec()
+        format!(
+            "`{value}` matches none of the date formats {}",
+            formats.join(", ")
+        )
     }
 }
 
@@ -453,61 +443,9 @@ pub fn map_value(
     }
 }
 
-/// E.164 for a phone number; national numbers take `country`'s calling code.
-pub fn e164(value: &str, country: &str, warnings: &mut Vec<String>) -> Result<String, String> {
-    let p = parse::phone(value).ok_or_else(|| format!("`{value}` is not a phone number"))?;
-    if let Some(ext) = &p.extension {
-        warnings.push(format!("extension {ext} dropped from `{value}`"));
-    }
-    if p.international {
-        return Ok(format!("+{}", p.digits));
-    }
-    let (code, trunk) = geo::calling_code(country)
-        .ok_or_else(|| format!("no calling code known for country `{country}`"))?;
-    let national = if code == "1" {
-        // NANP: 10 digits, or 11 with the leading 1; area code and exchange start with 2-9,
-        // so `030 1234567` is no North American number.
-        let ten = match p.digits.len() {
-            10 => p.digits.clone(),
-            11 if p.digits.starts_with('1') => p.digits[1..].to_string(),
-            _ => return Err(format!("`{value}` is not a 10-digit North American number")),
-        };
-        let starts_ok = |i: usize| ten.as_bytes()[i] >= b'2';
-        if !starts_ok(0) || !starts_ok(3) {
-            return Err(format!("`{value}` is not a North American number"));
-        }
-        ten
-    } else if !trunk.is_empty() && p.digits.starts_with(trunk) {
-        p.digits[trunk.len()..].to_string()
-    } else {
-        p.digits.clone()
-    };
-    let full = format!("{code}{national}");
-    if !(8..=15).contains(&full.len()) {
-        return Err(format!("`{value}` is too short or too long for E.164"));
-    }
-    Ok(format!("+{full}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn e164_follows_each_countrys_numbering_plan() {
-        let e = |v: &str, c: &str| e164(v, c, &mut Vec::new());
-        assert_eq!(
-            e("+44 (0)20 7946 0958", "US").as_deref(),
-            Ok("+442079460958")
-        );
-        assert_eq!(e("020 7946 0958", "GB").as_deref(), Ok("+442079460958"));
-        assert_eq!(e("030 1234567", "DE").as_deref(), Ok("+49301234567"));
-        // Not a US number, whatever its digit count: kept as written by the field policy.
-        assert!(e("030 1234567", "US").is_err());
-        assert_eq!(e("(415) 555-0134", "US").as_deref(), Ok("+14155550134"));
-        assert_eq!(e("0049 30 1234567", "US").as_deref(), Ok("+49301234567"));
-        assert_eq!(e("+48 22 123 45 67", "US").as_deref(), Ok("+48221234567"));
-    }
 
     fn none(_: &str) -> Option<String> {
         None
@@ -568,7 +506,10 @@ mod tests {
             (Transform::Default("Open".into()), "Won", Ok("Won")),
             (date_us.clone(), "03/04/2021", Ok("2021-03-04")),
             (date_us.clone(), "2021-03-04", Ok("2021-03-04")),
-            (date_us, "4 Mar 2021", Err("date")),
+            // A layout only one way to read (month names, ISO) is read whatever the list says;
+            // the list decides the order of day and month, so a day-first-only value fails.
+            (date_us.clone(), "4 Mar 2021", Ok("2021-03-04")),
+            (date_us, "13/04/2021", Err("date")),
             (
                 Transform::Date(DateSpec::default()),
                 "4 Mar 2021",
@@ -616,8 +557,9 @@ mod tests {
                     country: "US".into(),
                     country_from: None,
                 }),
+                // Seven digits are a phone number, but no E.164 one: kept as written.
                 "555-0134",
-                Err("phone"),
+                Ok("555-0134"),
             ),
             (
                 Transform::Phone(PhoneSpec {
@@ -802,5 +744,21 @@ mod tests {
         .unwrap();
         assert_eq!(out.value, "+14155550134");
         assert_eq!(out.warnings.len(), 1);
+        // A German number under a US default is a phone, not a US one: kept, with a warning.
+        let out = apply_all(
+            &[Transform::Phone(PhoneSpec {
+                country: "US".into(),
+                country_from: None,
+            })],
+            " 030 1234567 ",
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(out.value, "030 1234567");
+        assert!(
+            out.warnings[0].contains("kept as written"),
+            "{:?}",
+            out.warnings
+        );
     }
 }

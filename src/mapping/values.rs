@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use super::evidence::is_placeholder;
 use super::synonyms::Synonyms;
 use super::text;
 use crate::targets::PicklistValue;
+use crate::values::placeholder::is_blank_or_placeholder as is_placeholder;
 
 /// The suggestion for one distinct source value.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -59,6 +59,15 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     let profiles = evidence::gather(&db, &opts.dataset, &columns)?;
     let rows = db.row_count(&opts.dataset)?;
     let synonyms = Synonyms::load(opts.schemas.playbooks.as_deref())?;
+    let cue_dir = (opts.schemas.playbooks.clone())
+        .or_else(|| crate::values::tables::playbooks_dir(Some(&ws.root)));
+    let cues = super::cues::Cues::load(cue_dir.as_deref())?;
+    let others: Vec<String> = names
+        .iter()
+        .filter(|d| **d != opts.dataset)
+        .cloned()
+        .collect();
+    let users = super::owners::user_keys(&db, &others)?;
     let schema_file = opts
         .schemas
         .custom
@@ -72,6 +81,8 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         rows,
         profiles: &profiles,
         synonyms: &synonyms,
+        cues: &cues,
+        users: &users,
         schema_file,
     });
     let mut mapping = suggestion.mapping;

@@ -3,14 +3,13 @@
 
 use std::collections::HashMap;
 
-use super::dates::{self, Days, Order};
 use super::model::{
     ColumnProfile, DateStats, FormatCount, Invalid, Lengths, NumberStats, ShapeCount, ValueCount,
 };
 use super::shapes;
 use super::types::{self, SemanticType, TypeEvidence, bit};
 use super::values::{self, ValueCounter};
-use super::vocab;
+use crate::values::date::{self as dates, Days, Order};
 
 /// Invalid examples kept per type.
 pub const EXAMPLES: usize = 5;
@@ -58,7 +57,7 @@ pub fn presence(cell: Option<&str>) -> Presence {
             let t = s.trim();
             if t.is_empty() {
                 Presence::Whitespace
-            } else if vocab::is_placeholder(t) {
+            } else if crate::values::placeholder::is_placeholder(t) {
                 Presence::Placeholder
             } else {
                 Presence::Value

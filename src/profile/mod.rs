@@ -6,7 +6,6 @@
 
 pub mod column;
 pub mod dataset;
-pub mod dates;
 pub mod findings;
 pub mod hierarchy;
 pub mod hll;
@@ -40,6 +39,7 @@ use staleness::{Pipeline, Window};
 use crate::error::{Error, Result};
 use crate::intake::names;
 use crate::progress::Progress;
+use crate::values::date as dates;
 use crate::workspace::Config;
 
 /// A `dataset.column` named in crmkit.yaml.

@@ -2,13 +2,13 @@
 //! account status (active, dormant, dead), which the go-to-market status rules decide.
 
 use super::dataset::Scanned;
-use super::dates::{self, DateParse, Days};
 use super::model::{AccountStatus, Staleness};
 use super::scan::Arena;
 use crate::error::Result;
 use crate::rules::Rules;
 use crate::rules::records::{Sources, Table};
 use crate::rules::status;
+use crate::values::date::{self as dates, DateParse, Days};
 
 /// Examples of dead accounts kept.
 const EXAMPLES: usize = 5;

@@ -1,9 +1,7 @@
-//! The profiler's embedded reference data: column-name hints, placeholders, countries, regions.
-//!
-//! The lists live in `src/profile/data/` as plain files so they can be read and extended
-//! without touching code; they are parsed once, on first use.
+//! The profiler's column-name vocabulary (`src/profile/data/columns.yaml`): which names hint
+//! at which type, activity, parent, stage and retention columns. Value tables (placeholders,
+//! countries, regions) live with the values they describe, in [`crate::values`].
 
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -11,9 +9,6 @@ use serde::Deserialize;
 use super::types::SemanticType;
 
 const COLUMNS_YAML: &str = include_str!("data/columns.yaml");
-const PLACEHOLDERS: &str = include_str!("data/placeholders.txt");
-const COUNTRIES: &str = include_str!("data/countries.txt");
-const REGIONS: &str = include_str!("data/regions.txt");
 
 /// A rule matching snake_case column names.
 #[derive(Debug, Default, Deserialize)]
@@ -92,64 +87,6 @@ pub fn type_hint(column: &str) -> Option<SemanticType> {
         .map(|h| h.kind)
 }
 
-/// Lines of an embedded list, comments and blank lines skipped.
-fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
-
-/// Every `|`-separated name of a list, lowercased.
-fn name_set(text: &'static str) -> HashSet<String> {
-    lines(text)
-        .flat_map(|l| l.split('|'))
-        .map(|n| n.trim().to_lowercase())
-        .filter(|n| !n.is_empty())
-        .collect()
-}
-
-/// Placeholder values, lowercased.
-fn placeholders() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
-    SET.get_or_init(|| lines(PLACEHOLDERS).map(str::to_lowercase).collect())
-}
-
-/// True when `trimmed` stands in for "no value" (`N/A`, `-`, `unknown`, `test`, ...).
-pub fn is_placeholder(trimmed: &str) -> bool {
-    if trimmed.len() > 16 {
-        return false;
-    }
-    with_lower(trimmed, |lower| placeholders().contains(lower))
-}
-
-/// True when `value` names a country (name, alias, ISO alpha-2 or alpha-3 code).
-pub fn is_country(value: &str) -> bool {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
-    let set = SET.get_or_init(|| name_set(COUNTRIES));
-    value.len() <= 60 && with_lower(value.trim(), |lower| set.contains(lower))
-}
-
-/// True when `value` names a state, province or region (name or code).
-pub fn is_region(value: &str) -> bool {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
-    let set = SET.get_or_init(|| name_set(REGIONS));
-    value.len() <= 60 && with_lower(value.trim(), |lower| set.contains(lower))
-}
-
-/// Runs `f` on the lowercase form of `s`, without allocating for short ASCII text.
-fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
-    let mut buf = [0u8; 64];
-    if s.len() <= buf.len() && s.is_ascii() {
-        let out = &mut buf[..s.len()];
-        out.copy_from_slice(s.as_bytes());
-        out.make_ascii_lowercase();
-        // ASCII stays valid UTF-8 after lowercasing.
-        f(std::str::from_utf8(out).unwrap_or_default())
-    } else {
-        f(&s.to_lowercase())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,9 +94,6 @@ mod tests {
     #[test]
     fn embedded_vocabulary_parses() {
         assert!(!columns().types.is_empty());
-        assert!(is_placeholder("N/A"));
-        assert!(is_placeholder("Unknown"));
-        assert!(!is_placeholder("Acme"));
     }
 
     #[test]
@@ -208,17 +142,5 @@ mod tests {
         }
         assert!(v.parent.matches("parent_account_id"));
         assert!(!v.parent.matches("account_id"));
-    }
-
-    #[test]
-    fn countries_and_regions() {
-        assert!(is_country("USA"));
-        assert!(is_country("united states"));
-        assert!(is_country("DE"));
-        assert!(is_country("Côte d'Ivoire"));
-        assert!(!is_country("Atlantis"));
-        assert!(is_region("CA"));
-        assert!(is_region("ontario"));
-        assert!(!is_region("West"));
     }
 }

@@ -125,7 +125,7 @@ impl Sources {
 
 /// A date cell, in any common format.
 pub fn date(value: Option<&str>) -> Option<NaiveDate> {
-    crate::mapping::parse::any_date(value?)
+    crate::values::date::any_date(value?)
 }
 
 /// A number cell (`1,200`, `$1.2M` read as numbers).
@@ -222,7 +222,7 @@ pub fn account_facts(src: &Sources, rules: &Rules, as_of: NaiveDate) -> Result<V
                 .map(|d| days_between(d, as_of)),
             country_code: accounts
                 .get(row, country)
-                .and_then(crate::mapping::geo::country_code)
+                .and_then(crate::values::country::code)
                 .map(str::to_string),
             ..AccountFacts::default()
         })

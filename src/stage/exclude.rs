@@ -43,7 +43,7 @@ impl BoundRule<'_> {
         {
             true
         } else if let Some(days) = r.older_than_days {
-            crate::mapping::parse::any_date(value)
+            crate::values::date::any_date(value)
                 .is_some_and(|d| (as_of - d).num_days() > days as i64)
         } else {
             false

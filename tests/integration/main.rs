@@ -17,4 +17,5 @@ mod samples;
 mod schema_pull;
 mod score;
 mod stage;
+mod values;
 mod workspace;

@@ -1,11 +1,14 @@
-//! Dates and date-times as exports write them: which format each value uses (named in
-//! strftime notation, e.g. `%m/%d/%Y`), and whether the date can exist at all.
+//! Dates and date-times as exports write them: the one date parser of crmkit. It names the
+//! format each value uses (strftime notation, e.g. `%m/%d/%Y`), tells "not a date" from "a
+//! date that cannot exist" (`02/30/2021`), and reads an ambiguous `03/04/2021` the way its
+//! column does. The profile counts with it; transforms, rules, exclusions and checks read
+//! dates through [`read_date`] and [`read_datetime`].
 //!
 //! Parsing is by hand over tokens rather than through `chrono`'s format strings: it runs
 //! for every cell of every column, and must tell apart "not a date" from "a date that cannot
 //! exist" (`02/30/2021`).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 
 /// Days from 0001-01-01 (day 1), as chrono counts them.
 pub type Days = i32;
@@ -45,6 +48,10 @@ pub struct DateValue {
     pub order: Order,
     /// For an ambiguous value, its day number read day-first.
     pub day_first_days: Option<Days>,
+    /// Seconds from midnight of the time part (0 without one), local to the value's zone.
+    pub seconds: u32,
+    /// The zone written with the time, minutes east of UTC (0 for none, `Z` or `UTC`).
+    pub offset_minutes: i32,
 }
 
 /// What a value is, as a date.
@@ -328,11 +335,12 @@ fn date_part(t: &[Tok<'_>]) -> Option<DatePart> {
     }
 }
 
-/// The time part after the date: (time format index, valid), or None when the rest is not a time.
-fn time_part(t: &[Tok<'_>]) -> Option<(u8, bool)> {
+/// The time part after the date: time format index, whether the time exists, seconds from
+/// midnight and the zone's offset east of UTC in minutes; None when the rest is not a time.
+fn time_part(t: &[Tok<'_>]) -> Option<(u8, bool, u32, i32)> {
     use Tok::*;
     if t.is_empty() {
-        return Some((0, true));
+        return Some((0, true, 0, 0));
     }
     let (iso, rest) = match t {
         [Word(w), rest @ ..] if w.eq_ignore_ascii_case("t") => (true, rest),
@@ -360,28 +368,37 @@ fn time_part(t: &[Tok<'_>]) -> Option<(u8, bool)> {
     }
     // AM/PM.
     let mut twelve = false;
+    let mut pm = false;
     match rest {
         [Sep(b' '), Word(w), more @ ..]
             if w.eq_ignore_ascii_case("am") || w.eq_ignore_ascii_case("pm") =>
         {
             twelve = true;
+            pm = w.eq_ignore_ascii_case("pm");
             rest = more;
         }
         [Word(w), more @ ..] if w.eq_ignore_ascii_case("am") || w.eq_ignore_ascii_case("pm") => {
             twelve = true;
+            pm = w.eq_ignore_ascii_case("pm");
             rest = more;
         }
         _ => {}
     }
     // Zone: Z, +01:00, -0500, " UTC".
-    match rest {
-        [] => {}
-        [Word(z)] if z.eq_ignore_ascii_case("z") => {}
-        [Sep(b' '), Word(z)] if z.eq_ignore_ascii_case("utc") || z.eq_ignore_ascii_case("gmt") => {}
-        [Sep(b'+' | b'-'), Num(_, 2 | 4)] => {}
-        [Sep(b'+' | b'-'), Num(_, 2), Sep(b':'), Num(_, 2)] => {}
+    let sign = |c: &u8| if *c == b'-' { -1 } else { 1 };
+    let offset = match rest {
+        [] => 0,
+        [Word(z)] if z.eq_ignore_ascii_case("z") => 0,
+        [Sep(b' '), Word(z)] if z.eq_ignore_ascii_case("utc") || z.eq_ignore_ascii_case("gmt") => 0,
+        [Sep(c @ (b'+' | b'-')), Num(hh, 2)] => sign(c) * *hh as i32 * 60,
+        [Sep(c @ (b'+' | b'-')), Num(hhmm, 4)] => {
+            sign(c) * ((*hhmm / 100) as i32 * 60 + (*hhmm % 100) as i32)
+        }
+        [Sep(c @ (b'+' | b'-')), Num(hh, 2), Sep(b':'), Num(mm, 2)] => {
+            sign(c) * (*hh as i32 * 60 + *mm as i32)
+        }
         _ => return None,
-    }
+    };
     let format = match (iso, twelve, s.is_some()) {
         (true, false, true) => 1,
         (true, false, false) => 4,
@@ -397,7 +414,14 @@ fn time_part(t: &[Tok<'_>]) -> Option<(u8, bool)> {
         h < 24
     } && m < 60
         && s.is_none_or(|s| s < 61);
-    Some((format, valid))
+    let hour = match (twelve, h) {
+        (true, 12) if pm => 12,
+        (true, 12) => 0,
+        (true, h) if pm => h + 12,
+        _ => h,
+    };
+    let seconds = hour * 3600 + m * 60 + s.unwrap_or(0).min(59);
+    Some((format, valid, seconds, offset))
 }
 
 /// Reads `s` as a date or date-time.
@@ -414,7 +438,8 @@ pub fn parse(s: &str) -> DateParse {
     let Some(part) = date_part(toks) else {
         return DateParse::NotDate;
     };
-    let Some((time_format, time_ok)) = time_part(&toks[part.used..]) else {
+    let Some((time_format, time_ok, seconds, offset_minutes)) = time_part(&toks[part.used..])
+    else {
         return DateParse::NotDate;
     };
     match part.days {
@@ -425,8 +450,107 @@ pub fn parse(s: &str) -> DateParse {
             time_format,
             order: part.order,
             day_first_days: part.alt,
+            seconds,
+            offset_minutes,
         }),
         _ => DateParse::Impossible,
+    }
+}
+
+/// Whether format `f` (maybe with a time part) has the date part `date_label`.
+fn has_date_part(f: &str, date_label: &str) -> bool {
+    f.strip_prefix(date_label)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', 'T']))
+}
+
+/// Position in `formats` of the first format with date part `label`.
+fn position(formats: &[String], label: &str) -> Option<usize> {
+    formats.iter().position(|f| has_date_part(f, label))
+}
+
+/// The day a parsed value names under a column's `formats` (strftime, as the profile names
+/// them): an ambiguous `03/04/2021` is read day-first when the day-first layout is listed
+/// before the month-first one; a value only one order can read is refused when the list
+/// names the other order alone. An empty list reads month-first.
+fn day_under(d: &DateValue, formats: &[String]) -> Option<Days> {
+    if formats.is_empty() || d.order == Order::Fixed {
+        return Some(d.days);
+    }
+    let (month_first, day_first) = match d.order {
+        Order::DayFirst => (d.format - 1, d.format),
+        _ => (d.format, d.format + 1),
+    };
+    let mf = position(formats, FORMATS[month_first as usize]);
+    let df = position(formats, FORMATS[day_first as usize]);
+    match d.order {
+        Order::Ambiguous => match (mf, df) {
+            (Some(m), Some(f)) if f < m => d.day_first_days,
+            (None, Some(_)) => d.day_first_days,
+            _ => Some(d.days),
+        },
+        Order::MonthFirst if mf.is_none() && df.is_some() => None,
+        Order::DayFirst if df.is_none() && mf.is_some() => None,
+        _ => Some(d.days),
+    }
+}
+
+/// Formats the parser does not know (`%Y%m%d`, `%d.%m.%Y %H.%M`), tried through chrono.
+fn chrono_date(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
+    for f in formats {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(dt);
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return d.and_hms_opt(0, 0, 0);
+        }
+    }
+    None
+}
+
+/// Reads a date as the column's `formats` say (empty: any layout, month-first where the order
+/// is open); a date-time keeps its date part as written. None for text that is no date or a
+/// day that cannot exist.
+pub fn read_date(s: &str, formats: &[String]) -> Option<NaiveDate> {
+    let s = s.trim();
+    match parse(s) {
+        DateParse::Date(d) => date(day_under(&d, formats)?),
+        DateParse::Impossible => None,
+        DateParse::NotDate => chrono_date(s, formats)
+            .or_else(|| chrono_date(s, &[COMPACT.to_string()]))
+            .map(|dt| dt.date()),
+    }
+}
+
+/// Reads a date-time as UTC (a date alone is its midnight), as [`read_date`] reads dates.
+pub fn read_datetime(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    match parse(s) {
+        DateParse::Date(d) => {
+            let local = date(day_under(&d, formats)?)?.and_hms_opt(0, 0, 0)?
+                + TimeDelta::seconds(i64::from(d.seconds));
+            Some(local - TimeDelta::minutes(i64::from(d.offset_minutes)))
+        }
+        DateParse::Impossible => None,
+        DateParse::NotDate => {
+            chrono_date(s, formats).or_else(|| chrono_date(s, &[COMPACT.to_string()]))
+        }
+    }
+}
+
+/// A date in any layout the parser knows (month-first where open) or `YYYYMMDD`.
+pub fn any_date(s: &str) -> Option<NaiveDate> {
+    read_date(s, &[])
+}
+
+/// The compact ISO layout (`20210304`), which the token parser leaves to chrono because a
+/// run of eight digits is as often an id.
+const COMPACT: &str = "%Y%m%d";
+
+/// The format label of a value the parser reads as a date (`%m/%d/%Y`, `%Y-%m-%d %H:%M:%S`).
+pub fn format_of(s: &str) -> Option<String> {
+    match parse(s) {
+        DateParse::Date(d) => Some(label(d.format, d.time_format)),
+        _ => None,
     }
 }
 
@@ -507,5 +631,88 @@ mod tests {
         assert_eq!(d.order, Order::Ambiguous);
         assert_eq!(day_first_twin(d.format), Some(fmt_index("%d/%m/%Y")));
         assert_eq!(day_first_twin(fmt_index("%Y-%m-%d")), None);
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    fn f(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn reads_dates_under_a_columns_formats() {
+        let d = |s: &str, l: &[&str]| read_date(s, &f(l)).map(|d| d.to_string());
+        assert_eq!(d("2021-03-04", &[]).as_deref(), Some("2021-03-04"));
+        assert_eq!(d("03/04/2021", &[]).as_deref(), Some("2021-03-04"));
+        assert_eq!(
+            d("03/04/2021", &["%d/%m/%Y"]).as_deref(),
+            Some("2021-04-03")
+        );
+        assert_eq!(
+            d("03/04/2021", &["%m/%d/%Y", "%d/%m/%Y"]).as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(
+            d("13/04/2021", &["%m/%d/%Y", "%d/%m/%Y"]).as_deref(),
+            Some("2021-04-13")
+        );
+        assert_eq!(d("04/13/2021", &["%d/%m/%Y"]), None);
+        assert_eq!(
+            d("4 Mar 2021", &["%d/%m/%Y"]).as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(
+            d("2021-03-04T10:00:00Z", &[]).as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(
+            d("1996-07-04 00:00:00.000", &[]).as_deref(),
+            Some("1996-07-04")
+        );
+        assert_eq!(d("20210304", &[]).as_deref(), Some("2021-03-04"));
+        assert_eq!(
+            d("04.03.2021 10.15", &["%d.%m.%Y %H.%M"]).as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(d("02/30/2021", &[]), None);
+        assert_eq!(d("13/13/2021", &[]), None);
+        assert_eq!(d("soon", &[]), None);
+    }
+
+    #[test]
+    fn reads_datetimes_as_utc() {
+        let t = |s: &str| read_datetime(s, &[]).map(|d| d.to_string());
+        assert_eq!(
+            t("2021-03-04T10:00:00+02:00").as_deref(),
+            Some("2021-03-04 08:00:00")
+        );
+        assert_eq!(
+            t("2021-03-04T10:00:00-0530").as_deref(),
+            Some("2021-03-04 15:30:00")
+        );
+        assert_eq!(
+            t("2019-05-03T14:22:11.000Z").as_deref(),
+            Some("2019-05-03 14:22:11")
+        );
+        assert_eq!(
+            t("1996-07-04 00:00:00.000").as_deref(),
+            Some("1996-07-04 00:00:00")
+        );
+        assert_eq!(
+            t("03/04/2021 3:15 PM").as_deref(),
+            Some("2021-03-04 15:15:00")
+        );
+        assert_eq!(
+            t("03/04/2021 12:05 AM").as_deref(),
+            Some("2021-03-04 00:05:00")
+        );
+        assert_eq!(t("2021-03-04").as_deref(), Some("2021-03-04 00:00:00"));
+        assert_eq!(
+            format_of("2021-03-04 10:20").as_deref(),
+            Some("%Y-%m-%d %H:%M")
+        );
     }
 }

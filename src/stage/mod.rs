@@ -26,7 +26,7 @@ use crate::targets::SchemaSource;
 use crate::workspace::Workspace;
 
 use exclude::exclusion_rules;
-use keys::{KeyIndex, KeyInfo, LookupIndex, find_hit, remember};
+use keys::{Found, KeyIndex, KeyInfo, LookupIndex, ObjectKeys, find_hit, remember};
 use prepare::{Prepared, PreparedField, column_position, prepare};
 
 /// Objects a migration matches to records that already exist in the target rather than
@@ -115,6 +115,19 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
     }
     let load_order = order::order(&objects, &parents);
+    // Objects whose datasets keep separate key namespaces (their own external-id fields).
+    let split_objects: HashSet<String> = objects
+        .iter()
+        .filter(|o| {
+            let spaces: HashSet<String> = prepared
+                .iter()
+                .filter(|p| &p.object == *o)
+                .map(namespace)
+                .collect();
+            spaces.len() > 1
+        })
+        .cloned()
+        .collect();
     // Lookup columns each parent object's datasets must index, checked before anything runs.
     let mut wanted: HashMap<String, Vec<Lookup>> = HashMap::new();
     for p in &prepared {
@@ -186,34 +199,34 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     };
 
     // Keys of objects not staged in this run come from the previous run.
-    let mut keys: HashMap<String, HashMap<String, KeyInfo>> = HashMap::new();
+    let mut keys: KeyIndex = HashMap::new();
     for o in objects.iter().filter(|o| !to_stage.contains(o)) {
-        let stored = db.stage_keys(o)?;
-        keys.insert(
-            o.clone(),
-            stored
-                .into_iter()
-                .map(|k| {
-                    let status = match k.status.as_str() {
-                        "staged" => "staged",
-                        "merged" => "merged",
-                        "rejected" => "rejected",
-                        _ => "excluded",
-                    };
-                    (
-                        k.key,
-                        KeyInfo {
-                            status,
-                            external_id: k.external_id,
-                            dataset: Rc::from(k.dataset.as_str()),
-                            batch: k.batch,
-                            row: k.row,
-                            detail: k.detail,
-                        },
-                    )
-                })
-                .collect(),
-        );
+        let mut object_keys = ObjectKeys::default();
+        for k in db.stage_keys(o)? {
+            let status = match k.status.as_str() {
+                "staged" => "staged",
+                "merged" => "merged",
+                "rejected" => "rejected",
+                _ => "excluded",
+            };
+            let space = prepared
+                .iter()
+                .find(|p| p.mapping.dataset == k.dataset)
+                .map(namespace)
+                .unwrap_or_else(|| k.dataset.clone());
+            object_keys.space(&space).insert(
+                k.key,
+                KeyInfo {
+                    status,
+                    external_id: k.external_id,
+                    dataset: Rc::from(k.dataset.as_str()),
+                    batch: k.batch,
+                    row: k.row,
+                    detail: k.detail,
+                },
+            );
+        }
+        keys.insert(o.clone(), object_keys);
     }
 
     let mut lookups: HashMap<String, LookupIndex> = HashMap::new();
@@ -240,9 +253,25 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 }
             }
         }
+        // References to an object loaded from several key namespaces remember which one the
+        // record they point at is in: export writes the upsert key that namespace uses.
+        let mut via: HashSet<String> = HashSet::new();
+        for f in mine.iter().flat_map(|p| &p.fields) {
+            if f.parent.as_ref().is_some_and(|o| split_objects.contains(o))
+                && via.insert(f.field.name.clone())
+            {
+                field_names.push(crate::staging::via_column(&f.field.name));
+            }
+        }
         tx.reset_object(object, &field_names)?;
-        let mut state = ObjectState::default();
+        let mut state = ObjectState {
+            via,
+            ..Default::default()
+        };
         for p in &mine {
+            state
+                .namespaces
+                .insert(p.mapping.dataset.clone(), namespace(p));
             let mut wanted_here: Vec<((String, String), usize)> = wanted
                 .get(object)
                 .into_iter()
@@ -277,7 +306,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
         // In key order: the index takes sequential inserts far faster than hash order.
         let mut ordered: Vec<(&String, &KeyInfo)> = state.keys.iter().collect();
-        ordered.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        ordered.sort_unstable_by(|a, b| (&*a.1.dataset, a.0).cmp(&(&*b.1.dataset, b.0)));
         for (key, info) in ordered {
             tx.key(
                 object,
@@ -325,44 +354,57 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 list.push(f.field.name.as_str());
             }
         }
-        let rows = tx.count_staged(object, None)?;
-        position += 1;
-        tx.plan(&PlanRow {
-            position,
-            object: object.clone(),
-            target_object: mine[0].target_object.clone(),
-            pass: "insert".into(),
-            fields: serde_json::to_string(&insert_fields).unwrap_or_default(),
-            rows,
-            note: parents.get(object).map(|ps| {
-                let others: Vec<&str> = ps
-                    .iter()
-                    .filter(|p| *p != object)
-                    .map(String::as_str)
-                    .collect();
-                format!(
-                    "after {}",
-                    if others.is_empty() {
-                        "nothing".into()
-                    } else {
-                        others.join(", ")
-                    }
-                )
-            }),
-        })?;
-        for field in self_fields {
+        // Datasets upserting on different external-id fields load as separate steps: one
+        // upsert key per file.
+        let steps: Vec<Option<&str>> = if split_objects.contains(object) {
+            mine.iter().map(|p| Some(p.mapping.dataset.as_str())).collect()
+        } else {
+            vec![None]
+        };
+        for &dataset in &steps {
+            let rows = tx.count_staged(object, None, dataset)?;
             position += 1;
             tx.plan(&PlanRow {
                 position,
                 object: object.clone(),
                 target_object: mine[0].target_object.clone(),
-                pass: format!("update {field}"),
-                fields: serde_json::to_string(&[field]).unwrap_or_default(),
-                rows: tx.count_staged(object, Some(field))?,
-                note: Some(format!(
-                    "second pass: {field} points at records of the same object, all inserted first"
-                )),
+                pass: "insert".into(),
+                fields: serde_json::to_string(&insert_fields).unwrap_or_default(),
+                rows,
+                note: parents.get(object).map(|ps| {
+                    let others: Vec<&str> = ps
+                        .iter()
+                        .filter(|p| *p != object)
+                        .map(String::as_str)
+                        .collect();
+                    format!(
+                        "after {}",
+                        if others.is_empty() {
+                            "nothing".into()
+                        } else {
+                            others.join(", ")
+                        }
+                    )
+                }),
+                dataset: dataset.map(str::to_string),
             })?;
+        }
+        for field in self_fields {
+            for &dataset in &steps {
+                position += 1;
+                tx.plan(&PlanRow {
+                    position,
+                    object: object.clone(),
+                    target_object: mine[0].target_object.clone(),
+                    pass: format!("update {field}"),
+                    fields: serde_json::to_string(&[field]).unwrap_or_default(),
+                    rows: tx.count_staged(object, Some(field), dataset)?,
+                    note: Some(format!(
+                        "second pass: {field} points at records of the same object, all inserted first"
+                    )),
+                    dataset: dataset.map(str::to_string),
+                })?;
+            }
         }
     }
     let plan = tx.plan_rows()?;
@@ -375,10 +417,23 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     })
 }
 
+/// The key namespace of a mapping's records: the external-id field it upserts on, or its
+/// dataset when it maps none (its records then get generated ids, unique by construction).
+fn namespace(p: &Prepared) -> String {
+    match p.key {
+        Some(k) => p.fields[k].field.name.clone(),
+        None => format!("dataset {}", p.mapping.dataset),
+    }
+}
+
 /// Per-object state across its datasets.
 #[derive(Default)]
 struct ObjectState {
-    keys: HashMap<String, KeyInfo>,
+    keys: ObjectKeys,
+    /// dataset -> its key namespace.
+    namespaces: HashMap<String, String>,
+    /// Reference fields with a `_via_` column.
+    via: HashSet<String>,
     /// (dataset, batch, row) -> external id of staged records in datasets that have merges,
     /// for resolving merged records to their survivors.
     by_row: HashMap<(String, i64, i64), String>,
@@ -416,6 +471,7 @@ fn stage_dataset(
     state: &mut ObjectState,
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
+    let space = namespace(p);
     tx.reset_dataset(dataset)?;
     // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
     // the workspace says proposed ones may.
@@ -437,6 +493,14 @@ fn stage_dataset(
                 .iter()
                 .position(|n| *n == f.field.name)
                 .unwrap_or(0)
+        })
+        .collect();
+    let via_positions: Vec<Option<usize>> = p
+        .fields
+        .iter()
+        .map(|f| {
+            let via = crate::staging::via_column(&f.field.name);
+            field_names.iter().position(|n| *n == via)
         })
         .collect();
     let several_batches = db
@@ -507,7 +571,7 @@ fn stage_dataset(
             let rejected = info("rejected", None, Some(format!("ingest_issue: {issue}")));
             remember(&mut state.lookups, wanted, vals, &rejected);
             if let Some(k) = key {
-                state.keys.entry(k).or_insert(rejected);
+                state.keys.space(&space).entry(k).or_insert(rejected);
             }
             return Ok(());
         }
@@ -519,7 +583,7 @@ fn stage_dataset(
             let excluded = info("excluded", None, Some(rule.clone()));
             remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                state.keys.entry(k).or_insert(excluded);
+                state.keys.space(&space).entry(k).or_insert(excluded);
             }
             return Ok(());
         }
@@ -633,11 +697,29 @@ fn stage_dataset(
                             continue;
                         }
                     },
-                    None => parent_keys.get(value.trim()),
+                    None => match parent_keys.find(value.trim()) {
+                        Found::None => None,
+                        Found::One(k) => Some(k),
+                        Found::Ambiguous(datasets) => {
+                            problems.push((
+                                fate::Reason::BadReference.code(),
+                                name.clone(),
+                                value.clone(),
+                                format!(
+                                    "`{value}` is a {parent} key in datasets {}: name the one meant with `lookup: {{dataset: DATASET, column: COLUMN}}`",
+                                    datasets.join(" and ")
+                                ),
+                            ));
+                            continue;
+                        }
+                    },
                 };
                 match found {
                     Some(k) if k.external_id.is_some() => {
-                        values[positions[i]] = k.external_id.clone()
+                        values[positions[i]] = k.external_id.clone();
+                        if let Some(v) = via_positions[i] {
+                            values[v] = Some(k.dataset.to_string());
+                        }
                     }
                     Some(k) if k.status == "excluded" => {
                         let rule = k.detail.clone().unwrap_or_default();
@@ -682,19 +764,31 @@ fn stage_dataset(
             let excluded = info("excluded", None, Some(rule));
             remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                state.keys.entry(k).or_insert(excluded);
+                state.keys.space(&space).entry(k).or_insert(excluded);
             }
             return Ok(());
         }
         // Generated ids are unique by construction; a key seen before is a duplicate.
-        if problems.is_empty() && key.as_ref().is_some_and(|k| state.keys.contains_key(k)) {
+        if problems.is_empty()
+            && let Some(other) = key.as_ref().and_then(|k| state.keys.get_in(&space, k))
+        {
+            let field = p
+                .key
+                .map(|k| p.fields[k].field.name.clone())
+                .unwrap_or_default();
+            let detail = if &*other.dataset == dataset {
+                format!("another {} already has the key `{external_id}`", p.object)
+            } else {
+                format!(
+                    "dataset `{}` also has the key `{external_id}` and both upsert on `{field}`: map each dataset's id to its own external-id field",
+                    other.dataset
+                )
+            };
             problems.push((
                 fate::Reason::DuplicateKey.code(),
-                p.key
-                    .map(|k| p.fields[k].field.name.clone())
-                    .unwrap_or_default(),
+                field,
                 external_id.clone(),
-                format!("another {} already has the key `{external_id}`", p.object),
+                detail,
             ));
         }
         if !problems.is_empty() {
@@ -707,7 +801,7 @@ fn stage_dataset(
             let rejected = info("rejected", None, Some(format!("{reason}: {detail}")));
             remember(&mut state.lookups, wanted, vals, &rejected);
             if let Some(k) = key {
-                state.keys.entry(k).or_insert(rejected);
+                state.keys.space(&space).entry(k).or_insert(rejected);
             }
             return Ok(());
         }
@@ -730,7 +824,7 @@ fn stage_dataset(
         let staged = info("staged", Some(external_id.clone()), None);
         remember(&mut state.lookups, wanted, vals, &staged);
         if let Some(k) = key {
-            state.keys.insert(k, staged);
+            state.keys.space(&space).insert(k, staged);
         }
         if let Some((field, parent_key, lookup)) = self_ref {
             state
@@ -786,7 +880,12 @@ fn finish_object(
                     survivor.1
                 ),
             };
-            state.keys.entry(k).or_insert(KeyInfo {
+            let space = state
+                .namespaces
+                .get(&dataset)
+                .cloned()
+                .unwrap_or_else(|| dataset.clone());
+            state.keys.space(&space).entry(k).or_insert(KeyInfo {
                 status: "merged",
                 external_id: target,
                 dataset: Rc::from(dataset.as_str()),
@@ -796,75 +895,78 @@ fn finish_object(
             });
         }
     }
-    let mut parent_of: HashMap<String, String> = HashMap::new();
+    // Records are (dataset, external id): datasets with their own key namespaces may share ids.
+    type Rec = (String, String);
+    let mut parent_of: HashMap<Rec, Rec> = HashMap::new();
     let mut cleared: BTreeMap<String, i64> = BTreeMap::new();
-    let mut notes: HashMap<String, String> = HashMap::new();
+    let mut notes: HashMap<Rec, String> = HashMap::new();
     let refs = std::mem::take(&mut state.self_refs);
     for (ext, dataset, _, parent_key, lookup) in &refs {
+        let me: Rec = (dataset.clone(), ext.clone());
+        let mut clear = |note: String| {
+            notes.insert(me.clone(), note);
+            *cleared.entry(dataset.clone()).or_default() += 1;
+        };
         let found = match lookup {
             Some(l) => match find_hit(Some(&state.lookups), l, parent_key) {
                 Ok(hit) => hit,
                 Err(n) => {
-                    notes.insert(
-                        ext.clone(),
-                        format!(
-                            "parent cleared: {n} {object} records have `{parent_key}` in `{}`",
-                            l.column
-                        ),
-                    );
-                    *cleared.entry(dataset.clone()).or_default() += 1;
+                    clear(format!(
+                        "parent cleared: {n} {object} records have `{parent_key}` in `{}`",
+                        l.column
+                    ));
                     continue;
                 }
             },
-            None => state.keys.get(parent_key.trim()),
+            // A hierarchy names its parents in its own dataset's ids first.
+            None => match state
+                .namespaces
+                .get(dataset)
+                .and_then(|space| state.keys.get_in(space, parent_key.trim()))
+            {
+                Some(k) => Some(k),
+                None => match state.keys.find(parent_key.trim()) {
+                    Found::One(k) => Some(k),
+                    Found::None => None,
+                    Found::Ambiguous(datasets) => {
+                        clear(format!(
+                            "parent cleared: `{parent_key}` is a key in datasets {}",
+                            datasets.join(" and ")
+                        ));
+                        continue;
+                    }
+                },
+            },
         };
         match found {
-            Some(k)
-                if k.external_id.is_some() && k.external_id.as_deref() != Some(ext.as_str()) =>
-            {
-                parent_of.insert(ext.clone(), k.external_id.clone().unwrap_or_default());
-            }
-            Some(k) if k.external_id.as_deref() == Some(ext.as_str()) => {
-                notes.insert(
-                    ext.clone(),
-                    format!("parent cleared: `{parent_key}` is the record itself"),
-                );
-                *cleared.entry(dataset.clone()).or_default() += 1;
-            }
-            Some(k) => {
-                notes.insert(
-                    ext.clone(),
-                    format!(
-                        "parent cleared: `{parent_key}` is not loaded ({})",
-                        k.status
-                    ),
-                );
-                *cleared.entry(dataset.clone()).or_default() += 1;
-            }
-            None => {
-                notes.insert(
-                    ext.clone(),
-                    format!("parent cleared: no {object} has the key `{parent_key}`"),
-                );
-                *cleared.entry(dataset.clone()).or_default() += 1;
-            }
+            Some(k) => match &k.external_id {
+                Some(parent_ext) if (&*k.dataset, parent_ext.as_str()) == (dataset.as_str(), ext.as_str()) => {
+                    clear(format!("parent cleared: `{parent_key}` is the record itself"))
+                }
+                Some(parent_ext) => {
+                    parent_of.insert(me, (k.dataset.to_string(), parent_ext.clone()));
+                }
+                None => clear(format!(
+                    "parent cleared: `{parent_key}` is not loaded ({})",
+                    k.status
+                )),
+            },
+            None => clear(format!(
+                "parent cleared: no {object} has the key `{parent_key}`"
+            )),
         }
     }
-    let dataset_of: HashMap<&str, &str> = refs
-        .iter()
-        .map(|(ext, d, _, _, _)| (ext.as_str(), d.as_str()))
-        .collect();
     // Break cycles: walk each chain; a record seen twice closes a cycle, whose smallest id
     // loses its parent link.
-    let mut done: HashSet<String> = HashSet::new();
-    let starts: Vec<String> = {
-        let mut v: Vec<String> = parent_of.keys().cloned().collect();
+    let mut done: HashSet<Rec> = HashSet::new();
+    let starts: Vec<Rec> = {
+        let mut v: Vec<Rec> = parent_of.keys().cloned().collect();
         v.sort();
         v
     };
     for start in starts {
-        let mut path: Vec<String> = Vec::new();
-        let mut on_path: HashSet<String> = HashSet::new();
+        let mut path: Vec<Rec> = Vec::new();
+        let mut on_path: HashSet<Rec> = HashSet::new();
         let mut cur = start.clone();
         while !done.contains(&cur) {
             if !on_path.insert(cur.clone()) {
@@ -878,9 +980,7 @@ fn finish_object(
                         path.len() - from
                     ),
                 );
-                if let Some(dataset) = dataset_of.get(victim.as_str()) {
-                    *cleared.entry(dataset.to_string()).or_default() += 1;
-                }
+                *cleared.entry(victim.0.clone()).or_default() += 1;
                 break;
             }
             path.push(cur.clone());
@@ -891,13 +991,19 @@ fn finish_object(
         }
         done.extend(path);
     }
-    for (ext, _, field, _, _) in &refs {
+    for (ext, dataset, field, _, _) in &refs {
+        let me: Rec = (dataset.clone(), ext.clone());
+        let parent = parent_of.get(&me);
         tx.update_field(
             object,
             field,
-            ext,
-            parent_of.get(ext).map(String::as_str),
-            notes.get(ext).map(String::as_str),
+            (dataset, ext),
+            parent.map(|(_, e)| e.as_str()),
+            state
+                .via
+                .contains(field)
+                .then(|| parent.map(|(d, _)| d.as_str())),
+            notes.get(&me).map(String::as_str),
         )?;
     }
     Ok(cleared)

@@ -455,6 +455,8 @@ struct PendingMerge {
     survivor: (i64, i64),
     /// (lookup, value) pairs to index once the survivor is known.
     lookup_values: Vec<((String, String), String)>,
+    /// Its source values, to stage it should its survivor not be.
+    values: Vec<Option<String>>,
 }
 
 /// Applies one mapping to every row of its dataset.
@@ -509,8 +511,20 @@ fn stage_dataset(
         .filter(|b| b.dataset == dataset)
         .count()
         > 1;
-    db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
-        out.source_rows += 1;
+    // One row's fate; `promoted` when a merged-away record is staged in place of a survivor
+    // that was not (it was counted, and counted as merged, on the first pass).
+    let stage_row = |state: &mut ObjectState,
+                     out: &mut DatasetOutcome,
+                     batch: i64,
+                     row: i64,
+                     vals: &[Option<String>],
+                     promoted: bool|
+     -> Result<()> {
+        if promoted {
+            out.merged -= 1;
+        } else {
+            out.source_rows += 1;
+        }
         let lineage = (dataset, batch, row);
         let lookup = |name: &str| {
             p.headers
@@ -587,7 +601,7 @@ fn stage_dataset(
             }
             return Ok(());
         }
-        if let Some(survivor) = merged.get(&(batch, row)) {
+        if !promoted && let Some(survivor) = merged.get(&(batch, row)) {
             out.merged += 1;
             state.merged.push(PendingMerge {
                 key,
@@ -595,6 +609,7 @@ fn stage_dataset(
                 batch,
                 row,
                 survivor: *survivor,
+                values: vals.to_vec(),
                 lookup_values: wanted
                     .iter()
                     .filter_map(|(k, c)| vals[*c].clone().map(|v| (k.clone(), v)))
@@ -832,7 +847,58 @@ fn stage_dataset(
                 .push((external_id, dataset.to_string(), field, parent_key, lookup));
         }
         Ok(())
+    };
+    db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
+        stage_row(state, &mut out, batch, row, vals, false)
     })?;
+    // A survivor excluded or rejected takes nobody with it: the best remaining member (by the
+    // dedupe survivorship order) survives instead and the others merge into it.
+    let (pending, others): (Vec<PendingMerge>, Vec<PendingMerge>) =
+        std::mem::take(&mut state.merged)
+            .into_iter()
+            .partition(|m| m.dataset == dataset);
+    state.merged = others;
+    let mut clusters: BTreeMap<(i64, i64), Vec<PendingMerge>> = BTreeMap::new();
+    for m in pending {
+        clusters.entry(m.survivor).or_default().push(m);
+    }
+    let survivorship = crate::dedupe::rules::Rules::builtin().survivorship;
+    let recency = survivorship
+        .recency_columns
+        .iter()
+        .find_map(|c| column_position(p, c));
+    let staged = |state: &ObjectState, (batch, row): (i64, i64)| {
+        state.by_row.contains_key(&(dataset.to_string(), batch, row))
+    };
+    for (survivor, mut members) in clusters {
+        let mut now = survivor;
+        while !staged(state, now) && !members.is_empty() {
+            let candidates: Vec<crate::dedupe::survivorship::Member> = members
+                .iter()
+                .map(|m| crate::dedupe::survivorship::Member {
+                    order: ((m.batch as u64) << 32) | m.row as u64,
+                    dataset: dataset.to_string(),
+                    values: Vec::new(),
+                    filled: m
+                        .values
+                        .iter()
+                        .filter(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+                        .count(),
+                    recency: recency
+                        .and_then(|c| m.values[c].as_deref())
+                        .and_then(crate::mapping::parse::any_date),
+                })
+                .collect();
+            let (best, _) = crate::dedupe::survivorship::survivor(&survivorship, &candidates);
+            let m = members.remove(best);
+            stage_row(state, &mut out, m.batch, m.row, &m.values, true)?;
+            now = (m.batch, m.row);
+        }
+        for mut m in members {
+            m.survivor = now;
+            state.merged.push(m);
+        }
+    }
     Ok(out)
 }
 
@@ -850,6 +916,8 @@ fn finish_object(
         row,
         survivor,
         lookup_values,
+        ..
+
     } in std::mem::take(&mut state.merged)
     {
         let target = state

@@ -223,6 +223,7 @@ impl Db {
                SELECT s._batch, s._row,
                  {staged_expr} AS staged,
                  EXISTS (SELECT 1 FROM _merges m WHERE m.dataset = ?1 AND m._batch = s._batch AND m._row = s._row)
+                   AND NOT {staged_expr}
                    AND NOT EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row)
                    AND NOT EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS merged,
                  EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS rejected,

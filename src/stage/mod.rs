@@ -361,6 +361,25 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         } else {
             vec![None]
         };
+        let fields_of_self = |dataset: Option<&str>, field: &str| {
+            mine.iter()
+                .filter(|p| Some(p.mapping.dataset.as_str()) == dataset)
+                .any(|p| p.fields.iter().any(|f| f.field.name == field))
+        };
+        // A dataset's own step writes the fields its mapping fills (not another dataset's key).
+        let fields_of = |dataset: Option<&str>| -> Vec<&str> {
+            insert_fields
+                .iter()
+                .copied()
+                .filter(|name| {
+                    dataset.is_none_or(|d| {
+                        mine.iter()
+                            .filter(|p| p.mapping.dataset == d)
+                            .any(|p| p.fields.iter().any(|f| f.field.name == *name))
+                    })
+                })
+                .collect()
+        };
         for &dataset in &steps {
             let rows = tx.count_staged(object, None, dataset)?;
             position += 1;
@@ -369,7 +388,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 object: object.clone(),
                 target_object: mine[0].target_object.clone(),
                 pass: "insert".into(),
-                fields: serde_json::to_string(&insert_fields).unwrap_or_default(),
+                fields: serde_json::to_string(&fields_of(dataset)).unwrap_or_default(),
                 rows,
                 note: parents.get(object).map(|ps| {
                     let others: Vec<&str> = ps
@@ -390,7 +409,10 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             })?;
         }
         for field in self_fields {
-            for &dataset in &steps {
+            for &dataset in steps
+                .iter()
+                .filter(|d| d.is_none() || fields_of_self(**d, field))
+            {
                 position += 1;
                 tx.plan(&PlanRow {
                     position,

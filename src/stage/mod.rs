@@ -72,6 +72,9 @@ pub struct Outcome {
     pub target: String,
     pub datasets: Vec<DatasetOutcome>,
     pub load_plan: Vec<PlanRow>,
+    /// Seconds spent per phase (`prepare`, `DATASET rows`, `OBJECT finish`, `OBJECT keys`,
+    /// `plan`, `commit`), for finding where a slow run spends its time.
+    pub timings: Vec<(String, f64)>,
 }
 
 /// Stages every mapping in `mappings/` (or one object's) in one transaction.
@@ -82,6 +85,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             "no mapping files in `mappings/`\n  hint: `crmkit map suggest DATASET --object OBJECT`, review it, then `crmkit stage`".into(),
         ));
     }
+    let mut clock = Clock::default();
     let prepared: Vec<Prepared> = files
         .iter()
         .map(|path| prepare(ws, db, options, path))
@@ -242,6 +246,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
     }
     let mut outcomes = Vec::new();
+    clock.lap("prepare");
     let tx = db.begin_stage()?;
     for object in load_order.iter().filter(|o| to_stage.contains(o)) {
         let mine: Vec<&Prepared> = prepared.iter().filter(|p| &p.object == object).collect();
@@ -297,8 +302,10 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 &mut state,
             )?;
             outcomes.push(outcome);
+            clock.lap(&format!("{} rows", p.mapping.dataset));
         }
         let cleared = finish_object(&tx, object, &mut state)?;
+        clock.lap(&format!("{object} finish"));
         for (dataset, n) in cleared {
             if let Some(o) = outcomes.iter_mut().find(|o| o.dataset == dataset) {
                 o.parents_cleared += n;
@@ -322,6 +329,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             )?;
         }
         keys.insert(object.clone(), state.keys);
+        clock.lap(&format!("{object} keys"));
         lookups.insert(object.clone(), state.lookups);
     }
     for o in &outcomes {
@@ -429,13 +437,16 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             }
         }
     }
+    clock.lap("plan");
     let plan = tx.plan_rows()?;
     tx.commit()?;
     record_metrics(db, &plan)?;
+    clock.lap("commit");
     Ok(Outcome {
         target: target.to_string(),
         datasets: outcomes,
         load_plan: plan,
+        timings: clock.laps,
     })
 }
 
@@ -445,6 +456,30 @@ fn namespace(p: &Prepared) -> String {
     match p.key {
         Some(k) => p.fields[k].field.name.clone(),
         None => format!("dataset {}", p.mapping.dataset),
+    }
+}
+
+/// Wall time per phase of a run.
+struct Clock {
+    since: std::time::Instant,
+    laps: Vec<(String, f64)>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            since: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+}
+
+impl Clock {
+    fn lap(&mut self, phase: &str) {
+        let now = std::time::Instant::now();
+        let secs = (now - self.since).as_secs_f64();
+        self.laps.push((phase.to_string(), (secs * 1000.0).round() / 1000.0));
+        self.since = now;
     }
 }
 
@@ -527,6 +562,7 @@ fn stage_dataset(
             field_names.iter().position(|n| *n == via)
         })
         .collect();
+    let insert_sql = tx.stage_sql(&p.object, field_names);
     let several_batches = db
         .batches()?
         .iter()
@@ -563,7 +599,8 @@ fn stage_dataset(
                 f.source.and_then(|i| vals[i].as_deref())
             })
             .map(str::trim);
-        let transformed = |f: &PreparedField| {
+        let transformed = |i: usize| {
+            let f: &PreparedField = &p.fields[i];
             let raw = match &f.scores {
                 Some(scores) => own_key.and_then(|k| scores.get(k)).map(String::as_str).unwrap_or(""),
                 None => f.source.and_then(|i| vals[i].as_deref()).unwrap_or(""),
@@ -572,11 +609,13 @@ fn stage_dataset(
                 column: &lookup,
                 values: f.values.as_ref(),
             };
-            (raw.to_string(), apply_all(&f.transform, raw, &ctx))
+            (raw, apply_all(&f.transform, raw, &ctx))
         };
-        let key = p
-            .key
-            .and_then(|k| transformed(&p.fields[k]).1.ok())
+        // The key field is transformed once: for the key here, and as a field below.
+        let mut key_field = p.key.map(transformed);
+        let key = key_field
+            .as_ref()
+            .and_then(|(_, r)| r.as_ref().ok())
             .map(|a| a.value.trim().to_string())
             .filter(|k| !k.is_empty());
         let info =
@@ -648,7 +687,13 @@ fn stage_dataset(
         let mut excluded_with_parent: Option<(String, String)> = None;
         for (i, f) in p.fields.iter().enumerate() {
             let name = &f.field.name;
-            let (raw, result) = transformed(f);
+            let (raw, result) = match key_field.take() {
+                Some(done) if p.key == Some(i) => done,
+                other => {
+                    key_field = other;
+                    transformed(i)
+                }
+            };
             let value = if f.parent.is_some() {
                 // References resolve through the key index below, not the field's type.
                 match fate::settle(&f.field, false, f.on_invalid, &raw, result) {
@@ -845,8 +890,7 @@ fn stage_dataset(
         let notes =
             (!warnings.is_empty()).then(|| serde_json::to_string(&warnings).unwrap_or_default());
         tx.stage(
-            &p.object,
-            field_names,
+            &insert_sql,
             &external_id,
             lineage,
             notes.as_deref(),

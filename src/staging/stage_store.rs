@@ -504,24 +504,30 @@ impl StageTx<'_> {
         Ok(())
     }
 
-    /// Inserts a staged record; `values` follow `fields`.
+    /// The statement [`StageTx::stage`] runs for an object's records with these fields: built
+    /// once per dataset, not per row.
+    pub fn stage_sql(&self, object: &str, fields: &[String]) -> String {
+        let names: Vec<String> = fields.iter().map(|f| quote_ident(f)).collect();
+        let sep = if names.is_empty() { "" } else { ", " };
+        let marks = vec!["?"; fields.len() + 5].join(", ");
+        format!(
+            "INSERT INTO {} (_external_id, _dataset, _batch, _row, _notes{sep}{}) VALUES ({marks})",
+            quote_ident(&staged_table(object)),
+            names.join(", ")
+        )
+    }
+
+    /// Inserts a staged record with the statement of [`StageTx::stage_sql`]; `values` follow
+    /// its fields.
     pub fn stage(
         &self,
-        object: &str,
-        fields: &[String],
+        sql: &str,
         external_id: &str,
         lineage: (&str, i64, i64),
         notes: Option<&str>,
         values: &[Option<String>],
     ) -> Result<()> {
-        let names: Vec<String> = fields.iter().map(|f| quote_ident(f)).collect();
-        let sep = if names.is_empty() { "" } else { ", " };
-        let marks = vec!["?"; fields.len() + 5].join(", ");
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "INSERT INTO {} (_external_id, _dataset, _batch, _row, _notes{sep}{}) VALUES ({marks})",
-            quote_ident(&staged_table(object)),
-            names.join(", ")
-        ))?;
+        let mut stmt = self.conn.prepare_cached(sql)?;
         stmt.raw_bind_parameter(1, external_id)?;
         stmt.raw_bind_parameter(2, lineage.0)?;
         stmt.raw_bind_parameter(3, lineage.1)?;

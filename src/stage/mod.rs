@@ -246,6 +246,12 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
     }
     let mut outcomes = Vec::new();
+    // Objects some reference points at (their keys must be found while the run goes on).
+    let referenced: HashSet<&str> = prepared
+        .iter()
+        .flat_map(|p| &p.fields)
+        .filter_map(|f| f.parent.as_deref())
+        .collect();
     clock.lap("prepare");
     let tx = db.begin_stage()?;
     for object in load_order.iter().filter(|o| to_stage.contains(o)) {
@@ -271,6 +277,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         tx.reset_object(object, &field_names)?;
         let mut state = ObjectState {
             via,
+            on_disk: !referenced.contains(object.as_str()),
             ..Default::default()
         };
         for p in &mine {
@@ -483,6 +490,68 @@ impl Clock {
     }
 }
 
+impl ObjectState {
+    /// Notes where a key resolves; the first record with a key keeps it. True when noted.
+    fn note_key(
+        &mut self,
+        tx: &StageTx<'_>,
+        object: &str,
+        space: &str,
+        key: String,
+        info: KeyInfo,
+    ) -> Result<bool> {
+        if self.on_disk {
+            return tx.key_once(
+                object,
+                &KeyRow {
+                    key,
+                    status: info.status.to_string(),
+                    external_id: info.external_id,
+                    dataset: info.dataset.to_string(),
+                    batch: info.batch,
+                    row: info.row,
+                    detail: info.detail,
+                },
+            );
+        }
+        match self.keys.space(space).entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => Ok(false),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(info);
+                Ok(true)
+            }
+        }
+    }
+
+    /// The dataset of the record that already holds a key in a namespace.
+    fn holder(
+        &self,
+        tx: &StageTx<'_>,
+        object: &str,
+        space: &str,
+        key: &str,
+    ) -> Result<Option<String>> {
+        if self.on_disk {
+            let datasets: Vec<&str> = self
+                .namespaces
+                .iter()
+                .filter(|(_, s)| *s == space)
+                .map(|(d, _)| d.as_str())
+                .collect();
+            return tx.key_holder(object, &datasets, key);
+        }
+        Ok(self
+            .keys
+            .get_in(space, key)
+            .map(|k| k.dataset.to_string()))
+    }
+
+    /// Whether one dataset alone uses a namespace.
+    fn sole_dataset(&self, space: &str) -> bool {
+        self.namespaces.values().filter(|s| *s == space).count() == 1
+    }
+}
+
 /// Per-object state across its datasets.
 #[derive(Default)]
 struct ObjectState {
@@ -491,6 +560,10 @@ struct ObjectState {
     namespaces: HashMap<String, String>,
     /// Reference fields with a `_via_` column.
     via: HashSet<String>,
+    /// Keys go straight to `_stage_keys` instead of memory: nothing references the object,
+    /// so no record needs to find them during the run, and memory stays flat however many
+    /// records it has.
+    on_disk: bool,
     /// (dataset, batch, row) -> external id of staged records in datasets that have merges,
     /// for resolving merged records to their survivors.
     by_row: HashMap<(String, i64, i64), String>,
@@ -646,7 +719,7 @@ fn stage_dataset(
             let rejected = info("rejected", None, Some(format!("ingest_issue: {issue}")));
             remember(&mut state.lookups, wanted, vals, &rejected);
             if let Some(k) = key {
-                state.keys.space(&space).entry(k).or_insert(rejected);
+                state.note_key(tx, &p.object, &space, k, rejected)?;
             }
             return Ok(());
         }
@@ -658,7 +731,7 @@ fn stage_dataset(
             let excluded = info("excluded", None, Some(rule.clone()));
             remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                state.keys.space(&space).entry(k).or_insert(excluded);
+                state.note_key(tx, &p.object, &space, k, excluded)?;
             }
             return Ok(());
         }
@@ -846,24 +919,40 @@ fn stage_dataset(
             let excluded = info("excluded", None, Some(rule));
             remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                state.keys.space(&space).entry(k).or_insert(excluded);
+                state.note_key(tx, &p.object, &space, k, excluded)?;
             }
             return Ok(());
         }
         // Generated ids are unique by construction; a key seen before is a duplicate.
-        if problems.is_empty()
-            && let Some(other) = key.as_ref().and_then(|k| state.keys.get_in(&space, k))
-        {
+        let mut key_noted = false;
+        let holder = match &key {
+            Some(k) if problems.is_empty() => {
+                if state.on_disk && state.sole_dataset(&space) {
+                    // One insert both checks the key and records it.
+                    key_noted = state.note_key(
+                        tx,
+                        &p.object,
+                        &space,
+                        k.clone(),
+                        info("staged", Some(external_id.clone()), None),
+                    )?;
+                    (!key_noted).then(|| dataset.to_string())
+                } else {
+                    state.holder(tx, &p.object, &space, k)?
+                }
+            }
+            _ => None,
+        };
+        if let Some(other) = holder {
             let field = p
                 .key
                 .map(|k| p.fields[k].field.name.clone())
                 .unwrap_or_default();
-            let detail = if &*other.dataset == dataset {
+            let detail = if other == dataset {
                 format!("another {} already has the key `{external_id}`", p.object)
             } else {
                 format!(
-                    "dataset `{}` also has the key `{external_id}` and both upsert on `{field}`: map each dataset's id to its own external-id field",
-                    other.dataset
+                    "dataset `{other}` also has the key `{external_id}` and both upsert on `{field}`: map each dataset's id to its own external-id field"
                 )
             };
             problems.push((
@@ -883,7 +972,7 @@ fn stage_dataset(
             let rejected = info("rejected", None, Some(format!("{reason}: {detail}")));
             remember(&mut state.lookups, wanted, vals, &rejected);
             if let Some(k) = key {
-                state.keys.space(&space).entry(k).or_insert(rejected);
+                state.note_key(tx, &p.object, &space, k, rejected)?;
             }
             return Ok(());
         }
@@ -904,8 +993,10 @@ fn stage_dataset(
         }
         let staged = info("staged", Some(external_id.clone()), None);
         remember(&mut state.lookups, wanted, vals, &staged);
-        if let Some(k) = key {
-            state.keys.space(&space).insert(k, staged);
+        if let Some(k) = key
+            && !key_noted
+        {
+            state.note_key(tx, &p.object, &space, k, staged)?;
         }
         if let Some((field, parent_key, lookup)) = self_ref {
             state
@@ -1019,14 +1110,20 @@ fn finish_object(
                 .get(&dataset)
                 .cloned()
                 .unwrap_or_else(|| dataset.clone());
-            state.keys.space(&space).entry(k).or_insert(KeyInfo {
-                status: "merged",
-                external_id: target,
-                dataset: Rc::from(dataset.as_str()),
-                batch,
-                row,
-                detail: Some(detail),
-            });
+            state.note_key(
+                tx,
+                object,
+                &space,
+                k,
+                KeyInfo {
+                    status: "merged",
+                    external_id: target,
+                    dataset: Rc::from(dataset.as_str()),
+                    batch,
+                    row,
+                    detail: Some(detail),
+                },
+            )?;
         }
     }
     // Records are (dataset, external id): datasets with their own key namespaces may share ids.

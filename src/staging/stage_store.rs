@@ -624,6 +624,37 @@ impl StageTx<'_> {
         Ok(())
     }
 
+    /// Records where a source key resolves unless the object already has it in `dataset`:
+    /// true when recorded (the first record with a key keeps it).
+    pub fn key_once(&self, object: &str, k: &KeyRow) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        Ok(stmt.execute(params![
+            object,
+            k.key,
+            k.status,
+            k.external_id,
+            k.dataset,
+            k.batch,
+            k.row,
+            k.detail
+        ])? > 0)
+    }
+
+    /// The first of `datasets` whose records of `object` already hold `key`.
+    pub fn key_holder(&self, object: &str, datasets: &[&str], key: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT 1 FROM _stage_keys WHERE object = ?1 AND dataset = ?2 AND key = ?3",
+        )?;
+        for d in datasets {
+            if stmt.exists(params![object, d, key])? {
+                return Ok(Some(d.to_string()));
+            }
+        }
+        Ok(None)
+    }
+
     /// Records a dataset's totals.
     pub fn run(&self, r: &StageRunRow) -> Result<()> {
         self.conn.execute(

@@ -28,6 +28,9 @@ pub struct Applied {
     pub accepted: usize,
     pub rejected: usize,
     pub survivors_changed: usize,
+    /// Records a reviewer took out of their cluster (`remove`): they load as records of
+    /// their own.
+    pub removed: usize,
 }
 
 struct Line {
@@ -80,15 +83,20 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
         let cluster: i64 = cluster_text
             .parse()
             .map_err(|_| bad(*number, "cluster", &cluster_text, "is not a cluster number"))?;
-        let decision = get(c_decision).to_lowercase();
-        if !matches!(decision.as_str(), "accept" | "reject" | "") {
-            return Err(bad(
-                *number,
-                "decision",
-                &get(c_decision),
-                "is not `accept` or `reject`",
-            ));
-        }
+        let decision = match get(c_decision).to_lowercase().as_str() {
+            // One record is not the same as the others: it leaves the cluster, the rest of
+            // the cluster is decided by the other lines.
+            "remove" | "split" | "not a duplicate" => "remove".to_string(),
+            d @ ("accept" | "reject" | "") => d.to_string(),
+            _ => {
+                return Err(bad(
+                    *number,
+                    "decision",
+                    &get(c_decision),
+                    "is not `accept`, `reject` or `remove`",
+                ));
+            }
+        };
         let survivor_text = get(c_survivor).to_lowercase();
         let survivor = match survivor_text.as_str() {
             "yes" | "y" | "x" | "1" | "true" | "survivor" => true,
@@ -112,7 +120,8 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
                 survivor,
             });
     }
-    let mut per_dataset: BTreeMap<String, Vec<(i64, String, String)>> = BTreeMap::new();
+    type Decision = (i64, String, String, Vec<String>);
+    let mut per_dataset: BTreeMap<String, Vec<Decision>> = BTreeMap::new();
     let mut applied = Applied::default();
     for ((dataset, cluster), lines) in &by_cluster {
         let stored = db.clusters(dataset)?;
@@ -137,6 +146,23 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
                 ));
             }
         }
+        if let Some(l) = lines
+            .iter()
+            .find(|l| l.survivor && l.decision == "remove")
+        {
+            return Err(bad(
+                l.number,
+                "decision",
+                "remove",
+                "is on the survivor: a record taken out of the cluster cannot survive it; mark another record `yes`",
+            ));
+        }
+        let removed: Vec<String> = lines
+            .iter()
+            .filter(|l| l.decision == "remove")
+            .map(|l| l.record_id.clone())
+            .collect();
+        applied.removed += removed.len();
         let survivors: Vec<&Line> = lines.iter().filter(|l| l.survivor).collect();
         if survivors.len() != 1 {
             return Err(bad(
@@ -169,6 +195,7 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
             *cluster,
             status.into(),
             survivors[0].record_id.clone(),
+            removed,
         ));
     }
     for (dataset, decisions) in &per_dataset {

@@ -328,7 +328,9 @@ fn previous_decisions(rows: &[ClusterRow]) -> HashMap<Vec<(i64, i64)>, (String, 
                 .find(|r| r.survivor)
                 .map(|r| r.record_id.clone())
                 .unwrap_or_default();
-            (key, (m[0].status.clone(), survivor))
+            // A record a reviewer removed carries its own status, not the cluster's.
+            let status = m.iter().find(|r| r.status != "removed").unwrap_or(&m[0]);
+            (key, (status.status.clone(), survivor))
         })
         .collect()
 }

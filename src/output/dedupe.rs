@@ -95,11 +95,12 @@ pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
 /// What `dedupe apply` changed.
 pub fn render_applied(applied: &Applied) -> String {
     format!(
-        "applied review for {}: {} clusters accepted, {} rejected, {} survivors changed\n",
+        "applied review for {}: {} clusters accepted, {} rejected, {} survivors changed, {} records removed from their cluster\n",
         applied.datasets.join(", "),
         applied.accepted,
         applied.rejected,
-        applied.survivors_changed
+        applied.survivors_changed,
+        applied.removed
     )
 }
 

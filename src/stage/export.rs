@@ -110,6 +110,8 @@ pub fn export(
     // Field types and each object's external-id field, from the mappings and their schema.
     let mut fields: BTreeMap<(String, String), FieldInfo> = BTreeMap::new();
     let mut ext_field: BTreeMap<String, String> = BTreeMap::new();
+    // (object, dataset) -> the external-id field that dataset's records upsert on.
+    let mut dataset_ext: BTreeMap<(String, String), String> = BTreeMap::new();
     for path in mapping_files(&ws.root.join("mappings"))? {
         let mapping = MappingFile::load(&path)?;
         let schema = schemas.load(mapping.target)?;
@@ -125,6 +127,9 @@ pub fn export(
                 if f.external_id && parent.is_none() && fm.source.is_some() {
                     ext_field
                         .entry(object_key.to_string())
+                        .or_insert_with(|| f.name.clone());
+                    dataset_ext
+                        .entry((object_key.to_string(), mapping.dataset.clone()))
                         .or_insert_with(|| f.name.clone());
                 }
                 let by_username = parent
@@ -153,20 +158,30 @@ pub fn export(
     for step in &plan {
         let columns = db.staged_columns(&step.object)?;
         let step_fields: Vec<String> = serde_json::from_str(&step.fields).unwrap_or_default();
+        let suffix = step
+            .dataset
+            .as_ref()
+            .map(|d| format!("_{d}"))
+            .unwrap_or_default();
         let name = match step.pass.as_str() {
-            "insert" => format!("{:02}_{}.csv", step.position, step.target_object),
+            "insert" => format!("{:02}_{}{suffix}.csv", step.position, step.target_object),
             other => format!(
-                "{:02}_{}_{}.csv",
+                "{:02}_{}_{}{suffix}.csv",
                 step.position,
                 step.target_object,
                 other.replace(' ', "_")
             ),
         };
         let path = dir.join(&name);
-        let own_ext = ext_field.get(&step.object).cloned();
+        let own_ext = match &step.dataset {
+            Some(d) => dataset_ext.get(&(step.object.clone(), d.clone())).cloned(),
+            None => ext_field.get(&step.object).cloned(),
+        };
         let mut notes = Vec::new();
-        // (header, staged column index) pairs.
+        // (header, staged column index) pairs; a column that carries a reference only where
+        // it points into one dataset names its `_via_` column index and that dataset.
         let mut out_cols: Vec<(String, usize)> = Vec::new();
+        let mut only_via: Vec<Option<(usize, String)>> = Vec::new();
         let index = |c: &str| columns.iter().position(|x| x == c);
         match format {
             Format::Csv => {
@@ -190,6 +205,34 @@ pub fn export(
                     }
                     let Some(i) = index(f) else { continue };
                     let info = fields.get(&(step.object.clone(), f.clone()));
+                    // A parent loaded from datasets with their own upsert keys: one column per
+                    // key, each filled where the reference points into that dataset.
+                    if let (Some(parent), Some(via)) = (
+                        info.and_then(|i| i.parent.as_deref()),
+                        index(&crate::staging::via_column(f)),
+                    ) {
+                        for ((o, d), ext) in &dataset_ext {
+                            if o != parent {
+                                continue;
+                            }
+                            let header = match format {
+                                Format::Salesforce => format!("{}.{ext}", relationship_name(f)),
+                                _ => format!("{parent} {ext}"),
+                            };
+                            // Datasets sharing a key share its column.
+                            if let Some(k) = out_cols.iter().position(|(h, _)| *h == header) {
+                                if let Some(Some((_, ds))) = only_via.get_mut(k) {
+                                    ds.push('\u{1f}');
+                                    ds.push_str(d);
+                                }
+                                continue;
+                            }
+                            out_cols.push((header, i));
+                            only_via.resize(out_cols.len() - 1, None);
+                            only_via.push(Some((via, d.clone())));
+                        }
+                        continue;
+                    }
                     let header = match info.and_then(|i| i.parent.as_deref()) {
                         Some(parent) if staged_objects.contains(&parent) => {
                             let parent_ext = ext_field
@@ -223,6 +266,17 @@ pub fn export(
                 }
             }
         }
+        only_via.resize(out_cols.len(), None);
+        let cell = |vals: &[Option<String>], k: usize| -> Option<String> {
+            let v = vals[out_cols[k].1].clone();
+            match &only_via[k] {
+                Some((via, datasets)) => {
+                    let from = vals[*via].as_deref().unwrap_or("");
+                    datasets.split('\u{1f}').any(|d| d == from).then_some(v).flatten()
+                }
+                None => v,
+            }
+        };
         let mut w = csv::Writer::from_writer(AtomicFile::create(&path, Kind::Export, overwrite)?);
         let werr = |e: csv::Error| Error::Other(format!("cannot write `{}`: {e}", path.display()));
         w.write_record(out_cols.iter().map(|(h, _)| h.as_str()))
@@ -231,7 +285,7 @@ pub fn export(
         let self_field = step.pass.strip_prefix("update ").map(str::to_string);
         let self_index = self_field.as_deref().and_then(index);
         let mut formulas = FormulaCount::default();
-        db.scan_staged(&step.object, |vals| {
+        db.scan_staged(&step.object, step.dataset.as_deref(), |vals: &[Option<String>]| {
             // A self-reference pass carries only records that have a parent.
             if let Some(i) = self_index
                 && vals[i].is_none()
@@ -239,12 +293,9 @@ pub fn export(
                 return Ok(());
             }
             rows += 1;
-            formulas.add_row(out_cols.iter().map(|(_, i)| vals[*i].as_deref()));
-            w.write_record(
-                out_cols
-                    .iter()
-                    .map(|(_, i)| vals[*i].as_deref().unwrap_or("")),
-            )
+            let cells: Vec<Option<String>> = (0..out_cols.len()).map(|k| cell(vals, k)).collect();
+            formulas.add_row(cells.iter().map(|c| c.as_deref()));
+            w.write_record(cells.iter().map(|c| c.as_deref().unwrap_or("")))
             .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
         })?;
         let headers: Vec<&str> = out_cols.iter().map(|(h, _)| h.as_str()).collect();

@@ -31,7 +31,65 @@ pub(super) enum Hit {
 pub(super) type LookupIndex = HashMap<(String, String), HashMap<String, Hit>>;
 
 /// Each object's records by their source key.
-pub(super) type KeyIndex = HashMap<String, HashMap<String, KeyInfo>>;
+pub(super) type KeyIndex = HashMap<String, ObjectKeys>;
+
+/// One object's records by source key, per key namespace. A namespace is the external-id
+/// field a dataset upserts on: two datasets loaded into one object with their own external-id
+/// fields keep separate namespaces, so the same source id in both is two records; datasets
+/// sharing one field (or none) share the namespace of that field.
+#[derive(Default)]
+pub(super) struct ObjectKeys {
+    spaces: Vec<(Rc<str>, HashMap<String, KeyInfo>)>,
+}
+
+/// What a plain reference (no lookup column) finds among a parent object's namespaces.
+pub(super) enum Found<'a> {
+    None,
+    One(&'a KeyInfo),
+    /// The key is in several namespaces: the datasets holding it.
+    Ambiguous(Vec<&'a str>),
+}
+
+impl ObjectKeys {
+    /// The keys of one namespace, created empty when new.
+    pub(super) fn space(&mut self, namespace: &str) -> &mut HashMap<String, KeyInfo> {
+        let i = match self.spaces.iter().position(|(n, _)| &**n == namespace) {
+            Some(i) => i,
+            None => {
+                self.spaces.push((Rc::from(namespace), HashMap::new()));
+                self.spaces.len() - 1
+            }
+        };
+        &mut self.spaces[i].1
+    }
+
+    /// A key in one namespace.
+    pub(super) fn get_in(&self, namespace: &str, key: &str) -> Option<&KeyInfo> {
+        self.spaces
+            .iter()
+            .find(|(n, _)| &**n == namespace)
+            .and_then(|(_, m)| m.get(key))
+    }
+
+    /// A key in whichever namespace holds it; ambiguous when several do.
+    pub(super) fn find(&self, key: &str) -> Found<'_> {
+        let mut hits = self.spaces.iter().filter_map(|(_, m)| m.get(key));
+        match (hits.next(), hits.next()) {
+            (None, _) => Found::None,
+            (Some(one), None) => Found::One(one),
+            (Some(a), Some(b)) => {
+                let mut datasets = vec![&*a.dataset, &*b.dataset];
+                datasets.extend(hits.map(|k| &*k.dataset));
+                Found::Ambiguous(datasets)
+            }
+        }
+    }
+
+    /// Every (key, record), namespace by namespace.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&String, &KeyInfo)> {
+        self.spaces.iter().flat_map(|(_, m)| m.iter())
+    }
+}
 
 /// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
 pub(super) fn find_hit<'a>(
@@ -71,10 +129,14 @@ pub(super) fn remember(
         let Some(value) = vals[*column].as_deref().filter(|v| !v.trim().is_empty()) else {
             continue;
         };
-        let slot = index.entry(key.clone()).or_default();
-        match slot.get_mut(&Lookup::normalize(value)) {
+        let slot = match index.get_mut(key) {
+            Some(slot) => slot,
+            None => index.entry(key.clone()).or_default(),
+        };
+        let norm = Lookup::normalize(value);
+        match slot.get_mut(&norm) {
             None => {
-                slot.insert(Lookup::normalize(value), Hit::One(info.clone()));
+                slot.insert(norm, Hit::One(info.clone()));
             }
             Some(hit) => {
                 *hit = match hit {

@@ -26,7 +26,7 @@ use crate::targets::SchemaSource;
 use crate::workspace::Workspace;
 
 use exclude::exclusion_rules;
-use keys::{KeyIndex, KeyInfo, LookupIndex, find_hit, remember};
+use keys::{Found, KeyIndex, KeyInfo, LookupIndex, ObjectKeys, find_hit, remember};
 use prepare::{Prepared, PreparedField, column_position, prepare};
 
 /// Objects a migration matches to records that already exist in the target rather than
@@ -72,6 +72,9 @@ pub struct Outcome {
     pub target: String,
     pub datasets: Vec<DatasetOutcome>,
     pub load_plan: Vec<PlanRow>,
+    /// Seconds spent per phase (`prepare`, `DATASET rows`, `OBJECT finish`, `OBJECT keys`,
+    /// `plan`, `commit`), for finding where a slow run spends its time.
+    pub timings: Vec<(String, f64)>,
 }
 
 /// Stages every mapping in `mappings/` (or one object's) in one transaction.
@@ -82,6 +85,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             "no mapping files in `mappings/`\n  hint: `crmkit map suggest DATASET --object OBJECT`, review it, then `crmkit stage`".into(),
         ));
     }
+    let mut clock = Clock::default();
     let prepared: Vec<Prepared> = files
         .iter()
         .map(|path| prepare(ws, db, options, path))
@@ -115,6 +119,19 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
     }
     let load_order = order::order(&objects, &parents);
+    // Objects whose datasets keep separate key namespaces (their own external-id fields).
+    let split_objects: HashSet<String> = objects
+        .iter()
+        .filter(|o| {
+            let spaces: HashSet<String> = prepared
+                .iter()
+                .filter(|p| &p.object == *o)
+                .map(namespace)
+                .collect();
+            spaces.len() > 1
+        })
+        .cloned()
+        .collect();
     // Lookup columns each parent object's datasets must index, checked before anything runs.
     let mut wanted: HashMap<String, Vec<Lookup>> = HashMap::new();
     for p in &prepared {
@@ -186,34 +203,34 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
     };
 
     // Keys of objects not staged in this run come from the previous run.
-    let mut keys: HashMap<String, HashMap<String, KeyInfo>> = HashMap::new();
+    let mut keys: KeyIndex = HashMap::new();
     for o in objects.iter().filter(|o| !to_stage.contains(o)) {
-        let stored = db.stage_keys(o)?;
-        keys.insert(
-            o.clone(),
-            stored
-                .into_iter()
-                .map(|k| {
-                    let status = match k.status.as_str() {
-                        "staged" => "staged",
-                        "merged" => "merged",
-                        "rejected" => "rejected",
-                        _ => "excluded",
-                    };
-                    (
-                        k.key,
-                        KeyInfo {
-                            status,
-                            external_id: k.external_id,
-                            dataset: Rc::from(k.dataset.as_str()),
-                            batch: k.batch,
-                            row: k.row,
-                            detail: k.detail,
-                        },
-                    )
-                })
-                .collect(),
-        );
+        let mut object_keys = ObjectKeys::default();
+        for k in db.stage_keys(o)? {
+            let status = match k.status.as_str() {
+                "staged" => "staged",
+                "merged" => "merged",
+                "rejected" => "rejected",
+                _ => "excluded",
+            };
+            let space = prepared
+                .iter()
+                .find(|p| p.mapping.dataset == k.dataset)
+                .map(namespace)
+                .unwrap_or_else(|| k.dataset.clone());
+            object_keys.space(&space).insert(
+                k.key,
+                KeyInfo {
+                    status,
+                    external_id: k.external_id,
+                    dataset: Rc::from(k.dataset.as_str()),
+                    batch: k.batch,
+                    row: k.row,
+                    detail: k.detail,
+                },
+            );
+        }
+        keys.insert(o.clone(), object_keys);
     }
 
     let mut lookups: HashMap<String, LookupIndex> = HashMap::new();
@@ -229,6 +246,13 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
     }
     let mut outcomes = Vec::new();
+    // Objects some reference points at (their keys must be found while the run goes on).
+    let referenced: HashSet<&str> = prepared
+        .iter()
+        .flat_map(|p| &p.fields)
+        .filter_map(|f| f.parent.as_deref())
+        .collect();
+    clock.lap("prepare");
     let tx = db.begin_stage()?;
     for object in load_order.iter().filter(|o| to_stage.contains(o)) {
         let mine: Vec<&Prepared> = prepared.iter().filter(|p| &p.object == object).collect();
@@ -240,9 +264,26 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 }
             }
         }
+        // References to an object loaded from several key namespaces remember which one the
+        // record they point at is in: export writes the upsert key that namespace uses.
+        let mut via: HashSet<String> = HashSet::new();
+        for f in mine.iter().flat_map(|p| &p.fields) {
+            if f.parent.as_ref().is_some_and(|o| split_objects.contains(o))
+                && via.insert(f.field.name.clone())
+            {
+                field_names.push(crate::staging::via_column(&f.field.name));
+            }
+        }
         tx.reset_object(object, &field_names)?;
-        let mut state = ObjectState::default();
+        let mut state = ObjectState {
+            via,
+            on_disk: !referenced.contains(object.as_str()),
+            ..Default::default()
+        };
         for p in &mine {
+            state
+                .namespaces
+                .insert(p.mapping.dataset.clone(), namespace(p));
             let mut wanted_here: Vec<((String, String), usize)> = wanted
                 .get(object)
                 .into_iter()
@@ -268,8 +309,10 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 &mut state,
             )?;
             outcomes.push(outcome);
+            clock.lap(&format!("{} rows", p.mapping.dataset));
         }
         let cleared = finish_object(&tx, object, &mut state)?;
+        clock.lap(&format!("{object} finish"));
         for (dataset, n) in cleared {
             if let Some(o) = outcomes.iter_mut().find(|o| o.dataset == dataset) {
                 o.parents_cleared += n;
@@ -277,7 +320,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         }
         // In key order: the index takes sequential inserts far faster than hash order.
         let mut ordered: Vec<(&String, &KeyInfo)> = state.keys.iter().collect();
-        ordered.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        ordered.sort_unstable_by(|a, b| (&*a.1.dataset, a.0).cmp(&(&*b.1.dataset, b.0)));
         for (key, info) in ordered {
             tx.key(
                 object,
@@ -293,6 +336,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             )?;
         }
         keys.insert(object.clone(), state.keys);
+        clock.lap(&format!("{object} keys"));
         lookups.insert(object.clone(), state.lookups);
     }
     for o in &outcomes {
@@ -325,60 +369,201 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 list.push(f.field.name.as_str());
             }
         }
-        let rows = tx.count_staged(object, None)?;
-        position += 1;
-        tx.plan(&PlanRow {
-            position,
-            object: object.clone(),
-            target_object: mine[0].target_object.clone(),
-            pass: "insert".into(),
-            fields: serde_json::to_string(&insert_fields).unwrap_or_default(),
-            rows,
-            note: parents.get(object).map(|ps| {
-                let others: Vec<&str> = ps
-                    .iter()
-                    .filter(|p| *p != object)
-                    .map(String::as_str)
-                    .collect();
-                format!(
-                    "after {}",
-                    if others.is_empty() {
-                        "nothing".into()
-                    } else {
-                        others.join(", ")
-                    }
-                )
-            }),
-        })?;
-        for field in self_fields {
+        // Datasets upserting on different external-id fields load as separate steps: one
+        // upsert key per file.
+        let steps: Vec<Option<&str>> = if split_objects.contains(object) {
+            mine.iter().map(|p| Some(p.mapping.dataset.as_str())).collect()
+        } else {
+            vec![None]
+        };
+        let fields_of_self = |dataset: Option<&str>, field: &str| {
+            mine.iter()
+                .filter(|p| Some(p.mapping.dataset.as_str()) == dataset)
+                .any(|p| p.fields.iter().any(|f| f.field.name == field))
+        };
+        // A dataset's own step writes the fields its mapping fills (not another dataset's key).
+        let fields_of = |dataset: Option<&str>| -> Vec<&str> {
+            insert_fields
+                .iter()
+                .copied()
+                .filter(|name| {
+                    dataset.is_none_or(|d| {
+                        mine.iter()
+                            .filter(|p| p.mapping.dataset == d)
+                            .any(|p| p.fields.iter().any(|f| f.field.name == *name))
+                    })
+                })
+                .collect()
+        };
+        for &dataset in &steps {
+            let rows = tx.count_staged(object, None, dataset)?;
             position += 1;
             tx.plan(&PlanRow {
                 position,
                 object: object.clone(),
                 target_object: mine[0].target_object.clone(),
-                pass: format!("update {field}"),
-                fields: serde_json::to_string(&[field]).unwrap_or_default(),
-                rows: tx.count_staged(object, Some(field))?,
-                note: Some(format!(
-                    "second pass: {field} points at records of the same object, all inserted first"
-                )),
+                pass: "insert".into(),
+                fields: serde_json::to_string(&fields_of(dataset)).unwrap_or_default(),
+                rows,
+                note: parents.get(object).map(|ps| {
+                    let others: Vec<&str> = ps
+                        .iter()
+                        .filter(|p| *p != object)
+                        .map(String::as_str)
+                        .collect();
+                    format!(
+                        "after {}",
+                        if others.is_empty() {
+                            "nothing".into()
+                        } else {
+                            others.join(", ")
+                        }
+                    )
+                }),
+                dataset: dataset.map(str::to_string),
             })?;
         }
+        for field in self_fields {
+            for &dataset in steps
+                .iter()
+                .filter(|d| d.is_none() || fields_of_self(**d, field))
+            {
+                position += 1;
+                tx.plan(&PlanRow {
+                    position,
+                    object: object.clone(),
+                    target_object: mine[0].target_object.clone(),
+                    pass: format!("update {field}"),
+                    fields: serde_json::to_string(&[field]).unwrap_or_default(),
+                    rows: tx.count_staged(object, Some(field), dataset)?,
+                    note: Some(format!(
+                        "second pass: {field} points at records of the same object, all inserted first"
+                    )),
+                    dataset: dataset.map(str::to_string),
+                })?;
+            }
+        }
     }
+    clock.lap("plan");
     let plan = tx.plan_rows()?;
     tx.commit()?;
     record_metrics(db, &plan)?;
+    clock.lap("commit");
     Ok(Outcome {
         target: target.to_string(),
         datasets: outcomes,
         load_plan: plan,
+        timings: clock.laps,
     })
+}
+
+/// The key namespace of a mapping's records: the external-id field it upserts on, or its
+/// dataset when it maps none (its records then get generated ids, unique by construction).
+fn namespace(p: &Prepared) -> String {
+    match p.key {
+        Some(k) => p.fields[k].field.name.clone(),
+        None => format!("dataset {}", p.mapping.dataset),
+    }
+}
+
+/// Wall time per phase of a run.
+struct Clock {
+    since: std::time::Instant,
+    laps: Vec<(String, f64)>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            since: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+}
+
+impl Clock {
+    fn lap(&mut self, phase: &str) {
+        let now = std::time::Instant::now();
+        let secs = (now - self.since).as_secs_f64();
+        self.laps.push((phase.to_string(), (secs * 1000.0).round() / 1000.0));
+        self.since = now;
+    }
+}
+
+impl ObjectState {
+    /// Notes where a key resolves; the first record with a key keeps it. True when noted.
+    fn note_key(
+        &mut self,
+        tx: &StageTx<'_>,
+        object: &str,
+        space: &str,
+        key: String,
+        info: KeyInfo,
+    ) -> Result<bool> {
+        if self.on_disk {
+            return tx.key_once(
+                object,
+                &KeyRow {
+                    key,
+                    status: info.status.to_string(),
+                    external_id: info.external_id,
+                    dataset: info.dataset.to_string(),
+                    batch: info.batch,
+                    row: info.row,
+                    detail: info.detail,
+                },
+            );
+        }
+        match self.keys.space(space).entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => Ok(false),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(info);
+                Ok(true)
+            }
+        }
+    }
+
+    /// The dataset of the record that already holds a key in a namespace.
+    fn holder(
+        &self,
+        tx: &StageTx<'_>,
+        object: &str,
+        space: &str,
+        key: &str,
+    ) -> Result<Option<String>> {
+        if self.on_disk {
+            let datasets: Vec<&str> = self
+                .namespaces
+                .iter()
+                .filter(|(_, s)| *s == space)
+                .map(|(d, _)| d.as_str())
+                .collect();
+            return tx.key_holder(object, &datasets, key);
+        }
+        Ok(self
+            .keys
+            .get_in(space, key)
+            .map(|k| k.dataset.to_string()))
+    }
+
+    /// Whether one dataset alone uses a namespace.
+    fn sole_dataset(&self, space: &str) -> bool {
+        self.namespaces.values().filter(|s| *s == space).count() == 1
+    }
 }
 
 /// Per-object state across its datasets.
 #[derive(Default)]
 struct ObjectState {
-    keys: HashMap<String, KeyInfo>,
+    keys: ObjectKeys,
+    /// dataset -> its key namespace.
+    namespaces: HashMap<String, String>,
+    /// Reference fields with a `_via_` column.
+    via: HashSet<String>,
+    /// Keys go straight to `_stage_keys` instead of memory: nothing references the object,
+    /// so no record needs to find them during the run, and memory stays flat however many
+    /// records it has.
+    on_disk: bool,
     /// (dataset, batch, row) -> external id of staged records in datasets that have merges,
     /// for resolving merged records to their survivors.
     by_row: HashMap<(String, i64, i64), String>,
@@ -400,6 +585,8 @@ struct PendingMerge {
     survivor: (i64, i64),
     /// (lookup, value) pairs to index once the survivor is known.
     lookup_values: Vec<((String, String), String)>,
+    /// Its source values, to stage it should its survivor not be.
+    values: Vec<Option<String>>,
 }
 
 /// Applies one mapping to every row of its dataset.
@@ -416,6 +603,7 @@ fn stage_dataset(
     state: &mut ObjectState,
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
+    let space = namespace(p);
     tx.reset_dataset(dataset)?;
     // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
     // the workspace says proposed ones may.
@@ -439,14 +627,35 @@ fn stage_dataset(
                 .unwrap_or(0)
         })
         .collect();
+    let via_positions: Vec<Option<usize>> = p
+        .fields
+        .iter()
+        .map(|f| {
+            let via = crate::staging::via_column(&f.field.name);
+            field_names.iter().position(|n| *n == via)
+        })
+        .collect();
+    let insert_sql = tx.stage_sql(&p.object, field_names);
     let several_batches = db
         .batches()?
         .iter()
         .filter(|b| b.dataset == dataset)
         .count()
         > 1;
-    db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
-        out.source_rows += 1;
+    // One row's fate; `promoted` when a merged-away record is staged in place of a survivor
+    // that was not (it was counted, and counted as merged, on the first pass).
+    let stage_row = |state: &mut ObjectState,
+                     out: &mut DatasetOutcome,
+                     batch: i64,
+                     row: i64,
+                     vals: &[Option<String>],
+                     promoted: bool|
+     -> Result<()> {
+        if promoted {
+            out.merged -= 1;
+        } else {
+            out.source_rows += 1;
+        }
         let lineage = (dataset, batch, row);
         let lookup = |name: &str| {
             p.headers
@@ -463,7 +672,8 @@ fn stage_dataset(
                 f.source.and_then(|i| vals[i].as_deref())
             })
             .map(str::trim);
-        let transformed = |f: &PreparedField| {
+        let transformed = |i: usize| {
+            let f: &PreparedField = &p.fields[i];
             let raw = match &f.scores {
                 Some(scores) => own_key.and_then(|k| scores.get(k)).map(String::as_str).unwrap_or(""),
                 None => f.source.and_then(|i| vals[i].as_deref()).unwrap_or(""),
@@ -472,11 +682,13 @@ fn stage_dataset(
                 column: &lookup,
                 values: f.values.as_ref(),
             };
-            (raw.to_string(), apply_all(&f.transform, raw, &ctx))
+            (raw, apply_all(&f.transform, raw, &ctx))
         };
-        let key = p
-            .key
-            .and_then(|k| transformed(&p.fields[k]).1.ok())
+        // The key field is transformed once: for the key here, and as a field below.
+        let mut key_field = p.key.map(transformed);
+        let key = key_field
+            .as_ref()
+            .and_then(|(_, r)| r.as_ref().ok())
             .map(|a| a.value.trim().to_string())
             .filter(|k| !k.is_empty());
         let info =
@@ -507,7 +719,7 @@ fn stage_dataset(
             let rejected = info("rejected", None, Some(format!("ingest_issue: {issue}")));
             remember(&mut state.lookups, wanted, vals, &rejected);
             if let Some(k) = key {
-                state.keys.entry(k).or_insert(rejected);
+                state.note_key(tx, &p.object, &space, k, rejected)?;
             }
             return Ok(());
         }
@@ -519,11 +731,11 @@ fn stage_dataset(
             let excluded = info("excluded", None, Some(rule.clone()));
             remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                state.keys.entry(k).or_insert(excluded);
+                state.note_key(tx, &p.object, &space, k, excluded)?;
             }
             return Ok(());
         }
-        if let Some(survivor) = merged.get(&(batch, row)) {
+        if !promoted && let Some(survivor) = merged.get(&(batch, row)) {
             out.merged += 1;
             state.merged.push(PendingMerge {
                 key,
@@ -531,6 +743,7 @@ fn stage_dataset(
                 batch,
                 row,
                 survivor: *survivor,
+                values: vals.to_vec(),
                 lookup_values: wanted
                     .iter()
                     .filter_map(|(k, c)| vals[*c].clone().map(|v| (k.clone(), v)))
@@ -547,7 +760,13 @@ fn stage_dataset(
         let mut excluded_with_parent: Option<(String, String)> = None;
         for (i, f) in p.fields.iter().enumerate() {
             let name = &f.field.name;
-            let (raw, result) = transformed(f);
+            let (raw, result) = match key_field.take() {
+                Some(done) if p.key == Some(i) => done,
+                other => {
+                    key_field = other;
+                    transformed(i)
+                }
+            };
             let value = if f.parent.is_some() {
                 // References resolve through the key index below, not the field's type.
                 match fate::settle(&f.field, false, f.on_invalid, &raw, result) {
@@ -633,11 +852,29 @@ fn stage_dataset(
                             continue;
                         }
                     },
-                    None => parent_keys.get(value.trim()),
+                    None => match parent_keys.find(value.trim()) {
+                        Found::None => None,
+                        Found::One(k) => Some(k),
+                        Found::Ambiguous(datasets) => {
+                            problems.push((
+                                fate::Reason::BadReference.code(),
+                                name.clone(),
+                                value.clone(),
+                                format!(
+                                    "`{value}` is a {parent} key in datasets {}: name the one meant with `lookup: {{dataset: DATASET, column: COLUMN}}`",
+                                    datasets.join(" and ")
+                                ),
+                            ));
+                            continue;
+                        }
+                    },
                 };
                 match found {
                     Some(k) if k.external_id.is_some() => {
-                        values[positions[i]] = k.external_id.clone()
+                        values[positions[i]] = k.external_id.clone();
+                        if let Some(v) = via_positions[i] {
+                            values[v] = Some(k.dataset.to_string());
+                        }
                     }
                     Some(k) if k.status == "excluded" => {
                         let rule = k.detail.clone().unwrap_or_default();
@@ -682,19 +919,47 @@ fn stage_dataset(
             let excluded = info("excluded", None, Some(rule));
             remember(&mut state.lookups, wanted, vals, &excluded);
             if let Some(k) = key {
-                state.keys.entry(k).or_insert(excluded);
+                state.note_key(tx, &p.object, &space, k, excluded)?;
             }
             return Ok(());
         }
         // Generated ids are unique by construction; a key seen before is a duplicate.
-        if problems.is_empty() && key.as_ref().is_some_and(|k| state.keys.contains_key(k)) {
+        let mut key_noted = false;
+        let holder = match &key {
+            Some(k) if problems.is_empty() => {
+                if state.on_disk && state.sole_dataset(&space) {
+                    // One insert both checks the key and records it.
+                    key_noted = state.note_key(
+                        tx,
+                        &p.object,
+                        &space,
+                        k.clone(),
+                        info("staged", Some(external_id.clone()), None),
+                    )?;
+                    (!key_noted).then(|| dataset.to_string())
+                } else {
+                    state.holder(tx, &p.object, &space, k)?
+                }
+            }
+            _ => None,
+        };
+        if let Some(other) = holder {
+            let field = p
+                .key
+                .map(|k| p.fields[k].field.name.clone())
+                .unwrap_or_default();
+            let detail = if other == dataset {
+                format!("another {} already has the key `{external_id}`", p.object)
+            } else {
+                format!(
+                    "dataset `{other}` also has the key `{external_id}` and both upsert on `{field}`: map each dataset's id to its own external-id field"
+                )
+            };
             problems.push((
                 fate::Reason::DuplicateKey.code(),
-                p.key
-                    .map(|k| p.fields[k].field.name.clone())
-                    .unwrap_or_default(),
+                field,
                 external_id.clone(),
-                format!("another {} already has the key `{external_id}`", p.object),
+                detail,
             ));
         }
         if !problems.is_empty() {
@@ -707,15 +972,14 @@ fn stage_dataset(
             let rejected = info("rejected", None, Some(format!("{reason}: {detail}")));
             remember(&mut state.lookups, wanted, vals, &rejected);
             if let Some(k) = key {
-                state.keys.entry(k).or_insert(rejected);
+                state.note_key(tx, &p.object, &space, k, rejected)?;
             }
             return Ok(());
         }
         let notes =
             (!warnings.is_empty()).then(|| serde_json::to_string(&warnings).unwrap_or_default());
         tx.stage(
-            &p.object,
-            field_names,
+            &insert_sql,
             &external_id,
             lineage,
             notes.as_deref(),
@@ -729,8 +993,10 @@ fn stage_dataset(
         }
         let staged = info("staged", Some(external_id.clone()), None);
         remember(&mut state.lookups, wanted, vals, &staged);
-        if let Some(k) = key {
-            state.keys.insert(k, staged);
+        if let Some(k) = key
+            && !key_noted
+        {
+            state.note_key(tx, &p.object, &space, k, staged)?;
         }
         if let Some((field, parent_key, lookup)) = self_ref {
             state
@@ -738,7 +1004,58 @@ fn stage_dataset(
                 .push((external_id, dataset.to_string(), field, parent_key, lookup));
         }
         Ok(())
+    };
+    db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
+        stage_row(state, &mut out, batch, row, vals, false)
     })?;
+    // A survivor excluded or rejected takes nobody with it: the best remaining member (by the
+    // dedupe survivorship order) survives instead and the others merge into it.
+    let (pending, others): (Vec<PendingMerge>, Vec<PendingMerge>) =
+        std::mem::take(&mut state.merged)
+            .into_iter()
+            .partition(|m| m.dataset == dataset);
+    state.merged = others;
+    let mut clusters: BTreeMap<(i64, i64), Vec<PendingMerge>> = BTreeMap::new();
+    for m in pending {
+        clusters.entry(m.survivor).or_default().push(m);
+    }
+    let survivorship = crate::dedupe::rules::Rules::builtin().survivorship;
+    let recency = survivorship
+        .recency_columns
+        .iter()
+        .find_map(|c| column_position(p, c));
+    let staged = |state: &ObjectState, (batch, row): (i64, i64)| {
+        state.by_row.contains_key(&(dataset.to_string(), batch, row))
+    };
+    for (survivor, mut members) in clusters {
+        let mut now = survivor;
+        while !staged(state, now) && !members.is_empty() {
+            let candidates: Vec<crate::dedupe::survivorship::Member> = members
+                .iter()
+                .map(|m| crate::dedupe::survivorship::Member {
+                    order: ((m.batch as u64) << 32) | m.row as u64,
+                    dataset: dataset.to_string(),
+                    values: Vec::new(),
+                    filled: m
+                        .values
+                        .iter()
+                        .filter(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+                        .count(),
+                    recency: recency
+                        .and_then(|c| m.values[c].as_deref())
+                        .and_then(crate::mapping::parse::any_date),
+                })
+                .collect();
+            let (best, _) = crate::dedupe::survivorship::survivor(&survivorship, &candidates);
+            let m = members.remove(best);
+            stage_row(state, &mut out, m.batch, m.row, &m.values, true)?;
+            now = (m.batch, m.row);
+        }
+        for mut m in members {
+            m.survivor = now;
+            state.merged.push(m);
+        }
+    }
     Ok(out)
 }
 
@@ -756,6 +1073,8 @@ fn finish_object(
         row,
         survivor,
         lookup_values,
+        ..
+
     } in std::mem::take(&mut state.merged)
     {
         let target = state
@@ -786,85 +1105,99 @@ fn finish_object(
                     survivor.1
                 ),
             };
-            state.keys.entry(k).or_insert(KeyInfo {
-                status: "merged",
-                external_id: target,
-                dataset: Rc::from(dataset.as_str()),
-                batch,
-                row,
-                detail: Some(detail),
-            });
+            let space = state
+                .namespaces
+                .get(&dataset)
+                .cloned()
+                .unwrap_or_else(|| dataset.clone());
+            state.note_key(
+                tx,
+                object,
+                &space,
+                k,
+                KeyInfo {
+                    status: "merged",
+                    external_id: target,
+                    dataset: Rc::from(dataset.as_str()),
+                    batch,
+                    row,
+                    detail: Some(detail),
+                },
+            )?;
         }
     }
-    let mut parent_of: HashMap<String, String> = HashMap::new();
+    // Records are (dataset, external id): datasets with their own key namespaces may share ids.
+    type Rec = (String, String);
+    let mut parent_of: HashMap<Rec, Rec> = HashMap::new();
     let mut cleared: BTreeMap<String, i64> = BTreeMap::new();
-    let mut notes: HashMap<String, String> = HashMap::new();
+    let mut notes: HashMap<Rec, String> = HashMap::new();
     let refs = std::mem::take(&mut state.self_refs);
     for (ext, dataset, _, parent_key, lookup) in &refs {
+        let me: Rec = (dataset.clone(), ext.clone());
+        let mut clear = |note: String| {
+            notes.insert(me.clone(), note);
+            *cleared.entry(dataset.clone()).or_default() += 1;
+        };
         let found = match lookup {
             Some(l) => match find_hit(Some(&state.lookups), l, parent_key) {
                 Ok(hit) => hit,
                 Err(n) => {
-                    notes.insert(
-                        ext.clone(),
-                        format!(
-                            "parent cleared: {n} {object} records have `{parent_key}` in `{}`",
-                            l.column
-                        ),
-                    );
-                    *cleared.entry(dataset.clone()).or_default() += 1;
+                    clear(format!(
+                        "parent cleared: {n} {object} records have `{parent_key}` in `{}`",
+                        l.column
+                    ));
                     continue;
                 }
             },
-            None => state.keys.get(parent_key.trim()),
+            // A hierarchy names its parents in its own dataset's ids first.
+            None => match state
+                .namespaces
+                .get(dataset)
+                .and_then(|space| state.keys.get_in(space, parent_key.trim()))
+            {
+                Some(k) => Some(k),
+                None => match state.keys.find(parent_key.trim()) {
+                    Found::One(k) => Some(k),
+                    Found::None => None,
+                    Found::Ambiguous(datasets) => {
+                        clear(format!(
+                            "parent cleared: `{parent_key}` is a key in datasets {}",
+                            datasets.join(" and ")
+                        ));
+                        continue;
+                    }
+                },
+            },
         };
         match found {
-            Some(k)
-                if k.external_id.is_some() && k.external_id.as_deref() != Some(ext.as_str()) =>
-            {
-                parent_of.insert(ext.clone(), k.external_id.clone().unwrap_or_default());
-            }
-            Some(k) if k.external_id.as_deref() == Some(ext.as_str()) => {
-                notes.insert(
-                    ext.clone(),
-                    format!("parent cleared: `{parent_key}` is the record itself"),
-                );
-                *cleared.entry(dataset.clone()).or_default() += 1;
-            }
-            Some(k) => {
-                notes.insert(
-                    ext.clone(),
-                    format!(
-                        "parent cleared: `{parent_key}` is not loaded ({})",
-                        k.status
-                    ),
-                );
-                *cleared.entry(dataset.clone()).or_default() += 1;
-            }
-            None => {
-                notes.insert(
-                    ext.clone(),
-                    format!("parent cleared: no {object} has the key `{parent_key}`"),
-                );
-                *cleared.entry(dataset.clone()).or_default() += 1;
-            }
+            Some(k) => match &k.external_id {
+                Some(parent_ext) if (&*k.dataset, parent_ext.as_str()) == (dataset.as_str(), ext.as_str()) => {
+                    clear(format!("parent cleared: `{parent_key}` is the record itself"))
+                }
+                Some(parent_ext) => {
+                    parent_of.insert(me, (k.dataset.to_string(), parent_ext.clone()));
+                }
+                None => clear(format!(
+                    "parent cleared: `{parent_key}` is not loaded ({})",
+                    k.status
+                )),
+            },
+            None => clear(format!(
+                "parent cleared: no {object} has the key `{parent_key}`"
+            )),
         }
     }
-    let dataset_of: HashMap<&str, &str> = refs
-        .iter()
-        .map(|(ext, d, _, _, _)| (ext.as_str(), d.as_str()))
-        .collect();
     // Break cycles: walk each chain; a record seen twice closes a cycle, whose smallest id
     // loses its parent link.
-    let mut done: HashSet<String> = HashSet::new();
-    let starts: Vec<String> = {
-        let mut v: Vec<String> = parent_of.keys().cloned().collect();
+    let mut done: HashSet<Rec> = HashSet::new();
+    let starts: Vec<Rec> = {
+        let mut v: Vec<Rec> = parent_of.keys().cloned().collect();
         v.sort();
         v
     };
     for start in starts {
-        let mut path: Vec<String> = Vec::new();
-        let mut on_path: HashSet<String> = HashSet::new();
+        let mut path: Vec<Rec> = Vec::new();
+        let mut on_path: HashSet<Rec> = HashSet::new();
         let mut cur = start.clone();
         while !done.contains(&cur) {
             if !on_path.insert(cur.clone()) {
@@ -878,9 +1211,7 @@ fn finish_object(
                         path.len() - from
                     ),
                 );
-                if let Some(dataset) = dataset_of.get(victim.as_str()) {
-                    *cleared.entry(dataset.to_string()).or_default() += 1;
-                }
+                *cleared.entry(victim.0.clone()).or_default() += 1;
                 break;
             }
             path.push(cur.clone());
@@ -891,13 +1222,19 @@ fn finish_object(
         }
         done.extend(path);
     }
-    for (ext, _, field, _, _) in &refs {
+    for (ext, dataset, field, _, _) in &refs {
+        let me: Rec = (dataset.clone(), ext.clone());
+        let parent = parent_of.get(&me);
         tx.update_field(
             object,
             field,
-            ext,
-            parent_of.get(ext).map(String::as_str),
-            notes.get(ext).map(String::as_str),
+            (dataset, ext),
+            parent.map(|(_, e)| e.as_str()),
+            state
+                .via
+                .contains(field)
+                .then(|| parent.map(|(d, _)| d.as_str())),
+            notes.get(&me).map(String::as_str),
         )?;
     }
     Ok(cleared)

@@ -305,10 +305,10 @@ impl Db {
     pub fn apply_review(
         &mut self,
         dataset: &str,
-        decisions: &[(i64, String, String)],
+        decisions: &[(i64, String, String, Vec<String>)],
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        for (cluster, status, survivor) in decisions {
+        for (cluster, status, survivor, removed) in decisions {
             tx.execute(
                 "UPDATE _clusters SET status = ?3,
                    rule = CASE WHEN survivor <> (record_id = ?4) THEN 'review' ELSE rule END,
@@ -316,6 +316,14 @@ impl Db {
                  WHERE dataset = ?1 AND cluster = ?2",
                 params![dataset, cluster, status, survivor],
             )?;
+            // A record taken out of its cluster is its own record: never merged.
+            for id in removed {
+                tx.execute(
+                    "UPDATE _clusters SET status = 'removed', survivor = 0, rule = 'review'
+                     WHERE dataset = ?1 AND cluster = ?2 AND record_id = ?3",
+                    params![dataset, cluster, id],
+                )?;
+            }
         }
         rebuild_merges(&tx, dataset)?;
         tx.commit()?;
@@ -342,7 +350,7 @@ fn rebuild_merges(tx: &rusqlite::Transaction<'_>, dataset: &str) -> Result<()> {
          SELECT c.dataset, c._batch, c._row, c.record_id, s._batch, s._row, s.record_id, c.cluster, s.rule
          FROM _clusters c JOIN _clusters s
            ON s.dataset = c.dataset AND s.cluster = c.cluster AND s.survivor = 1
-         WHERE c.dataset = ?1 AND c.survivor = 0 AND c.status <> 'rejected'",
+         WHERE c.dataset = ?1 AND c.survivor = 0 AND c.status NOT IN ('rejected', 'removed')",
         [dataset],
     )?;
     Ok(())

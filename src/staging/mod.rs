@@ -29,6 +29,7 @@ pub use report_store::{ClusterMember, ClusterSample, DedupeSummary, StageTotals}
 pub use score_store::Score;
 pub use stage_store::{
     Fact, KeyRow, OddRow, PlanRow, Reconciled, StageRunRow, StageTx, TraceRow, staged_table,
+    via_column,
 };
 
 use crate::error::{Error, Result};

@@ -271,7 +271,7 @@ mod tests {
             samples[0].members[0].values,
             vec![Some("Beta".to_string()), None]
         );
-        db.apply_review("acc", &[(2, "rejected".into(), "A3".into())])
+        db.apply_review("acc", &[(2, "rejected".into(), "A3".into(), Vec::new())])
             .unwrap();
         let s = db.dedupe_summaries().unwrap();
         assert_eq!((s[0].clusters, s[0].duplicates, s[0].rejected), (1, 1, 1));

@@ -270,6 +270,23 @@ const MIGRATIONS: &[&str] = &[
         detail   TEXT,
         PRIMARY KEY (snapshot, scope, name)
      );",
+    // 9: stage keys per dataset (two datasets into one object keep separate key namespaces),
+    // and load-plan steps per dataset (each upserts on its own external-id field).
+    "CREATE TABLE _stage_keys_9 (
+        object      TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        external_id TEXT,
+        dataset     TEXT NOT NULL,
+        _batch      INTEGER NOT NULL,
+        _row        INTEGER NOT NULL,
+        detail      TEXT,
+        PRIMARY KEY (object, dataset, key)
+     );
+     INSERT INTO _stage_keys_9 SELECT object, key, status, external_id, dataset, _batch, _row, detail FROM _stage_keys;
+     DROP TABLE _stage_keys;
+     ALTER TABLE _stage_keys_9 RENAME TO _stage_keys;
+     ALTER TABLE _load_plan ADD COLUMN dataset TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -12,6 +12,12 @@ pub fn staged_table(object: &str) -> String {
     format!("stg_{object}")
 }
 
+/// The staged column holding the dataset of the record a reference field points at, kept
+/// when the parent object is loaded from datasets with their own key namespaces.
+pub fn via_column(field: &str) -> String {
+    format!("_via_{field}")
+}
+
 /// Where a source key resolves, as `_stage_keys` records it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyRow {
@@ -51,6 +57,9 @@ pub struct PlanRow {
     pub fields: String,
     pub rows: i64,
     pub note: Option<String>,
+    /// The one dataset this step loads, when the object's datasets upsert on different
+    /// external-id fields (one file each).
+    pub dataset: Option<String>,
 }
 
 /// A stage run in progress: one transaction, rolled back if dropped unfinished.
@@ -161,18 +170,20 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Calls `f` with every staged record of an object (all columns as text), in load order.
+    /// Calls `f` with every staged record of an object (all columns as text), in load order;
+    /// with `dataset`, only that dataset's.
     pub fn scan_staged(
         &self,
         object: &str,
+        dataset: Option<&str>,
         mut f: impl FnMut(&[Option<String>]) -> Result<()>,
     ) -> Result<()> {
         let n = self.staged_columns(object)?.len();
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT * FROM {} ORDER BY _dataset, _batch, _row",
+            "SELECT * FROM {} WHERE (?1 IS NULL OR _dataset = ?1) ORDER BY _dataset, _batch, _row",
             quote_ident(&staged_table(object))
         ))?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([dataset])?;
         let mut buf: Vec<Option<String>> = vec![None; n];
         while let Some(r) = rows.next()? {
             for (i, slot) in buf.iter_mut().enumerate() {
@@ -212,6 +223,7 @@ impl Db {
                SELECT s._batch, s._row,
                  {staged_expr} AS staged,
                  EXISTS (SELECT 1 FROM _merges m WHERE m.dataset = ?1 AND m._batch = s._batch AND m._row = s._row)
+                   AND NOT {staged_expr}
                    AND NOT EXISTS (SELECT 1 FROM _exclusions e WHERE e.dataset = ?1 AND e._batch = s._batch AND e._row = s._row)
                    AND NOT EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS merged,
                  EXISTS (SELECT 1 FROM _rejects j WHERE j.dataset = ?1 AND j._batch = s._batch AND j._row = s._row) AS rejected,
@@ -464,8 +476,8 @@ impl StageTx<'_> {
         let sep = if cols.is_empty() { "" } else { ", " };
         self.conn.execute_batch(&format!(
             "DROP TABLE IF EXISTS {table};
-             CREATE TABLE {table} (_external_id TEXT PRIMARY KEY, _dataset TEXT NOT NULL, _batch INTEGER NOT NULL,
-               _row INTEGER NOT NULL, _notes TEXT{sep}{});
+             CREATE TABLE {table} (_external_id TEXT NOT NULL, _dataset TEXT NOT NULL, _batch INTEGER NOT NULL,
+               _row INTEGER NOT NULL, _notes TEXT{sep}{}, PRIMARY KEY (_external_id, _dataset));
              CREATE INDEX {} ON {table} (_dataset, _batch, _row);",
             cols.join(", "),
             quote_ident(&format!("{}_lineage", staged_table(object)))
@@ -492,24 +504,30 @@ impl StageTx<'_> {
         Ok(())
     }
 
-    /// Inserts a staged record; `values` follow `fields`.
+    /// The statement [`StageTx::stage`] runs for an object's records with these fields: built
+    /// once per dataset, not per row.
+    pub fn stage_sql(&self, object: &str, fields: &[String]) -> String {
+        let names: Vec<String> = fields.iter().map(|f| quote_ident(f)).collect();
+        let sep = if names.is_empty() { "" } else { ", " };
+        let marks = vec!["?"; fields.len() + 5].join(", ");
+        format!(
+            "INSERT INTO {} (_external_id, _dataset, _batch, _row, _notes{sep}{}) VALUES ({marks})",
+            quote_ident(&staged_table(object)),
+            names.join(", ")
+        )
+    }
+
+    /// Inserts a staged record with the statement of [`StageTx::stage_sql`]; `values` follow
+    /// its fields.
     pub fn stage(
         &self,
-        object: &str,
-        fields: &[String],
+        sql: &str,
         external_id: &str,
         lineage: (&str, i64, i64),
         notes: Option<&str>,
         values: &[Option<String>],
     ) -> Result<()> {
-        let names: Vec<String> = fields.iter().map(|f| quote_ident(f)).collect();
-        let sep = if names.is_empty() { "" } else { ", " };
-        let marks = vec!["?"; fields.len() + 5].join(", ");
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "INSERT INTO {} (_external_id, _dataset, _batch, _row, _notes{sep}{}) VALUES ({marks})",
-            quote_ident(&staged_table(object)),
-            names.join(", ")
-        ))?;
+        let mut stmt = self.conn.prepare_cached(sql)?;
         stmt.raw_bind_parameter(1, external_id)?;
         stmt.raw_bind_parameter(2, lineage.0)?;
         stmt.raw_bind_parameter(3, lineage.1)?;
@@ -522,23 +540,32 @@ impl StageTx<'_> {
         Ok(())
     }
 
-    /// Sets one field of a staged record, appending `note` (one text) to its notes: the second
-    /// pass of a self-reference.
+    /// Sets one field of a staged record (dataset, external id), appending `note` (one text)
+    /// to its notes: the second pass of a self-reference. With `via` the field's `_via_` column
+    /// gets the dataset of the record it points at.
     pub fn update_field(
         &self,
         object: &str,
         field: &str,
-        external_id: &str,
+        (dataset, external_id): (&str, &str),
         value: Option<&str>,
+        via: Option<Option<&str>>,
         note: Option<&str>,
     ) -> Result<()> {
+        let via_set = match via {
+            Some(_) => format!(", {} = ?5", quote_ident(&via_column(field))),
+            None => String::new(),
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "UPDATE {} SET {} = ?2, _notes = CASE WHEN ?3 IS NULL THEN _notes
-               ELSE json_insert(coalesce(_notes, '[]'), '$[#]', ?3) END WHERE _external_id = ?1",
+            "UPDATE {} SET {} = ?3{via_set}, _notes = CASE WHEN ?4 IS NULL THEN _notes
+               ELSE json_insert(coalesce(_notes, '[]'), '$[#]', ?4) END WHERE _external_id = ?1 AND _dataset = ?2",
             quote_ident(&staged_table(object)),
             quote_ident(field)
         ))?;
-        stmt.execute(params![external_id, value, note])?;
+        match via {
+            Some(d) => stmt.execute(params![external_id, dataset, value, note, d])?,
+            None => stmt.execute(params![external_id, dataset, value, note])?,
+        };
         Ok(())
     }
 
@@ -597,6 +624,37 @@ impl StageTx<'_> {
         Ok(())
     }
 
+    /// Records where a source key resolves unless the object already has it in `dataset`:
+    /// true when recorded (the first record with a key keeps it).
+    pub fn key_once(&self, object: &str, k: &KeyRow) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        Ok(stmt.execute(params![
+            object,
+            k.key,
+            k.status,
+            k.external_id,
+            k.dataset,
+            k.batch,
+            k.row,
+            k.detail
+        ])? > 0)
+    }
+
+    /// The first of `datasets` whose records of `object` already hold `key`.
+    pub fn key_holder(&self, object: &str, datasets: &[&str], key: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT 1 FROM _stage_keys WHERE object = ?1 AND dataset = ?2 AND key = ?3",
+        )?;
+        for d in datasets {
+            if stmt.exists(params![object, d, key])? {
+                return Ok(Some(d.to_string()));
+            }
+        }
+        Ok(None)
+    }
+
     /// Records a dataset's totals.
     pub fn run(&self, r: &StageRunRow) -> Result<()> {
         self.conn.execute(
@@ -620,7 +678,8 @@ impl StageTx<'_> {
     /// Records one step of the load plan.
     pub fn plan(&self, p: &PlanRow) -> Result<()> {
         self.conn.execute(
-            "INSERT OR REPLACE INTO _load_plan VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR REPLACE INTO _load_plan (position, object, target_object, pass, fields, rows, note, dataset)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 p.position,
                 p.object,
@@ -628,23 +687,29 @@ impl StageTx<'_> {
                 p.pass,
                 p.fields,
                 p.rows,
-                p.note
+                p.note,
+                p.dataset
             ],
         )?;
         Ok(())
     }
 
     /// Staged records of an object (with `field` set, only those where it is not null).
-    pub fn count_staged(&self, object: &str, field: Option<&str>) -> Result<i64> {
+    pub fn count_staged(
+        &self,
+        object: &str,
+        field: Option<&str>,
+        dataset: Option<&str>,
+    ) -> Result<i64> {
         let filter = field
-            .map(|f| format!(" WHERE {} IS NOT NULL", quote_ident(f)))
+            .map(|f| format!(" AND {} IS NOT NULL", quote_ident(f)))
             .unwrap_or_default();
         Ok(self.conn.query_row(
             &format!(
-                "SELECT count(*) FROM {}{filter}",
+                "SELECT count(*) FROM {} WHERE (?1 IS NULL OR _dataset = ?1){filter}",
                 quote_ident(&staged_table(object))
             ),
-            [],
+            [dataset],
             |r| r.get(0),
         )?)
     }
@@ -664,7 +729,7 @@ impl StageTx<'_> {
 
 /// The `_load_plan` rows, in order.
 fn read_plan(conn: &rusqlite::Connection) -> Result<Vec<PlanRow>> {
-    let mut stmt = conn.prepare("SELECT position, object, target_object, pass, fields, rows, note FROM _load_plan ORDER BY position")?;
+    let mut stmt = conn.prepare("SELECT position, object, target_object, pass, fields, rows, note, dataset FROM _load_plan ORDER BY position")?;
     let rows = stmt.query_map([], |r| {
         Ok(PlanRow {
             position: r.get(0)?,
@@ -674,6 +739,7 @@ fn read_plan(conn: &rusqlite::Connection) -> Result<Vec<PlanRow>> {
             fields: r.get(4)?,
             rows: r.get(5)?,
             note: r.get(6)?,
+            dataset: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -518,3 +518,201 @@ fn dead_accounts_found_by_the_profile_are_excluded_by_a_named_rule() {
     );
     env.run_ws(&["reconcile"]).ok();
 }
+
+/// Two CRMs' accounts and contacts into the same objects: each dataset keeps its own key
+/// namespace and upserts on its own external-id field.
+#[test]
+fn two_datasets_into_one_object_keep_their_own_keys() {
+    let env = Env::workspace();
+    let dir = fixture("stage/two_sources");
+    for f in [
+        "accounts_crm",
+        "accounts_billing",
+        "contacts_crm",
+        "contacts_billing",
+    ] {
+        std::fs::copy(
+            dir.join(format!("mappings/{f}.yaml")),
+            env.ws().join("mappings").join(format!("{f}.yaml")),
+        )
+        .unwrap();
+        env.run_ws(&["ingest", dir.join(format!("{f}.csv")).to_str().unwrap()])
+            .ok();
+    }
+    let out = env.run_ws(&["stage", "--json"]).ok().json();
+    let counts = |d: &str| {
+        let o = dataset(&out, d);
+        (
+            o["staged"].as_i64().unwrap(),
+            o["rejected"].as_i64().unwrap(),
+        )
+    };
+    // Source id 1001 is in both account datasets: two records, no duplicate_key.
+    assert_eq!(counts("accounts_crm"), (3, 0));
+    assert_eq!(counts("accounts_billing"), (2, 0));
+    // C3 names account 1001 without saying which dataset: ambiguous, so not guessed.
+    assert_eq!(counts("contacts_crm"), (3, 1));
+    assert_eq!(dataset(&out, "contacts_crm")["reasons"]["bad_reference"], 1);
+    let detail: String = env
+        .db()
+        .query_row(
+            "SELECT detail FROM _rejects WHERE dataset = 'contacts_crm'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        detail.contains("accounts_crm") && detail.contains("accounts_billing"),
+        "{detail}"
+    );
+    // Contact C1 is in both contact datasets: two records.
+    assert_eq!(counts("contacts_billing"), (2, 0));
+    assert_eq!(
+        env.count("SELECT count(*) FROM stg_contact WHERE _external_id = 'C1'"),
+        2
+    );
+    let r = env.run_ws(&["reconcile", "--json"]).ok().json();
+    assert_eq!(r["balanced"], true, "{r}");
+
+    let out = env
+        .run_ws(&["export", "--format", "salesforce", "--json"])
+        .ok()
+        .json();
+    let files: Vec<(&str, &str)> = out["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap(),
+                f["external_id"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        files.contains(&("01_Account_accounts_crm.csv", "CRM_Account_Id__c"))
+            || files.contains(&("02_Account_accounts_crm.csv", "CRM_Account_Id__c")),
+        "{files:?}"
+    );
+    let file = |suffix: &str| {
+        let (name, _) = files
+            .iter()
+            .find(|(f, _)| f.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no file ending {suffix} in {files:?}"));
+        std::fs::read_to_string(env.ws().join("out/export-salesforce").join(name)).unwrap()
+    };
+    let billing = file("_Account_accounts_billing.csv");
+    assert!(
+        billing.starts_with("Billing_Customer_No__c,Name\n1001,Initech LLC\n"),
+        "{billing}"
+    );
+    // The contact file carries one upsert-key column per account dataset, each filled where
+    // the reference points into that dataset.
+    let contacts = file("_Contact_contacts_crm.csv");
+    assert!(
+        contacts.starts_with(
+            "CRM_Contact_Id__c,Account.Billing_Customer_No__c,Account.CRM_Account_Id__c,FirstName,LastName\n"
+        ),
+        "{contacts}"
+    );
+    assert!(contacts.contains("\nC1,,1002,Ana,Ortiz\n"), "{contacts}");
+    assert!(contacts.contains("\nC2,2001,,Ben,Stone\n"), "{contacts}");
+    let billing_contacts = file("_Contact_contacts_billing.csv");
+    assert!(
+        billing_contacts.contains("\nC1,1001,,Eve,Moss\n"),
+        "{billing_contacts}"
+    );
+    // Hierarchies resolve inside their own dataset first.
+    let parents = file("_Account_update_ParentId_accounts_crm.csv");
+    assert_eq!(
+        parents,
+        "CRM_Account_Id__c,Parent.Billing_Customer_No__c,Parent.CRM_Account_Id__c\n1002,,1001\n"
+    );
+}
+
+/// Reviewed merges: a reviewer takes one record out of its cluster, and a survivor an
+/// exclusion rule takes out hands its cluster to the best remaining member; nobody is lost.
+#[test]
+fn merges_survive_a_removed_member_and_an_excluded_survivor() {
+    let env = Env::workspace();
+    let config = env.ws().join("crmkit.yaml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("exclude:\n  - {name: former_customers, dataset: accounts, column: Type, values: [Former Customer]}\n");
+    std::fs::write(&config, text).unwrap();
+    std::fs::copy(
+        fixture("stage/merges/accounts.yaml"),
+        env.ws().join("mappings/accounts.yaml"),
+    )
+    .unwrap();
+    let a = fixture("stage/merges/accounts.csv");
+    env.run_ws(&["ingest", a.to_str().unwrap()]).ok();
+    env.run_ws(&[
+        "dedupe",
+        "accounts",
+        "--object",
+        "account",
+        "--id",
+        "account_id",
+    ])
+    .ok();
+    // The reviewer accepts both clusters (M-1 and M-4 survive) but says Contoso Limited (M-5)
+    // is another company.
+    let sheet = env.ws().join("out/dedupe-review-accounts.csv");
+    let mut reader = csv::Reader::from_path(&sheet).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&headers).unwrap();
+    for record in reader.records() {
+        let mut r: Vec<String> = record.unwrap().iter().map(String::from).collect();
+        r[2] = if r[4] == "M-5" { "remove" } else { "accept" }.into();
+        r[3] = if r[4] == "M-1" || r[4] == "M-4" { "yes" } else { "" }.into();
+        writer.write_record(&r).unwrap();
+    }
+    std::fs::write(&sheet, writer.into_inner().unwrap()).unwrap();
+    let run = env
+        .run_ws(&["dedupe", "apply", sheet.to_str().unwrap()])
+        .ok();
+    assert!(
+        run.stdout().contains("1 records removed from their cluster"),
+        "{}",
+        run.stdout()
+    );
+
+    let out = env.run_ws(&["stage", "--json"]).ok().json();
+    let d = dataset(&out, "accounts");
+    // M-1 excluded; M-2 survives in its place and M-3 merges into it; M-4 and M-5 both load.
+    assert_eq!(
+        (
+            d["source_rows"].as_i64(),
+            d["staged"].as_i64(),
+            d["merged"].as_i64(),
+            d["rejected"].as_i64(),
+            d["excluded"].as_i64()
+        ),
+        (Some(6), Some(4), Some(1), Some(0), Some(1)),
+        "{d}"
+    );
+    let staged = env.dump("SELECT _external_id FROM stg_account ORDER BY 1");
+    assert_eq!(staged.len(), 4, "{staged:?}");
+    let merged_into: String = env
+        .db()
+        .query_row(
+            "SELECT external_id FROM _stage_keys WHERE key = 'M-3'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(merged_into, "M-2");
+    let r = env.run_ws(&["reconcile", "--json"]).ok().json();
+    assert_eq!(r["balanced"], true, "{r}");
+    assert_eq!(r["datasets"][0]["counts"]["merged"], 1, "{r}");
+
+    // The removed record is not in a cluster any more; the survivor cannot be removed.
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let bad = text.replacen("remove,,M-5", "remove,yes,M-5", 1).replacen(",yes,M-4", ",,M-4", 1);
+    let bad_sheet = env.write("bad-review.csv", bad);
+    let run = env
+        .run_ws(&["dedupe", "apply", bad_sheet.to_str().unwrap()])
+        .fails(2);
+    assert!(run.stderr().contains("cannot survive"), "{}", run.stderr());
+}

@@ -3,12 +3,14 @@
 mod assess;
 mod assign;
 mod checklist;
+mod completions;
 mod dedupe;
 mod demo;
 mod export;
 mod guide;
 mod ingest;
 mod init;
+mod man;
 mod map;
 mod playbook;
 mod profile;
@@ -118,6 +120,10 @@ pub enum Command {
     Samples(samples::SamplesArgs),
     /// The whole assessment on the bundled samples, in a fresh workspace
     Demo(demo::DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write every page into a folder
+    Man(man::ManArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -163,6 +169,8 @@ impl Command {
                 | Command::Playbook(_)
                 | Command::Samples(_)
                 | Command::Demo(_)
+                | Command::Completions(_)
+                | Command::Man(_)
         )
     }
 }
@@ -238,6 +246,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Profile(args) => profile::run(args, &cli.global),
         Command::Report(args) => report::run(args, &cli.global),
         Command::Demo(args) => demo::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
 

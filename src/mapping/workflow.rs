@@ -36,13 +36,10 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     let db = ws.db()?;
     let names = db.dataset_names()?;
     if !names.contains(&opts.dataset) {
-        let hint = crate::error::suggest(&opts.dataset, names.iter().map(String::as_str))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        return Err(Error::Usage(format!(
-            "no dataset `{}` in this workspace{hint}\n  hint: `crmkit status` lists the datasets; `crmkit ingest FILE` adds one",
-            opts.dataset
-        )));
+        return Err(
+            Error::unknown("dataset", &opts.dataset, "in this workspace", names)
+                .with_hint("`crmkit status` lists the datasets; `crmkit ingest FILE` adds one"),
+        );
     }
     let path = opts.out.clone().unwrap_or_else(|| {
         ws.root

@@ -151,9 +151,8 @@ pub fn parse_file(library: &Library, text: &str, file: &Path) -> Result<Vec<File
             continue;
         };
         let Some(r) = library.find_item(id) else {
-            let hint = crate::error::suggest(id, library.items().map(|r| r.item.id.as_str()))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint =
+                crate::suggestion::did_you_mean(id, library.items().map(|r| r.item.id.as_str()));
             problems.push(format!("unknown item `{id}`{hint}"));
             continue;
         };
@@ -219,9 +218,7 @@ fn choose(q: &Question, t: &str) -> Result<String, String> {
     if let [only] = prefixed.as_slice() {
         return Ok((*only).clone());
     }
-    let hint = crate::error::suggest(t, q.options.iter().map(String::as_str))
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
+    let hint = crate::suggestion::did_you_mean(t, q.options.iter().map(String::as_str));
     Err(format!(
         "`{t}` is not one of the options{hint} (choose {}, or 1-{})",
         q.options

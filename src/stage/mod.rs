@@ -16,7 +16,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::error::{Error, Result, suggest};
+use crate::error::{Error, Result};
 use crate::mapping::file::Lookup;
 use crate::mapping::owners::Owner;
 use crate::mapping::transforms::{Context, apply_all};
@@ -141,9 +141,10 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 }
                 for q in mapped {
                     if column_position(q, &l.column).is_none() {
-                        let hint = suggest(&l.column, q.headers.iter().map(String::as_str))
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_default();
+                        let hint = crate::suggestion::did_you_mean(
+                            &l.column,
+                            q.headers.iter().map(String::as_str),
+                        );
                         return Err(Error::Input(format!(
                             "`{}`: `{}` looks up column `{}`, which dataset `{}` does not have{hint}",
                             p.path.display(),
@@ -172,9 +173,8 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             match found {
                 Some(x) => vec![x.clone()],
                 None => {
-                    let hint = suggest(&o, objects.iter().map(String::as_str))
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
+                    let hint =
+                        crate::suggestion::did_you_mean(&o, objects.iter().map(String::as_str));
                     return Err(Error::Usage(format!(
                         "no mapping stages object `{o}`{hint} (mapped: {})",
                         objects.join(", ")

@@ -204,6 +204,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             schemas: SchemaSource::default(),
             as_of,
         },
+        &Silent,
     )?;
     let balance = crate::stage::reconcile::reconcile(&db)?;
     let exported = crate::stage::export::export(
@@ -213,6 +214,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         &ws.out_dir().join("export-salesforce"),
         &SchemaSource::default(),
         Overwrite::OwnOutput,
+        &Silent,
     )?;
     say(
         8,

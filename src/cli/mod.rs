@@ -57,6 +57,9 @@ pub struct GlobalArgs {
     /// Workspace folder (default: found by walking up from the current folder)
     #[arg(short = 'w', long = "workspace", global = true, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
+    /// No progress bars on stderr (they are drawn only on a terminal anyway)
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
     /// Set once the workspace in use has been named on stderr, so it is named once.
     #[arg(skip)]
     pub announced: std::cell::Cell<bool>,
@@ -206,6 +209,7 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
+    output::set_quiet(cli.global.quiet);
     let _lock = if cli.command.writes_workspace() {
         match cli.global.workspace() {
             Ok(ws) => {

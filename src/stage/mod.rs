@@ -75,7 +75,12 @@ pub struct Outcome {
 }
 
 /// Stages every mapping in `mappings/` (or one object's) in one transaction.
-pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
+pub fn run(
+    ws: &Workspace,
+    db: &mut Db,
+    options: &Options,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Outcome> {
     let files = mapping_files(&ws.root.join("mappings"))?;
     if files.is_empty() {
         return Err(Error::Usage(
@@ -266,6 +271,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 (&keys, &lookups),
                 &wanted_here,
                 &mut state,
+                progress,
             )?;
             outcomes.push(outcome);
         }
@@ -295,6 +301,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         keys.insert(object.clone(), state.keys);
         lookups.insert(object.clone(), state.lookups);
     }
+    progress.finish();
     for o in &outcomes {
         tx.run(&StageRunRow {
             dataset: o.dataset.clone(),
@@ -414,8 +421,10 @@ fn stage_dataset(
     (keys, lookups): (&KeyIndex, &HashMap<String, LookupIndex>),
     wanted: &[((String, String), usize)],
     state: &mut ObjectState,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
+    progress.start(&format!("stage {dataset}"), db.row_count(dataset)?);
     tx.reset_dataset(dataset)?;
     // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
     // the workspace says proposed ones may.
@@ -447,6 +456,9 @@ fn stage_dataset(
         > 1;
     db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
         out.source_rows += 1;
+        if (out.source_rows as u64).is_multiple_of(crate::progress::ROWS_PER_TICK) {
+            progress.set(out.source_rows as u64);
+        }
         let lineage = (dataset, batch, row);
         let lookup = |name: &str| {
             p.headers

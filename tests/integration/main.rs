@@ -2,6 +2,7 @@
 
 mod util;
 
+mod cli;
 mod dedupe;
 mod fuzz_intake;
 mod hostile_intake;
@@ -17,4 +18,5 @@ mod samples;
 mod schema_pull;
 mod score;
 mod stage;
+mod value_props;
 mod workspace;

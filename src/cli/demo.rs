@@ -166,6 +166,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             files: Vec::new(),
             schemas: SchemaSource::default(),
         },
+        &Silent,
     )?;
     say(6, "map check", output::demo::checked(&checks))?;
 

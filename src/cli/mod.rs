@@ -54,7 +54,8 @@ pub struct Cli {
 /// Flags every command accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Workspace folder (default: found by walking up from the current folder)
+    /// Workspace folder (default: found by walking up from the current folder; init, schema,
+    /// samples, demo, completions and man use none and refuse it)
     #[arg(short = 'w', long = "workspace", global = true, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
     /// No progress bars on stderr (they are drawn only on a terminal anyway)
@@ -160,6 +161,19 @@ impl GlobalArgs {
 }
 
 impl Command {
+    /// The name of a command that works without a workspace, for which `-w` means nothing.
+    fn without_workspace(&self) -> Option<&'static str> {
+        match self {
+            Command::Init(_) => Some("init"),
+            Command::Schema(_) => Some("schema"),
+            Command::Samples(_) => Some("samples"),
+            Command::Demo(_) => Some("demo"),
+            Command::Completions(_) => Some("completions"),
+            Command::Man(_) => Some("man"),
+            _ => None,
+        }
+    }
+
     /// Whether the command writes the workspace (its database or its files), and so holds
     /// the workspace lock while it runs. Readers (`status`, `trace`) do not need it.
     fn writes_workspace(&self) -> bool {
@@ -210,6 +224,17 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     output::set_quiet(cli.global.quiet);
+    if let (Some(dir), Some(name)) = (&cli.global.workspace, cli.command.without_workspace()) {
+        return Err(Error::Usage(format!(
+            "`-w {}`: `crmkit {name}` uses no workspace, so `-w` does not apply\n  hint: drop `-w`{}",
+            dir.display(),
+            if name == "init" {
+                "; `crmkit init DIR` names the folder to create"
+            } else {
+                ""
+            }
+        )));
+    }
     let _lock = if cli.command.writes_workspace() {
         match cli.global.workspace() {
             Ok(ws) => {

@@ -20,6 +20,14 @@ impl Bar {
         Bar::with_template("{msg:30!} [{bar:30}] {human_pos}/{human_len} rows {per_sec} eta {eta}")
     }
 
+    /// A bar counting whole units of work (`files`, `datasets`); hidden unless stderr is a
+    /// terminal.
+    pub fn count(noun: &str) -> Bar {
+        Bar::with_template(&format!(
+            "{{msg:30!}} [{{bar:30}}] {{pos}}/{{len}} {noun} eta {{eta}}"
+        ))
+    }
+
     fn with_template(template: &str) -> Bar {
         let bar = ProgressBar::hidden();
         if super::progress_wanted() {

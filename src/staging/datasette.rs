@@ -110,6 +110,22 @@ const TABLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The `ledger` view's columns.
+const LEDGER_COLUMNS: &[(&str, &str)] = &[
+    ("dataset", "The ingested dataset the row belongs to."),
+    ("object", "The target object the dataset is staged as."),
+    ("_batch", "The ingest batch (file or sheet): see _batches."),
+    ("_row", "The row's 1-based number in its file."),
+    (
+        "outcome",
+        "staged, merged, rejected or excluded (unaccounted / double-counted would be a bug).",
+    ),
+    ("external_id", "The staged record's id, when staged."),
+    ("survivor_id", "The record it merges into, when merged."),
+    ("rejected_for", "Why stage rejected it (reason and field)."),
+    ("excluded_by", "The exclusion rule that left it out."),
+];
+
 /// The document Datasette reads with `-m`.
 #[derive(Debug, Serialize)]
 pub struct Metadata {
@@ -153,6 +169,11 @@ impl Db {
                         columns: BTreeMap::new(),
                     },
                 );
+            }
+        }
+        if let Some(ledger) = tables.get_mut(super::ledger::VIEW) {
+            for (column, text) in LEDGER_COLUMNS {
+                ledger.columns.insert(column.to_string(), text.to_string());
             }
         }
         for dataset in self.dataset_names()? {

@@ -150,7 +150,7 @@ pub fn render_guide_line(client: &str, v: &GuideView, author: &str) -> String {
         None => "every step done".to_string(),
     };
     format!(
-        "{client} · {} · readiness {}/100 · {step} · {} open, {} failing · answering as {author}\n",
+        "{client} | {} | readiness {}/100 | {step} | {} open, {} failing | answering as {author}\n",
         v.playbook,
         number(v.score),
         open,

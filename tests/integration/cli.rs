@@ -333,3 +333,48 @@ proptest! {
         }
     }
 }
+
+/// On a terminal: one status line naming the author first, "skipped" on Enter, `later`, the
+/// pass rule beside the question, and the status line again at the end.
+#[test]
+fn the_guide_leads_with_one_status_line_and_echoes_skips() {
+    let env = Env::workspace();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crmkit"));
+    cmd.current_dir(env.ws())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb")
+        .args([
+            "guide",
+            "--playbook",
+            "pre-implementation",
+            "--author",
+            "Pty Tester",
+        ]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("Test Client | pre-implementation | readiness")
+        .unwrap();
+    p.exp_string("answering as Pty Tester").unwrap();
+    p.exp_string("Who is the single accountable owner of the CRM programme?")
+        .unwrap();
+    p.exp_string("text > ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("skipped").unwrap();
+    p.exp_string("Which areas have a named member on the CRM team?")
+        .unwrap();
+    p.exp_string("passes when: the list has >= 3 entries")
+        .unwrap();
+    p.exp_string("comma-separated > ").unwrap();
+    p.send_line("later").unwrap();
+    p.exp_string("later: left open").unwrap();
+    p.exp_string("comma-separated > ").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_string("stopped").unwrap();
+    p.exp_string("answering as Pty Tester").unwrap();
+    p.exp_string("crmkit guide --status").unwrap();
+    p.exp_eof().unwrap();
+    // Neither a skip nor `later` records anything.
+    assert_eq!(env.count("SELECT count(*) FROM _answers"), 0);
+}

@@ -38,30 +38,12 @@ pub enum Error {
 
     /// A value in an input file that cannot be used: where it sits (file, row, column), the
     /// value itself, what is wrong with it and what to do.
-    #[error("{}", data_message(file, *row, column.as_deref(), value.as_deref(), problem, hint.as_deref()))]
-    Data {
-        file: PathBuf,
-        /// 1-based data row (the header is row 0), where one applies.
-        row: Option<u64>,
-        column: Option<String>,
-        value: Option<String>,
-        problem: String,
-        hint: Option<String>,
-    },
+    #[error("{0}")]
+    Data(Box<DataProblem>),
 
     /// A name that matches nothing known: a dataset, column, object, target or key.
-    #[error("{}", unknown_message(what, name, scope, suggestion.as_ref(), known, hint.as_deref()))]
-    Unknown {
-        /// What kind of name: "dataset", "target CRM", "object"...
-        what: &'static str,
-        name: String,
-        /// Where it was looked for, e.g. "in this workspace"; empty for nowhere in particular.
-        scope: String,
-        suggestion: Option<crate::suggestion::Suggestion>,
-        /// The names that do exist, listed when there are few enough to read.
-        known: Vec<String>,
-        hint: Option<String>,
-    },
+    #[error("{0}")]
+    Unknown(Box<UnknownName>),
 
     /// Wrong use of a command, e.g. incompatible flags or an unknown name.
     #[error("{0}")]
@@ -74,6 +56,58 @@ pub enum Error {
     /// Any other failure, already worded.
     #[error("{0}")]
     Other(String),
+}
+
+/// Where bad data sits and what to do about it; see [`Error::Data`].
+#[derive(Debug)]
+pub struct DataProblem {
+    pub file: PathBuf,
+    /// 1-based data row (the header is row 0), where one applies.
+    pub row: Option<u64>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub problem: String,
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for DataProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&data_message(
+            &self.file,
+            self.row,
+            self.column.as_deref(),
+            self.value.as_deref(),
+            &self.problem,
+            self.hint.as_deref(),
+        ))
+    }
+}
+
+/// A name that matched nothing, with the closest known one; see [`Error::Unknown`].
+#[derive(Debug)]
+pub struct UnknownName {
+    /// What kind of name: "dataset", "target CRM", "object"...
+    pub what: &'static str,
+    pub name: String,
+    /// Where it was looked for, e.g. "in this workspace"; empty for nowhere in particular.
+    pub scope: String,
+    pub suggestion: Option<crate::suggestion::Suggestion>,
+    /// The names that do exist, listed when there are few enough to read.
+    pub known: Vec<String>,
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&unknown_message(
+            self.what,
+            &self.name,
+            &self.scope,
+            self.suggestion.as_ref(),
+            &self.known,
+            self.hint.as_deref(),
+        ))
+    }
 }
 
 /// Most names listed after an unknown one; past this the list is noise.
@@ -142,7 +176,7 @@ impl Error {
         known: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         let known: Vec<String> = known.into_iter().map(Into::into).collect();
-        Error::Unknown {
+        Error::Unknown(Box::new(UnknownName {
             what,
             name: name.to_string(),
             scope: scope.to_string(),
@@ -152,13 +186,15 @@ impl Error {
             ),
             known,
             hint: None,
-        }
+        }))
     }
 
     /// The same error with a hint line; only [`Error::Unknown`] and [`Error::Data`] carry one.
     pub fn with_hint(mut self, text: impl Into<String>) -> Self {
-        if let Error::Unknown { hint, .. } | Error::Data { hint, .. } = &mut self {
-            *hint = Some(text.into());
+        match &mut self {
+            Error::Unknown(u) => u.hint = Some(text.into()),
+            Error::Data(d) => d.hint = Some(text.into()),
+            _ => {}
         }
         self
     }
@@ -221,14 +257,14 @@ mod tests {
 
     #[test]
     fn data_errors_name_file_row_column_and_value() {
-        let err = Error::Data {
+        let err = Error::Data(Box::new(DataProblem {
             file: "in/accounts.csv".into(),
             row: Some(12),
             column: Some("Created".into()),
             value: Some("31/02/2024".into()),
             problem: "not a date".into(),
             hint: Some("set `date_format:` in the mapping".into()),
-        };
+        }));
         assert_eq!(
             err.to_string(),
             "`in/accounts.csv`, row 12, column `Created`: not a date (value `31/02/2024`)\n  hint: set `date_format:` in the mapping"

@@ -284,10 +284,8 @@ impl RowSource for DelimitedSource {
 
     fn next_record(&mut self, record: &mut Record) -> Result<bool> {
         let start = self.reader.position().clone();
-        let more = self
-            .reader
-            .read_byte_record(&mut self.raw)
-            .map_err(|e| Error::Data {
+        let more = self.reader.read_byte_record(&mut self.raw).map_err(|e| {
+            Error::Data(Box::new(crate::error::DataProblem {
                 file: self.path.to_path_buf(),
                 row: Some(self.next_number),
                 column: None,
@@ -297,7 +295,8 @@ impl RowSource for DelimitedSource {
                     e.position().map(|p| p.line()).unwrap_or(0)
                 ),
                 hint: Some("check the file is complete and readable, then ingest it again".into()),
-            })?;
+            }))
+        })?;
         if !more {
             self.check_decode()?;
             return Ok(false);

@@ -212,7 +212,7 @@ pub fn classify_as(path: &Path, encoding: Option<&'static Encoding>) -> Result<F
     if encoding.is_none()
         && let Some(not) = sniff::not_tabular(&sample)
     {
-        return Err(Error::Data {
+        return Err(Error::Data(Box::new(crate::error::DataProblem {
             file: path.to_path_buf(),
             row: None,
             column: None,
@@ -221,7 +221,7 @@ pub fn classify_as(path: &Path, encoding: Option<&'static Encoding>) -> Result<F
             hint: Some(
                 "crmkit ingests CSV/TSV text and XLSX, XLSM, XLS or ODS workbooks: export the data as one of those".to_string(),
             ),
-        });
+        })));
     }
     match sniff::kind(&sample) {
         sniff::Kind::Empty => Err(Error::Input(format!(

@@ -4,25 +4,13 @@
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 
+use crmkit::error::thousands;
 use crmkit::mapping::parse;
 use crmkit::profile::dates::{self, DateParse, Order};
 
 fn any_date() -> impl Strategy<Value = NaiveDate> {
     (1900i32..2100, 1u32..=12, 1u32..=31)
         .prop_filter_map("a real day", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
-}
-
-/// `1234567` as `1,234,567`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 proptest! {
@@ -34,9 +22,9 @@ proptest! {
         prop_assert_eq!(value.to_text(), again.to_text());
         // Thousands separators, a currency sign and accounting brackets do not change it.
         let dressed = if negative {
-            format!("(${}.{cents:02})", grouped(int))
+            format!("(${}.{cents:02})", thousands(int))
         } else {
-            format!("${}.{cents:02}", grouped(int))
+            format!("${}.{cents:02}", thousands(int))
         };
         let (same, _) = parse::number(&dressed, '.').expect("a dressed number parses");
         prop_assert_eq!(same.to_text(), value.to_text());

@@ -80,9 +80,18 @@ pub fn ingest(
                 .into(),
         ));
     }
+    // Every file is looked at before any is stored: one PDF among five exports stops the
+    // command with nothing half-ingested.
+    let kinds = options
+        .files
+        .iter()
+        .map(|path| intake::classify_as(path, options.text.encoding))
+        .collect::<Result<Vec<_>>>()?;
     let mut outcomes = Vec::new();
-    for path in &options.files {
-        let kind = intake::classify_as(path, options.text.encoding)?;
+    let of = options.files.len();
+    for (i, (path, kind)) in options.files.iter().zip(kinds).enumerate() {
+        let numbered = crate::progress::Numbered::new(progress, i + 1, of);
+        let progress: &dyn Progress = &numbered;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

@@ -21,6 +21,7 @@ pub mod safe_write;
 pub mod samples;
 pub mod stage;
 pub mod staging;
+pub mod suggestion;
 pub mod targets;
 pub mod text;
 pub mod values;

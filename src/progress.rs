@@ -18,3 +18,62 @@ impl Progress for Silent {
     fn set(&self, _: u64) {}
     fn finish(&self) {}
 }
+
+/// How many rows pass between two progress updates: often enough for a smooth bar, rare
+/// enough that a tight loop does not pay for the bar.
+pub const ROWS_PER_TICK: u64 = 4096;
+
+/// Forwards to another sink, prefixing every label with "n of m": one file among several.
+pub struct Numbered<'a> {
+    inner: &'a dyn Progress,
+    n: usize,
+    of: usize,
+}
+
+impl<'a> Numbered<'a> {
+    /// Unit `n` (1-based) of `of`.
+    pub fn new(inner: &'a dyn Progress, n: usize, of: usize) -> Self {
+        Numbered { inner, n, of }
+    }
+}
+
+impl Progress for Numbered<'_> {
+    fn start(&self, label: &str, total: u64) {
+        if self.of > 1 {
+            self.inner
+                .start(&format!("{} of {}: {label}", self.n, self.of), total);
+        } else {
+            self.inner.start(label, total);
+        }
+    }
+    fn set(&self, done: u64) {
+        self.inner.set(done);
+    }
+    fn finish(&self) {
+        self.inner.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Labels(Mutex<Vec<String>>);
+    impl Progress for Labels {
+        fn start(&self, label: &str, _: u64) {
+            self.0.lock().unwrap().push(label.to_string());
+        }
+        fn set(&self, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    #[test]
+    fn numbered_labels_say_which_file_of_how_many() {
+        let sink = Labels::default();
+        Numbered::new(&sink, 2, 3).start("b.csv", 10);
+        Numbered::new(&sink, 1, 1).start("only.csv", 10);
+        assert_eq!(*sink.0.lock().unwrap(), ["2 of 3: b.csv", "only.csv"]);
+    }
+}

@@ -63,12 +63,7 @@ impl FromStr for Target {
             .into_iter()
             .find(|t| t.name() == lower)
             .ok_or_else(|| {
-                let hint = crate::error::suggest(&lower, Target::ALL.map(Target::name))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                Error::Usage(format!(
-                    "unknown target CRM `{s}`{hint} (known: salesforce, hubspot, dynamics, zoho, pipedrive)"
-                ))
+                Error::unknown("target CRM", s.trim(), "", Target::ALL.map(Target::name))
             })
     }
 }

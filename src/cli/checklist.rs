@@ -1,4 +1,4 @@
-//! `crmkit checklist`: the pre-migration checklist for one role, as Markdown or HTML.
+//! `crmkit checklist`: the pre-migration checklist for one role, as Markdown, HTML or JSON.
 
 use std::path::PathBuf;
 
@@ -20,6 +20,8 @@ pub enum Format {
     Md,
     /// Self-contained HTML page
     Html,
+    /// The checklist as data: sections, items, ticks and evidence
+    Json,
 }
 
 /// Roles a checklist is made for.
@@ -83,6 +85,12 @@ pub fn run(args: ChecklistArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let text = match args.format {
         Format::Md => output::playbook::checklist_markdown(&checklist),
         Format::Html => crate::report::render("checklist.html.j2", &checklist)?,
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&checklist)
+                .map_err(|e| crate::error::Error::Other(format!("checklist as JSON: {e}")))?;
+            text.push('\n');
+            text
+        }
     };
     match &args.out {
         Some(path) => {

@@ -166,6 +166,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             files: Vec::new(),
             schemas: SchemaSource::default(),
         },
+        &Silent,
     )?;
     say(6, "map check", output::demo::checked(&checks))?;
 
@@ -204,6 +205,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             schemas: SchemaSource::default(),
             as_of,
         },
+        &Silent,
     )?;
     let balance = crate::stage::reconcile::reconcile(&db)?;
     let exported = crate::stage::export::export(
@@ -213,6 +215,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         &ws.out_dir().join("export-salesforce"),
         &SchemaSource::default(),
         Overwrite::OwnOutput,
+        &Silent,
     )?;
     say(
         8,

@@ -25,8 +25,9 @@ pub enum FormatArg {
 )]
 pub struct ExportArgs {
     /// File conventions: salesforce (Data Loader / Bulk API CSV), hubspot (import CSV), csv
-    #[arg(long, value_enum, default_value = "csv")]
-    pub format: FormatArg,
+    /// (default: the workspace's target when it is salesforce or hubspot, else csv)
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
     /// Folder to write into (default: out/export-FORMAT)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -43,7 +44,12 @@ pub struct ExportArgs {
 pub fn run(args: ExportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let ws = global.workspace()?;
     let db = ws.db()?;
-    let (format, name) = match args.format {
+    let chosen = args.format.unwrap_or(match ws.config.target.name() {
+        "salesforce" => FormatArg::Salesforce,
+        "hubspot" => FormatArg::Hubspot,
+        _ => FormatArg::Csv,
+    });
+    let (format, name) = match chosen {
         FormatArg::Salesforce => (Format::Salesforce, "salesforce"),
         FormatArg::Hubspot => (Format::Hubspot, "hubspot"),
         FormatArg::Csv => (Format::Csv, "csv"),
@@ -58,6 +64,7 @@ pub fn run(args: ExportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         &dir,
         &args.schema.source(),
         args.force.overwrite(),
+        &output::Bar::rows(),
     )?;
     if args.json {
         output::json(&exported)?;

@@ -91,9 +91,22 @@ hint: pass --answers FILE (YAML: item id -> answer) to answer without prompts, o
                 .into(),
         ));
     }
-    show(&db)?;
+    // One line before the questions; the full panel is `--status`.
+    let line = |db: &Db| -> Result<String> {
+        let facts = Facts::from_db(db)?;
+        let a = assess(&library, &facts, &[]);
+        let all: Vec<&Playbook> = library.playbooks.iter().map(|l| &l.playbook).collect();
+        let v = view(&a, &pb, &all, &default);
+        Ok(output::playbook::render_guide_line(
+            &ws.config.client,
+            &v,
+            &author,
+        ))
+    };
+    output::prompt::say(&line(&db)?);
     interact(&mut db, &library, &pb, &args, &author)?;
-    show(&db)?;
+    output::prompt::say(&format!("\n{}", line(&db)?));
+    output::prompt::say("`crmkit guide --status` shows every step and its evidence\n");
     Ok(ExitStatus::Success)
 }
 
@@ -113,7 +126,7 @@ fn interact(
         return Ok(());
     }
     output::prompt::say(&format!(
-        "{} to go. Enter skips, ? explains, q stops (answers so far are kept).\n",
+        "{} to go. Enter skips, `later` leaves it open for next time, ? explains, q stops (answers so far are kept).\n",
         crate::error::plural(todo.len() as u64, "question", "questions")
     ));
     let total = todo.len();
@@ -138,7 +151,17 @@ fn interact(
                     );
                     return Ok(());
                 }
-                Reply::Skip => break,
+                Reply::Skip => {
+                    output::prompt::say(&match &current {
+                        Some(c) => format!("  kept: {c}\n"),
+                        None => "  skipped\n".to_string(),
+                    });
+                    break;
+                }
+                Reply::Later => {
+                    output::prompt::say("  later: left open, asked again next time\n");
+                    break;
+                }
                 Reply::Help => output::prompt::say(&output::playbook::render_why(item)),
                 Reply::Text(text) => match answer::from_text(&item.question, &text) {
                     Ok(value) => {

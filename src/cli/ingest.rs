@@ -88,6 +88,7 @@ pub fn run(args: IngestArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     };
     let mut db = ws.db()?;
     let outcomes = crate::ingest::ingest(&mut db, &options, &Bar::bytes())?;
+    output::datasette::write(&ws, &db)?;
     if args.json {
         output::json(&outcomes)?;
     } else {

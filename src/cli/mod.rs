@@ -3,12 +3,14 @@
 mod assess;
 mod assign;
 mod checklist;
+mod completions;
 mod dedupe;
 mod demo;
 mod export;
 mod guide;
 mod ingest;
 mod init;
+mod man;
 mod map;
 mod playbook;
 mod profile;
@@ -52,9 +54,13 @@ pub struct Cli {
 /// Flags every command accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Workspace folder (default: found by walking up from the current folder)
+    /// Workspace folder (default: found by walking up from the current folder; init, schema,
+    /// samples, demo, completions and man use none and refuse it)
     #[arg(short = 'w', long = "workspace", global = true, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
+    /// No progress bars on stderr (they are drawn only on a terminal anyway)
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
     /// Set once the workspace in use has been named on stderr, so it is named once.
     #[arg(skip)]
     pub announced: std::cell::Cell<bool>,
@@ -118,6 +124,10 @@ pub enum Command {
     Samples(samples::SamplesArgs),
     /// The whole assessment on the bundled samples, in a fresh workspace
     Demo(demo::DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write every page into a folder
+    Man(man::ManArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -151,6 +161,19 @@ impl GlobalArgs {
 }
 
 impl Command {
+    /// The name of a command that works without a workspace, for which `-w` means nothing.
+    fn without_workspace(&self) -> Option<&'static str> {
+        match self {
+            Command::Init(_) => Some("init"),
+            Command::Schema(_) => Some("schema"),
+            Command::Samples(_) => Some("samples"),
+            Command::Demo(_) => Some("demo"),
+            Command::Completions(_) => Some("completions"),
+            Command::Man(_) => Some("man"),
+            _ => None,
+        }
+    }
+
     /// Whether the command writes the workspace (its database or its files), and so holds
     /// the workspace lock while it runs. Readers (`status`, `trace`) do not need it.
     fn writes_workspace(&self) -> bool {
@@ -163,6 +186,8 @@ impl Command {
                 | Command::Playbook(_)
                 | Command::Samples(_)
                 | Command::Demo(_)
+                | Command::Completions(_)
+                | Command::Man(_)
         )
     }
 }
@@ -198,6 +223,18 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
+    output::set_quiet(cli.global.quiet);
+    if let (Some(dir), Some(name)) = (&cli.global.workspace, cli.command.without_workspace()) {
+        return Err(Error::Usage(format!(
+            "`-w {}`: `crmkit {name}` uses no workspace, so `-w` does not apply\n  hint: drop `-w`{}",
+            dir.display(),
+            if name == "init" {
+                "; `crmkit init DIR` names the folder to create"
+            } else {
+                ""
+            }
+        )));
+    }
     let _lock = if cli.command.writes_workspace() {
         match cli.global.workspace() {
             Ok(ws) => {
@@ -244,6 +281,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Profile(args) => profile::run(args, &cli.global),
         Command::Report(args) => report::run(args, &cli.global),
         Command::Demo(args) => demo::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
 

@@ -43,7 +43,8 @@ pub fn run(args: StageArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             .as_of
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
     };
-    let outcome = stage::run(&ws, &mut db, &options)?;
+    let outcome = stage::run(&ws, &mut db, &options, &output::Bar::rows())?;
+    output::datasette::write(&ws, &db)?;
     if args.json {
         output::json(&outcome)?;
     } else {

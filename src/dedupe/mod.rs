@@ -64,9 +64,7 @@ pub fn resolve_roles(rules: &Rules, names: &[String]) -> Result<Vec<(String, rul
                 .get(name)
                 .map(|r| (name.clone(), r.clone()))
                 .ok_or_else(|| {
-                    let hint = crate::error::suggest(name, rules.role_names())
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
+                    let hint = crate::suggestion::did_you_mean(name, rules.role_names());
                     Error::Usage(format!(
                         "unknown field role `{name}`{hint} (roles: {})",
                         rules.role_names().join(", ")

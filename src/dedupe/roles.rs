@@ -1,7 +1,7 @@
 //! Which column plays which role (name, domain, phone...) for an object's dedupe.
 
 use super::rules::Rules;
-use crate::error::{Error, Result, suggest};
+use crate::error::{Error, Result};
 
 /// A column's profiled semantic type and the share of its values that fit it.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,9 +33,7 @@ pub fn assign(
 ) -> Result<Vec<RoleColumn>> {
     let wanted = rules.objects.get(object).ok_or_else(|| {
         let names: Vec<&str> = rules.objects.keys().map(String::as_str).collect();
-        let hint = suggest(object, names.iter().copied())
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint = crate::suggestion::did_you_mean(object, names.iter().copied());
         Error::Usage(format!(
             "dedupe has no rules for object `{object}`{hint} (objects: {})",
             names.join(", ")
@@ -47,18 +45,14 @@ pub fn assign(
     };
     for (role, column) in overrides {
         if !rules.roles.contains_key(role) {
-            let hint = suggest(role, rules.role_names())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggestion::did_you_mean(role, rules.role_names());
             return Err(Error::Usage(format!(
                 "`--field {role}={column}`: unknown role `{role}`{hint} (roles: {})",
                 rules.role_names().join(", ")
             )));
         }
         if !columns.contains(column) {
-            let hint = suggest(column, columns.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggestion::did_you_mean(column, columns.iter().map(String::as_str));
             return Err(Error::Usage(format!(
                 "`--field {role}={column}`: the dataset has no column `{column}`{hint}"
             )));

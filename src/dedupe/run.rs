@@ -91,9 +91,7 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
     if let Some(id) = &options.id_column
         && !columns.contains(id)
     {
-        let hint = crate::error::suggest(id, columns.iter().map(String::as_str))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint = crate::suggestion::did_you_mean(id, columns.iter().map(String::as_str));
         return Err(Error::Usage(format!(
             "`--id {id}`: dataset `{}` has no such column{hint}",
             options.dataset

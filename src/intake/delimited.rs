@@ -285,11 +285,17 @@ impl RowSource for DelimitedSource {
     fn next_record(&mut self, record: &mut Record) -> Result<bool> {
         let start = self.reader.position().clone();
         let more = self.reader.read_byte_record(&mut self.raw).map_err(|e| {
-            Error::Input(format!(
-                "cannot read record {} (line {}): {e}",
-                self.next_number,
-                e.position().map(|p| p.line()).unwrap_or(0)
-            ))
+            Error::Data(Box::new(crate::error::DataProblem {
+                file: self.path.to_path_buf(),
+                row: Some(self.next_number),
+                column: None,
+                value: None,
+                problem: format!(
+                    "cannot read the record at line {}: {e}; nothing was stored",
+                    e.position().map(|p| p.line()).unwrap_or(0)
+                ),
+                hint: Some("check the file is complete and readable, then ingest it again".into()),
+            }))
         })?;
         if !more {
             self.check_decode()?;

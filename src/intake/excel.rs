@@ -72,9 +72,8 @@ impl WorkbookFile {
                 .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(wanted)))
                 .cloned()
                 .ok_or_else(|| {
-                    let hint = crate::error::suggest(wanted, names.iter().map(String::as_str))
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
+                    let hint =
+                        crate::suggestion::did_you_mean(wanted, names.iter().map(String::as_str));
                     Error::Usage(format!(
                         "`{}` has no sheet `{wanted}`{hint} (sheets: {})",
                         path.display(),

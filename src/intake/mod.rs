@@ -207,6 +207,22 @@ pub fn classify_as(path: &Path, encoding: Option<&'static Encoding>) -> Result<F
     File::open(path)
         .and_then(|f| f.take(sniff::SAMPLE_BYTES as u64).read_to_end(&mut sample))
         .map_err(|e| Error::io("read", path, e))?;
+    // A named encoding says "this is text, trust me"; otherwise a JSON, PDF, image or archive
+    // given as an export is refused here, before anything is stored.
+    if encoding.is_none()
+        && let Some(not) = sniff::not_tabular(&sample)
+    {
+        return Err(Error::Data(Box::new(crate::error::DataProblem {
+            file: path.to_path_buf(),
+            row: None,
+            column: None,
+            value: None,
+            problem: format!("not a table: it looks like {} ({})", not.looks_like, not.evidence),
+            hint: Some(
+                "crmkit ingests CSV/TSV text and XLSX, XLSM, XLS or ODS workbooks: export the data as one of those".to_string(),
+            ),
+        })));
+    }
     match sniff::kind(&sample) {
         sniff::Kind::Empty => Err(Error::Input(format!(
             "`{}` is empty (0 bytes): there is no header row to read\n  hint: export the data again, with a header row",

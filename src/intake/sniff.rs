@@ -82,6 +82,119 @@ fn looks_binary(sample: &[u8]) -> bool {
     (control >= 4 && control * 20 > sample.len()) || nuls * 3 > sample.len()
 }
 
+/// What a file that is not a table turned out to be, and the bytes that said so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotTabular {
+    /// "a PDF document", "JSON", "a Word document (DOCX)"...
+    pub looks_like: &'static str,
+    /// Why: "it starts with `%PDF-`", "its first non-space character is `{`".
+    pub evidence: String,
+}
+
+/// Formats crmkit cannot read as a table, by their leading bytes.
+const SIGNATURES: [(&[u8], &str, &str); 9] = [
+    (b"%PDF-", "a PDF document", "%PDF-"),
+    (b"\x89PNG", "a PNG image", "\\x89PNG"),
+    (b"\xFF\xD8\xFF", "a JPEG image", "\\xFF\\xD8\\xFF"),
+    (b"GIF8", "a GIF image", "GIF8"),
+    (b"\x1F\x8B", "a gzip archive", "\\x1F\\x8B"),
+    (
+        b"SQLite format 3\0",
+        "an SQLite database",
+        "SQLite format 3",
+    ),
+    (b"\x7fELF", "a program (ELF executable)", "\\x7FELF"),
+    (b"7z\xBC\xAF", "a 7-Zip archive", "7z\\xBC\\xAF"),
+    (b"Rar!", "a RAR archive", "Rar!"),
+];
+
+/// Names what a file is when it is plainly not a table: a known binary signature, a ZIP
+/// that is not a workbook, or text that is JSON, XML or HTML. `None` for anything that may
+/// be a table; the readers then judge it. Deliberately narrow: a CSV whose first header is
+/// `[Id]` or `<Name>` must not be refused.
+pub fn not_tabular(sample: &[u8]) -> Option<NotTabular> {
+    for (magic, looks_like, shown) in SIGNATURES {
+        if sample.starts_with(magic) {
+            return Some(NotTabular {
+                looks_like,
+                evidence: format!("it starts with `{shown}`"),
+            });
+        }
+    }
+    if sample.starts_with(b"PK\x03\x04") {
+        return zip_not_workbook(sample);
+    }
+    let text = match Encoding::for_bom(sample) {
+        Some((enc, bom)) => enc.decode_without_bom_handling(&sample[bom..]).0,
+        None => match utf16_without_bom(sample) {
+            Some(enc) => enc.decode_without_bom_handling(sample).0,
+            None => String::from_utf8_lossy(sample),
+        },
+    };
+    structured_text(text.trim_start())
+}
+
+/// A ZIP holds a workbook when its entry names (stored in the clear in each local header)
+/// include the workbook parts; other Office files and plain archives are named.
+fn zip_not_workbook(sample: &[u8]) -> Option<NotTabular> {
+    let has = |needle: &[u8]| sample.windows(needle.len()).any(|w| w == needle);
+    if has(b"xl/")
+        || has(b"opendocument.spreadsheet")
+        || (has(b"[Content_Types].xml") && !has(b"word/") && !has(b"ppt/"))
+    {
+        return None;
+    }
+    let looks_like = if has(b"word/") {
+        "a Word document (DOCX)"
+    } else if has(b"ppt/") {
+        "a PowerPoint presentation (PPTX)"
+    } else if has(b"opendocument.text") {
+        "an OpenDocument text file (ODT)"
+    } else {
+        "a ZIP archive"
+    };
+    Some(NotTabular {
+        looks_like,
+        evidence: "it is a ZIP container without a workbook inside".to_string(),
+    })
+}
+
+/// JSON, XML and HTML told apart from a delimited header by their first characters.
+fn structured_text(text: &str) -> Option<NotTabular> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    let next = chars.find(|c| !c.is_whitespace());
+    let json = match first {
+        // `{"id": ...` or `{}`: no header row starts with a brace followed by a quote.
+        '{' => matches!(next, Some('"' | '}')),
+        // `[{`, `[[`, `["a"`, `[1`, `[]`; a `[Id]` header has a letter next.
+        '[' => matches!(next, Some('{' | '[' | '"' | ']' | '0'..='9' | '-')),
+        _ => false,
+    };
+    if json {
+        return Some(NotTabular {
+            looks_like: "JSON",
+            evidence: format!("its first non-space character is `{first}`"),
+        });
+    }
+    let lower: String = text.chars().take(256).collect::<String>().to_lowercase();
+    let (looks_like, mark) = if lower.starts_with("<?xml") {
+        if lower.contains("urn:schemas-microsoft-com:office:spreadsheet") {
+            ("an XML Spreadsheet 2003 file", "<?xml")
+        } else {
+            ("an XML document", "<?xml")
+        }
+    } else if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        ("an HTML page", "<html")
+    } else {
+        return None;
+    };
+    Some(NotTabular {
+        looks_like,
+        evidence: format!("it starts with `{mark}`"),
+    })
+}
+
 /// UTF-16 without a byte-order mark, recognised by its NUL half of every ASCII character:
 /// in little-endian text most odd bytes are NUL and few even ones, in big-endian the reverse.
 pub fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
@@ -253,6 +366,40 @@ fn mode(values: &[usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_what_a_non_table_is() {
+        let said = |bytes: &[u8]| not_tabular(bytes).map(|n| n.looks_like);
+        assert_eq!(said(b"%PDF-1.7\n%\xE2\xE3"), Some("a PDF document"));
+        assert_eq!(said(b"\x89PNG\r\n\x1a\n"), Some("a PNG image"));
+        assert_eq!(said(b"  {\n  \"records\": []}"), Some("JSON"));
+        assert_eq!(said(b"[{\"Id\": 1}]"), Some("JSON"));
+        assert_eq!(said(b"\xEF\xBB\xBF[\n  {\"a\":1}]"), Some("JSON"));
+        assert_eq!(
+            said(b"<?xml version=\"1.0\"?><root/>"),
+            Some("an XML document")
+        );
+        assert_eq!(said(b"<!DOCTYPE html><html>"), Some("an HTML page"));
+        assert_eq!(
+            said(b"PK\x03\x04....word/document.xml"),
+            Some("a Word document (DOCX)")
+        );
+        assert_eq!(said(b"PK\x03\x04....notes.txt"), Some("a ZIP archive"));
+    }
+
+    #[test]
+    fn tables_that_start_oddly_are_not_refused() {
+        for ok in [
+            &b"[Id],[Name]\n1,Acme\n"[..],
+            b"{Id},Name\n1,Acme\n",
+            b"<Name>,Email\nAcme,a@b.c\n",
+            b"Id,Name\n1,Acme\n",
+            b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml",
+            b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+        ] {
+            assert_eq!(not_tabular(ok), None, "{}", String::from_utf8_lossy(ok));
+        }
+    }
 
     #[test]
     fn delimiters() {

@@ -9,9 +9,10 @@ use serde::Serialize;
 use super::file::MappingFile;
 use super::parse;
 use super::transforms::{Context, Transform, apply_all};
-use crate::error::{Result, suggest};
+use crate::error::Result;
 use crate::stage::fate::{self, FieldFate};
 use crate::staging::{Db, SourceColumn};
+use crate::suggestion::Suggestion;
 use crate::targets::{Field, FieldType, ObjectSchema, TargetSchema};
 
 /// Examples kept per finding.
@@ -154,8 +155,8 @@ pub fn check(
                 .iter()
                 .map(|f| f.name.as_str())
                 .chain(custom.iter().map(|f| f.name.as_str()));
-            let hint = suggest(&fm.target, names)
-                .map(|s| format!("; did you mean `{s}`?"))
+            let hint = Suggestion::closest(&fm.target, names)
+                .map(|s| format!("; {s}"))
                 .unwrap_or_else(|| {
                     "; declare it under `custom_fields:` if it is a custom field".to_string()
                 });
@@ -226,9 +227,10 @@ pub fn check(
                 Some(c) => Some(c),
                 None => {
                     if data.columns.is_some() {
-                        let hint = suggest(s, columns.iter().map(|c| c.header.as_str()))
-                            .map(|h| format!("; did you mean `{h}`?"))
-                            .unwrap_or_default();
+                        let hint = crate::suggestion::did_you_mean(
+                            s,
+                            columns.iter().map(|c| c.header.as_str()),
+                        );
                         block(
                             "unknown_column",
                             Some(&field.name),

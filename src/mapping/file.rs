@@ -221,7 +221,7 @@ fn unknown_key_hint(key: &str, message: &str) -> Option<String> {
         .split(['`', ','])
         .map(str::trim)
         .filter(|n| !n.is_empty() && !["or", "one of"].contains(n));
-    crate::error::suggest(key, names).map(|s| format!("; did you mean `{s}`?"))
+    crate::suggestion::Suggestion::closest(key, names).map(|s| format!("; {s}"))
 }
 
 #[cfg(test)]

@@ -36,13 +36,10 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     let db = ws.db()?;
     let names = db.dataset_names()?;
     if !names.contains(&opts.dataset) {
-        let hint = crate::error::suggest(&opts.dataset, names.iter().map(String::as_str))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        return Err(Error::Usage(format!(
-            "no dataset `{}` in this workspace{hint}\n  hint: `crmkit status` lists the datasets; `crmkit ingest FILE` adds one",
-            opts.dataset
-        )));
+        return Err(
+            Error::unknown("dataset", &opts.dataset, "in this workspace", names)
+                .with_hint("`crmkit status` lists the datasets; `crmkit ingest FILE` adds one"),
+        );
     }
     let path = opts.out.clone().unwrap_or_else(|| {
         ws.root
@@ -263,7 +260,11 @@ pub struct CheckOptions {
 }
 
 /// Checks mapping files and records the `map.*` metrics.
-pub fn run_check(ws: &Workspace, opts: &CheckOptions) -> Result<Vec<CheckReport>> {
+pub fn run_check(
+    ws: &Workspace,
+    opts: &CheckOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<CheckReport>> {
     let files = if opts.files.is_empty() {
         mapping_files(&ws.root.join("mappings"))?
     } else {
@@ -277,7 +278,10 @@ pub fn run_check(ws: &Workspace, opts: &CheckOptions) -> Result<Vec<CheckReport>
     let db = ws.db()?;
     let datasets = db.dataset_names()?;
     let mut reports = Vec::new();
-    for path in &files {
+    // Each file's value checks query its whole dataset: files are the unit of progress.
+    progress.start("map check", files.len() as u64);
+    for (i, path) in files.iter().enumerate() {
+        progress.set(i as u64);
         let mapping = MappingFile::load(path)?;
         let schemas = match (&opts.schemas.custom, &mapping.schema) {
             (None, Some(file)) => SchemaSource {
@@ -298,6 +302,7 @@ pub fn run_check(ws: &Workspace, opts: &CheckOptions) -> Result<Vec<CheckReport>
         let data = CheckData { db: &db, columns };
         reports.push(check(&mapping, path, &schema, object_key, object, &data)?);
     }
+    progress.finish();
     record_metrics(&db, &reports)?;
     Ok(reports)
 }

@@ -1,5 +1,6 @@
 //! The only place that prints: human tables, JSON, errors and progress bars.
 
+pub mod datasette;
 pub mod dedupe;
 pub mod demo;
 pub mod ingest;
@@ -64,6 +65,19 @@ pub fn error(err: &Error) {
 /// True when the error is stdout having been closed by the reader.
 pub fn is_broken_pipe(err: &Error) -> bool {
     matches!(err, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Set by `--quiet`: no progress bars.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--quiet` was given: progress bars stay hidden even on a terminal.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True when a progress bar should be drawn: stderr is a terminal and `--quiet` is off.
+pub fn progress_wanted() -> bool {
+    interactive() && !QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// True when stderr is a terminal, so progress bars and colour make sense.

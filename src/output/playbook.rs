@@ -138,6 +138,26 @@ pub fn render_export(dir: &Path, written: &[PathBuf], used_automatically: bool) 
     out
 }
 
+/// One line on where a playbook stands, shown before the guide's questions (the full panel
+/// is `guide --status`): client, playbook, readiness, the step at hand, what is open, and
+/// whose name the answers are recorded under.
+pub fn render_guide_line(client: &str, v: &GuideView, author: &str) -> String {
+    let current = v.steps.iter().find(|s| !s.done);
+    let open: usize = v.steps.iter().map(|s| s.open).sum();
+    let failing: usize = v.steps.iter().map(|s| s.failing).sum();
+    let step = match current {
+        Some(s) => format!("step {} of {}: {}", s.number, v.steps.len(), s.title),
+        None => "every step done".to_string(),
+    };
+    format!(
+        "{client} | {} | readiness {}/100 | {step} | {} open, {} failing | answering as {author}\n",
+        v.playbook,
+        number(v.score),
+        open,
+        failing
+    )
+}
+
 /// Where a playbook stands: steps, evidence, other playbooks and the next action.
 pub fn render_guide(client: &str, v: &GuideView) -> String {
     let mut out = format!(
@@ -223,6 +243,9 @@ pub fn render_question(
         }
         _ => {}
     }
+    if let Some(rule) = pass_rule(&item.question) {
+        out.push_str(&format!("  passes when: {rule}\n"));
+    }
     if let Some(c) = current {
         out.push_str(&format!("  current answer: {c} (Enter keeps it)\n"));
     }
@@ -232,11 +255,43 @@ pub fn render_question(
     out
 }
 
+/// What earns the item its points, in words; `None` when any answer does.
+fn pass_rule(q: &Question) -> Option<String> {
+    match q.kind {
+        Kind::YesNo => Some("yes".into()),
+        Kind::Choice if !q.credit.is_empty() => {
+            let full: Vec<&str> = q
+                .options
+                .iter()
+                .filter(|o| q.credit.get(*o).is_some_and(|c| *c >= 1.0))
+                .map(String::as_str)
+                .collect();
+            let partial: Vec<String> = q
+                .options
+                .iter()
+                .filter_map(|o| {
+                    let c = *q.credit.get(o)?;
+                    (c > 0.0 && c < 1.0).then(|| format!("{o} ({}%)", (c * 100.0).round()))
+                })
+                .collect();
+            let mut text = full.join(" or ");
+            if !partial.is_empty() {
+                text.push_str(&format!("; part credit: {}", partial.join(", ")));
+            }
+            Some(text)
+        }
+        Kind::Number => q.pass.as_ref().map(|p| format!("the number is {p}")),
+        Kind::List => q.pass.as_ref().map(|p| format!("the list has {p} entries")),
+        _ => None,
+    }
+}
+
 /// The prompt that says what form of answer is expected.
 pub fn input_hint(q: &Question) -> String {
     match q.kind {
         Kind::YesNo => "y/n".into(),
         Kind::Choice => format!("1-{}", q.options.len()),
+        Kind::Number if crate::playbook::answer::asks_a_count(q) => "whole number".into(),
         Kind::Number => "number".into(),
         Kind::Date => "YYYY-MM-DD".into(),
         Kind::Text => "text".into(),
@@ -426,6 +481,37 @@ fn wrap(text: &str, indent: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_pass_rule_is_spelled_out() {
+        use std::collections::BTreeMap;
+        let base = Question {
+            kind: Kind::Choice,
+            text: "How often?".into(),
+            options: vec!["Monthly".into(), "Quarterly".into(), "Never".into()],
+            credit: [("Monthly".to_string(), 1.0), ("Quarterly".to_string(), 0.5)].into(),
+            pass: None,
+        };
+        assert_eq!(
+            pass_rule(&base).unwrap(),
+            "Monthly; part credit: Quarterly (50%)"
+        );
+        let list = Question {
+            kind: Kind::List,
+            options: Vec::new(),
+            credit: BTreeMap::new(),
+            pass: Some(">= 3".into()),
+            ..base.clone()
+        };
+        assert_eq!(pass_rule(&list).unwrap(), "the list has >= 3 entries");
+        let text = Question {
+            kind: Kind::Text,
+            pass: None,
+            ..list
+        };
+        assert_eq!(pass_rule(&text), None);
+    }
+
     use super::*;
 
     #[test]

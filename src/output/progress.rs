@@ -1,4 +1,4 @@
-//! A progress bar on stderr, drawn only when stderr is a terminal.
+//! A progress bar on stderr, drawn only when stderr is a terminal and `--quiet` is not given.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -17,12 +17,20 @@ impl Bar {
 
     /// A row-counting bar (tables, generated records); hidden unless stderr is a terminal.
     pub fn rows() -> Bar {
-        Bar::with_template("{msg:30!} [{bar:30}] {pos}/{len} rows eta {eta}")
+        Bar::with_template("{msg:30!} [{bar:30}] {human_pos}/{human_len} rows {per_sec} eta {eta}")
+    }
+
+    /// A bar counting whole units of work (`files`, `datasets`); hidden unless stderr is a
+    /// terminal.
+    pub fn count(noun: &str) -> Bar {
+        Bar::with_template(&format!(
+            "{{msg:30!}} [{{bar:30}}] {{pos}}/{{len}} {noun} eta {{eta}}"
+        ))
     }
 
     fn with_template(template: &str) -> Bar {
         let bar = ProgressBar::hidden();
-        if super::interactive() {
+        if super::progress_wanted() {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         bar.set_style(

@@ -11,6 +11,8 @@ pub enum Reply {
     Text(String),
     /// Enter on an empty line.
     Skip,
+    /// `later`: leave it open on purpose, to be asked again next time.
+    Later,
     /// `?`: explain the item.
     Help,
     /// `q`, `quit` or end of input.
@@ -38,6 +40,7 @@ pub fn ask(hint: &str) -> Result<Reply> {
 fn classify(line: &str) -> Reply {
     match line.trim() {
         "" => Reply::Skip,
+        "later" | "Later" | "LATER" => Reply::Later,
         "?" => Reply::Help,
         "q" | "quit" | "Q" => Reply::Quit,
         text => Reply::Text(text.to_string()),
@@ -52,6 +55,7 @@ mod tests {
     fn replies() {
         assert_eq!(classify("\n"), Reply::Skip);
         assert_eq!(classify(" ? \n"), Reply::Help);
+        assert_eq!(classify("later\n"), Reply::Later);
         assert_eq!(classify("q\n"), Reply::Quit);
         assert_eq!(classify(" Jane Doe\r\n"), Reply::Text("Jane Doe".into()));
     }

@@ -25,12 +25,21 @@ pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
         Kind::Choice => choose(q, t).map(Value::String),
         Kind::Number => {
             let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
-            cleaned
+            let n = cleaned
                 .trim()
                 .parse::<f64>()
                 .ok()
                 .filter(|n| n.is_finite())
-                .and_then(serde_json::Number::from_f64)
+                .ok_or_else(|| format!("`{t}` is not a number"))?;
+            if asks_a_count(q) {
+                if n.fract() != 0.0 || n < 0.0 {
+                    return Err(format!(
+                        "`{t}` is not a whole number, and this asks how many"
+                    ));
+                }
+                return Ok(Value::from(n as i64));
+            }
+            serde_json::Number::from_f64(n)
                 .map(Value::Number)
                 .ok_or_else(|| format!("`{t}` is not a number"))
         }
@@ -52,6 +61,19 @@ pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
             }
         }
     }
+}
+
+/// Whether a number question asks for a count of things ("How many applications ..."), whose
+/// answer must be a whole number. Amounts of time or money ("how many hours") are measures,
+/// not counts: 2.5 hours is an answer.
+pub fn asks_a_count(q: &Question) -> bool {
+    const MEASURES: [&str; 9] = [
+        "hour", "day", "week", "month", "year", "minute", "percent", "budget", "cost",
+    ];
+    let text = q.text.to_lowercase();
+    q.kind == Kind::Number
+        && (text.starts_with("how many") || text.contains("number of"))
+        && !MEASURES.iter().any(|m| text.contains(m))
 }
 
 /// Reads an answers-file value: YAML scalars as typed, sequences for list questions.
@@ -151,9 +173,8 @@ pub fn parse_file(library: &Library, text: &str, file: &Path) -> Result<Vec<File
             continue;
         };
         let Some(r) = library.find_item(id) else {
-            let hint = crate::error::suggest(id, library.items().map(|r| r.item.id.as_str()))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint =
+                crate::suggestion::did_you_mean(id, library.items().map(|r| r.item.id.as_str()));
             problems.push(format!("unknown item `{id}`{hint}"));
             continue;
         };
@@ -219,9 +240,7 @@ fn choose(q: &Question, t: &str) -> Result<String, String> {
     if let [only] = prefixed.as_slice() {
         return Ok((*only).clone());
     }
-    let hint = crate::error::suggest(t, q.options.iter().map(String::as_str))
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
+    let hint = crate::suggestion::did_you_mean(t, q.options.iter().map(String::as_str));
     Err(format!(
         "`{t}` is not one of the options{hint} (choose {}, or 1-{})",
         q.options
@@ -249,6 +268,28 @@ mod tests {
             credit: BTreeMap::new(),
             pass: None,
         }
+    }
+
+    #[test]
+    fn counts_take_whole_numbers_and_measures_take_any() {
+        let count = Question {
+            text: "How many applications exchange customer data with the CRM?".into(),
+            ..q(Kind::Number)
+        };
+        assert_eq!(from_text(&count, "4"), Ok(Value::from(4)));
+        assert_eq!(from_text(&count, "1,200"), Ok(Value::from(1200)));
+        assert!(
+            from_text(&count, "2.5")
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(from_text(&count, "-1").is_err());
+        let hours = Question {
+            text: "How many hours of the administrator's time are booked?".into(),
+            ..q(Kind::Number)
+        };
+        assert!(!asks_a_count(&hours));
+        assert!(from_text(&hours, "2.5").is_ok());
     }
 
     fn choice() -> Question {

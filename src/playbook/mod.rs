@@ -215,9 +215,10 @@ impl Library {
             let pb = &l.playbook;
             let mut refer = |what: String, id: &str, kinds: &[Kind]| match self.find_item(id) {
                 None => {
-                    let hint = crate::error::suggest(id, self.items().map(|r| r.item.id.as_str()))
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
+                    let hint = crate::suggestion::did_you_mean(
+                        id,
+                        self.items().map(|r| r.item.id.as_str()),
+                    );
                     problems.push((i, format!("{what} names unknown item `{id}`{hint}")));
                 }
                 Some(r) if !kinds.is_empty() && !kinds.contains(&r.item.question.kind) => {
@@ -274,9 +275,7 @@ impl Library {
             .find(|p| p.name == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = self.playbooks.iter().map(|l| l.playbook.name.as_str()).collect();
-                let hint = crate::error::suggest(name, names.iter().copied())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint = crate::suggestion::did_you_mean(name, names.iter().copied());
                 Error::Usage(format!(
                     "unknown playbook `{name}`{hint} (known: {})\n  hint: `crmkit playbook list` shows them",
                     names.join(", ")

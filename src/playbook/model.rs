@@ -342,9 +342,10 @@ fn validate_item(item: &Item) -> Vec<String> {
             }
             for (option, share) in &q.credit {
                 if !q.options.contains(option) {
-                    let hint = crate::error::suggest(option, q.options.iter().map(String::as_str))
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
+                    let hint = crate::suggestion::did_you_mean(
+                        option,
+                        q.options.iter().map(String::as_str),
+                    );
                     p.push(format!("`credit` names `{option}`, not an option{hint}"));
                 }
                 if !(0.0..=1.0).contains(share) {

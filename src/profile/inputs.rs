@@ -126,9 +126,7 @@ pub fn workspace_inputs<'a>(db: &'a Db, names: &[String]) -> Result<Vec<Input<'a
         for n in names {
             let id = names::identifier(n);
             if !known.contains(&id) {
-                let hint = crate::error::suggest(&id, known.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint = crate::suggestion::did_you_mean(&id, known.iter().map(String::as_str));
                 return Err(Error::Usage(format!(
                     "no dataset `{n}` in this workspace{hint} (datasets: {})",
                     known.join(", ")

@@ -140,9 +140,7 @@ fn resolve(
             column: ci,
         })),
         None => {
-            let hint = crate::error::suggest(&wanted, cols.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggestion::did_you_mean(&wanted, cols.iter().map(String::as_str));
             Err(Error::Input(format!(
                 "crmkit.yaml: {what} names `{dataset}.{column}`, but `{dataset}` has no such column{hint}\n  columns: {}",
                 cols.join(", ")

@@ -91,9 +91,7 @@ fn parse(text: &str, path: &Path) -> Result<Rates> {
     }
     for (check, rate) in &file.checks {
         if !crate::profile::CHECKS.contains(&check.as_str()) {
-            let hint = crate::error::suggest(check, crate::profile::CHECKS)
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = crate::suggestion::did_you_mean(check, crate::profile::CHECKS);
             return Err(bad(format!("unknown check `{check}`{hint}")));
         }
         for (name, v) in [

@@ -346,9 +346,7 @@ impl Subject<'_> {
     pub fn check(&self, condition: &Condition, what: &str, known: &[String]) -> Result<()> {
         for name in condition.names() {
             if self.lookup(name).is_none() {
-                let hint = crate::error::suggest(name, known.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint = crate::suggestion::did_you_mean(name, known.iter().map(String::as_str));
                 return Err(Error::Input(format!(
                     "rules.yaml: {what} reads `{name}`, which no dataset provides{hint}\n  hint: names are a column's ingested name or a role under `columns`; `crmkit score --help` lists computed names"
                 )));

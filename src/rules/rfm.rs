@@ -256,9 +256,7 @@ fn source_table<'a>(
             .filter_map(|t| t.as_ref())
             .find(|t| &t.dataset == name)
             .ok_or_else(|| {
-                let hint = crate::error::suggest(name, names.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint = crate::suggestion::did_you_mean(name, names.iter().map(String::as_str));
                 Error::Usage(format!(
                     "`--from {name}`: no such dataset{hint} (ingested: {})",
                     names.join(", ")
@@ -286,9 +284,8 @@ fn column_named(table: &Table, name: &str) -> Result<usize> {
         .iter()
         .position(|c| c == name || *c == wanted)
         .ok_or_else(|| {
-            let hint = crate::error::suggest(&wanted, table.columns.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint =
+                crate::suggestion::did_you_mean(&wanted, table.columns.iter().map(String::as_str));
             Error::Usage(format!(
                 "dataset `{}` has no column `{name}`{hint} (columns: {})",
                 table.dataset,

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 
 use super::prepare::Prepared;
-use crate::error::{Error, Result, suggest};
+use crate::error::{Error, Result};
 use crate::staging::Db;
 use crate::workspace::{ExcludeRule, Workspace};
 
@@ -68,7 +68,7 @@ pub(super) fn exclusion_rules<'a>(
                 .position(|h| h.eq_ignore_ascii_case(&r.column))
                 .or_else(|| p.columns.iter().position(|c| *c == r.column))
                 .ok_or_else(|| {
-                    let hint = suggest(&r.column, p.headers.iter().map(String::as_str)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    let hint = crate::suggestion::did_you_mean(&r.column, p.headers.iter().map(String::as_str));
                     Error::Input(format!(
                         "crmkit.yaml: exclusion rule `{}` names column `{}`, which dataset `{}` does not have{hint}",
                         r.name, r.column, r.dataset

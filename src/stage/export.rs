@@ -80,6 +80,7 @@ pub fn export(
     dir: &Path,
     schemas: &SchemaSource,
     overwrite: Overwrite,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<Exported> {
     let plan = db.load_plan()?;
     if plan.is_empty() {
@@ -285,7 +286,13 @@ pub fn export(
         let self_field = step.pass.strip_prefix("update ").map(str::to_string);
         let self_index = self_field.as_deref().and_then(index);
         let mut formulas = FormulaCount::default();
+        progress.start(&format!("export {name}"), step.rows.max(0) as u64);
+        let mut seen = 0u64;
         db.scan_staged(&step.object, step.dataset.as_deref(), |vals: &[Option<String>]| {
+            seen += 1;
+            if seen.is_multiple_of(crate::progress::ROWS_PER_TICK) {
+                progress.set(seen);
+            }
             // A self-reference pass carries only records that have a parent.
             if let Some(i) = self_index
                 && vals[i].is_none()
@@ -318,6 +325,7 @@ pub fn export(
         });
     }
     // The old plan goes before any file it describes is replaced.
+    progress.finish();
     for name in PLAN_FILES {
         safe_write::remove_own_output(&dir.join(name), Kind::Export)?;
     }

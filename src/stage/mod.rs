@@ -16,7 +16,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::error::{Error, Result, suggest};
+use crate::error::{Error, Result};
 use crate::mapping::file::Lookup;
 use crate::mapping::owners::Owner;
 use crate::mapping::transforms::{Context, apply_all};
@@ -78,7 +78,12 @@ pub struct Outcome {
 }
 
 /// Stages every mapping in `mappings/` (or one object's) in one transaction.
-pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
+pub fn run(
+    ws: &Workspace,
+    db: &mut Db,
+    options: &Options,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Outcome> {
     let files = mapping_files(&ws.root.join("mappings"))?;
     if files.is_empty() {
         return Err(Error::Usage(
@@ -158,9 +163,10 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 }
                 for q in mapped {
                     if column_position(q, &l.column).is_none() {
-                        let hint = suggest(&l.column, q.headers.iter().map(String::as_str))
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_default();
+                        let hint = crate::suggestion::did_you_mean(
+                            &l.column,
+                            q.headers.iter().map(String::as_str),
+                        );
                         return Err(Error::Input(format!(
                             "`{}`: `{}` looks up column `{}`, which dataset `{}` does not have{hint}",
                             p.path.display(),
@@ -189,9 +195,8 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
             match found {
                 Some(x) => vec![x.clone()],
                 None => {
-                    let hint = suggest(&o, objects.iter().map(String::as_str))
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
+                    let hint =
+                        crate::suggestion::did_you_mean(&o, objects.iter().map(String::as_str));
                     return Err(Error::Usage(format!(
                         "no mapping stages object `{o}`{hint} (mapped: {})",
                         objects.join(", ")
@@ -307,6 +312,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
                 (&keys, &lookups),
                 &wanted_here,
                 &mut state,
+                progress,
             )?;
             outcomes.push(outcome);
             clock.lap(&format!("{} rows", p.mapping.dataset));
@@ -339,6 +345,7 @@ pub fn run(ws: &Workspace, db: &mut Db, options: &Options) -> Result<Outcome> {
         clock.lap(&format!("{object} keys"));
         lookups.insert(object.clone(), state.lookups);
     }
+    progress.finish();
     for o in &outcomes {
         tx.run(&StageRunRow {
             dataset: o.dataset.clone(),
@@ -601,9 +608,11 @@ fn stage_dataset(
     (keys, lookups): (&KeyIndex, &HashMap<String, LookupIndex>),
     wanted: &[((String, String), usize)],
     state: &mut ObjectState,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
     let space = namespace(p);
+    progress.start(&format!("stage {dataset}"), db.row_count(dataset)?);
     tx.reset_dataset(dataset)?;
     // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
     // the workspace says proposed ones may.
@@ -655,6 +664,9 @@ fn stage_dataset(
             out.merged -= 1;
         } else {
             out.source_rows += 1;
+            if (out.source_rows as u64).is_multiple_of(crate::progress::ROWS_PER_TICK) {
+                progress.set(out.source_rows as u64);
+            }
         }
         let lineage = (dataset, batch, row);
         let lookup = |name: &str| {

@@ -3,7 +3,7 @@
 use rusqlite::params;
 
 use super::{Db, ROW_ID, now, quote_ident, source_table};
-use crate::error::{Error, Result, suggest};
+use crate::error::{Error, Result};
 
 /// One source record as dedupe reads it.
 #[derive(Clone, Debug)]
@@ -90,17 +90,10 @@ impl Db {
             .collect::<rusqlite::Result<_>>()?;
         if cols.is_empty() {
             let names = self.dataset_names()?;
-            let hint = suggest(dataset, names.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(Error::Usage(format!(
-                "no dataset `{dataset}` in this workspace{hint} (datasets: {})",
-                if names.is_empty() {
-                    "none yet; run `crmkit ingest FILE`".to_string()
-                } else {
-                    names.join(", ")
-                }
-            )));
+            return Err(
+                Error::unknown("dataset", dataset, "in this workspace", names)
+                    .with_hint("`crmkit ingest FILE` adds one; `crmkit status` lists them"),
+            );
         }
         Ok(cols)
     }

@@ -1,7 +1,9 @@
 //! The staging database: the only user of rusqlite. Opening, pragmas, migrations, identifiers.
 
 mod catalog;
+mod datasette;
 mod dedupe_store;
+mod ledger;
 mod load;
 mod mapping_store;
 mod metrics;
@@ -17,6 +19,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
+pub use datasette::Metadata as DatasetteMetadata;
 pub use dedupe_store::{ClusterRow, GoldenRow, MemberRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};
 pub use mapping_store::SourceColumn;

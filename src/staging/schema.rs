@@ -287,6 +287,38 @@ const MIGRATIONS: &[&str] = &[
      DROP TABLE _stage_keys;
      ALTER TABLE _stage_keys_9 RENAME TO _stage_keys;
      ALTER TABLE _load_plan ADD COLUMN dataset TEXT;",
+    // 10: foreign keys SQLite tools follow (Datasette links them), declared where they always
+    // hold. A profile's columns belong to its datasets (written together, replaced together);
+    // SQLite cannot add a constraint in place, so the small table is rebuilt.
+    "CREATE TABLE _profile_columns_fk (
+        dataset         TEXT NOT NULL REFERENCES _profile_datasets (dataset)
+                        ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        position        INTEGER NOT NULL,
+        column_name     TEXT NOT NULL,
+        header          TEXT NOT NULL,
+        type            TEXT NOT NULL,
+        type_share      REAL NOT NULL,
+        rows            INTEGER NOT NULL,
+        filled          INTEGER NOT NULL,
+        nulls           INTEGER NOT NULL,
+        blanks          INTEGER NOT NULL,
+        whitespace      INTEGER NOT NULL,
+        placeholders    INTEGER NOT NULL,
+        distinct_count  INTEGER NOT NULL,
+        distinct_method TEXT NOT NULL,
+        invalid         INTEGER NOT NULL,
+        min_length      INTEGER,
+        max_length      INTEGER,
+        detail          TEXT NOT NULL, -- the column's profile as JSON
+        PRIMARY KEY (dataset, column_name)
+     );
+     INSERT INTO _profile_columns_fk
+       SELECT dataset, position, column_name, header, type, type_share, rows, filled, nulls,
+              blanks, whitespace, placeholders, distinct_count, distinct_method, invalid,
+              min_length, max_length, detail
+       FROM _profile_columns WHERE dataset IN (SELECT dataset FROM _profile_datasets);
+     DROP TABLE _profile_columns;
+     ALTER TABLE _profile_columns_fk RENAME TO _profile_columns;",
 ];
 
 /// The schema version this build writes.

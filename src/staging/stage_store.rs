@@ -423,6 +423,8 @@ impl Db {
         // cache (256 MiB) keeps their B-trees in memory.
         self.conn
             .execute_batch("PRAGMA cache_size = -262144; BEGIN IMMEDIATE")?;
+        // The ledger view reads the tables stage replaces; it is rebuilt at commit.
+        super::ledger::drop(&self.conn)?;
         Ok(StageTx {
             conn: &self.conn,
             done: false,
@@ -721,6 +723,7 @@ impl StageTx<'_> {
 
     /// Commits the whole run.
     pub fn commit(mut self) -> Result<()> {
+        super::ledger::create(self.conn)?;
         self.conn.execute_batch("COMMIT")?;
         self.done = true;
         Ok(())

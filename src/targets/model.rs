@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, Result, suggest};
+use crate::error::{Error, Result};
 use crate::mapping::transforms::Transform;
 use crate::workspace::Target;
 
@@ -344,9 +344,7 @@ impl TargetSchema {
                             .keys()
                             .map(String::as_str)
                             .chain(GENERIC_OBJECTS);
-                        let hint = suggest(r, names)
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_default();
+                        let hint = crate::suggestion::did_you_mean(r, names);
                         return bad(format!(
                             "{key}.{}: references unknown object `{r}`{hint}",
                             field.name
@@ -386,9 +384,7 @@ impl TargetSchema {
         {
             return Ok((k.as_str(), o));
         }
-        let hint = suggest(&lower, self.objects.keys().map(String::as_str))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint = crate::suggestion::did_you_mean(&lower, self.objects.keys().map(String::as_str));
         Err(Error::Usage(format!(
             "{} has no object `{name}`{hint} (known: {})",
             self.target,

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod cli;
 mod dedupe;
 mod fuzz_intake;
 mod hostile_intake;
@@ -18,4 +19,5 @@ mod schema_pull;
 mod score;
 mod stage;
 mod values;
+mod value_props;
 mod workspace;

@@ -319,6 +319,11 @@ fn store(
         if outcome.rows_read.is_multiple_of(16_384) {
             progress.set(source.position());
         }
+        // Bytes beyond the size the read began with: the file is being appended to. Stop now
+        // rather than chase a writer; the check below refuses it.
+        if source.position() > file.stamp.size {
+            break;
+        }
     }
     // What was stored must be the file that was hashed: the same bytes, all of them, and a
     // file that did not change while it was read. Otherwise nothing is committed.

@@ -343,8 +343,10 @@ impl DelimitedSource {
     fn tail_quotes(&self, offset: u64) -> Option<usize> {
         use std::io::{Seek, SeekFrom};
         let (base, size) = self.raw_file.as_ref()?;
-        // Only the record that runs to the end of the file can hold an unclosed quote.
-        if base + self.reader.position().byte() < *size {
+        // Only the record that runs to the end of the file can hold an unclosed quote; past
+        // the size the read began with, the file is growing (ingest refuses it), and reading
+        // the growing tail again for every record would never end.
+        if base + self.reader.position().byte() != *size {
             return None;
         }
         let mut tail = Vec::new();

@@ -6,7 +6,8 @@ use proptest::prelude::*;
 
 use crmkit::error::thousands;
 use crmkit::mapping::parse;
-use crmkit::profile::dates::{self, DateParse, Order};
+use crmkit::values::date::{self as dates, DateParse, Order};
+use crmkit::values::phone;
 
 fn any_date() -> impl Strategy<Value = NaiveDate> {
     (1900i32..2100, 1u32..=12, 1u32..=31)
@@ -39,10 +40,10 @@ proptest! {
 
     #[test]
     fn dates_read_back_in_the_format_they_were_written(d in any_date()) {
-        prop_assert_eq!(parse::date(&d.format("%Y-%m-%d").to_string(), &[]), Some(d));
+        prop_assert_eq!(dates::read_date(&d.format("%Y-%m-%d").to_string(), &[]), Some(d));
         let us = d.format("%m/%d/%Y").to_string();
-        prop_assert_eq!(parse::date(&us, &["%m/%d/%Y".to_string()]), Some(d));
-        prop_assert_eq!(parse::any_date(&d.format("%Y-%m-%d").to_string()), Some(d));
+        prop_assert_eq!(dates::read_date(&us, &["%m/%d/%Y".to_string()]), Some(d));
+        prop_assert_eq!(dates::any_date(&d.format("%Y-%m-%d").to_string()), Some(d));
     }
 
     #[test]
@@ -68,11 +69,11 @@ proptest! {
     fn no_input_makes_a_parser_panic(s in "\\PC{0,40}") {
         let _ = parse::number(&s, '.');
         let _ = parse::number(&s, ',');
-        let _ = parse::any_date(&s);
-        let _ = parse::date(&s, &["%d/%m/%Y".to_string()]);
-        let _ = parse::datetime(&s, &[]);
+        let _ = dates::any_date(&s);
+        let _ = dates::read_date(&s, &["%d/%m/%Y".to_string()]);
+        let _ = dates::read_datetime(&s, &[]);
         let _ = parse::boolean(&s);
-        let _ = parse::phone(&s);
+        let _ = phone::parse(&s);
         let _ = dates::parse(&s);
     }
 }

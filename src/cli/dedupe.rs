@@ -118,7 +118,7 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         fields: args.fields,
         mapped,
     };
-    let report = run::run(&mut db, &rules, &options)?;
+    let report = run::run(&mut db, &rules, &options, &output::Bar::rows())?;
     let format = match args.format {
         SheetArg::Csv => SheetFormat::Csv,
         SheetArg::Xlsx => SheetFormat::Xlsx,

@@ -186,6 +186,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
                 fields: Vec::new(),
                 mapped,
             },
+            &Silent,
         )?;
         let review = ws
             .out_dir()

@@ -159,7 +159,11 @@ fn interact(
                     break;
                 }
                 Reply::Later => {
-                    output::prompt::say("  later: left open, asked again next time\n");
+                    output::prompt::say(if current.is_some() {
+                        "  later: the current answer stands for now\n"
+                    } else {
+                        "  later: left open, asked again next time\n"
+                    });
                     break;
                 }
                 Reply::Help => output::prompt::say(&output::playbook::render_why(item)),

@@ -80,7 +80,12 @@ pub struct Report {
 }
 
 /// Runs dedupe on a dataset and stores clusters, pairs, golden values and merges.
-pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
+pub fn run(
+    db: &mut Db,
+    rules: &Rules,
+    options: &Options,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Report> {
     if !(options.threshold > 0.0 && options.threshold < 1.0) {
         return Err(Error::Usage(format!(
             "`--threshold {}` must be between 0 and 1 (a match probability; default 0.5)",
@@ -125,17 +130,31 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
     let role_rules = super::resolve_roles(rules, &role_names)?;
     let cleaner = super::Cleaner::new(rules, &role_rules);
     // Only cleaned values are kept for every record; raw ones are read back for clusters.
+    progress.start(
+        &format!("dedupe {}: read", options.dataset),
+        db.row_count(&options.dataset)?,
+    );
+    let read = std::sync::atomic::AtomicU64::new(0);
     let mut rows = db.read_for_dedupe(
         &options.dataset,
         options.id_column.as_deref(),
         &role_columns,
-        &|raw| cleaner.clean(&raw),
+        &|raw| {
+            let n = read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n.is_multiple_of(crate::progress::ROWS_PER_TICK) {
+                progress.set(n);
+            }
+            cleaner.clean(&raw)
+        },
     )?;
+    // Comparing runs in parallel inside `find_clean`; the bar says which phase is under way.
+    progress.start(&format!("dedupe {}: compare", options.dataset), 0);
     let clean: Vec<Vec<Option<String>>> = rows
         .iter_mut()
         .map(|r| std::mem::take(&mut r.values))
         .collect();
     let found = super::find_clean(rules, &role_rules, &clean, options.threshold)?;
+    progress.finish();
     drop(clean);
     let member_rowids: Vec<i64> = found
         .clusters

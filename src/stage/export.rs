@@ -272,7 +272,11 @@ pub fn export(
             match &only_via[k] {
                 Some((via, datasets)) => {
                     let from = vals[*via].as_deref().unwrap_or("");
-                    datasets.split('\u{1f}').any(|d| d == from).then_some(v).flatten()
+                    datasets
+                        .split('\u{1f}')
+                        .any(|d| d == from)
+                        .then_some(v)
+                        .flatten()
                 }
                 None => v,
             }
@@ -285,19 +289,24 @@ pub fn export(
         let self_field = step.pass.strip_prefix("update ").map(str::to_string);
         let self_index = self_field.as_deref().and_then(index);
         let mut formulas = FormulaCount::default();
-        db.scan_staged(&step.object, step.dataset.as_deref(), |vals: &[Option<String>]| {
-            // A self-reference pass carries only records that have a parent.
-            if let Some(i) = self_index
-                && vals[i].is_none()
-            {
-                return Ok(());
-            }
-            rows += 1;
-            let cells: Vec<Option<String>> = (0..out_cols.len()).map(|k| cell(vals, k)).collect();
-            formulas.add_row(cells.iter().map(|c| c.as_deref()));
-            w.write_record(cells.iter().map(|c| c.as_deref().unwrap_or("")))
-            .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
-        })?;
+        db.scan_staged(
+            &step.object,
+            step.dataset.as_deref(),
+            |vals: &[Option<String>]| {
+                // A self-reference pass carries only records that have a parent.
+                if let Some(i) = self_index
+                    && vals[i].is_none()
+                {
+                    return Ok(());
+                }
+                rows += 1;
+                let cells: Vec<Option<String>> =
+                    (0..out_cols.len()).map(|k| cell(vals, k)).collect();
+                formulas.add_row(cells.iter().map(|c| c.as_deref()));
+                w.write_record(cells.iter().map(|c| c.as_deref().unwrap_or("")))
+                    .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
+            },
+        )?;
         let headers: Vec<&str> = out_cols.iter().map(|(h, _)| h.as_str()).collect();
         let formula_values = formulas.named(&headers);
         notes.extend(formula::warning(&formula_values));

@@ -774,7 +774,7 @@ fn stage_dataset(
             };
             let value = if f.parent.is_some() {
                 // References resolve through the key index below, not the field's type.
-                match fate::settle(&f.field, false, f.on_invalid, &raw, result) {
+                match fate::settle(&f.field, false, f.on_invalid, raw, result) {
                     fate::FieldFate::Value(v) => v,
                     fate::FieldFate::Warned { problem, .. } | fate::FieldFate::Reject(problem) => {
                         problems.push((
@@ -787,7 +787,7 @@ fn stage_dataset(
                     }
                 }
             } else {
-                match fate::settle(&f.field, f.restricted, f.on_invalid, &raw, result) {
+                match fate::settle(&f.field, f.restricted, f.on_invalid, raw, result) {
                     fate::FieldFate::Value(v) => v,
                     fate::FieldFate::Warned {
                         value,

@@ -146,10 +146,7 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
                 ));
             }
         }
-        if let Some(l) = lines
-            .iter()
-            .find(|l| l.survivor && l.decision == "remove")
-        {
+        if let Some(l) = lines.iter().find(|l| l.survivor && l.decision == "remove") {
             return Err(bad(
                 l.number,
                 "decision",

@@ -273,7 +273,11 @@ pub fn export(
             match &only_via[k] {
                 Some((via, datasets)) => {
                     let from = vals[*via].as_deref().unwrap_or("");
-                    datasets.split('\u{1f}').any(|d| d == from).then_some(v).flatten()
+                    datasets
+                        .split('\u{1f}')
+                        .any(|d| d == from)
+                        .then_some(v)
+                        .flatten()
                 }
                 None => v,
             }
@@ -288,23 +292,28 @@ pub fn export(
         let mut formulas = FormulaCount::default();
         progress.start(&format!("export {name}"), step.rows.max(0) as u64);
         let mut seen = 0u64;
-        db.scan_staged(&step.object, step.dataset.as_deref(), |vals: &[Option<String>]| {
-            seen += 1;
-            if seen.is_multiple_of(crate::progress::ROWS_PER_TICK) {
-                progress.set(seen);
-            }
-            // A self-reference pass carries only records that have a parent.
-            if let Some(i) = self_index
-                && vals[i].is_none()
-            {
-                return Ok(());
-            }
-            rows += 1;
-            let cells: Vec<Option<String>> = (0..out_cols.len()).map(|k| cell(vals, k)).collect();
-            formulas.add_row(cells.iter().map(|c| c.as_deref()));
-            w.write_record(cells.iter().map(|c| c.as_deref().unwrap_or("")))
-            .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
-        })?;
+        db.scan_staged(
+            &step.object,
+            step.dataset.as_deref(),
+            |vals: &[Option<String>]| {
+                seen += 1;
+                if seen.is_multiple_of(crate::progress::ROWS_PER_TICK) {
+                    progress.set(seen);
+                }
+                // A self-reference pass carries only records that have a parent.
+                if let Some(i) = self_index
+                    && vals[i].is_none()
+                {
+                    return Ok(());
+                }
+                rows += 1;
+                let cells: Vec<Option<String>> =
+                    (0..out_cols.len()).map(|k| cell(vals, k)).collect();
+                formulas.add_row(cells.iter().map(|c| c.as_deref()));
+                w.write_record(cells.iter().map(|c| c.as_deref().unwrap_or("")))
+                    .map_err(|e| Error::Other(format!("cannot write `{}`: {e}", path.display())))
+            },
+        )?;
         let headers: Vec<&str> = out_cols.iter().map(|(h, _)| h.as_str()).collect();
         let formula_values = formulas.named(&headers);
         notes.extend(formula::warning(&formula_values));

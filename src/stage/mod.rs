@@ -379,7 +379,9 @@ pub fn run(
         // Datasets upserting on different external-id fields load as separate steps: one
         // upsert key per file.
         let steps: Vec<Option<&str>> = if split_objects.contains(object) {
-            mine.iter().map(|p| Some(p.mapping.dataset.as_str())).collect()
+            mine.iter()
+                .map(|p| Some(p.mapping.dataset.as_str()))
+                .collect()
         } else {
             vec![None]
         };
@@ -492,7 +494,8 @@ impl Clock {
     fn lap(&mut self, phase: &str) {
         let now = std::time::Instant::now();
         let secs = (now - self.since).as_secs_f64();
-        self.laps.push((phase.to_string(), (secs * 1000.0).round() / 1000.0));
+        self.laps
+            .push((phase.to_string(), (secs * 1000.0).round() / 1000.0));
         self.since = now;
     }
 }
@@ -547,10 +550,7 @@ impl ObjectState {
                 .collect();
             return tx.key_holder(object, &datasets, key);
         }
-        Ok(self
-            .keys
-            .get_in(space, key)
-            .map(|k| k.dataset.to_string()))
+        Ok(self.keys.get_in(space, key).map(|k| k.dataset.to_string()))
     }
 
     /// Whether one dataset alone uses a namespace.
@@ -687,7 +687,10 @@ fn stage_dataset(
         let transformed = |i: usize| {
             let f: &PreparedField = &p.fields[i];
             let raw = match &f.scores {
-                Some(scores) => own_key.and_then(|k| scores.get(k)).map(String::as_str).unwrap_or(""),
+                Some(scores) => own_key
+                    .and_then(|k| scores.get(k))
+                    .map(String::as_str)
+                    .unwrap_or(""),
                 None => f.source.and_then(|i| vals[i].as_deref()).unwrap_or(""),
             };
             let ctx = Context {
@@ -726,7 +729,9 @@ fn stage_dataset(
                 surplus.as_deref(),
                 &detail,
             )?;
-            *out.reasons.entry(fate::Reason::IngestIssue.code().to_string()).or_default() += 1;
+            *out.reasons
+                .entry(fate::Reason::IngestIssue.code().to_string())
+                .or_default() += 1;
             out.rejected += 1;
             let rejected = info("rejected", None, Some(format!("ingest_issue: {issue}")));
             remember(&mut state.lookups, wanted, vals, &rejected);
@@ -781,7 +786,7 @@ fn stage_dataset(
             };
             let value = if f.parent.is_some() {
                 // References resolve through the key index below, not the field's type.
-                match fate::settle(&f.field, false, f.on_invalid, &raw, result) {
+                match fate::settle(&f.field, false, f.on_invalid, raw, result) {
                     fate::FieldFate::Value(v) => v,
                     fate::FieldFate::Warned { problem, .. } | fate::FieldFate::Reject(problem) => {
                         problems.push((
@@ -794,7 +799,7 @@ fn stage_dataset(
                     }
                 }
             } else {
-                match fate::settle(&f.field, f.restricted, f.on_invalid, &raw, result) {
+                match fate::settle(&f.field, f.restricted, f.on_invalid, raw, result) {
                     fate::FieldFate::Value(v) => v,
                     fate::FieldFate::Warned {
                         value,
@@ -841,7 +846,9 @@ fn stage_dataset(
                         Owner::User(u) => values[positions[i]] = Some(u),
                         Owner::Default(d) => {
                             warnings.push(format!("{name}: owner `{value}` matches no user; given to the default owner `{d}`"));
-                            *out.warnings.entry(format!("{name} default_owner")).or_default() += 1;
+                            *out.warnings
+                                .entry(format!("{name} default_owner"))
+                                .or_default() += 1;
                             values[positions[i]] = Some(d);
                         }
                         Owner::Unmatched => {
@@ -1037,7 +1044,9 @@ fn stage_dataset(
         .iter()
         .find_map(|c| column_position(p, c));
     let staged = |state: &ObjectState, (batch, row): (i64, i64)| {
-        state.by_row.contains_key(&(dataset.to_string(), batch, row))
+        state
+            .by_row
+            .contains_key(&(dataset.to_string(), batch, row))
     };
     for (survivor, mut members) in clusters {
         let mut now = survivor;
@@ -1086,7 +1095,6 @@ fn finish_object(
         survivor,
         lookup_values,
         ..
-
     } in std::mem::take(&mut state.merged)
     {
         let target = state
@@ -1183,8 +1191,12 @@ fn finish_object(
         };
         match found {
             Some(k) => match &k.external_id {
-                Some(parent_ext) if (&*k.dataset, parent_ext.as_str()) == (dataset.as_str(), ext.as_str()) => {
-                    clear(format!("parent cleared: `{parent_key}` is the record itself"))
+                Some(parent_ext)
+                    if (&*k.dataset, parent_ext.as_str()) == (dataset.as_str(), ext.as_str()) =>
+                {
+                    clear(format!(
+                        "parent cleared: `{parent_key}` is the record itself"
+                    ))
                 }
                 Some(parent_ext) => {
                     parent_of.insert(me, (k.dataset.to_string(), parent_ext.clone()));

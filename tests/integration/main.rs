@@ -18,6 +18,6 @@ mod samples;
 mod schema_pull;
 mod score;
 mod stage;
-mod values;
 mod value_props;
+mod values;
 mod workspace;

@@ -665,7 +665,12 @@ fn merges_survive_a_removed_member_and_an_excluded_survivor() {
     for record in reader.records() {
         let mut r: Vec<String> = record.unwrap().iter().map(String::from).collect();
         r[2] = if r[4] == "M-5" { "remove" } else { "accept" }.into();
-        r[3] = if r[4] == "M-1" || r[4] == "M-4" { "yes" } else { "" }.into();
+        r[3] = if r[4] == "M-1" || r[4] == "M-4" {
+            "yes"
+        } else {
+            ""
+        }
+        .into();
         writer.write_record(&r).unwrap();
     }
     std::fs::write(&sheet, writer.into_inner().unwrap()).unwrap();
@@ -673,7 +678,8 @@ fn merges_survive_a_removed_member_and_an_excluded_survivor() {
         .run_ws(&["dedupe", "apply", sheet.to_str().unwrap()])
         .ok();
     assert!(
-        run.stdout().contains("1 records removed from their cluster"),
+        run.stdout()
+            .contains("1 records removed from their cluster"),
         "{}",
         run.stdout()
     );
@@ -709,7 +715,9 @@ fn merges_survive_a_removed_member_and_an_excluded_survivor() {
 
     // The removed record is not in a cluster any more; the survivor cannot be removed.
     let text = std::fs::read_to_string(&sheet).unwrap();
-    let bad = text.replacen("remove,,M-5", "remove,yes,M-5", 1).replacen(",yes,M-4", ",,M-4", 1);
+    let bad = text
+        .replacen("remove,,M-5", "remove,yes,M-5", 1)
+        .replacen(",yes,M-4", ",,M-4", 1);
     let bad_sheet = env.write("bad-review.csv", bad);
     let run = env
         .run_ws(&["dedupe", "apply", bad_sheet.to_str().unwrap()])

@@ -433,7 +433,7 @@ fn owner_evidence(input: &SuggestInput, profile: &ColumnProfile) -> Option<Strin
     }
     let names = profile.share(profile.person_names);
     // Owners repeat: a handful of people own many records each.
-    let repeated = profile.filled >= 6 && profile.distinct_in_sample * 3 <= profile.filled as usize;
+    let repeated = profile.filled >= 6 && profile.distinct_in_sample * 2 <= profile.filled as usize;
     (names >= 0.8 && repeated && input.cues.names_owner(&profile.header)).then(|| {
         format!(
             "values: {} people's names, {} people across {} rows",

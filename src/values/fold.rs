@@ -55,6 +55,15 @@ pub fn fold(text: &str) -> String {
 /// `Côte d'Ivoire` -> `cotedivoire`), written into `out` (cleared first).
 pub fn key_into(text: &str, out: &mut String) {
     out.clear();
+    // Most cells are ASCII: bytes, no transliteration table.
+    if text.is_ascii() {
+        out.extend(
+            text.bytes()
+                .filter(u8::is_ascii_alphanumeric)
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        return;
+    }
     for ch in text.chars() {
         push_char(ch, out);
     }

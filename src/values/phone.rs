@@ -19,31 +19,9 @@ pub struct Phone {
 /// `#123` is an extension, a bracketed trunk prefix after the country code (`+44 (0)20`) is
 /// dropped; None unless 7-15 digits remain.
 pub fn parse(s: &str) -> Option<Phone> {
-    let (main, ext) = split_extension(s.trim());
-    let main = main.trim_start();
-    let international = main.starts_with('+');
     let mut digits = String::with_capacity(16);
-    // `+44 (0)20 ...`: the bracketed 0 is dialled only from inside the country.
-    let mut skip_trunk = international;
-    let mut rest = main;
-    while let Some(ch) = rest.chars().next() {
-        if skip_trunk && rest.starts_with("(0)") {
-            skip_trunk = false;
-            rest = &rest[3..];
-            continue;
-        }
-        match ch {
-            '0'..='9' => digits.push(ch),
-            ' ' | '+' | '-' | '(' | ')' | '.' | '/' => {}
-            _ => return None,
-        }
-        rest = &rest[ch.len_utf8()..];
-    }
-    let (digits, international) = match digits.strip_prefix("00") {
-        Some(rest) if !international && main.starts_with("00") => (rest.to_string(), true),
-        _ => (digits, international),
-    };
-    (7..=15).contains(&digits.len()).then_some(Phone {
+    let (international, ext) = read(s, Some(&mut digits))?;
+    Some(Phone {
         digits,
         international,
         extension: ext.map(str::to_string),
@@ -53,7 +31,45 @@ pub fn parse(s: &str) -> Option<Phone> {
 /// Whether `s` is a valid phone number: what the profile counts as one, and what stage's
 /// `phone` transform accepts as a number (see [`e164`] for the country's rules on top).
 pub fn is_valid(s: &str) -> bool {
-    parse(s).is_some()
+    // The profile asks this of every cell with seven digits: no allocation.
+    read(s, None).is_some()
+}
+
+/// The one reading behind [`parse`] and [`is_valid`]: whether the number is international and
+/// its extension, the digits (without an `00` prefix) pushed to `out` when given.
+fn read<'a>(s: &'a str, mut out: Option<&mut String>) -> Option<(bool, Option<&'a str>)> {
+    let (main, ext) = split_extension(s.trim());
+    let main = main.trim_start();
+    let plus = main.starts_with('+');
+    // `00` opens an international number as `+` does; its zeros are no part of the number.
+    let double_zero = !plus && main.starts_with("00");
+    let mut skip = if double_zero { 2 } else { 0 };
+    let mut count = 0usize;
+    // `+44 (0)20 ...`: the bracketed 0 is dialled only from inside the country.
+    let mut skip_trunk = plus;
+    let mut rest = main;
+    while let Some(ch) = rest.chars().next() {
+        if skip_trunk && rest.starts_with("(0)") {
+            skip_trunk = false;
+            rest = &rest[3..];
+            continue;
+        }
+        match ch {
+            '0'..='9' if skip > 0 => skip -= 1,
+            '0'..='9' => {
+                count += 1;
+                if let Some(o) = out.as_deref_mut() {
+                    o.push(ch);
+                }
+            }
+            ' ' | '+' | '-' | '(' | ')' | '.' | '/' => {}
+            _ => return None,
+        }
+        rest = &rest[ch.len_utf8()..];
+    }
+    (7..=15)
+        .contains(&count)
+        .then_some((plus || double_zero, ext))
 }
 
 /// The number and its trailing extension (`x12`, `ext 12`, `ext. 12`, `extension 12`,

@@ -2,7 +2,7 @@
 //! `playbooks/` (countries, states, calling codes, placeholders), each replaced by a file of
 //! the same name in the playbooks folder in force.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -15,6 +15,10 @@ const COUNTRIES: &str = include_str!("../../playbooks/countries.yaml");
 const STATES: &str = include_str!("../../playbooks/states.yaml");
 const PHONE: &str = include_str!("../../playbooks/phone.yaml");
 const PLACEHOLDERS: &str = include_str!("../../playbooks/placeholders.yaml");
+
+// The profile looks up every text cell: foldhash, not SipHash.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
+type HashSet<K> = foldhash::HashSet<K>;
 
 /// Every table, prepared for lookups by [`fold::key`].
 #[derive(Debug)]
@@ -96,7 +100,7 @@ impl Tables {
     pub fn load(dir: Option<&Path>) -> Result<Tables> {
         let (text, origin) = source(dir, "countries.yaml", COUNTRIES)?;
         let raw: BTreeMap<String, Vec<String>> = parse(&text, &origin)?;
-        let mut countries = HashMap::new();
+        let mut countries = HashMap::default();
         for (code, names) in &raw {
             let code = code.trim().to_uppercase();
             countries.insert(fold::key(&code), code.clone());
@@ -106,10 +110,10 @@ impl Tables {
         }
         let (text, origin) = source(dir, "states.yaml", STATES)?;
         let raw: BTreeMap<String, BTreeMap<String, Vec<String>>> = parse(&text, &origin)?;
-        let mut states = HashMap::new();
-        let mut regions = HashSet::new();
+        let mut states = HashMap::default();
+        let mut regions = HashSet::default();
         for (country, subs) in &raw {
-            let mut m = HashMap::new();
+            let mut m = HashMap::default();
             for (code, names) in subs {
                 for name in std::iter::once(code).chain(names) {
                     let k = fold::key(name);
@@ -121,7 +125,7 @@ impl Tables {
         }
         let (text, origin) = source(dir, "phone.yaml", PHONE)?;
         let raw: BTreeMap<String, (String, String)> = parse(&text, &origin)?;
-        let calling = raw
+        let calling: HashMap<String, (String, String)> = raw
             .into_iter()
             .map(|(k, v)| (k.trim().to_uppercase(), v))
             .collect();

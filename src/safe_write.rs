@@ -50,6 +50,8 @@ pub enum Kind {
     DedupeReview,
     DedupePairs,
     Export,
+    /// A workspace plan crmkit keeps and people edit (`rollout.yaml`).
+    Plan,
     /// `samples` files: their folder is checked as a whole (empty, or an earlier run's, with
     /// its truth.json), so they are not recorded, and equal seeds give equal folders.
     Samples,
@@ -70,6 +72,7 @@ impl Kind {
             Kind::DedupeReview => "a dedupe review sheet",
             Kind::DedupePairs => "a dedupe pairs file",
             Kind::Export => "an export file",
+            Kind::Plan => "a roll-out plan",
             Kind::Samples => "a sample file",
         }
     }

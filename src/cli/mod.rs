@@ -14,6 +14,7 @@ mod playbook;
 mod profile;
 mod reconcile;
 mod report;
+mod rollout;
 mod samples;
 mod schema;
 mod score;
@@ -114,6 +115,8 @@ pub enum Command {
     Checklist(checklist::ChecklistArgs),
     /// Reports from what the workspace holds: readiness (HTML, Markdown, JSON)
     Report(report::ReportArgs),
+    /// The roll-out plan: phases, milestones, exit criteria, health and the playbook's advice
+    Rollout(rollout::RolloutArgs),
     /// Generate realistic, messy legacy-CRM exports with a truth file
     Samples(samples::SamplesArgs),
     /// The whole assessment on the bundled samples, in a fresh workspace
@@ -237,6 +240,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Checklist(args) => checklist::run(args, &cli.global),
         Command::Profile(args) => profile::run(args, &cli.global),
         Command::Report(args) => report::run(args, &cli.global),
+        Command::Rollout(args) => rollout::run(args, &cli.global),
         Command::Demo(args) => demo::run(args),
     }
 }

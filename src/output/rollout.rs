@@ -98,8 +98,8 @@ pub fn show(r: &Review) -> String {
     }
     if !r.warnings.is_empty() {
         out.push_str(&format!(
-            "\n{} warnings: run `crmkit rollout check` for them\n",
-            r.warnings.len()
+            "\n{}: run `crmkit rollout check` for them\n",
+            crate::error::plural(r.warnings.len() as u64, "warning", "warnings")
         ));
     }
     out
@@ -118,12 +118,37 @@ pub fn check(r: &Review) -> String {
         );
     }
     let mut out = format!(
-        "{} warnings on the roll-out plan as of {}:\n",
-        r.warnings.len(),
+        "{} on the roll-out plan as of {}:\n",
+        crate::error::plural(r.warnings.len() as u64, "warning", "warnings"),
         r.as_of
     );
     for w in &r.warnings {
         out.push_str(&format!("  warning [{}] {}\n", w.check, w.message));
     }
     out
+}
+
+/// The demo's roll-out step: the plan's shape and the report written.
+pub fn demo(r: &Review, html: &std::path::Path) -> String {
+    let mut counts: Vec<String> = Vec::new();
+    for h in [
+        crate::rollout::health::Health::OnTrack,
+        crate::rollout::health::Health::AtRisk,
+        crate::rollout::health::Health::Late,
+        crate::rollout::health::Health::NotStarted,
+        crate::rollout::health::Health::Done,
+    ] {
+        let n = r.phases.iter().filter(|p| p.health.health == h).count();
+        if n > 0 {
+            counts.push(format!("{n} {}", h.label()));
+        }
+    }
+    format!(
+        "{} phases ({}), {} milestones, {}; wrote {}",
+        r.phases.len(),
+        counts.join(", "),
+        r.milestones.len(),
+        crate::error::plural(r.warnings.len() as u64, "warning", "warnings"),
+        html.display()
+    )
 }

@@ -38,6 +38,9 @@ pub struct Settings {
 pub struct Catalogue {
     pub version: u32,
     pub settings: Settings,
+    /// Adoption figures the roll-out report shows per team (no `adoption.` prefix).
+    #[serde(default)]
+    pub report_metrics: Vec<String>,
     pub modules: Vec<Module>,
 }
 

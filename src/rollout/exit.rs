@@ -146,12 +146,11 @@ impl Sources<'_> {
 }
 
 /// The scopes a phase covers: its teams and users, else everyone.
-pub fn scopes(phase: &Phase) -> Vec<String> {
-    let mut out: Vec<String> = phase
-        .teams
+pub fn scopes(teams: &[String], users: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = teams
         .iter()
         .map(|t| format!("team:{t}"))
-        .chain(phase.users.iter().map(|u| format!("rep:{u}")))
+        .chain(users.iter().map(|u| format!("rep:{u}")))
         .collect();
     if out.is_empty() {
         out.push("all".into());
@@ -172,7 +171,7 @@ pub fn evaluate(phase: &Phase, sources: &Sources) -> ExitResult {
     };
     let mut results = Vec::new();
     let mut missing: Vec<Missing> = Vec::new();
-    for scope in scopes(phase) {
+    for scope in scopes(&phase.teams, &phase.users) {
         let figures: Vec<Figure> = expr
             .metrics()
             .iter()

@@ -205,26 +205,35 @@ pub fn timeline(r: &RolloutReport) -> String {
     let span = (to - from).num_days().max(1) as f64;
     let x = |d: NaiveDate| LABEL + (W - LABEL - 10.0) * ((d - from).num_days() as f64 / span);
     let rows = r.phases.len() + usize::from(!r.milestones.is_empty());
-    let h = TOP + ROW * rows as f64 + 40.0;
+    let bottom = TOP + ROW * rows as f64;
+    let h = bottom + 52.0;
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<svg class="chart timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {h}" role="img" aria-labelledby="tl-title" font-family="{FONT}" font-size="12"><title id="tl-title">Roll-out timeline as of {}</title>"#,
         r.as_of
     );
-    // Month ticks.
+    // Month ticks; labels thin out on long plans so they never overlap.
     let mut m = from;
-    while m <= to {
+    let mut last_label = f64::MIN;
+    while m < to {
         let mx = x(m);
         let _ = write!(
             s,
-            r##"<line x1="{mx:.1}" y1="{}" x2="{mx:.1}" y2="{:.1}" stroke="#e3e7ee"/><text x="{:.1}" y="{}" fill="#5b6678" font-size="11">{}</text>"##,
+            r##"<line x1="{mx:.1}" y1="{}" x2="{mx:.1}" y2="{:.1}" stroke="#e3e7ee"/>"##,
             TOP - 14.0,
-            h - 30.0,
-            mx + 3.0,
-            TOP - 18.0,
-            m.format("%b %Y")
+            bottom,
         );
+        if mx - last_label >= 58.0 {
+            let _ = write!(
+                s,
+                r##"<text x="{:.1}" y="{}" fill="#5b6678" font-size="11">{}</text>"##,
+                mx + 3.0,
+                TOP - 18.0,
+                m.format("%b %Y")
+            );
+            last_label = mx;
+        }
         m = first_of_next_month(m);
     }
     for (i, p) in r.phases.iter().enumerate() {
@@ -286,8 +295,8 @@ pub fn timeline(r: &RolloutReport) -> String {
         s,
         r##"<line x1="{tx:.1}" y1="{}" x2="{tx:.1}" y2="{:.1}" stroke="#c2452d" stroke-width="1.5" stroke-dasharray="4 3"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle" fill="#c2452d" font-size="11" font-weight="600">today {}</text>"##,
         TOP - 6.0,
-        h - 28.0,
-        h - 14.0,
+        bottom + 2.0,
+        bottom + 15.0,
         r.as_of
     );
     // Legend.
@@ -296,10 +305,10 @@ pub fn timeline(r: &RolloutReport) -> String {
         let _ = write!(
             s,
             r##"<rect x="{lx:.1}" y="{:.1}" width="10" height="10" rx="2" fill="{}"/><text x="{:.1}" y="{:.1}" fill="#5b6678" font-size="11">{}</text>"##,
-            h - 23.0,
+            h - 16.0,
             health_color(hth),
             lx + 14.0,
-            h - 14.0,
+            h - 7.0,
             hth.label()
         );
         lx += 14.0 + 7.0 * hth.label().len() as f64 + 14.0;

@@ -101,7 +101,7 @@ pub fn review(
             );
             PhaseView {
                 name: p.name.clone(),
-                modules: p
+                modules: dedupe_modules(p
                     .modules
                     .iter()
                     .map(|m| match catalogue.find(m) {
@@ -118,7 +118,7 @@ pub fn review(
                             rank: None,
                         },
                     })
-                    .collect(),
+                    .collect()),
                 teams: p.teams.clone(),
                 users: p.users.clone(),
                 accounts: p.accounts.clone(),
@@ -155,6 +155,21 @@ pub fn review(
         warnings,
         metrics,
     }
+}
+
+/// Modules once each: `contacts, accounts` both mean the same catalogue module.
+fn dedupe_modules(modules: Vec<ModuleView>) -> Vec<ModuleView> {
+    let mut out: Vec<ModuleView> = Vec::new();
+    for m in modules {
+        let key = m.id.clone().unwrap_or_else(|| m.written.to_lowercase());
+        if !out
+            .iter()
+            .any(|o| o.id.clone().unwrap_or_else(|| o.written.to_lowercase()) == key)
+        {
+            out.push(m);
+        }
+    }
+    out
 }
 
 /// The figures the playbooks read as evidence (`rollout.pilot_first`, ...). A plan with no

@@ -151,8 +151,7 @@ impl Plan {
 
     /// Parses and validates plan text read from `path`.
     pub fn parse(text: &str, path: &Path) -> Result<Plan> {
-        let plan: Plan = crate::yaml::from_str(text)
-            .map_err(|e| crate::mapping::file::yaml_error(path, text, &e))?;
+        let plan: Plan = crate::yaml::from_str(text).map_err(|e| value_error(path, text, &e))?;
         let bad = |line: Option<usize>, message: String| Error::Yaml {
             path: path.to_path_buf(),
             message: match line {
@@ -305,11 +304,45 @@ impl Plan {
     }
 }
 
+/// A YAML error, located at the line of the bad value when serde_yaml names only the entry
+/// holding it (a bad date is reported at the start of its phase).
+fn value_error(path: &Path, text: &str, err: &serde_yaml::Error) -> Error {
+    let message = err.to_string();
+    let located = message.split_once(" is not a date").and_then(|(head, _)| {
+        let value = head.rsplit_once('`')?.0.rsplit_once('`')?.1;
+        let from = err.location().map(|l| l.line()).unwrap_or(1);
+        let line = text
+            .lines()
+            .enumerate()
+            .skip(from.saturating_sub(1))
+            .find(|(_, l)| l.contains(value))?
+            .0
+            + 1;
+        let head = message.split(" at line ").next().unwrap_or(&message);
+        Some(format!("{head} at line {line}"))
+    });
+    match located {
+        Some(message) => Error::Yaml {
+            path: path.to_path_buf(),
+            message,
+        },
+        None => crate::mapping::file::yaml_error(path, text, err),
+    }
+}
+
 /// The 1-based line of `key:` in the block of the entry named `name`, if it can be found.
 fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let named = |l: &str| {
         let l = l.trim_start().trim_start_matches("- ").trim();
+        // A flow mapping on one line: `- {name: Go-live, date: ..., phase: Pilot}`.
+        if let Some(inner) = l.strip_prefix('{') {
+            return inner.split(',').any(|part| {
+                part.trim().strip_prefix("name:").is_some_and(|v| {
+                    v.trim().trim_matches(['"', '\'', '}']).trim() == name
+                })
+            });
+        }
         let Some(v) = l.strip_prefix("name:") else {
             return false;
         };
@@ -317,6 +350,9 @@ fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
         v == name
     };
     let start = lines.iter().position(|l| named(l))?;
+    if lines[start].contains('{') {
+        return lines[start].contains(&format!("{key}:")).then_some(start + 1);
+    }
     let indent = |l: &str| l.len() - l.trim_start().len();
     let base = indent(lines[start]);
     lines

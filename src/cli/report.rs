@@ -158,7 +158,8 @@ fn rollout(args: RolloutReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             playbooks: playbooks_dir.as_deref(),
             overwrite: args.force.overwrite(),
         },
-        args.as_of.unwrap_or_else(|| chrono::Local::now().date_naive()),
+        args.as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
     )?;
     for path in &written {
         output::print(&format!("wrote {}\n", path.display()))?;
@@ -168,7 +169,11 @@ fn rollout(args: RolloutReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
 
 /// Builds the roll-out report on `as_of` (mirroring the plan, as every `rollout` command
 /// does) and writes it in each format of `job`; returns the files written. `demo` uses this.
-pub fn write_rollout(ws: &Workspace, job: &ReadinessJob, as_of: chrono::NaiveDate) -> Result<Vec<PathBuf>> {
+pub fn write_rollout(
+    ws: &Workspace,
+    job: &ReadinessJob,
+    as_of: chrono::NaiveDate,
+) -> Result<Vec<PathBuf>> {
     use crate::rollout::catalogue::Catalogue;
     use crate::rollout::plan::Plan;
     let catalogue = Catalogue::load(job.playbooks)?;

@@ -40,34 +40,46 @@ pub struct RolloutArgs {
 #[derive(Debug, Subcommand)]
 pub enum RolloutCommand {
     /// Add a phase
-    #[command(after_help = "Example:\n  crmkit rollout add \"Wave 1\" --modules pipeline,activities \\\n      \
+    #[command(
+        after_help = "Example:\n  crmkit rollout add \"Wave 1\" --modules pipeline,activities \\\n      \
 --teams \"Enterprise East,Enterprise West\" --start 2027-02-15 --end 2027-03-26 \\\n      \
---exit \"adoption.weekly_active_share >= 0.8 && adoption.stale_open_share < 0.1\"")]
+--exit \"adoption.weekly_active_share >= 0.8 && adoption.stale_open_share < 0.1\""
+    )]
     Add(AddArgs),
     /// Change a phase (only the flags given)
-    #[command(after_help = "Examples:\n  crmkit rollout set Pilot --end 2027-02-12\n  \
-crmkit rollout set Pilot --rename \"Pilot (East)\" --status active\n  crmkit rollout set Pilot --exit \"\"   # removes the exit criteria")]
+    #[command(
+        after_help = "Examples:\n  crmkit rollout set Pilot --end 2027-02-12\n  \
+crmkit rollout set Pilot --rename \"Pilot (East)\" --status active\n  crmkit rollout set Pilot --exit \"\"   # removes the exit criteria"
+    )]
     Set(SetArgs),
     /// Mark a phase (its exit criteria must hold, or --force) or a milestone done
-    #[command(after_help = "Examples:\n  crmkit rollout done Pilot\n  crmkit rollout done \"Go-live\" --on 2027-03-01\n  \
-crmkit rollout done Pilot --force   # close it although the exit criteria do not hold")]
+    #[command(
+        after_help = "Examples:\n  crmkit rollout done Pilot\n  crmkit rollout done \"Go-live\" --on 2027-03-01\n  \
+crmkit rollout done Pilot --force   # close it although the exit criteria do not hold"
+    )]
     Done(DoneArgs),
     /// Add a milestone, or move an existing one
-    #[command(after_help = "Example:\n  crmkit rollout milestone \"Pilot review\" --date 2027-02-08 --phase Pilot")]
+    #[command(
+        after_help = "Example:\n  crmkit rollout milestone \"Pilot review\" --date 2027-02-08 --phase Pilot"
+    )]
     Milestone(MilestoneArgs),
     /// Remove a phase or a milestone
     #[command(after_help = "Example:\n  crmkit rollout remove \"Wave 3\"")]
     Remove(RemoveArgs),
     /// Show the plan: each phase's dates, modules, teams, health and exit figures
-    #[command(after_help = "Examples:\n  crmkit rollout show\n  crmkit rollout show --as-of 2027-01-25 --json")]
+    #[command(
+        after_help = "Examples:\n  crmkit rollout show\n  crmkit rollout show --as-of 2027-01-25 --json"
+    )]
     Show(ViewArgs),
     /// Check the plan against the playbook's phasing advice
-    #[command(after_help = "Examples:\n  crmkit rollout check\n  crmkit rollout check --strict --json\n\n\
+    #[command(
+        after_help = "Examples:\n  crmkit rollout check\n  crmkit rollout check --strict --json\n\n\
 Warns, naming the phase, about: complex modules before simple ones (ranked in the module \
 catalogue, playbooks/rollout.yaml), too little time between phases, a first phase that is not a \
 pilot (a subset of staff on key accounts), a phase without exit criteria, phases that overlap for \
 one team, a phase past its end date whose exit criteria do not hold, and overdue milestones. \
-Exit code 0 even with warnings, unless --strict: then 1 when there are warnings.")]
+Exit code 0 even with warnings, unless --strict: then 1 when there are warnings."
+    )]
     Check(CheckArgs),
 }
 
@@ -235,7 +247,10 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             plan.phases.push(phase);
             save(&ws, &path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, today)?;
-            output::print(&output::rollout::changed(&format!("added phase `{}`", a.name), &review))?;
+            output::print(&output::rollout::changed(
+                &format!("added phase `{}`", a.name),
+                &review,
+            ))?;
         }
         RolloutCommand::Set(a) => {
             if let Some(i) = plan.phase_index(&a.name) {
@@ -272,7 +287,10 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             }
             save(&ws, &path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, today)?;
-            output::print(&output::rollout::changed(&format!("changed `{}`", a.name), &review))?;
+            output::print(&output::rollout::changed(
+                &format!("changed `{}`", a.name),
+                &review,
+            ))?;
         }
         RolloutCommand::Done(a) => {
             let on = a.on.unwrap_or(today);
@@ -287,7 +305,10 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                     let why = match view.exit.outcome {
                         ExitOutcome::None => "it has no exit criteria".to_string(),
                         ExitOutcome::NotMeasured => {
-                            format!("its exit criteria are not measured: {}", view.exit.summary())
+                            format!(
+                                "its exit criteria are not measured: {}",
+                                view.exit.summary()
+                            )
                         }
                         _ => format!("its exit criteria do not hold: {}", view.exit.summary()),
                     };
@@ -305,7 +326,10 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             }
             save(&ws, &path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, on)?;
-            output::print(&output::rollout::changed(&format!("marked `{}` done", a.name), &review))?;
+            output::print(&output::rollout::changed(
+                &format!("marked `{}` done", a.name),
+                &review,
+            ))?;
         }
         RolloutCommand::Milestone(a) => {
             if let Some(p) = &a.phase
@@ -365,7 +389,10 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             }
             save(&ws, &path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, today)?;
-            output::print(&output::rollout::changed(&format!("removed `{}`", a.name), &review))?;
+            output::print(&output::rollout::changed(
+                &format!("removed `{}`", a.name),
+                &review,
+            ))?;
         }
         RolloutCommand::Show(v) => {
             let review = sync(&ws, &plan, &catalogue, v.as_of.unwrap_or(today))?;
@@ -464,7 +491,10 @@ fn rename(plan: &mut Plan, old: &str, new: &str) -> Result<()> {
         )));
     }
     for m in &mut plan.milestones {
-        if m.phase.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(old)) {
+        if m.phase
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(old))
+        {
             m.phase = Some(new.trim().to_string());
         }
     }
@@ -494,7 +524,12 @@ fn save(ws: &Workspace, path: &std::path::Path, plan: &Plan) -> Result<()> {
 }
 
 /// Reviews the plan on `as_of` and mirrors it, with its metrics, into the staging database.
-pub fn sync(ws: &Workspace, plan: &Plan, catalogue: &Catalogue, as_of: NaiveDate) -> Result<Review> {
+pub fn sync(
+    ws: &Workspace,
+    plan: &Plan,
+    catalogue: &Catalogue,
+    as_of: NaiveDate,
+) -> Result<Review> {
     let mut db = ws.db()?;
     let facts = Facts::from_db(&db)?;
     let adoption = db.latest_adoption()?;

@@ -24,7 +24,15 @@ pub fn show(r: &Review) -> String {
         );
         return out;
     }
-    let mut t = Table::new(&["Phase", "Start", "End", "Modules", "Teams / users", "Health", "Exit"]);
+    let mut t = Table::new(&[
+        "Phase",
+        "Start",
+        "End",
+        "Modules",
+        "Teams / users",
+        "Health",
+        "Exit",
+    ]);
     for p in &r.phases {
         let who: Vec<String> = p.teams.iter().chain(&p.users).cloned().collect();
         t.row(vec![
@@ -36,7 +44,11 @@ pub fn show(r: &Review) -> String {
                 .map(|m| m.name.clone())
                 .collect::<Vec<_>>()
                 .join(", "),
-            if who.is_empty() { "everyone".into() } else { who.join(", ") },
+            if who.is_empty() {
+                "everyone".into()
+            } else {
+                who.join(", ")
+            },
             p.health.health.label().to_string(),
             p.exit.outcome.name().to_string(),
         ]);

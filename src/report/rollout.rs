@@ -85,7 +85,12 @@ pub fn build(
         .into_iter()
         .map(|p| {
             let mut names: Vec<String> = headline.to_vec();
-            if let Some(expr) = p.exit.expression.as_deref().and_then(|e| e.parse::<crate::playbook::evidence::Expr>().ok()) {
+            if let Some(expr) = p
+                .exit
+                .expression
+                .as_deref()
+                .and_then(|e| e.parse::<crate::playbook::evidence::Expr>().ok())
+            {
                 for m in expr.metrics() {
                     if let Some(n) = m.strip_prefix("adoption.")
                         && !names.iter().any(|x| x == n)

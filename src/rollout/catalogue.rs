@@ -61,9 +61,7 @@ impl Catalogue {
     pub fn find(&self, name: &str) -> Option<&Module> {
         let key = fold(name);
         self.modules.iter().find(|m| {
-            fold(&m.id) == key
-                || fold(&m.name) == key
-                || m.aliases.iter().any(|a| fold(a) == key)
+            fold(&m.id) == key || fold(&m.name) == key || m.aliases.iter().any(|a| fold(a) == key)
         })
     }
 
@@ -144,7 +142,10 @@ mod tests {
     #[test]
     fn builtin_catalogue_loads_and_resolves_aliases() {
         let c = Catalogue::load(None).unwrap();
-        assert_eq!(c.find("Contacts & Accounts").unwrap().id, "contacts-accounts");
+        assert_eq!(
+            c.find("Contacts & Accounts").unwrap().id,
+            "contacts-accounts"
+        );
         assert_eq!(c.find("deals").unwrap().id, "pipeline");
         assert_eq!(c.find("Lead_Routing").unwrap().rank, 4);
         assert!(c.find("forecasting").unwrap().rank > c.find("contacts").unwrap().rank);

@@ -105,7 +105,7 @@ pub fn check(
                         .join(", ")
                 };
                 warn(
-                &mut out,
+                    &mut out,
                     "team_overlap",
                     &p.name,
                     format!(
@@ -127,7 +127,10 @@ pub fn check(
         });
         if gap < catalogue.settings.min_gap_days && !overlapping_same {
             let between = if gap < 0 {
-                format!("starts before `{}` ends ({} < {})", prev.name, p.start, prev.end)
+                format!(
+                    "starts before `{}` ends ({} < {})",
+                    prev.name, p.start, prev.end
+                )
             } else {
                 format!(
                     "starts {gap} days after `{}` ends ({} to {})",
@@ -228,10 +231,7 @@ pub fn check(
                 &mut out,
                 "milestone_overdue",
                 &m.name,
-                format!(
-                    "milestone `{}` was due {} and is not done",
-                    m.name, m.date
-                ),
+                format!("milestone `{}` was due {} and is not done", m.name, m.date),
             );
         }
     }

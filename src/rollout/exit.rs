@@ -89,7 +89,12 @@ impl ExitResult {
                     format!("{} {value}{scope}", f.metric)
                 })
                 .collect();
-            parts.push(format!("{} {}: {}", s.scope, s.outcome.name(), figures.join(", ")));
+            parts.push(format!(
+                "{} {}: {}",
+                s.scope,
+                s.outcome.name(),
+                figures.join(", ")
+            ));
         }
         parts.join("; ")
     }
@@ -207,7 +212,10 @@ pub fn evaluate(phase: &Phase, sources: &Sources) -> ExitResult {
     }
     let outcome = if results.iter().any(|r| r.outcome == ExitOutcome::Fail) {
         ExitOutcome::Fail
-    } else if results.iter().any(|r| r.outcome == ExitOutcome::NotMeasured) {
+    } else if results
+        .iter()
+        .any(|r| r.outcome == ExitOutcome::NotMeasured)
+    {
         ExitOutcome::NotMeasured
     } else {
         ExitOutcome::Pass
@@ -282,7 +290,10 @@ mod tests {
             adoption: &adoption,
         };
         let ex = "adoption.weekly_active_share >= 0.8";
-        assert_eq!(evaluate(&phase(&["East"], ex), &s).outcome, ExitOutcome::Pass);
+        assert_eq!(
+            evaluate(&phase(&["East"], ex), &s).outcome,
+            ExitOutcome::Pass
+        );
         assert_eq!(
             evaluate(&phase(&["East", "West"], ex), &s).outcome,
             ExitOutcome::Fail

@@ -69,7 +69,9 @@ pub fn health(phase: &Phase, exit: ExitOutcome, as_of: NaiveDate, at_risk: f64) 
             Health::Late,
             format!("ended {} ago, not done: {why}", days_text(n)),
         )
-    } else if time_left_share < at_risk && matches!(exit, ExitOutcome::Fail | ExitOutcome::NotMeasured) {
+    } else if time_left_share < at_risk
+        && matches!(exit, ExitOutcome::Fail | ExitOutcome::NotMeasured)
+    {
         let why = if exit == ExitOutcome::Fail {
             "exit criteria do not hold"
         } else {

@@ -93,32 +93,29 @@ pub fn review(
         .into_iter()
         .map(|p| {
             let exit = exit::evaluate(p, &sources);
-            let health = health::health(
-                p,
-                exit.outcome,
-                as_of,
-                catalogue.settings.at_risk_time_left,
-            );
+            let health =
+                health::health(p, exit.outcome, as_of, catalogue.settings.at_risk_time_left);
             PhaseView {
                 name: p.name.clone(),
-                modules: dedupe_modules(p
-                    .modules
-                    .iter()
-                    .map(|m| match catalogue.find(m) {
-                        Some(c) => ModuleView {
-                            written: m.clone(),
-                            id: Some(c.id.clone()),
-                            name: c.name.clone(),
-                            rank: Some(c.rank),
-                        },
-                        None => ModuleView {
-                            written: m.clone(),
-                            id: None,
-                            name: m.clone(),
-                            rank: None,
-                        },
-                    })
-                    .collect()),
+                modules: dedupe_modules(
+                    p.modules
+                        .iter()
+                        .map(|m| match catalogue.find(m) {
+                            Some(c) => ModuleView {
+                                written: m.clone(),
+                                id: Some(c.id.clone()),
+                                name: c.name.clone(),
+                                rank: Some(c.rank),
+                            },
+                            None => ModuleView {
+                                written: m.clone(),
+                                id: None,
+                                name: m.clone(),
+                                rank: None,
+                            },
+                        })
+                        .collect(),
+                ),
                 teams: p.teams.clone(),
                 users: p.users.clone(),
                 accounts: p.accounts.clone(),
@@ -211,7 +208,10 @@ fn rollout_metrics(phases: &[PhaseView], warnings: &[Warning]) -> Vec<MetricView
     put(
         "simple_first",
         flag(count("complex_first") == 0),
-        format!("{} phases bring complex modules first", count("complex_first")),
+        format!(
+            "{} phases bring complex modules first",
+            count("complex_first")
+        ),
     );
     put(
         "time_between_phases",
@@ -232,7 +232,11 @@ fn rollout_metrics(phases: &[PhaseView], warnings: &[Warning]) -> Vec<MetricView
         ("phases_late", Health::Late),
         ("phases_at_risk", Health::AtRisk),
     ] {
-        put(name, health(h) as f64, format!("{} of {n} phases", health(h)));
+        put(
+            name,
+            health(h) as f64,
+            format!("{} of {n} phases", health(h)),
+        );
     }
     out
 }

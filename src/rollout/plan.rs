@@ -102,7 +102,9 @@ fn date<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<NaiveDate, D::Er
 fn opt_date<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<NaiveDate>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
-        Some(text) => parse_date(&text).map(Some).map_err(serde::de::Error::custom),
+        Some(text) => parse_date(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }
 
@@ -186,7 +188,10 @@ impl Plan {
             if let Some(exit) = p.exit.as_deref().filter(|e| !e.trim().is_empty())
                 && let Err(why) = exit.parse::<Expr>()
             {
-                return Err(bad(at("exit"), format!("phase `{}`: `exit`: {why}", p.name)));
+                return Err(bad(
+                    at("exit"),
+                    format!("phase `{}`: `exit`: {why}", p.name),
+                ));
             }
             names.push(p.name.trim().to_lowercase());
         }
@@ -247,7 +252,12 @@ impl Plan {
     /// The YAML crmkit writes: a header explaining the file, then one block per phase.
     pub fn to_yaml(&self) -> String {
         let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        let list = |v: &[String]| format!("[{}]", v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", "));
+        let list = |v: &[String]| {
+            format!(
+                "[{}]",
+                v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+            )
+        };
         let mut out = String::from(
             "# crmkit roll-out plan: edit by hand or with `crmkit rollout add|set|done`, then run\n\
              # `crmkit rollout check`. Dates are YYYY-MM-DD; `exit` is an evidence expression over\n\
@@ -300,7 +310,12 @@ impl Plan {
     /// and taken in whole first, so replacing it (a person's edits included) loses nothing.
     pub fn save(&self, path: &Path) -> Result<()> {
         use crate::safe_write::{self, Kind, Overwrite};
-        safe_write::write(path, Kind::Plan, Overwrite::Force, self.to_yaml().as_bytes())
+        safe_write::write(
+            path,
+            Kind::Plan,
+            Overwrite::Force,
+            self.to_yaml().as_bytes(),
+        )
     }
 }
 
@@ -338,9 +353,9 @@ fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
         // A flow mapping on one line: `- {name: Go-live, date: ..., phase: Pilot}`.
         if let Some(inner) = l.strip_prefix('{') {
             return inner.split(',').any(|part| {
-                part.trim().strip_prefix("name:").is_some_and(|v| {
-                    v.trim().trim_matches(['"', '\'', '}']).trim() == name
-                })
+                part.trim()
+                    .strip_prefix("name:")
+                    .is_some_and(|v| v.trim().trim_matches(['"', '\'', '}']).trim() == name)
             });
         }
         let Some(v) = l.strip_prefix("name:") else {
@@ -351,7 +366,9 @@ fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
     };
     let start = lines.iter().position(|l| named(l))?;
     if lines[start].contains('{') {
-        return lines[start].contains(&format!("{key}:")).then_some(start + 1);
+        return lines[start]
+            .contains(&format!("{key}:"))
+            .then_some(start + 1);
     }
     let indent = |l: &str| l.len() - l.trim_start().len();
     let base = indent(lines[start]);
@@ -359,7 +376,12 @@ fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
         .iter()
         .enumerate()
         .skip(start)
-        .take_while(|(i, l)| *i == start || l.trim().is_empty() || indent(l) > base || !l.trim_start().starts_with('-'))
+        .take_while(|(i, l)| {
+            *i == start
+                || l.trim().is_empty()
+                || indent(l) > base
+                || !l.trim_start().starts_with('-')
+        })
         .find(|(_, l)| {
             let t = l.trim_start().trim_start_matches("- ");
             t.starts_with(&format!("{key}:"))
@@ -391,10 +413,22 @@ mod tests {
     fn errors_name_the_key_and_line() {
         let cases = [
             (PLAN.replace("    exit:", "    exits:"), "exits", "line 8"),
-            (PLAN.replace("2027-02-05", "2027-02-31"), "2027-02-31", "line 7"),
-            (PLAN.replace("2027-02-05", "2027-01-01"), "before `start`", "line 7"),
+            (
+                PLAN.replace("2027-02-05", "2027-02-31"),
+                "2027-02-31",
+                "line 7",
+            ),
+            (
+                PLAN.replace("2027-02-05", "2027-01-01"),
+                "before `start`",
+                "line 7",
+            ),
             (PLAN.replace(">= 0.8", ">= lots"), "exit", "line 8"),
-            (PLAN.replace("phase: Pilot", "phase: Pliot"), "Pliot", "line 10"),
+            (
+                PLAN.replace("phase: Pilot", "phase: Pliot"),
+                "Pliot",
+                "line 10",
+            ),
         ];
         for (text, what, line) in cases {
             let err = Plan::parse(&text, Path::new("rollout.yaml"))

@@ -209,9 +209,14 @@ mod tests {
             .unwrap();
         let f = db.latest_adoption().unwrap();
         assert_eq!(f.snapshot.as_deref(), Some("w2"));
-        let got = f.get("team:enterprise east", "weekly_active_share").unwrap();
+        let got = f
+            .get("team:enterprise east", "weekly_active_share")
+            .unwrap();
         assert_eq!(got.0, Some(0.9));
-        assert_eq!(f.get("team:Enterprise East", "logins_per_user").unwrap().0, None);
+        assert_eq!(
+            f.get("team:Enterprise East", "logins_per_user").unwrap().0,
+            None
+        );
         assert!(f.get("team:SMB", "weekly_active_share").is_none());
     }
 }

@@ -245,7 +245,7 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             };
             apply(&mut phase, f, &catalogue)?;
             plan.phases.push(phase);
-            save(&ws, &path, &plan)?;
+            save(&path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, today)?;
             output::print(&output::rollout::changed(
                 &format!("added phase `{}`", a.name),
@@ -285,7 +285,7 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             } else {
                 return Err(unknown(&plan, &a.name));
             }
-            save(&ws, &path, &plan)?;
+            save(&path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, today)?;
             output::print(&output::rollout::changed(
                 &format!("changed `{}`", a.name),
@@ -324,7 +324,7 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             } else {
                 return Err(unknown(&plan, &a.name));
             }
-            save(&ws, &path, &plan)?;
+            save(&path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, on)?;
             output::print(&output::rollout::changed(
                 &format!("marked `{}` done", a.name),
@@ -366,7 +366,7 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                     "added"
                 }
             };
-            save(&ws, &path, &plan)?;
+            save(&path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, today)?;
             output::print(&output::rollout::changed(
                 &format!("{what} milestone `{}`", a.name),
@@ -387,7 +387,7 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             } else {
                 return Err(unknown(&plan, &a.name));
             }
-            save(&ws, &path, &plan)?;
+            save(&path, &plan)?;
             let review = sync(&ws, &plan, &catalogue, today)?;
             output::print(&output::rollout::changed(
                 &format!("removed `{}`", a.name),
@@ -517,9 +517,8 @@ fn unknown(plan: &Plan, name: &str) -> Error {
 }
 
 /// Validates the plan as its file would be read back, then writes it.
-fn save(ws: &Workspace, path: &std::path::Path, plan: &Plan) -> Result<()> {
+fn save(path: &std::path::Path, plan: &Plan) -> Result<()> {
     Plan::parse(&plan.to_yaml(), path)?;
-    let _ = ws;
     plan.save(path)
 }
 

@@ -16,6 +16,7 @@ pub mod playbook;
 pub mod profile;
 pub mod progress;
 pub mod report;
+pub mod rollout;
 pub mod rules;
 pub mod safe_write;
 pub mod samples;

@@ -52,6 +52,8 @@ pub enum Kind {
     Export,
     /// The workspace's Datasette `metadata.json`.
     Metadata,
+    /// A workspace plan crmkit keeps and people edit (`rollout.yaml`).
+    Plan,
     /// `samples` files: their folder is checked as a whole (empty, or an earlier run's, with
     /// its truth.json), so they are not recorded, and equal seeds give equal folders.
     Samples,
@@ -73,6 +75,7 @@ impl Kind {
             Kind::DedupePairs => "a dedupe pairs file",
             Kind::Export => "an export file",
             Kind::Metadata => "Datasette metadata",
+            Kind::Plan => "a roll-out plan",
             Kind::Samples => "a sample file",
         }
     }

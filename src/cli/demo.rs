@@ -35,6 +35,35 @@ const ANSWERS: &str = include_str!("demo_answers.yaml");
 /// Exclusion rules the demo engagement adopts.
 const DEMO_RULES: &str =
     "exclude:\n  - {name: dead_accounts, dataset: accounts, column: Account ID, status: dead}\n";
+/// The demo's roll-out plan: a pilot on key accounts for one team, then the sales teams, then
+/// everyone, simple modules first, with time between the phases (dates around the samples'
+/// as-of day, 2025-06-30).
+const DEMO_ROLLOUT: &str = "version: 1
+phases:
+  - name: Pilot
+    modules: [contacts-accounts, activities]
+    teams: [UK & Ireland]
+    accounts: [Top 20 accounts by revenue]
+    start: 2025-06-02
+    end: 2025-07-11
+    exit: adoption.weekly_active_share >= 0.8 && adoption.stale_open_share < 0.1
+    status: active
+  - name: Wave 1 - sales teams
+    modules: [pipeline, lead-routing]
+    teams: [France, NA Central, NA East, NA West, Canada]
+    start: 2025-07-21
+    end: 2025-09-12
+    exit: adoption.weekly_active_share >= 0.8 && adoption.stale_open_share < 0.1 && adoption.win_rate >= 0.2
+  - name: Wave 2 - everyone
+    modules: [marketing-integration, forecasting]
+    start: 2025-09-29
+    end: 2025-11-28
+    exit: adoption.weekly_active_share >= 0.85 && profile.required_fill_rate >= 0.98
+milestones:
+  - {name: Pilot review, date: 2025-07-14, phase: Pilot}
+  - {name: Sales go-live, date: 2025-09-15, phase: Wave 1 - sales teams}
+  - {name: Forecast sign-off, date: 2025-12-01, phase: Wave 2 - everyone}
+";
 /// Datasets mapped, and to which generic object.
 /// (Users are not mapped: a migration matches owners to the target's existing users.)
 const MAPPINGS: [(&str, &str); 3] = [
@@ -292,6 +321,32 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         "checklist",
         output::demo::checklisted(&checklist, &path),
     )?;
+
+    // The project lead's roll-out plan: three phases, pilot first, reviewed on the samples'
+    // as-of day against the workspace's metrics and adoption, then its report.
+    {
+        let plan = crate::rollout::plan::Plan::parse(DEMO_ROLLOUT, Path::new("rollout.yaml"))?;
+        plan.save(&crate::rollout::plan::Plan::path(&ws.root))?;
+        super::report::write_rollout(
+            &ws,
+            &ReadinessJob {
+                formats: &[Format::Html, Format::Md, Format::Json],
+                destination: Destination::Folder(ws.out_dir()),
+                templates: None,
+                playbooks: None,
+                overwrite: Overwrite::OwnOutput,
+            },
+            as_of,
+        )?;
+        let html = ws.out_dir().join("rollout.html");
+        let review = super::rollout::sync(
+            &ws,
+            &plan,
+            &crate::rollout::catalogue::Catalogue::load(None)?,
+            as_of,
+        )?;
+        say(14, "rollout", output::rollout::demo(&review, &html))?;
+    }
 
     let html = written
         .iter()

@@ -16,6 +16,7 @@ mod playbook;
 mod profile;
 mod reconcile;
 mod report;
+mod rollout;
 mod samples;
 mod schema;
 mod score;
@@ -120,6 +121,8 @@ pub enum Command {
     Checklist(checklist::ChecklistArgs),
     /// Reports from what the workspace holds: readiness (HTML, Markdown, JSON)
     Report(report::ReportArgs),
+    /// The roll-out plan: phases, milestones, exit criteria, health and the playbook's advice
+    Rollout(rollout::RolloutArgs),
     /// Generate realistic, messy legacy-CRM exports with a truth file
     Samples(samples::SamplesArgs),
     /// The whole assessment on the bundled samples, in a fresh workspace
@@ -280,6 +283,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Checklist(args) => checklist::run(args, &cli.global),
         Command::Profile(args) => profile::run(args, &cli.global),
         Command::Report(args) => report::run(args, &cli.global),
+        Command::Rollout(args) => rollout::run(args, &cli.global),
         Command::Demo(args) => demo::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),

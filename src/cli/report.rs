@@ -32,6 +32,43 @@ pub struct ReportArgs {
 pub enum ReportCommand {
     /// Readiness: scores, data quality, mapping, duplicates, staging and next steps
     Readiness(ReadinessArgs),
+    /// Roll-out: timeline of phases and milestones, exit criteria with figures, team adoption, warnings
+    Rollout(RolloutReportArgs),
+}
+
+/// Arguments of `crmkit report rollout`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  crmkit report rollout                         # writes out/rollout.html\n  \
+crmkit report rollout --format md > rollout.md\n  crmkit report rollout --format all --as-of 2027-02-01\n\n\
+HTML goes to out/rollout.html unless --out says otherwise; Markdown and JSON go to standard \
+output unless --out is given; with --format all, --out names the folder (default out/). The \
+plan is rollout.yaml (see `crmkit rollout`); adoption comes from the latest snapshot of \
+`crmkit adoption ingest`, per team of each phase."
+)]
+pub struct RolloutReportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: FormatArg,
+    /// File to write (a folder with --format all)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Review the plan as of this day instead of today (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Folder whose rollout.html.j2 / rollout.md.j2 replace the builtin templates (default:
+    /// the workspace's `templates/` folder when it exists)
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CRMKIT_TEMPLATES",
+        hide_env_values = true
+    )]
+    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub playbooks: PlaybooksDir,
+    #[command(flatten)]
+    pub force: ForceFlag,
 }
 
 /// Formats of `report readiness`.
@@ -82,7 +119,95 @@ pub struct ReadinessArgs {
 pub fn run(args: ReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     match args.command {
         ReportCommand::Readiness(a) => readiness(a, global),
+        ReportCommand::Rollout(a) => rollout(a, global),
     }
+}
+
+fn formats_of(format: FormatArg) -> Vec<Format> {
+    match format {
+        FormatArg::Html => vec![Format::Html],
+        FormatArg::Md => vec![Format::Md],
+        FormatArg::Json => vec![Format::Json],
+        FormatArg::All => vec![Format::Html, Format::Md, Format::Json],
+    }
+}
+
+fn destination(ws: &Workspace, format: FormatArg, out: &Option<PathBuf>) -> Destination {
+    match (format, out) {
+        (FormatArg::All, out) => Destination::Folder(out.clone().unwrap_or_else(|| ws.out_dir())),
+        (FormatArg::Html, None) => Destination::Folder(ws.out_dir()),
+        (_, Some(file)) => Destination::File(file.clone()),
+        (_, None) => Destination::Stdout,
+    }
+}
+
+fn rollout(args: RolloutReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
+    let ws = global.workspace()?;
+    let templates_dir = args
+        .templates
+        .clone()
+        .or_else(|| Some(ws.root.join("templates")).filter(|p| p.is_dir()));
+    let playbooks_dir = args.playbooks.resolve(Some(&ws));
+    let formats = formats_of(args.format);
+    let written = write_rollout(
+        &ws,
+        &ReadinessJob {
+            formats: &formats,
+            destination: destination(&ws, args.format, &args.out),
+            templates: templates_dir.as_deref(),
+            playbooks: playbooks_dir.as_deref(),
+            overwrite: args.force.overwrite(),
+        },
+        args.as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
+    )?;
+    for path in &written {
+        output::print(&format!("wrote {}\n", path.display()))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Builds the roll-out report on `as_of` (mirroring the plan, as every `rollout` command
+/// does) and writes it in each format of `job`; returns the files written. `demo` uses this.
+pub fn write_rollout(
+    ws: &Workspace,
+    job: &ReadinessJob,
+    as_of: chrono::NaiveDate,
+) -> Result<Vec<PathBuf>> {
+    use crate::rollout::catalogue::Catalogue;
+    use crate::rollout::plan::Plan;
+    let catalogue = Catalogue::load(job.playbooks)?;
+    let plan = Plan::load(&Plan::path(&ws.root))?;
+    let templates = Templates::load(job.templates)?;
+    let review = super::rollout::sync(ws, &plan, &catalogue, as_of)?;
+    let adoption = ws.db()?.latest_adoption()?;
+    let report = crate::report::rollout::build(
+        review,
+        &adoption,
+        &catalogue.report_metrics,
+        &ws.config.client,
+        ws.config.target.name(),
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    let path_of = |format: &Format| match &job.destination {
+        Destination::Stdout => None,
+        Destination::File(path) => Some(path.clone()),
+        Destination::Folder(dir) => Some(dir.join(format!("rollout.{}", format.extension()))),
+    };
+    for path in job.formats.iter().filter_map(path_of) {
+        safe_write::check(&path, Kind::Report, job.overwrite)?;
+    }
+    let mut written = Vec::new();
+    for format in job.formats {
+        let text = crate::report::rollout::render(&templates, &report, *format)?;
+        let Some(path) = path_of(format) else {
+            output::print(&text)?;
+            continue;
+        };
+        safe_write::write(&path, Kind::Report, job.overwrite, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {

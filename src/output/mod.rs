@@ -10,6 +10,7 @@ pub mod profile;
 mod progress;
 pub mod prompt;
 pub mod report;
+pub mod rollout;
 pub mod samples;
 pub mod schema;
 pub mod score;

@@ -420,6 +420,7 @@ pub fn command_for(metric: &str) -> &'static str {
         "reconcile" => "crmkit stage, then crmkit reconcile",
         "export" => "crmkit export",
         "adoption" => "crmkit adoption",
+        "rollout" => "crmkit rollout check",
         "score" => "crmkit score status, then crmkit score rfm and crmkit assign",
         _ => "crmkit status",
     }

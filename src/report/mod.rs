@@ -9,6 +9,7 @@ pub mod model;
 pub mod priorities;
 pub mod quality;
 pub mod readiness;
+pub mod rollout;
 pub mod sections;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "readiness.md.j2",
         include_str!("../../report-templates/readiness.md.j2"),
+    ),
+    (
+        "rollout.html.j2",
+        include_str!("../../report-templates/rollout.html.j2"),
+    ),
+    (
+        "rollout.md.j2",
+        include_str!("../../report-templates/rollout.md.j2"),
     ),
 ];
 

@@ -10,6 +10,7 @@ mod metrics;
 mod playbook_store;
 mod profile_store;
 mod report_store;
+mod rollout_store;
 mod schema;
 mod score_store;
 mod stage_store;
@@ -29,6 +30,7 @@ pub use profile_store::{
     StoredColumn, StoredDataset, StoredFinding, StoredProfile, StoredReference,
 };
 pub use report_store::{ClusterMember, ClusterSample, DedupeSummary, StageTotals};
+pub use rollout_store::{AdoptionFigures, MilestoneRow, PhaseRow};
 pub use score_store::Score;
 pub use stage_store::{
     Fact, KeyRow, OddRow, PlanRow, Reconciled, StageRunRow, StageTx, TraceRow, staged_table,

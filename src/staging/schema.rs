@@ -319,6 +319,33 @@ const MIGRATIONS: &[&str] = &[
        FROM _profile_columns WHERE dataset IN (SELECT dataset FROM _profile_datasets);
      DROP TABLE _profile_columns;
      ALTER TABLE _profile_columns_fk RENAME TO _profile_columns;",
+    // 11: the roll-out plan (`rollout.yaml`) mirrored for SQL readers, with each phase's
+    // health and exit outcome as of the last `crmkit rollout` run; lists are JSON arrays.
+    "CREATE TABLE _rollout_phases (
+        name       TEXT PRIMARY KEY,
+        position   INTEGER NOT NULL,
+        modules    TEXT NOT NULL,
+        teams      TEXT NOT NULL,
+        users      TEXT NOT NULL,
+        accounts   TEXT NOT NULL,
+        start      TEXT NOT NULL,
+        end        TEXT NOT NULL,
+        exit       TEXT,
+        status     TEXT NOT NULL,
+        completed  TEXT,
+        health     TEXT NOT NULL,
+        exit_outcome TEXT NOT NULL,
+        as_of      TEXT NOT NULL,
+        synced_at  TEXT NOT NULL
+     );
+     CREATE TABLE _rollout_milestones (
+        name      TEXT PRIMARY KEY,
+        position  INTEGER NOT NULL,
+        date      TEXT NOT NULL,
+        phase     TEXT,
+        done      INTEGER NOT NULL,
+        synced_at TEXT NOT NULL
+     );",
 ];
 
 /// The schema version this build writes.

@@ -13,6 +13,7 @@ mod playbook;
 mod profile;
 mod real_exports;
 mod report;
+mod rollout;
 mod safety;
 mod samples;
 mod schema_pull;

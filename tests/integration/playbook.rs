@@ -587,8 +587,8 @@ fn the_interactive_guide_asks_records_and_resumes() {
 
     // A second run starts at the first question not yet answered.
     let mut p = spawn_guide(&env);
-    p.exp_string("14 questions to go").unwrap();
-    p.exp_string("[1/14] pre-implementation, step 1").unwrap();
+    p.exp_string("15 questions to go").unwrap();
+    p.exp_string("[1/15] pre-implementation, step 1").unwrap();
     p.exp_string("What must the CRM achieve for the business?")
         .unwrap();
     p.send_line("q").unwrap();

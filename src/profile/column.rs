@@ -37,7 +37,8 @@ const VALIDATED: [u32; 11] = [
 /// How a cell fills its column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Presence {
-    /// No value at all (a missing field, an empty spreadsheet cell, SQL NULL).
+    /// No value at all (a missing field, an empty spreadsheet cell, SQL NULL, or a literal
+    /// null marker such as `NULL` or `\\N` written by the export).
     Null,
     /// The empty string.
     Blank,
@@ -58,6 +59,8 @@ pub fn presence(cell: Option<&str>) -> Presence {
             let t = s.trim();
             if t.is_empty() {
                 Presence::Whitespace
+            } else if vocab::is_null_marker(t) {
+                Presence::Null
             } else if vocab::is_placeholder(t) {
                 Presence::Placeholder
             } else {
@@ -161,6 +164,7 @@ impl ColumnStats {
     pub fn add(&mut self, cell: Option<&str>) {
         let kind = presence(cell);
         let value = match (kind, cell) {
+            // A null marker is counted as null: not billed as a placeholder nor as invalid.
             (Presence::Null, _) | (_, None) => {
                 self.null += 1;
                 return;
@@ -513,6 +517,9 @@ mod tests {
             (Some(""), Presence::Blank),
             (Some("  \t"), Presence::Whitespace),
             (Some(" N/A "), Presence::Placeholder),
+            (Some("NULL"), Presence::Null),
+            (Some("\\N"), Presence::Null),
+            (Some("(null)"), Presence::Null),
             (Some("xxx"), Presence::Placeholder),
             (Some("Acme"), Presence::Value),
         ];

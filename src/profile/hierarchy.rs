@@ -67,7 +67,7 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
     for i in 0..n {
         // As for references, a placeholder parent is a parent that does not exist.
         let p = parents.get(i).trim();
-        if p.is_empty() {
+        if p.is_empty() || super::vocab::is_null_marker(p) {
             blank_parent[i] = true;
             continue;
         }

@@ -8,6 +8,7 @@ use super::dataset::{Scanned, singular};
 use super::model::Reference;
 use super::types::SemanticType;
 use super::values::{self, KeySet, Members};
+use super::vocab;
 
 /// Orphan examples kept per reference.
 const EXAMPLES: usize = 5;
@@ -48,7 +49,7 @@ pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
         for v in arena.iter() {
             // Placeholders are values here: `N/A` matches no key, so it is an orphan.
             let v = v.trim();
-            if v.is_empty() {
+            if v.is_empty() || vocab::is_null_marker(v) {
                 continue;
             }
             records += 1;
@@ -66,7 +67,10 @@ pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
     match d.stats[c].values().members()? {
         Members::Texts(iter) => {
             let mut entries: Vec<(u64, u64, &str)> = iter
-                .filter(|(_, text, _)| !text.trim().is_empty())
+                .filter(|(_, text, _)| {
+                    let t = text.trim();
+                    !t.is_empty() && !vocab::is_null_marker(t)
+                })
                 .map(|(h, text, count)| {
                     let t = text.trim();
                     (

@@ -12,6 +12,7 @@ use super::types::SemanticType;
 
 const COLUMNS_YAML: &str = include_str!("data/columns.yaml");
 const PLACEHOLDERS: &str = include_str!("data/placeholders.txt");
+const NULLS: &str = include_str!("data/nulls.txt");
 const COUNTRIES: &str = include_str!("data/countries.txt");
 const REGIONS: &str = include_str!("data/regions.txt");
 
@@ -27,6 +28,9 @@ pub struct NameRule {
     pub last: Vec<String>,
     /// Words that match when they follow the word `last` (last_activity_date).
     pub after_last: Vec<String>,
+    /// Text that matches anywhere in the name: API names run words together
+    /// (`BillingPostalCode` -> billingpostalcode).
+    pub contains: Vec<String>,
 }
 
 impl NameRule {
@@ -42,6 +46,9 @@ impl NameRule {
         if let Some(last) = words.last()
             && self.last.iter().any(|t| t == last)
         {
+            return true;
+        }
+        if self.contains.iter().any(|t| column.contains(t.as_str())) {
             return true;
         }
         words
@@ -122,6 +129,14 @@ pub fn is_placeholder(trimmed: &str) -> bool {
     with_lower(trimmed, |lower| placeholders().contains(lower))
 }
 
+/// True when `trimmed` is a literal null marker (`NULL`, `\\N`, `nil`, `(null)`): an export's
+/// way of writing an empty cell, so it counts as empty.
+pub fn is_null_marker(trimmed: &str) -> bool {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    let set = SET.get_or_init(|| lines(NULLS).map(str::to_lowercase).collect());
+    trimmed.len() <= 8 && with_lower(trimmed, |lower| set.contains(lower))
+}
+
 /// True when `value` names a country (name, alias, ISO alpha-2 or alpha-3 code).
 pub fn is_country(value: &str) -> bool {
     static SET: OnceLock<HashSet<String>> = OnceLock::new();
@@ -160,6 +175,10 @@ mod tests {
         assert!(is_placeholder("N/A"));
         assert!(is_placeholder("Unknown"));
         assert!(!is_placeholder("Acme"));
+        for marker in ["NULL", "\\N", "nil", "(null)"] {
+            assert!(is_null_marker(marker) && !is_placeholder(marker), "{marker}");
+        }
+        assert!(!is_null_marker("N") && !is_null_marker("none"));
     }
 
     #[test]
@@ -170,6 +189,8 @@ mod tests {
             ("phone", Some(SemanticType::Phone)),
             ("phone_number", Some(SemanticType::Phone)),
             ("billing_zip", Some(SemanticType::Postcode)),
+            ("billingpostalcode", Some(SemanticType::Postcode)),
+            ("mailingzipcode", Some(SemanticType::Postcode)),
             ("billing_state", Some(SemanticType::State)),
             ("billing_country", Some(SemanticType::Country)),
             ("account_id", Some(SemanticType::Identifier)),

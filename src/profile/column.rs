@@ -8,6 +8,7 @@ use super::model::{
     ColumnProfile, DateStats, FormatCount, Invalid, Lengths, NumberStats, ShapeCount, ValueCount,
 };
 use super::shapes;
+use super::signs::{Signs, TextSigns};
 use super::types::{self, SemanticType, TypeEvidence, bit};
 use super::values::{self, ValueCounter};
 use super::vocab;
@@ -127,6 +128,7 @@ pub struct ColumnStats {
     examples: [Vec<String>; VALIDATED.len()],
     /// Bits of [`VALIDATED`] whose example list is not full yet.
     examples_wanted: u32,
+    signs: Signs,
 }
 
 impl ColumnStats {
@@ -152,6 +154,7 @@ impl ColumnStats {
             dates: DateAcc::default(),
             examples: Default::default(),
             examples_wanted: VALIDATED.iter().fold(0, |acc, b| acc | b),
+            signs: Signs::default(),
         }
     }
 
@@ -197,6 +200,7 @@ impl ColumnStats {
             return;
         }
         self.considered += 1;
+        self.signs.add(value);
         let a = types::analyze(value);
         let mut bits = a.bits;
         while bits != 0 {
@@ -385,6 +389,19 @@ impl ColumnStats {
             }),
             dates: (kind.is_temporal() && self.dates.count > 0).then(|| self.date_stats()),
             invalid: self.invalid(kind),
+            signs: self.text_signs(),
+        }
+    }
+
+    /// The damage signs worth reporting; a legacy prefix must start at least half the values.
+    fn text_signs(&self) -> TextSigns {
+        let prefix = self.signs.prefix(self.considered, 0.5);
+        TextSigns {
+            garbled: self.signs.garbled.clone(),
+            lost: self.signs.lost.clone(),
+            id_like: self.signs.id_like.clone(),
+            legacy_prefix_digits: prefix.as_ref().map(|p| p.0),
+            legacy_prefix: prefix.map(|p| p.1).unwrap_or_default(),
         }
     }
 

@@ -17,10 +17,12 @@ pub mod numbers;
 pub mod references;
 pub mod scan;
 pub mod shapes;
+pub mod signs;
 pub mod staleness;
 pub mod store;
 pub mod types;
 pub mod values;
+pub mod variants;
 pub mod vocab;
 
 use chrono::NaiveDate;
@@ -165,6 +167,8 @@ fn resolve_declared(inputs: &[(String, Vec<String>)], options: &Options) -> Resu
                 from,
                 to,
                 declared: true,
+                confidence: "declared",
+                basis: "declared in crmkit.yaml",
             });
         }
     }

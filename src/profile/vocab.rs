@@ -79,6 +79,10 @@ pub struct ColumnVocab {
     pub required: NameRule,
     pub retain: NameRule,
     pub future_allowed: NameRule,
+    /// Columns naming a record's owner by name (references into a users-like dataset).
+    pub owner: NameRule,
+    /// Singular dataset names that hold the users owners are.
+    pub owner_datasets: Vec<String>,
 }
 
 /// The column-name vocabulary.

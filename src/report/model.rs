@@ -148,9 +148,13 @@ pub struct FindingView {
     pub examples: Vec<String>,
     pub detail: String,
     pub method: Method,
+    /// The kind of fix in words (`value map`, `by hand, per record`).
+    pub method_label: &'static str,
     pub fix: String,
     /// Estimated hours to fix.
     pub hours: f64,
+    /// Distinct values behind the records, when a line per value fixes them.
+    pub values: Option<u64>,
 }
 
 /// The clean-up estimate over every finding.
@@ -166,6 +170,8 @@ pub struct Effort {
 #[derive(Clone, Debug, Serialize)]
 pub struct MethodEffort {
     pub method: Method,
+    /// The kind of fix in words.
+    pub label: &'static str,
     pub findings: usize,
     pub records: u64,
     pub hours: f64,

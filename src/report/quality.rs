@@ -118,6 +118,8 @@ struct DocFinding {
     header: Option<String>,
     count: u64,
     #[serde(default)]
+    values: Option<u64>,
+    #[serde(default)]
     examples: Vec<String>,
     #[serde(default)]
     detail: String,
@@ -148,7 +150,9 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
                 detail: f.detail.clone(),
                 method: rate.method,
                 fix: rate.fix.clone(),
-                hours: hours(&rate, f.count),
+                hours: hours(&rate, f.count, f.values),
+                values: f.values,
+                method_label: rate.method.label(),
             }
         })
         .collect();
@@ -266,12 +270,13 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
 
 /// Totals over findings, and per fixing method in the order manual, transform, rule.
 fn effort(findings: &[FindingView]) -> Effort {
-    let by_method = [Method::Manual, Method::Transform, Method::Rule]
+    let by_method = [Method::Manual, Method::ValueMap, Method::Transform, Method::Rule]
         .into_iter()
         .filter_map(|m| {
             let of: Vec<&FindingView> = findings.iter().filter(|f| f.method == m).collect();
             (!of.is_empty()).then(|| MethodEffort {
                 method: m,
+                label: m.label(),
                 findings: of.len(),
                 records: of.iter().map(|f| f.count).sum(),
                 hours: round1(of.iter().map(|f| f.hours).sum()),

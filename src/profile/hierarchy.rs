@@ -48,6 +48,7 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
         id: cols.id.to_string(),
         parent: cols.parent.to_string(),
         declared: cols.declared,
+        by_name: false,
         records: n as u64,
         with_parent: 0,
         missing_parents: 0,

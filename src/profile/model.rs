@@ -174,6 +174,8 @@ pub struct Hierarchy {
     pub id: String,
     pub parent: String,
     pub declared: bool,
+    /// The parent column holds names rather than ids: loading needs them resolved to ids.
+    pub by_name: bool,
     pub records: u64,
     /// Records with a non-blank parent.
     pub with_parent: u64,

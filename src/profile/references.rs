@@ -47,6 +47,9 @@ enum Relation {
     Values,
     /// An owner-like column (`account_owner`, `sales_rep`) into a users-like dataset.
     Owner,
+    /// The column's name points at the target's name column (`contacts.account_name` ->
+    /// `accounts.name`): a link by name, as exports write them, but names are not keys.
+    NamedByName,
     /// The column's name points at the target key (`contacts.account_id` -> `accounts.id`).
     Named,
 }
@@ -75,7 +78,11 @@ fn relation(
     let one = singular(target);
     let mentions_target = col.name.split('_').any(|w| w == one);
     if names_agree(&col.name, target, &tcol.name) && (target_key || mentions_target) {
-        return Some(Relation::Named);
+        return Some(if target_key {
+            Relation::Named
+        } else {
+            Relation::NamedByName
+        });
     }
     if vocab.owner.matches(&col.name)
         && vocab.owner_datasets.iter().any(|d| *d == one)
@@ -248,7 +255,8 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
                 let Some(rel) = relation(&d.name, col, &target.name, tcol) else {
                     continue;
                 };
-                if rel != Relation::Named && (!is_plausible_target(tcol.kind) || col.kind.is_numeric()) {
+                let named = matches!(rel, Relation::Named | Relation::NamedByName);
+                if !named && (!is_plausible_target(tcol.kind) || col.kind.is_numeric()) {
                     continue;
                 }
                 let Some(keys) = &target.keys[t.column] else {
@@ -256,7 +264,7 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
                 };
                 let rate = match_rate(&src, keys);
                 let needed = match rel {
-                    Relation::Named => MIN_MATCH,
+                    Relation::Named | Relation::NamedByName => MIN_MATCH,
                     Relation::Owner => MIN_MATCH_UNNAMED,
                     Relation::Values => MIN_MATCH_VALUES,
                 };
@@ -275,6 +283,10 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
                     Relation::Named => (
                         "medium",
                         "the column names the target key, but many values do not match",
+                    ),
+                    Relation::NamedByName => (
+                        "medium",
+                        "a link by name: the values match the target's names, which are not keys",
                     ),
                     Relation::Owner => ("medium", "an owner column whose values match user names"),
                     Relation::Values => (

@@ -3,6 +3,7 @@
 mod util;
 
 mod dedupe;
+mod findings;
 mod fuzz_intake;
 mod hostile_intake;
 mod ingest;

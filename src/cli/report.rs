@@ -72,10 +72,34 @@ pub struct ReadinessArgs {
         hide_env_values = true
     )]
     pub templates: Option<PathBuf>,
+    /// Who reads it: `client` moves metric expressions, item ids and commands to an appendix;
+    /// `team` keeps them inline
+    #[arg(long, value_enum, default_value = "client")]
+    pub audience: Audience,
     #[command(flatten)]
     pub playbooks: PlaybooksDir,
     #[command(flatten)]
     pub force: ForceFlag,
+}
+
+/// Who a readiness report is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Audience {
+    /// The client: plain findings and fixes; the technical detail in an appendix
+    #[default]
+    Client,
+    /// The project team: metric expressions, item ids and commands inline
+    Team,
+}
+
+impl Audience {
+    /// The name the report model carries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Audience::Client => "client",
+            Audience::Team => "team",
+        }
+    }
 }
 
 /// Runs a `report` subcommand.
@@ -113,6 +137,7 @@ fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             templates: templates_dir.as_deref(),
             playbooks: playbooks_dir.as_deref(),
             overwrite: args.force.overwrite(),
+            audience: args.audience,
         },
     )?;
     if !written.is_empty() {
@@ -138,6 +163,7 @@ pub struct ReadinessJob<'a> {
     pub playbooks: Option<&'a Path>,
     /// Which existing files may be replaced.
     pub overwrite: Overwrite,
+    pub audience: Audience,
 }
 
 /// Builds the readiness report once and writes it in each format; returns the report and the
@@ -153,6 +179,7 @@ pub fn write_readiness(ws: &Workspace, job: &ReadinessJob) -> Result<(Readiness,
             rates: &rates,
             playbooks_dir: job.playbooks.map(Path::to_path_buf),
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            audience: job.audience.name(),
         },
     )?;
     let path_of = |format: &Format| match &job.destination {

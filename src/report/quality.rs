@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::cleanup::{Method, Rates, hours};
 use super::model::{
-    AccountStatus, DataQuality, DatasetQuality, Effort, FindingView, HierarchyView, KeyColumn,
-    MethodEffort, ReferenceView, StaleView,
+    AccountStatus, DataQuality, DatasetQuality, Effort, FindingGroup, FindingView, HierarchyView,
+    KeyColumn, MethodEffort, Place, ReferenceView, StaleView,
 };
 use crate::error::{Error, Result};
 
@@ -70,6 +70,10 @@ struct DocReference {
     orphans: u64,
     #[serde(default)]
     orphan_examples: Vec<String>,
+    #[serde(default)]
+    blank: u64,
+    #[serde(default)]
+    confidence: String,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +161,7 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
         })
         .collect();
     let effort = effort(&findings);
+    let groups = groups(&findings);
     let referencing: Vec<(&str, &str)> = doc
         .references
         .iter()
@@ -226,6 +231,7 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
         stale_after_days: doc.stale_after_days,
         rows: doc.datasets.iter().map(|d| d.rows).sum(),
         findings,
+        groups,
         effort,
         datasets,
         account_status: doc.account_status.map(|a| AccountStatus {
@@ -247,6 +253,8 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
                 orphans: r.orphans,
                 match_rate: r.match_rate,
                 orphan_examples: r.orphan_examples,
+                blank: r.blank,
+                confidence: r.confidence,
             })
             .collect(),
         staleness: doc
@@ -266,6 +274,43 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
             })
             .collect(),
     })
+}
+
+/// Findings of one check together, in the order of each check's worst finding.
+fn groups(findings: &[FindingView]) -> Vec<FindingGroup> {
+    let mut out: Vec<FindingGroup> = Vec::new();
+    for f in findings {
+        let place = match (&f.header, &f.column) {
+            (Some(h), _) => format!("{} · {h}", f.dataset),
+            (None, Some(c)) => format!("{} · {c}", f.dataset),
+            (None, None) => f.dataset.clone(),
+        };
+        let p = Place {
+            place,
+            count: f.count,
+        };
+        match out.iter_mut().find(|g| g.check == f.check) {
+            Some(g) => {
+                g.count += f.count;
+                g.hours = round1(g.hours + f.hours);
+                g.places.push(p);
+            }
+            None => out.push(FindingGroup {
+                check: f.check.clone(),
+                label: f.label.clone(),
+                method: f.method,
+                method_label: f.method_label,
+                fix: f.fix.clone(),
+                count: f.count,
+                hours: f.hours,
+                places: vec![p],
+            }),
+        }
+    }
+    for g in &mut out {
+        g.places.sort_by(|a, b| b.count.cmp(&a.count));
+    }
+    out
 }
 
 /// Totals over findings, and per fixing method in the order manual, transform, rule.

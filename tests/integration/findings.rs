@@ -153,3 +153,31 @@ fn a_value_map_fix_is_priced_per_value_not_per_record() {
     // Two value-map lines and a few minutes to set up, whatever the record count.
     assert!(f["hours"].as_f64().unwrap() <= 0.1, "{f:#}");
 }
+
+#[test]
+fn checks_with_no_column_to_apply_to_say_not_applicable_after_profile() {
+    let env = Env::workspace();
+    let file = fixture("findings/companies.csv");
+    env.run_ws(&["ingest", file.to_str().unwrap()]).ok();
+    let before = env.run_ws(&["assess", "--json"]).ok().json();
+    let evidence = |doc: &Value, id: &str| -> Value {
+        doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .map(|i| i["evidence"].clone())
+            .unwrap_or_else(|| panic!("no item {id}"))
+    };
+    // Before the profile: measurable, with the command that measures it.
+    assert_eq!(evidence(&before, "data.verify-emails")["command"], "crmkit profile");
+    env.run_ws(&["profile", "--as-of", AS_OF]).ok();
+    // After it: the companies have no email column, so the email check does not apply.
+    let after = env.run_ws(&["assess", "--json"]).ok().json();
+    let e = evidence(&after, "data.verify-emails");
+    assert_eq!(e["not_applicable"], true, "{e:#}");
+    assert!(e["command"].is_null());
+    let explain = env.run_ws(&["assess", "--explain"]).ok().stdout();
+    assert!(explain.contains("not applicable to this data"), "{explain}");
+    assert!(!explain.contains("data not measured yet: run `crmkit profile`"));
+}

@@ -217,10 +217,16 @@ fn text_findings(d: &Scanned, c: &ColumnProfile, out: &mut Vec<Finding>) {
         examples.truncate(5);
         let mut parts = Vec::new();
         if s.garbled.count > 0 {
-            parts.push(format!("{} garbled by a wrong encoding (Ã©, â€™)", thousands(s.garbled.count)));
+            parts.push(format!(
+                "{} garbled by a wrong encoding (Ã©, â€™)",
+                thousands(s.garbled.count)
+            ));
         }
         if s.lost.count > 0 {
-            parts.push(format!("{} with characters lost to `?`", thousands(s.lost.count)));
+            parts.push(format!(
+                "{} with characters lost to `?`",
+                thousands(s.lost.count)
+            ));
         }
         out.push(finding(
             "mojibake",
@@ -515,8 +521,8 @@ fn tier(check: &str) -> u8 {
         "hierarchy_cycle" | "orphan_reference" | "missing_parent" | "self_parent"
         | "duplicate_row" | "blank_required" | "blank_reference" => 0,
         "invalid_email" | "invalid_phone" | "invalid_date" | "nonstandard_number"
-        | "invalid_url" | "invalid_value" | "mixed_date_formats" | "ingest_issue"
-        | "mojibake" | "id_in_name" | "legacy_prefix" | "variant_values" => 1,
+        | "invalid_url" | "invalid_value" | "mixed_date_formats" | "ingest_issue" | "mojibake"
+        | "id_in_name" | "legacy_prefix" | "variant_values" => 1,
         _ => 2,
     }
 }

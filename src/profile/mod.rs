@@ -458,7 +458,7 @@ fn is_name_column(column: &str) -> bool {
             vocab::type_hint(column),
             Some(types::SemanticType::CompanyName | types::SemanticType::PersonName)
         ) && !vocab::columns().parent.matches(column)
-        && !vocab::columns().owner.matches(column)
+            && !vocab::columns().owner.matches(column)
 }
 
 /// A parent-like column of `d` and the key its values point at: (id, parent, declared). The

@@ -57,11 +57,11 @@ enum Relation {
 /// True for a column name that says it holds keys (`account_id`, `sku`, `code`), or that is
 /// the dataset's own singular (`products.product`).
 fn key_like_name(dataset: &str, column: &str) -> bool {
-    const KEY_WORDS: [&str; 9] = ["id", "key", "code", "no", "number", "ref", "uuid", "guid", "sku"];
+    const KEY_WORDS: [&str; 9] = [
+        "id", "key", "code", "no", "number", "ref", "uuid", "guid", "sku",
+    ];
     let last = column.rsplit('_').next().unwrap_or(column);
-    KEY_WORDS.contains(&last)
-        || column.ends_with("id")
-        || column == singular(dataset)
+    KEY_WORDS.contains(&last) || column.ends_with("id") || column == singular(dataset)
 }
 
 /// The relation that makes `col` of dataset `from` a reference to `tcol` of `target`, if any.
@@ -85,7 +85,7 @@ fn relation(
         });
     }
     if vocab.owner.matches(&col.name)
-        && vocab.owner_datasets.iter().any(|d| *d == one)
+        && vocab.owner_datasets.contains(&one)
         && !key_like_name(from, &col.name)
     {
         return Some(Relation::Owner);
@@ -277,9 +277,10 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
             }
             if let Some((rel, rate, to)) = best {
                 let (confidence, basis) = match rel {
-                    Relation::Named if rate >= HIGH_MATCH => {
-                        ("high", "the column names the target key and its values match")
-                    }
+                    Relation::Named if rate >= HIGH_MATCH => (
+                        "high",
+                        "the column names the target key and its values match",
+                    ),
                     Relation::Named => (
                         "medium",
                         "the column names the target key, but many values do not match",

@@ -70,9 +70,9 @@ fn lost(value: &str) -> bool {
         return true;
     }
     let chars: Vec<char> = value.chars().collect();
-    chars.windows(3).any(|w| {
-        w[1] == '?' && w[0].is_alphabetic() && w[2].is_alphabetic()
-    })
+    chars
+        .windows(3)
+        .any(|w| w[1] == '?' && w[0].is_alphabetic() && w[2].is_alphabetic())
 }
 
 /// A record id rather than a name: one token of letters and digits, at least four digits, and
@@ -107,7 +107,7 @@ impl Signs {
             self.id_like.add(value);
         }
         let lead = value.bytes().take_while(u8::is_ascii_digit).count();
-        if lead >= PREFIX_MIN_DIGITS && lead <= PREFIX_MAX_DIGITS && value.len() > lead {
+        if (PREFIX_MIN_DIGITS..=PREFIX_MAX_DIGITS).contains(&lead) && value.len() > lead {
             // Only a code followed by more text is glued on; a bare number is the value.
             let rest = value[lead..].trim_start_matches([' ', '-', '_', '/']);
             if rest.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -170,7 +170,12 @@ mod tests {
 
     #[test]
     fn mojibake_and_lost_characters() {
-        for v in ["MÃ¼ller GmbH", "Caf\u{e9}".replace('\u{e9}', "Ã©").as_str(), "Itâ€™s", "a\u{FFFD}b"] {
+        for v in [
+            "MÃ¼ller GmbH",
+            "Caf\u{e9}".replace('\u{e9}', "Ã©").as_str(),
+            "Itâ€™s",
+            "a\u{FFFD}b",
+        ] {
             assert!(garbled(v), "{v}");
         }
         for v in ["Müller GmbH", "Café", "ÃLVARO", "Ångström"] {
@@ -189,7 +194,14 @@ mod tests {
         for v in ["A-000123", "0015g00000XyZ12AAB", "100234", "CUST-2024-0042"] {
             assert!(id_like(v), "{v}");
         }
-        for v in ["3M", "7-Eleven", "Area51", "Acme Corp", "Jane Smith", "H2O4U"] {
+        for v in [
+            "3M",
+            "7-Eleven",
+            "Area51",
+            "Acme Corp",
+            "Jane Smith",
+            "H2O4U",
+        ] {
             assert!(!id_like(v), "{v}");
         }
     }

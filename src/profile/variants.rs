@@ -114,9 +114,9 @@ pub fn groups(values: &[(String, u64)], countries: bool) -> Vec<VariantGroup> {
         }
     }
     let mut merged: HashMap<usize, Vec<usize>> = HashMap::new();
-    for g in 0..keys.len() {
+    for (g, group) in members.iter().enumerate() {
         let r = root(&mut parent, g);
-        merged.entry(r).or_default().extend(members[g].iter().copied());
+        merged.entry(r).or_default().extend(group.iter().copied());
     }
     let mut out: Vec<VariantGroup> = merged
         .into_values()

@@ -180,7 +180,10 @@ mod tests {
         assert!(is_placeholder("Unknown"));
         assert!(!is_placeholder("Acme"));
         for marker in ["NULL", "\\N", "nil", "(null)"] {
-            assert!(is_null_marker(marker) && !is_placeholder(marker), "{marker}");
+            assert!(
+                is_null_marker(marker) && !is_placeholder(marker),
+                "{marker}"
+            );
         }
         assert!(!is_null_marker("N") && !is_null_marker("none"));
     }

@@ -233,6 +233,9 @@ mod tests {
             ..rate(0.0, 0.0)
         };
         assert_eq!(hours(&map, 1480, Some(3)), 0.3);
-        assert_eq!(hours(&rates_builtin().get("invalid_value"), 1480, Some(3)), 0.2);
+        assert_eq!(
+            hours(&rates_builtin().get("invalid_value"), 1480, Some(3)),
+            0.2
+        );
     }
 }

@@ -308,26 +308,31 @@ fn groups(findings: &[FindingView]) -> Vec<FindingGroup> {
         }
     }
     for g in &mut out {
-        g.places.sort_by(|a, b| b.count.cmp(&a.count));
+        g.places.sort_by_key(|p| std::cmp::Reverse(p.count));
     }
     out
 }
 
 /// Totals over findings, and per fixing method in the order manual, transform, rule.
 fn effort(findings: &[FindingView]) -> Effort {
-    let by_method = [Method::Manual, Method::ValueMap, Method::Transform, Method::Rule]
-        .into_iter()
-        .filter_map(|m| {
-            let of: Vec<&FindingView> = findings.iter().filter(|f| f.method == m).collect();
-            (!of.is_empty()).then(|| MethodEffort {
-                method: m,
-                label: m.label(),
-                findings: of.len(),
-                records: of.iter().map(|f| f.count).sum(),
-                hours: round1(of.iter().map(|f| f.hours).sum()),
-            })
+    let by_method = [
+        Method::Manual,
+        Method::ValueMap,
+        Method::Transform,
+        Method::Rule,
+    ]
+    .into_iter()
+    .filter_map(|m| {
+        let of: Vec<&FindingView> = findings.iter().filter(|f| f.method == m).collect();
+        (!of.is_empty()).then(|| MethodEffort {
+            method: m,
+            label: m.label(),
+            findings: of.len(),
+            records: of.iter().map(|f| f.count).sum(),
+            hours: round1(of.iter().map(|f| f.hours).sum()),
         })
-        .collect::<Vec<_>>();
+    })
+    .collect::<Vec<_>>();
     Effort {
         records: findings.iter().map(|f| f.count).sum(),
         hours: round1(by_method.iter().map(|m| m.hours).sum()),

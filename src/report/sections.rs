@@ -97,7 +97,9 @@ pub fn readiness(a: &Assessment) -> ReadinessSection {
         tone: if weight <= 0.0 || open / weight > 0.5 {
             "open".to_string()
         } else {
-            crate::report::charts::score_tone(a.overall).name().to_string()
+            crate::report::charts::score_tone(a.overall)
+                .name()
+                .to_string()
         },
         dimensions: a
             .dimensions

@@ -33,7 +33,13 @@ fn column<'a>(doc: &'a Value, dataset: &str, name: &str) -> &'a Value {
         .unwrap()
         .iter()
         .find(|d| d["name"] == dataset)
-        .and_then(|d| d["columns"].as_array().unwrap().iter().find(|c| c["name"] == name))
+        .and_then(|d| {
+            d["columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+        })
         .unwrap_or_else(|| panic!("no column {dataset}.{name}"))
 }
 
@@ -56,7 +62,11 @@ fn copied_columns_are_not_references_and_links_say_how_sure_they_are() {
         "members.email",
         "orders.ship_to_name",
     ] {
-        assert!(reference(&doc, from).is_none(), "{from}: {:#}", doc["references"]);
+        assert!(
+            reference(&doc, from).is_none(),
+            "{from}: {:#}",
+            doc["references"]
+        );
     }
     let by_id = reference(&doc, "orders.accountid").expect("AccountId -> accounts.id");
     assert_eq!(by_id["to"], "accounts.id");
@@ -72,17 +82,29 @@ fn postcodes_fiscal_periods_and_null_markers_are_not_defects() {
     let doc = profile(&["accounts.csv"]);
     for f in doc["findings"].as_array().unwrap() {
         assert!(
-            !["nonstandard_number", "placeholder_value", "invalid_phone", "invalid_value"]
-                .contains(&f["check"].as_str().unwrap()),
+            ![
+                "nonstandard_number",
+                "placeholder_value",
+                "invalid_phone",
+                "invalid_value"
+            ]
+            .contains(&f["check"].as_str().unwrap()),
             "false alarm: {f:#}"
         );
     }
-    assert_eq!(column(&doc, "accounts", "billingpostalcode")["type"], "postcode");
+    assert_eq!(
+        column(&doc, "accounts", "billingpostalcode")["type"],
+        "postcode"
+    );
     assert_ne!(column(&doc, "accounts", "fiscal_period")["type"], "integer");
     // `NULL`, `\N`, `(null)` and `nil` are empty cells: counted once, as null.
     let phone = column(&doc, "accounts", "phone");
     assert_eq!(
-        (phone["null"].as_u64(), phone["placeholder"].as_u64(), phone["invalid"]["count"].as_u64()),
+        (
+            phone["null"].as_u64(),
+            phone["placeholder"].as_u64(),
+            phone["invalid"]["count"].as_u64()
+        ),
         (Some(4), Some(0), Some(0))
     );
     assert_eq!(column(&doc, "accounts", "industry")["null"], 1);
@@ -103,7 +125,12 @@ fn blank_links_variants_damaged_text_and_ids_in_names_are_found() {
     let examples = country[0]["examples"].to_string();
     assert!(examples.contains("USA (2) → United States"), "{examples}");
     let industry = findings(&doc, "variant_values", "companies", "industry");
-    assert!(industry[0]["examples"][0].as_str().unwrap().starts_with("Tecnology (1) → Technology"));
+    assert!(
+        industry[0]["examples"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Tecnology (1) → Technology")
+    );
     // Stages that differ by a word are values, not spellings.
     assert!(findings(&doc, "variant_values", "deals", "stage").is_empty());
     // Damaged text, a glued-on code and a record id in the name column.
@@ -117,14 +144,22 @@ fn blank_links_variants_damaged_text_and_ids_in_names_are_found() {
     // Hierarchies by name: parent companies by name, people by whom they report to.
     let hierarchies = doc["hierarchies"].as_array().unwrap();
     for (dataset, id, parent, missing) in [
-        ("companies", "company_name", "parent_company", "Fabrikam Holdings"),
+        (
+            "companies",
+            "company_name",
+            "parent_company",
+            "Fabrikam Holdings",
+        ),
         ("people", "full_name", "reports_to", "Ivy Quinn"),
     ] {
         let h = hierarchies
             .iter()
             .find(|h| h["dataset"] == dataset)
             .unwrap_or_else(|| panic!("no hierarchy in {dataset}"));
-        assert_eq!((h["id"].as_str(), h["parent"].as_str()), (Some(id), Some(parent)));
+        assert_eq!(
+            (h["id"].as_str(), h["parent"].as_str()),
+            (Some(id), Some(parent))
+        );
         assert_eq!(h["by_name"], true);
         assert_eq!(h["missing_parents"], 1);
         let f = findings(&doc, "missing_parent", dataset, parent);
@@ -170,7 +205,10 @@ fn checks_with_no_column_to_apply_to_say_not_applicable_after_profile() {
             .unwrap_or_else(|| panic!("no item {id}"))
     };
     // Before the profile: measurable, with the command that measures it.
-    assert_eq!(evidence(&before, "data.verify-emails")["command"], "crmkit profile");
+    assert_eq!(
+        evidence(&before, "data.verify-emails")["command"],
+        "crmkit profile"
+    );
     env.run_ws(&["profile", "--as-of", AS_OF]).ok();
     // After it: the companies have no email column, so the email check does not apply.
     let after = env.run_ws(&["assess", "--json"]).ok().json();

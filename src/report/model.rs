@@ -308,6 +308,8 @@ pub struct FindingGroup {
     pub hours: f64,
     /// Where, most records first: (`dataset · column`, records).
     pub places: Vec<Place>,
+    /// A few examples over the group's findings, worst finding first.
+    pub examples: Vec<String>,
 }
 
 /// Where a grouped finding is, and how many records.

@@ -19,6 +19,8 @@ const KEY_TYPES: [&str; 6] = [
     "url",
     "country",
 ];
+/// Examples shown per group of findings.
+const GROUP_EXAMPLES: usize = 3;
 /// Key columns shown per dataset.
 const KEY_COLUMNS: usize = 8;
 
@@ -294,6 +296,11 @@ fn groups(findings: &[FindingView]) -> Vec<FindingGroup> {
                 g.count += f.count;
                 g.hours = round1(g.hours + f.hours);
                 g.places.push(p);
+                for e in &f.examples {
+                    if g.examples.len() < GROUP_EXAMPLES && !g.examples.contains(e) {
+                        g.examples.push(e.clone());
+                    }
+                }
             }
             None => out.push(FindingGroup {
                 check: f.check.clone(),
@@ -304,6 +311,7 @@ fn groups(findings: &[FindingView]) -> Vec<FindingGroup> {
                 count: f.count,
                 hours: f.hours,
                 places: vec![p],
+                examples: f.examples.iter().take(GROUP_EXAMPLES).cloned().collect(),
             }),
         }
     }

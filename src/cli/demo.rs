@@ -293,6 +293,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             templates: None,
             playbooks: None,
             overwrite: Overwrite::OwnOutput,
+            audience: Default::default(),
         },
     )?;
     say(12, "report", output::demo::reported(&report, &written))?;
@@ -335,6 +336,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
                 templates: None,
                 playbooks: None,
                 overwrite: Overwrite::OwnOutput,
+                audience: Default::default(),
             },
             as_of,
         )?;

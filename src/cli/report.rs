@@ -109,10 +109,34 @@ pub struct ReadinessArgs {
         hide_env_values = true
     )]
     pub templates: Option<PathBuf>,
+    /// Who reads it: `client` moves metric expressions, item ids and commands to an appendix;
+    /// `team` keeps them inline
+    #[arg(long, value_enum, default_value = "client")]
+    pub audience: Audience,
     #[command(flatten)]
     pub playbooks: PlaybooksDir,
     #[command(flatten)]
     pub force: ForceFlag,
+}
+
+/// Who a readiness report is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Audience {
+    /// The client: plain findings and fixes; the technical detail in an appendix
+    #[default]
+    Client,
+    /// The project team: metric expressions, item ids and commands inline
+    Team,
+}
+
+impl Audience {
+    /// The name the report model carries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Audience::Client => "client",
+            Audience::Team => "team",
+        }
+    }
 }
 
 /// Runs a `report` subcommand.
@@ -157,6 +181,7 @@ fn rollout(args: RolloutReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             templates: templates_dir.as_deref(),
             playbooks: playbooks_dir.as_deref(),
             overwrite: args.force.overwrite(),
+            audience: Default::default(),
         },
         args.as_of
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
@@ -217,12 +242,7 @@ fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         .clone()
         .or_else(|| Some(ws.root.join("templates")).filter(|p| p.is_dir()));
     let playbooks_dir = args.playbooks.resolve(Some(&ws));
-    let formats: Vec<Format> = match args.format {
-        FormatArg::Html => vec![Format::Html],
-        FormatArg::Md => vec![Format::Md],
-        FormatArg::Json => vec![Format::Json],
-        FormatArg::All => vec![Format::Html, Format::Md, Format::Json],
-    };
+    let formats = formats_of(args.format);
     let (report, written) = write_readiness(
         &ws,
         &ReadinessJob {
@@ -238,6 +258,7 @@ fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             templates: templates_dir.as_deref(),
             playbooks: playbooks_dir.as_deref(),
             overwrite: args.force.overwrite(),
+            audience: args.audience,
         },
     )?;
     if !written.is_empty() {
@@ -263,6 +284,7 @@ pub struct ReadinessJob<'a> {
     pub playbooks: Option<&'a Path>,
     /// Which existing files may be replaced.
     pub overwrite: Overwrite,
+    pub audience: Audience,
 }
 
 /// Builds the readiness report once and writes it in each format; returns the report and the
@@ -278,6 +300,7 @@ pub fn write_readiness(ws: &Workspace, job: &ReadinessJob) -> Result<(Readiness,
             rates: &rates,
             playbooks_dir: job.playbooks.map(Path::to_path_buf),
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            audience: job.audience.name(),
         },
     )?;
     let path_of = |format: &Format| match &job.destination {

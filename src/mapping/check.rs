@@ -757,6 +757,22 @@ pub fn record_metrics(db: &Db, reports: &[CheckReport]) -> Result<()> {
         Some(&per_file.join("; ")),
         "map check",
     )?;
+    // Each blocking issue with its fix, one per line, for the readiness report to list.
+    let blocking_list: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r.findings
+                .iter()
+                .filter(|f| f.severity == Severity::Blocking)
+                .map(move |f| format!("{}\t{}", r.dataset, f.message))
+        })
+        .collect();
+    db.put_metric(
+        "map.blocking_list",
+        blocking as f64,
+        Some(&blocking_list.join("\n")),
+        "map check",
+    )?;
     let mut objects: Vec<String> = reports
         .iter()
         .map(|r| format!("{}:{}", r.target, r.object))

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::synonyms::Synonyms;
 use super::text;
+use crate::profile::variants;
 use crate::targets::PicklistValue;
 use crate::values::placeholder::is_blank_or_placeholder as is_placeholder;
 
@@ -16,7 +17,8 @@ pub struct ValueSuggestion {
     /// The target's stored value; None when nothing fits (the user decides).
     pub target: Option<String>,
     pub score: f64,
-    /// `same`, `placeholder`, `synonym`, `abbreviation`, `similar` or `unknown`.
+    /// `same`, `placeholder`, `synonym`, `abbreviation`, `similar`, `variant` (another
+    /// spelling of a source value that matches) or `unknown`.
     pub how: &'static str,
 }
 
@@ -78,10 +80,31 @@ pub fn suggest_values(
     allowed: &[PicklistValue],
     syn: &Synonyms,
 ) -> Vec<ValueSuggestion> {
+    // A misspelling or another spelling of a more common value (`Tecnology`, `USA`) maps
+    // where that value maps: the profile's `variant_values` groups, one implementation.
+    let trimmed: Vec<(String, u64)> = distinct
+        .iter()
+        .map(|(v, n)| (v.trim().to_string(), *n))
+        .collect();
+    let countries = trimmed
+        .iter()
+        .filter(|(v, _)| crate::values::country::code(v).is_some())
+        .count()
+        * 2
+        > trimmed.len();
+    let groups = variants::groups(&trimmed, countries);
     distinct
         .iter()
         .map(|(source, count)| {
-            let (target, score, how) = match_value(source.trim(), allowed, syn);
+            let (mut target, mut score, mut how) = match_value(source.trim(), allowed, syn);
+            if how == "unknown"
+                && let Some(canonical) = variants::canonical_of(&groups, source.trim())
+            {
+                let (t, s, h) = match_value(canonical, allowed, syn);
+                if t.is_some() && h != "unknown" && h != "placeholder" {
+                    (target, score, how) = (t, s * 0.9, "variant");
+                }
+            }
             ValueSuggestion {
                 source: source.trim().to_string(),
                 count: *count,
@@ -199,5 +222,24 @@ mod tests {
         let s = suggest_values(&distinct, &allowed, &syn);
         assert_eq!(s[1].target, None);
         assert_eq!(s[1].how, "unknown");
+    }
+
+    #[test]
+    fn a_misspelling_maps_where_its_common_spelling_maps() {
+        let syn = Synonyms::load(None).unwrap();
+        let allowed = list(&["INFORMATION_TECHNOLOGY_AND_SERVICES", "BANKING"]);
+        let distinct = vec![
+            ("Technology".to_string(), 40),
+            ("Technolgy".to_string(), 3),
+            ("Widgets".to_string(), 2),
+        ];
+        let s = suggest_values(&distinct, &allowed, &syn);
+        assert_eq!(s[0].how, "synonym");
+        assert_eq!(
+            (s[1].target.as_deref(), s[1].how),
+            (Some("INFORMATION_TECHNOLOGY_AND_SERVICES"), "variant")
+        );
+        assert!(s[1].score < s[0].score);
+        assert_eq!(s[2].how, "unknown");
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::evidence::{Expr, Outcome, command_for};
+use super::evidence::{Expr, Outcome, command_for, missing_text};
 use super::model::{Role, Section};
 use super::scoring::{Assessment, ItemResult, Status, basis_text, guide_command, number};
 use super::{Facts, Library, answer};
@@ -195,7 +195,7 @@ fn section(s: &Section, library: &Library, assessment: &Assessment, facts: &Fact
             Outcome::Fail => (false, figures.join("; ")),
             Outcome::Missing(missing) => (
                 false,
-                format!("not measured yet: run `{}`", command_for(&missing[0])),
+                missing_text(&missing[0], |m| facts.metrics.contains_key(m)),
             ),
         };
         lines.push(Line {

@@ -410,6 +410,23 @@ pub fn is_metric(s: &str) -> bool {
 }
 
 /// The command that produces metrics named `prefix.*`, for "no evidence yet" hints.
+/// True when the step that measures `metric` has run, so its absence means the data has
+/// nothing it applies to (a profile with no email column has no invalid-email rate): the
+/// profile always records `profile.rows`.
+pub fn not_applicable(metric: &str, has: impl Fn(&str) -> bool) -> bool {
+    metric.starts_with("profile.") && has("profile.rows")
+}
+
+/// Why `metric` has no value, in words: not applicable to this data, or not measured yet and
+/// the command that measures it.
+pub fn missing_text(metric: &str, has: impl Fn(&str) -> bool) -> String {
+    if not_applicable(metric, has) {
+        format!("not applicable: the profiled data has no column `{metric}` applies to")
+    } else {
+        format!("not measured yet: run `{}`", command_for(metric))
+    }
+}
+
 pub fn command_for(metric: &str) -> &'static str {
     match metric.split('.').next().unwrap_or("") {
         "ingest" => "crmkit ingest FILE...",

@@ -111,7 +111,12 @@ pub fn view(assessment: &Assessment, pb: &Playbook, all: &[&Playbook], default: 
                 item: r.id.clone(),
                 title: r.title.clone(),
                 outcome: e.outcome,
-                text: if e.outcome == "missing" {
+                text: if e.outcome == "missing" && e.not_applicable {
+                    format!(
+                        "`{}` not applicable: the profiled data has no column it applies to",
+                        e.check
+                    )
+                } else if e.outcome == "missing" {
                     format!(
                         "`{}` not measured yet: run `{}`",
                         e.check,

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::evidence::{Expr, Outcome, command_for};
+use super::evidence::{self, Expr, Outcome, command_for};
 use super::model::{Dimension, Role};
 use super::{Facts, ItemRef, Library, answer};
 
@@ -47,6 +47,9 @@ pub struct EvidenceView {
     /// The command that produces the missing metrics.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// The step behind every missing metric has run: the data has nothing they apply to.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_applicable: bool,
 }
 
 /// The answer in force for an item.
@@ -141,10 +144,17 @@ pub fn evaluate(r: ItemRef<'_>, facts: &Facts) -> ItemResult {
             Outcome::Fail => ("fail", Vec::new()),
             Outcome::Missing(m) => ("missing", m),
         };
+        let has = |m: &str| facts.metrics.contains_key(m);
+        let not_applicable =
+            !missing.is_empty() && missing.iter().all(|m| evidence::not_applicable(m, has));
         Some(EvidenceView {
             check: expr.to_string(),
             outcome: label,
-            command: missing.first().map(|m| command_for(m).to_string()),
+            not_applicable,
+            command: missing
+                .first()
+                .filter(|_| !not_applicable)
+                .map(|m| command_for(m).to_string()),
             metrics,
             missing,
         })
@@ -296,6 +306,7 @@ pub fn basis_text(r: &ItemResult) -> String {
         Basis::Answer => {
             let a = r.answer.as_ref().expect("answer basis has an answer");
             let pending = match &r.evidence {
+                Some(e) if e.not_applicable => String::new(),
                 Some(e) => format!(
                     "; data not measured yet: run `{}`",
                     e.command.as_deref().unwrap_or("crmkit status")
@@ -310,6 +321,11 @@ pub fn basis_text(r: &ItemResult) -> String {
             )
         }
         Basis::None => match &r.evidence {
+            Some(e) if e.not_applicable => format!(
+                "not applicable to this data (the profile has no column for `{}`); answer it with `{}` if it matters",
+                e.missing.join("`, `"),
+                guide_command(r)
+            ),
             Some(e) => format!(
                 "not known yet: run `{}` or answer it with `{}`",
                 e.command.as_deref().unwrap_or("crmkit status"),

@@ -7,6 +7,7 @@ use super::model::{
     ColumnProfile, DateStats, FormatCount, Invalid, Lengths, NumberStats, ShapeCount, ValueCount,
 };
 use super::shapes;
+use super::signs::{Signs, TextSigns};
 use super::types::{self, SemanticType, TypeEvidence, bit};
 use super::values::{self, ValueCounter};
 use crate::values::date::{self as dates, Days, Order};
@@ -36,7 +37,8 @@ const VALIDATED: [u32; 11] = [
 /// How a cell fills its column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Presence {
-    /// No value at all (a missing field, an empty spreadsheet cell, SQL NULL).
+    /// No value at all (a missing field, an empty spreadsheet cell, SQL NULL, or a literal
+    /// null marker such as `NULL` or `\\N` written by the export).
     Null,
     /// The empty string.
     Blank,
@@ -57,6 +59,8 @@ pub fn presence(cell: Option<&str>) -> Presence {
             let t = s.trim();
             if t.is_empty() {
                 Presence::Whitespace
+            } else if crate::values::placeholder::is_null_marker(t) {
+                Presence::Null
             } else if crate::values::placeholder::is_placeholder(t) {
                 Presence::Placeholder
             } else {
@@ -123,6 +127,7 @@ pub struct ColumnStats {
     examples: [Vec<String>; VALIDATED.len()],
     /// Bits of [`VALIDATED`] whose example list is not full yet.
     examples_wanted: u32,
+    signs: Signs,
 }
 
 impl ColumnStats {
@@ -148,6 +153,7 @@ impl ColumnStats {
             dates: DateAcc::default(),
             examples: Default::default(),
             examples_wanted: VALIDATED.iter().fold(0, |acc, b| acc | b),
+            signs: Signs::default(),
         }
     }
 
@@ -160,6 +166,7 @@ impl ColumnStats {
     pub fn add(&mut self, cell: Option<&str>) {
         let kind = presence(cell);
         let value = match (kind, cell) {
+            // A null marker is counted as null: not billed as a placeholder nor as invalid.
             (Presence::Null, _) | (_, None) => {
                 self.null += 1;
                 return;
@@ -192,6 +199,7 @@ impl ColumnStats {
             return;
         }
         self.considered += 1;
+        self.signs.add(value);
         let a = types::analyze(value);
         let mut bits = a.bits;
         while bits != 0 {
@@ -380,6 +388,19 @@ impl ColumnStats {
             }),
             dates: (kind.is_temporal() && self.dates.count > 0).then(|| self.date_stats()),
             invalid: self.invalid(kind),
+            signs: self.text_signs(),
+        }
+    }
+
+    /// The damage signs worth reporting; a legacy prefix must start at least half the values.
+    fn text_signs(&self) -> TextSigns {
+        let prefix = self.signs.prefix(self.considered, 0.5);
+        TextSigns {
+            garbled: self.signs.garbled.clone(),
+            lost: self.signs.lost.clone(),
+            id_like: self.signs.id_like.clone(),
+            legacy_prefix_digits: prefix.as_ref().map(|p| p.0),
+            legacy_prefix: prefix.map(|p| p.1).unwrap_or_default(),
         }
     }
 
@@ -512,6 +533,9 @@ mod tests {
             (Some(""), Presence::Blank),
             (Some("  \t"), Presence::Whitespace),
             (Some(" N/A "), Presence::Placeholder),
+            (Some("NULL"), Presence::Null),
+            (Some("\\N"), Presence::Null),
+            (Some("(null)"), Presence::Null),
             (Some("xxx"), Presence::Placeholder),
             (Some("Acme"), Presence::Value),
         ];

@@ -3,7 +3,8 @@
 use super::dataset::Scanned;
 use super::model::{AccountStatus, ColumnProfile, Finding, Hierarchy, Reference, Staleness};
 use super::types::SemanticType;
-use super::vocab;
+use super::values::Members;
+use super::{types, variants, vocab};
 pub use crate::error::thousands;
 
 fn finding(
@@ -22,6 +23,7 @@ fn finding(
             .filter(|c| c.header != c.name)
             .map(|c| c.header.clone()),
         count,
+        values: None,
         examples,
         detail,
     }
@@ -62,7 +64,7 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
                     .collect();
                 format!(" ({})", list.join(", "))
             };
-            out.push(finding(
+            let mut f = finding(
                 check,
                 &d.name,
                 Some(c),
@@ -75,7 +77,12 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
                     c.name,
                     c.kind.name()
                 ),
-            ));
+            );
+            // Values of a closed list (countries, yes/no) are fixed a value at a time.
+            if check == "invalid_value" {
+                f.values = invalid_distinct(d, c);
+            }
+            out.push(f);
         }
         if let Some(dates) = &c.dates
             && dates.formats.len() >= 2
@@ -122,6 +129,10 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
                         .join(", ")
                 ),
             ));
+        }
+        text_findings(d, c, out);
+        if let Some(ci) = d.column(&c.name) {
+            variant_findings(d, ci, out);
         }
         let empty = c.null + c.blank + c.whitespace;
         if vocab.required.matches(&c.name) && empty > 0 {
@@ -175,31 +186,243 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
     }
 }
 
+/// Distinct values of `c` that do not fit its type (placeholders included, as the invalid
+/// count includes them), when the distinct values are known.
+fn invalid_distinct(d: &Scanned, c: &ColumnProfile) -> Option<u64> {
+    let bit = c.kind.valid_bit()?;
+    let ci = d.column(&c.name)?;
+    let stats = d.stats.get(ci)?;
+    if stats.values().distinct() as usize > variants::MAX_VALUES {
+        return None;
+    }
+    match stats.values().members()? {
+        Members::Texts(iter) => Some(
+            iter.filter(|(_, t, _)| {
+                !t.trim().is_empty()
+                    && (crate::values::placeholder::is_placeholder(t.trim()) || types::analyze(t).bits & bit == 0)
+            })
+            .count() as u64,
+        ),
+        Members::Hashes(_) => None,
+    }
+}
+
+/// Mojibake and lost characters, a glued-on legacy code, record ids in a name column.
+fn text_findings(d: &Scanned, c: &ColumnProfile, out: &mut Vec<Finding>) {
+    let s = &c.signs;
+    let damaged = s.garbled.count + s.lost.count;
+    if damaged > 0 {
+        let mut examples = s.garbled.examples.clone();
+        examples.extend(s.lost.examples.iter().cloned());
+        examples.truncate(5);
+        let mut parts = Vec::new();
+        if s.garbled.count > 0 {
+            parts.push(format!(
+                "{} garbled by a wrong encoding (Ã©, â€™)",
+                thousands(s.garbled.count)
+            ));
+        }
+        if s.lost.count > 0 {
+            parts.push(format!(
+                "{} with characters lost to `?`",
+                thousands(s.lost.count)
+            ));
+        }
+        out.push(finding(
+            "mojibake",
+            &d.name,
+            Some(c),
+            damaged,
+            examples,
+            format!(
+                "{} {} {} damaged text: {}",
+                thousands(damaged),
+                c.name,
+                plural(damaged, "value has", "values have"),
+                parts.join("; ")
+            ),
+        ));
+    }
+    let codes = matches!(
+        c.kind,
+        SemanticType::Identifier
+            | SemanticType::Phone
+            | SemanticType::Postcode
+            | SemanticType::Email
+            | SemanticType::Url
+    ) || c.kind.is_numeric()
+        || c.kind.is_temporal();
+    if let Some(digits) = s.legacy_prefix_digits
+        && !codes
+    {
+        out.push(finding(
+            "legacy_prefix",
+            &d.name,
+            Some(c),
+            s.legacy_prefix.count,
+            s.legacy_prefix.examples.clone(),
+            format!(
+                "{} of {} {} values start with a {digits}-digit code glued to the value",
+                thousands(s.legacy_prefix.count),
+                thousands(c.filled),
+                c.name
+            ),
+        ));
+    }
+    let name_column = matches!(
+        vocab::type_hint(&c.name),
+        Some(SemanticType::CompanyName | SemanticType::PersonName)
+    ) || vocab::columns().required.matches(&c.name);
+    if name_column && s.id_like.count > 0 {
+        out.push(finding(
+            "id_in_name",
+            &d.name,
+            Some(c),
+            s.id_like.count,
+            s.id_like.examples.clone(),
+            format!(
+                "{} of {} {} values are record ids or codes, not names",
+                thousands(s.id_like.count),
+                thousands(c.filled),
+                c.name
+            ),
+        ));
+    }
+}
+
+/// Spellings of one category value (`Tecnology` beside `Technology`, `USA` beside `United
+/// States`), with the value to keep.
+fn variant_findings(d: &Scanned, ci: usize, out: &mut Vec<Finding>) {
+    let c = &d.columns[ci];
+    if !matches!(
+        c.kind,
+        SemanticType::Category | SemanticType::Country | SemanticType::State
+    ) {
+        return;
+    }
+    let Some(values) = distinct_values(d, ci) else {
+        return;
+    };
+    let groups = variants::groups(&values, c.kind == SemanticType::Country);
+    if groups.is_empty() {
+        return;
+    }
+    let records: u64 = groups.iter().map(|g| g.variant_records()).sum();
+    let spellings: u64 = groups.iter().map(|g| g.variants.len() as u64).sum();
+    let examples: Vec<String> = groups
+        .iter()
+        .flat_map(|g| {
+            g.variants
+                .iter()
+                .map(move |(v, n)| format!("{v} ({n}) → {}", g.canonical))
+        })
+        .take(5)
+        .collect();
+    let mut f = finding(
+        "variant_values",
+        &d.name,
+        Some(c),
+        records,
+        examples,
+        format!(
+            "{} {} {} other spellings of {} {} ({}); map each to the value to keep",
+            thousands(records),
+            plural(records, "record uses", "records use"),
+            thousands(spellings),
+            groups.len(),
+            plural(groups.len() as u64, "value", "values"),
+            groups
+                .iter()
+                .take(3)
+                .map(|g| format!("{:?}", g.canonical))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    f.values = Some(spellings);
+    out.push(f);
+}
+
+/// The distinct values of a column with their counts, while they are known exactly and few.
+pub fn distinct_values(d: &Scanned, ci: usize) -> Option<Vec<(String, u64)>> {
+    let stats = d.stats.get(ci)?;
+    if stats.values().distinct() as usize > variants::MAX_VALUES {
+        return None;
+    }
+    match stats.values().members()? {
+        Members::Texts(iter) => Some(
+            iter.filter(|(_, t, _)| {
+                let t = t.trim();
+                !t.is_empty() && !crate::values::placeholder::is_placeholder(t)
+            })
+            .map(|(_, t, n)| (t.to_string(), n))
+            .collect(),
+        ),
+        Members::Hashes(_) => None,
+    }
+}
+
 /// Splits `dataset.column` as references name them.
 fn split(name: &str) -> (&str, &str) {
     name.split_once('.').unwrap_or((name, ""))
 }
 
-/// Orphans of a reference.
+/// Share of records that must hold a reference before its blanks are a defect: a link most
+/// records carry is one the process expects (an opportunity's account); one that many records
+/// leave blank is optional (an activity's contact).
+const EXPECTED_LINK: f64 = 0.8;
+
+/// Orphans and blanks of a reference.
 pub fn reference_findings(r: &Reference, header: Option<String>, out: &mut Vec<Finding>) {
-    if r.orphans == 0 {
-        return;
-    }
     let (dataset, column) = split(&r.from);
-    out.push(Finding {
-        check: "orphan_reference",
-        dataset: dataset.to_string(),
-        column: Some(column.to_string()),
-        header,
-        count: r.orphans,
-        examples: r.orphan_examples.clone(),
-        detail: format!(
-            "{} of {} records point at no {}",
-            thousands(r.orphans),
-            thousands(r.values),
-            r.to
-        ),
-    });
+    let (target, _) = split(&r.to);
+    let sure = if r.declared {
+        String::new()
+    } else {
+        format!(" (link found from the data, {} confidence)", r.confidence)
+    };
+    if r.orphans > 0 {
+        out.push(Finding {
+            check: "orphan_reference",
+            dataset: dataset.to_string(),
+            column: Some(column.to_string()),
+            header: header.clone(),
+            count: r.orphans,
+            values: None,
+            examples: r.orphan_examples.clone(),
+            detail: format!(
+                "{} of {} {} point at no {}{sure}",
+                thousands(r.orphans),
+                thousands(r.values),
+                plural(r.values, "record", "records"),
+                r.to
+            ),
+        });
+    }
+    let filled = r.records.saturating_sub(r.blank) as f64 / r.records.max(1) as f64;
+    if r.blank > 0 && (r.declared || filled >= EXPECTED_LINK) {
+        out.push(Finding {
+            check: "blank_reference",
+            dataset: dataset.to_string(),
+            column: Some(column.to_string()),
+            header,
+            count: r.blank,
+            values: None,
+            examples: Vec::new(),
+            detail: format!(
+                "{} of {} {} have no {} ({column} is blank)",
+                thousands(r.blank),
+                thousands(r.records),
+                dataset,
+                crate::profile::dataset::singular(target)
+            ),
+        });
+    }
+}
+
+/// `one` or `many` by count: one formatting rule for every count in a sentence.
+pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 /// Missing parents, self-parents and cycles.
@@ -212,6 +435,7 @@ pub fn hierarchy_findings(h: &Hierarchy, header: Option<String>, out: &mut Vec<F
                 column: Some(h.parent.clone()),
                 header: header.clone(),
                 count,
+                values: None,
                 examples,
                 detail,
             });
@@ -257,6 +481,7 @@ pub fn staleness_findings(s: &Staleness, examples: Vec<String>, out: &mut Vec<Fi
         column: (s.columns.len() == 1).then(|| s.columns[0].clone()),
         header: None,
         count: s.stale,
+        values: None,
         examples,
         detail: format!(
             "{} of {} records have no activity since {} ({} have no date at all)",
@@ -279,6 +504,7 @@ pub fn account_findings(a: &AccountStatus, out: &mut Vec<Finding>) {
         column: None,
         header: None,
         count: a.dead,
+        values: None,
         examples: a.dead_examples.clone(),
         detail: format!(
             "{} of {} accounts are dead: stale, no open opportunity and no recent win in {}",
@@ -293,9 +519,10 @@ pub fn account_findings(a: &AccountStatus, out: &mut Vec<Finding>) {
 fn tier(check: &str) -> u8 {
     match check {
         "hierarchy_cycle" | "orphan_reference" | "missing_parent" | "self_parent"
-        | "duplicate_row" | "blank_required" => 0,
+        | "duplicate_row" | "blank_required" | "blank_reference" => 0,
         "invalid_email" | "invalid_phone" | "invalid_date" | "nonstandard_number"
-        | "invalid_url" | "invalid_value" | "mixed_date_formats" | "ingest_issue" => 1,
+        | "invalid_url" | "invalid_value" | "mixed_date_formats" | "ingest_issue" | "mojibake"
+        | "id_in_name" | "legacy_prefix" | "variant_values" => 1,
         _ => 2,
     }
 }

@@ -48,6 +48,7 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
         id: cols.id.to_string(),
         parent: cols.parent.to_string(),
         declared: cols.declared,
+        by_name: false,
         records: n as u64,
         with_parent: 0,
         missing_parents: 0,
@@ -67,7 +68,7 @@ pub fn analyze(cols: &HierarchyColumns<'_>, ids: &Arena, parents: &Arena) -> Hie
     for i in 0..n {
         // As for references, a placeholder parent is a parent that does not exist.
         let p = parents.get(i).trim();
-        if p.is_empty() {
+        if p.is_empty() || crate::values::placeholder::is_null_marker(p) {
             blank_parent[i] = true;
             continue;
         }

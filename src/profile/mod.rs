@@ -16,10 +16,12 @@ pub mod numbers;
 pub mod references;
 pub mod scan;
 pub mod shapes;
+pub mod signs;
 pub mod staleness;
 pub mod store;
 pub mod types;
 pub mod values;
+pub mod variants;
 pub mod vocab;
 
 use chrono::NaiveDate;
@@ -166,6 +168,8 @@ fn resolve_declared(inputs: &[(String, Vec<String>)], options: &Options) -> Resu
                 from,
                 to,
                 declared: true,
+                confidence: "declared",
+                basis: "declared in crmkit.yaml",
             });
         }
     }
@@ -223,12 +227,17 @@ pub fn run(inputs: Vec<Input<'_>>, options: &Options, progress: &dyn Progress) -
                     .hierarchy
                     .is_some_and(|(d, id, p)| d == di && (ci == id || ci == p))
         };
+        // A dataset with a parent column may name parents by name (`Parent Account` holding
+        // account names, `Reports To` holding people): its name columns are kept for that.
+        let has_parent = input.columns.iter().any(|c| vocab.parent.matches(c));
+        let name_column = |c: &str| has_parent && is_name_column(c);
         let retain: Vec<bool> = input
             .columns
             .iter()
             .enumerate()
             .map(|(ci, c)| {
-                vocab.retain.matches(c)
+                name_column(c)
+                    || vocab.retain.matches(c)
                     || vocab.parent.matches(c)
                     || vocab.activity.matches(c)
                     || vocab.stage.matches(c)
@@ -247,6 +256,7 @@ pub fn run(inputs: Vec<Input<'_>>, options: &Options, progress: &dyn Progress) -
                     column: ci,
                 };
                 declared.links.iter().any(|l| l.to == here)
+                    || name_column(&input.columns[ci])
                     || declared
                         .hierarchy
                         .is_some_and(|(d, id, _)| d == di && ci == id)
@@ -335,6 +345,12 @@ fn relate(
             ids,
             parents,
         );
+        let h = model::Hierarchy {
+            by_name: is_name_column(&d.columns[id].name) && !d.key_candidates[id]
+                || d.columns[id].kind != types::SemanticType::Identifier
+                    && is_name_column(&d.columns[id].name),
+            ..h
+        };
         hierarchies.push((
             h,
             header_of(ColumnRef {
@@ -459,7 +475,19 @@ fn record_ids(d: &Scanned) -> impl Fn(usize) -> String + '_ {
     }
 }
 
-/// A parent-like column of `d` and the key its values point at: (id, parent, declared).
+/// A column holding a record's own name (`account_name`, `full_name`, `Company Name`).
+fn is_name_column(column: &str) -> bool {
+    vocab::columns().required.matches(column)
+        || matches!(
+            vocab::type_hint(column),
+            Some(types::SemanticType::CompanyName | types::SemanticType::PersonName)
+        ) && !vocab::columns().parent.matches(column)
+            && !vocab::columns().owner.matches(column)
+}
+
+/// A parent-like column of `d` and the key its values point at: (id, parent, declared). The
+/// parent may hold ids (`Parent Account ID`) or names (`Parent Account` holding account names,
+/// `Reports To` holding people's names); ids are tried first.
 fn detect_hierarchy(d: &Scanned) -> Option<(usize, usize, bool)> {
     let vocab = vocab::columns();
     for parent in 0..d.columns.len() {
@@ -470,13 +498,15 @@ fn detect_hierarchy(d: &Scanned) -> Option<(usize, usize, bool)> {
         if src.entries.is_empty() {
             continue;
         }
+        let ids = |k: usize| d.key_candidates[k];
+        let names = |k: usize| is_name_column(&d.columns[k].name);
         let best = (0..d.columns.len())
-            .filter(|&k| k != parent && d.key_candidates[k] && d.retained[k].is_some())
+            .filter(|&k| k != parent && d.retained[k].is_some() && (ids(k) || names(k)))
             .filter_map(|k| {
                 let rate = references::match_rate(&src, d.keys[k].as_ref()?);
-                (rate >= 0.5).then_some((rate, k))
+                (rate >= 0.5).then_some(((ids(k), rate), k))
             })
-            .max_by(|a, b| a.0.total_cmp(&b.0));
+            .max_by(|a, b| a.0.0.cmp(&b.0.0).then(a.0.1.total_cmp(&b.0.1)));
         if let Some((_, id)) = best {
             return Some((id, parent, false));
         }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::signs::TextSigns;
 use super::types::SemanticType;
 
 /// The whole profile of one run.
@@ -72,6 +73,9 @@ pub struct ColumnProfile {
     pub dates: Option<DateStats>,
     /// Values that do not fit the type.
     pub invalid: Invalid,
+    /// Signs of damaged text: mojibake, lost characters, ids, a glued-on legacy code.
+    #[serde(skip_serializing_if = "TextSigns::is_clean")]
+    pub signs: TextSigns,
 }
 
 /// A value and how often it occurs.
@@ -144,6 +148,16 @@ pub struct Reference {
     pub to: String,
     /// Declared in crmkit.yaml (else detected).
     pub declared: bool,
+    /// How sure the link is: `declared`, `high` (the name points at the key and the values
+    /// match), `medium` (the name points at it but many values miss, or an owner column
+    /// matching user names) or `low` (only id-like values match).
+    pub confidence: &'static str,
+    /// Why the link was inferred.
+    pub basis: String,
+    /// Records of the source dataset.
+    pub records: u64,
+    /// Records with no value in the source column (blank, or a null marker).
+    pub blank: u64,
     /// Share of the source's distinct values found in the target.
     pub match_rate: f64,
     /// Non-blank values (records) in the source column.
@@ -160,6 +174,8 @@ pub struct Hierarchy {
     pub id: String,
     pub parent: String,
     pub declared: bool,
+    /// The parent column holds names rather than ids: loading needs them resolved to ids.
+    pub by_name: bool,
     pub records: u64,
     /// Records with a non-blank parent.
     pub with_parent: u64,
@@ -230,13 +246,17 @@ pub struct Finding {
     pub header: Option<String>,
     /// Records affected.
     pub count: u64,
+    /// Distinct values behind those records, where one fix per value repairs them all (a
+    /// value-map line per value); absent when each record needs its own fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<u64>,
     pub examples: Vec<String>,
     /// One line saying what was found.
     pub detail: String,
 }
 
 /// Every check a finding can carry, in the order the documentation lists them.
-pub const CHECKS: [&str; 17] = [
+pub const CHECKS: [&str; 22] = [
     "invalid_email",
     "invalid_phone",
     "invalid_date",
@@ -245,10 +265,15 @@ pub const CHECKS: [&str; 17] = [
     "invalid_url",
     "invalid_value",
     "placeholder_value",
+    "variant_values",
+    "mojibake",
+    "legacy_prefix",
+    "id_in_name",
     "blank_required",
     "duplicate_row",
     "ingest_issue",
     "orphan_reference",
+    "blank_reference",
     "missing_parent",
     "self_parent",
     "hierarchy_cycle",

@@ -148,6 +148,16 @@ fn normalise_separators(s: &str) -> Option<String> {
     {
         return None;
     }
+    // A space or apostrophe groups thousands only when three digits follow it: `1 200` and
+    // `1'200` are numbers, `2024 4` (a fiscal period) and `12 34` are not.
+    let mut pieces = s.split([' ', '\'']);
+    pieces.next();
+    for piece in pieces {
+        let lead = piece.bytes().take_while(u8::is_ascii_digit).count();
+        if lead != 3 {
+            return None;
+        }
+    }
     let s: String = s.chars().filter(|c| *c != ' ' && *c != '\'').collect();
     let last_comma = s.rfind(',');
     let last_dot = s.rfind('.');
@@ -237,6 +247,8 @@ mod tests {
             ("EUR 1.500,00", 1500.0, formatted(true, false)),
             ("1,5", 1.5, formatted(false, false)),
             ("US$ 3bn", 3e9, formatted(true, false)),
+            ("1 200 000", 1_200_000.0, formatted(false, false)),
+            ("1'200", 1200.0, formatted(false, false)),
         ];
         for (s, value, form) in cases {
             let n = parse(s).unwrap_or_else(|| panic!("{s} should parse"));
@@ -247,7 +259,18 @@ mod tests {
 
     #[test]
     fn text_is_not_a_number() {
-        for s in ["call us", "1,2,3", "abc123", "12 apples", "", "$", "1-800"] {
+        for s in [
+            "call us",
+            "1,2,3",
+            "abc123",
+            "12 apples",
+            "",
+            "$",
+            "1-800",
+            "2024 4",
+            "12 34",
+            "75062-6454",
+        ] {
             assert_eq!(parse(s), None, "{s}");
         }
     }

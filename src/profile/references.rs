@@ -8,13 +8,18 @@ use super::dataset::{Scanned, singular};
 use super::model::Reference;
 use super::types::SemanticType;
 use super::values::{self, KeySet, Members};
+use super::vocab;
 
 /// Orphan examples kept per reference.
 const EXAMPLES: usize = 5;
 /// Share of distinct source values that must match for a detected reference.
 const MIN_MATCH: f64 = 0.5;
-/// Share needed when the names say nothing.
+/// Share needed for an owner column, whose name relates to the target only by meaning.
 const MIN_MATCH_UNNAMED: f64 = 0.8;
+/// Share needed when only id-like values relate the columns.
+const MIN_MATCH_VALUES: f64 = 0.9;
+/// Share of matching values that makes a named link highly certain.
+const HIGH_MATCH: f64 = 0.9;
 
 /// A column of a dataset, by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +34,64 @@ pub struct Link {
     pub from: ColumnRef,
     pub to: ColumnRef,
     pub declared: bool,
+    /// How sure the link is: `declared`, `high`, `medium` or `low`.
+    pub confidence: &'static str,
+    /// Why it was inferred, in words.
+    pub basis: &'static str,
+}
+
+/// Why a detected link holds, strongest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Relation {
+    /// Id-like values in both columns and nothing in the names: the weakest evidence.
+    Values,
+    /// An owner-like column (`account_owner`, `sales_rep`) into a users-like dataset.
+    Owner,
+    /// The column's name points at the target's name column (`contacts.account_name` ->
+    /// `accounts.name`): a link by name, as exports write them, but names are not keys.
+    NamedByName,
+    /// The column's name points at the target key (`contacts.account_id` -> `accounts.id`).
+    Named,
+}
+
+/// True for a column name that says it holds keys (`account_id`, `sku`, `code`), or that is
+/// the dataset's own singular (`products.product`).
+fn key_like_name(dataset: &str, column: &str) -> bool {
+    const KEY_WORDS: [&str; 9] = [
+        "id", "key", "code", "no", "number", "ref", "uuid", "guid", "sku",
+    ];
+    let last = column.rsplit('_').next().unwrap_or(column);
+    KEY_WORDS.contains(&last) || column.ends_with("id") || column == singular(dataset)
+}
+
+/// The relation that makes `col` of dataset `from` a reference to `tcol` of `target`, if any.
+/// Same-named columns in two datasets are copies (a member's address copied from the
+/// account), not links, unless the shared name is a key's.
+fn relation(
+    from: &str,
+    col: &super::model::ColumnProfile,
+    target: &str,
+    tcol: &super::model::ColumnProfile,
+) -> Option<Relation> {
+    let vocab = vocab::columns();
+    let target_key = tcol.kind == SemanticType::Identifier || key_like_name(target, &tcol.name);
+    let one = singular(target);
+    let mentions_target = col.name.split('_').any(|w| w == one);
+    if names_agree(&col.name, target, &tcol.name) && (target_key || mentions_target) {
+        return Some(if target_key {
+            Relation::Named
+        } else {
+            Relation::NamedByName
+        });
+    }
+    if vocab.owner.matches(&col.name)
+        && vocab.owner_datasets.contains(&one)
+        && !key_like_name(from, &col.name)
+    {
+        return Some(Relation::Owner);
+    }
+    (col.kind == SemanticType::Identifier && tcol.kind == SemanticType::Identifier)
+        .then_some(Relation::Values)
 }
 
 /// The distinct filled values of a column with their record counts, in first-seen order
@@ -48,7 +111,7 @@ pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
         for v in arena.iter() {
             // Placeholders are values here: `N/A` matches no key, so it is an orphan.
             let v = v.trim();
-            if v.is_empty() {
+            if v.is_empty() || crate::values::placeholder::is_null_marker(v) {
                 continue;
             }
             records += 1;
@@ -66,7 +129,10 @@ pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
     match d.stats[c].values().members()? {
         Members::Texts(iter) => {
             let mut entries: Vec<(u64, u64, &str)> = iter
-                .filter(|(_, text, _)| !text.trim().is_empty())
+                .filter(|(_, text, _)| {
+                    let t = text.trim();
+                    !t.is_empty() && !crate::values::placeholder::is_null_marker(t)
+                })
                 .map(|(h, text, count)| {
                     let t = text.trim();
                     (
@@ -177,16 +243,19 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
             if src.entries.len() < 2 {
                 continue;
             }
-            let mut best: Option<(bool, f64, ColumnRef)> = None;
+            let mut best: Option<(Relation, f64, ColumnRef)> = None;
             for t in candidates {
                 let target = &datasets[t.dataset];
                 let tcol = &target.columns[t.column];
-                let named = names_agree(&col.name, &target.name, &tcol.name);
                 // A unique column refers elsewhere only when its name says where
                 // (`opportunities.account_id` with one opportunity per account).
                 if d.key_candidates[ci] && first_word != singular(&target.name) {
                     continue;
                 }
+                let Some(rel) = relation(&d.name, col, &target.name, tcol) else {
+                    continue;
+                };
+                let named = matches!(rel, Relation::Named | Relation::NamedByName);
                 if !named && (!is_plausible_target(tcol.kind) || col.kind.is_numeric()) {
                     continue;
                 }
@@ -194,19 +263,44 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
                     continue;
                 };
                 let rate = match_rate(&src, keys);
-                let needed = if named { MIN_MATCH } else { MIN_MATCH_UNNAMED };
+                let needed = match rel {
+                    Relation::Named | Relation::NamedByName => MIN_MATCH,
+                    Relation::Owner => MIN_MATCH_UNNAMED,
+                    Relation::Values => MIN_MATCH_VALUES,
+                };
                 if rate < needed {
                     continue;
                 }
-                if best.is_none_or(|(bn, br, _)| (named, rate) > (bn, br)) {
-                    best = Some((named, rate, *t));
+                if best.is_none_or(|(bn, br, _)| (rel, rate) > (bn, br)) {
+                    best = Some((rel, rate, *t));
                 }
             }
-            if let Some((_, _, to)) = best {
+            if let Some((rel, rate, to)) = best {
+                let (confidence, basis) = match rel {
+                    Relation::Named if rate >= HIGH_MATCH => (
+                        "high",
+                        "the column names the target key and its values match",
+                    ),
+                    Relation::Named => (
+                        "medium",
+                        "the column names the target key, but many values do not match",
+                    ),
+                    Relation::NamedByName => (
+                        "medium",
+                        "a link by name: the values match the target's names, which are not keys",
+                    ),
+                    Relation::Owner => ("medium", "an owner column whose values match user names"),
+                    Relation::Values => (
+                        "low",
+                        "identifier values match; nothing in the names says so",
+                    ),
+                };
                 links.push(Link {
                     from,
                     to,
                     declared: false,
+                    confidence,
+                    basis,
                 });
             }
         }
@@ -237,6 +331,10 @@ pub fn check(datasets: &[Scanned], link: &Link) -> Option<Reference> {
         from: format!("{}.{}", d.name, d.columns[link.from.column].name),
         to: format!("{}.{}", t.name, t.columns[link.to.column].name),
         declared: link.declared,
+        confidence: link.confidence,
+        basis: link.basis.to_string(),
+        records: d.rows,
+        blank: d.rows.saturating_sub(src.records),
         match_rate: if src.entries.is_empty() {
             0.0
         } else {

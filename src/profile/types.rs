@@ -361,9 +361,9 @@ fn postcode(s: &str) -> Option<bool> {
     if shape.contains('?') || shape.starts_with([' ', '-']) || shape.ends_with([' ', '-']) {
         return None;
     }
-    const ALPHA: [&str; 12] = [
-        // Canada
-        "A9A 9A9", "A9A9A9", // Netherlands
+    const ALPHA: [&str; 13] = [
+        // Canada (also written with a hyphen)
+        "A9A 9A9", "A9A9A9", "A9A-9A9", // Netherlands
         "9999 AA", "9999AA", // United Kingdom
         "A9 9AA", "A99 9AA", "AA9 9AA", "AA99 9AA", "A9A 9AA", "AA9A 9AA", "A99AA", "AA99AA",
     ];
@@ -606,6 +606,8 @@ mod tests {
         assert_eq!(postcode("94105-1234"), Some(false));
         assert_eq!(postcode("SW1A 1AA"), Some(true));
         assert_eq!(postcode("K1A 0B1"), Some(true));
+        assert_eq!(postcode("T2L-2K7"), Some(true));
+        assert_eq!(postcode("75062-6454"), Some(false));
         assert_eq!(postcode("hello"), None);
         assert_eq!(postcode("12"), None);
     }

@@ -22,6 +22,9 @@ pub struct NameRule {
     pub last: Vec<String>,
     /// Words that match when they follow the word `last` (last_activity_date).
     pub after_last: Vec<String>,
+    /// Text that matches anywhere in the name: API names run words together
+    /// (`BillingPostalCode` -> billingpostalcode).
+    pub contains: Vec<String>,
 }
 
 impl NameRule {
@@ -37,6 +40,9 @@ impl NameRule {
         if let Some(last) = words.last()
             && self.last.iter().any(|t| t == last)
         {
+            return true;
+        }
+        if self.contains.iter().any(|t| column.contains(t.as_str())) {
             return true;
         }
         words
@@ -67,6 +73,10 @@ pub struct ColumnVocab {
     pub required: NameRule,
     pub retain: NameRule,
     pub future_allowed: NameRule,
+    /// Columns naming a record's owner by name (references into a users-like dataset).
+    pub owner: NameRule,
+    /// Singular dataset names that hold the users owners are.
+    pub owner_datasets: Vec<String>,
 }
 
 /// The column-name vocabulary.
@@ -104,6 +114,8 @@ mod tests {
             ("phone", Some(SemanticType::Phone)),
             ("phone_number", Some(SemanticType::Phone)),
             ("billing_zip", Some(SemanticType::Postcode)),
+            ("billingpostalcode", Some(SemanticType::Postcode)),
+            ("mailingzipcode", Some(SemanticType::Postcode)),
             ("billing_state", Some(SemanticType::State)),
             ("billing_country", Some(SemanticType::Country)),
             ("account_id", Some(SemanticType::Identifier)),

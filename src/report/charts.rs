@@ -28,6 +28,16 @@ pub enum Tone {
 }
 
 impl Tone {
+    /// The tone's name, as templates use it for CSS classes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tone::Good => "good",
+            Tone::Warn => "warn",
+            Tone::Bad => "bad",
+            Tone::Neutral => "neutral",
+        }
+    }
+
     fn color(self) -> &'static str {
         match self {
             Tone::Good => "#2f8a57",

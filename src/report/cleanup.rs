@@ -21,6 +21,9 @@ pub enum Method {
     Manual,
     /// A mapping transform fixes them all once written.
     Transform,
+    /// A value map fixes them: one line per distinct value, however many records hold it.
+    #[serde(rename = "value_map")]
+    ValueMap,
     /// A decision taken once (an exclusion rule, dropping rows).
     Rule,
 }
@@ -35,6 +38,9 @@ pub struct Rate {
     pub minutes_per_record: f64,
     #[serde(default)]
     pub minutes_once: f64,
+    /// A person's time per distinct value (a value-map line), for `value_map` fixes.
+    #[serde(default)]
+    pub minutes_per_value: f64,
     pub fix: String,
 }
 
@@ -69,6 +75,7 @@ impl Rates {
             method: Method::Manual,
             minutes_per_record: 0.0,
             minutes_once: 0.0,
+            minutes_per_value: 0.0,
             fix: "no clean-up rate is defined for this check".into(),
         })
     }
@@ -97,6 +104,7 @@ fn parse(text: &str, path: &Path) -> Result<Rates> {
         for (name, v) in [
             ("minutes_per_record", rate.minutes_per_record),
             ("minutes_once", rate.minutes_once),
+            ("minutes_per_value", rate.minutes_per_value),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(bad(format!(
@@ -110,9 +118,29 @@ fn parse(text: &str, path: &Path) -> Result<Rates> {
     })
 }
 
-/// Hours a finding of `count` records takes at `rate`, to one decimal.
-pub fn hours(rate: &Rate, count: u64) -> f64 {
-    round1((rate.minutes_once + rate.minutes_per_record * count as f64) / 60.0)
+/// Hours a finding of `count` records in `values` distinct values takes at `rate`, to one
+/// decimal: a value map costs a line per distinct value (each record when the values are not
+/// known), a transform or rule its one-off time, a manual fix its time per record.
+pub fn hours(rate: &Rate, count: u64, values: Option<u64>) -> f64 {
+    let lines = values.unwrap_or(count) as f64;
+    round1(
+        (rate.minutes_once
+            + rate.minutes_per_record * count as f64
+            + rate.minutes_per_value * lines)
+            / 60.0,
+    )
+}
+
+impl Method {
+    /// The kind of fix in words, as reports show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Manual => "by hand, per record",
+            Method::Transform => "bulk transform",
+            Method::ValueMap => "value map",
+            Method::Rule => "one decision",
+        }
+    }
 }
 
 fn round1(v: f64) -> f64 {
@@ -141,7 +169,7 @@ mod tests {
         .unwrap();
         let rates = Rates::load(Some(dir.path())).unwrap();
         assert_eq!(rates.get("invalid_email").label, "Bad mail");
-        assert_eq!(hours(&rates.get("invalid_email"), 12), 2.0);
+        assert_eq!(hours(&rates.get("invalid_email"), 12, None), 2.0);
         // The others keep their builtin rates.
         assert_eq!(rates.get("invalid_phone").minutes_per_record, 2.0);
     }
@@ -173,6 +201,10 @@ mod tests {
         }
     }
 
+    fn rates_builtin() -> Rates {
+        Rates::load(None).unwrap()
+    }
+
     #[test]
     fn hours_table() {
         let rate = |per: f64, once: f64| Rate {
@@ -180,6 +212,7 @@ mod tests {
             method: Method::Manual,
             minutes_per_record: per,
             minutes_once: once,
+            minutes_per_value: 0.0,
             fix: String::new(),
         };
         for (r, n, h) in [
@@ -187,7 +220,20 @@ mod tests {
             (rate(0.0, 15.0), 500, 0.3),
             (rate(2.0, 30.0), 0, 0.5),
         ] {
-            assert_eq!(hours(&r, n), h);
+            assert_eq!(hours(&r, n, None), h);
         }
+        // One value-map line fixes every record holding the value: 1,480 records in 3
+        // spellings take minutes, not the 49 hours a per-record rate would say.
+        let map = Rate {
+            method: Method::ValueMap,
+            minutes_per_value: 2.0,
+            minutes_once: 10.0,
+            ..rate(0.0, 0.0)
+        };
+        assert_eq!(hours(&map, 1480, Some(3)), 0.3);
+        assert_eq!(
+            hours(&rates_builtin().get("invalid_value"), 1480, Some(3)),
+            0.2
+        );
     }
 }

@@ -266,15 +266,16 @@ fn readiness_charts(r: &Readiness) -> Charts {
         .data_quality
         .as_ref()
         .map(|q| {
-            let mut top: Vec<_> = q.findings.iter().collect();
+            // Similar findings read as one bar, as the table groups them.
+            let mut top: Vec<_> = q.groups.iter().collect();
             top.sort_by_key(|f| std::cmp::Reverse(f.count));
             top.truncate(CHART_FINDINGS);
             let max = top.first().map(|f| f.count as f64).unwrap_or(0.0);
             charts::bars(
-                "Records affected per finding",
+                "Records affected per kind of finding",
                 &top.iter()
                     .map(|f| Bar {
-                        label: format!("{} · {}", f.label, f.dataset),
+                        label: f.label.clone(),
                         value: f.count as f64,
                         text: thousands_text(f.count as f64),
                         tone: Tone::Neutral,

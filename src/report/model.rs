@@ -29,6 +29,9 @@ pub struct Readiness {
     pub next_steps: Vec<NextStep>,
     /// Sections without data yet, each with the command that produces it.
     pub pending: BTreeMap<String, String>,
+    /// `client` (the default: metric expressions, item ids and commands in an appendix) or
+    /// `team` (all of it inline).
+    pub audience: String,
 }
 
 /// Datasets and rows ingested, from the catalog.
@@ -71,6 +74,11 @@ pub struct ReadinessSection {
     pub open_items: usize,
     /// Share of all points still open (0-1): how much of the score is still unknown.
     pub open_share: f64,
+    /// Share of all points known (answered or measured), 0-1: the score's coverage.
+    pub known_share: f64,
+    /// `good`, `warn` or `bad` by the score; `open` while less than half the points are known,
+    /// so a day-one score is not shown as a red verdict.
+    pub tone: String,
     pub dimensions: Vec<DimensionView>,
     pub criteria: Vec<CriterionView>,
     /// Failing and partly passing items, most points lost first (at most ten).
@@ -124,6 +132,8 @@ pub struct DataQuality {
     pub rows: u64,
     /// Worst first.
     pub findings: Vec<FindingView>,
+    /// The findings grouped by check, worst first.
+    pub groups: Vec<FindingGroup>,
     pub effort: Effort,
     pub datasets: Vec<DatasetQuality>,
     pub account_status: Option<AccountStatus>,
@@ -148,9 +158,13 @@ pub struct FindingView {
     pub examples: Vec<String>,
     pub detail: String,
     pub method: Method,
+    /// The kind of fix in words (`value map`, `by hand, per record`).
+    pub method_label: &'static str,
     pub fix: String,
     /// Estimated hours to fix.
     pub hours: f64,
+    /// Distinct values behind the records, when a line per value fixes them.
+    pub values: Option<u64>,
 }
 
 /// The clean-up estimate over every finding.
@@ -166,6 +180,8 @@ pub struct Effort {
 #[derive(Clone, Debug, Serialize)]
 pub struct MethodEffort {
     pub method: Method,
+    /// The kind of fix in words.
+    pub label: &'static str,
     pub findings: usize,
     pub records: u64,
     pub hours: f64,
@@ -227,6 +243,10 @@ pub struct ReferenceView {
     pub orphans: u64,
     pub match_rate: f64,
     pub orphan_examples: Vec<String>,
+    /// Records with no value in the referencing column.
+    pub blank: u64,
+    /// How sure the link is: `declared`, `high`, `medium`, `low` (empty from older profiles).
+    pub confidence: String,
 }
 
 /// Staleness of one dataset.
@@ -248,6 +268,11 @@ pub struct Mapping {
     pub required_coverage: Option<f64>,
     /// `map.blocking_issues`, when `map check` has run.
     pub blocking_issues: Option<u64>,
+    /// Each blocking issue with its fix, as `map check` recorded them.
+    pub blocking: Vec<BlockingIssue>,
+    /// `good` when every mapping is checked, covers its required fields and nothing blocks;
+    /// `warn` while anything blocks or is unchecked; `bad` when required fields have no source.
+    pub tone: String,
     pub objects: Vec<MappedObject>,
     /// Custom fields to create in the target, over every mapping.
     pub custom_fields: usize,
@@ -260,6 +285,38 @@ pub struct Mapping {
     pub picklist_not_allowed: Option<u64>,
     /// Which fields and values, as `map check` recorded them.
     pub picklist_detail: Option<String>,
+}
+
+/// A problem that would stop a load, and how to fix it.
+#[derive(Clone, Debug, Serialize)]
+pub struct BlockingIssue {
+    pub dataset: String,
+    pub issue: String,
+    pub fix: String,
+}
+
+/// Findings of one check, grouped: similar findings read as one line in the client view.
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingGroup {
+    pub check: String,
+    pub label: String,
+    pub method: Method,
+    pub method_label: &'static str,
+    pub fix: String,
+    /// Records over the group's findings.
+    pub count: u64,
+    pub hours: f64,
+    /// Where, most records first: (`dataset · column`, records).
+    pub places: Vec<Place>,
+    /// A few examples over the group's findings, worst finding first.
+    pub examples: Vec<String>,
+}
+
+/// Where a grouped finding is, and how many records.
+#[derive(Clone, Debug, Serialize)]
+pub struct Place {
+    pub place: String,
+    pub count: u64,
 }
 
 /// One mapping file.

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::cleanup::{Method, Rates, hours};
 use super::model::{
-    AccountStatus, DataQuality, DatasetQuality, Effort, FindingView, HierarchyView, KeyColumn,
-    MethodEffort, ReferenceView, StaleView,
+    AccountStatus, DataQuality, DatasetQuality, Effort, FindingGroup, FindingView, HierarchyView,
+    KeyColumn, MethodEffort, Place, ReferenceView, StaleView,
 };
 use crate::error::{Error, Result};
 
@@ -19,6 +19,8 @@ const KEY_TYPES: [&str; 6] = [
     "url",
     "country",
 ];
+/// Examples shown per group of findings.
+const GROUP_EXAMPLES: usize = 3;
 /// Key columns shown per dataset.
 const KEY_COLUMNS: usize = 8;
 
@@ -70,6 +72,10 @@ struct DocReference {
     orphans: u64,
     #[serde(default)]
     orphan_examples: Vec<String>,
+    #[serde(default)]
+    blank: u64,
+    #[serde(default)]
+    confidence: String,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +124,8 @@ struct DocFinding {
     header: Option<String>,
     count: u64,
     #[serde(default)]
+    values: Option<u64>,
+    #[serde(default)]
     examples: Vec<String>,
     #[serde(default)]
     detail: String,
@@ -148,11 +156,14 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
                 detail: f.detail.clone(),
                 method: rate.method,
                 fix: rate.fix.clone(),
-                hours: hours(&rate, f.count),
+                hours: hours(&rate, f.count, f.values),
+                values: f.values,
+                method_label: rate.method.label(),
             }
         })
         .collect();
     let effort = effort(&findings);
+    let groups = groups(&findings);
     let referencing: Vec<(&str, &str)> = doc
         .references
         .iter()
@@ -222,6 +233,7 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
         stale_after_days: doc.stale_after_days,
         rows: doc.datasets.iter().map(|d| d.rows).sum(),
         findings,
+        groups,
         effort,
         datasets,
         account_status: doc.account_status.map(|a| AccountStatus {
@@ -243,6 +255,8 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
                 orphans: r.orphans,
                 match_rate: r.match_rate,
                 orphan_examples: r.orphan_examples,
+                blank: r.blank,
+                confidence: r.confidence,
             })
             .collect(),
         staleness: doc
@@ -264,20 +278,69 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
     })
 }
 
+/// Findings of one check together, in the order of each check's worst finding.
+fn groups(findings: &[FindingView]) -> Vec<FindingGroup> {
+    let mut out: Vec<FindingGroup> = Vec::new();
+    for f in findings {
+        let place = match (&f.header, &f.column) {
+            (Some(h), _) => format!("{} · {h}", f.dataset),
+            (None, Some(c)) => format!("{} · {c}", f.dataset),
+            (None, None) => f.dataset.clone(),
+        };
+        let p = Place {
+            place,
+            count: f.count,
+        };
+        match out.iter_mut().find(|g| g.check == f.check) {
+            Some(g) => {
+                g.count += f.count;
+                g.hours = round1(g.hours + f.hours);
+                g.places.push(p);
+                for e in &f.examples {
+                    if g.examples.len() < GROUP_EXAMPLES && !g.examples.contains(e) {
+                        g.examples.push(e.clone());
+                    }
+                }
+            }
+            None => out.push(FindingGroup {
+                check: f.check.clone(),
+                label: f.label.clone(),
+                method: f.method,
+                method_label: f.method_label,
+                fix: f.fix.clone(),
+                count: f.count,
+                hours: f.hours,
+                places: vec![p],
+                examples: f.examples.iter().take(GROUP_EXAMPLES).cloned().collect(),
+            }),
+        }
+    }
+    for g in &mut out {
+        g.places.sort_by_key(|p| std::cmp::Reverse(p.count));
+    }
+    out
+}
+
 /// Totals over findings, and per fixing method in the order manual, transform, rule.
 fn effort(findings: &[FindingView]) -> Effort {
-    let by_method = [Method::Manual, Method::Transform, Method::Rule]
-        .into_iter()
-        .filter_map(|m| {
-            let of: Vec<&FindingView> = findings.iter().filter(|f| f.method == m).collect();
-            (!of.is_empty()).then(|| MethodEffort {
-                method: m,
-                findings: of.len(),
-                records: of.iter().map(|f| f.count).sum(),
-                hours: round1(of.iter().map(|f| f.hours).sum()),
-            })
+    let by_method = [
+        Method::Manual,
+        Method::ValueMap,
+        Method::Transform,
+        Method::Rule,
+    ]
+    .into_iter()
+    .filter_map(|m| {
+        let of: Vec<&FindingView> = findings.iter().filter(|f| f.method == m).collect();
+        (!of.is_empty()).then(|| MethodEffort {
+            method: m,
+            label: m.label(),
+            findings: of.len(),
+            records: of.iter().map(|f| f.count).sum(),
+            hours: round1(of.iter().map(|f| f.hours).sum()),
         })
-        .collect::<Vec<_>>();
+    })
+    .collect::<Vec<_>>();
     Effort {
         records: findings.iter().map(|f| f.count).sum(),
         hours: round1(by_method.iter().map(|m| m.hours).sum()),

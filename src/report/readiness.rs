@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::cleanup::Rates;
-use super::model::{Duplicates, Mapping, Readiness};
+use super::model::{BlockingIssue, Duplicates, Mapping, Readiness};
 use super::quality;
 use super::sections::{self, EXAMPLES, NextFacts, example_columns};
 use crate::error::{Error, Result};
@@ -28,6 +28,8 @@ pub struct Options<'a> {
     pub playbooks_dir: Option<PathBuf>,
     /// RFC 3339 time stamped on the report.
     pub generated_at: String,
+    /// `client` or `team`: who reads it.
+    pub audience: &'a str,
 }
 
 /// Builds the readiness report of the workspace.
@@ -94,6 +96,7 @@ pub fn build(ws: &Workspace, opts: &Options) -> Result<Readiness> {
         prioritisation,
         next_steps,
         pending,
+        audience: opts.audience.to_string(),
     })
 }
 
@@ -128,9 +131,38 @@ fn mapping(ws: &Workspace, facts: &Facts, opts: &Options) -> Result<Option<Mappi
         .map(|p| p.undecided.len() as u64)
         .sum();
     let not_allowed = facts.value("map.picklist_values_missing").map(|v| v as u64);
+    let blocking_issues = facts.value("map.blocking_issues").map(|v| v as u64);
+    let blocking: Vec<BlockingIssue> = facts
+        .metrics
+        .get("map.blocking_list")
+        .and_then(|m| m.detail.clone())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            let (dataset, message) = line.split_once('\t')?;
+            // `map check` writes "what is wrong: what to do".
+            let (issue, fix) = message.split_once(": ").unwrap_or((message, ""));
+            Some(BlockingIssue {
+                dataset: dataset.to_string(),
+                issue: issue.to_string(),
+                fix: fix.to_string(),
+            })
+        })
+        .collect();
+    let missing_required = objects.iter().any(|o| !o.required_missing.is_empty());
+    let tone = if missing_required || coverage.is_some_and(|c| c < 1.0) {
+        "bad"
+    } else if coverage.is_none() || blocking_issues != Some(0) {
+        // Unchecked, or something blocks: not green yet, whatever the coverage says.
+        "warn"
+    } else {
+        "good"
+    };
     Ok(Some(Mapping {
         required_coverage: coverage,
-        blocking_issues: facts.value("map.blocking_issues").map(|v| v as u64),
+        blocking_issues,
+        blocking,
+        tone: tone.to_string(),
         custom_fields: objects.iter().map(|o| o.custom_fields.len()).sum(),
         picklist_values_to_map: undecided + not_allowed.unwrap_or(0),
         picklist_undecided: undecided,

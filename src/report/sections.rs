@@ -89,6 +89,18 @@ pub fn readiness(a: &Assessment) -> ReadinessSection {
             .filter(|r| r.status == Status::Unknown)
             .count(),
         open_share: if weight > 0.0 { open / weight } else { 0.0 },
+        known_share: if weight > 0.0 {
+            1.0 - open / weight
+        } else {
+            0.0
+        },
+        tone: if weight <= 0.0 || open / weight > 0.5 {
+            "open".to_string()
+        } else {
+            crate::report::charts::score_tone(a.overall)
+                .name()
+                .to_string()
+        },
         dimensions: a
             .dimensions
             .iter()

@@ -5,12 +5,21 @@ use super::tables::tables;
 
 /// Whether `value` (trimmed, any case) is a placeholder; a blank cell is not one.
 pub fn is_placeholder(value: &str) -> bool {
+    listed(value, &tables().placeholders)
+}
+
+/// Whether `value` (trimmed, any case) is a literal null marker (`NULL`, `\N`, `nil`,
+/// `(null)`): an export's way of writing an empty cell, so it counts as empty.
+pub fn is_null_marker(value: &str) -> bool {
+    listed(value, &tables().nulls)
+}
+
+fn listed(value: &str, set: &super::tables::HashSet<String>) -> bool {
     let t = value.trim();
-    // No placeholder is long: most cells leave here without lowercasing.
+    // No listed text is long: most cells leave here without lowercasing.
     if t.is_empty() || t.len() > 24 {
         return false;
     }
-    let set = &tables().placeholders;
     let mut buf = [0u8; 24];
     if t.is_ascii() {
         let out = &mut buf[..t.len()];
@@ -35,9 +44,12 @@ mod tests {
     #[test]
     fn placeholders_are_read_trimmed_in_any_case() {
         for p in [
-            "N/A", " n/a ", "-", "Unknown", "TBD", "xxx", "null", "#N/A", "test", "?",
+            "N/A", " n/a ", "-", "Unknown", "TBD", "xxx", "#N/A", "test", "?",
         ] {
             assert!(is_placeholder(p), "{p}");
+        }
+        for n in ["NULL", " null ", "\\N", "nil", "(null)"] {
+            assert!(is_null_marker(n) && !is_placeholder(n), "{n}");
         }
         for v in ["", "Acme", "Nancy", "n/a please call", "Test Corp"] {
             assert!(!is_placeholder(v), "{v}");

@@ -18,7 +18,7 @@ const PLACEHOLDERS: &str = include_str!("../../playbooks/placeholders.yaml");
 
 // The profile looks up every text cell: foldhash, not SipHash.
 type HashMap<K, V> = foldhash::HashMap<K, V>;
-type HashSet<K> = foldhash::HashSet<K>;
+pub type HashSet<K> = foldhash::HashSet<K>;
 
 /// Every table, prepared for lookups by [`fold::key`].
 #[derive(Debug)]
@@ -33,6 +33,8 @@ pub struct Tables {
     pub calling: HashMap<String, (String, String)>,
     /// placeholder texts, trimmed and lowercased
     pub placeholders: HashSet<String>,
+    /// literal null markers (`NULL`, `\N`, `nil`), trimmed and lowercased: empty cells
+    pub nulls: HashSet<String>,
 }
 
 static TABLES: OnceLock<Tables> = OnceLock::new();
@@ -93,6 +95,8 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str, origin: &str) -> Result<T> {
 #[serde(deny_unknown_fields)]
 struct PlaceholderFile {
     placeholders: Vec<String>,
+    #[serde(default)]
+    nulls: Vec<String>,
 }
 
 impl Tables {
@@ -131,18 +135,21 @@ impl Tables {
             .collect();
         let (text, origin) = source(dir, "placeholders.yaml", PLACEHOLDERS)?;
         let raw: PlaceholderFile = parse(&text, &origin)?;
-        let placeholders = raw
-            .placeholders
-            .iter()
-            .map(|p| p.trim().to_lowercase())
-            .filter(|p| !p.is_empty())
-            .collect();
+        let lowered = |list: &[String]| -> HashSet<String> {
+            list.iter()
+                .map(|p| p.trim().to_lowercase())
+                .filter(|p| !p.is_empty())
+                .collect()
+        };
+        let placeholders = lowered(&raw.placeholders);
+        let nulls = lowered(&raw.nulls);
         Ok(Tables {
             countries,
             states,
             regions,
             calling,
             placeholders,
+            nulls,
         })
     }
 }

@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod dedupe;
+mod findings;
 mod fuzz_intake;
 mod hostile_intake;
 mod ingest;

@@ -411,3 +411,28 @@ fn demo_deletes_nothing_not_even_its_own_previous_run() {
     assert!(run.stderr().contains("Acme Corp"), "{}", run.stderr());
     assert!(env.path().join("acme/staging.db").is_file());
 }
+
+/// `text` with the run's date, time and folder replaced, so a snapshot holds only what the
+/// data decides.
+fn redact(text: &str, generated_at: &str, folder: &Path) -> String {
+    let date = &generated_at[..10];
+    text.replace(&folder.display().to_string(), "[folder]")
+        .replace(generated_at, "[time]")
+        .replace(date, "[date]")
+}
+
+#[test]
+fn the_demo_readiness_markdown_matches_its_snapshot() {
+    let env = Env::new();
+    let dir = env.path().join("demo");
+    env.run(&["demo", "--out", dir.to_str().unwrap()]).ok();
+    let md = read(dir.join("out/readiness.md"));
+    let doc: Value = serde_json::from_str(&read(dir.join("out/readiness.json"))).unwrap();
+    let generated_at = doc["generated_at"].as_str().unwrap();
+    // The client view by default: no metric expressions or commands before the appendix.
+    let (body, appendix) = md.split_once("## Appendix: for the project team").unwrap();
+    assert!(!body.contains("profile.invalid_email_rate"), "{body}");
+    assert!(!body.contains("crmkit dedupe apply"), "{body}");
+    assert!(appendix.contains("`crmkit map check`"));
+    insta::assert_snapshot!("readiness_md_demo", redact(&md, generated_at, &dir));
+}

@@ -1,5 +1,6 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
+mod adoption;
 mod assess;
 mod assign;
 mod checklist;
@@ -118,6 +119,8 @@ pub enum Command {
     Samples(samples::SamplesArgs),
     /// The whole assessment on the bundled samples, in a fresh workspace
     Demo(demo::DemoArgs),
+    /// Adoption snapshots from CRM exports: users, logins, activities, deals, stage history
+    Adoption(adoption::AdoptionArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -238,6 +241,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Profile(args) => profile::run(args, &cli.global),
         Command::Report(args) => report::run(args, &cli.global),
         Command::Demo(args) => demo::run(args),
+        Command::Adoption(args) => adoption::run(args, &cli.global),
     }
 }
 

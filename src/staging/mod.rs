@@ -1,5 +1,6 @@
 //! The staging database: the only user of rusqlite. Opening, pragmas, migrations, identifiers.
 
+mod adoption_store;
 mod catalog;
 mod dedupe_store;
 mod load;
@@ -16,6 +17,10 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+pub use adoption_store::{
+    AdoptionTx, FileRow, HistoryRow, LeadFunnelRow, LeadRow, OppRow, RepOpps, RepUsage, SnapshotRow,
+    UserRow,
+};
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use dedupe_store::{ClusterRow, GoldenRow, MemberRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};

@@ -277,16 +277,25 @@ pub fn measure(
         let row = rows.entry(o.rep.clone()).or_insert_with(|| blank(&o.rep));
         add_opps(row, o, &has);
     }
+    // Managers who own nothing themselves are leadership, not reps.
+    let managers_named: std::collections::HashSet<String> = users
+        .iter()
+        .filter_map(|u| u.manager.as_deref().map(crate::adoption::read::person_key))
+        .collect();
     for u in &usage {
         let is_rep = u.activities > 0
-            || by_name.get(u.rep.as_str()).is_some_and(|x| x.team.is_some())
+            || by_name.get(u.rep.as_str()).is_some_and(|x| {
+                x.team.is_some() && !managers_named.contains(&crate::adoption::read::person_key(&x.name))
+            })
             || rows.contains_key(&u.rep);
         if is_rep {
             let row = rows.entry(u.rep.clone()).or_insert_with(|| blank(&u.rep));
             add_usage(row, u, &has);
         }
     }
-    for u in users.iter().filter(|u| u.team.is_some() && u.licensed) {
+    for u in users.iter().filter(|u| {
+        u.team.is_some() && u.licensed && !managers_named.contains(&crate::adoption::read::person_key(&u.name))
+    }) {
         rows.entry(u.name.clone()).or_insert_with(|| blank(&u.name));
     }
     // User facts: team, manager, region, quota, last login from the users export.
@@ -999,7 +1008,7 @@ fn coaching(
                 });
             }
         }
-        if let Some(s) = r.stale_open {
+        if let Some(s) = r.stale_open.filter(|_| r.open >= c.min_open) {
             if let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.stale_share) {
                 reasons.push(Reason {
                     check: "stale_open".into(),
@@ -1012,7 +1021,7 @@ fn coaching(
                 });
             }
         }
-        if let Some(s) = r.past_close_open {
+        if let Some(s) = r.past_close_open.filter(|_| r.open >= c.min_open) {
             if let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.past_close_share) {
                 reasons.push(Reason {
                     check: "past_close_open".into(),

@@ -88,6 +88,7 @@ pub struct Coaching {
     pub inactive_days: i32,
     pub dwell_ratio: f64,
     pub min_closed: u64,
+    pub min_open: u64,
 }
 
 /// How a stage counts.

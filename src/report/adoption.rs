@@ -307,7 +307,7 @@ fn charts_of(r: &AdoptionReport) -> Charts {
                 Bar {
                     label: x.rep.clone().unwrap_or_default(),
                     value: w * 100.0,
-                    text: format!("{} ({}/{})", pct(w), x.won, x.won + x.lost),
+                    text: pct(w),
                     tone: if w < 0.6 * team_rate {
                         Tone::Bad
                     } else if w < team_rate {

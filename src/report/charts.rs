@@ -264,8 +264,15 @@ pub fn lines(title: &str, labels: &[String], series: &[Line]) -> String {
     for (i, label) in labels.iter().enumerate() {
         let _ = write!(
             out,
-            "<text x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" fill=\"#5b6678\" font-size=\"11\">{t}</text>",
+            "<text x=\"{x}\" y=\"{y}\" text-anchor=\"{a}\" fill=\"#5b6678\" font-size=\"11\">{t}</text>",
             x = n(x(i)),
+            a = if i == 0 {
+                "start"
+            } else if i + 1 == labels.len() {
+                "end"
+            } else {
+                "middle"
+            },
             y = n(top + plot_h + 18.0),
             t = escape(&short(label)),
         );

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod adoption;
 mod dedupe;
 mod fuzz_intake;
 mod hostile_intake;

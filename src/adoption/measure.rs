@@ -583,7 +583,6 @@ pub fn measure(
     let coaching = coaching(
         vocab,
         &reps,
-        &teams,
         &all,
         (&users, &licensed),
         as_of,
@@ -617,7 +616,7 @@ pub fn measure(
         adherence,
         coaching,
     };
-    let metrics = metric_rows(&analysis);
+    let metrics = metric_rows(&analysis, t.weekly_days);
     Ok((analysis, metrics))
 }
 
@@ -942,7 +941,6 @@ fn funnel(db: &Db, snapshot: &str, converted_opp: bool) -> Result<(Vec<FunnelSte
 fn coaching(
     vocab: &Vocab,
     reps: &[Row],
-    teams: &[Row],
     all: &Row,
     (users, licensed): (&[UserRow], &[&UserRow]),
     as_of: i32,
@@ -951,27 +949,15 @@ fn coaching(
 ) -> Vec<Coaching> {
     let c = &vocab.thresholds.coaching;
     let stale_days = vocab.thresholds.stale_days;
-    let team_of = |r: &Row| {
-        r.team
-            .as_ref()
-            .and_then(|t| teams.iter().find(|g| g.team.as_ref() == Some(t)))
-            .unwrap_or(all)
-    };
+    // Win rates and activity are judged against all reps, so a whole team that lags shows;
+    // dwell is judged against the rep's own team, whose process it shares.
     let team_label = |r: &Row| match &r.team {
         Some(t) => format!("team {t}"),
         None => "all reps".to_string(),
     };
     // Team medians of activities per week, and of dwell per stage.
-    let mut team_activity: HashMap<Option<String>, Vec<f64>> = HashMap::new();
-    for r in reps {
-        if let Some(a) = r.activities_per_week {
-            team_activity.entry(r.team.clone()).or_default().push(a);
-        }
-    }
-    let team_activity: HashMap<Option<String>, f64> = team_activity
-        .into_iter()
-        .filter_map(|(k, mut v)| median_f(&mut v).map(|m| (k, m)))
-        .collect();
+    let mut activity: Vec<f64> = reps.iter().filter_map(|r| r.activities_per_week).collect();
+    let activity_median = median_f(&mut activity);
     let mut team_dwell: HashMap<(Option<String>, usize), Vec<i32>> = HashMap::new();
     for r in reps {
         if let Some(d) = r.rep.as_ref().and_then(|n| dwell_by_rep.get(n)) {
@@ -992,18 +978,16 @@ fn coaching(
         let Some(name) = r.rep.clone() else { continue };
         let mut reasons = Vec::new();
         let closed = r.won + r.lost;
-        let base = team_of(r);
-        if let (Some(w), Some(tw)) = (r.win_rate, base.win_rate) {
+        if let (Some(w), Some(tw)) = (r.win_rate, all.win_rate) {
             if closed >= c.min_closed && w < c.win_rate_ratio * tw {
                 reasons.push(Reason {
                     check: "win_rate".into(),
                     value: w,
                     text: format!(
-                        "win rate {} ({} won of {closed} closed) against {} for {}",
+                        "win rate {} ({} won of {closed} closed) against {} for all reps",
                         pct(w),
                         r.won,
                         pct(tw),
-                        team_label(r)
                     ),
                 });
             }
@@ -1034,15 +1018,13 @@ fn coaching(
                 });
             }
         }
-        if let (Some(a), Some(&m)) = (r.activities_per_week, team_activity.get(&r.team)) {
+        if let (Some(a), Some(m)) = (r.activities_per_week, activity_median) {
             if m > 0.0 && a < c.activity_ratio * m {
                 reasons.push(Reason {
                     check: "activities_per_week".into(),
                     value: a,
                     text: format!(
-                        "{:.1} activities a week against a median of {m:.1} for {}",
-                        a,
-                        team_label(r)
+                        "{a:.1} activities a week against a median of {m:.1} for all reps"
                     ),
                 });
             }
@@ -1188,7 +1170,7 @@ fn not_measured(vocab: &Vocab, has: &Has, f: &BTreeMap<String, Option<f64>>) -> 
 }
 
 /// The figures as `_adoption_metrics` rows: `all`, then each rep, team, manager and region.
-fn metric_rows(a: &Analysis) -> Vec<MetricRow> {
+fn metric_rows(a: &Analysis, weekly_days: i32) -> Vec<MetricRow> {
     let mut out: Vec<MetricRow> = a
         .figures
         .iter()
@@ -1272,7 +1254,7 @@ fn metric_rows(a: &Analysis) -> Vec<MetricRow> {
                 r.sums
                     .last_login_day
                     .zip(asof)
-                    .is_some_and(|(d, x)| d <= x && x - d < 7)
+                    .is_some_and(|(d, x)| d <= x && x - d < weekly_days)
             })
             .count() as f64;
         let measured = a.figures.get("weekly_active_users").copied().flatten().is_some();

@@ -468,10 +468,12 @@ fn opportunity(tx: &AdoptionTx, vocab: &Vocab, r: &mut Reader, record: &Record) 
         .map(String::from)
         .unwrap_or_else(|| format!("row {}", record.number));
     let flag = |f: &str| r.text(record, f).map(|v| vocab.truthy(v));
-    let class = match (flag("is_closed"), flag("is_won")) {
-        (Some(true), Some(true)) => StageClass::Won,
-        (Some(true), _) => StageClass::Lost,
-        (Some(false), _) => StageClass::Open,
+    let status = r.text(record, "status").map(|s| vocab.stage_class(s));
+    let class = match (flag("is_closed"), flag("is_won"), status) {
+        (Some(true), Some(true), _) => StageClass::Won,
+        (Some(true), _, _) => StageClass::Lost,
+        (Some(false), _, _) => StageClass::Open,
+        (None, _, Some(s)) if s != StageClass::Open => s,
         _ => vocab.stage_class(&stage),
     };
     let o = OppRow {

@@ -70,7 +70,12 @@ fn locate(vocab: &Vocab, role: &str, keys: &[String]) -> BTreeMap<String, usize>
         }
         for syn in &def.fields[field] {
             let s = compact(syn);
-            if let Some(i) = keys.iter().position(|k| *k == s) {
+            // Pipedrive writes `Deal - Owner`: the object prefix is not part of the name.
+            let found = keys
+                .iter()
+                .position(|k| k.split('\u{1}').next() == Some(s.as_str()))
+                .or_else(|| keys.iter().position(|k| key_is(k, &s)));
+            if let Some(i) = found {
                 if !used[i] {
                     used[i] = true;
                     out.insert(field.clone(), i);
@@ -89,13 +94,32 @@ fn names_field(vocab: &Vocab, field: &str, keys: &[String]) -> bool {
         .values()
         .filter_map(|r| r.fields.get(field))
         .flatten()
-        .any(|syn| keys.contains(&compact(syn)))
+        .any(|syn| {
+            let s = compact(syn);
+            keys.iter().any(|k| key_is(k, &s))
+        })
+}
+
+/// Whether a header key (see [`header_keys`]) matches a folded synonym.
+fn key_is(key: &str, synonym: &str) -> bool {
+    key.split('\u{1}').any(|part| part == synonym)
+}
+
+/// The match keys of headers: folded, and `Deal - Owner` also as `Owner` (after a `\u{1}`).
+fn header_keys(headers: &[String]) -> Vec<String> {
+    headers
+        .iter()
+        .map(|h| match h.split_once(" - ") {
+            Some((_, rest)) if !rest.trim().is_empty() => format!("{}\u{1}{}", compact(h), compact(rest)),
+            _ => compact(h),
+        })
+        .collect()
 }
 
 /// The role the headers fit best, when one fits: every required group present, no excluded
 /// field present; among those, the most fields matched.
 pub fn recognise(vocab: &Vocab, headers: &[String]) -> Option<Recognised> {
-    let keys: Vec<String> = headers.iter().map(|h| compact(h)).collect();
+    let keys = header_keys(headers);
     let entered: Vec<(usize, String)> = headers
         .iter()
         .enumerate()
@@ -135,7 +159,7 @@ pub fn recognise(vocab: &Vocab, headers: &[String]) -> Option<Recognised> {
 /// A suggested role mapping for headers that fit no role: the role whose fields match most,
 /// with every field listed (matched ones filled in, the others blank for the user).
 pub fn suggest(vocab: &Vocab, file: &str, headers: &[String]) -> String {
-    let keys: Vec<String> = headers.iter().map(|h| compact(h)).collect();
+    let keys = header_keys(headers);
     let (role, columns) = ROLES
         .iter()
         .map(|r| (*r, locate(vocab, r, &keys)))
@@ -320,6 +344,14 @@ mod tests {
             (
                 "User Email,Week,Logins,Records Created,Records Updated,Opportunities Updated",
                 Some("usage"),
+            ),
+            (
+                "Deal - ID,Deal - Title,Deal - Owner,Deal - Value,Deal - Stage,Deal - Status,Deal - Deal created,Deal - Update time,Deal - Expected close date",
+                Some("opportunities"),
+            ),
+            (
+                "Topic,Potential Customer,Est. Revenue,Est. Close Date,Owner,Pipeline Phase,Status,Status Reason,Created On,Modified On",
+                Some("opportunities"),
             ),
             ("Foo,Bar,Baz", None),
         ] {

@@ -147,7 +147,10 @@ fn ingest(args: IngestArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "export".into());
-                let path = dir.join(format!("{}.yaml", crate::intake::names::identifier(&stem)));
+                let name = Some(crate::intake::names::identifier(&stem))
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| "export".into());
+                let path = dir.join(format!("{name}.yaml"));
                 if path.exists() {
                     lines.push(format!(
                         "  `{}`: headers {}; a mapping is waiting at {} (kept as it is): review it, then add `--mapping {}`",

@@ -166,9 +166,8 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
     }
     // Injected: two reps never log in, one went quiet three weeks ago.
     let active_reps: Vec<usize> = (0..reps.len()).filter(|&r| people[reps[r].person].active).collect();
-    for (k, &r) in active_reps.iter().rev().take(2).enumerate() {
+    for &r in active_reps.iter().rev().take(2) {
         reps[r].login_gap = 0;
-        let _ = k;
     }
     if let Some(&r) = active_reps.first() {
         reps[r].quiet_days = 21;

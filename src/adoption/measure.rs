@@ -285,7 +285,8 @@ pub fn measure(
     for u in &usage {
         let is_rep = u.activities > 0
             || by_name.get(u.rep.as_str()).is_some_and(|x| {
-                x.team.is_some() && !managers_named.contains(&crate::adoption::read::person_key(&x.name))
+                x.team.is_some()
+                    && !managers_named.contains(&crate::adoption::read::person_key(&x.name))
             })
             || rows.contains_key(&u.rep);
         if is_rep {
@@ -294,7 +295,9 @@ pub fn measure(
         }
     }
     for u in users.iter().filter(|u| {
-        u.team.is_some() && u.licensed && !managers_named.contains(&crate::adoption::read::person_key(&u.name))
+        u.team.is_some()
+            && u.licensed
+            && !managers_named.contains(&crate::adoption::read::person_key(&u.name))
     }) {
         rows.entry(u.name.clone()).or_insert_with(|| blank(&u.name));
     }
@@ -440,7 +443,9 @@ pub fn measure(
     };
     put(
         "records_created_per_user",
-        (has.usage || has.opps).then(|| ratio(created, per)).flatten(),
+        (has.usage || has.opps)
+            .then(|| ratio(created, per))
+            .flatten(),
     );
     put(
         "records_updated_per_user",
@@ -470,13 +475,16 @@ pub fn measure(
     put("quota", has.quota.then_some(quota));
     put(
         "coverage",
-        has.quota.then(|| ratio(all.pipeline_amount, quota)).flatten(),
+        has.quota
+            .then(|| ratio(all.pipeline_amount, quota))
+            .flatten(),
     );
     put("key_field_completeness", all.key_field_completeness);
     put("stale_open", all.stale_open.map(|v| v as f64));
     put(
         "stale_open_share",
-        all.stale_open.and_then(|s| ratio(s as f64, all.open as f64)),
+        all.stale_open
+            .and_then(|s| ratio(s as f64, all.open as f64)),
     );
     put(
         "current_pipeline_share",
@@ -513,9 +521,15 @@ pub fn measure(
     if let Some(a) = &adherence {
         put("history_deals", Some(a.deals as f64));
         put("stage_skips", Some(a.with_skips as f64));
-        put("stage_skip_share", ratio(a.with_skips as f64, a.deals as f64));
+        put(
+            "stage_skip_share",
+            ratio(a.with_skips as f64, a.deals as f64),
+        );
         put("late_stage_entries", Some(a.entered_late as f64));
-        put("late_entry_share", ratio(a.entered_late as f64, a.deals as f64));
+        put(
+            "late_entry_share",
+            ratio(a.entered_late as f64, a.deals as f64),
+        );
         put("updated_every_stage_share", a.every_stage_share);
     } else {
         for n in [
@@ -1006,7 +1020,8 @@ fn coaching(
             }
         }
         if let Some(s) = r.past_close_open.filter(|_| r.open >= c.min_open) {
-            if let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.past_close_share) {
+            if let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.past_close_share)
+            {
                 reasons.push(Reason {
                     check: "past_close_open".into(),
                     value: share,
@@ -1077,7 +1092,10 @@ fn coaching(
                     value: x,
                     text: format!(
                         "median {mine:.0} days in {} against {team:.0} for {}",
-                        stages.get(stage).map(|s| s.stage.as_str()).unwrap_or("a stage"),
+                        stages
+                            .get(stage)
+                            .map(|s| s.stage.as_str())
+                            .unwrap_or("a stage"),
                         team_label(r)
                     ),
                 });
@@ -1092,7 +1110,12 @@ fn coaching(
             });
         }
     }
-    out.sort_by(|a, b| b.reasons.len().cmp(&a.reasons.len()).then(a.rep.cmp(&b.rep)));
+    out.sort_by(|a, b| {
+        b.reasons
+            .len()
+            .cmp(&a.reasons.len())
+            .then(a.rep.cmp(&b.rep))
+    });
     out
 }
 
@@ -1111,13 +1134,25 @@ fn not_measured(vocab: &Vocab, has: &Has, f: &BTreeMap<String, Option<f64>>) -> 
     };
     if !has.users {
         add(
-            &["users", "licensed_users", "weekly_active_share", "monthly_active_share", "never_logged_in"],
+            &[
+                "users",
+                "licensed_users",
+                "weekly_active_share",
+                "monthly_active_share",
+                "never_logged_in",
+            ],
             export("users"),
         );
     }
     if !has.last_login {
         add(
-            &["weekly_active_users", "monthly_active_users", "weekly_active_share", "monthly_active_share", "never_logged_in"],
+            &[
+                "weekly_active_users",
+                "monthly_active_users",
+                "weekly_active_share",
+                "monthly_active_share",
+                "never_logged_in",
+            ],
             export("logins"),
         );
     }
@@ -1125,11 +1160,24 @@ fn not_measured(vocab: &Vocab, has: &Has, f: &BTreeMap<String, Option<f64>>) -> 
         add(&["logins_per_user"], export("logins"));
     }
     if !has.activities {
-        add(&["activities", "activities_per_rep_week"], export("activities"));
+        add(
+            &["activities", "activities_per_rep_week"],
+            export("activities"),
+        );
     }
     if !has.opps {
         add(
-            &["opportunities", "open", "won", "lost", "win_rate", "won_amount", "pipeline_amount", "reps_with_open_work_share", "records_created_per_user"],
+            &[
+                "opportunities",
+                "open",
+                "won",
+                "lost",
+                "win_rate",
+                "won_amount",
+                "pipeline_amount",
+                "reps_with_open_work_share",
+                "records_created_per_user",
+            ],
             export("opportunities"),
         );
     }
@@ -1141,19 +1189,37 @@ fn not_measured(vocab: &Vocab, has: &Has, f: &BTreeMap<String, Option<f64>>) -> 
     }
     if !has.history {
         add(
-            &["history_deals", "stage_skips", "stage_skip_share", "late_stage_entries", "late_entry_share", "updated_every_stage_share"],
+            &[
+                "history_deals",
+                "stage_skips",
+                "stage_skip_share",
+                "late_stage_entries",
+                "late_entry_share",
+                "updated_every_stage_share",
+            ],
             export("stage_history"),
         );
     }
     if !has.leads {
         add(
-            &["leads", "mql", "sql", "lead_opportunities", "lead_won", "lead_to_mql", "mql_to_sql", "sql_to_opportunity", "opportunity_to_won"],
+            &[
+                "leads",
+                "mql",
+                "sql",
+                "lead_opportunities",
+                "lead_won",
+                "lead_to_mql",
+                "mql_to_sql",
+                "sql_to_opportunity",
+                "opportunity_to_won",
+            ],
             export("leads"),
         );
     } else {
         add(
             &["lead_won", "opportunity_to_won"],
-            "a leads export with the Converted Opportunity ID (and the opportunities export)".into(),
+            "a leads export with the Converted Opportunity ID (and the opportunities export)"
+                .into(),
         );
     }
     if !has.quota {
@@ -1228,7 +1294,11 @@ fn metric_rows(a: &Analysis, weekly_days: i32) -> Vec<MetricRow> {
                 ("quota", r.quota, None),
                 ("coverage", r.coverage, None),
                 ("stage_skips", r.stage_skips.map(|v| v as f64), None),
-                ("updated_every_stage_share", r.updated_every_stage_share, None),
+                (
+                    "updated_every_stage_share",
+                    r.updated_every_stage_share,
+                    None,
+                ),
                 (
                     "reps",
                     r.reps.as_ref().map(|v| v.len() as f64),
@@ -1246,7 +1316,11 @@ fn metric_rows(a: &Analysis, weekly_days: i32) -> Vec<MetricRow> {
     // Team adoption: share of the team's reps active in the last week, for roll-out exits.
     for team in &a.teams {
         let Some(t) = &team.team else { continue };
-        let members: Vec<&Row> = a.reps.iter().filter(|r| r.team.as_ref() == Some(t)).collect();
+        let members: Vec<&Row> = a
+            .reps
+            .iter()
+            .filter(|r| r.team.as_ref() == Some(t))
+            .collect();
         let asof = dates_of(&a.as_of);
         let active = members
             .iter()
@@ -1257,11 +1331,18 @@ fn metric_rows(a: &Analysis, weekly_days: i32) -> Vec<MetricRow> {
                     .is_some_and(|(d, x)| d <= x && x - d < weekly_days)
             })
             .count() as f64;
-        let measured = a.figures.get("weekly_active_users").copied().flatten().is_some();
+        let measured = a
+            .figures
+            .get("weekly_active_users")
+            .copied()
+            .flatten()
+            .is_some();
         out.push((
             format!("team:{t}"),
             "weekly_active_share".into(),
-            measured.then(|| ratio(active, members.len() as f64)).flatten(),
+            measured
+                .then(|| ratio(active, members.len() as f64))
+                .flatten(),
             Some(format!("{active} of {} reps", members.len())),
         ));
     }

@@ -89,7 +89,10 @@ fn mapping_for<'a>(
     files: usize,
 ) -> Option<(&'a Path, &'a recognise::RoleMapping)> {
     let name = path.file_name()?.to_string_lossy().into_owned();
-    if let Some((p, m)) = mappings.iter().find(|(_, m)| m.file.as_deref() == Some(name.as_str())) {
+    if let Some((p, m)) = mappings
+        .iter()
+        .find(|(_, m)| m.file.as_deref() == Some(name.as_str()))
+    {
         return Some((p.as_path(), m));
     }
     let unnamed: Vec<_> = mappings.iter().filter(|(_, m)| m.file.is_none()).collect();

@@ -11,9 +11,7 @@ use serde::Serialize;
 use super::recognise::{self, Recognised, RoleMapping};
 use super::vocab::{StageClass, Vocab};
 use crate::error::{Error, Result};
-use crate::intake::{
-    self, DelimitedSource, ExcelSource, FileKind, Record, RowSource, TextOptions,
-};
+use crate::intake::{self, DelimitedSource, ExcelSource, FileKind, Record, RowSource, TextOptions};
 use crate::profile::dates::{self, DateParse, Order};
 use crate::staging::{AdoptionTx, Db, LeadRow, OppRow, UserRow};
 
@@ -81,7 +79,10 @@ fn file_name(path: &Path) -> String {
 
 /// Recognises every file (users first, so owners resolve); the files no role fits come back
 /// with suggestions and nothing is stored.
-pub fn plan(vocab: &Vocab, inputs: &[Input]) -> Result<std::result::Result<Plan, Vec<Unrecognised>>> {
+pub fn plan(
+    vocab: &Vocab,
+    inputs: &[Input],
+) -> Result<std::result::Result<Plan, Vec<Unrecognised>>> {
     let mut files = Vec::new();
     let mut unknown = Vec::new();
     for input in inputs {
@@ -186,10 +187,9 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn text<'r>(&self, record: &'r Record, field: &str) -> Option<&'r str> {
         let i = self.rec.get(field)?;
-        record
-            .cell(i)
-            .map(str::trim)
-            .filter(|v| !v.is_empty() && !crate::dedupe::normalize::is_placeholder(&v.to_lowercase()))
+        record.cell(i).map(str::trim).filter(|v| {
+            !v.is_empty() && !crate::dedupe::normalize::is_placeholder(&v.to_lowercase())
+        })
     }
 
     fn bad(&mut self, row: u64, col: usize, value: &str, problem: &str) {
@@ -218,9 +218,9 @@ impl Reader<'_> {
             DateParse::NotDate => {
                 // Spreadsheets may hold dates as serial numbers.
                 match v.parse::<f64>() {
-                    Ok(serial) if (20_000.0..80_000.0).contains(&serial) => {
-                        Some(dates::days(chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?) + serial as i32)
-                    }
+                    Ok(serial) if (20_000.0..80_000.0).contains(&serial) => Some(
+                        dates::days(chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?) + serial as i32,
+                    ),
                     _ => {
                         self.bad(record.number, col, v, "not a date");
                         None
@@ -328,12 +328,17 @@ fn read_file(
             "users" => user(tx, vocab, &mut r, &record)?,
             "opportunities" => opportunity(tx, vocab, &mut r, &record)?,
             "stage_history" => {
-                let (Some(opp), Some(stage)) = (r.text(&record, "opportunity"), r.text(&record, "stage")) else {
+                let (Some(opp), Some(stage)) =
+                    (r.text(&record, "opportunity"), r.text(&record, "stage"))
+                else {
                     r.skip("no opportunity or stage");
                     continue;
                 };
                 if let Some(field) = r.text(&record, "field_name") {
-                    if !matches!(crate::mapping::text::compact(field).as_str(), "stagename" | "stage" | "dealstage") {
+                    if !matches!(
+                        crate::mapping::text::compact(field).as_str(),
+                        "stagename" | "stage" | "dealstage"
+                    ) {
                         r.skip("not a stage change");
                         continue;
                     }
@@ -345,7 +350,11 @@ fn read_file(
                 }
             }
             "activities" | "logins" | "usage" => {
-                let owner_field = if rec.role == "activities" { "owner" } else { "user" };
+                let owner_field = if rec.role == "activities" {
+                    "owner"
+                } else {
+                    "user"
+                };
                 let date_field = match rec.role {
                     "activities" => "date",
                     "logins" => "login_time",
@@ -370,7 +379,8 @@ fn read_file(
                 };
                 let (mut n, mut created, mut updated) = (1, 0, 0);
                 if rec.role == "usage" {
-                    let mut count = |f: &str| r.amount(&record, f).map(|v| v.max(0.0) as u64).unwrap_or(0);
+                    let mut count =
+                        |f: &str| r.amount(&record, f).map(|v| v.max(0.0) as u64).unwrap_or(0);
                     n = count("logins");
                     created = count("records_created");
                     updated = count("records_updated");
@@ -389,7 +399,10 @@ fn read_file(
     let mut entries: Vec<_> = counts.into_iter().collect();
     entries.sort();
     for ((owner, day), (n, created, updated)) in entries {
-        let key = keys.entry(owner.clone()).or_insert_with(|| person_key(&owner)).clone();
+        let key = keys
+            .entry(owner.clone())
+            .or_insert_with(|| person_key(&owner))
+            .clone();
         match rec.role {
             "activities" => tx.activity(&owner, &key, day, n)?,
             source => tx.logins(source, &owner, &key, day, n, created, updated)?,
@@ -416,20 +429,33 @@ fn user(tx: &AdoptionTx, vocab: &Vocab, r: &mut Reader, record: &Record) -> Resu
         return Ok(());
     };
     let key = person_key(id.as_deref().or(email.as_deref()).unwrap_or(&name));
-    let mut aliases: Vec<String> = [Some(&name), first_last.as_ref(), email.as_ref(), id.as_ref(), username.as_ref()]
-        .into_iter()
-        .flatten()
-        .map(|v| person_key(v))
-        .collect();
+    let mut aliases: Vec<String> = [
+        Some(&name),
+        first_last.as_ref(),
+        email.as_ref(),
+        id.as_ref(),
+        username.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|v| person_key(v))
+    .collect();
     // Salesforce writes the same id in 15 and 18 characters.
-    if let Some(id) = id.as_ref().filter(|i| i.len() == 18 && i.chars().all(|c| c.is_ascii_alphanumeric())) {
+    if let Some(id) = id
+        .as_ref()
+        .filter(|i| i.len() == 18 && i.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
         aliases.push(person_key(&id[..15]));
     }
     aliases.retain(|a| !a.is_empty());
     let active = get("active").map(|v| {
         let yes = vocab.truthy(&v);
         // A `Deactivated` column says the opposite.
-        if r.rec.columns.get("active").is_some_and(|&c| crate::mapping::text::compact(&r.headers[c]) == "deactivated") {
+        if r.rec
+            .columns
+            .get("active")
+            .is_some_and(|&c| crate::mapping::text::compact(&r.headers[c]) == "deactivated")
+        {
             !yes
         } else {
             yes
@@ -438,7 +464,10 @@ fn user(tx: &AdoptionTx, vocab: &Vocab, r: &mut Reader, record: &Record) -> Resu
     let licence = get("licence");
     let licensed = active != Some(false)
         && licence.as_deref().is_none_or(|l| {
-            !matches!(crate::mapping::text::compact(l).as_str(), "none" | "nolicense" | "nolicence" | "inactive" | "free" | "viewonly")
+            !matches!(
+                crate::mapping::text::compact(l).as_str(),
+                "none" | "nolicense" | "nolicence" | "inactive" | "free" | "viewonly"
+            )
         });
     let u = UserRow {
         key,
@@ -503,12 +532,14 @@ fn lead(tx: &AdoptionTx, vocab: &Vocab, r: &mut Reader, record: &Record) -> Resu
     let get = |f: &str| r.text(record, f).map(String::from);
     let status = get("status_lead");
     let converted = r.rec.get("converted").map(|_| {
-        get("converted").is_some_and(|v| {
-            vocab.truthy(&v) || matches!(dates::parse(&v), DateParse::Date(_))
-        })
+        get("converted")
+            .is_some_and(|v| vocab.truthy(&v) || matches!(dates::parse(&v), DateParse::Date(_)))
     });
     let converted_opp = get("converted_opportunity");
-    let mut stage = status.as_deref().map(|s| vocab.lead_stage(s)).unwrap_or("lead");
+    let mut stage = status
+        .as_deref()
+        .map(|s| vocab.lead_stage(s))
+        .unwrap_or("lead");
     if converted == Some(true) || converted_opp.is_some() {
         stage = "opportunity";
     }
@@ -556,7 +587,12 @@ mod tests {
 
     #[test]
     fn salesforce_and_hubspot_date_times_read_as_days() {
-        for v in ["2025-06-30T14:22:00.000+0000", "2025-06-30 14:22", "06/30/2025", "2025-06-30"] {
+        for v in [
+            "2025-06-30T14:22:00.000+0000",
+            "2025-06-30 14:22",
+            "06/30/2025",
+            "2025-06-30",
+        ] {
             match dates::parse(v) {
                 DateParse::Date(d) => assert_eq!(
                     dates::date(d.days).unwrap().to_string(),

@@ -110,7 +110,9 @@ fn header_keys(headers: &[String]) -> Vec<String> {
     headers
         .iter()
         .map(|h| match h.split_once(" - ") {
-            Some((_, rest)) if !rest.trim().is_empty() => format!("{}\u{1}{}", compact(h), compact(rest)),
+            Some((_, rest)) if !rest.trim().is_empty() => {
+                format!("{}\u{1}{}", compact(h), compact(rest))
+            }
             _ => compact(h),
         })
         .collect()
@@ -178,7 +180,10 @@ pub fn suggest(vocab: &Vocab, file: &str, headers: &[String]) -> String {
             .join("; "),
         headers.join(", ")
     );
-    out.push_str(&format!("file: {}\nrole: {role}\ncolumns:\n", yaml_text(file)));
+    out.push_str(&format!(
+        "file: {}\nrole: {role}\ncolumns:\n",
+        yaml_text(file)
+    ));
     for field in def.fields.keys() {
         match columns.get(field) {
             Some(&i) => out.push_str(&format!("  {field}: {}\n", yaml_text(&headers[i]))),
@@ -231,16 +236,13 @@ pub fn apply_mapping(
         path: origin.to_path_buf(),
         message,
     };
-    let role = ROLES
-        .iter()
-        .find(|r| **r == mapping.role)
-        .ok_or_else(|| {
-            bad(format!(
-                "unknown role `{}` (known: {})",
-                mapping.role,
-                ROLES.join(", ")
-            ))
-        })?;
+    let role = ROLES.iter().find(|r| **r == mapping.role).ok_or_else(|| {
+        bad(format!(
+            "unknown role `{}` (known: {})",
+            mapping.role,
+            ROLES.join(", ")
+        ))
+    })?;
     let def = vocab.role(role);
     let mut columns = BTreeMap::new();
     for (field, header) in &mapping.columns {
@@ -321,10 +323,7 @@ mod tests {
                 "User ID,Full Name,Email,Role,Team,Manager,Region,Active,Last Login",
                 Some("users"),
             ),
-            (
-                "User ID,Full Name,Email,Role,Region,Active",
-                Some("users"),
-            ),
+            ("User ID,Full Name,Email,Role,Region,Active", Some("users")),
             (
                 "USERID,LOGINTIME,LOGINTYPE,SOURCEIP,BROWSER,PLATFORM,STATUS,APPLICATION",
                 Some("logins"),

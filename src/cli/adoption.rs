@@ -162,7 +162,12 @@ fn ingest(args: IngestArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                     continue;
                 }
                 safe_write::create_dir(&dir)?;
-                safe_write::write(&path, Kind::Mapping, Overwrite::OwnOutput, f.suggestion.as_bytes())?;
+                safe_write::write(
+                    &path,
+                    Kind::Mapping,
+                    Overwrite::OwnOutput,
+                    f.suggestion.as_bytes(),
+                )?;
                 lines.push(format!(
                     "  `{}`: headers {}; suggested role mapping written to {}: review it, then add `--mapping {}`",
                     f.path.display(),

@@ -298,7 +298,10 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
 
     // Adoption (issue 12): the two bundled snapshots, then the adoption report.
     let adoption_html = adoption_step(&ws, &files.adoption)?;
-    output::print(&format!("Open the adoption report: {}\n", adoption_html.display()))?;
+    output::print(&format!(
+        "Open the adoption report: {}\n",
+        adoption_html.display()
+    ))?;
     Ok(ExitStatus::Success)
 }
 
@@ -308,7 +311,11 @@ fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<PathBuf> {
     for (name, (y, m, d)) in crate::samples::adoption::SNAPSHOTS {
         let snapshot_files: Vec<PathBuf> = files
             .iter()
-            .filter(|p| p.parent().and_then(|f| f.file_name()).is_some_and(|f| f == name))
+            .filter(|p| {
+                p.parent()
+                    .and_then(|f| f.file_name())
+                    .is_some_and(|f| f == name)
+            })
             .cloned()
             .collect();
         let as_of = chrono::NaiveDate::from_ymd_opt(y, m, d)

@@ -285,7 +285,8 @@ pub fn write_adoption(
     })?;
     let templates = Templates::load(templates)?;
     let generated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let report = crate::report::adoption::build(&ws.config.client, &generated_at, &current, &history);
+    let report =
+        crate::report::adoption::build(&ws.config.client, &generated_at, &current, &history);
     let path_of = |format: &Format| match destination {
         Destination::Stdout => None,
         Destination::File(path) => Some(path.clone()),

@@ -56,7 +56,10 @@ pub fn ingested(
             super::table::thousands(f.rows)
         ));
         for (reason, n) in &f.skipped {
-            out.push_str(&format!(", {} not used ({reason})", super::table::thousands(*n)));
+            out.push_str(&format!(
+                ", {} not used ({reason})",
+                super::table::thousands(*n)
+            ));
         }
         if f.unreadable > 0 {
             out.push_str(&format!(
@@ -81,7 +84,9 @@ pub fn ingested(
         ));
     }
     match previous {
-        Some(p) => out.push_str(&format!("  compared with snapshot {p}; next: crmkit report adoption\n")),
+        Some(p) => out.push_str(&format!(
+            "  compared with snapshot {p}; next: crmkit report adoption\n"
+        )),
         None => out.push_str("  next: crmkit report adoption\n"),
     }
     out
@@ -90,7 +95,8 @@ pub fn ingested(
 /// The snapshots, oldest first.
 pub fn listed(rows: &[(SnapshotRow, Option<Analysis>)]) -> String {
     if rows.is_empty() {
-        return "no adoption snapshots yet: run `crmkit adoption ingest FILE... --as-of DATE`\n".into();
+        return "no adoption snapshots yet: run `crmkit adoption ingest FILE... --as-of DATE`\n"
+            .into();
     }
     let mut out = String::new();
     for (s, a) in rows {

@@ -91,14 +91,34 @@ pub struct TrendPoint {
 const HEADLINES: &[(&str, &str, &str, &str)] = &[
     ("weekly_active_share", "Weekly active users", "share", "up"),
     ("never_logged_in", "Never logged in", "count", "down"),
-    ("activities_per_rep_week", "Activities per rep a week", "rate", "up"),
+    (
+        "activities_per_rep_week",
+        "Activities per rep a week",
+        "rate",
+        "up",
+    ),
     ("win_rate", "Win rate", "share", "up"),
     ("won_amount", "Won amount", "amount", "up"),
     ("avg_cycle_days", "Sales cycle", "days", "down"),
-    ("stale_open_share", "Open deals stale (30 days)", "share", "down"),
-    ("past_close_share", "Open deals past close date", "share", "down"),
+    (
+        "stale_open_share",
+        "Open deals stale (30 days)",
+        "share",
+        "down",
+    ),
+    (
+        "past_close_share",
+        "Open deals past close date",
+        "share",
+        "down",
+    ),
     ("key_field_completeness", "Key fields filled", "share", "up"),
-    ("updated_every_stage_share", "Deals updated at every stage", "share", "up"),
+    (
+        "updated_every_stage_share",
+        "Deals updated at every stage",
+        "share",
+        "up",
+    ),
 ];
 
 /// Figures drawn as trend lines.
@@ -144,7 +164,13 @@ pub fn build(
                 .to_string()
             });
             let delta_text = delta.map(|d| {
-                let sign = if d > 0.0 { "+" } else if d < 0.0 { "-" } else { "±" };
+                let sign = if d > 0.0 {
+                    "+"
+                } else if d < 0.0 {
+                    "-"
+                } else {
+                    "±"
+                };
                 let body = match *unit {
                     "share" => format!("{} pts", num_text(d.abs() * 100.0)),
                     _ => value_text(unit, d.abs()),
@@ -285,7 +311,11 @@ fn charts_of(r: &AdoptionReport) -> Charts {
         .filter(|l| l.points.iter().any(Option::is_some))
         .collect();
     let trend = if r.trend.len() >= 2 {
-        charts::lines("Adoption across snapshots (share, 0 to 100%)", &labels, &lines)
+        charts::lines(
+            "Adoption across snapshots (share, 0 to 100%)",
+            &labels,
+            &lines,
+        )
     } else {
         String::new()
     };

@@ -330,7 +330,9 @@ pub fn lines(title: &str, labels: &[String], series: &[Line]) -> String {
             tx = n(lx + 18.0),
             ty = n(ly),
             label = escape(&short(&s.label)),
-            v = last.map(|v| format!(" {}%", n(v * 100.0))).unwrap_or_default(),
+            v = last
+                .map(|v| format!(" {}%", n(v * 100.0)))
+                .unwrap_or_default(),
         );
     }
     out.push_str("</svg>");
@@ -451,7 +453,11 @@ mod tests {
 
     #[test]
     fn line_charts_draw_gaps_and_escape_labels() {
-        let labels = vec!["2025-05-31".to_string(), "<b>".to_string(), "2025-06-30".to_string()];
+        let labels = vec![
+            "2025-05-31".to_string(),
+            "<b>".to_string(),
+            "2025-06-30".to_string(),
+        ];
         let svg = lines(
             "t",
             &labels,

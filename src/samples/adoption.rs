@@ -157,7 +157,11 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
             person: i,
             team,
             manager: None,
-            login_gap: if team == UNDER { range(&mut rng, 3, 9) } else { range(&mut rng, 1, 3) },
+            login_gap: if team == UNDER {
+                range(&mut rng, 3, 9)
+            } else {
+                range(&mut rng, 1, 3)
+            },
             quiet_days: 0,
         });
     }
@@ -165,7 +169,9 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
         r.manager = managers[r.team];
     }
     // Injected: two reps never log in, one went quiet three weeks ago.
-    let active_reps: Vec<usize> = (0..reps.len()).filter(|&r| people[reps[r].person].active).collect();
+    let active_reps: Vec<usize> = (0..reps.len())
+        .filter(|&r| people[reps[r].person].active)
+        .collect();
     for &r in active_reps.iter().rev().take(2) {
         reps[r].login_gap = 0;
     }
@@ -183,13 +189,25 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
             let win_p = if under { 0.18 } else { 0.5 };
             let mut path = Vec::new();
             let late = chance(&mut rng, 0.05);
-            let skip = if chance(&mut rng, 0.08) { Some(range(&mut rng, 1, 3) as usize) } else { None };
+            let skip = if chance(&mut rng, 0.08) {
+                Some(range(&mut rng, 1, 3) as usize)
+            } else {
+                None
+            };
             let abandon = chance(&mut rng, 0.06);
             let mut day = created;
             let first = if late { 3 } else { 0 };
             let outcome_won = chance(&mut rng, win_p);
-            let lost_at = if outcome_won { 99 } else { range(&mut rng, first as u32, 4) as usize };
-            let stop_at = if abandon { range(&mut rng, first as u32, 3) as usize } else { 99 };
+            let lost_at = if outcome_won {
+                99
+            } else {
+                range(&mut rng, first as u32, 4) as usize
+            };
+            let stop_at = if abandon {
+                range(&mut rng, first as u32, 3) as usize
+            } else {
+                99
+            };
             let mut same_day = chance(&mut rng, 0.04);
             for s in first..5 {
                 if Some(s) == skip && s > first {
@@ -220,7 +238,14 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
             let planned = created + Duration::days(range(&mut rng, 30, 120) as i64);
             opps.push(Opp {
                 id: format!("006A{k:07}"),
-                name: format!("{} deal {k}", people[rep.person].name.split(' ').next_back().unwrap_or("New")),
+                name: format!(
+                    "{} deal {k}",
+                    people[rep.person]
+                        .name
+                        .split(' ')
+                        .next_back()
+                        .unwrap_or("New")
+                ),
                 rep: ri,
                 amount: (!chance(&mut rng, 0.03)).then(|| range(&mut rng, 5, 250) as u64 * 1000),
                 created,
@@ -272,7 +297,11 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
     let mut lead_rows: Vec<(usize, NaiveDate, usize)> = Vec::new();
     for _ in 0..leads_n {
         let r = index(&mut rng, reps.len());
-        lead_rows.push((r, start + Duration::days(range(&mut rng, 0, 364) as i64), range(&mut rng, 0, 99) as usize));
+        lead_rows.push((
+            r,
+            start + Duration::days(range(&mut rng, 0, 364) as i64),
+            range(&mut rng, 0, 99) as usize,
+        ));
     }
     for (name, (y, m, d)) in SNAPSHOTS {
         let at = NaiveDate::from_ymd_opt(y, m, d).expect("snapshot dates are valid");
@@ -285,15 +314,39 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
             dir: sub.to_string_lossy().replace('\\', "/"),
             ..SnapshotTruth::default()
         };
-        let last_login = |i: usize| logins.iter().filter(|l| l.1 == i && l.2 && l.0 <= at).map(|l| l.0).max();
+        let last_login = |i: usize| {
+            logins
+                .iter()
+                .filter(|l| l.1 == i && l.2 && l.0 <= at)
+                .map(|l| l.0)
+                .max()
+        };
         // users.csv
         let mut w = csv::Writer::from_writer(Vec::new());
-        row(&mut w, &["User ID", "Full Name", "Email", "Role", "Team", "Manager", "Region", "Active", "Last Login", "User License"])?;
+        row(
+            &mut w,
+            &[
+                "User ID",
+                "Full Name",
+                "Email",
+                "Role",
+                "Team",
+                "Manager",
+                "Region",
+                "Active",
+                "Last Login",
+                "User License",
+            ],
+        )?;
         for (i, p) in people.iter().enumerate() {
             let rep = reps.iter().find(|r| r.person == i);
             let team_of_manager = managers.iter().position(|m| *m == Some(i));
             let (role, team, manager) = match (rep, team_of_manager) {
-                (Some(r), _) => ("Sales Rep", TEAMS[r.team].0, r.manager.map(|m| people[m].name.as_str()).unwrap_or("")),
+                (Some(r), _) => (
+                    "Sales Rep",
+                    TEAMS[r.team].0,
+                    r.manager.map(|m| people[m].name.as_str()).unwrap_or(""),
+                ),
                 (None, Some(t)) => ("Sales Manager", TEAMS[t].0, people[0].name.as_str()),
                 _ => ("System Administrator", "", ""),
             };
@@ -302,64 +355,123 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
             if p.active && last.is_none() {
                 st.never_logged_in.push(p.name.clone());
             }
-            row(&mut w, &[
-                &p.id,
-                &p.name,
-                &p.email,
-                role,
-                team,
-                manager,
-                region,
-                if p.active { "true" } else { "false" },
-                &last.map(|d| format!("{}T08:{:02}:00.000+0000", iso(d), i % 60)).unwrap_or_default(),
-                if p.active { "Salesforce" } else { "None" },
-            ])?;
+            row(
+                &mut w,
+                &[
+                    &p.id,
+                    &p.name,
+                    &p.email,
+                    role,
+                    team,
+                    manager,
+                    region,
+                    if p.active { "true" } else { "false" },
+                    &last
+                        .map(|d| format!("{}T08:{:02}:00.000+0000", iso(d), i % 60))
+                        .unwrap_or_default(),
+                    if p.active { "Salesforce" } else { "None" },
+                ],
+            )?;
         }
         st.rows.insert("users.csv".into(), n as u64);
         put(&folder.join("users.csv"), w)?;
         // login_history.csv (Salesforce LoginHistory with the username)
         let mut w = csv::Writer::from_writer(Vec::new());
-        row(&mut w, &["Username", "Login Time", "Status", "Application", "Login Type"])?;
+        row(
+            &mut w,
+            &[
+                "Username",
+                "Login Time",
+                "Status",
+                "Application",
+                "Login Type",
+            ],
+        )?;
         let mut count = 0;
-        let mut sorted: Vec<&(NaiveDate, usize, bool)> = logins.iter().filter(|l| l.0 <= at).collect();
+        let mut sorted: Vec<&(NaiveDate, usize, bool)> =
+            logins.iter().filter(|l| l.0 <= at).collect();
         sorted.sort_by_key(|l| (l.0, l.1));
         for l in sorted {
             count += 1;
-            row(&mut w, &[
-                &people[l.1].email,
-                &format!("{}T{:02}:{:02}:00.000+0000", iso(l.0), 7 + l.1 % 10, count % 60),
-                if l.2 { "Success" } else { "Invalid Password" },
-                "Browser",
-                "Application",
-            ])?;
+            row(
+                &mut w,
+                &[
+                    &people[l.1].email,
+                    &format!(
+                        "{}T{:02}:{:02}:00.000+0000",
+                        iso(l.0),
+                        7 + l.1 % 10,
+                        count % 60
+                    ),
+                    if l.2 { "Success" } else { "Invalid Password" },
+                    "Browser",
+                    "Application",
+                ],
+            )?;
         }
         st.rows.insert("login_history.csv".into(), count);
         put(&folder.join("login_history.csv"), w)?;
         // activities.csv (Salesforce tasks: assigned by name)
         let mut w = csv::Writer::from_writer(Vec::new());
-        row(&mut w, &["Activity ID", "Assigned", "Subject", "Task Subtype", "Due Date", "Status"])?;
+        row(
+            &mut w,
+            &[
+                "Activity ID",
+                "Assigned",
+                "Subject",
+                "Task Subtype",
+                "Due Date",
+                "Status",
+            ],
+        )?;
         let mut count = 0;
         for (k, (d, r, kind)) in activities.iter().enumerate() {
             if *d > at {
                 continue;
             }
             count += 1;
-            row(&mut w, &[
-                &format!("00T{k:08}"),
-                &people[reps[*r].person].name,
-                &format!("{kind} with a customer"),
-                kind,
-                &d.format("%m/%d/%Y").to_string(),
-                "Completed",
-            ])?;
+            row(
+                &mut w,
+                &[
+                    &format!("00T{k:08}"),
+                    &people[reps[*r].person].name,
+                    &format!("{kind} with a customer"),
+                    kind,
+                    &d.format("%m/%d/%Y").to_string(),
+                    "Completed",
+                ],
+            )?;
         }
         st.rows.insert("activities.csv".into(), count);
         put(&folder.join("activities.csv"), w)?;
         // opportunities.csv and opportunity_history.csv
         let mut w = csv::Writer::from_writer(Vec::new());
-        row(&mut w, &["Opportunity ID", "Opportunity Name", "Opportunity Owner", "Stage", "Amount", "Close Date", "Created Date", "Last Modified Date", "Next Step", "Forecast Category"])?;
+        row(
+            &mut w,
+            &[
+                "Opportunity ID",
+                "Opportunity Name",
+                "Opportunity Owner",
+                "Stage",
+                "Amount",
+                "Close Date",
+                "Created Date",
+                "Last Modified Date",
+                "Next Step",
+                "Forecast Category",
+            ],
+        )?;
         let mut h = csv::Writer::from_writer(Vec::new());
-        row(&mut h, &["OPPORTUNITYID", "STAGENAME", "CREATEDDATE", "AMOUNT", "CLOSEDATE"])?;
+        row(
+            &mut h,
+            &[
+                "OPPORTUNITYID",
+                "STAGENAME",
+                "CREATEDDATE",
+                "AMOUNT",
+                "CLOSEDATE",
+            ],
+        )?;
         let (mut count, mut hcount) = (0, 0);
         for o in opps.iter().filter(|o| o.created <= at) {
             let seen: Vec<&(usize, NaiveDate)> = o.path.iter().filter(|p| p.1 <= at).collect();
@@ -401,18 +513,25 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
                     s => FORECAST[s],
                 }
             };
-            row(&mut w, &[
-                &o.id,
-                &o.name,
-                &people[reps[o.rep].person].name,
-                stage_name,
-                &o.amount.map(|a| a.to_string()).unwrap_or_default(),
-                &close.format("%m/%d/%Y").to_string(),
-                &close_or(o.created),
-                &close_or(modified),
-                if o.next_step && open { "Follow-up call" } else { "" },
-                forecast,
-            ])?;
+            row(
+                &mut w,
+                &[
+                    &o.id,
+                    &o.name,
+                    &people[reps[o.rep].person].name,
+                    stage_name,
+                    &o.amount.map(|a| a.to_string()).unwrap_or_default(),
+                    &close.format("%m/%d/%Y").to_string(),
+                    &close_or(o.created),
+                    &close_or(modified),
+                    if o.next_step && open {
+                        "Follow-up call"
+                    } else {
+                        ""
+                    },
+                    forecast,
+                ],
+            )?;
             for (s, d) in &seen {
                 hcount += 1;
                 let name = match *s {
@@ -420,13 +539,16 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
                     6 => "Closed Lost",
                     s => STAGES[s],
                 };
-                row(&mut h, &[
-                    &o.id,
-                    name,
-                    &format!("{}T10:00:00.000+0000", iso(*d)),
-                    &o.amount.map(|a| a.to_string()).unwrap_or_default(),
-                    &iso(close),
-                ])?;
+                row(
+                    &mut h,
+                    &[
+                        &o.id,
+                        name,
+                        &format!("{}T10:00:00.000+0000", iso(*d)),
+                        &o.amount.map(|a| a.to_string()).unwrap_or_default(),
+                        &iso(close),
+                    ],
+                )?;
             }
         }
         st.rows.insert("opportunities.csv".into(), count);
@@ -435,7 +557,19 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
         put(&folder.join("opportunity_history.csv"), h)?;
         // leads.csv: converted leads point at an opportunity of the same rep.
         let mut w = csv::Writer::from_writer(Vec::new());
-        row(&mut w, &["Lead ID", "Company", "Lead Owner", "Lead Status", "Lead Source", "Created Date", "Converted", "Converted Opportunity ID"])?;
+        row(
+            &mut w,
+            &[
+                "Lead ID",
+                "Company",
+                "Lead Owner",
+                "Lead Status",
+                "Lead Source",
+                "Created Date",
+                "Converted",
+                "Converted Opportunity ID",
+            ],
+        )?;
         let mut count = 0;
         for (k, (r, created, roll)) in lead_rows.iter().enumerate() {
             if *created > at {
@@ -455,16 +589,19 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
                 (None, 75..=84) => "Sales Qualified",
                 _ => "Closed - Not Converted",
             };
-            row(&mut w, &[
-                &format!("00Q{k:07}"),
-                &format!("Prospect {k}"),
-                &people[reps[*r].person].name,
-                status,
-                ["Web", "Partner Referral", "Trade Show", "Purchased List"][k % 4],
-                &iso(*created),
-                if conv.is_some() { "true" } else { "false" },
-                conv.map(|o| o.id.as_str()).unwrap_or(""),
-            ])?;
+            row(
+                &mut w,
+                &[
+                    &format!("00Q{k:07}"),
+                    &format!("Prospect {k}"),
+                    &people[reps[*r].person].name,
+                    status,
+                    ["Web", "Partner Referral", "Trade Show", "Purchased List"][k % 4],
+                    &iso(*created),
+                    if conv.is_some() { "true" } else { "false" },
+                    conv.map(|o| o.id.as_str()).unwrap_or(""),
+                ],
+            )?;
         }
         st.rows.insert("leads.csv".into(), count);
         put(&folder.join("leads.csv"), w)?;

@@ -494,7 +494,15 @@ impl AdoptionTx<'_> {
     }
 
     /// Records a file read into this snapshot.
-    pub fn add_file(&self, file: &str, sha256: &str, role: &str, rows: u64, skipped: u64, fields: &str) -> Result<()> {
+    pub fn add_file(
+        &self,
+        file: &str,
+        sha256: &str,
+        role: &str,
+        rows: u64,
+        skipped: u64,
+        fields: &str,
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO _adoption_files (snapshot, file, sha256, role, rows, skipped, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![self.snapshot, file, sha256, role, rows as i64, skipped as i64, fields],

@@ -18,8 +18,8 @@ use std::path::Path;
 use rusqlite::Connection;
 
 pub use adoption_store::{
-    AdoptionTx, FileRow, HistoryRow, LeadFunnelRow, LeadRow, OppRow, RepOpps, RepUsage, SnapshotRow,
-    UserRow,
+    AdoptionTx, FileRow, HistoryRow, LeadFunnelRow, LeadRow, OppRow, RepOpps, RepUsage,
+    SnapshotRow, UserRow,
 };
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use dedupe_store::{ClusterRow, GoldenRow, MemberRow, PairRow, RunRow, SourceRow};

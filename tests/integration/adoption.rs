@@ -25,7 +25,10 @@ fn date(s: &str) -> Option<NaiveDate> {
 }
 
 fn money(s: &str) -> Option<f64> {
-    let t: String = s.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect();
+    let t: String = s
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
     t.parse().ok()
 }
 
@@ -42,12 +45,27 @@ struct Expect {
     past_close_open: u64,
 }
 
-fn expected(path: &Path, owner: &str, stage: &str, amount: &str, close: &str, created: &str, modified: &str) -> BTreeMap<String, Expect> {
+fn expected(
+    path: &Path,
+    owner: &str,
+    stage: &str,
+    amount: &str,
+    close: &str,
+    created: &str,
+    modified: &str,
+) -> BTreeMap<String, Expect> {
     let as_of = date(AS_OF).unwrap();
     let mut reader = csv::Reader::from_path(path).unwrap();
     let headers = reader.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (o, s, a, c, cr, m) = (col(owner), col(stage), col(amount), col(close), col(created), col(modified));
+    let (o, s, a, c, cr, m) = (
+        col(owner),
+        col(stage),
+        col(amount),
+        col(close),
+        col(created),
+        col(modified),
+    );
     let mut out: BTreeMap<String, Expect> = BTreeMap::new();
     for r in reader.records() {
         let r = r.unwrap();
@@ -58,7 +76,8 @@ fn expected(path: &Path, owner: &str, stage: &str, amount: &str, close: &str, cr
             "Closed Won" => {
                 e.won += 1;
                 e.won_amount += money(&r[a]).unwrap_or(0.0);
-                e.cycle.push((close.unwrap() - date(&r[cr]).unwrap()).num_days());
+                e.cycle
+                    .push((close.unwrap() - date(&r[cr]).unwrap()).num_days());
             }
             "Closed Lost" => e.lost += 1,
             _ => {
@@ -76,29 +95,67 @@ fn expected(path: &Path, owner: &str, stage: &str, amount: &str, close: &str, cr
 }
 
 fn assert_row(row: &Value, e: &Expect, what: &str) {
-    let n = |k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{what}: {k} missing in {row}"));
-    assert_eq!(n("opportunities") as u64, e.opportunities, "{what} opportunities");
+    let n = |k: &str| {
+        row[k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{what}: {k} missing in {row}"))
+    };
+    assert_eq!(
+        n("opportunities") as u64,
+        e.opportunities,
+        "{what} opportunities"
+    );
     assert_eq!(n("open") as u64, e.open, "{what} open");
     assert_eq!(n("won") as u64, e.won, "{what} won");
     assert_eq!(n("lost") as u64, e.lost, "{what} lost");
-    assert!((n("won_amount") - e.won_amount).abs() < 0.01, "{what} won_amount");
+    assert!(
+        (n("won_amount") - e.won_amount).abs() < 0.01,
+        "{what} won_amount"
+    );
     assert_eq!(n("stale_open") as u64, e.stale_open, "{what} stale_open");
-    assert_eq!(n("past_close_open") as u64, e.past_close_open, "{what} past_close_open");
+    assert_eq!(
+        n("past_close_open") as u64,
+        e.past_close_open,
+        "{what} past_close_open"
+    );
     let closed = e.won + e.lost;
     if closed > 0 {
-        assert!((n("win_rate") - e.won as f64 / closed as f64).abs() < 1e-9, "{what} win_rate");
+        assert!(
+            (n("win_rate") - e.won as f64 / closed as f64).abs() < 1e-9,
+            "{what} win_rate"
+        );
     } else {
         assert!(row["win_rate"].is_null(), "{what} win_rate");
     }
     if e.won > 0 {
-        assert!((n("avg_won_amount") - e.won_amount / e.won as f64).abs() < 0.01, "{what} avg_won_amount");
+        assert!(
+            (n("avg_won_amount") - e.won_amount / e.won as f64).abs() < 0.01,
+            "{what} avg_won_amount"
+        );
         let cycle = e.cycle.iter().sum::<i64>() as f64 / e.cycle.len() as f64;
-        assert!((n("avg_cycle_days") - cycle).abs() < 1e-9, "{what} avg_cycle_days");
+        assert!(
+            (n("avg_cycle_days") - cycle).abs() < 1e-9,
+            "{what} avg_cycle_days"
+        );
     }
     for key in [
-        "rep", "team", "manager", "region", "opportunities", "open", "won", "lost", "win_rate",
-        "won_amount", "avg_won_amount", "avg_cycle_days", "stale_open", "past_close_open",
-        "activities", "logins", "last_login",
+        "rep",
+        "team",
+        "manager",
+        "region",
+        "opportunities",
+        "open",
+        "won",
+        "lost",
+        "win_rate",
+        "won_amount",
+        "avg_won_amount",
+        "avg_cycle_days",
+        "stale_open",
+        "past_close_open",
+        "activities",
+        "logins",
+        "last_login",
     ] {
         assert!(row.get(key).is_some(), "{what}: no `{key}` in {row}");
     }
@@ -126,15 +183,36 @@ fn salesforce_exports_give_the_independently_computed_rep_and_manager_figures() 
     let history = fixture("adoption/OpportunityHistory.csv");
     let run = env
         .run_ws(&[
-            "adoption", "ingest",
-            history.to_str().unwrap(), opps.to_str().unwrap(), users.to_str().unwrap(),
-            "--as-of", AS_OF,
+            "adoption",
+            "ingest",
+            history.to_str().unwrap(),
+            opps.to_str().unwrap(),
+            users.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
         ])
         .ok();
-    assert!(run.stdout().contains("stage history, 50 rows"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("stage history, 50 rows"),
+        "{}",
+        run.stdout()
+    );
     let r = report_json(&env, &[]);
-    let want = expected(&opps, "Opportunity Owner", "Stage", "Amount", "Close Date", "Created Date", "Last Modified Date");
-    assert_eq!(r["reps"].as_array().unwrap().len(), want.len(), "{}", r["reps"]);
+    let want = expected(
+        &opps,
+        "Opportunity Owner",
+        "Stage",
+        "Amount",
+        "Close Date",
+        "Created Date",
+        "Last Modified Date",
+    );
+    assert_eq!(
+        r["reps"].as_array().unwrap().len(),
+        want.len(),
+        "{}",
+        r["reps"]
+    );
     for (rep, e) in &want {
         assert_row(find(&r["reps"], "rep", rep), e, rep);
     }
@@ -185,13 +263,30 @@ fn salesforce_exports_give_the_independently_computed_rep_and_manager_figures() 
         .filter(|d| d.is_some_and(|d| (as_of - d).num_days() < 7))
         .count();
     let never = last_login.values().filter(|d| d.is_none()).count();
-    assert!((r["figures"]["weekly_active_share"].as_f64().unwrap() - active as f64 / licensed as f64).abs() < 1e-9);
-    assert_eq!(r["figures"]["never_logged_in"].as_f64().unwrap() as usize, never);
+    assert!(
+        (r["figures"]["weekly_active_share"].as_f64().unwrap() - active as f64 / licensed as f64)
+            .abs()
+            < 1e-9
+    );
+    assert_eq!(
+        r["figures"]["never_logged_in"].as_f64().unwrap() as usize,
+        never
+    );
     // The history file as written: O0003 skips Qualification, O0014 skips two stages, O0006
     // is created in Proposal and moves on the same day.
     let a = &r["adherence"];
-    assert_eq!((a["deals"].as_u64(), a["with_skips"].as_u64(), a["skipped_stages"].as_u64()), (Some(16), Some(2), Some(3)));
-    assert_eq!((a["created_late"].as_u64(), a["same_day"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            a["deals"].as_u64(),
+            a["with_skips"].as_u64(),
+            a["skipped_stages"].as_u64()
+        ),
+        (Some(16), Some(2), Some(3))
+    );
+    assert_eq!(
+        (a["created_late"].as_u64(), a["same_day"].as_u64()),
+        (Some(1), Some(1))
+    );
     // The adoption figures reach the playbooks' evidence.
     assert_eq!(
         env.count("SELECT COUNT(*) FROM _metrics WHERE name = 'adoption.win_rate'"),
@@ -202,16 +297,35 @@ fn salesforce_exports_give_the_independently_computed_rep_and_manager_figures() 
         1
     );
     let assess = env.run_ws(&["assess", "--json"]).ok().stdout();
-    assert!(assess.contains("adoption.updated_every_stage_share"), "{assess}");
+    assert!(
+        assess.contains("adoption.updated_every_stage_share"),
+        "{assess}"
+    );
     // Re-ingesting the same files into the snapshot changes nothing.
     let again = env
-        .run_ws(&["adoption", "ingest", opps.to_str().unwrap(), "--as-of", AS_OF])
+        .run_ws(&[
+            "adoption",
+            "ingest",
+            opps.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ])
         .ok();
-    assert!(again.stdout().contains("already in this snapshot"), "{}", again.stdout());
+    assert!(
+        again.stdout().contains("already in this snapshot"),
+        "{}",
+        again.stdout()
+    );
     assert_eq!(report_json(&env, &[])["reps"], r["reps"]);
     // Markdown and HTML render the same figures, escaped.
-    let md = env.run_ws(&["report", "adoption", "--format", "md"]).ok().stdout();
-    assert!(md.contains("| Dana Whitfield | Enterprise | Priya Raman | West | 4 |"), "{md}");
+    let md = env
+        .run_ws(&["report", "adoption", "--format", "md"])
+        .ok()
+        .stdout();
+    assert!(
+        md.contains("| Dana Whitfield | Enterprise | Priya Raman | West | 4 |"),
+        "{md}"
+    );
     env.run_ws(&["report", "adoption"]).ok();
     let html = std::fs::read_to_string(env.ws().join("out/adoption.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("Dana Whitfield"));
@@ -221,18 +335,46 @@ fn salesforce_exports_give_the_independently_computed_rep_and_manager_figures() 
 fn hubspot_date_entered_columns_are_the_stage_history() {
     let env = Env::workspace();
     let deals = fixture("adoption/hubspot_deals.csv");
-    env.run_ws(&["adoption", "ingest", deals.to_str().unwrap(), "--as-of", AS_OF, "--snapshot", "june"])
-        .ok();
+    env.run_ws(&[
+        "adoption",
+        "ingest",
+        deals.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--snapshot",
+        "june",
+    ])
+    .ok();
     let r = report_json(&env, &["--snapshot", "june"]);
-    let want = expected(&deals, "Deal owner", "Deal Stage", "Amount", "Close Date", "Create Date", "Last Modified Date");
+    let want = expected(
+        &deals,
+        "Deal owner",
+        "Deal Stage",
+        "Amount",
+        "Close Date",
+        "Create Date",
+        "Last Modified Date",
+    );
     for (rep, e) in &want {
         assert_row(find(&r["reps"], "rep", rep), e, rep);
     }
     // Stages in the export's column order, Closed Lost left out of the pipeline.
-    let stages: Vec<&str> = r["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    let stages: Vec<&str> = r["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
     assert_eq!(
         stages,
-        ["Appointment Scheduled", "Qualified To Buy", "Presentation Scheduled", "Decision Maker Bought-In", "Contract Sent", "Closed Won"]
+        [
+            "Appointment Scheduled",
+            "Qualified To Buy",
+            "Presentation Scheduled",
+            "Decision Maker Bought-In",
+            "Contract Sent",
+            "Closed Won"
+        ]
     );
     // Deal 9002 jumps from Appointment Scheduled to Contract Sent: three stages skipped.
     assert_eq!(r["adherence"]["with_skips"], 1);
@@ -251,7 +393,13 @@ fn an_unrecognised_export_gets_a_suggested_role_mapping_and_nothing_is_stored() 
     let env = Env::workspace();
     let file = env.write("pipeline.csv", "Rep Name,Phase,Deal Value,Close Date\nAna Ruiz,Closed Won,1000,2025-05-01\nAna Ruiz,Discovery,500,2025-07-01\n");
     let run = env
-        .run_ws(&["adoption", "ingest", file.to_str().unwrap(), "--as-of", AS_OF])
+        .run_ws(&[
+            "adoption",
+            "ingest",
+            file.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ])
         .fails(2);
     assert!(run.stderr().contains("not recognised"), "{}", run.stderr());
     let suggestion = env.ws().join("adoption/pipeline.yaml");
@@ -260,37 +408,75 @@ fn an_unrecognised_export_gets_a_suggested_role_mapping_and_nothing_is_stored() 
     assert_eq!(env.count("SELECT COUNT(*) FROM _adoption_snapshots"), 0);
     std::fs::write(
         &suggestion,
-        text.replace("  owner:\n", "  owner: Rep Name\n").replace("  stage:\n", "  stage: Phase\n"),
+        text.replace("  owner:\n", "  owner: Rep Name\n")
+            .replace("  stage:\n", "  stage: Phase\n"),
     )
     .unwrap();
     env.run_ws(&[
-        "adoption", "ingest", file.to_str().unwrap(), "--as-of", AS_OF,
-        "--mapping", suggestion.to_str().unwrap(),
+        "adoption",
+        "ingest",
+        file.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--mapping",
+        suggestion.to_str().unwrap(),
     ])
     .ok();
     let r = report_json(&env, &[]);
     let ana = find(&r["reps"], "rep", "Ana Ruiz");
-    assert_eq!((ana["won"].as_u64(), ana["open"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (ana["won"].as_u64(), ana["open"].as_u64()),
+        (Some(1), Some(1))
+    );
     // A bad --as-of is refused with the expected form.
-    let bad = env.run_ws(&["adoption", "ingest", file.to_str().unwrap(), "--as-of", "30/06/2025"]).fails(2);
+    let bad = env
+        .run_ws(&[
+            "adoption",
+            "ingest",
+            file.to_str().unwrap(),
+            "--as-of",
+            "30/06/2025",
+        ])
+        .fails(2);
     assert!(bad.stderr().contains("YYYY-MM-DD"), "{}", bad.stderr());
 }
 
 #[test]
 fn the_samples_snapshots_match_their_truth_and_an_independent_count() {
     let env = Env::workspace();
-    env.run(&["samples", "--out", "s", "--accounts", "200", "--seed", "11", "--no-xlsx"]).ok();
+    env.run(&[
+        "samples",
+        "--out",
+        "s",
+        "--accounts",
+        "200",
+        "--seed",
+        "11",
+        "--no-xlsx",
+    ])
+    .ok();
     let dir = env.path().join("s");
-    let truth: Value = serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
     let snaps = truth["adoption"]["snapshots"].as_array().unwrap();
     assert_eq!(snaps.len(), 2);
     for s in snaps {
         let folder = dir.join(s["dir"].as_str().unwrap());
         let mut args = vec!["adoption".to_string(), "ingest".to_string()];
-        for f in ["users.csv", "login_history.csv", "activities.csv", "opportunities.csv", "opportunity_history.csv", "leads.csv"] {
+        for f in [
+            "users.csv",
+            "login_history.csv",
+            "activities.csv",
+            "opportunities.csv",
+            "opportunity_history.csv",
+            "leads.csv",
+        ] {
             args.push(folder.join(f).to_string_lossy().into_owned());
         }
-        args.extend(["--as-of".to_string(), s["as_of"].as_str().unwrap().to_string()]);
+        args.extend([
+            "--as-of".to_string(),
+            s["as_of"].as_str().unwrap().to_string(),
+        ]);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         env.run_ws(&refs).ok();
     }
@@ -300,9 +486,15 @@ fn the_samples_snapshots_match_their_truth_and_an_independent_count() {
     let f = &r["figures"];
     let len = |k: &str| last[k].as_array().unwrap().len() as f64;
     assert_eq!(f["stale_open"].as_f64().unwrap(), len("stale_open"));
-    assert_eq!(f["past_close_open"].as_f64().unwrap(), len("past_close_open"));
+    assert_eq!(
+        f["past_close_open"].as_f64().unwrap(),
+        len("past_close_open")
+    );
     assert_eq!(f["stage_skips"].as_f64().unwrap(), len("skipped_stage"));
-    assert_eq!(f["never_logged_in"].as_f64().unwrap(), len("never_logged_in"));
+    assert_eq!(
+        f["never_logged_in"].as_f64().unwrap(),
+        len("never_logged_in")
+    );
     for k in ["open", "won", "lost"] {
         assert_eq!(f[k].as_f64(), last[k].as_f64(), "{k}");
     }
@@ -316,8 +508,17 @@ fn the_samples_snapshots_match_their_truth_and_an_independent_count() {
         .collect();
     for name in last["never_logged_in"].as_array().unwrap() {
         let name = name.as_str().unwrap();
-        if r["reps"].as_array().unwrap().iter().any(|x| x["rep"] == name) {
-            assert!(coached.contains(name), "{name} not coached: {}", r["coaching"]);
+        if r["reps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["rep"] == name)
+        {
+            assert!(
+                coached.contains(name),
+                "{name} not coached: {}",
+                r["coaching"]
+            );
         }
     }
     // The under-performing team has the lowest win rate.
@@ -325,25 +526,54 @@ fn the_samples_snapshots_match_their_truth_and_an_independent_count() {
         .as_array()
         .unwrap()
         .iter()
-        .min_by(|a, b| a["win_rate"].as_f64().unwrap().total_cmp(&b["win_rate"].as_f64().unwrap()))
+        .min_by(|a, b| {
+            a["win_rate"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["win_rate"].as_f64().unwrap())
+        })
         .unwrap();
     assert_eq!(worst["team"], truth["adoption"]["under_performing_team"]);
     // Per rep, against a count over the CSV as written.
-    let opps = dir.join(last["dir"].as_str().unwrap()).join("opportunities.csv");
-    let want = expected(&opps, "Opportunity Owner", "Stage", "Amount", "Close Date", "Created Date", "Last Modified Date");
+    let opps = dir
+        .join(last["dir"].as_str().unwrap())
+        .join("opportunities.csv");
+    let want = expected(
+        &opps,
+        "Opportunity Owner",
+        "Stage",
+        "Amount",
+        "Close Date",
+        "Created Date",
+        "Last Modified Date",
+    );
     for (rep, e) in &want {
         assert_row(find(&r["reps"], "rep", rep), e, rep);
     }
     // Activities per rep, counted by owner name.
     let mut acts: BTreeMap<String, u64> = BTreeMap::new();
-    let acts_path = dir.join(last["dir"].as_str().unwrap()).join("activities.csv");
+    let acts_path = dir
+        .join(last["dir"].as_str().unwrap())
+        .join("activities.csv");
     for rec in csv::Reader::from_path(&acts_path).unwrap().records() {
         *acts.entry(rec.unwrap()[1].to_string()).or_default() += 1;
     }
     for (rep, n) in &acts {
-        assert_eq!(find(&r["reps"], "rep", rep)["activities"].as_u64(), Some(*n), "{rep}");
+        assert_eq!(
+            find(&r["reps"], "rep", rep)["activities"].as_u64(),
+            Some(*n),
+            "{rep}"
+        );
     }
     // Trend: the summary compares with the first snapshot.
-    let wau = r["summary"].as_array().unwrap().iter().find(|h| h["name"] == "weekly_active_share").unwrap();
-    assert!(wau["previous"].is_number() && wau["delta"].is_number(), "{wau}");
+    let wau = r["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "weekly_active_share")
+        .unwrap();
+    assert!(
+        wau["previous"].is_number() && wau["delta"].is_number(),
+        "{wau}"
+    );
 }

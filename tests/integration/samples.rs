@@ -146,7 +146,12 @@ fn the_same_seed_gives_identical_bytes_and_another_seed_does_not() {
         env.path().join("b"),
         env.path().join("c"),
     );
-    for name in files(&a) {
+    let names: Vec<std::path::PathBuf> = crate::util::walk(&a)
+        .iter()
+        .map(|p| p.strip_prefix(&a).unwrap().to_path_buf())
+        .collect();
+    for name in names {
+        let name = name.to_string_lossy().into_owned();
         let bytes = std::fs::read(a.join(&name)).unwrap();
         assert_eq!(
             bytes,
@@ -170,7 +175,12 @@ fn committed_samples_equal_a_fresh_generation() {
     let committed = sample("");
     let mut names: Vec<String> = crate::util::walk(&fresh)
         .iter()
-        .map(|p| p.strip_prefix(&fresh).unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            p.strip_prefix(&fresh)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     names.sort();
     assert!(names.iter().any(|n| n.starts_with("adoption")), "{names:?}");

@@ -785,10 +785,11 @@ fn adherence(
         let mine = offset_of.get(s).copied().unwrap_or(0.0);
         let mut best = -1.0;
         for (other, off) in &offsets {
-            if let Some(r) = vocab.stage_rank(other) {
-                if *off <= mine && r as f64 > best {
-                    best = r as f64;
-                }
+            if let Some(r) = vocab.stage_rank(other)
+                && *off <= mine
+                && r as f64 > best
+            {
+                best = r as f64;
             }
         }
         best + 0.5
@@ -992,57 +993,56 @@ fn coaching(
         let Some(name) = r.rep.clone() else { continue };
         let mut reasons = Vec::new();
         let closed = r.won + r.lost;
-        if let (Some(w), Some(tw)) = (r.win_rate, all.win_rate) {
-            if closed >= c.min_closed && w < c.win_rate_ratio * tw {
-                reasons.push(Reason {
-                    check: "win_rate".into(),
-                    value: w,
-                    text: format!(
-                        "win rate {} ({} won of {closed} closed) against {} for all reps",
-                        pct(w),
-                        r.won,
-                        pct(tw),
-                    ),
-                });
-            }
+        if let (Some(w), Some(tw)) = (r.win_rate, all.win_rate)
+            && closed >= c.min_closed
+            && w < c.win_rate_ratio * tw
+        {
+            reasons.push(Reason {
+                check: "win_rate".into(),
+                value: w,
+                text: format!(
+                    "win rate {} ({} won of {closed} closed) against {} for all reps",
+                    pct(w),
+                    r.won,
+                    pct(tw),
+                ),
+            });
         }
-        if let Some(s) = r.stale_open.filter(|_| r.open >= c.min_open) {
-            if let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.stale_share) {
-                reasons.push(Reason {
-                    check: "stale_open".into(),
-                    value: share,
-                    text: format!(
-                        "{s} of {} open opportunities ({}) not updated in {stale_days} days",
-                        r.open,
-                        pct(share)
-                    ),
-                });
-            }
+        if let Some(s) = r.stale_open.filter(|_| r.open >= c.min_open)
+            && let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.stale_share)
+        {
+            reasons.push(Reason {
+                check: "stale_open".into(),
+                value: share,
+                text: format!(
+                    "{s} of {} open opportunities ({}) not updated in {stale_days} days",
+                    r.open,
+                    pct(share)
+                ),
+            });
         }
-        if let Some(s) = r.past_close_open.filter(|_| r.open >= c.min_open) {
-            if let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.past_close_share)
-            {
-                reasons.push(Reason {
-                    check: "past_close_open".into(),
-                    value: share,
-                    text: format!(
-                        "{s} of {} open opportunities ({}) past their close date",
-                        r.open,
-                        pct(share)
-                    ),
-                });
-            }
+        if let Some(s) = r.past_close_open.filter(|_| r.open >= c.min_open)
+            && let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.past_close_share)
+        {
+            reasons.push(Reason {
+                check: "past_close_open".into(),
+                value: share,
+                text: format!(
+                    "{s} of {} open opportunities ({}) past their close date",
+                    r.open,
+                    pct(share)
+                ),
+            });
         }
-        if let (Some(a), Some(m)) = (r.activities_per_week, activity_median) {
-            if m > 0.0 && a < c.activity_ratio * m {
-                reasons.push(Reason {
-                    check: "activities_per_week".into(),
-                    value: a,
-                    text: format!(
-                        "{a:.1} activities a week against a median of {m:.1} for all reps"
-                    ),
-                });
-            }
+        if let (Some(a), Some(m)) = (r.activities_per_week, activity_median)
+            && m > 0.0
+            && a < c.activity_ratio * m
+        {
+            reasons.push(Reason {
+                check: "activities_per_week".into(),
+                value: a,
+                text: format!("{a:.1} activities a week against a median of {m:.1} for all reps"),
+            });
         }
         if has.last_login {
             let user = users.iter().find(|u| u.name == name);
@@ -1235,6 +1235,9 @@ fn not_measured(vocab: &Vocab, has: &Has, f: &BTreeMap<String, Option<f64>>) -> 
     out
 }
 
+/// The name a row is grouped by.
+type KeyOf = fn(&Row) -> Option<&String>;
+
 /// The figures as `_adoption_metrics` rows: `all`, then each rep, team, manager and region.
 fn metric_rows(a: &Analysis, weekly_days: i32) -> Vec<MetricRow> {
     let mut out: Vec<MetricRow> = a
@@ -1251,7 +1254,7 @@ fn metric_rows(a: &Analysis, weekly_days: i32) -> Vec<MetricRow> {
             ("all".to_string(), name.clone(), *v, detail)
         })
         .collect();
-    let groups: [(&str, &[Row], fn(&Row) -> Option<&String>); 4] = [
+    let groups: [(&str, &[Row], KeyOf); 4] = [
         ("rep", &a.reps, |r| r.rep.as_ref()),
         ("team", &a.teams, |r| r.team.as_ref()),
         ("manager", &a.managers, |r| r.manager.as_ref()),

@@ -50,13 +50,13 @@ pub fn ingest(db: &mut Db, req: &IngestRequest) -> Result<IngestResult> {
         return Err(Error::Usage("`--snapshot` needs a name".into()));
     }
     let existing = db.adoption_snapshots()?;
-    if let Some(s) = existing.iter().find(|s| s.snapshot == snapshot) {
-        if s.as_of != as_of_text {
-            return Err(Error::Usage(format!(
-                "snapshot `{snapshot}` is as of {}, not {as_of_text}\n  hint: give `--as-of {}` to add files to it, or another `--snapshot` name",
-                s.as_of, s.as_of
-            )));
-        }
+    if let Some(s) = existing.iter().find(|s| s.snapshot == snapshot)
+        && s.as_of != as_of_text
+    {
+        return Err(Error::Usage(format!(
+            "snapshot `{snapshot}` is as of {}, not {as_of_text}\n  hint: give `--as-of {}` to add files to it, or another `--snapshot` name",
+            s.as_of, s.as_of
+        )));
     }
     let inputs: Vec<read::Input> = req
         .files

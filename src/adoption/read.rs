@@ -334,14 +334,14 @@ fn read_file(
                     r.skip("no opportunity or stage");
                     continue;
                 };
-                if let Some(field) = r.text(&record, "field_name") {
-                    if !matches!(
+                if let Some(field) = r.text(&record, "field_name")
+                    && !matches!(
                         crate::mapping::text::compact(field).as_str(),
                         "stagename" | "stage" | "dealstage"
-                    ) {
-                        r.skip("not a stage change");
-                        continue;
-                    }
+                    )
+                {
+                    r.skip("not a stage change");
+                    continue;
                 }
                 let (opp, stage) = (opp.to_string(), stage.to_string());
                 match r.day(&record, "date") {
@@ -364,13 +364,12 @@ fn read_file(
                     r.skip("no owner");
                     continue;
                 };
-                if rec.role == "logins" {
-                    if let Some(status) = r.text(&record, "status") {
-                        if !status.to_lowercase().contains("success") {
-                            r.skip("failed login");
-                            continue;
-                        }
-                    }
+                if rec.role == "logins"
+                    && let Some(status) = r.text(&record, "status")
+                    && !status.to_lowercase().contains("success")
+                {
+                    r.skip("failed login");
+                    continue;
                 }
                 let owner = owner.to_string();
                 let Some(mut day) = r.day(&record, date_field) else {

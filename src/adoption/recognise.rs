@@ -75,12 +75,12 @@ fn locate(vocab: &Vocab, role: &str, keys: &[String]) -> BTreeMap<String, usize>
                 .iter()
                 .position(|k| k.split('\u{1}').next() == Some(s.as_str()))
                 .or_else(|| keys.iter().position(|k| key_is(k, &s)));
-            if let Some(i) = found {
-                if !used[i] {
-                    used[i] = true;
-                    out.insert(field.clone(), i);
-                    break;
-                }
+            if let Some(i) = found
+                && !used[i]
+            {
+                used[i] = true;
+                out.insert(field.clone(), i);
+                break;
             }
         }
     }

@@ -164,7 +164,7 @@ impl Vocab {
     /// Whether a cell says yes.
     pub fn truthy(&self, value: &str) -> bool {
         let v = value.trim().to_lowercase();
-        self.truthy.iter().any(|t| *t == v)
+        self.truthy.contains(&v)
     }
 }
 

@@ -274,12 +274,12 @@ pub fn write(dir: &Path, seed: u64, as_of: NaiveDate) -> Result<AdoptionTruth> {
     // Logins (users, managers and the admin) over the 12 weeks before the last snapshot.
     let mut logins: Vec<(NaiveDate, usize, bool)> = Vec::new();
     let login_from = as_of - Duration::days(12 * 7);
-    for i in 0..n {
+    for (i, person) in people.iter().enumerate() {
         let (gap, quiet) = match reps.iter().find(|r| r.person == i) {
             Some(r) => (r.login_gap, r.quiet_days),
             None => (2, 0),
         };
-        if gap == 0 || !people[i].active {
+        if gap == 0 || !person.active {
             continue;
         }
         let mut d = login_from + Duration::days(range(&mut rng, 0, gap) as i64);

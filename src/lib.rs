@@ -2,6 +2,7 @@
 //!
 //! The binary is a thin layer (`cli`, `output`) over domain modules that return values.
 
+pub mod adoption;
 pub mod cli;
 pub mod connectors;
 pub mod dedupe;

@@ -356,7 +356,58 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .cloned()
         .unwrap_or_else(|| ws.out_dir().join("readiness.html"));
     output::print(&output::demo::finish(&dir, &html, &report))?;
+
+    // Adoption (issue 12): the two bundled snapshots, then the adoption report.
+    let adoption_html = adoption_step(&ws, &files.adoption)?;
+    output::print(&format!(
+        "Open the adoption report: {}\n",
+        adoption_html.display()
+    ))?;
     Ok(ExitStatus::Success)
+}
+
+/// Ingests the bundled adoption snapshots (oldest first) and writes out/adoption.html.
+fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<PathBuf> {
+    let mut db = ws.db()?;
+    for (name, (y, m, d)) in crate::samples::adoption::SNAPSHOTS {
+        let snapshot_files: Vec<PathBuf> = files
+            .iter()
+            .filter(|p| {
+                p.parent()
+                    .and_then(|f| f.file_name())
+                    .is_some_and(|f| f == name)
+            })
+            .cloned()
+            .collect();
+        let as_of = chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .ok_or_else(|| crate::error::Error::Other(format!("bad snapshot date for {name}")))?;
+        let result = crate::adoption::ingest(
+            &mut db,
+            &crate::adoption::IngestRequest {
+                files: &snapshot_files,
+                as_of,
+                snapshot: None,
+                mappings: &[],
+                playbooks: None,
+            },
+        )?;
+        if let crate::adoption::IngestResult::Unrecognised(u) = result {
+            return Err(crate::error::Error::Other(format!(
+                "the bundled adoption export `{}` was not recognised",
+                u[0].path.display()
+            )));
+        }
+    }
+    let (analysis, written) = super::report::write_adoption(
+        ws,
+        None,
+        &[Format::Html, Format::Md, Format::Json],
+        &Destination::Folder(ws.out_dir()),
+        None,
+        Overwrite::OwnOutput,
+    )?;
+    output::print(&output::adoption::written(&written, &analysis))?;
+    Ok(ws.out_dir().join("adoption.html"))
 }
 
 /// Account status, RFM with propensity and a territory assignment, stored as `crmkit score

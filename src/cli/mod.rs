@@ -1,5 +1,6 @@
 //! The command line: argument parsing (the only clap user) and dispatch to one file per command.
 
+mod adoption;
 mod assess;
 mod assign;
 mod checklist;
@@ -131,6 +132,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page, or write every page into a folder
     Man(man::ManArgs),
+    /// Adoption snapshots from CRM exports: users, logins, activities, deals, stage history
+    Adoption(adoption::AdoptionArgs),
 }
 
 /// Exit codes, documented in the README.
@@ -287,6 +290,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Demo(args) => demo::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Adoption(args) => adoption::run(args, &cli.global),
     }
 }
 

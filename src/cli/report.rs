@@ -34,6 +34,39 @@ pub enum ReportCommand {
     Readiness(ReadinessArgs),
     /// Roll-out: timeline of phases and milestones, exit criteria with figures, team adoption, warnings
     Rollout(RolloutReportArgs),
+    /// Adoption: activity, data quality, stage adherence, pipeline per rep and team, coaching
+    Adoption(AdoptionReportArgs),
+}
+
+/// Arguments of `crmkit report adoption`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  crmkit report adoption                       # writes out/adoption.html\n  \
+crmkit report adoption --format json > adoption.json\n  crmkit report adoption --format all --snapshot 2025-05-31\n\n\
+HTML goes to out/adoption.html unless --out says otherwise; Markdown and JSON go to standard \
+output unless --out is given; with --format all, --out names the folder (default out/)."
+)]
+pub struct AdoptionReportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: FormatArg,
+    /// File to write (a folder with --format all)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The snapshot to report (default: the latest); trends compare it with those before
+    #[arg(long, value_name = "NAME")]
+    pub snapshot: Option<String>,
+    /// Folder whose adoption.html.j2 / adoption.md.j2 replace the builtin templates (default:
+    /// the workspace's `templates/` folder when it exists)
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CRMKIT_TEMPLATES",
+        hide_env_values = true
+    )]
+    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceFlag,
 }
 
 /// Arguments of `crmkit report rollout`.
@@ -144,6 +177,7 @@ pub fn run(args: ReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     match args.command {
         ReportCommand::Readiness(a) => readiness(a, global),
         ReportCommand::Rollout(a) => rollout(a, global),
+        ReportCommand::Adoption(a) => adoption(a, global),
     }
 }
 
@@ -323,4 +357,101 @@ pub fn write_readiness(ws: &Workspace, job: &ReadinessJob) -> Result<(Readiness,
         written.push(path);
     }
     Ok((report, written))
+}
+
+fn adoption(args: AdoptionReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
+    let ws = global.workspace()?;
+    let templates_dir = args
+        .templates
+        .clone()
+        .or_else(|| Some(ws.root.join("templates")).filter(|p| p.is_dir()));
+    let formats: Vec<Format> = match args.format {
+        FormatArg::Html => vec![Format::Html],
+        FormatArg::Md => vec![Format::Md],
+        FormatArg::Json => vec![Format::Json],
+        FormatArg::All => vec![Format::Html, Format::Md, Format::Json],
+    };
+    let destination = match (args.format, &args.out) {
+        (FormatArg::All, out) => Destination::Folder(out.clone().unwrap_or_else(|| ws.out_dir())),
+        (FormatArg::Html, None) => Destination::Folder(ws.out_dir()),
+        (_, Some(file)) => Destination::File(file.clone()),
+        (_, None) => Destination::Stdout,
+    };
+    let (analysis, written) = write_adoption(
+        &ws,
+        args.snapshot.as_deref(),
+        &formats,
+        &destination,
+        templates_dir.as_deref(),
+        args.force.overwrite(),
+    )?;
+    if !written.is_empty() {
+        output::print(&output::adoption::written(&written, &analysis))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Builds the adoption report of `snapshot` (default: the latest) and writes it in each
+/// format; returns the snapshot's analysis and the files written. `demo` uses this too.
+pub fn write_adoption(
+    ws: &Workspace,
+    snapshot: Option<&str>,
+    formats: &[Format],
+    destination: &Destination,
+    templates: Option<&Path>,
+    overwrite: Overwrite,
+) -> Result<(crate::adoption::Analysis, Vec<PathBuf>)> {
+    use crate::error::Error;
+    let db = ws.db()?;
+    let all = db.adoption_snapshots()?;
+    if all.is_empty() {
+        return Err(Error::Usage(
+            "no adoption snapshot yet\n  hint: crmkit adoption ingest users.csv opportunities.csv ... --as-of YYYY-MM-DD".into(),
+        ));
+    }
+    let pos = match snapshot {
+        Some(name) => all.iter().position(|s| s.snapshot == name).ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|s| s.snapshot.as_str()).collect();
+            Error::Usage(format!(
+                "no adoption snapshot `{name}` (snapshots: {})",
+                names.join(", ")
+            ))
+        })?,
+        None => all.len() - 1,
+    };
+    let mut history = Vec::new();
+    for s in &all[..pos] {
+        if let Some(a) = crate::adoption::stored_analysis(&db, &s.snapshot)? {
+            history.push(a);
+        }
+    }
+    let current = crate::adoption::stored_analysis(&db, &all[pos].snapshot)?.ok_or_else(|| {
+        Error::Other(format!(
+            "snapshot `{}` has not been measured; run `crmkit adoption ingest` again",
+            all[pos].snapshot
+        ))
+    })?;
+    let templates = Templates::load(templates)?;
+    let generated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let report =
+        crate::report::adoption::build(&ws.config.client, &generated_at, &current, &history);
+    let path_of = |format: &Format| match destination {
+        Destination::Stdout => None,
+        Destination::File(path) => Some(path.clone()),
+        Destination::Folder(dir) => Some(dir.join(format!("adoption.{}", format.extension()))),
+    };
+    for path in formats.iter().filter_map(path_of) {
+        safe_write::check(&path, Kind::Report, overwrite)?;
+    }
+    let mut written = Vec::new();
+    for format in formats {
+        let text = crate::report::adoption::render(&templates, &report, *format)?;
+        let Some(path) = path_of(format) else {
+            output::print(&text)?;
+            continue;
+        };
+        safe_write::write(&path, Kind::Report, overwrite, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok((current, written))
 }

@@ -1,5 +1,6 @@
 //! The only place that prints: human tables, JSON, errors and progress bars.
 
+pub mod adoption;
 pub mod datasette;
 pub mod dedupe;
 pub mod demo;

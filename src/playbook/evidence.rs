@@ -436,7 +436,7 @@ pub fn command_for(metric: &str) -> &'static str {
         "stage" => "crmkit stage",
         "reconcile" => "crmkit stage, then crmkit reconcile",
         "export" => "crmkit export",
-        "adoption" => "crmkit adoption",
+        "adoption" => "crmkit adoption ingest FILE... --as-of DATE",
         "rollout" => "crmkit rollout check",
         "score" => "crmkit score status, then crmkit score rfm and crmkit assign",
         _ => "crmkit status",

@@ -199,7 +199,8 @@ fn invalid_distinct(d: &Scanned, c: &ColumnProfile) -> Option<u64> {
         Members::Texts(iter) => Some(
             iter.filter(|(_, t, _)| {
                 !t.trim().is_empty()
-                    && (crate::values::placeholder::is_placeholder(t.trim()) || types::analyze(t).bits & bit == 0)
+                    && (crate::values::placeholder::is_placeholder(t.trim())
+                        || types::analyze(t).bits & bit == 0)
             })
             .count() as u64,
         ),

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::values::country::code as country_code;
 use crate::mapping::text::{compact, words};
+use crate::values::country::code as country_code;
 
 /// Distinct values looked at; a column with more is not a picklist.
 pub const MAX_VALUES: usize = 500;

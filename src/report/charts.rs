@@ -235,6 +235,120 @@ pub fn stacked(title: &str, parts: &[Part]) -> String {
     out
 }
 
+/// One series of a line chart: a value (or a gap) per x label.
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub label: String,
+    pub points: Vec<Option<f64>>,
+    pub tone: Tone,
+}
+
+/// A line chart of shares (0 to 1, drawn as 0 to 100%) over `labels` (e.g. snapshot dates),
+/// with a legend. Empty with fewer than two labels or no series.
+pub fn lines(title: &str, labels: &[String], series: &[Line]) -> String {
+    if labels.len() < 2 || series.is_empty() {
+        return String::new();
+    }
+    let (left, right, top, plot_h) = (44.0, 24.0, 10.0, 180.0);
+    let legend_y = top + plot_h + 40.0;
+    let height = legend_y + 18.0 * series.len().div_ceil(3) as f64 + 6.0;
+    let span = WIDTH - left - right;
+    let x = |i: usize| left + span * i as f64 / (labels.len() - 1) as f64;
+    let y = |v: f64| top + plot_h * (1.0 - v.clamp(0.0, 1.0));
+    let mut out = String::new();
+    open(&mut out, title, height);
+    for q in 0..=4 {
+        let v = q as f64 / 4.0;
+        let _ = write!(
+            out,
+            "<line x1=\"{l}\" y1=\"{yy}\" x2=\"{r}\" y2=\"{yy}\" stroke=\"#e3e7ee\" stroke-width=\"1\"/>\
+<text x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\" fill=\"#7a8596\" font-size=\"11\">{p}%</text>",
+            l = n(left),
+            r = n(WIDTH - right),
+            yy = n(y(v)),
+            tx = n(left - 6.0),
+            ty = n(y(v) + 4.0),
+            p = q * 25,
+        );
+    }
+    for (i, label) in labels.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<text x=\"{x}\" y=\"{y}\" text-anchor=\"{a}\" fill=\"#5b6678\" font-size=\"11\">{t}</text>",
+            x = n(x(i)),
+            a = if i == 0 {
+                "start"
+            } else if i + 1 == labels.len() {
+                "end"
+            } else {
+                "middle"
+            },
+            y = n(top + plot_h + 18.0),
+            t = escape(&short(label)),
+        );
+    }
+    for s in series {
+        let mut path = String::new();
+        let mut pen_up = true;
+        for (i, p) in s.points.iter().enumerate() {
+            match p {
+                Some(v) => {
+                    let _ = write!(
+                        path,
+                        "{}{},{} ",
+                        if pen_up { "M" } else { "L" },
+                        n(x(i)),
+                        n(y(*v))
+                    );
+                    pen_up = false;
+                }
+                None => pen_up = true,
+            }
+        }
+        let _ = write!(
+            out,
+            "<path d=\"{d}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2.5\"/>",
+            d = path.trim_end(),
+            c = s.tone.color(),
+        );
+        for (i, p) in s.points.iter().enumerate() {
+            if let Some(v) = p {
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"3.5\" fill=\"{c}\"><title>{t}: {v}%</title></circle>",
+                    cx = n(x(i)),
+                    cy = n(y(*v)),
+                    c = s.tone.color(),
+                    t = escape(&s.label),
+                    v = n(v * 100.0),
+                );
+            }
+        }
+    }
+    let slot = WIDTH / 3.0;
+    for (i, s) in series.iter().enumerate() {
+        let lx = slot * (i % 3) as f64 + left;
+        let ly = legend_y + 18.0 * (i / 3) as f64;
+        let last = s.points.iter().rev().flatten().next();
+        let _ = write!(
+            out,
+            "<rect x=\"{lx}\" y=\"{ry}\" width=\"12\" height=\"4\" fill=\"{c}\"/>\
+<text x=\"{tx}\" y=\"{ty}\" fill=\"#1d2430\">{label}{v}</text>",
+            lx = n(lx),
+            ry = n(ly - 6.0),
+            c = s.tone.color(),
+            tx = n(lx + 18.0),
+            ty = n(ly),
+            label = escape(&short(&s.label)),
+            v = last
+                .map(|v| format!(" {}%", n(v * 100.0)))
+                .unwrap_or_default(),
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +459,28 @@ mod tests {
         assert!(svg.contains(">76%</text>"));
         // Dormant (4.4% of 640 = 28 units) is too narrow for its share inside.
         assert!(!svg.contains(">4.4%</text>"));
+    }
+
+    #[test]
+    fn line_charts_draw_gaps_and_escape_labels() {
+        let labels = vec![
+            "2025-05-31".to_string(),
+            "<b>".to_string(),
+            "2025-06-30".to_string(),
+        ];
+        let svg = lines(
+            "t",
+            &labels,
+            &[Line {
+                label: "<script>".into(),
+                points: vec![Some(0.5), None, Some(1.0)],
+                tone: Tone::Good,
+            }],
+        );
+        assert!(!svg.contains("<script") && !svg.contains("<b>"), "{svg}");
+        // Two separate pen-down moves around the gap.
+        assert_eq!(svg.matches('M').count(), 2, "{svg}");
+        assert!(lines("t", &labels[..1], &[]).is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! becomes markup; Markdown templates escape every value with [`escape::markdown`]), the
 //! filters templates share, and the report models and charts.
 
+pub mod adoption;
 pub mod charts;
 pub mod cleanup;
 pub mod model;
@@ -25,6 +26,14 @@ use model::Readiness;
 
 /// The templates compiled into the binary, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "adoption.html.j2",
+        include_str!("../../report-templates/adoption.html.j2"),
+    ),
+    (
+        "adoption.md.j2",
+        include_str!("../../report-templates/adoption.md.j2"),
+    ),
     (
         "checklist.html.j2",
         include_str!("../../report-templates/checklist.html.j2"),
@@ -354,7 +363,7 @@ fn thousands(v: f64) -> String {
     thousands_text(v)
 }
 
-fn thousands_text(v: f64) -> String {
+pub(crate) fn thousands_text(v: f64) -> String {
     let n = v.round() as i64;
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
@@ -368,7 +377,7 @@ fn thousands_text(v: f64) -> String {
 }
 
 /// A share as a percentage: `0.0249` -> `2.5%`, `1` -> `100%`.
-fn pct(v: f64) -> String {
+pub(crate) fn pct(v: f64) -> String {
     format!("{}%", num_text(v * 100.0))
 }
 
@@ -377,7 +386,7 @@ fn num(v: f64) -> String {
     num_text(v)
 }
 
-fn num_text(v: f64) -> String {
+pub(crate) fn num_text(v: f64) -> String {
     let r = (v * 10.0).round() / 10.0;
     if r.fract() == 0.0 {
         format!("{}", r as i64)

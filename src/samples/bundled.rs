@@ -26,6 +26,58 @@ pub const CSV: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// The adoption exports of the two snapshots, by path under `adoption/`, in ingest order.
+pub const ADOPTION: &[(&str, &[u8])] = &[
+    (
+        "2025-05-31/users.csv",
+        include_bytes!("../../samples/adoption/2025-05-31/users.csv"),
+    ),
+    (
+        "2025-05-31/login_history.csv",
+        include_bytes!("../../samples/adoption/2025-05-31/login_history.csv"),
+    ),
+    (
+        "2025-05-31/activities.csv",
+        include_bytes!("../../samples/adoption/2025-05-31/activities.csv"),
+    ),
+    (
+        "2025-05-31/opportunities.csv",
+        include_bytes!("../../samples/adoption/2025-05-31/opportunities.csv"),
+    ),
+    (
+        "2025-05-31/opportunity_history.csv",
+        include_bytes!("../../samples/adoption/2025-05-31/opportunity_history.csv"),
+    ),
+    (
+        "2025-05-31/leads.csv",
+        include_bytes!("../../samples/adoption/2025-05-31/leads.csv"),
+    ),
+    (
+        "2025-06-30/users.csv",
+        include_bytes!("../../samples/adoption/2025-06-30/users.csv"),
+    ),
+    (
+        "2025-06-30/login_history.csv",
+        include_bytes!("../../samples/adoption/2025-06-30/login_history.csv"),
+    ),
+    (
+        "2025-06-30/activities.csv",
+        include_bytes!("../../samples/adoption/2025-06-30/activities.csv"),
+    ),
+    (
+        "2025-06-30/opportunities.csv",
+        include_bytes!("../../samples/adoption/2025-06-30/opportunities.csv"),
+    ),
+    (
+        "2025-06-30/opportunity_history.csv",
+        include_bytes!("../../samples/adoption/2025-06-30/opportunity_history.csv"),
+    ),
+    (
+        "2025-06-30/leads.csv",
+        include_bytes!("../../samples/adoption/2025-06-30/leads.csv"),
+    ),
+];
+
 /// The accounts workbook (sheet `Accounts`).
 pub const XLSX: (&str, &[u8]) = (
     "accounts.xlsx",
@@ -45,6 +97,8 @@ pub fn truth() -> Result<Truth> {
 pub struct Written {
     pub csv: Vec<PathBuf>,
     pub others: Vec<PathBuf>,
+    /// The adoption exports, in [`ADOPTION`] order.
+    pub adoption: Vec<PathBuf>,
 }
 
 /// Writes every bundled file into `dir` (created if missing).
@@ -60,7 +114,20 @@ pub fn write(dir: &Path) -> Result<Written> {
         .map(|(name, bytes)| put(name, bytes))
         .collect::<Result<Vec<_>>>()?;
     let others = vec![put(XLSX.0, XLSX.1)?, put(TRUTH_FILE, TRUTH)?];
-    Ok(Written { csv, others })
+    let mut adoption = Vec::new();
+    for (name, bytes) in ADOPTION {
+        let path = dir.join(super::adoption::DIR).join(name);
+        if let Some(parent) = path.parent() {
+            crate::safe_write::create_dir(parent)?;
+        }
+        crate::safe_write::write(&path, Kind::Samples, Overwrite::OwnOutput, bytes)?;
+        adoption.push(path);
+    }
+    Ok(Written {
+        csv,
+        others,
+        adoption,
+    })
 }
 
 #[cfg(test)]

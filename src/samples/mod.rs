@@ -5,6 +5,7 @@
 //! ChaCha8 streams drawn in a fixed order, no map is iterated while writing, and no clock is
 //! read (the reference date is [`AS_OF`]).
 
+pub mod adoption;
 pub mod bundled;
 mod company;
 mod generate;
@@ -142,12 +143,13 @@ pub fn generate(options: &SamplesOptions, progress: &dyn Progress) -> Result<Sum
             )
         })
         .collect();
-    let truth = output.recorder.finish(
+    let mut truth = output.recorder.finish(
         options.seed,
         files,
         output.duplicate_clusters,
         output.contact_duplicate_clusters,
     )?;
+    truth.adoption = Some(adoption::write(dir, options.seed, as_of())?);
     write_truth(&dir.join(TRUTH_FILE), &truth)?;
     Ok(summarise(options, &truth))
 }

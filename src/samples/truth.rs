@@ -367,6 +367,9 @@ pub struct Truth {
     pub blank_required: Vec<BlankCell>,
     pub placeholders: Vec<CellIssue>,
     pub field_mapping: FieldMapping,
+    /// The adoption exports (`adoption/`) and what was injected into them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<super::adoption::AdoptionTruth>,
 }
 
 #[derive(Debug, Default)]
@@ -651,6 +654,7 @@ impl Recorder {
             blank_required: Vec::new(),
             placeholders: Vec::new(),
             field_mapping: field_mapping()?,
+            adoption: None,
         };
         for f in self.findings {
             truth.invalid_emails.extend(f.invalid_emails);

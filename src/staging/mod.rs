@@ -1,5 +1,6 @@
 //! The staging database: the only user of rusqlite. Opening, pragmas, migrations, identifiers.
 
+mod adoption_store;
 mod catalog;
 mod datasette;
 mod dedupe_store;
@@ -19,6 +20,10 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+pub use adoption_store::{
+    AdoptionTx, FileRow, HistoryRow, LeadFunnelRow, LeadRow, OppRow, RepOpps, RepUsage,
+    SnapshotRow, UserRow,
+};
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use datasette::Metadata as DatasetteMetadata;
 pub use dedupe_store::{ClusterRow, GoldenRow, MemberRow, PairRow, RunRow, SourceRow};

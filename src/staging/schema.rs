@@ -346,6 +346,110 @@ const MIGRATIONS: &[&str] = &[
         done      INTEGER NOT NULL,
         synced_at TEXT NOT NULL
      );",
+    // 12: adoption snapshots' rows, normalised from the exports (issue 12): owners as written
+    // with their folded key and the rep they resolve to, dates as day numbers (0001-01-01 =
+    // 1), activity and logins counted per owner and day; the analysis the report renders.
+    "CREATE TABLE _adoption_files (
+        snapshot TEXT NOT NULL REFERENCES _adoption_snapshots (snapshot),
+        file     TEXT NOT NULL,
+        sha256   TEXT NOT NULL,
+        role     TEXT NOT NULL,
+        rows     INTEGER NOT NULL,
+        skipped  INTEGER NOT NULL,
+        fields   TEXT NOT NULL, -- JSON: field -> header
+        PRIMARY KEY (snapshot, sha256, role)
+     );
+     CREATE TABLE _adoption_users (
+        snapshot   TEXT NOT NULL,
+        user_key   TEXT NOT NULL,
+        id         TEXT,
+        name       TEXT NOT NULL,
+        email      TEXT,
+        role       TEXT,
+        team       TEXT,
+        manager    TEXT,
+        region     TEXT,
+        active     INTEGER,
+        licensed   INTEGER NOT NULL,
+        last_login INTEGER,
+        quota      REAL,
+        PRIMARY KEY (snapshot, user_key)
+     );
+     CREATE TABLE _adoption_aliases (
+        snapshot TEXT NOT NULL,
+        alias    TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        PRIMARY KEY (snapshot, alias)
+     );
+     CREATE TABLE _adoption_opps (
+        snapshot      TEXT NOT NULL,
+        opp           TEXT NOT NULL,
+        owner         TEXT NOT NULL,
+        owner_key     TEXT NOT NULL,
+        rep           TEXT,
+        stage         TEXT NOT NULL,
+        class         TEXT NOT NULL, -- open, won, lost
+        amount        REAL,
+        created       INTEGER,
+        close         INTEGER,
+        modified      INTEGER,
+        next_step     INTEGER, -- 1 filled, 0 blank, NULL no such column
+        forecast      INTEGER,
+        contact_roles INTEGER,
+        PRIMARY KEY (snapshot, opp)
+     );
+     CREATE TABLE _adoption_stage_history (
+        snapshot TEXT NOT NULL,
+        opp      TEXT NOT NULL,
+        stage    TEXT NOT NULL,
+        entered  INTEGER NOT NULL,
+        PRIMARY KEY (snapshot, opp, entered, stage)
+     );
+     CREATE TABLE _adoption_stage_order (
+        snapshot TEXT NOT NULL,
+        stage    TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (snapshot, stage)
+     );
+     CREATE TABLE _adoption_activity (
+        snapshot  TEXT NOT NULL,
+        owner     TEXT NOT NULL,
+        owner_key TEXT NOT NULL,
+        rep       TEXT,
+        day       INTEGER NOT NULL,
+        count     INTEGER NOT NULL,
+        PRIMARY KEY (snapshot, owner_key, day)
+     );
+     CREATE TABLE _adoption_logins (
+        snapshot  TEXT NOT NULL,
+        owner     TEXT NOT NULL,
+        owner_key TEXT NOT NULL,
+        rep       TEXT,
+        day       INTEGER NOT NULL,
+        count     INTEGER NOT NULL,
+        created   INTEGER NOT NULL DEFAULT 0, -- records created (usage summaries)
+        updated   INTEGER NOT NULL DEFAULT 0, -- records updated (usage summaries)
+        source    TEXT NOT NULL,              -- logins or usage
+        PRIMARY KEY (snapshot, source, owner_key, day)
+     );
+     CREATE TABLE _adoption_leads (
+        snapshot      TEXT NOT NULL,
+        lead          TEXT NOT NULL,
+        owner         TEXT,
+        owner_key     TEXT,
+        rep           TEXT,
+        status        TEXT,
+        stage         TEXT NOT NULL, -- lead, mql, sql, opportunity (from the status)
+        source        TEXT,
+        created       INTEGER,
+        converted     INTEGER,
+        converted_opp TEXT,
+        PRIMARY KEY (snapshot, lead)
+     );
+     CREATE TABLE _adoption_analysis (
+        snapshot TEXT PRIMARY KEY REFERENCES _adoption_snapshots (snapshot),
+        analysis TEXT NOT NULL -- JSON: the report model's figures for this snapshot
+     );",
 ];
 
 /// The schema version this build writes.

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod adoption;
 mod cli;
 mod dedupe;
 mod findings;

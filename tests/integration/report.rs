@@ -310,6 +310,8 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         "out/readiness.md",
         "out/checklist-admin.md",
         "out/dedupe-review-contacts.csv",
+        "out/adoption.html",
+        "exports/adoption/2025-06-30/opportunity_history.csv",
     ] {
         assert!(dir.join(f).is_file(), "{f}");
     }

@@ -63,13 +63,15 @@ pub fn create(conn: &Connection) -> Result<()> {
     } else {
         parts.join("\nUNION ALL\n")
     };
-    // `merged` counts only when the row is neither rejected nor excluded, as in reconcile.
+    // `merged` counts only when the row is neither staged (a member promoted in place of a
+    // survivor that was not staged), rejected nor excluded, as in reconcile.
     conn.execute_batch(&format!(
         "CREATE VIEW {VIEW} AS
          WITH r AS ({rows}),
          f AS (SELECT r.*,
                  (external_id IS NOT NULL) AS is_staged,
-                 (survivor_id IS NOT NULL AND rejected_for IS NULL AND excluded_by IS NULL) AS is_merged,
+                 (survivor_id IS NOT NULL AND external_id IS NULL AND rejected_for IS NULL
+                  AND excluded_by IS NULL) AS is_merged,
                  (rejected_for IS NOT NULL) AS is_rejected,
                  (excluded_by IS NOT NULL) AS is_excluded
                FROM r)

@@ -84,6 +84,11 @@ fn relation(
             Relation::NamedByName
         });
     }
+    // `Associated Company` -> companies.`Company name`: the column names the target dataset,
+    // and the target column is that dataset's name, so the link is by name.
+    if mentions_target && is_name_of(&one, &tcol.name) {
+        return Some(Relation::NamedByName);
+    }
     if vocab.owner.matches(&col.name)
         && vocab.owner_datasets.contains(&one)
         && !key_like_name(from, &col.name)
@@ -92,6 +97,13 @@ fn relation(
     }
     (col.kind == SemanticType::Identifier && tcol.kind == SemanticType::Identifier)
         .then_some(Relation::Values)
+}
+
+/// True when `column` is the name of a `one` record: `name`, `company_name`, `name_of_company`.
+fn is_name_of(one: &str, column: &str) -> bool {
+    column == "name"
+        || column == format!("{one}_name")
+        || (column.split('_').any(|w| w == "name") && column.split('_').any(|w| w == one))
 }
 
 /// The distinct filled values of a column with their record counts, in first-seen order
@@ -248,8 +260,10 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
                 let target = &datasets[t.dataset];
                 let tcol = &target.columns[t.column];
                 // A unique column refers elsewhere only when its name says where
-                // (`opportunities.account_id` with one opportunity per account).
-                if d.key_candidates[ci] && first_word != singular(&target.name) {
+                // (`opportunities.account_id` with one opportunity per account, or
+                // `deals.associated_company` with one deal per company).
+                let one = singular(&target.name);
+                if d.key_candidates[ci] && !col.name.split('_').any(|w| w == one) {
                     continue;
                 }
                 let Some(rel) = relation(&d.name, col, &target.name, tcol) else {

@@ -313,3 +313,40 @@ fn a_full_name_column_feeds_first_and_last_name() {
         "James / O'Neil; Ana / de la Cruz; Lee / Chen; - / Madonna"
     );
 }
+
+/// HubSpot exports where each company has one deal and one contact: the `Associated Company`
+/// columns are unique, yet they are links by name (the column names the companies dataset and
+/// the values are its names), so they map to the account lookup and every reference resolves.
+#[test]
+fn one_to_one_links_by_company_name_resolve_to_the_account() {
+    let env = engagement(
+        "salesforce",
+        &[
+            "hubspot_one_to_one/companies.csv",
+            "hubspot_one_to_one/contacts.csv",
+            "hubspot_one_to_one/deals.csv",
+            "hubspot_one_to_one/users.csv",
+        ],
+    );
+    suggest(&env, "companies", "account");
+    suggest(&env, "deals", "opportunity");
+    suggest(&env, "contacts", "contact");
+    for dataset in ["deals", "contacts"] {
+        let yaml = mapping_yaml(&env, dataset);
+        let at = yaml.find("source: Associated Company").expect(&yaml);
+        let field = &yaml[at..at + 400.min(yaml.len() - at)];
+        assert!(field.contains("target: AccountId"), "{dataset}: {field}");
+        assert!(field.contains("dataset: companies"), "{dataset}: {field}");
+        assert!(field.contains("column: Company name"), "{dataset}: {field}");
+    }
+    stage_rejecting_under_5_percent(&env);
+    for table in ["stg_opportunity", "stg_contact"] {
+        assert_eq!(
+            env.count(&format!(
+                "SELECT count(*) FROM {table} WHERE AccountId IS NULL"
+            )),
+            0,
+            "{table}"
+        );
+    }
+}

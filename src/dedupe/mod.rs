@@ -4,6 +4,8 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod evaluate;
+pub mod levels;
+pub mod model;
 pub mod normalize;
 pub mod review;
 pub mod roles;
@@ -17,6 +19,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use compare::{FieldScore, PairScore};
+pub use model::Model;
 pub use rules::Rules;
 
 use crate::error::{Error, Result};
@@ -45,6 +48,8 @@ pub struct Outcome {
     pub skipped_blocks: usize,
     pub linked_pairs: usize,
     pub clusters: Vec<Cluster>,
+    /// The model the pairs were scored with (learned here or given).
+    pub model: Model,
 }
 
 impl Outcome {
@@ -113,18 +118,23 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
         .par_iter()
         .map(|row| cleaner.clean(row))
         .collect();
-    find_clean(rules, &roles, &clean, threshold)
+    find_clean(rules, &roles, &clean, threshold, &Learn::default())
 }
 
-/// Finds duplicate clusters among records already cleaned by a [`Cleaner`].
-pub fn find_clean(
-    rules: &Rules,
-    roles: &[(String, rules::Role)],
-    clean: &[Vec<Option<String>>],
-    threshold: f64,
-) -> Result<Outcome> {
+/// What the model learns from, besides the data: a fixed model, or reviewed pairs.
+#[derive(Clone, Debug, Default)]
+pub struct Learn {
+    /// Use this model as it is (no training).
+    pub model: Option<Model>,
+    /// Reviewed pairs `(a, b, is a match)` by record index.
+    pub labels: Vec<(u32, u32, bool)>,
+}
+
+/// Blocking-key hashes of every record under every rule (0: the rule does not apply).
+fn block_keys(rules: &Rules, roles: &[(String, rules::Role)], clean: &[Vec<Option<String>>]) -> block::Keys {
     let role_index = |name: &str| roles.iter().position(|(n, _)| n == name);
-    let (name_i, first_i) = (role_index("name"), role_index("first_name"));
+    let name_i = role_index("name").or_else(|| role_index("full_name"));
+    let first_i = role_index("first_name");
     let key_part = |row: &[Option<String>], key: &str| -> Option<String> {
         match key {
             "name_prefix" => {
@@ -159,36 +169,64 @@ pub fn find_clean(
             })
         })
         .collect();
-    let keys = block::Keys {
+    block::Keys {
         rules: rules.blocking.len(),
         hashes,
-    };
-    let needed = (threshold / (1.0 - threshold)).ln();
-    let (links, stats) = block::for_each_pair(&keys, rules.max_block, |a, b| {
-        let total = compare::quick_total(
-            roles,
-            rules.prior,
-            needed,
-            &clean[a as usize],
-            &clean[b as usize],
-        )?;
-        let p = 1.0 / (1.0 + (-total).exp());
-        (p >= threshold).then_some((a, b, p))
+    }
+}
+
+/// Finds duplicate clusters among records already cleaned by a [`Cleaner`]: blocks, learns
+/// the dataset's model (unless one is given), scores, and clusters.
+pub fn find_clean(
+    rules: &Rules,
+    roles: &[(String, rules::Role)],
+    clean: &[Vec<Option<String>>],
+    threshold: f64,
+    learn: &Learn,
+) -> Result<Outcome> {
+    if roles.len() > model::MAX_ROLES {
+        return Err(Error::Usage(format!(
+            "dedupe compares at most {} roles at once ({} given)",
+            model::MAX_ROLES,
+            roles.len()
+        )));
+    }
+    let compared = model::compared(roles);
+    let keys = block_keys(rules, roles, clean);
+    // Every candidate pair with its comparison vector: 16 bytes a pair, so scoring after
+    // training needs no second comparison.
+    let (candidates, stats) = block::for_each_pair(&keys, rules.max_block, |a, b| {
+        Some((a, b, model::pattern(&compared, &clean[a as usize], &clean[b as usize])))
     });
-    let score = |a: u32, b: u32| {
-        compare::score(
-            roles,
-            rules.prior,
-            (a, &clean[a as usize]),
-            (b, &clean[b as usize]),
-        )
+    let model = match &learn.model {
+        Some(m) => m.clone(),
+        None => {
+            let mut histogram = model::Histogram::new();
+            for &(_, _, p) in &candidates {
+                *histogram.entry(p).or_default() += 1.0;
+            }
+            let random = model::random_pairs(&compared, clean, rules.u_sample);
+            let n = clean.len() as f64;
+            let labels: model::Labels = learn
+                .labels
+                .iter()
+                .filter(|(a, b, _)| (*a as usize) < clean.len() && (*b as usize) < clean.len())
+                .map(|&(a, b, m)| (model::pattern(&compared, &clean[a as usize], &clean[b as usize]), m))
+                .collect();
+            model::train(rules, &compared, &histogram, &random, n * (n - 1.0) / 2.0, &labels)
+        }
     };
-    let groups = cluster::clusters(
-        clean.len(),
-        &links,
-        rules.strong_link,
-        rules.weak_cluster_max,
-    );
+    let freq = model::Frequencies::new(&model, clean, rules.prior_pairs);
+    let needed = (threshold / (1.0 - threshold)).ln();
+    let links: Vec<(u32, u32, f64)> = candidates
+        .par_iter()
+        .filter_map(|&(a, b, p)| {
+            let t = compare::total(&model, &freq, p, a, b);
+            (t >= needed).then(|| (a, b, 1.0 / (1.0 + (-t).exp())))
+        })
+        .collect();
+    drop(candidates);
+    let groups = cluster::clusters(clean.len(), &links, rules.strong_link);
     let clusters = groups
         .into_par_iter()
         .map(|members| {
@@ -196,7 +234,15 @@ pub fn find_clean(
                 .iter()
                 .enumerate()
                 .flat_map(|(i, &a)| members[i + 1..].iter().map(move |&b| (a, b)))
-                .map(|(a, b)| score(a, b))
+                .map(|(a, b)| {
+                    compare::score(
+                        &compared,
+                        &model,
+                        &freq,
+                        (a, &clean[a as usize]),
+                        (b, &clean[b as usize]),
+                    )
+                })
                 .collect();
             Cluster { members, pairs }
         })
@@ -207,6 +253,7 @@ pub fn find_clean(
         skipped_blocks: stats.skipped_blocks,
         linked_pairs: links.len(),
         clusters,
+        model,
     })
 }
 

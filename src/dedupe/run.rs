@@ -74,6 +74,8 @@ pub struct Report {
     pub duplicates: usize,
     /// Review decisions carried over from the previous run for unchanged clusters.
     pub decisions_kept: usize,
+    /// The model pairs were scored with: m, u and weight per role and level.
+    pub model: super::Model,
     pub clusters: Vec<ClusterView>,
     #[serde(skip)]
     pub pairs: Vec<PairView>,
@@ -81,6 +83,16 @@ pub struct Report {
 
 /// Runs dedupe on a dataset and stores clusters, pairs, golden values and merges.
 pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
+    run_with(db, rules, options, None)
+}
+
+/// [`run`] scoring with a saved model (`--model FILE`) instead of learning one.
+pub fn run_with(
+    db: &mut Db,
+    rules: &Rules,
+    options: &Options,
+    model: Option<&std::path::Path>,
+) -> Result<Report> {
     if !(options.threshold > 0.0 && options.threshold < 1.0) {
         return Err(Error::Usage(format!(
             "`--threshold {}` must be between 0 and 1 (a match probability; default 0.5)",
@@ -137,7 +149,13 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
         .iter_mut()
         .map(|r| std::mem::take(&mut r.values))
         .collect();
-    let found = super::find_clean(rules, &role_rules, &clean, options.threshold)?;
+    let mut learn = super::Learn::default();
+    if let Some(path) = model {
+        let model = super::Model::load(path)?;
+        model.check(&super::model::compared(&role_rules), path)?;
+        learn.model = Some(model);
+    }
+    let found = super::find_clean(rules, &role_rules, &clean, options.threshold, &learn)?;
     drop(clean);
     let member_rowids: Vec<i64> = found
         .clusters
@@ -279,6 +297,7 @@ pub fn run(db: &mut Db, rules: &Rules, options: &Options) -> Result<Report> {
         linked_pairs: found.linked_pairs,
         duplicates: found.duplicates(),
         decisions_kept: kept,
+        model: found.model.clone(),
         clusters: views,
         pairs: pair_views,
     })

@@ -171,7 +171,8 @@ mod tests {
         assert_eq!(lv("name", "northwind traders", "northwind tradres"), "close");
         assert_eq!(lv("name", "northwind traders", "southridge video"), "different");
         assert_eq!(lv("first_name", "j", "john"), "initial");
-        assert_eq!(lv("first_name", "jon", "john"), "close");
+        assert_eq!(lv("first_name", "jonathan", "jonathon"), "close");
+        assert_eq!(lv("first_name", "jon", "john"), "similar");
         assert_eq!(lv("birth_date", "19560409", "19560904"), "day_month_swapped");
         assert_eq!(lv("birth_date", "19560409", "19560419"), "one_digit");
         assert_eq!(lv("birth_date", "19560409", "19561230"), "same_year");

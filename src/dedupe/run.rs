@@ -100,6 +100,14 @@ pub fn run_with(
         )));
     }
     let columns = db.dataset_columns(&options.dataset)?;
+    // `--id "Account ID"` names the ingested `account_id`, as the header reads in the file.
+    let mut options = options.clone();
+    if let Some(id) = &options.id_column
+        && let Some(found) = roles::find_column(&columns, id)
+    {
+        options.id_column = Some(found);
+    }
+    let options = &options;
     if let Some(id) = &options.id_column
         && !columns.contains(id)
     {

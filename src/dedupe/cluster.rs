@@ -140,6 +140,9 @@ mod tests {
         let links: Vec<(u32, u32, f64)> = (0..10)
             .flat_map(|a| (a + 1..10).map(move |b| (a, b, 0.8)))
             .collect();
-        assert_eq!(clusters(10, &links, 0.99), vec![(0..10).collect::<Vec<u32>>()]);
+        assert_eq!(
+            clusters(10, &links, 0.99),
+            vec![(0..10).collect::<Vec<u32>>()]
+        );
     }
 }

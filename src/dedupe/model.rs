@@ -89,9 +89,9 @@ pub fn compared(roles: &[(String, Role)]) -> Vec<Compared> {
 pub fn role_level(roles: &[Compared], i: usize, a: &[Option<String>], b: &[Option<String>]) -> u8 {
     match (&a[i], &b[i]) {
         (Some(x), Some(y)) => {
-            let cross = roles[i].swap.map_or((None, None), |s| {
-                (a[s].as_deref(), b[s].as_deref())
-            });
+            let cross = roles[i]
+                .swap
+                .map_or((None, None), |s| (a[s].as_deref(), b[s].as_deref()));
             levels::level(&roles[i].role, x, y, cross)
         }
         _ => levels::MISSING,
@@ -156,17 +156,26 @@ pub fn random_pairs(roles: &[Compared], clean: &[Vec<Option<String>>], sample: u
 /// Labelled pairs' comparison vectors: (pattern, is a match).
 pub type Labels = Vec<(u64, bool)>;
 
-/// Learns m, u and lambda. `candidates` are the blocked pairs' vectors, `random` random
-/// pairs' (drawn from `all_pairs`), `labels` reviewed pairs (their m and u count as known).
+/// The candidate pairs one blocking rule produced, and the roles it blocks on.
+pub struct Session {
+    /// Roles whose m this session does not learn (they agree by construction).
+    pub fixed: Vec<usize>,
+    pub pairs: Histogram,
+}
+
+/// Learns m, u and lambda. `sessions` are the candidate pairs' vectors per blocking rule,
+/// `random` random pairs' (drawn from `all_pairs`), `labels` reviewed pairs (counted as
+/// known matches or non-matches).
 pub fn train(
     rules: &Rules,
     roles: &[Compared],
-    candidates: &Histogram,
+    sessions: &[Session],
     random: &Histogram,
     all_pairs: f64,
     labels: &Labels,
 ) -> Model {
     let alpha = rules.prior_pairs;
+    let k = roles.len();
     // Priors: u mostly `different`, a little mass on each agreeing level; m = u * e^weight.
     let u_prior: Vec<Vec<f64>> = roles
         .iter()
@@ -197,16 +206,12 @@ pub fn train(
             })
             .collect()
     };
-    let n_cand: f64 = candidates.values().sum();
+    let n_cand: f64 = sessions.iter().map(|s| s.pairs.values().sum::<f64>()).sum();
     let n_random: f64 = random.values().sum();
     let lambda_prior = 1.0 / (1.0 + (-rules.prior).exp());
-    let mut lambda = (lambda_prior * 10.0).min(0.5);
-    let mut u = u_prior.clone();
-    let mut m = m_from(&u_prior);
-    let mut m_prior = m.clone();
     let match_prob = |pat: u64, m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64| -> f64 {
         let mut log = (lambda / (1.0 - lambda)).ln();
-        for i in 0..roles.len() {
+        for i in 0..k {
             let l = unpack(pat, i) as usize;
             if l != 0 {
                 log += (m[i][l] / u[i][l]).ln();
@@ -214,63 +219,119 @@ pub fn train(
         }
         1.0 / (1.0 + (-log).exp())
     };
-    let mut rounds = 0;
-    for round in 0..rules.em_rounds.max(1) {
-        rounds = round + 1;
-        // u: random pairs, minus what the model thinks are matches among them (which matters
-        // only for small files, where random pairs are all pairs).
+    // u from random pairs, less what the model takes for matches among them (which matters
+    // only for small files, where the random pairs are all pairs and include the duplicates).
+    let estimate_u = |m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64| -> Vec<Vec<f64>> {
         let lambda_random = (lambda * n_cand / all_pairs.max(1.0)).clamp(1e-12, 0.5);
-        let mut u_count: Vec<Vec<f64>> = u_prior.iter().map(|p| p.iter().map(|x| x * alpha).collect()).collect();
+        let mut count: Vec<Vec<f64>> = u_prior
+            .iter()
+            .map(|p| p.iter().map(|x| x * alpha).collect())
+            .collect();
         for (&pat, &c) in random {
-            let w = c * (1.0 - match_prob(pat, &m, &u, lambda_random));
-            for (i, uc) in u_count.iter_mut().enumerate() {
+            let w = c * (1.0 - match_prob(pat, m, u, lambda_random));
+            for (i, uc) in count.iter_mut().enumerate() {
                 uc[unpack(pat, i) as usize] += w;
             }
         }
         for &(pat, is_match) in labels {
             if !is_match {
-                for (i, uc) in u_count.iter_mut().enumerate() {
+                for (i, uc) in count.iter_mut().enumerate() {
                     uc[unpack(pat, i) as usize] += 1.0;
                 }
             }
         }
-        u = normalise(u_count);
-        if round == 0 {
-            // The playbook's weights apply on top of the dataset's own u.
-            m_prior = m_from(&u);
-            m = m_prior.clone();
+        normalise(count)
+    };
+    let mut u = estimate_u(&m_from(&u_prior), &u_prior, lambda_prior);
+    let m_prior = m_from(&u);
+    // m by expectation-maximisation, one session per blocking rule.
+    let mut m_sum: Vec<Vec<f64>> = m_prior.iter().map(|r| vec![0.0; r.len()]).collect();
+    let mut m_weight = vec![0.0; k];
+    let mut rounds = 0;
+    for session in sessions {
+        let pairs: f64 = session.pairs.values().sum();
+        if pairs < 1.0 {
+            continue;
         }
-        // m and lambda: expectation-maximisation over candidate pairs.
-        let mut m_count: Vec<Vec<f64>> = m_prior.iter().map(|p| p.iter().map(|x| x * alpha).collect()).collect();
-        let mut matches = lambda_prior * alpha;
-        for (&pat, &c) in candidates {
-            let w = c * match_prob(pat, &m, &u, lambda);
-            matches += w;
-            for (i, mc) in m_count.iter_mut().enumerate() {
-                mc[unpack(pat, i) as usize] += w;
+        let mut m = m_prior.clone();
+        let mut lambda = (lambda_prior * 10.0).min(0.5);
+        let mut matches = 0.0;
+        for round in 0..rules.em_rounds.max(1) {
+            rounds = rounds.max(round + 1);
+            let mut m_count: Vec<Vec<f64>> = m_prior
+                .iter()
+                .map(|p| p.iter().map(|x| x * alpha).collect())
+                .collect();
+            matches = 0.0;
+            for (&pat, &c) in &session.pairs {
+                let w = c * match_prob(pat, &m, &u, lambda);
+                matches += w;
+                for (i, mc) in m_count.iter_mut().enumerate() {
+                    mc[unpack(pat, i) as usize] += w;
+                }
+            }
+            for &(pat, is_match) in labels {
+                if is_match {
+                    for (i, mc) in m_count.iter_mut().enumerate() {
+                        mc[unpack(pat, i) as usize] += 1.0;
+                    }
+                }
+            }
+            let mut new_m = normalise(m_count);
+            for &f in &session.fixed {
+                new_m[f] = m[f].clone();
+            }
+            let new_lambda =
+                ((matches + lambda_prior * alpha) / (pairs + alpha)).clamp(1e-9, 1.0 - 1e-9);
+            let change = (new_lambda - lambda).abs()
+                + new_m
+                    .iter()
+                    .zip(&m)
+                    .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+                    .fold(0.0, f64::max);
+            lambda = new_lambda;
+            m = new_m;
+            if change < 1e-5 {
+                break;
             }
         }
-        for &(pat, is_match) in labels {
-            if is_match {
-                for (i, mc) in m_count.iter_mut().enumerate() {
-                    mc[unpack(pat, i) as usize] += 1.0;
-                }
+        // A session's estimate counts by how many matches it saw.
+        for i in (0..k).filter(|i| !session.fixed.contains(i)) {
+            for (s, x) in m_sum[i].iter_mut().zip(&m[i]) {
+                *s += matches * x;
+            }
+            m_weight[i] += matches;
+        }
+    }
+    let m: Vec<Vec<f64>> = (0..k)
+        .map(|i| {
+            if m_weight[i] > 0.0 {
+                m_sum[i]
+                    .iter()
+                    .map(|x| (x / m_weight[i]).max(1e-12))
+                    .collect()
+            } else {
+                m_prior[i].clone()
+            }
+        })
+        .collect();
+    // lambda over all candidate pairs, m and u now fixed; then u once more without matches.
+    let mut lambda = lambda_prior;
+    for _ in 0..rules.em_rounds.max(1) {
+        let mut matches = lambda_prior * alpha;
+        for s in sessions {
+            for (&pat, &c) in &s.pairs {
+                matches += c * match_prob(pat, &m, &u, lambda);
             }
         }
         let new_lambda = (matches / (n_cand + alpha)).clamp(1e-9, 1.0 - 1e-9);
-        let new_m = normalise(m_count);
-        let change = (new_lambda - lambda).abs()
-            + new_m
-                .iter()
-                .zip(&m)
-                .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
-                .fold(0.0, f64::max);
+        let change = (new_lambda - lambda).abs();
         lambda = new_lambda;
-        m = new_m;
-        if change < 1e-5 {
+        if change < 1e-6 {
             break;
         }
     }
+    u = estimate_u(&m, &u, lambda);
     Model {
         lambda,
         roles: roles
@@ -490,13 +551,21 @@ mod tests {
         let (mut candidates, mut random) = (Histogram::new(), Histogram::new());
         // 20,000 candidate pairs of which 30% match; 200,000 random pairs (no matches).
         for k in 0..20_000 {
-            let v = if k % 10 < 3 { vector(&true_m) } else { vector(&true_u) };
+            let v = if k % 10 < 3 {
+                vector(&true_m)
+            } else {
+                vector(&true_u)
+            };
             *candidates.entry(v).or_default() += 1.0;
         }
         for _ in 0..200_000 {
             *random.entry(vector(&true_u)).or_default() += 1.0;
         }
-        let model = train(&rules, &roles, &candidates, &random, 1e9, &Vec::new());
+        let sessions = [Session {
+            fixed: Vec::new(),
+            pairs: candidates,
+        }];
+        let model = train(&rules, &roles, &sessions, &random, 1e9, &Vec::new());
         assert!((model.lambda - 0.3).abs() < 0.02, "lambda {}", model.lambda);
         for (i, r) in model.roles.iter().enumerate() {
             for (l, p) in r.levels.iter().enumerate() {

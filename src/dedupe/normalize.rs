@@ -196,7 +196,11 @@ pub fn date(value: &str) -> String {
         return d.format("%Y%m%d").to_string();
     }
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() == 8 { digits } else { String::new() }
+    if digits.len() == 8 {
+        digits
+    } else {
+        String::new()
+    }
 }
 
 /// Values that mean "no value".

@@ -224,7 +224,15 @@ mod tests {
         let got = assign(
             &rules,
             "contact",
-            &cols(&["vorname", "nachname", "geburtsdatum", "ort", "plz", "bemerkung", "name"]),
+            &cols(&[
+                "vorname",
+                "nachname",
+                "geburtsdatum",
+                "ort",
+                "plz",
+                "bemerkung",
+                "name",
+            ]),
             &[],
             &[],
             &[],
@@ -244,7 +252,15 @@ mod tests {
                 ("postcode", "plz")
             ]
         );
-        let got = assign(&rules, "contact", &cols(&["name", "e_mail", "notes"]), &[], &[], &[]).unwrap();
+        let got = assign(
+            &rules,
+            "contact",
+            &cols(&["name", "e_mail", "notes"]),
+            &[],
+            &[],
+            &[],
+        )
+        .unwrap();
         let pairs: Vec<(&str, &str)> = got
             .iter()
             .map(|r| (r.role.as_str(), r.column.as_str()))

@@ -17,7 +17,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
-pub use dedupe_store::{ClusterRow, GoldenRow, MemberRow, PairRow, RunRow, SourceRow};
+pub use dedupe_store::{ClusterRow, GoldenRow, LabelRow, MemberRow, PairRow, RunRow, SourceRow};
 pub use load::{BatchMeta, Loader};
 pub use mapping_store::SourceColumn;
 pub use metrics::Metric;

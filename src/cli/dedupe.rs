@@ -119,7 +119,7 @@ crmkit dedupe contacts --object contact --model models/dedupe-contacts.yaml"
     )]
     Model {
         #[command(flatten)]
-        target: Target,
+        target: Box<Target>,
         /// Where to save the model (default: models/dedupe-DATASET.yaml in the workspace)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -132,7 +132,7 @@ crmkit dedupe review contacts --object contact --id contact_id --match C-12/C-80
     )]
     Review {
         #[command(flatten)]
-        target: Target,
+        target: Box<Target>,
         /// Two records (ID_A/ID_B, as shown) are the same entity
         #[arg(long = "match", value_name = "ID_A/ID_B")]
         matches: Vec<String>,

@@ -183,7 +183,7 @@ mod tests {
         );
         assert_eq!(
             lv("name", "northwind traders", "northwind tradres"),
-            "close"
+            "similar"
         );
         assert_eq!(
             lv("name", "northwind traders", "southridge video"),

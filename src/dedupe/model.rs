@@ -243,7 +243,7 @@ pub fn train(
         normalise(count)
     };
     let mut u = estimate_u(&m_from(&u_prior), &u_prior, lambda_prior);
-    let m_prior = m_from(&u);
+    let m_prior = m_from(&u_prior);
     // m by expectation-maximisation, one session per blocking rule.
     let mut m_sum: Vec<Vec<f64>> = m_prior.iter().map(|r| vec![0.0; r.len()]).collect();
     let mut m_weight = vec![0.0; k];

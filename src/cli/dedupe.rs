@@ -52,11 +52,44 @@ pub struct DedupeArgs {
     /// Dedupe rules to use instead of the built-in playbooks/dedupe.yaml
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+    /// Score with this saved model (from `crmkit dedupe model`) instead of learning one
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Show how each pair of the first clusters scored (level and weight per role) and the
+    /// learned model
+    #[arg(long)]
+    pub explain: bool,
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub force: super::ForceFlag,
+}
+
+/// What names the records of a dataset: the options `dedupe`, `dedupe model` and `dedupe
+/// review` share.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Dataset (an ingested `src_` table without the prefix)
+    pub dataset: String,
+    /// Kind of record: account, contact or lead
+    #[arg(long)]
+    pub object: String,
+    /// Column with the record id (default: the source row number)
+    #[arg(long, value_name = "COLUMN")]
+    pub id: Option<String>,
+    /// Use COLUMN for ROLE
+    #[arg(long = "field", value_name = "ROLE=COLUMN", value_parser = parse_field)]
+    pub fields: Vec<(String, String)>,
+    /// Match probability at which two records are linked
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub threshold: f64,
+    /// Dedupe rules to use instead of the built-in playbooks/dedupe.yaml
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// File formats of the review sheet.
@@ -78,6 +111,65 @@ pub enum DedupeAction {
         #[arg(long)]
         json: bool,
     },
+    /// Learn the dataset's model (m, u and weight per role and level), print it and save it
+    /// to models/dedupe-DATASET.yaml for review and reuse with `--model`
+    #[command(
+        after_help = "Example:\n  crmkit dedupe model contacts --object contact --id contact_id\n  \
+crmkit dedupe contacts --object contact --model models/dedupe-contacts.yaml"
+    )]
+    Model {
+        #[command(flatten)]
+        target: Box<Target>,
+        /// Where to save the model (default: models/dedupe-DATASET.yaml in the workspace)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Show the pairs whose answer would teach the model most (nearest the threshold); answers
+    /// given with --match/--distinct are kept and refit the model on every later run
+    #[command(
+        after_help = "Example:\n  crmkit dedupe review contacts --object contact --id contact_id\n  \
+crmkit dedupe review contacts --object contact --id contact_id --match C-12/C-80 --distinct C-3/C-41"
+    )]
+    Review {
+        #[command(flatten)]
+        target: Box<Target>,
+        /// Two records (ID_A/ID_B, as shown) are the same entity
+        #[arg(long = "match", value_name = "ID_A/ID_B")]
+        matches: Vec<String>,
+        /// Two records (ID_A/ID_B) are different entities
+        #[arg(long = "distinct", value_name = "ID_A/ID_B")]
+        distinct: Vec<String>,
+        /// How many pairs to show
+        #[arg(long, default_value_t = 10, value_name = "N")]
+        count: usize,
+    },
+}
+
+impl Target {
+    fn options(
+        &self,
+        ws: &crate::workspace::Workspace,
+        db: &crate::staging::Db,
+        rules: &Rules,
+    ) -> Result<run::Options> {
+        let dataset = crate::intake::names::identifier(&self.dataset);
+        let mapped = run::mapped_roles(ws, db, rules, &dataset)?;
+        Ok(run::Options {
+            dataset,
+            object: self.object.to_lowercase(),
+            id_column: self.id.clone(),
+            threshold: self.threshold,
+            fields: self.fields.clone(),
+            mapped,
+        })
+    }
+
+    fn rules(&self) -> Result<Rules> {
+        match &self.rules {
+            Some(path) => Rules::load(path),
+            None => Ok(Rules::builtin()),
+        }
+    }
 }
 
 fn parse_field(s: &str) -> Result<(String, String), String> {
@@ -104,6 +196,70 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         }
         return Ok(ExitStatus::Success);
     }
+    if let Some(DedupeAction::Model { target, out }) = &args.action {
+        let rules = target.rules()?;
+        let options = target.options(&ws, &db, &rules)?;
+        let (roles, model) =
+            run::learn(&mut db, &rules, &options, None, true, &output::Bar::rows())?;
+        let path = out.clone().unwrap_or_else(|| {
+            ws.root
+                .join("models")
+                .join(format!("dedupe-{}.yaml", options.dataset))
+        });
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::io("create", dir, e))?;
+        }
+        let text = serde_yaml::to_string(&model)
+            .map_err(|e| crate::error::Error::Other(format!("model as YAML: {e}")))?;
+        std::fs::write(&path, text).map_err(|e| crate::error::Error::io("write", &path, e))?;
+        if target.json {
+            output::json(
+                &serde_json::json!({"dataset": options.dataset, "roles": roles, "model": model, "saved": path}),
+            )?;
+        } else {
+            let columns: Vec<String> = roles
+                .iter()
+                .map(|r| format!("{}={}", r.role, r.column))
+                .collect();
+            output::print(&format!(
+                "dedupe model of {} as {} on {}\n{}saved: {}\nreuse: crmkit dedupe {} --object {} --model {}\n",
+                options.dataset,
+                options.object,
+                columns.join(", "),
+                output::dedupe::render_model(&model),
+                path.display(),
+                options.dataset,
+                options.object,
+                path.display()
+            ))?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(DedupeAction::Review {
+        target,
+        matches,
+        distinct,
+        count,
+    }) = &args.action
+    {
+        let rules = target.rules()?;
+        let options = target.options(&ws, &db, &rules)?;
+        let round = run::review_round(
+            &mut db,
+            &rules,
+            &options,
+            matches,
+            distinct,
+            *count,
+            &output::Bar::rows(),
+        )?;
+        if target.json {
+            output::json(&round)?;
+        } else {
+            output::print(&output::dedupe::render_review(&round))?;
+        }
+        return Ok(ExitStatus::Success);
+    }
     let rules = match &args.rules {
         Some(path) => Rules::load(path)?,
         None => Rules::builtin(),
@@ -118,7 +274,13 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         fields: args.fields,
         mapped,
     };
-    let report = run::run(&mut db, &rules, &options, &output::Bar::rows())?;
+    let report = run::run_with(
+        &mut db,
+        &rules,
+        &options,
+        args.model.as_deref(),
+        &output::Bar::rows(),
+    )?;
     let format = match args.format {
         SheetArg::Csv => SheetFormat::Csv,
         SheetArg::Xlsx => SheetFormat::Xlsx,
@@ -148,6 +310,9 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             &review_path,
             args.pairs.as_deref(),
         ))?;
+        if args.explain {
+            output::print(&output::dedupe::render_explain(&report, 10))?;
+        }
     }
     Ok(ExitStatus::Success)
 }

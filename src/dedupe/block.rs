@@ -43,11 +43,12 @@ impl Keys {
 }
 
 /// Visits every distinct pair `(a, b)`, `a < b`, that shares a key in some block of at most
-/// `max_block` records, in parallel; collects what `visit` returns.
+/// `max_block` records, in parallel, with the blocking rule it is visited under; collects
+/// what `visit` returns.
 pub fn for_each_pair<T, F>(keys: &Keys, max_block: usize, visit: F) -> (Vec<T>, Stats)
 where
     T: Send,
-    F: Fn(u32, u32) -> Option<T> + Sync,
+    F: Fn(u32, u32, usize) -> Option<T> + Sync,
 {
     let rules = keys.rules;
     // (hash, record, rule): 16 bytes; the hash already covers the rule.
@@ -95,7 +96,7 @@ where
                         continue;
                     }
                     visited += 1;
-                    if let Some(t) = visit(a, b) {
+                    if let Some(t) = visit(a, b, rule as usize) {
                         out.push(t);
                     }
                 }
@@ -128,7 +129,7 @@ mod tests {
                 })
                 .collect(),
         );
-        let (mut pairs, stats) = for_each_pair(&keys, 5, |a, b| Some((a, b)));
+        let (mut pairs, stats) = for_each_pair(&keys, 5, |a, b, _| Some((a, b)));
         pairs.sort();
         assert_eq!(pairs, vec![(0, 1), (2, 3)]);
         assert_eq!(
@@ -148,7 +149,7 @@ mod tests {
                 .map(|i| vec![Some(9), (i < 2).then_some(7)])
                 .collect(),
         );
-        let (pairs, stats) = for_each_pair(&keys, 3, |a, b| Some((a, b)));
+        let (pairs, stats) = for_each_pair(&keys, 3, |a, b, _| Some((a, b)));
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.skipped_blocks, 1);
     }

@@ -1,4 +1,8 @@
 //! Clustering linked pairs with union-find, guarded against chains of weak links.
+//!
+//! Two records join freely; after that, a link below the strong bar may join a record to a
+//! cluster (or two clusters) only when the sides are linked by at least half of the pairs
+//! between them: a true cluster of ten sources is densely linked, a chain is not.
 
 /// Disjoint sets over record indexes.
 struct UnionFind {
@@ -37,27 +41,49 @@ impl UnionFind {
 }
 
 /// Groups `n` records by links `(a, b, probability)`. Links at or above `strong` always
-/// join; weaker ones join only while the resulting cluster has at most `weak_max` records,
-/// so a chain of weak links cannot snowball into one giant cluster. Returns clusters of two
-/// or more records, each sorted, ordered by their first record.
-pub fn clusters(
-    n: usize,
-    links: &[(u32, u32, f64)],
-    strong: f64,
-    weak_max: usize,
-) -> Vec<Vec<u32>> {
+/// join; weaker ones join two sides of more than one record in all only when at least half
+/// of the pairs between the sides are links. Returns clusters of two or more records, each
+/// sorted, ordered by their first record.
+pub fn clusters(n: usize, links: &[(u32, u32, f64)], strong: f64) -> Vec<Vec<u32>> {
     let mut order: Vec<&(u32, u32, f64)> = links.iter().collect();
     // Strongest first, so weak links are judged against the clusters strong ones built.
     order.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+    let mut neighbours: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+    for &(a, b, _) in links {
+        neighbours.entry(a).or_default().push(b);
+        neighbours.entry(b).or_default().push(a);
+    }
+    let mut members: std::collections::HashMap<u32, Vec<u32>> = Default::default();
     let mut uf = UnionFind::new(n);
     for &&(a, b, p) in &order {
         let (ra, rb) = (uf.find(a), uf.find(b));
         if ra == rb {
             continue;
         }
-        let joined = (uf.size[ra as usize] + uf.size[rb as usize]) as usize;
-        if p >= strong || joined <= weak_max {
+        let (sa, sb) = (uf.size[ra as usize] as usize, uf.size[rb as usize] as usize);
+        let join = p >= strong || sa + sb <= 2 || {
+            // Links between the two sides, counted from the smaller one.
+            let (small, other) = if sa <= sb { (ra, rb) } else { (rb, ra) };
+            let side: Vec<u32> = members.get(&small).cloned().unwrap_or_else(|| vec![small]);
+            let between: usize = side
+                .iter()
+                .map(|x| {
+                    neighbours[x]
+                        .iter()
+                        .filter(|y| uf.find(**y) == other)
+                        .count()
+                })
+                .sum();
+            2 * between >= sa * sb
+        };
+        if join {
+            let ma = members.remove(&ra).unwrap_or_else(|| vec![ra]);
+            let mb = members.remove(&rb).unwrap_or_else(|| vec![rb]);
             uf.union(a, b);
+            let root = uf.find(a);
+            let mut all = ma;
+            all.extend(mb);
+            members.insert(root, all);
         }
     }
     let mut by_root: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
@@ -96,7 +122,7 @@ mod tests {
             (6, 7, 0.6),
             (7, 8, 0.6),
         ];
-        let c = clusters(9, &links, 0.95, 3);
+        let c = clusters(9, &links, 0.95);
         assert_eq!(c[0], vec![0, 1, 2]);
         assert!(c.iter().all(|m| m.len() <= 3), "{c:?}");
         let covered: usize = c.iter().map(Vec::len).sum();
@@ -105,6 +131,18 @@ mod tests {
 
     #[test]
     fn unlinked_records_are_in_no_cluster() {
-        assert!(clusters(3, &[], 0.95, 4).is_empty());
+        assert!(clusters(3, &[], 0.95).is_empty());
+    }
+
+    #[test]
+    fn a_densely_linked_large_cluster_forms_from_weak_links() {
+        // Ten records from ten sources, every pair linked at 0.8.
+        let links: Vec<(u32, u32, f64)> = (0..10)
+            .flat_map(|a| (a + 1..10).map(move |b| (a, b, 0.8)))
+            .collect();
+        assert_eq!(
+            clusters(10, &links, 0.99),
+            vec![(0..10).collect::<Vec<u32>>()]
+        );
     }
 }

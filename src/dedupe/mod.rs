@@ -4,6 +4,9 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod evaluate;
+pub mod labels;
+pub mod levels;
+pub mod model;
 pub mod normalize;
 pub mod review;
 pub mod roles;
@@ -17,6 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use compare::{FieldScore, PairScore};
+pub use model::Model;
 pub use rules::Rules;
 
 use crate::error::{Error, Result};
@@ -45,6 +49,10 @@ pub struct Outcome {
     pub skipped_blocks: usize,
     pub linked_pairs: usize,
     pub clusters: Vec<Cluster>,
+    /// The model the pairs were scored with (learned here or given).
+    pub model: Model,
+    /// Unlabelled candidate pairs nearest the threshold, most uncertain first (when asked).
+    pub questions: Vec<PairScore>,
 }
 
 impl Outcome {
@@ -111,18 +119,29 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
         .par_iter()
         .map(|row| cleaner.clean(row))
         .collect();
-    find_clean(rules, &roles, &clean, threshold)
+    find_clean(rules, &roles, &clean, threshold, &Learn::default())
 }
 
-/// Finds duplicate clusters among records already cleaned by a [`Cleaner`].
-pub fn find_clean(
+/// What the model learns from, besides the data: a fixed model, or reviewed pairs.
+#[derive(Clone, Debug, Default)]
+pub struct Learn {
+    /// Use this model as it is (no training).
+    pub model: Option<Model>,
+    /// Reviewed pairs `(a, b, is a match)` by record index.
+    pub labels: Vec<(u32, u32, bool)>,
+    /// How many unlabelled candidate pairs nearest the threshold to return for review.
+    pub questions: usize,
+}
+
+/// Blocking-key hashes of every record under every rule (0: the rule does not apply).
+fn block_keys(
     rules: &Rules,
     roles: &[(String, rules::Role)],
     clean: &[Vec<Option<String>>],
-    threshold: f64,
-) -> Result<Outcome> {
+) -> block::Keys {
     let role_index = |name: &str| roles.iter().position(|(n, _)| n == name);
-    let (name_i, first_i) = (role_index("name"), role_index("first_name"));
+    let name_i = role_index("name").or_else(|| role_index("full_name"));
+    let first_i = role_index("first_name");
     let key_part = |row: &[Option<String>], key: &str| -> Option<String> {
         match key {
             "name_prefix" => {
@@ -157,36 +176,135 @@ pub fn find_clean(
             })
         })
         .collect();
-    let keys = block::Keys {
+    block::Keys {
         rules: rules.blocking.len(),
         hashes,
-    };
-    let needed = (threshold / (1.0 - threshold)).ln();
-    let (links, stats) = block::for_each_pair(&keys, rules.max_block, |a, b| {
-        let total = compare::quick_total(
-            roles,
-            rules.prior,
-            needed,
-            &clean[a as usize],
-            &clean[b as usize],
-        )?;
-        let p = 1.0 / (1.0 + (-total).exp());
-        (p >= threshold).then_some((a, b, p))
+    }
+}
+
+/// Finds duplicate clusters among records already cleaned by a [`Cleaner`]: blocks, learns
+/// the dataset's model (unless one is given), scores, and clusters.
+pub fn find_clean(
+    rules: &Rules,
+    roles: &[(String, rules::Role)],
+    clean: &[Vec<Option<String>>],
+    threshold: f64,
+    learn: &Learn,
+) -> Result<Outcome> {
+    if roles.len() > model::MAX_ROLES {
+        return Err(Error::Usage(format!(
+            "dedupe compares at most {} roles at once ({} given)",
+            model::MAX_ROLES,
+            roles.len()
+        )));
+    }
+    let compared = model::compared(roles);
+    let keys = block_keys(rules, roles, clean);
+    // Every candidate pair with its comparison vector: 16 bytes a pair, so scoring after
+    // training needs no second comparison.
+    let (visited, stats) = block::for_each_pair(&keys, rules.max_block, |a, b, rule| {
+        Some((
+            a,
+            b,
+            model::pattern(&compared, &clean[a as usize], &clean[b as usize]),
+            rule as u32,
+        ))
     });
-    let score = |a: u32, b: u32| {
-        compare::score(
-            roles,
-            rules.prior,
-            (a, &clean[a as usize]),
-            (b, &clean[b as usize]),
-        )
+    let model = match &learn.model {
+        Some(m) => m.clone(),
+        None => {
+            // One training session per blocking rule, as Splink does: the roles a rule blocks
+            // on agree by construction among its pairs, so their m is not learned there.
+            let role_index = |name: &str| roles.iter().position(|(n, _)| n == name);
+            let name_i = role_index("name").or_else(|| role_index("full_name"));
+            let mut sessions: Vec<model::Session> = rules
+                .blocking
+                .iter()
+                .map(|parts| model::Session {
+                    fixed: parts
+                        .iter()
+                        .filter_map(|p| match p.as_str() {
+                            "name_prefix" | "name_token" => name_i,
+                            "first_initial" => role_index("first_name"),
+                            role => role_index(role),
+                        })
+                        .collect(),
+                    pairs: model::Histogram::new(),
+                })
+                .collect();
+            for &(_, _, p, rule) in &visited {
+                *sessions[rule as usize].pairs.entry(p).or_default() += 1.0;
+            }
+            let random = model::random_pairs(&compared, clean, rules.u_sample);
+            let n = clean.len() as f64;
+            let labels: model::Labels = learn
+                .labels
+                .iter()
+                .filter(|(a, b, _)| (*a as usize) < clean.len() && (*b as usize) < clean.len())
+                .map(|&(a, b, m)| {
+                    (
+                        model::pattern(&compared, &clean[a as usize], &clean[b as usize]),
+                        m,
+                    )
+                })
+                .collect();
+            model::train(
+                rules,
+                &compared,
+                &sessions,
+                &random,
+                n * (n - 1.0) / 2.0,
+                &labels,
+            )
+        }
     };
-    let groups = cluster::clusters(
-        clean.len(),
-        &links,
-        rules.strong_link,
-        rules.weak_cluster_max,
-    );
+    let candidates = visited;
+    let freq = model::Frequencies::new(&model, clean, rules.prior_pairs);
+    let needed = (threshold / (1.0 - threshold)).ln();
+    let links: Vec<(u32, u32, f64)> = candidates
+        .par_iter()
+        .filter_map(|&(a, b, p, _)| {
+            let t = compare::total(&model, &freq, p, a, b);
+            (t >= needed).then(|| (a, b, 1.0 / (1.0 + (-t).exp())))
+        })
+        .collect();
+    let questions = if learn.questions > 0 {
+        let labelled: std::collections::HashSet<(u32, u32)> = learn
+            .labels
+            .iter()
+            .map(|&(a, b, _)| (a.min(b), a.max(b)))
+            .collect();
+        let mut near: Vec<(f64, u32, u32)> = candidates
+            .par_iter()
+            .filter(|(a, b, _, _)| !labelled.contains(&(*a, *b)))
+            .map(|&(a, b, p, _)| {
+                (
+                    (compare::total(&model, &freq, p, a, b) - needed).abs(),
+                    a,
+                    b,
+                )
+            })
+            .collect();
+        near.par_sort_unstable_by(|x, y| {
+            x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2))
+        });
+        near.truncate(learn.questions);
+        near.iter()
+            .map(|&(_, a, b)| {
+                compare::score(
+                    &compared,
+                    &model,
+                    &freq,
+                    (a, &clean[a as usize]),
+                    (b, &clean[b as usize]),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    drop(candidates);
+    let groups = cluster::clusters(clean.len(), &links, rules.strong_link);
     let clusters = groups
         .into_par_iter()
         .map(|members| {
@@ -194,7 +312,15 @@ pub fn find_clean(
                 .iter()
                 .enumerate()
                 .flat_map(|(i, &a)| members[i + 1..].iter().map(move |&b| (a, b)))
-                .map(|(a, b)| score(a, b))
+                .map(|(a, b)| {
+                    compare::score(
+                        &compared,
+                        &model,
+                        &freq,
+                        (a, &clean[a as usize]),
+                        (b, &clean[b as usize]),
+                    )
+                })
                 .collect();
             Cluster { members, pairs }
         })
@@ -205,6 +331,8 @@ pub fn find_clean(
         skipped_blocks: stats.skipped_blocks,
         linked_pairs: links.len(),
         clusters,
+        model,
+        questions,
     })
 }
 

@@ -40,6 +40,7 @@ impl Normalizer {
                 .filter(|c| c.is_ascii_alphanumeric())
                 .collect::<String>()
                 .to_ascii_lowercase(),
+            Normalize::Date => date(value),
         };
         (!out.is_empty() && !is_placeholder(&out)).then_some(out)
     }
@@ -146,6 +147,20 @@ pub fn email(value: &str) -> String {
 /// number in any format compares equal; fewer than 7 digits is no phone.
 pub fn phone(value: &str) -> String {
     crate::values::phone::key(value)
+}
+
+/// A date as `YYYYMMDD` when it parses; otherwise its digits when there are exactly eight
+/// (`19560431` is a typo of a real date and should still compare digit by digit).
+pub fn date(value: &str) -> String {
+    if let Some(d) = crate::mapping::parse::any_date(value) {
+        return d.format("%Y%m%d").to_string();
+    }
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 8 {
+        digits
+    } else {
+        String::new()
+    }
 }
 
 /// Values that mean "no value".

@@ -40,6 +40,7 @@ pub fn assign(
         ))
     })?;
     let mut out: Vec<RoleColumn> = Vec::new();
+    let excluded = |c: &str| rules.excluded_columns.iter().any(|x| x == c);
     let used = |out: &Vec<RoleColumn>, role: &str, col: &str| {
         out.iter().any(|r| r.role == role || r.column == col)
     };
@@ -51,15 +52,16 @@ pub fn assign(
                 rules.role_names().join(", ")
             )));
         }
-        if !columns.contains(column) {
+        // The header as the user sees it ("Organisation Name") names its ingested column.
+        let Some(found) = find_column(columns, column) else {
             let hint = crate::suggestion::did_you_mean(column, columns.iter().map(String::as_str));
             return Err(Error::Usage(format!(
                 "`--field {role}={column}`: the dataset has no column `{column}`{hint}"
             )));
-        }
+        };
         out.push(RoleColumn {
             role: role.clone(),
-            column: column.clone(),
+            column: found,
             from: "flag",
         });
     }
@@ -81,10 +83,21 @@ pub fn assign(
             .get(role)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        if let Some(col) = hints
-            .iter()
-            .find(|h| columns.contains(h) && !used(&out, role, h))
+        // `full_name` is a fallback for files without separate first and last names.
+        if role == "full_name"
+            && out
+                .iter()
+                .any(|r| r.role == "first_name" || r.role == "last_name")
         {
+            continue;
+        }
+        let col = hints.iter().find_map(|h| {
+            let h = crate::intake::names::identifier(h);
+            columns
+                .iter()
+                .find(|c| **c == h && !excluded(c) && !used(&out, role, c))
+        });
+        if let Some(col) = col {
             out.push(RoleColumn {
                 role: role.clone(),
                 column: col.clone(),
@@ -105,6 +118,7 @@ pub fn assign(
             .iter()
             .filter(|p| {
                 kinds.contains(&p.kind)
+                    && !excluded(&p.column)
                     && p.share >= rules.type_share
                     && !used(&out, role, &p.column)
             })
@@ -131,6 +145,18 @@ pub fn assign(
             .unwrap_or(usize::MAX)
     });
     Ok(out)
+}
+
+/// The ingested column a user's header names: as written, or as its identifier
+/// (`Organisation Name` -> `organisation_name`), or without regard to case.
+pub fn find_column(columns: &[String], header: &str) -> Option<String> {
+    let id = crate::intake::names::identifier(header);
+    columns
+        .iter()
+        .find(|c| *c == header)
+        .or_else(|| columns.iter().find(|c| **c == id))
+        .or_else(|| columns.iter().find(|c| c.eq_ignore_ascii_case(header)))
+        .cloned()
 }
 
 /// Roles implied by a mapping: `(role, column)` for each mapped `(column, target field)` whose
@@ -187,12 +213,62 @@ mod tests {
     }
 
     #[test]
+    fn headers_in_other_languages_and_full_names() {
+        let rules = Rules::builtin();
+        let got = assign(
+            &rules,
+            "contact",
+            &cols(&[
+                "vorname",
+                "nachname",
+                "geburtsdatum",
+                "ort",
+                "plz",
+                "bemerkung",
+                "name",
+            ]),
+            &[],
+            &[],
+            &[],
+        )
+        .unwrap();
+        let pairs: Vec<(&str, &str)> = got
+            .iter()
+            .map(|r| (r.role.as_str(), r.column.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("first_name", "vorname"),
+                ("last_name", "nachname"),
+                ("birth_date", "geburtsdatum"),
+                ("city", "ort"),
+                ("postcode", "plz")
+            ]
+        );
+        let got = assign(
+            &rules,
+            "contact",
+            &cols(&["name", "e_mail", "notes"]),
+            &[],
+            &[],
+            &[],
+        )
+        .unwrap();
+        let pairs: Vec<(&str, &str)> = got
+            .iter()
+            .map(|r| (r.role.as_str(), r.column.as_str()))
+            .collect();
+        assert_eq!(pairs, [("full_name", "name"), ("email", "e_mail")]);
+    }
+
+    #[test]
     fn profiled_types_fill_roles_names_left_open() {
         let rules = Rules::builtin();
-        let columns = cols(&["firm", "contact_point", "net", "notes"]);
+        let columns = cols(&["label", "contact_point", "net", "notes"]);
         let profiled = [
             Profiled {
-                column: "firm".into(),
+                column: "label".into(),
                 kind: "company_name".into(),
                 share: 0.97,
             },
@@ -215,7 +291,7 @@ mod tests {
         assert_eq!(
             pairs,
             [
-                ("name", "firm", "profile"),
+                ("name", "label", "profile"),
                 ("phone", "contact_point", "profile")
             ]
         );
@@ -275,6 +351,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("did you mean `org_name`"), "{err}");
+        let got = assign(
+            &rules,
+            "account",
+            &cols(&["organisation_name", "notes"]),
+            &[("name".into(), "Organisation Name".into())],
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(got[0].column, "organisation_name");
         let err = assign(&rules, "acount", &columns, &[], &[], &[]).unwrap_err();
         assert!(err.to_string().contains("did you mean `account`"), "{err}");
         let err = assign(&rules, "contact", &cols(&["x"]), &[], &[], &[]).unwrap_err();

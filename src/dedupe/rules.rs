@@ -22,6 +22,9 @@ pub enum Normalize {
     Street,
     Postcode,
     Text,
+    /// A calendar date as `YYYYMMDD` (digits kept as written when they are no valid date, so
+    /// a typo still compares).
+    Date,
 }
 
 /// How two cleaned values are compared.
@@ -30,8 +33,14 @@ pub enum Normalize {
 pub enum Compare {
     /// Equal or not.
     Exact,
-    /// Best of Jaro-Winkler, normalised Levenshtein and token-set overlap.
+    /// Best of Jaro-Winkler, normalised Levenshtein and token-set overlap, in bands.
     Fuzzy,
+    /// A person's name: fuzzy bands plus initials and first/last swaps.
+    PersonName,
+    /// A code or number: equal, one edit apart, or different.
+    Code,
+    /// A date: equal, day and month swapped, one digit off, same year and month, different.
+    Date,
 }
 
 /// One field role and what agreement on it is worth.
@@ -50,6 +59,12 @@ pub struct Role {
     #[serde(default)]
     pub partial: f64,
     pub disagree: f64,
+    /// Term-frequency adjustment: agreeing on a rare value counts more than on a common one.
+    #[serde(default)]
+    pub tf: bool,
+    /// The role whose value is compared crosswise to spot swapped fields (first/last name).
+    #[serde(default)]
+    pub swap: Option<String>,
 }
 
 fn one() -> f64 {
@@ -62,7 +77,12 @@ fn one() -> f64 {
 pub struct Rules {
     pub prior: f64,
     pub strong_link: f64,
-    pub weak_cluster_max: usize,
+    /// Strength of the playbook weights as priors, in pairs' worth of evidence.
+    pub prior_pairs: f64,
+    /// Random pairs drawn to estimate u (the chance of each level among non-matches).
+    pub u_sample: usize,
+    /// Rounds of expectation-maximisation for m.
+    pub em_rounds: usize,
     pub max_block: usize,
     pub roles: BTreeMap<String, Role>,
     pub blocking: Vec<Vec<String>>,
@@ -71,6 +91,9 @@ pub struct Rules {
     pub two_label_suffixes: Vec<String>,
     /// Roles matched per object (`account`, `contact`, `lead`).
     pub objects: BTreeMap<String, Vec<String>>,
+    /// Columns (as identifiers) that never serve a role: free text and bookkeeping.
+    #[serde(default)]
+    pub excluded_columns: Vec<String>,
     /// Column names that suggest each role, best first.
     pub column_hints: BTreeMap<String, Vec<String>>,
     /// Target field API names that imply each role when a mapping maps a column to them.
@@ -154,6 +177,7 @@ impl Rules {
             .chain(rules.target_hints.keys())
             .chain(rules.type_hints.keys())
             .chain(rules.survivorship.fields.keys())
+            .chain(rules.roles.values().filter_map(|r| r.swap.as_ref()))
             .find(|r| !known(r));
         if let Some(role) = bad {
             return Err(Error::Yaml {

@@ -74,6 +74,8 @@ pub struct Report {
     pub duplicates: usize,
     /// Review decisions carried over from the previous run for unchanged clusters.
     pub decisions_kept: usize,
+    /// The model pairs were scored with: m, u and weight per role and level.
+    pub model: super::Model,
     pub clusters: Vec<ClusterView>,
     #[serde(skip)]
     pub pairs: Vec<PairView>,
@@ -86,6 +88,124 @@ pub fn run(
     options: &Options,
     progress: &dyn crate::progress::Progress,
 ) -> Result<Report> {
+    run_with(db, rules, options, None, progress)
+}
+
+/// The roles and the model a dedupe pass over the dataset learns, without storing anything
+/// (`crmkit dedupe model`).
+pub fn learn(
+    db: &mut Db,
+    rules: &Rules,
+    options: &Options,
+    model: Option<&std::path::Path>,
+    labels: bool,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(Vec<RoleColumn>, super::Model)> {
+    let pass = find(db, rules, options, model, labels, 0, progress)?;
+    Ok((pass.assigned, pass.found.model))
+}
+
+/// What `dedupe review` recorded and asks next.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReviewRound {
+    pub dataset: String,
+    pub roles: Vec<RoleColumn>,
+    /// Answers recorded by this call.
+    pub answered: usize,
+    /// Labelled pairs the model now learns from.
+    pub labels: usize,
+    pub threshold: f64,
+    /// The model refitted with every label.
+    pub model: super::Model,
+    /// The pairs whose answer would teach the model most: nearest the threshold.
+    pub questions: Vec<Question>,
+}
+
+/// A pair to answer, with both records' values in role order.
+#[derive(Clone, Debug, Serialize)]
+pub struct Question {
+    pub id_a: String,
+    pub id_b: String,
+    pub values_a: Vec<Option<String>>,
+    pub values_b: Vec<Option<String>>,
+    pub score: PairScore,
+}
+
+/// `dedupe review`: records `--match`/`--distinct` answers, refits the model with every
+/// label so far, and returns the `count` pairs nearest the threshold.
+pub fn review_round(
+    db: &mut Db,
+    rules: &Rules,
+    options: &Options,
+    matches: &[String],
+    distinct: &[String],
+    count: usize,
+    progress: &dyn crate::progress::Progress,
+) -> Result<ReviewRound> {
+    let mut answered = 0;
+    if !matches.is_empty() || !distinct.is_empty() {
+        let pass = find(db, rules, options, None, false, 0, progress)?;
+        let new = super::labels::answers(&pass.rows, matches, distinct)?;
+        answered = new.len();
+        db.save_dedupe_labels(&pass.options.dataset, &new)?;
+    }
+    let pass = find(db, rules, options, None, true, count, progress)?;
+    let rowids: Vec<i64> = pass
+        .found
+        .questions
+        .iter()
+        .flat_map(|q| [q.a, q.b])
+        .map(|i| pass.rows[i as usize].rowid)
+        .collect();
+    let details = db.cluster_members(&pass.options.dataset, &pass.role_columns, None, &rowids)?;
+    let questions = pass
+        .found
+        .questions
+        .iter()
+        .map(|q| {
+            let (a, b) = (&pass.rows[q.a as usize], &pass.rows[q.b as usize]);
+            Question {
+                id_a: a.id.clone(),
+                id_b: b.id.clone(),
+                values_a: details[&a.rowid].values.clone(),
+                values_b: details[&b.rowid].values.clone(),
+                score: q.clone(),
+            }
+        })
+        .collect();
+    Ok(ReviewRound {
+        dataset: pass.options.dataset.clone(),
+        roles: pass.assigned,
+        answered,
+        labels: pass.found.model.training.labelled_pairs as usize,
+        threshold: options.threshold,
+        model: pass.found.model,
+        questions,
+    })
+}
+
+/// What [`find`] read and found.
+struct Pass {
+    options: Options,
+    assigned: Vec<RoleColumn>,
+    role_names: Vec<String>,
+    role_columns: Vec<String>,
+    recency: Option<String>,
+    rows: Vec<SourceRow>,
+    found: super::Outcome,
+}
+
+/// Reads the dataset's role columns, cleans them, and finds clusters (learning the model, or
+/// scoring with a saved one; with `labels`, reviewed pairs teach the model).
+fn find(
+    db: &mut Db,
+    rules: &Rules,
+    options: &Options,
+    model: Option<&std::path::Path>,
+    labels: bool,
+    questions: usize,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Pass> {
     if !(options.threshold > 0.0 && options.threshold < 1.0) {
         return Err(Error::Usage(format!(
             "`--threshold {}` must be between 0 and 1 (a match probability; default 0.5)",
@@ -93,6 +213,14 @@ pub fn run(
         )));
     }
     let columns = db.dataset_columns(&options.dataset)?;
+    // `--id "Account ID"` names the ingested `account_id`, as the header reads in the file.
+    let mut options = options.clone();
+    if let Some(id) = &options.id_column
+        && let Some(found) = roles::find_column(&columns, id)
+    {
+        options.id_column = Some(found);
+    }
+    let options = &options;
     if let Some(id) = &options.id_column
         && !columns.contains(id)
     {
@@ -153,9 +281,49 @@ pub fn run(
         .iter_mut()
         .map(|r| std::mem::take(&mut r.values))
         .collect();
-    let found = super::find_clean(rules, &role_rules, &clean, options.threshold)?;
+    let mut learn = super::Learn::default();
+    if let Some(path) = model {
+        let model = super::Model::load(path)?;
+        model.check(&super::model::compared(&role_rules), path)?;
+        learn.model = Some(model);
+    }
+    if labels && learn.model.is_none() {
+        learn.labels = super::labels::indexed(db, &options.dataset, &rows)?;
+    }
+    learn.questions = questions;
+    let found = super::find_clean(rules, &role_rules, &clean, options.threshold, &learn)?;
     progress.finish();
     drop(clean);
+    Ok(Pass {
+        options: options.clone(),
+        assigned,
+        role_names,
+        role_columns,
+        recency,
+        rows,
+        found,
+    })
+}
+
+/// [`run`] scoring with a saved model (`--model FILE`) instead of learning one; without one,
+/// reviewed pairs (from `dedupe review`) teach the learned model.
+pub fn run_with(
+    db: &mut Db,
+    rules: &Rules,
+    options: &Options,
+    model: Option<&std::path::Path>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Report> {
+    let Pass {
+        options,
+        assigned,
+        role_names,
+        role_columns,
+        recency,
+        rows,
+        found,
+    } = find(db, rules, options, model, true, 0, progress)?;
+    let options = &options;
     let member_rowids: Vec<i64> = found
         .clusters
         .iter()
@@ -296,6 +464,7 @@ pub fn run(
         linked_pairs: found.linked_pairs,
         duplicates: found.duplicates(),
         decisions_kept: kept,
+        model: found.model.clone(),
         clusters: views,
         pairs: pair_views,
     })

@@ -4,8 +4,9 @@ use std::path::Path;
 
 use super::sheet;
 use super::table::{Table, thousands};
+use crate::dedupe::Model;
 use crate::dedupe::review::Applied;
-use crate::dedupe::run::Report;
+use crate::dedupe::run::{Report, ReviewRound};
 use crate::error::Result;
 use crate::safe_write::{Kind, Overwrite};
 
@@ -150,7 +151,8 @@ pub fn write_review(path: &Path, report: &Report, overwrite: Overwrite) -> Resul
 }
 
 /// Every pair of records in the same cluster: `id_a,id_b,score,total,cluster`, then each
-/// role's similarity and points. CSV or XLSX by the file's extension.
+/// role's similarity, points, comparison level and that level's learned m and u. CSV or XLSX
+/// by the file's extension.
 pub fn write_pairs(path: &Path, report: &Report, overwrite: Overwrite) -> Result<()> {
     let mut header: Vec<String> = ["id_a", "id_b", "score", "total", "cluster"]
         .map(String::from)
@@ -158,6 +160,9 @@ pub fn write_pairs(path: &Path, report: &Report, overwrite: Overwrite) -> Result
     for r in &report.roles {
         header.push(format!("{}_similarity", r.role));
         header.push(format!("{}_points", r.role));
+        header.push(format!("{}_level", r.role));
+        header.push(format!("{}_m", r.role));
+        header.push(format!("{}_u", r.role));
     }
     let mut rows = Vec::new();
     for p in &report.pairs {
@@ -168,11 +173,134 @@ pub fn write_pairs(path: &Path, report: &Report, overwrite: Overwrite) -> Result
             format!("{:.2}", p.score.total),
             p.cluster.to_string(),
         ];
-        for f in &p.score.fields {
+        for (i, f) in p.score.fields.iter().enumerate() {
             row.push(f.similarity.map(|s| format!("{s:.3}")).unwrap_or_default());
             row.push(format!("{:.2}", f.points));
+            row.push(f.level.clone());
+            let level = report.model.roles[i]
+                .levels
+                .iter()
+                .find(|l| l.level == f.level);
+            row.push(level.map(|l| format!("{:.6}", l.m)).unwrap_or_default());
+            row.push(level.map(|l| format!("{:.6}", l.u)).unwrap_or_default());
         }
         rows.push(row);
     }
     sheet::write(path, "pairs", &header, &rows, Kind::DedupePairs, overwrite)
+}
+
+/// The model as a table: each role's levels with m, u and weight, and the prior.
+pub fn render_model(model: &Model) -> String {
+    let mut out = format!(
+        "match share among candidate pairs (lambda) {:.4}: prior {:+.2} log-odds
+         learned from {} candidate pairs, {} random pairs, {} labelled pairs, {} EM rounds
+
+",
+        model.lambda,
+        model.prior(),
+        thousands(model.training.candidate_pairs),
+        thousands(model.training.random_pairs),
+        thousands(model.training.labelled_pairs),
+        model.training.em_rounds,
+    );
+    let mut table = Table::new(&["role", "level", "m", "u", "weight"]);
+    for r in &model.roles {
+        for (i, l) in r.levels.iter().enumerate() {
+            let role = match (i, r.tf) {
+                (0, true) => format!("{} (tf)", r.role),
+                (0, false) => r.role.clone(),
+                _ => String::new(),
+            };
+            table.row(vec![
+                role,
+                l.level.clone(),
+                format!("{:.4}", l.m),
+                format!("{:.6}", l.u),
+                format!("{:+.2}", l.weight),
+            ]);
+        }
+    }
+    out.push_str(&table.render());
+    out.push_str("missing on either side: weight 0; (tf): an exact match on a rare value adds, on a common one subtracts\n");
+    out
+}
+
+/// Each pair of the first clusters, role by role: level and points, for `--explain`.
+pub fn render_explain(report: &Report, clusters: usize) -> String {
+    let mut out = String::new();
+    let shown: Vec<i64> = report
+        .clusters
+        .iter()
+        .take(clusters)
+        .map(|c| c.cluster)
+        .collect();
+    let mut header = vec!["cluster", "pair", "p", "total"];
+    header.extend(report.roles.iter().map(|r| r.role.as_str()));
+    let mut table = Table::new(&header);
+    for p in report.pairs.iter().filter(|p| shown.contains(&p.cluster)) {
+        let mut row = vec![
+            p.cluster.to_string(),
+            format!("{} / {}", p.id_a, p.id_b),
+            format!("{:.4}", p.score.probability),
+            format!("{:+.2}", p.score.total),
+        ];
+        row.extend(p.score.fields.iter().map(|f| {
+            if f.tf != 0.0 {
+                format!("{} {:+.2} (tf {:+.2})", f.level, f.points, f.tf)
+            } else {
+                format!("{} {:+.2}", f.level, f.points)
+            }
+        }));
+        table.row(row);
+    }
+    out.push_str(&format!(
+        "how each pair scored: prior {:+.2} plus each role's level weight\n",
+        report.model.prior()
+    ));
+    out.push_str(&table.render());
+    out.push('\n');
+    out.push_str(&render_model(&report.model));
+    out
+}
+
+/// A review round: answers recorded, the refitted model's prior, and the pairs to answer.
+pub fn render_review(round: &ReviewRound) -> String {
+    let mut out = format!(
+        "dedupe review of {}: {} answers recorded, {} labelled pairs teach the model (prior {:+.2})\n\n",
+        round.dataset,
+        round.answered,
+        round.labels,
+        round.model.prior()
+    );
+    if round.questions.is_empty() {
+        out.push_str("no unlabelled candidate pairs left to ask about\n");
+        return out;
+    }
+    out.push_str("pairs nearest the threshold (answering them teaches the model most):\n\n");
+    let mut header = vec!["pair", "p", "record"];
+    header.extend(round.roles.iter().map(|r| r.role.as_str()));
+    let mut table = Table::new(&header);
+    for q in &round.questions {
+        let key = format!("{}/{}", q.id_a, q.id_b);
+        let mut a = vec![key, format!("{:.3}", q.score.probability), q.id_a.clone()];
+        a.extend(q.values_a.iter().map(|v| v.clone().unwrap_or_default()));
+        table.row(a);
+        let mut b = vec![String::new(), String::new(), q.id_b.clone()];
+        b.extend(q.values_b.iter().map(|v| v.clone().unwrap_or_default()));
+        table.row(b);
+        let mut levels = vec![String::new(), String::new(), "level".to_string()];
+        levels.extend(
+            q.score
+                .fields
+                .iter()
+                .map(|f| format!("{} {:+.1}", f.level, f.points)),
+        );
+        table.row(levels);
+    }
+    out.push_str(&table.render());
+    out.push_str(&format!(
+        "\nanswer: crmkit dedupe review {} --object ... --match ID_A/ID_B --distinct ID_A/ID_B\n",
+        round.dataset
+    ));
+    out
 }

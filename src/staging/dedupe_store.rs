@@ -43,6 +43,16 @@ pub struct RunRow {
     pub duplicates: i64,
 }
 
+/// A reviewer's answer about one pair of records: the same entity or not.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelRow {
+    pub a: (i64, i64),
+    pub b: (i64, i64),
+    pub id_a: String,
+    pub id_b: String,
+    pub is_match: bool,
+}
+
 /// One record's place in a cluster.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterRow {
@@ -347,4 +357,51 @@ fn rebuild_merges(tx: &rusqlite::Transaction<'_>, dataset: &str) -> Result<()> {
         [dataset],
     )?;
     Ok(())
+}
+
+impl Db {
+    /// The dataset's pair labels from `dedupe review`.
+    pub fn dedupe_labels(&self, dataset: &str) -> Result<Vec<LabelRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT batch_a, row_a, batch_b, row_b, id_a, id_b, is_match FROM _dedupe_labels
+             WHERE dataset = ?1 ORDER BY batch_a, row_a, batch_b, row_b",
+        )?;
+        let rows = stmt
+            .query_map([dataset], |r| {
+                Ok(LabelRow {
+                    a: (r.get(0)?, r.get(1)?),
+                    b: (r.get(2)?, r.get(3)?),
+                    id_a: r.get(4)?,
+                    id_b: r.get(5)?,
+                    is_match: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Records pair labels (a later answer about the same pair replaces the earlier one).
+    pub fn save_dedupe_labels(&mut self, dataset: &str, labels: &[LabelRow]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT OR REPLACE INTO _dedupe_labels
+                 (dataset, batch_a, row_a, batch_b, row_b, id_a, id_b, is_match, answered)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let stamp = now();
+            for l in labels {
+                let (a, b, ia, ib) = if l.a <= l.b {
+                    (l.a, l.b, &l.id_a, &l.id_b)
+                } else {
+                    (l.b, l.a, &l.id_b, &l.id_a)
+                };
+                stmt.execute(params![
+                    dataset, a.0, a.1, b.0, b.1, ia, ib, l.is_match, stamp
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
 }

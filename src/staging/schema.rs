@@ -450,6 +450,19 @@ const MIGRATIONS: &[&str] = &[
         snapshot TEXT PRIMARY KEY REFERENCES _adoption_snapshots (snapshot),
         analysis TEXT NOT NULL -- JSON: the report model's figures for this snapshot
      );",
+    // 13: dedupe review answers (pair labels) that teach a dataset's model, kept across runs.
+    "CREATE TABLE _dedupe_labels (
+        dataset  TEXT NOT NULL,
+        batch_a  INTEGER NOT NULL,
+        row_a    INTEGER NOT NULL,
+        batch_b  INTEGER NOT NULL,
+        row_b    INTEGER NOT NULL,
+        id_a     TEXT NOT NULL,
+        id_b     TEXT NOT NULL,
+        is_match INTEGER NOT NULL,
+        answered TEXT NOT NULL,
+        PRIMARY KEY (dataset, batch_a, row_a, batch_b, row_b)
+     );",
 ];
 
 /// The schema version this build writes.

@@ -384,7 +384,7 @@ fn roles_come_from_the_mapping_then_names_then_the_profile() {
     let env = Env::workspace();
     let csv = env.write(
         "odd.csv",
-        "Ref,Firm,Reach,Net\n\
+        "Ref,Holder,Reach,Net\n\
          1,Northwind Traders Inc,(415) 555-0134,www.northwind.com\n\
          2,Northwind Traders LLC,415.555.0134,northwind.com\n\
          3,Southridge Video Ltd,(212) 555-0100,southridge.com\n\
@@ -425,7 +425,7 @@ fn roles_come_from_the_mapping_then_names_then_the_profile() {
     // A mapping file wins over the profile, and says what the other columns are.
     std::fs::write(
         env.ws().join("mappings/odd.yaml"),
-        "target: salesforce\nobject: account\ndataset: odd\nfields:\n- {source: Firm, target: Name}\n- {source: Net, target: Website}\n- {source: Reach, target: Phone}\n",
+        "target: salesforce\nobject: account\ndataset: odd\nfields:\n- {source: Holder, target: Name}\n- {source: Net, target: Website}\n- {source: Reach, target: Phone}\n",
     )
     .unwrap();
     let out = env

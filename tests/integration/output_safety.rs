@@ -50,16 +50,7 @@ fn escape_sequences_never_reach_the_terminal() {
         assert_no_controls(&args.join(" "), &run.stderr());
     }
     // The values are shown, in a visible form.
-    let run = env
-        .run_ws(&[
-            "dedupe",
-            "accounts",
-            "--object",
-            "account",
-            "--id",
-            "account_id",
-        ])
-        .ok();
+    let run = env.run_ws(&["trace", "accounts", "1"]).ok();
     assert!(
         run.stdout().contains("Northwind^[]0;pwned^G Traders"),
         "{}",

@@ -1,0 +1,594 @@
+//! The Fellegi-Sunter model of one dataset: m and u per role and comparison level, learned
+//! without labels (u from random pairs, m by expectation-maximisation over candidate pairs,
+//! the playbook weights as priors), plus term frequencies for rare-value agreement.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::levels;
+use super::rules::{Role, Rules};
+use crate::error::{Error, Result};
+
+/// Bits per role in a packed comparison vector (up to 16 levels, 16 roles).
+const BITS: u32 = 4;
+/// The most roles a comparison vector holds.
+pub const MAX_ROLES: usize = (64 / BITS) as usize;
+
+/// One comparison level's learned parameters.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LevelParams {
+    pub level: String,
+    /// P(level | the two records are one entity).
+    pub m: f64,
+    /// P(level | they are not).
+    pub u: f64,
+    /// ln(m / u): the log-odds points the level adds.
+    pub weight: f64,
+}
+
+/// One role's levels (after `missing`, whose weight is 0).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RoleParams {
+    pub role: String,
+    /// Whether agreeing on a value is weighted by how rare the value is.
+    #[serde(default)]
+    pub tf: bool,
+    pub levels: Vec<LevelParams>,
+}
+
+/// A dataset's learned model, as saved by `crmkit dedupe model`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Model {
+    /// Share of candidate pairs that are matches (the prior of every comparison).
+    pub lambda: f64,
+    pub roles: Vec<RoleParams>,
+    /// How it was learned (absent in a hand-written model).
+    #[serde(default)]
+    pub training: Training,
+}
+
+/// Where a model's figures came from.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Training {
+    pub candidate_pairs: u64,
+    pub random_pairs: u64,
+    pub em_rounds: usize,
+    /// Reviewed pairs whose labels fixed part of the estimate.
+    #[serde(default)]
+    pub labelled_pairs: u64,
+}
+
+/// A role ready for comparison: its rules and the index of its swap partner.
+#[derive(Clone, Debug)]
+pub struct Compared {
+    pub name: String,
+    pub role: Role,
+    pub swap: Option<usize>,
+}
+
+/// The roles of a run, with swap partners resolved.
+pub fn compared(roles: &[(String, Role)]) -> Vec<Compared> {
+    roles
+        .iter()
+        .map(|(name, role)| Compared {
+            name: name.clone(),
+            role: role.clone(),
+            swap: role
+                .swap
+                .as_ref()
+                .and_then(|s| roles.iter().position(|(n, _)| n == s)),
+        })
+        .collect()
+}
+
+/// The level of role `i` for a pair of cleaned records.
+pub fn role_level(roles: &[Compared], i: usize, a: &[Option<String>], b: &[Option<String>]) -> u8 {
+    match (&a[i], &b[i]) {
+        (Some(x), Some(y)) => {
+            let cross = roles[i]
+                .swap
+                .map_or((None, None), |s| (a[s].as_deref(), b[s].as_deref()));
+            levels::level(&roles[i].role, x, y, cross)
+        }
+        _ => levels::MISSING,
+    }
+}
+
+/// The comparison vector of a pair, packed `BITS` per role.
+pub fn pattern(roles: &[Compared], a: &[Option<String>], b: &[Option<String>]) -> u64 {
+    (0..roles.len()).fold(0u64, |acc, i| {
+        acc | ((role_level(roles, i, a, b) as u64) << (BITS * i as u32))
+    })
+}
+
+/// Level of role `i` in a packed pattern.
+pub fn unpack(pattern: u64, i: usize) -> u8 {
+    ((pattern >> (BITS * i as u32)) & ((1 << BITS) - 1)) as u8
+}
+
+/// Counts of comparison vectors.
+/// Ordered, so sums over patterns run in the same order every run (reruns give equal figures).
+pub type Histogram = std::collections::BTreeMap<u64, f64>;
+
+/// Comparison vectors of random pairs (every pair when there are few), for u.
+pub fn random_pairs(roles: &[Compared], clean: &[Vec<Option<String>>], sample: usize) -> Histogram {
+    let n = clean.len();
+    let all = (n as u64) * (n as u64).saturating_sub(1) / 2;
+    let merge = |mut x: Histogram, y: Histogram| {
+        for (k, v) in y {
+            *x.entry(k).or_default() += v;
+        }
+        x
+    };
+    if all <= sample as u64 {
+        return (0..n)
+            .into_par_iter()
+            .fold(Histogram::new, |mut h, a| {
+                for b in a + 1..n {
+                    *h.entry(pattern(roles, &clean[a], &clean[b])).or_default() += 1.0;
+                }
+                h
+            })
+            .reduce(Histogram::new, merge);
+    }
+    let chunks = 64;
+    (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            // Seeded per chunk: the same data gives the same model on every run.
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed ^ c as u64);
+            let mut h = Histogram::new();
+            for _ in 0..sample / chunks {
+                let a = rng.gen_range(0..n);
+                let b = rng.gen_range(0..n);
+                if a != b {
+                    *h.entry(pattern(roles, &clean[a], &clean[b])).or_default() += 1.0;
+                }
+            }
+            h
+        })
+        .reduce(Histogram::new, merge)
+}
+
+/// Labelled pairs' comparison vectors: (pattern, is a match).
+pub type Labels = Vec<(u64, bool)>;
+
+/// The candidate pairs one blocking rule produced, and the roles it blocks on.
+pub struct Session {
+    /// Roles whose m this session does not learn (they agree by construction).
+    pub fixed: Vec<usize>,
+    pub pairs: Histogram,
+}
+
+/// Learns m, u and lambda. `sessions` are the candidate pairs' vectors per blocking rule,
+/// `random` random pairs' (drawn from `all_pairs`), `labels` reviewed pairs (counted as
+/// known matches or non-matches).
+pub fn train(
+    rules: &Rules,
+    roles: &[Compared],
+    sessions: &[Session],
+    random: &Histogram,
+    all_pairs: f64,
+    labels: &Labels,
+) -> Model {
+    let alpha = rules.prior_pairs;
+    let k = roles.len();
+    // Priors: u mostly `different`, a little mass on each agreeing level; m = u * e^weight.
+    let u_prior: Vec<Vec<f64>> = roles
+        .iter()
+        .map(|r| {
+            let k = levels::count(r.role.compare);
+            let mut u = vec![0.01; k];
+            u[0] = 0.0;
+            u[k - 1] = 1.0 - 0.01 * (k - 2) as f64;
+            u
+        })
+        .collect();
+    let m_from = |u: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        roles
+            .iter()
+            .zip(u)
+            .map(|(r, u)| {
+                let raw: Vec<f64> = (0..u.len())
+                    .map(|l| {
+                        if l == 0 {
+                            0.0
+                        } else {
+                            u[l] * levels::prior_weight(&r.role, l as u8).exp()
+                        }
+                    })
+                    .collect();
+                let sum: f64 = raw.iter().sum();
+                raw.iter().map(|x| x / sum).collect()
+            })
+            .collect()
+    };
+    let n_cand: f64 = sessions.iter().map(|s| s.pairs.values().sum::<f64>()).sum();
+    let n_random: f64 = random.values().sum();
+    let lambda_prior = 1.0 / (1.0 + (-rules.prior).exp());
+    let match_prob = |pat: u64, m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64| -> f64 {
+        let mut log = (lambda / (1.0 - lambda)).ln();
+        for i in 0..k {
+            let l = unpack(pat, i) as usize;
+            if l != 0 {
+                log += (m[i][l] / u[i][l]).ln();
+            }
+        }
+        1.0 / (1.0 + (-log).exp())
+    };
+    // u from random pairs, less what the model takes for matches among them (which matters
+    // only for small files, where the random pairs are all pairs and include the duplicates).
+    let estimate_u = |m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64| -> Vec<Vec<f64>> {
+        let lambda_random = (lambda * n_cand / all_pairs.max(1.0)).clamp(1e-12, 0.5);
+        let mut count: Vec<Vec<f64>> = u_prior
+            .iter()
+            .map(|p| p.iter().map(|x| x * alpha).collect())
+            .collect();
+        for (&pat, &c) in random {
+            let w = c * (1.0 - match_prob(pat, m, u, lambda_random));
+            for (i, uc) in count.iter_mut().enumerate() {
+                uc[unpack(pat, i) as usize] += w;
+            }
+        }
+        for &(pat, is_match) in labels {
+            if !is_match {
+                for (i, uc) in count.iter_mut().enumerate() {
+                    uc[unpack(pat, i) as usize] += 1.0;
+                }
+            }
+        }
+        normalise(count)
+    };
+    let mut u = estimate_u(&m_from(&u_prior), &u_prior, lambda_prior);
+    let m_prior = m_from(&u_prior);
+    // m by expectation-maximisation, one session per blocking rule.
+    let mut m_sum: Vec<Vec<f64>> = m_prior.iter().map(|r| vec![0.0; r.len()]).collect();
+    let mut m_weight = vec![0.0; k];
+    let mut rounds = 0;
+    for session in sessions {
+        let pairs: f64 = session.pairs.values().sum();
+        if pairs < 1.0 {
+            continue;
+        }
+        let mut m = m_prior.clone();
+        let mut lambda = (lambda_prior * 10.0).min(0.5);
+        let mut matches = 0.0;
+        for round in 0..rules.em_rounds.max(1) {
+            rounds = rounds.max(round + 1);
+            let mut m_count: Vec<Vec<f64>> = m_prior
+                .iter()
+                .map(|p| p.iter().map(|x| x * alpha).collect())
+                .collect();
+            matches = 0.0;
+            for (&pat, &c) in &session.pairs {
+                let w = c * match_prob(pat, &m, &u, lambda);
+                matches += w;
+                for (i, mc) in m_count.iter_mut().enumerate() {
+                    mc[unpack(pat, i) as usize] += w;
+                }
+            }
+            for &(pat, is_match) in labels {
+                if is_match {
+                    for (i, mc) in m_count.iter_mut().enumerate() {
+                        mc[unpack(pat, i) as usize] += 1.0;
+                    }
+                }
+            }
+            let mut new_m = normalise(m_count);
+            for &f in &session.fixed {
+                new_m[f] = m[f].clone();
+            }
+            let new_lambda =
+                ((matches + lambda_prior * alpha) / (pairs + alpha)).clamp(1e-9, 1.0 - 1e-9);
+            let change = (new_lambda - lambda).abs()
+                + new_m
+                    .iter()
+                    .zip(&m)
+                    .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+                    .fold(0.0, f64::max);
+            lambda = new_lambda;
+            m = new_m;
+            if change < 1e-5 {
+                break;
+            }
+        }
+        // A session's estimate counts by how many matches it saw.
+        for i in (0..k).filter(|i| !session.fixed.contains(i)) {
+            for (s, x) in m_sum[i].iter_mut().zip(&m[i]) {
+                *s += matches * x;
+            }
+            m_weight[i] += matches;
+        }
+    }
+    let m: Vec<Vec<f64>> = (0..k)
+        .map(|i| {
+            if m_weight[i] > 0.0 {
+                m_sum[i]
+                    .iter()
+                    .map(|x| (x / m_weight[i]).max(1e-12))
+                    .collect()
+            } else {
+                m_prior[i].clone()
+            }
+        })
+        .collect();
+    // lambda over all candidate pairs, m and u now fixed; then u once more without matches.
+    let mut lambda = lambda_prior;
+    for _ in 0..rules.em_rounds.max(1) {
+        let mut matches = lambda_prior * alpha;
+        for s in sessions {
+            for (&pat, &c) in &s.pairs {
+                matches += c * match_prob(pat, &m, &u, lambda);
+            }
+        }
+        let new_lambda = (matches / (n_cand + alpha)).clamp(1e-9, 1.0 - 1e-9);
+        let change = (new_lambda - lambda).abs();
+        lambda = new_lambda;
+        if change < 1e-6 {
+            break;
+        }
+    }
+    u = estimate_u(&m, &u, lambda);
+    Model {
+        lambda,
+        roles: roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RoleParams {
+                role: r.name.clone(),
+                tf: r.role.tf,
+                levels: (1..m[i].len())
+                    .map(|l| LevelParams {
+                        level: levels::name(r.role.compare, l as u8).to_string(),
+                        m: m[i][l],
+                        u: u[i][l],
+                        weight: (m[i][l] / u[i][l]).ln(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        training: Training {
+            candidate_pairs: n_cand as u64,
+            random_pairs: n_random as u64,
+            em_rounds: rounds,
+            labelled_pairs: labels.len() as u64,
+        },
+    }
+}
+
+/// Each role's counts as probabilities over its levels after `missing` (index 0 stays 0).
+fn normalise(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
+    counts
+        .into_iter()
+        .map(|c| {
+            let sum: f64 = c[1..].iter().sum();
+            c.iter()
+                .enumerate()
+                .map(|(l, x)| if l == 0 { 0.0 } else { (x / sum).max(1e-12) })
+                .collect()
+        })
+        .collect()
+}
+
+/// How rare each record's value is, per tf role: the chance that another record shares it,
+/// shrunk towards the role's exact-level u for values seen few times.
+pub struct Frequencies {
+    /// Per role (None: no adjustment), per record: the shrunk share.
+    per_record: Vec<Option<Vec<f32>>>,
+}
+
+impl Frequencies {
+    /// Counts values of the tf roles.
+    pub fn new(model: &Model, clean: &[Vec<Option<String>>], prior_pairs: f64) -> Frequencies {
+        let per_record = model
+            .roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                if !r.tf {
+                    return None;
+                }
+                let mut counts: HashMap<&str, u32> = HashMap::new();
+                for row in clean {
+                    if let Some(v) = &row[i] {
+                        *counts.entry(v.as_str()).or_default() += 1;
+                    }
+                }
+                let filled: u32 = counts.values().sum();
+                let u_exact = r.levels[0].u;
+                let others = (filled as f64 - 1.0).max(0.0);
+                Some(
+                    clean
+                        .iter()
+                        .map(|row| match &row[i] {
+                            Some(v) => {
+                                let c = (counts[v.as_str()] as f64 - 1.0).max(0.0);
+                                ((c + prior_pairs * u_exact) / (others + prior_pairs)) as f32
+                            }
+                            None => 0.0,
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        Frequencies { per_record }
+    }
+
+    /// The term-frequency points of role `i` when records agree exactly on it: positive
+    /// for a rare value, negative for a common one (bounded, so one value cannot decide).
+    pub fn adjustment(&self, model: &Model, i: usize, record: u32) -> f64 {
+        match &self.per_record[i] {
+            Some(shares) => {
+                let share = (shares[record as usize] as f64).max(1e-9);
+                (model.roles[i].levels[0].u / share).ln().clamp(-4.0, 4.0)
+            }
+            None => 0.0,
+        }
+    }
+}
+
+impl Model {
+    /// The prior log-odds of a candidate pair.
+    pub fn prior(&self) -> f64 {
+        (self.lambda / (1.0 - self.lambda)).ln()
+    }
+
+    /// The weight of role `i` at `level` (0 for missing).
+    pub fn weight(&self, i: usize, level: u8) -> f64 {
+        if level == levels::MISSING {
+            0.0
+        } else {
+            self.roles[i].levels[level as usize - 1].weight
+        }
+    }
+
+    /// Checks that a loaded model fits these roles (same roles, same levels, in order).
+    pub fn check(&self, roles: &[Compared], path: &Path) -> Result<()> {
+        let want: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
+        let got: Vec<&str> = self.roles.iter().map(|r| r.role.as_str()).collect();
+        if want != got {
+            return Err(Error::Usage(format!(
+                "model `{}` is for roles {} but this run compares {}; re-run `crmkit dedupe model` or name the same columns with --field",
+                path.display(),
+                got.join(", "),
+                want.join(", ")
+            )));
+        }
+        for (r, p) in roles.iter().zip(&self.roles) {
+            let names = levels::names(r.role.compare);
+            let have: Vec<&str> = p.levels.iter().map(|l| l.level.as_str()).collect();
+            if have != names {
+                return Err(Error::Usage(format!(
+                    "model `{}`: role `{}` needs levels {} (it has {})",
+                    path.display(),
+                    r.name,
+                    names.join(", "),
+                    have.join(", ")
+                )));
+            }
+        }
+        if !(self.lambda > 0.0 && self.lambda < 1.0) {
+            return Err(Error::Usage(format!(
+                "model `{}`: lambda {} must be between 0 and 1",
+                path.display(),
+                self.lambda
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads a saved model; weights are recomputed from m and u, so an edit of either counts.
+    pub fn load(path: &Path) -> Result<Model> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        let mut model: Model = crate::yaml::from_str(&text).map_err(|e| Error::Yaml {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        for r in &mut model.roles {
+            for l in &mut r.levels {
+                if !(l.m > 0.0 && l.u > 0.0) {
+                    return Err(Error::Yaml {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "role `{}` level `{}`: m and u must be above 0 (m {}, u {})",
+                            r.role, l.level, l.m, l.u
+                        ),
+                    });
+                }
+                l.weight = (l.m / l.u).ln();
+            }
+        }
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Simulated comparison vectors from known m and u: EM, given u from random pairs,
+    /// recovers m and the share of matches.
+    #[test]
+    fn em_recovers_known_m_and_u_on_simulated_vectors() {
+        let rules = Rules::builtin();
+        let names = ["name", "phone", "city"];
+        let roles: Vec<Compared> = compared(
+            &names
+                .iter()
+                .map(|n| (n.to_string(), rules.roles[*n].clone()))
+                .collect::<Vec<_>>(),
+        );
+        // name: exact, reordered, close, similar, different; phone: exact, one_edit,
+        // different; city: exact, reordered, close, similar, different.
+        let true_m = [
+            vec![0.0, 0.6, 0.05, 0.2, 0.1, 0.05],
+            vec![0.0, 0.7, 0.1, 0.2],
+            vec![0.0, 0.8, 0.0, 0.1, 0.05, 0.05],
+        ];
+        let true_u = [
+            vec![0.0, 0.001, 0.001, 0.004, 0.02, 0.974],
+            vec![0.0, 0.002, 0.003, 0.995],
+            vec![0.0, 0.05, 0.0, 0.01, 0.04, 0.9],
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut draw = |p: &[f64]| -> u64 {
+            let x: f64 = rng.r#gen();
+            let mut acc = 0.0;
+            for (l, q) in p.iter().enumerate() {
+                acc += q;
+                if x < acc {
+                    return l as u64;
+                }
+            }
+            (p.len() - 1) as u64
+        };
+        let mut vector = |p: &[Vec<f64>; 3]| -> u64 {
+            (0..3).fold(0, |acc, i| acc | (draw(&p[i]) << (BITS * i as u32)))
+        };
+        let (mut candidates, mut random) = (Histogram::new(), Histogram::new());
+        // 20,000 candidate pairs of which 30% match; 200,000 random pairs (no matches).
+        for k in 0..20_000 {
+            let v = if k % 10 < 3 {
+                vector(&true_m)
+            } else {
+                vector(&true_u)
+            };
+            *candidates.entry(v).or_default() += 1.0;
+        }
+        for _ in 0..200_000 {
+            *random.entry(vector(&true_u)).or_default() += 1.0;
+        }
+        let sessions = [Session {
+            fixed: Vec::new(),
+            pairs: candidates,
+        }];
+        let model = train(&rules, &roles, &sessions, &random, 1e9, &Vec::new());
+        assert!((model.lambda - 0.3).abs() < 0.02, "lambda {}", model.lambda);
+        for (i, r) in model.roles.iter().enumerate() {
+            for (l, p) in r.levels.iter().enumerate() {
+                assert!(
+                    (p.m - true_m[i][l + 1]).abs() < 0.03,
+                    "{} {}: m {} want {}",
+                    r.role,
+                    p.level,
+                    p.m,
+                    true_m[i][l + 1]
+                );
+                if true_u[i][l + 1] > 0.0 {
+                    assert!(
+                        (p.u - true_u[i][l + 1]).abs() < 0.003 + 0.1 * true_u[i][l + 1],
+                        "{} {}: u {} want {}",
+                        r.role,
+                        p.level,
+                        p.u,
+                        true_u[i][l + 1]
+                    );
+                }
+            }
+        }
+    }
+}

@@ -42,7 +42,7 @@ const DEMO_ROLLOUT: &str = "version: 1
 phases:
   - name: Pilot
     modules: [contacts-accounts, activities]
-    teams: [UK & Ireland]
+    teams: [Inside Sales]
     accounts: [Top 20 accounts by revenue]
     start: 2025-06-02
     end: 2025-07-11
@@ -50,7 +50,7 @@ phases:
     status: active
   - name: Wave 1 - sales teams
     modules: [pipeline, lead-routing]
-    teams: [France, NA Central, NA East, NA West, Canada]
+    teams: [Enterprise, Mid-Market]
     start: 2025-07-21
     end: 2025-09-12
     exit: adoption.weekly_active_share >= 0.8 && adoption.stale_open_share < 0.1 && adoption.win_rate >= 0.2
@@ -323,6 +323,10 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         output::demo::checklisted(&checklist, &path),
     )?;
 
+    // Adoption (issue 12): the two bundled snapshots, then the adoption report; before the
+    // roll-out plan, whose exit criteria and team adoption read them.
+    let adoption_html = adoption_step(&ws, &files.adoption)?;
+
     // The project lead's roll-out plan: three phases, pilot first, reviewed on the samples'
     // as-of day against the workspace's metrics and adoption, then its report.
     {
@@ -357,8 +361,6 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .unwrap_or_else(|| ws.out_dir().join("readiness.html"));
     output::print(&output::demo::finish(&dir, &html, &report))?;
 
-    // Adoption (issue 12): the two bundled snapshots, then the adoption report.
-    let adoption_html = adoption_step(&ws, &files.adoption)?;
     output::print(&format!(
         "Open the adoption report: {}\n",
         adoption_html.display()

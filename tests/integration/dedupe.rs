@@ -25,17 +25,7 @@ fn clusters(env: &Env) -> Vec<(i64, String, bool, String)> {
 fn finds_the_two_companies_and_explains_every_pair() {
     let env = workspace();
     let out = env
-        .run_ws(&[
-            "dedupe",
-            "accounts",
-            "--object",
-            "account",
-            "--id",
-            "account_id",
-            "--pairs",
-            "pairs.csv",
-            "--json",
-        ])
+        .dedupe_accounts_with(&["--pairs", "pairs.csv", "--json"])
         .ok()
         .json();
     assert_eq!(out["records"], 7);
@@ -82,15 +72,7 @@ fn finds_the_two_companies_and_explains_every_pair() {
 #[test]
 fn review_sheet_round_trip() {
     let env = workspace();
-    env.run_ws(&[
-        "dedupe",
-        "accounts",
-        "--object",
-        "account",
-        "--id",
-        "account_id",
-    ])
-    .ok();
+    env.dedupe_accounts();
     let sheet = env.ws().join("out/dedupe-review-accounts.csv");
     let text = std::fs::read_to_string(&sheet).unwrap();
     // The sheet starts undecided: a reviewer writes every decision.
@@ -144,18 +126,7 @@ fn review_sheet_round_trip() {
         2
     );
     // A re-run keeps the decisions for unchanged clusters.
-    let out = env
-        .run_ws(&[
-            "dedupe",
-            "accounts",
-            "--object",
-            "account",
-            "--id",
-            "account_id",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let out = env.dedupe_accounts_with(&["--json"]).ok().json();
     assert_eq!(out["decisions_kept"], 2);
     assert_eq!(clusters(&env), c);
     assert_eq!(env.count("SELECT count(*) FROM _merges"), 2);
@@ -164,15 +135,7 @@ fn review_sheet_round_trip() {
 #[test]
 fn review_errors_name_the_record_column_and_value() {
     let env = workspace();
-    env.run_ws(&[
-        "dedupe",
-        "accounts",
-        "--object",
-        "account",
-        "--id",
-        "account_id",
-    ])
-    .ok();
+    env.dedupe_accounts();
     let sheet = env.ws().join("out/dedupe-review-accounts.csv");
     let text = std::fs::read_to_string(&sheet).unwrap();
     let bad = text.replacen("accounts,1,,", "accounts,1,maybe,", 1);
@@ -338,18 +301,7 @@ fn f1_on_samples(accounts: &str, seed: &str) -> f64 {
     .ok();
     let csv = env.path().join("gen/accounts.csv");
     env.run_ws(&["ingest", csv.to_str().unwrap()]).ok();
-    let out = env
-        .run_ws(&[
-            "dedupe",
-            "accounts",
-            "--object",
-            "account",
-            "--id",
-            "account_id",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let out = env.dedupe_accounts_with(&["--json"]).ok().json();
     let predicted: Vec<Vec<String>> = out["clusters"]
         .as_array()
         .unwrap()

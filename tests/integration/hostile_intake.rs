@@ -50,18 +50,7 @@ fn rowid_headers_never_replace_the_row_identity() {
     assert_eq!(cols[0], "rowid");
     assert!(cols.iter().all(|c| !c.starts_with('_')), "{cols:?}");
     env.run_ws(&["profile", "--json"]).ok();
-    let out = env
-        .run_ws(&[
-            "dedupe",
-            "accounts",
-            "--object",
-            "account",
-            "--id",
-            "account_id",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let out = env.dedupe_accounts_with(&["--json"]).ok().json();
     assert!(!out.is_null());
     // The two Northwind records cluster together, and the cluster is read back by identity.
     assert_eq!(

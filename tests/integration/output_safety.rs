@@ -94,15 +94,7 @@ fn client_text_in_markdown_stays_text() {
     let path = env.write("accounts.csv", csv);
     env.run_ws(&["ingest", path.to_str().unwrap()]).ok();
     env.run_ws(&["profile", "--as-of", "2025-06-30"]).ok();
-    env.run_ws(&[
-        "dedupe",
-        "accounts",
-        "--object",
-        "account",
-        "--id",
-        "account_id",
-    ])
-    .ok();
+    env.dedupe_accounts();
     env.run_ws(&["report", "readiness", "--format", "all"]).ok();
     let md = std::fs::read_to_string(env.ws().join("out/readiness.md")).unwrap();
     // The values are there, as text.
@@ -166,17 +158,7 @@ fn survivors(env: &Env) -> Vec<String> {
 fn csv_sheets_people_open_run_no_formulas_and_read_back_exactly() {
     use crmkit::escape::formula::is_formula;
     let env = formulas();
-    env.run_ws(&[
-        "dedupe",
-        "accounts",
-        "--object",
-        "account",
-        "--id",
-        "account_id",
-        "--pairs",
-        "pairs.csv",
-    ])
-    .ok();
+    env.dedupe_accounts_with(&["--pairs", "pairs.csv"]).ok();
     let review = env.ws().join("out/dedupe-review-accounts.csv");
     for path in [review.clone(), env.ws().join("pairs.csv")] {
         let rows = read_csv(&path);
@@ -227,17 +209,7 @@ fn read_csv_header(path: &std::path::Path) -> Vec<String> {
 fn xlsx_review_sheets_hold_strings_and_read_back() {
     use calamine::{Data, Reader, Xlsx, open_workbook};
     let env = formulas();
-    env.run_ws(&[
-        "dedupe",
-        "accounts",
-        "--object",
-        "account",
-        "--id",
-        "account_id",
-        "--format",
-        "xlsx",
-    ])
-    .ok();
+    env.dedupe_accounts_with(&["--format", "xlsx"]).ok();
     let path = env.ws().join("out/dedupe-review-accounts.xlsx");
     let mut book: Xlsx<_> = open_workbook(&path).unwrap();
     assert!(

@@ -23,15 +23,7 @@ fn hostile_workspace() -> Env {
     env.run_ws(&["ingest", file.to_str().unwrap(), "--as", "accounts"])
         .ok();
     env.run_ws(&["profile", "--as-of", "2025-06-30"]).ok();
-    env.run_ws(&[
-        "dedupe",
-        "accounts",
-        "--object",
-        "account",
-        "--id",
-        "account_id",
-    ])
-    .ok();
+    env.dedupe_accounts();
     env
 }
 

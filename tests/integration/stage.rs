@@ -25,15 +25,7 @@ pub(crate) fn prepared() -> Env {
     let c = fixture("stage/contacts.csv");
     env.run_ws(&["ingest", a.to_str().unwrap(), c.to_str().unwrap()])
         .ok();
-    env.run_ws(&[
-        "dedupe",
-        "accounts",
-        "--object",
-        "account",
-        "--id",
-        "account_id",
-    ])
-    .ok();
+    env.dedupe_accounts();
     env
 }
 
@@ -374,18 +366,7 @@ fn the_bundled_samples_stage_and_balance() {
     ] {
         env.run_ws(&["map", "suggest", ds, "--object", obj]).ok();
     }
-    let dedupe = env
-        .run_ws(&[
-            "dedupe",
-            "accounts",
-            "--object",
-            "account",
-            "--id",
-            "account_id",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let dedupe = env.dedupe_accounts_with(&["--json"]).ok().json();
     // Proposed clusters are not merged until a reviewer accepts them.
     let out = env.run_ws(&["stage", "--json"]).ok().json();
     assert_eq!(dataset(&out, "accounts")["merged"], 0);
@@ -646,15 +627,7 @@ fn merges_survive_a_removed_member_and_an_excluded_survivor() {
     .unwrap();
     let a = fixture("stage/merges/accounts.csv");
     env.run_ws(&["ingest", a.to_str().unwrap()]).ok();
-    env.run_ws(&[
-        "dedupe",
-        "accounts",
-        "--object",
-        "account",
-        "--id",
-        "account_id",
-    ])
-    .ok();
+    env.dedupe_accounts();
     // The reviewer accepts both clusters (M-1 and M-4 survive) but says Contoso Limited (M-5)
     // is another company.
     let sheet = env.ws().join("out/dedupe-review-accounts.csv");

@@ -193,6 +193,25 @@ impl Env {
         .unwrap()
     }
 
+    /// Dedupes the `accounts` dataset on its `account_id` column, as most fixtures need.
+    pub fn dedupe_accounts(&self) -> Run {
+        self.dedupe_accounts_with(&[]).ok()
+    }
+
+    /// [`Env::dedupe_accounts`] with more arguments, not yet checked for success.
+    pub fn dedupe_accounts_with(&self, extra: &[&str]) -> Run {
+        let mut args = vec![
+            "dedupe",
+            "accounts",
+            "--object",
+            "account",
+            "--id",
+            "account_id",
+        ];
+        args.extend_from_slice(extra);
+        self.run_ws(&args)
+    }
+
     /// A single integer from an SQL query on the workspace database.
     pub fn count(&self, sql: &str) -> i64 {
         self.db().query_row(sql, [], |r| r.get(0)).unwrap()

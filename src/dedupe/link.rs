@@ -362,7 +362,10 @@ pub fn run(
         for g in &golden {
             let (gs, gr) = members[g.from];
             let from_column = column_of(*gs, &g.role).unwrap_or_default();
-            let pick = format!("{:?}", g.pick).to_lowercase();
+            let pick = serde_json::to_value(g.pick)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             if let (Some(column), Some(value)) = (column_of(*ss, &g.role), &g.value) {
                 golden_columns.insert(column, value.clone());
             }

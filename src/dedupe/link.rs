@@ -211,9 +211,11 @@ pub fn run(
             records: 0,
         });
     }
-    if let Some((_, column)) = options.ids.iter().find(|(d, c)| {
-        d.is_none() && sources.iter().all(|s| s.id_column.as_deref() != Some(c))
-    }) && !sources.iter().any(|s| s.id_column.is_some())
+    if let Some((_, column)) = options
+        .ids
+        .iter()
+        .find(|(d, c)| d.is_none() && sources.iter().all(|s| s.id_column.as_deref() != Some(c)))
+        && !sources.iter().any(|s| s.id_column.is_some())
     {
         return Err(Error::Usage(format!(
             "`--id {column}`: none of the datasets has such a column; name it per dataset with `--id DATASET=COLUMN`"
@@ -223,7 +225,11 @@ pub fn run(
     let union: Vec<String> = rules
         .roles
         .keys()
-        .filter(|r| sources.iter().any(|s| s.roles.iter().any(|c| &c.role == *r)))
+        .filter(|r| {
+            sources
+                .iter()
+                .any(|s| s.roles.iter().any(|c| &c.role == *r))
+        })
         .cloned()
         .collect();
     let role_rules = super::resolve_roles(rules, &union)?;
@@ -540,8 +546,10 @@ fn previous_decisions(rows: &[LinkMemberRow]) -> HashMap<Vec<(String, i64, i64)>
                 .any(|r| r.status != "proposed" || r.rule == "review")
         })
         .map(|m| {
-            let mut key: Vec<(String, i64, i64)> =
-                m.iter().map(|r| (r.dataset.clone(), r.batch, r.row)).collect();
+            let mut key: Vec<(String, i64, i64)> = m
+                .iter()
+                .map(|r| (r.dataset.clone(), r.batch, r.row))
+                .collect();
             key.sort();
             let survivor = (m[0].survivor_at.0.clone(), m[0].survivor_at.3.clone());
             let status = m.iter().find(|r| r.status != "removed").unwrap_or(&m[0]);

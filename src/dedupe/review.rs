@@ -294,8 +294,10 @@ fn link_decision(
         .collect();
     applied.removed += removed.len();
     let new = (survivors[0].source.clone(), survivors[0].record_id.clone());
-    if (members[0].survivor_at.0.as_str(), members[0].survivor_at.3.as_str())
-        != (new.0.as_str(), new.1.as_str())
+    if (
+        members[0].survivor_at.0.as_str(),
+        members[0].survivor_at.3.as_str(),
+    ) != (new.0.as_str(), new.1.as_str())
     {
         applied.survivors_changed += 1;
     }

@@ -1135,7 +1135,11 @@ fn finish_object(
     {
         let target = state
             .by_row
-            .get(&(into.clone().unwrap_or_else(|| dataset.clone()), survivor.0, survivor.1))
+            .get(&(
+                into.clone().unwrap_or_else(|| dataset.clone()),
+                survivor.0,
+                survivor.1,
+            ))
             .cloned();
         // Merged into another dataset's record, it is found there (export writes the upsert
         // key of the survivor's namespace).

@@ -714,10 +714,7 @@ fn forget_dataset(tx: &rusqlite::Transaction<'_>, dataset: &str) -> Result<()> {
                 } else {
                     "dataset"
                 };
-                tx.execute(
-                    &format!("DELETE FROM {table} WHERE {column} = ?1"),
-                    [&link],
-                )?;
+                tx.execute(&format!("DELETE FROM {table} WHERE {column} = ?1"), [&link])?;
             }
             datasets.extend(members);
         }

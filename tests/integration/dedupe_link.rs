@@ -95,12 +95,30 @@ fn three_sources_link_across_and_within_with_lineage_for_every_member() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| format!("{}={}", r["role"].as_str().unwrap(), r["column"].as_str().unwrap()))
+            .map(|r| {
+                format!(
+                    "{}={}",
+                    r["role"].as_str().unwrap(),
+                    r["column"].as_str().unwrap()
+                )
+            })
             .collect()
     };
-    assert!(roles(0).contains(&"name=name".to_string()), "{:?}", roles(0));
-    assert!(roles(1).contains(&"name=customer_name".to_string()), "{:?}", roles(1));
-    assert!(roles(2).contains(&"phone=tel".to_string()), "{:?}", roles(2));
+    assert!(
+        roles(0).contains(&"name=name".to_string()),
+        "{:?}",
+        roles(0)
+    );
+    assert!(
+        roles(1).contains(&"name=customer_name".to_string()),
+        "{:?}",
+        roles(1)
+    );
+    assert!(
+        roles(2).contains(&"phone=tel".to_string()),
+        "{:?}",
+        roles(2)
+    );
     // Across three sources, and within billing (two billing accounts of Northwind).
     assert_eq!(
         cluster_of(&env, "sf_accounts", "0015g00000Xa1AAA"),
@@ -112,17 +130,31 @@ fn three_sources_link_across_and_within_with_lineage_for_every_member() {
         ]
     );
     // Typos across sources: "Bluyonder Airlines", "Humongus Insurance".
-    assert!(cluster_of(&env, "billing_export", "B-1009").contains(&pair("sf_accounts", "0015g00000Xa9AAA")));
-    assert!(cluster_of(&env, "spreadsheet", "7").contains(&pair("sf_accounts", "0015g00000XaGAAA")));
+    assert!(
+        cluster_of(&env, "billing_export", "B-1009")
+            .contains(&pair("sf_accounts", "0015g00000Xa9AAA"))
+    );
+    assert!(
+        cluster_of(&env, "spreadsheet", "7").contains(&pair("sf_accounts", "0015g00000XaGAAA"))
+    );
     // A record only billing and the spreadsheet know.
     assert_eq!(
         cluster_of(&env, "billing_export", "B-1012"),
         vec![pair("billing_export", "B-1012"), pair("spreadsheet", "6")]
     );
     // Look-alike names that are other companies stay apart.
-    assert!(cluster_of(&env, "spreadsheet", "11").is_empty(), "Northwind Health");
-    assert!(cluster_of(&env, "spreadsheet", "12").is_empty(), "Contoso Pharmaceuticals");
-    assert!(cluster_of(&env, "sf_accounts", "0015g00000XaMAAA").is_empty(), "Northwind Systems");
+    assert!(
+        cluster_of(&env, "spreadsheet", "11").is_empty(),
+        "Northwind Health"
+    );
+    assert!(
+        cluster_of(&env, "spreadsheet", "12").is_empty(),
+        "Contoso Pharmaceuticals"
+    );
+    assert!(
+        cluster_of(&env, "sf_accounts", "0015g00000XaMAAA").is_empty(),
+        "Northwind Systems"
+    );
 
     // Lineage: every member names its dataset, batch, row, id and survivor, and one per cluster
     // survives; the current CRM (named first) survives wherever it has a record.
@@ -167,15 +199,24 @@ fn three_sources_link_across_and_within_with_lineage_for_every_member() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert!(provides.contains(r#""pick":"longest""#) && provides.contains("Suite 400"), "{provides}");
-    assert!(golden.contains(r#""billingstreet":"100 Market Street Suite 400""#), "{golden}");
+    assert!(
+        provides.contains(r#""pick":"longest""#) && provides.contains("Suite 400"),
+        "{provides}"
+    );
+    assert!(
+        golden.contains(r#""billingstreet":"100 Market Street Suite 400""#),
+        "{golden}"
+    );
     // The review sheet names each record's source.
     let sheet = env
         .ws()
         .join("out/dedupe-review-sf_accounts+billing_export+spreadsheet.csv");
     let text = std::fs::read_to_string(&sheet).unwrap();
     assert!(text.lines().next().unwrap().contains(",source,"), "{text}");
-    assert!(text.contains(",B-1013,13,") && text.contains(",billing_export,"), "{text}");
+    assert!(
+        text.contains(",B-1013,13,") && text.contains(",billing_export,"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -219,7 +260,10 @@ fn stage_and_reconcile_honour_merges_into_another_source() {
     // Nothing lost: every row of every dataset is in exactly one bucket.
     let rec = env.run_ws(&["reconcile", "--json"]).ok();
     let text = rec.stdout();
-    assert!(!text.contains("unaccounted\": 1") && !text.contains("\"balanced\": false"), "{text}");
+    assert!(
+        !text.contains("unaccounted\": 1") && !text.contains("\"balanced\": false"),
+        "{text}"
+    );
     // The survivor loads with golden values from other sources.
     assert_eq!(
         env.count(
@@ -252,7 +296,10 @@ fn stage_and_reconcile_honour_merges_into_another_source() {
         .run_ws(&["trace", "billing_export", &row.to_string()])
         .ok()
         .stdout();
-    assert!(trace.contains("merged into 0015g00000Xa1AAA of sf_accounts"), "{trace}");
+    assert!(
+        trace.contains("merged into 0015g00000Xa1AAA of sf_accounts"),
+        "{trace}"
+    );
 }
 
 #[test]
@@ -291,7 +338,11 @@ fn priority_review_and_rerun_keep_decisions() {
         .map(|l| {
             let f: Vec<&str> = l.splitn(5, ',').collect();
             if f.len() == 5 && f[1] == fabrikam {
-                let yes = if f[4].starts_with("0015g00000Xa3AAA,") { "yes" } else { "" };
+                let yes = if f[4].starts_with("0015g00000Xa3AAA,") {
+                    "yes"
+                } else {
+                    ""
+                };
                 format!("{},{},accept,{yes},{}\n", f[0], f[1], f[4])
             } else if f.len() == 5 && f[1] == woodgrove {
                 format!("{},{},reject,{},{}\n", f[0], f[1], f[3], f[4])
@@ -312,11 +363,20 @@ fn priority_review_and_rerun_keep_decisions() {
         env.count("SELECT count(*) FROM _merges WHERE record_id IN ('B-1018', '0015g00000XaHAAA')"),
         0
     );
-    let rerun = link(&env, &["--priority", "billing_export,sf_accounts", "--force"]);
-    assert!(rerun["decisions_kept"].as_u64().unwrap() >= 2, "{}", rerun["decisions_kept"]);
+    let rerun = link(
+        &env,
+        &["--priority", "billing_export,sf_accounts", "--force"],
+    );
+    assert!(
+        rerun["decisions_kept"].as_u64().unwrap() >= 2,
+        "{}",
+        rerun["decisions_kept"]
+    );
     assert_eq!(survivor("B-1003"), "sf_accounts:0015g00000Xa3AAA");
     assert_eq!(
-        env.count("SELECT count(*) FROM _link_members WHERE record_id = 'B-1018' AND status = 'rejected'"),
+        env.count(
+            "SELECT count(*) FROM _link_members WHERE record_id = 'B-1018' AND status = 'rejected'"
+        ),
         1
     );
     // A single-dataset run takes its dataset out of the link: one cluster set at a time.
@@ -354,9 +414,19 @@ fn per_source_arguments_are_checked() {
         ])
         .fails(2)
         .stderr();
-    assert!(err.contains("has no such column") && err.contains("customer_no"), "{err}");
+    assert!(
+        err.contains("has no such column") && err.contains("customer_no"),
+        "{err}"
+    );
     let err = env
-        .run_ws(&["dedupe", "sf_accounts", "--object", "account", "--priority", "sf_accounts"])
+        .run_ws(&[
+            "dedupe",
+            "sf_accounts",
+            "--object",
+            "account",
+            "--priority",
+            "sf_accounts",
+        ])
         .fails(2)
         .stderr();
     assert!(err.contains("name two or more"), "{err}");

@@ -151,21 +151,25 @@ pub fn run(
         )));
     }
     // Priority: --priority first, then the playbook's source_priority, then argument order.
-    let mut priority: Vec<String> = Vec::new();
-    for d in options
+    let asked: Vec<String> = options
         .priority
         .iter()
         .map(|d| crate::intake::names::identifier(d))
-        .chain(rules.survivorship.source_priority.iter().cloned())
-        .chain(options.datasets.iter().cloned())
+        .collect();
+    if let Some(d) = asked.iter().find(|d| !options.datasets.contains(d)) {
+        return Err(Error::Usage(format!(
+            "`--priority {d}`: `{d}` is not one of the datasets linked ({})",
+            options.datasets.join(", ")
+        )));
+    }
+    let mut priority: Vec<String> = Vec::new();
+    for d in asked
+        .iter()
+        .chain(&rules.survivorship.source_priority)
+        .chain(&options.datasets)
     {
-        if options.datasets.contains(&d) && !priority.contains(&d) {
-            priority.push(d);
-        } else if !options.datasets.contains(&d) && options.priority.iter().any(|p| *p == d) {
-            return Err(Error::Usage(format!(
-                "`--priority {d}`: `{d}` is not one of the datasets linked ({})",
-                options.datasets.join(", ")
-            )));
+        if options.datasets.contains(d) && !priority.contains(d) {
+            priority.push(d.clone());
         }
     }
     // Roles per source: headers differ between a CRM export, billing and a spreadsheet.

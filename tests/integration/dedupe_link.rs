@@ -422,6 +422,19 @@ fn per_source_arguments_are_checked() {
         .run_ws(&[
             "dedupe",
             "sf_accounts",
+            "billing_export",
+            "--object",
+            "account",
+            "--priority",
+            "crm",
+        ])
+        .fails(2)
+        .stderr();
+    assert!(err.contains("`--priority crm`"), "{err}");
+    let err = env
+        .run_ws(&[
+            "dedupe",
+            "sf_accounts",
             "--object",
             "account",
             "--priority",

@@ -636,6 +636,18 @@ impl Db {
                 "UPDATE _link_members SET golden = NULL WHERE link = ?1 AND cluster = ?2 AND survivor = 0",
                 params![link, cluster],
             )?;
+            let has_golden: bool = tx.query_row(
+                "SELECT golden IS NOT NULL FROM _link_members WHERE link = ?1 AND cluster = ?2 AND survivor = 1",
+                params![link, cluster],
+                |r| r.get(0),
+            )?;
+            if !has_golden {
+                let golden = golden_in_columns(&tx, link, *cluster, s_dataset)?;
+                tx.execute(
+                    "UPDATE _link_members SET golden = ?3 WHERE link = ?1 AND cluster = ?2 AND survivor = 1",
+                    params![link, cluster, golden],
+                )?;
+            }
         }
         tx.execute(
             "UPDATE _clusters SET survivor = l.survivor, status = l.status, rule = l.rule
@@ -748,4 +760,39 @@ fn rebuild_link_merges(tx: &rusqlite::Transaction<'_>, link: &str) -> Result<()>
         [link],
     )?;
     Ok(())
+}
+
+/// A link cluster's golden values (from `_golden`) in the columns `dataset` holds their roles
+/// in (from its `_dedupe_runs` roles), as the JSON object stage loads a survivor with.
+fn golden_in_columns(
+    tx: &rusqlite::Transaction<'_>,
+    link: &str,
+    cluster: i64,
+    dataset: &str,
+) -> Result<String> {
+    let roles: String = tx.query_row(
+        "SELECT roles FROM _dedupe_runs WHERE dataset = ?1",
+        [dataset],
+        |r| r.get(0),
+    )?;
+    let roles: Vec<serde_json::Value> = serde_json::from_str(&roles).unwrap_or_default();
+    let column_of = |role: &str| {
+        roles
+            .iter()
+            .find(|r| r["role"] == role)
+            .and_then(|r| r["column"].as_str().map(str::to_string))
+    };
+    let mut stmt = tx.prepare(
+        // Values the survivor gave by being the survivor are the new survivor's own.
+        "SELECT role, value FROM _golden
+         WHERE dataset = ?1 AND cluster = ?2 AND value IS NOT NULL AND pick <> 'survivor'",
+    )?;
+    let values: Vec<(String, String)> = stmt
+        .query_map(params![link, cluster], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let golden: std::collections::BTreeMap<String, String> = values
+        .into_iter()
+        .filter_map(|(role, value)| column_of(&role).map(|c| (c, value)))
+        .collect();
+    Ok(serde_json::to_string(&golden).unwrap_or_default())
 }

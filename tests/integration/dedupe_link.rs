@@ -359,6 +359,19 @@ fn priority_review_and_rerun_keep_decisions() {
     assert_eq!(applied["survivors_changed"], 1);
     assert_eq!(applied["rejected"], 1);
     assert_eq!(survivor("B-1003"), "sf_accounts:0015g00000Xa3AAA");
+    // The new survivor gets the cluster's picked golden values in its own columns.
+    let golden: String = env
+        .db()
+        .query_row(
+            "SELECT golden FROM _link_members WHERE record_id = '0015g00000Xa3AAA'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        golden.contains(r#""phone":"#) && !golden.contains(r#""name":"#),
+        "{golden}"
+    );
     assert_eq!(
         env.count("SELECT count(*) FROM _merges WHERE record_id IN ('B-1018', '0015g00000XaHAAA')"),
         0

@@ -18,26 +18,34 @@ use crate::safe_write;
     subcommand_negates_reqs = true,
     after_help = "Examples:\n  crmkit dedupe accounts --object account --id account_id --pairs out/pairs.csv\n  \
 crmkit dedupe contacts --object contact --field email=work_email --format xlsx\n  \
+crmkit dedupe accounts billing_export spreadsheet --object account --id accounts=ID --field billing_export.name=Customer\n  \
 crmkit dedupe apply out/dedupe-review-accounts.csv"
 )]
 pub struct DedupeArgs {
     #[command(subcommand)]
     pub action: Option<DedupeAction>,
-    /// Dataset to deduplicate (an ingested `src_` table without the prefix)
-    #[arg(required = true)]
-    pub dataset: Option<String>,
+    /// Dataset to deduplicate (an ingested `src_` table without the prefix); several are
+    /// linked: matched across and within them, survivors by source priority (argument order)
+    #[arg(required = true, value_name = "DATASET")]
+    pub datasets: Vec<String>,
     /// Kind of record: account, contact or lead
     #[arg(long, required = true)]
     pub object: Option<String>,
-    /// Column with the record id (default: the source row number)
+    /// Column with the record id (default: the source row number); with several datasets,
+    /// DATASET=COLUMN names one dataset's (repeatable)
     #[arg(long, value_name = "COLUMN")]
-    pub id: Option<String>,
+    pub id: Vec<String>,
     /// Match probability at which two records are linked
     #[arg(long, default_value_t = 0.5, value_name = "X")]
     pub threshold: f64,
-    /// Use COLUMN for ROLE (name, domain, email, phone, street, city, postcode, country, first_name, last_name)
+    /// Use COLUMN for ROLE (name, domain, email, phone, street, city, postcode, country, first_name, last_name);
+    /// with several datasets, DATASET.ROLE=COLUMN applies to one dataset only
     #[arg(long = "field", value_name = "ROLE=COLUMN", value_parser = parse_field)]
     pub fields: Vec<(String, String)>,
+    /// With several datasets: which dataset's record survives a cluster, highest first
+    /// (default: the order the datasets are named in)
+    #[arg(long, value_name = "DATASET,...", value_delimiter = ',')]
+    pub priority: Vec<String>,
     /// Write every pair of records that share a cluster, with per-field scores, to this CSV
     #[arg(long, value_name = "FILE")]
     pub pairs: Option<PathBuf>,
@@ -264,23 +272,83 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         Some(path) => Rules::load(path)?,
         None => Rules::builtin(),
     };
-    let dataset = crate::intake::names::identifier(&args.dataset.unwrap_or_default());
-    let mapped = run::mapped_roles(&ws, &db, &rules, &dataset)?;
-    let options = run::Options {
-        dataset,
-        object: args.object.unwrap_or_default().to_lowercase(),
-        id_column: args.id,
-        threshold: args.threshold,
-        fields: args.fields,
-        mapped,
+    let datasets: Vec<String> = args
+        .datasets
+        .iter()
+        .map(|d| crate::intake::names::identifier(d))
+        .collect();
+    let object = args.object.clone().unwrap_or_default().to_lowercase();
+    let mut linked = None;
+    let report = if datasets.len() > 1 {
+        let mut mapped = std::collections::HashMap::new();
+        for d in &datasets {
+            mapped.insert(d.clone(), run::mapped_roles(&ws, &db, &rules, d)?);
+        }
+        let options = crate::dedupe::link::LinkOptions {
+            datasets,
+            object,
+            ids: args
+                .id
+                .iter()
+                .map(|i| match i.split_once('=') {
+                    Some((d, c)) => (Some(d.trim().to_string()), c.trim().to_string()),
+                    None => (None, i.clone()),
+                })
+                .collect(),
+            fields: args.fields.clone(),
+            priority: args.priority.clone(),
+            threshold: args.threshold,
+            mapped,
+        };
+        let out = crate::dedupe::link::run(
+            &mut db,
+            &rules,
+            &options,
+            args.model.as_deref(),
+            &output::Bar::rows(),
+        )?;
+        let report = out.report.clone();
+        linked = Some(out);
+        report
+    } else {
+        let dataset = datasets[0].clone();
+        if !args.priority.is_empty() {
+            return Err(crate::error::Error::Usage(
+                "`--priority` orders the survivors of several datasets; name two or more".into(),
+            ));
+        }
+        let mapped = run::mapped_roles(&ws, &db, &rules, &dataset)?;
+        // `--id DATASET=COLUMN` names the one dataset's column as well.
+        let id_column = args.id.first().map(|i| match i.split_once('=') {
+            Some((d, c)) if crate::intake::names::identifier(d) == dataset => c.trim().to_string(),
+            _ => i.clone(),
+        });
+        let fields = args
+            .fields
+            .iter()
+            .map(|(r, c)| match r.split_once('.') {
+                Some((d, r)) if crate::intake::names::identifier(d) == dataset => {
+                    (r.to_string(), c.clone())
+                }
+                _ => (r.clone(), c.clone()),
+            })
+            .collect();
+        let options = run::Options {
+            dataset,
+            object,
+            id_column,
+            threshold: args.threshold,
+            fields,
+            mapped,
+        };
+        run::run_with(
+            &mut db,
+            &rules,
+            &options,
+            args.model.as_deref(),
+            &output::Bar::rows(),
+        )?
     };
-    let report = run::run_with(
-        &mut db,
-        &rules,
-        &options,
-        args.model.as_deref(),
-        &output::Bar::rows(),
-    )?;
     let format = match args.format {
         SheetArg::Csv => SheetFormat::Csv,
         SheetArg::Xlsx => SheetFormat::Xlsx,
@@ -303,8 +371,14 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         output::dedupe::write_pairs(path, &report, overwrite)?;
     }
     if args.json {
-        output::json(&report)?;
+        match &linked {
+            Some(l) => output::json(l)?,
+            None => output::json(&report)?,
+        }
     } else {
+        if let Some(l) = &linked {
+            output::print(&output::dedupe::render_link(l))?;
+        }
         output::print(&output::dedupe::render(
             &report,
             &review_path,

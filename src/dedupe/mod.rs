@@ -6,6 +6,7 @@ pub mod compare;
 pub mod evaluate;
 pub mod labels;
 pub mod levels;
+pub mod link;
 pub mod model;
 pub mod normalize;
 pub mod review;

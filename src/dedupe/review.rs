@@ -35,6 +35,8 @@ pub struct Applied {
 
 struct Line {
     number: u64,
+    /// The record's dataset, in a sheet of a run linking several.
+    source: String,
     record_id: String,
     decision: String,
     survivor: bool,
@@ -70,6 +72,9 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
         col("survivor")?,
         col("record_id")?,
     );
+    let c_source = headers
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("source"));
     let bad = |number: u64, column: &str, value: &str, why: &str| {
         Error::Input(format!(
             "`{}` record {number}, column `{column}`: `{value}` {why}",
@@ -115,6 +120,7 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
             .or_default()
             .push(Line {
                 number: *number,
+                source: c_source.map(get).unwrap_or_default(),
                 record_id: get(c_id),
                 decision,
                 survivor,
@@ -123,7 +129,13 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
     type Decision = (i64, String, String, Vec<String>);
     let mut per_dataset: BTreeMap<String, Vec<Decision>> = BTreeMap::new();
     let mut applied = Applied::default();
+    let mut per_link: BTreeMap<String, Vec<LinkDecision>> = BTreeMap::new();
     for ((dataset, cluster), lines) in &by_cluster {
+        if let Some(run) = db.link_run(dataset)? {
+            let decision = link_decision(db, path, &run.link, *cluster, lines, &mut applied)?;
+            per_link.entry(run.link).or_default().push(decision);
+            continue;
+        }
         let stored = db.clusters(dataset)?;
         let members: Vec<_> = stored.iter().filter(|r| r.cluster == *cluster).collect();
         if members.is_empty() {
@@ -199,6 +211,104 @@ pub fn apply(db: &mut Db, path: &Path) -> Result<Applied> {
         db.apply_review(dataset, decisions)?;
         applied.datasets.push(dataset.clone());
     }
+    for (link, decisions) in &per_link {
+        db.apply_link_review(link, decisions)?;
+        applied.datasets.push(link.clone());
+    }
     super::run::record_metrics(db)?;
     Ok(applied)
+}
+
+type LinkDecision = (i64, String, (String, String), Vec<(String, String)>);
+
+/// One cluster's decision in the sheet of a run linking several datasets: records are named by
+/// their `source` and `record_id` (ids may repeat across sources).
+fn link_decision(
+    db: &Db,
+    path: &Path,
+    link: &str,
+    cluster: i64,
+    lines: &[Line],
+    applied: &mut Applied,
+) -> Result<LinkDecision> {
+    let bad = |number: u64, column: &str, value: &str, why: &str| {
+        Error::Input(format!(
+            "`{}` record {number}, column `{column}`: `{value}` {why}",
+            path.display()
+        ))
+    };
+    let stored = db.link_members(link)?;
+    let members: Vec<_> = stored.iter().filter(|m| m.cluster == cluster).collect();
+    if members.is_empty() {
+        return Err(bad(
+            lines[0].number,
+            "cluster",
+            &cluster.to_string(),
+            &format!(
+                "is not a cluster of the linked datasets `{link}`; run `crmkit dedupe` on them again and review the new sheet"
+            ),
+        ));
+    }
+    for line in lines {
+        if line.source.is_empty() {
+            return Err(bad(
+                line.number,
+                "source",
+                "",
+                "is blank: a sheet of linked datasets names each record's source dataset",
+            ));
+        }
+        if !members
+            .iter()
+            .any(|m| m.dataset == line.source && m.record_id == line.record_id)
+        {
+            return Err(bad(
+                line.number,
+                "record_id",
+                &format!("{}:{}", line.source, line.record_id),
+                &format!("is not in cluster {cluster}"),
+            ));
+        }
+    }
+    if let Some(l) = lines.iter().find(|l| l.survivor && l.decision == "remove") {
+        return Err(bad(
+            l.number,
+            "decision",
+            "remove",
+            "is on the survivor: a record taken out of the cluster cannot survive it; mark another record `yes`",
+        ));
+    }
+    let survivors: Vec<&Line> = lines.iter().filter(|l| l.survivor).collect();
+    if survivors.len() != 1 {
+        return Err(bad(
+            lines[0].number,
+            "survivor",
+            &survivors.len().to_string(),
+            &format!("survivors marked in cluster {cluster}; mark exactly one record `yes`"),
+        ));
+    }
+    let removed: Vec<(String, String)> = lines
+        .iter()
+        .filter(|l| l.decision == "remove")
+        .map(|l| (l.source.clone(), l.record_id.clone()))
+        .collect();
+    applied.removed += removed.len();
+    let new = (survivors[0].source.clone(), survivors[0].record_id.clone());
+    if (
+        members[0].survivor_at.0.as_str(),
+        members[0].survivor_at.3.as_str(),
+    ) != (new.0.as_str(), new.1.as_str())
+    {
+        applied.survivors_changed += 1;
+    }
+    let status = if lines.iter().any(|l| l.decision == "reject") {
+        applied.rejected += 1;
+        "rejected"
+    } else if lines.iter().any(|l| l.decision == "accept") {
+        applied.accepted += 1;
+        "accepted"
+    } else {
+        "proposed"
+    };
+    Ok((cluster, status.into(), new, removed))
 }

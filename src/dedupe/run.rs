@@ -35,6 +35,9 @@ pub struct MemberView {
     pub survivor: bool,
     /// Role values as in the source, in role order.
     pub values: Vec<Option<String>>,
+    /// The dataset the record comes from, in a run linking several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One cluster as reported.
@@ -433,6 +436,7 @@ pub fn run_with(
                     row: r.row,
                     survivor: i == survivor,
                     values: (*v).clone(),
+                    source: None,
                 })
                 .collect(),
         });

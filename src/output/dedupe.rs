@@ -57,7 +57,10 @@ pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
                     } else {
                         String::new()
                     },
-                    m.id.clone(),
+                    match &m.source {
+                        Some(source) => format!("{source}:{}", m.id),
+                        None => m.id.clone(),
+                    },
                     if m.survivor {
                         format!("yes ({})", c.rule)
                     } else {
@@ -113,7 +116,17 @@ pub fn write_review(path: &Path, report: &Report, overwrite: Overwrite) -> Resul
         .map(|s| s.to_string())
         .collect();
     header.push("min_score".into());
-    header.extend(report.roles.iter().map(|r| r.column.clone()));
+    // A run linking several datasets names each record's source; its values are per role.
+    let linked = report
+        .clusters
+        .iter()
+        .any(|c| c.members.iter().any(|m| m.source.is_some()));
+    if linked {
+        header.push("source".into());
+        header.extend(report.roles.iter().map(|r| r.role.clone()));
+    } else {
+        header.extend(report.roles.iter().map(|r| r.column.clone()));
+    }
     let mut rows = Vec::new();
     for c in &report.clusters {
         // Proposed clusters start undecided: a reviewer writes accept or reject.
@@ -136,6 +149,9 @@ pub fn write_review(path: &Path, report: &Report, overwrite: Overwrite) -> Resul
                 m.row.to_string(),
                 format!("{:.3}", c.min_probability),
             ];
+            if linked {
+                row.push(m.source.clone().unwrap_or_default());
+            }
             row.extend(m.values.iter().map(|v| v.clone().unwrap_or_default()));
             rows.push(row);
         }
@@ -301,6 +317,34 @@ pub fn render_review(round: &ReviewRound) -> String {
     out.push_str(&format!(
         "\nanswer: crmkit dedupe review {} --object ... --match ID_A/ID_B --distinct ID_A/ID_B\n",
         round.dataset
+    ));
+    out
+}
+
+/// The sources of a run linking several datasets: roles per source and survivor priority.
+pub fn render_link(report: &crate::dedupe::link::LinkReport) -> String {
+    let mut out = format!(
+        "linking {} datasets; survivors by source priority: {}\n",
+        report.sources.len(),
+        report.priority.join(" > ")
+    );
+    for s in &report.sources {
+        let roles: Vec<String> = s
+            .roles
+            .iter()
+            .map(|r| format!("{}={}", r.role, r.column))
+            .collect();
+        out.push_str(&format!(
+            "  {}: {} records, id {}, {}\n",
+            s.dataset,
+            thousands(s.records as u64),
+            s.id_column.as_deref().unwrap_or("(source row)"),
+            roles.join(", ")
+        ));
+    }
+    out.push_str(&format!(
+        "{} clusters join records of different sources\n",
+        thousands(report.cross_source_clusters as u64)
     ));
     out
 }

@@ -6,6 +6,7 @@ mod exclude;
 pub mod export;
 pub mod fate;
 mod keys;
+mod merge;
 pub mod order;
 mod prepare;
 pub mod reconcile;
@@ -260,7 +261,8 @@ pub fn run(
     clock.lap("prepare");
     let tx = db.begin_stage()?;
     for object in load_order.iter().filter(|o| to_stage.contains(o)) {
-        let mine: Vec<&Prepared> = prepared.iter().filter(|p| &p.object == object).collect();
+        let mut mine: Vec<&Prepared> = prepared.iter().filter(|p| &p.object == object).collect();
+        merge::survivors_first(db, &mut mine, |p| p.mapping.dataset.as_str())?;
         let mut field_names: Vec<String> = Vec::new();
         for p in &mine {
             for f in &p.fields {
@@ -590,6 +592,8 @@ struct PendingMerge {
     batch: i64,
     row: i64,
     survivor: (i64, i64),
+    /// The survivor's dataset, when another than the record's (linked dedupe).
+    into: Option<String>,
     /// (lookup, value) pairs to index once the survivor is known.
     lookup_values: Vec<((String, String), String)>,
     /// Its source values, to stage it should its survivor not be.
@@ -617,6 +621,12 @@ fn stage_dataset(
     // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
     // the workspace says proposed ones may.
     let merged = db.merged_rows(dataset, ws.config.settings.merge_proposed_duplicates)?;
+    let cross = merge::Cross::load(
+        db,
+        dataset,
+        &p.columns,
+        ws.config.settings.merge_proposed_duplicates,
+    )?;
     let broken = db.broken_rows(dataset)?;
     let shared_dataset: Rc<str> = Rc::from(dataset);
     let rules = exclusion_rules(ws, db, p)?;
@@ -760,7 +770,29 @@ fn stage_dataset(
                 batch,
                 row,
                 survivor: *survivor,
+                into: None,
                 values: vals.to_vec(),
+                lookup_values: wanted
+                    .iter()
+                    .filter_map(|(k, c)| vals[*c].clone().map(|v| (k.clone(), v)))
+                    .collect(),
+            });
+            return Ok(());
+        }
+        // Into a survivor of another dataset, staged already (else this record stays its own).
+        if !promoted
+            && let Some((into, s_batch, s_row)) = cross.survivor(batch, row)
+            && state.by_row.contains_key(&(into.clone(), *s_batch, *s_row))
+        {
+            out.merged += 1;
+            state.merged.push(PendingMerge {
+                key,
+                dataset: dataset.to_string(),
+                batch,
+                row,
+                survivor: (*s_batch, *s_row),
+                into: Some(into.clone()),
+                values: Vec::new(),
                 lookup_values: wanted
                     .iter()
                     .filter_map(|(k, c)| vals[*c].clone().map(|v| (k.clone(), v)))
@@ -1005,7 +1037,7 @@ fn stage_dataset(
             &values,
         )?;
         out.staged += 1;
-        if !merged.is_empty() {
+        if !merged.is_empty() || cross.survivor_source {
             state
                 .by_row
                 .insert((dataset.to_string(), batch, row), external_id.clone());
@@ -1025,14 +1057,17 @@ fn stage_dataset(
         Ok(())
     };
     db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
-        stage_row(state, &mut out, batch, row, vals, false)
+        match cross.with_golden(batch, row, vals) {
+            Some(golden) => stage_row(state, &mut out, batch, row, &golden, false),
+            None => stage_row(state, &mut out, batch, row, vals, false),
+        }
     })?;
     // A survivor excluded or rejected takes nobody with it: the best remaining member (by the
     // dedupe survivorship order) survives instead and the others merge into it.
     let (pending, others): (Vec<PendingMerge>, Vec<PendingMerge>) =
         std::mem::take(&mut state.merged)
             .into_iter()
-            .partition(|m| m.dataset == dataset);
+            .partition(|m| m.dataset == dataset && m.into.is_none());
     state.merged = others;
     let mut clusters: BTreeMap<(i64, i64), Vec<PendingMerge>> = BTreeMap::new();
     for m in pending {
@@ -1093,19 +1128,30 @@ fn finish_object(
         batch,
         row,
         survivor,
+        into,
         lookup_values,
         ..
     } in std::mem::take(&mut state.merged)
     {
         let target = state
             .by_row
-            .get(&(dataset.clone(), survivor.0, survivor.1))
+            .get(&(
+                into.clone().unwrap_or_else(|| dataset.clone()),
+                survivor.0,
+                survivor.1,
+            ))
             .cloned();
+        // Merged into another dataset's record, it is found there (export writes the upsert
+        // key of the survivor's namespace).
+        let (at_dataset, batch, row) = match &into {
+            Some(d) => (d.clone(), survivor.0, survivor.1),
+            None => (dataset.clone(), batch, row),
+        };
         // A merged record is found by its own name too, and leads to its survivor.
         let merged_info = KeyInfo {
             status: "merged",
             external_id: target.clone(),
-            dataset: Rc::from(dataset.as_str()),
+            dataset: Rc::from(at_dataset.as_str()),
             batch,
             row,
             detail: Some("merged".into()),
@@ -1121,7 +1167,7 @@ fn finish_object(
             let detail = match &target {
                 Some(ext) => format!("merged into {ext}"),
                 None => format!(
-                    "merged into row {} of {dataset}, which is not loaded",
+                    "merged into row {} of {at_dataset}, which is not loaded",
                     survivor.1
                 ),
             };
@@ -1138,7 +1184,7 @@ fn finish_object(
                 KeyInfo {
                     status: "merged",
                     external_id: target,
-                    dataset: Rc::from(dataset.as_str()),
+                    dataset: Rc::from(at_dataset.as_str()),
                     batch,
                     row,
                     detail: Some(detail),

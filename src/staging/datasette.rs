@@ -51,6 +51,14 @@ const TABLES: &[(&str, &str)] = &[
         "_merges",
         "Every merged-away record and the survivor it merges into.",
     ),
+    (
+        "_link_runs",
+        "Dedupe runs linking several datasets: the datasets in survivor priority order.",
+    ),
+    (
+        "_link_members",
+        "Lineage of linked clusters: each member's dataset, row, id, survivor (in any dataset), status and the golden values it gave.",
+    ),
     ("_profile_runs", "The last profile run (one row)."),
     (
         "_profile_datasets",

@@ -236,12 +236,7 @@ impl Db {
         golden: &[GoldenRow],
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        for table in ["_dedupe_runs", "_clusters", "_dedupe_pairs", "_golden"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE dataset = ?1"),
-                [&run.dataset],
-            )?;
-        }
+        forget_dataset(&tx, &run.dataset)?;
         tx.execute(
             "INSERT INTO _dedupe_runs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
@@ -404,4 +399,400 @@ impl Db {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// One record's place in a cluster of a cross-source link run, and where its golden values
+/// came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkMemberRow {
+    pub cluster: i64,
+    pub dataset: String,
+    pub batch: i64,
+    pub row: i64,
+    pub record_id: String,
+    pub survivor: bool,
+    /// (dataset, batch, row, record id) of the cluster's survivor.
+    pub survivor_at: (String, i64, i64, String),
+    pub status: String,
+    pub rule: String,
+    /// JSON: the golden values this record gave.
+    pub provides: String,
+    /// On the survivor: JSON object {its column: golden value}.
+    pub golden: Option<String>,
+}
+
+/// A cross-source link run: its name and datasets in survivor priority order.
+#[derive(Clone, Debug)]
+pub struct LinkRunRow {
+    pub link: String,
+    pub datasets: Vec<String>,
+    pub object: String,
+    pub threshold: f64,
+}
+
+/// What a link run stores besides its members: per-dataset run rows, pairs and golden rows
+/// (both under the link's name).
+pub struct LinkSave<'a> {
+    pub run: &'a LinkRunRow,
+    pub runs: &'a [RunRow],
+    pub members: &'a [LinkMemberRow],
+    pub pairs: &'a [PairRow],
+    pub golden: &'a [GoldenRow],
+}
+
+impl Db {
+    /// The link run of this name, if stored.
+    pub fn link_run(&self, link: &str) -> Result<Option<LinkRunRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT link, datasets, object, threshold FROM _link_runs WHERE link = ?1")?;
+        let mut rows = stmt.query([link])?;
+        let Some(r) = rows.next()? else {
+            return Ok(None);
+        };
+        let datasets: String = r.get(1)?;
+        Ok(Some(LinkRunRow {
+            link: r.get(0)?,
+            datasets: serde_json::from_str(&datasets).unwrap_or_default(),
+            object: r.get(2)?,
+            threshold: r.get(3)?,
+        }))
+    }
+
+    /// Every link run's datasets, survivor priority first.
+    pub fn link_priorities(&self) -> Result<Vec<Vec<String>>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT datasets FROM _link_runs ORDER BY link")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap_or_default())
+            .collect())
+    }
+
+    /// The members of a link run, by cluster then dataset and row.
+    pub fn link_members(&self, link: &str) -> Result<Vec<LinkMemberRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT cluster, dataset, _batch, _row, record_id, survivor, survivor_dataset,
+                    survivor_batch, survivor_row, survivor_id, status, rule, provides, golden
+             FROM _link_members WHERE link = ?1 ORDER BY cluster, dataset, _batch, _row",
+        )?;
+        let rows = stmt.query_map([link], |r| {
+            Ok(LinkMemberRow {
+                cluster: r.get(0)?,
+                dataset: r.get(1)?,
+                batch: r.get(2)?,
+                row: r.get(3)?,
+                record_id: r.get(4)?,
+                survivor: r.get(5)?,
+                survivor_at: (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?),
+                status: r.get(10)?,
+                rule: r.get(11)?,
+                provides: r.get(12)?,
+                golden: r.get(13)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces the dedupe results of every dataset of a link run (and any earlier link run
+    /// sharing one of them) with this run's, in one transaction, and rebuilds their merges.
+    pub fn save_link(&mut self, save: &LinkSave<'_>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for dataset in &save.run.datasets {
+            forget_dataset(&tx, dataset)?;
+        }
+        tx.execute(
+            "INSERT INTO _link_runs VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                save.run.link,
+                serde_json::to_string(&save.run.datasets).unwrap_or_default(),
+                save.run.object,
+                save.run.threshold,
+                now()
+            ],
+        )?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO _dedupe_runs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            let stamp = now();
+            for run in save.runs {
+                stmt.execute(params![
+                    run.dataset,
+                    run.object,
+                    run.id_column,
+                    run.roles,
+                    run.threshold,
+                    run.records,
+                    run.candidate_pairs,
+                    run.linked_pairs,
+                    run.clusters,
+                    run.duplicates,
+                    stamp
+                ])?;
+            }
+            let mut members = tx.prepare(
+                "INSERT INTO _link_members VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?;
+            let mut clusters =
+                tx.prepare("INSERT INTO _clusters VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+            for m in save.members {
+                members.execute(params![
+                    save.run.link,
+                    m.cluster,
+                    m.dataset,
+                    m.batch,
+                    m.row,
+                    m.record_id,
+                    m.survivor,
+                    m.survivor_at.0,
+                    m.survivor_at.1,
+                    m.survivor_at.2,
+                    m.survivor_at.3,
+                    m.status,
+                    m.rule,
+                    m.provides,
+                    m.golden
+                ])?;
+                // Each dataset's own view of the cluster, as reports and status read it.
+                clusters.execute(params![
+                    m.dataset,
+                    m.cluster,
+                    m.batch,
+                    m.row,
+                    m.record_id,
+                    m.survivor,
+                    m.status,
+                    m.rule
+                ])?;
+            }
+            let mut stmt =
+                tx.prepare("INSERT INTO _dedupe_pairs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+            for p in save.pairs {
+                stmt.execute(params![
+                    save.run.link,
+                    p.cluster,
+                    p.id_a,
+                    p.id_b,
+                    p.probability,
+                    p.total,
+                    p.fields
+                ])?;
+            }
+            let mut stmt = tx.prepare("INSERT INTO _golden VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+            for g in save.golden {
+                stmt.execute(params![
+                    save.run.link,
+                    g.cluster,
+                    g.role,
+                    g.column,
+                    g.value,
+                    g.from_id,
+                    g.pick
+                ])?;
+            }
+        }
+        rebuild_link_merges(&tx, &save.run.link)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies review decisions to a link run: `(cluster, status, survivor (dataset, record
+    /// id), removed (dataset, record id))`, atomically.
+    #[allow(clippy::type_complexity)]
+    pub fn apply_link_review(
+        &mut self,
+        link: &str,
+        decisions: &[(i64, String, (String, String), Vec<(String, String)>)],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (cluster, status, (s_dataset, s_id), removed) in decisions {
+            let (s_batch, s_row): (i64, i64) = tx.query_row(
+                "SELECT _batch, _row FROM _link_members
+                 WHERE link = ?1 AND cluster = ?2 AND dataset = ?3 AND record_id = ?4",
+                params![link, cluster, s_dataset, s_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            tx.execute(
+                "UPDATE _link_members SET status = ?3,
+                   rule = CASE WHEN survivor <> (dataset = ?4 AND _batch = ?5 AND _row = ?6) THEN 'review' ELSE rule END,
+                   survivor = (dataset = ?4 AND _batch = ?5 AND _row = ?6),
+                   survivor_dataset = ?4, survivor_batch = ?5, survivor_row = ?6, survivor_id = ?7
+                 WHERE link = ?1 AND cluster = ?2",
+                params![link, cluster, status, s_dataset, s_batch, s_row, s_id],
+            )?;
+            for (dataset, id) in removed {
+                tx.execute(
+                    "UPDATE _link_members SET status = 'removed', survivor = 0, rule = 'review'
+                     WHERE link = ?1 AND cluster = ?2 AND dataset = ?3 AND record_id = ?4",
+                    params![link, cluster, dataset, id],
+                )?;
+            }
+            // The survivor chosen by the reviewer carries the golden values the run chose.
+            tx.execute(
+                "UPDATE _link_members SET golden = NULL WHERE link = ?1 AND cluster = ?2 AND survivor = 0",
+                params![link, cluster],
+            )?;
+            let has_golden: bool = tx.query_row(
+                "SELECT golden IS NOT NULL FROM _link_members WHERE link = ?1 AND cluster = ?2 AND survivor = 1",
+                params![link, cluster],
+                |r| r.get(0),
+            )?;
+            if !has_golden {
+                let golden = golden_in_columns(&tx, link, *cluster, s_dataset)?;
+                tx.execute(
+                    "UPDATE _link_members SET golden = ?3 WHERE link = ?1 AND cluster = ?2 AND survivor = 1",
+                    params![link, cluster, golden],
+                )?;
+            }
+        }
+        tx.execute(
+            "UPDATE _clusters SET survivor = l.survivor, status = l.status, rule = l.rule
+             FROM _link_members l
+             WHERE l.link = ?1 AND _clusters.dataset = l.dataset AND _clusters._batch = l._batch AND _clusters._row = l._row",
+            [link],
+        )?;
+        rebuild_link_merges(&tx, link)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records of `dataset` merged into a survivor in another dataset:
+    /// (batch, row) -> (survivor dataset, batch, row). Only reviewed clusters, unless
+    /// `with_proposed`.
+    #[allow(clippy::type_complexity)]
+    pub fn cross_merges(
+        &self,
+        dataset: &str,
+        with_proposed: bool,
+    ) -> Result<std::collections::HashMap<(i64, i64), (String, i64, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT _batch, _row, survivor_dataset, survivor_batch, survivor_row FROM _link_members
+             WHERE dataset = ?1 AND survivor = 0 AND survivor_dataset <> dataset
+               AND (status = 'accepted' OR (?2 AND status = 'proposed'))",
+        )?;
+        let rows = stmt.query_map(params![dataset, with_proposed], |r| {
+            Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Golden values of the survivors in `dataset` of clusters that merge: (batch, row) ->
+    /// JSON object {column: value}.
+    pub fn link_golden(
+        &self,
+        dataset: &str,
+        with_proposed: bool,
+    ) -> Result<std::collections::HashMap<(i64, i64), String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT _batch, _row, golden FROM _link_members
+             WHERE dataset = ?1 AND survivor = 1 AND golden IS NOT NULL
+               AND (status = 'accepted' OR (?2 AND status = 'proposed'))",
+        )?;
+        let rows = stmt.query_map(params![dataset, with_proposed], |r| {
+            Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Whether some record of another dataset merges into a record of `dataset`.
+    pub fn is_link_survivor_source(&self, dataset: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM _link_members WHERE survivor_dataset = ?1 AND dataset <> ?1)",
+            [dataset],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+/// Drops a dataset's dedupe results, and every link run it is part of with all that run's
+/// results: a record belongs to one cluster set at a time.
+fn forget_dataset(tx: &rusqlite::Transaction<'_>, dataset: &str) -> Result<()> {
+    let links: Vec<(String, String)> = {
+        let mut stmt = tx.prepare("SELECT link, datasets FROM _link_runs")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut datasets = vec![dataset.to_string()];
+    for (link, members) in links {
+        let members: Vec<String> = serde_json::from_str(&members).unwrap_or_default();
+        if members.iter().any(|d| d == dataset) {
+            for table in ["_link_runs", "_link_members", "_dedupe_pairs", "_golden"] {
+                let column = if table.starts_with("_link") {
+                    "link"
+                } else {
+                    "dataset"
+                };
+                tx.execute(&format!("DELETE FROM {table} WHERE {column} = ?1"), [&link])?;
+            }
+            datasets.extend(members);
+        }
+    }
+    for d in &datasets {
+        for table in [
+            "_dedupe_runs",
+            "_clusters",
+            "_dedupe_pairs",
+            "_golden",
+            "_merges",
+        ] {
+            tx.execute(&format!("DELETE FROM {table} WHERE dataset = ?1"), [d])?;
+        }
+    }
+    Ok(())
+}
+
+/// `_merges` for a link run: every member not the survivor of a cluster not rejected, into
+/// the survivor wherever it is.
+fn rebuild_link_merges(tx: &rusqlite::Transaction<'_>, link: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM _merges WHERE dataset IN (SELECT DISTINCT dataset FROM _link_members WHERE link = ?1)",
+        [link],
+    )?;
+    tx.execute(
+        "INSERT INTO _merges (dataset, _batch, _row, record_id, survivor_batch, survivor_row, survivor_id, cluster, rule, survivor_dataset)
+         SELECT dataset, _batch, _row, record_id, survivor_batch, survivor_row, survivor_id, cluster, rule, survivor_dataset
+         FROM _link_members
+         WHERE link = ?1 AND survivor = 0 AND status NOT IN ('rejected', 'removed')",
+        [link],
+    )?;
+    Ok(())
+}
+
+/// A link cluster's golden values (from `_golden`) in the columns `dataset` holds their roles
+/// in (from its `_dedupe_runs` roles), as the JSON object stage loads a survivor with.
+fn golden_in_columns(
+    tx: &rusqlite::Transaction<'_>,
+    link: &str,
+    cluster: i64,
+    dataset: &str,
+) -> Result<String> {
+    let roles: String = tx.query_row(
+        "SELECT roles FROM _dedupe_runs WHERE dataset = ?1",
+        [dataset],
+        |r| r.get(0),
+    )?;
+    let roles: Vec<serde_json::Value> = serde_json::from_str(&roles).unwrap_or_default();
+    let column_of = |role: &str| {
+        roles
+            .iter()
+            .find(|r| r["role"] == role)
+            .and_then(|r| r["column"].as_str().map(str::to_string))
+    };
+    let mut stmt = tx.prepare(
+        // Values the survivor gave by being the survivor are the new survivor's own.
+        "SELECT role, value FROM _golden
+         WHERE dataset = ?1 AND cluster = ?2 AND value IS NOT NULL AND pick <> 'survivor'",
+    )?;
+    let values: Vec<(String, String)> = stmt
+        .query_map(params![link, cluster], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let golden: std::collections::BTreeMap<String, String> = values
+        .into_iter()
+        .filter_map(|(role, value)| column_of(&role).map(|c| (c, value)))
+        .collect();
+    Ok(serde_json::to_string(&golden).unwrap_or_default())
 }

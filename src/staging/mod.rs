@@ -26,7 +26,10 @@ pub use adoption_store::{
 };
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use datasette::Metadata as DatasetteMetadata;
-pub use dedupe_store::{ClusterRow, GoldenRow, LabelRow, MemberRow, PairRow, RunRow, SourceRow};
+pub use dedupe_store::{
+    ClusterRow, GoldenRow, LabelRow, LinkMemberRow, LinkRunRow, LinkSave, MemberRow, PairRow,
+    RunRow, SourceRow,
+};
 pub use load::{BatchMeta, Loader};
 pub use mapping_store::SourceColumn;
 pub use metrics::Metric;

@@ -463,6 +463,35 @@ const MIGRATIONS: &[&str] = &[
         answered TEXT NOT NULL,
         PRIMARY KEY (dataset, batch_a, row_a, batch_b, row_b)
      );",
+    // 14: dedupe linked across sources (`crmkit dedupe A B C`): the run, the lineage of every
+    // cluster member to its source row, and merges into a survivor of another dataset.
+    "CREATE TABLE _link_runs (
+        link       TEXT PRIMARY KEY,   -- the datasets joined by '+', in priority order
+        datasets   TEXT NOT NULL,      -- JSON array of the datasets, survivor priority first
+        object     TEXT NOT NULL,
+        threshold  REAL NOT NULL,
+        created_at TEXT NOT NULL
+     );
+     CREATE TABLE _link_members (
+        link             TEXT NOT NULL,
+        cluster          INTEGER NOT NULL,
+        dataset          TEXT NOT NULL,
+        _batch           INTEGER NOT NULL,
+        _row             INTEGER NOT NULL,
+        record_id        TEXT NOT NULL,
+        survivor         INTEGER NOT NULL,  -- 1 on the cluster's surviving record
+        survivor_dataset TEXT NOT NULL,
+        survivor_batch   INTEGER NOT NULL,
+        survivor_row     INTEGER NOT NULL,
+        survivor_id      TEXT NOT NULL,
+        status           TEXT NOT NULL,     -- proposed, accepted, rejected or removed
+        rule             TEXT NOT NULL,     -- the survivorship criterion (or review)
+        provides         TEXT NOT NULL,     -- JSON: golden values this record gave {role, column, value, pick}
+        golden           TEXT,              -- on the survivor: JSON {its column: golden value}
+        PRIMARY KEY (dataset, _batch, _row)
+     );
+     CREATE INDEX _link_members_cluster ON _link_members (link, cluster);
+     ALTER TABLE _merges ADD COLUMN survivor_dataset TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -107,7 +107,8 @@ impl Db {
         let mut stmt = self.conn.prepare(
             "SELECT m._batch, m._row, m.survivor_batch, m.survivor_row FROM _merges m
              JOIN _clusters c ON c.dataset = m.dataset AND c._batch = m._batch AND c._row = m._row
-             WHERE m.dataset = ?1 AND (c.status = 'accepted' OR (?2 AND c.status = 'proposed'))",
+             WHERE m.dataset = ?1 AND (c.status = 'accepted' OR (?2 AND c.status = 'proposed'))
+               AND coalesce(m.survivor_dataset, m.dataset) = m.dataset",
         )?;
         let rows = stmt.query_map(params![dataset, with_proposed], |r| {
             Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
@@ -370,7 +371,8 @@ impl Db {
                 "SELECT rule, detail, NULL, NULL FROM _exclusions WHERE dataset = ?1 AND _batch = ?2 AND _row = ?3",
             )?;
             let merge = key(
-                "SELECT survivor_id, record_id, CAST(cluster AS TEXT), rule FROM _merges WHERE dataset = ?1 AND _batch = ?2 AND _row = ?3",
+                "SELECT survivor_id || CASE WHEN coalesce(survivor_dataset, dataset) <> dataset THEN ' of ' || survivor_dataset ELSE '' END,
+                        record_id, CAST(cluster AS TEXT), rule FROM _merges WHERE dataset = ?1 AND _batch = ?2 AND _row = ?3",
             )?;
             let stage_key: Option<(String, String, Option<String>, Option<String>)> = self
                 .conn

@@ -1,0 +1,459 @@
+//! `dedupe A B C`: records linked across a CRM export, a billing export and a spreadsheet,
+//! with lineage, review, stage and reconcile through the binary.
+
+use crate::util::{Env, fixture};
+
+const SOURCES: [&str; 4] = [
+    "sf_accounts",
+    "billing_export",
+    "spreadsheet",
+    "billing_contacts",
+];
+
+/// A workspace with the three account sources and the billing contacts ingested, and their
+/// reviewed mappings in place.
+fn workspace() -> Env {
+    let env = Env::workspace();
+    for name in SOURCES {
+        let csv = fixture(&format!("link/{name}.csv"));
+        env.run_ws(&["ingest", csv.to_str().unwrap()]).ok();
+        std::fs::copy(
+            fixture(&format!("link/mappings/{name}.yaml")),
+            env.ws().join("mappings").join(format!("{name}.yaml")),
+        )
+        .unwrap();
+    }
+    env
+}
+
+fn link(env: &Env, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "dedupe",
+        "sf_accounts",
+        "billing_export",
+        "spreadsheet",
+        "--object",
+        "account",
+        "--id",
+        "sf_accounts=ID",
+        "--id",
+        "billing_export=Customer No",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    env.run_ws(&args).ok().json()
+}
+
+/// The cluster holding a record: (dataset, record id) of every member, sorted.
+fn cluster_of(env: &Env, dataset: &str, id: &str) -> Vec<(String, String)> {
+    let db = env.db();
+    let mut stmt = db
+        .prepare(
+            "SELECT dataset, record_id FROM _link_members WHERE cluster =
+               (SELECT cluster FROM _link_members WHERE dataset = ?1 AND record_id = ?2)
+             ORDER BY dataset, record_id",
+        )
+        .unwrap();
+    stmt.query_map([dataset, id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn pair(d: &str, id: &str) -> (String, String) {
+    (d.to_string(), id.to_string())
+}
+
+/// Marks every line of the review sheet `accept`.
+fn accept_all(sheet: &std::path::Path) {
+    let text = std::fs::read_to_string(sheet).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let decision = header.split(',').position(|h| h == "decision").unwrap();
+    let mut out = format!("{header}\n");
+    for l in lines {
+        // The first columns (dataset, cluster, decision) never hold commas.
+        let mut f: Vec<&str> = l.splitn(decision + 2, ',').collect();
+        f[decision] = "accept";
+        out.push_str(&f.join(","));
+        out.push('\n');
+    }
+    std::fs::write(sheet, out).unwrap();
+}
+
+#[test]
+fn three_sources_link_across_and_within_with_lineage_for_every_member() {
+    let env = workspace();
+    let out = link(&env, &[]);
+    assert_eq!(
+        out["priority"],
+        serde_json::json!(["sf_accounts", "billing_export", "spreadsheet"])
+    );
+    // Roles are detected per source from each one's own headers.
+    let roles = |i: usize| -> Vec<String> {
+        out["sources"][i]["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}={}",
+                    r["role"].as_str().unwrap(),
+                    r["column"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert!(
+        roles(0).contains(&"name=name".to_string()),
+        "{:?}",
+        roles(0)
+    );
+    assert!(
+        roles(1).contains(&"name=customer_name".to_string()),
+        "{:?}",
+        roles(1)
+    );
+    assert!(
+        roles(2).contains(&"phone=tel".to_string()),
+        "{:?}",
+        roles(2)
+    );
+    // Across three sources, and within billing (two billing accounts of Northwind).
+    assert_eq!(
+        cluster_of(&env, "sf_accounts", "0015g00000Xa1AAA"),
+        vec![
+            pair("billing_export", "B-1001"),
+            pair("billing_export", "B-1013"),
+            pair("sf_accounts", "0015g00000Xa1AAA"),
+            pair("spreadsheet", "1"),
+        ]
+    );
+    // Typos across sources: "Bluyonder Airlines", "Humongus Insurance".
+    assert!(
+        cluster_of(&env, "billing_export", "B-1009")
+            .contains(&pair("sf_accounts", "0015g00000Xa9AAA"))
+    );
+    assert!(
+        cluster_of(&env, "spreadsheet", "7").contains(&pair("sf_accounts", "0015g00000XaGAAA"))
+    );
+    // A record only billing and the spreadsheet know.
+    assert_eq!(
+        cluster_of(&env, "billing_export", "B-1012"),
+        vec![pair("billing_export", "B-1012"), pair("spreadsheet", "6")]
+    );
+    // Look-alike names that are other companies stay apart.
+    assert!(
+        cluster_of(&env, "spreadsheet", "11").is_empty(),
+        "Northwind Health"
+    );
+    assert!(
+        cluster_of(&env, "spreadsheet", "12").is_empty(),
+        "Contoso Pharmaceuticals"
+    );
+    assert!(
+        cluster_of(&env, "sf_accounts", "0015g00000XaMAAA").is_empty(),
+        "Northwind Systems"
+    );
+
+    // Lineage: every member names its dataset, batch, row, id and survivor, and one per cluster
+    // survives; the current CRM (named first) survives wherever it has a record.
+    let db = env.db();
+    let members: i64 = env.count("SELECT count(*) FROM _link_members");
+    let in_clusters: i64 = out["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["members"].as_array().unwrap().len() as i64)
+        .sum();
+    assert_eq!(members, in_clusters);
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM (SELECT cluster FROM _link_members GROUP BY cluster HAVING sum(survivor) <> 1)"
+        ),
+        0
+    );
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM _link_members l WHERE NOT EXISTS (SELECT 1 FROM src_billing_export s WHERE l.dataset = 'billing_export' AND s._batch = l._batch AND s._row = l._row)
+               AND NOT EXISTS (SELECT 1 FROM src_sf_accounts s WHERE l.dataset = 'sf_accounts' AND s._batch = l._batch AND s._row = l._row)
+               AND NOT EXISTS (SELECT 1 FROM src_spreadsheet s WHERE l.dataset = 'spreadsheet' AND s._batch = l._batch AND s._row = l._row)"
+        ),
+        0,
+        "every lineage row names a real source row"
+    );
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM _link_members WHERE cluster IN (SELECT cluster FROM _link_members WHERE dataset = 'sf_accounts')
+               AND survivor = 1 AND (dataset <> 'sf_accounts' OR rule <> 'source_priority')"
+        ),
+        0
+    );
+    // Golden values across sources with the rule that picked each: the longest street came
+    // from billing and is recorded as that record's contribution.
+    let (provides, golden): (String, String) = db
+        .query_row(
+            "SELECT (SELECT provides FROM _link_members WHERE record_id = 'B-1001'), golden
+             FROM _link_members WHERE record_id = '0015g00000Xa1AAA'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        provides.contains(r#""pick":"longest""#) && provides.contains("Suite 400"),
+        "{provides}"
+    );
+    assert!(
+        golden.contains(r#""billingstreet":"100 Market Street Suite 400""#),
+        "{golden}"
+    );
+    // The review sheet names each record's source.
+    let sheet = env
+        .ws()
+        .join("out/dedupe-review-sf_accounts+billing_export+spreadsheet.csv");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    assert!(text.lines().next().unwrap().contains(",source,"), "{text}");
+    assert!(
+        text.contains(",B-1013,13,") && text.contains(",billing_export,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn stage_and_reconcile_honour_merges_into_another_source() {
+    let env = workspace();
+    let out = link(&env, &[]);
+    // Proposed clusters merge nothing until reviewed.
+    let staged = env.run_ws(&["stage", "--json"]).ok().json();
+    let merged = |v: &serde_json::Value, d: &str| -> i64 {
+        v["datasets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["dataset"] == d)
+            .unwrap()["merged"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(merged(&staged, "billing_export"), 0);
+    let sheet = env
+        .ws()
+        .join("out/dedupe-review-sf_accounts+billing_export+spreadsheet.csv");
+    accept_all(&sheet);
+    let applied = env
+        .run_ws(&["dedupe", "apply", sheet.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        applied["accepted"].as_u64().unwrap() as usize,
+        out["clusters"].as_array().unwrap().len()
+    );
+    let staged = env.run_ws(&["stage", "--json"]).ok().json();
+    let away = |d: &str| {
+        env.count(&format!(
+            "SELECT count(*) FROM _link_members WHERE dataset = '{d}' AND survivor = 0"
+        ))
+    };
+    assert!(away("billing_export") >= 10, "{}", away("billing_export"));
+    assert_eq!(merged(&staged, "billing_export"), away("billing_export"));
+    assert_eq!(merged(&staged, "spreadsheet"), away("spreadsheet"));
+    // Nothing lost: every row of every dataset is in exactly one bucket.
+    let rec = env.run_ws(&["reconcile", "--json"]).ok();
+    let text = rec.stdout();
+    assert!(
+        !text.contains("unaccounted\": 1") && !text.contains("\"balanced\": false"),
+        "{text}"
+    );
+    // The survivor loads with golden values from other sources.
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM stg_account WHERE Legacy_SF_Id__c = '0015g00000Xa1AAA' AND BillingStreet = '100 Market Street Suite 400'"
+        ),
+        1
+    );
+    // Merged billing customers are not staged; their contacts point at the CRM survivor.
+    assert_eq!(
+        env.count("SELECT count(*) FROM stg_account WHERE Billing_Customer_No__c IN ('B-1001', 'B-1013', 'B-1003')"),
+        0
+    );
+    let parent = |contact: &str| -> (String, String) {
+        env.db()
+            .query_row(
+                "SELECT AccountId, _via_AccountId FROM stg_contact WHERE Billing_Contact_No__c = ?1",
+                [contact],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(parent("BC-1"), pair("0015g00000Xa1AAA", "sf_accounts"));
+    assert_eq!(parent("BC-2"), pair("0015g00000Xa1AAA", "sf_accounts"));
+    assert_eq!(parent("BC-3"), pair("0015g00000Xa3AAA", "sf_accounts"));
+    // A customer only billing has stays billing's.
+    assert_eq!(parent("BC-4"), pair("B-1010", "billing_export"));
+    // Trace names the survivor in the other source.
+    let row = env.count("SELECT _row FROM src_billing_export WHERE customer_no = 'B-1013'");
+    let trace = env
+        .run_ws(&["trace", "billing_export", &row.to_string()])
+        .ok()
+        .stdout();
+    assert!(
+        trace.contains("merged into 0015g00000Xa1AAA of sf_accounts"),
+        "{trace}"
+    );
+}
+
+#[test]
+fn priority_review_and_rerun_keep_decisions() {
+    let env = workspace();
+    // Billing first: its record survives a cluster both sources share.
+    link(&env, &["--priority", "billing_export,sf_accounts"]);
+    let survivor = |id: &str| -> String {
+        env.db()
+            .query_row(
+                "SELECT survivor_dataset || ':' || survivor_id FROM _link_members WHERE record_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(survivor("0015g00000Xa3AAA"), "billing_export:B-1003");
+    // A reviewer picks the CRM record and rejects another cluster; a rerun keeps both.
+    let sheet = env
+        .ws()
+        .join("out/dedupe-review-billing_export+sf_accounts+spreadsheet.csv");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let cluster_of_id = |id: &str| -> String {
+        text.lines()
+            .find(|l| l.contains(&format!(",{id},")))
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let fabrikam = cluster_of_id("B-1003");
+    let woodgrove = cluster_of_id("B-1018");
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(5, ',').collect();
+            if f.len() == 5 && f[1] == fabrikam {
+                let yes = if f[4].starts_with("0015g00000Xa3AAA,") {
+                    "yes"
+                } else {
+                    ""
+                };
+                format!("{},{},accept,{yes},{}\n", f[0], f[1], f[4])
+            } else if f.len() == 5 && f[1] == woodgrove {
+                format!("{},{},reject,{},{}\n", f[0], f[1], f[3], f[4])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&sheet, edited).unwrap();
+    let applied = env
+        .run_ws(&["dedupe", "apply", sheet.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    assert_eq!(applied["survivors_changed"], 1);
+    assert_eq!(applied["rejected"], 1);
+    assert_eq!(survivor("B-1003"), "sf_accounts:0015g00000Xa3AAA");
+    // The new survivor gets the cluster's picked golden values in its own columns.
+    let golden: String = env
+        .db()
+        .query_row(
+            "SELECT golden FROM _link_members WHERE record_id = '0015g00000Xa3AAA'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        golden.contains(r#""phone":"#) && !golden.contains(r#""name":"#),
+        "{golden}"
+    );
+    assert_eq!(
+        env.count("SELECT count(*) FROM _merges WHERE record_id IN ('B-1018', '0015g00000XaHAAA')"),
+        0
+    );
+    let rerun = link(
+        &env,
+        &["--priority", "billing_export,sf_accounts", "--force"],
+    );
+    assert!(
+        rerun["decisions_kept"].as_u64().unwrap() >= 2,
+        "{}",
+        rerun["decisions_kept"]
+    );
+    assert_eq!(survivor("B-1003"), "sf_accounts:0015g00000Xa3AAA");
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM _link_members WHERE record_id = 'B-1018' AND status = 'rejected'"
+        ),
+        1
+    );
+    // A single-dataset run takes its dataset out of the link: one cluster set at a time.
+    env.run_ws(&["dedupe", "billing_export", "--object", "account", "--force"])
+        .ok();
+    assert_eq!(env.count("SELECT count(*) FROM _link_members"), 0);
+    assert_eq!(env.count("SELECT count(*) FROM _link_runs"), 0);
+}
+
+#[test]
+fn per_source_arguments_are_checked() {
+    let env = workspace();
+    let err = env
+        .run_ws(&[
+            "dedupe",
+            "sf_accounts",
+            "billing_export",
+            "--object",
+            "account",
+            "--field",
+            "crm.name=NAME",
+        ])
+        .fails(2)
+        .stderr();
+    assert!(err.contains("`crm` is not one of the datasets"), "{err}");
+    let err = env
+        .run_ws(&[
+            "dedupe",
+            "sf_accounts",
+            "billing_export",
+            "--object",
+            "account",
+            "--id",
+            "billing_export=Customer Id",
+        ])
+        .fails(2)
+        .stderr();
+    assert!(
+        err.contains("has no such column") && err.contains("customer_no"),
+        "{err}"
+    );
+    let err = env
+        .run_ws(&[
+            "dedupe",
+            "sf_accounts",
+            "billing_export",
+            "--object",
+            "account",
+            "--priority",
+            "crm",
+        ])
+        .fails(2)
+        .stderr();
+    assert!(err.contains("`--priority crm`"), "{err}");
+    let err = env
+        .run_ws(&[
+            "dedupe",
+            "sf_accounts",
+            "--object",
+            "account",
+            "--priority",
+            "sf_accounts",
+        ])
+        .fails(2)
+        .stderr();
+    assert!(err.contains("name two or more"), "{err}");
+}

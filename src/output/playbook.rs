@@ -217,6 +217,7 @@ pub fn render_question(
     n: usize,
     total: usize,
     current: Option<&str>,
+    measured: Option<(String, &str)>,
     measure: Option<&str>,
 ) -> String {
     let item = r.item;
@@ -248,6 +249,11 @@ pub fn render_question(
     }
     if let Some(c) = current {
         out.push_str(&format!("  current answer: {c} (Enter keeps it)\n"));
+    }
+    if let Some((value, by)) = measured {
+        out.push_str(&format!(
+            "  the data says: {value} (Enter accepts it, recorded as `{by}`)\n"
+        ));
     }
     if let Some(cmd) = measure {
         out.push_str(&format!("  data decides this once measured: `{cmd}`\n"));
@@ -386,6 +392,7 @@ fn status_name(s: Status) -> &'static str {
         Status::Partial => "partial",
         Status::Fail => "fail",
         Status::Unknown => "unknown",
+        Status::NotApplicable => "n/a",
     }
 }
 
@@ -491,6 +498,7 @@ mod tests {
             options: vec!["Monthly".into(), "Quarterly".into(), "Never".into()],
             credit: [("Monthly".to_string(), 1.0), ("Quarterly".to_string(), 0.5)].into(),
             pass: None,
+            known_from: None,
         };
         assert_eq!(
             pass_rule(&base).unwrap(),

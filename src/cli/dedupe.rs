@@ -8,7 +8,7 @@ use super::{ExitStatus, GlobalArgs};
 use crate::dedupe::{Rules, review, run};
 use crate::error::Result;
 use crate::output;
-use crate::output::sheet::SheetFormat;
+use crate::sheet::SheetFormat;
 use crate::safe_write;
 
 /// Arguments of `crmkit dedupe`.

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::sheet;
+use crate::sheet;
 use super::table::{Table, thousands};
 use crate::dedupe::Model;
 use crate::dedupe::review::Applied;

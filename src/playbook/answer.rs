@@ -35,11 +35,11 @@ pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
                 .parse::<f64>()
                 .ok()
                 .filter(|n| n.is_finite())
-                .ok_or_else(|| format!("`{t}` is not a number"))?;
+                .ok_or_else(|| format!("`{t}` is not a number (e.g. 12 or 2.5; n/a if it does not apply)"))?;
             if asks_a_count(q) {
                 if n.fract() != 0.0 || n < 0.0 {
                     return Err(format!(
-                        "`{t}` is not a whole number, and this asks how many"
+                        "`{t}` is not a whole number, and this asks how many (answer a count such as 3, or n/a)"
                     ));
                 }
                 return Ok(Value::from(n as i64));

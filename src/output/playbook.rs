@@ -92,6 +92,24 @@ pub fn render_show(pb: &Playbook) -> String {
 }
 
 /// The outcome of `playbook validate`.
+/// The `playbook validate --json` document: the playbooks checked and every problem.
+#[derive(Serialize)]
+pub struct ValidateJson<'a> {
+    pub ok: bool,
+    pub playbooks: Vec<ListEntry>,
+    pub problems: &'a [Problem],
+}
+
+/// What `playbook validate --json` prints.
+pub fn validate_json<'a>(library: &Library, problems: &'a [Problem]) -> ValidateJson<'a> {
+    ValidateJson {
+        ok: problems.is_empty(),
+        playbooks: list_json(library),
+        problems,
+    }
+}
+
+/// What `playbook validate` prints: the playbooks in force, or every problem.
 pub fn render_validate(library: &Library, problems: &[Problem]) -> String {
     if problems.is_empty() {
         let items: usize = library

@@ -638,6 +638,19 @@ fn n_a_answers_leave_the_score_and_counts_take_whole_numbers() {
         .ok()
         .stdout();
     assert!(text.contains("marked n/a"), "{text}");
+    // The readiness report names the item it leaves out, and counts one item fewer.
+    env.run_ws(&["report", "readiness", "--format", "all"]).ok();
+    let md = std::fs::read_to_string(env.ws().join("out/readiness.md")).unwrap();
+    assert!(
+        md.contains("1 item does not apply here (n/a) and is not scored: "),
+        "{md}"
+    );
+    let doc: Json = serde_json::from_str(
+        &std::fs::read_to_string(env.ws().join("out/readiness.json")).unwrap(),
+    )
+    .unwrap();
+    let all = before["items"].as_array().unwrap().len() as u64;
+    assert_eq!(doc["readiness"]["items"], all - 1, "{}", doc["readiness"]);
 
     let bad = env.write("bad.yaml", "flow.applications: 2.5\n");
     let err = env

@@ -214,7 +214,11 @@ pub use crate::suggestion::closest as suggest;
 
 /// `1 row`, `1,480 rows`: a count with thousands separators and its noun, plural when needed.
 pub fn plural(n: u64, singular: &str, plural: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { singular } else { plural })
+    format!(
+        "{} {}",
+        thousands(n),
+        if n == 1 { singular } else { plural }
+    )
 }
 
 /// `1234567` as `1,234,567`.

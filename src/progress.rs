@@ -31,7 +31,8 @@ impl<'a> Prefixed<'a> {
 
 impl Progress for Prefixed<'_> {
     fn start(&self, label: &str, total: u64) {
-        self.inner.start(&format!("{}: {label}", self.prefix), total);
+        self.inner
+            .start(&format!("{}: {label}", self.prefix), total);
     }
     fn start_counting(&self, label: &str, total: u64, unit: &str) {
         self.inner

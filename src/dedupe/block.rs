@@ -151,7 +151,8 @@ mod tests {
                 })
                 .collect(),
         );
-        let (mut pairs, stats) = for_each_pair(&keys, 5, &crate::progress::Silent, |a, b, _| Some((a, b)));
+        let (mut pairs, stats) =
+            for_each_pair(&keys, 5, &crate::progress::Silent, |a, b, _| Some((a, b)));
         pairs.sort();
         assert_eq!(pairs, vec![(0, 1), (2, 3)]);
         assert_eq!(
@@ -171,7 +172,8 @@ mod tests {
                 .map(|i| vec![Some(9), (i < 2).then_some(7)])
                 .collect(),
         );
-        let (pairs, stats) = for_each_pair(&keys, 3, &crate::progress::Silent, |a, b, _| Some((a, b)));
+        let (pairs, stats) =
+            for_each_pair(&keys, 3, &crate::progress::Silent, |a, b, _| Some((a, b)));
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.skipped_blocks, 1);
     }

@@ -35,7 +35,9 @@ pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
                 .parse::<f64>()
                 .ok()
                 .filter(|n| n.is_finite())
-                .ok_or_else(|| format!("`{t}` is not a number (e.g. 12 or 2.5; n/a if it does not apply)"))?;
+                .ok_or_else(|| {
+                    format!("`{t}` is not a number (e.g. 12 or 2.5; n/a if it does not apply)")
+                })?;
             if asks_a_count(q) {
                 if n.fract() != 0.0 || n < 0.0 {
                     return Err(format!(

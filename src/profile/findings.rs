@@ -5,8 +5,8 @@ use super::model::{AccountStatus, ColumnProfile, Finding, Hierarchy, Reference, 
 use super::types::SemanticType;
 use super::values::Members;
 use super::{types, variants, vocab};
-pub use crate::error::thousands;
 use crate::error::plural;
+pub use crate::error::thousands;
 
 fn finding(
     check: &'static str,

@@ -213,11 +213,30 @@ mod blocking_tests {
 
     #[test]
     fn blocking_lines_of_both_versions() {
-        let b = blocking_issue("accounts\tAccount\trequired_blank\tName\t4\trequired `Name` is blank: stage rejects").unwrap();
-        assert_eq!((b.object.as_str(), b.kind.as_str(), b.field.as_str(), b.count), ("Account", "required_blank", "Name", 4));
+        let b = blocking_issue(
+            "accounts\tAccount\trequired_blank\tName\t4\trequired `Name` is blank: stage rejects",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                b.object.as_str(),
+                b.kind.as_str(),
+                b.field.as_str(),
+                b.count
+            ),
+            ("Account", "required_blank", "Name", 4)
+        );
         assert_eq!(b.fix, "stage rejects");
         let old = blocking_issue("contacts\tsomething is wrong: do this").unwrap();
-        assert_eq!((old.dataset.as_str(), old.issue.as_str(), old.fix.as_str(), old.count), ("contacts", "something is wrong", "do this", 0));
+        assert_eq!(
+            (
+                old.dataset.as_str(),
+                old.issue.as_str(),
+                old.fix.as_str(),
+                old.count
+            ),
+            ("contacts", "something is wrong", "do this", 0)
+        );
         assert!(blocking_issue("no tabs").is_none());
     }
 }

@@ -616,8 +616,14 @@ fn n_a_answers_leave_the_score_and_counts_take_whole_numbers() {
         .unwrap()
         .to_string();
     let file = env.write("na.yaml", "pre.sponsor: n/a\npre.leader: Jane Doe\n");
-    env.run_ws(&["guide", "--answers", file.to_str().unwrap(), "--author", "Jane"])
-        .ok();
+    env.run_ws(&[
+        "guide",
+        "--answers",
+        file.to_str().unwrap(),
+        "--author",
+        "Jane",
+    ])
+    .ok();
     let stored: String = env
         .db()
         .query_row(
@@ -695,7 +701,8 @@ fn the_guide_prefills_measured_answers_and_takes_n_a() {
         .unwrap();
     p.send_line("n/a").unwrap();
     p.exp_string("recorded: n/a").unwrap();
-    p.exp_string("Which custom fields must exist in the CRM").unwrap();
+    p.exp_string("Which custom fields must exist in the CRM")
+        .unwrap();
     p.exp_string("the data says: Account.Region__c, Contact.Tier__c (Enter accepts it")
         .unwrap();
     p.send_line("").unwrap();

@@ -212,9 +212,13 @@ impl Error {
 /// The closest known name; the matching itself lives in [`crate::suggestion`].
 pub use crate::suggestion::closest as suggest;
 
-/// `1 row`, `2 rows`: a count with its noun, plural when needed.
+/// `1 row`, `1,480 rows`: a count with thousands separators and its noun, plural when needed.
 pub fn plural(n: u64, singular: &str, plural: &str) -> String {
-    format!("{} {}", n, if n == 1 { singular } else { plural })
+    format!(
+        "{} {}",
+        thousands(n),
+        if n == 1 { singular } else { plural }
+    )
 }
 
 /// `1234567` as `1,234,567`.

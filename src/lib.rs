@@ -21,6 +21,7 @@ pub mod rollout;
 pub mod rules;
 pub mod safe_write;
 pub mod samples;
+pub mod sheet;
 pub mod stage;
 pub mod staging;
 pub mod suggestion;

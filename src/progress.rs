@@ -8,6 +8,42 @@ pub trait Progress: Sync {
     fn set(&self, done: u64);
     /// The current unit is finished.
     fn finish(&self);
+    /// A new unit of work counted in `unit`s (`pairs`) rather than rows; a bar shows the rate
+    /// per unit. Sinks that do not care treat it as [`Progress::start`].
+    fn start_counting(&self, label: &str, total: u64, unit: &str) {
+        let _ = unit;
+        self.start(label, total);
+    }
+}
+
+/// Forwards to another sink, prefixing every label: `dedupe accounts: compare`.
+pub struct Prefixed<'a> {
+    inner: &'a dyn Progress,
+    prefix: String,
+}
+
+impl<'a> Prefixed<'a> {
+    /// Labels read `{prefix}: {label}`.
+    pub fn new(inner: &'a dyn Progress, prefix: String) -> Self {
+        Prefixed { inner, prefix }
+    }
+}
+
+impl Progress for Prefixed<'_> {
+    fn start(&self, label: &str, total: u64) {
+        self.inner
+            .start(&format!("{}: {label}", self.prefix), total);
+    }
+    fn start_counting(&self, label: &str, total: u64, unit: &str) {
+        self.inner
+            .start_counting(&format!("{}: {label}", self.prefix), total, unit);
+    }
+    fn set(&self, done: u64) {
+        self.inner.set(done);
+    }
+    fn finish(&self) {
+        self.inner.finish();
+    }
 }
 
 /// Progress that goes nowhere: for tests and non-interactive use.
@@ -46,6 +82,14 @@ impl Progress for Numbered<'_> {
             self.inner.start(label, total);
         }
     }
+    fn start_counting(&self, label: &str, total: u64, unit: &str) {
+        if self.of > 1 {
+            self.inner
+                .start_counting(&format!("{} of {}: {label}", self.n, self.of), total, unit);
+        } else {
+            self.inner.start_counting(label, total, unit);
+        }
+    }
     fn set(&self, done: u64) {
         self.inner.set(done);
     }
@@ -75,5 +119,13 @@ mod tests {
         Numbered::new(&sink, 2, 3).start("b.csv", 10);
         Numbered::new(&sink, 1, 1).start("only.csv", 10);
         assert_eq!(*sink.0.lock().unwrap(), ["2 of 3: b.csv", "only.csv"]);
+    }
+
+    #[test]
+    fn prefixed_labels_name_the_run_and_counting_falls_back_to_start() {
+        let sink = Labels::default();
+        let p = Prefixed::new(&sink, "dedupe accounts".into());
+        p.start_counting("compare", 10, "pairs");
+        assert_eq!(*sink.0.lock().unwrap(), ["dedupe accounts: compare"]);
     }
 }

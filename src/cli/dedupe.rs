@@ -8,8 +8,8 @@ use super::{ExitStatus, GlobalArgs};
 use crate::dedupe::{Rules, review, run};
 use crate::error::Result;
 use crate::output;
-use crate::output::sheet::SheetFormat;
 use crate::safe_write;
+use crate::sheet::SheetFormat;
 
 /// Arguments of `crmkit dedupe`.
 #[derive(Debug, Args)]

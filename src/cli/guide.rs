@@ -19,8 +19,9 @@ use crate::staging::{Db, NewAnswer};
 #[command(
     after_help = "Examples:\n  crmkit guide\n  crmkit guide --playbook pre-implementation --step 2\n  \
 crmkit guide --answers answers.yaml --author \"Jane Doe\"\n  crmkit guide --status\n\n\
-On a terminal the guide asks each open question (Enter skips, ? explains, q quits) and resumes \
-where it stopped. An answers file is YAML mapping item ids to answers, e.g.\n  \
+On a terminal the guide asks each open question (Enter skips, or accepts an answer the data \
+already measured; `n/a` marks an item that does not apply, leaving it out of the score; `later` \
+leaves it open; ? explains; q quits) and resumes where it stopped. An answers file is YAML mapping item ids to answers, e.g.\n  \
 pre.leader: Jane Doe\n  pre.objectives-ranked: yes\n  data.deadline: 2025-09-30\n  \
 flow.lead-sources: [Web forms, Events and trade shows]"
 )]
@@ -126,7 +127,7 @@ fn interact(
         return Ok(());
     }
     output::prompt::say(&format!(
-        "{} to go. Enter skips, `later` leaves it open for next time, ? explains, q stops (answers so far are kept).\n",
+        "{} to go. Enter skips (or accepts the measured answer), `n/a` marks an item that does not apply (out of the score), `later` leaves it open for next time, ? explains, q stops (answers so far are kept).\n",
         crate::error::plural(todo.len() as u64, "question", "questions")
     ));
     let total = todo.len();
@@ -136,11 +137,19 @@ fn interact(
         };
         let item = item_ref.item;
         let current = r.answer.as_ref().map(|a| a.text.clone());
+        // What the data already answers, offered as the default while nobody has answered.
+        let measured = current
+            .is_none()
+            .then(|| answer::from_metric(&item.question, &facts.metrics))
+            .flatten();
         output::prompt::say(&output::playbook::render_question(
             item_ref,
             n + 1,
             total,
             current.as_deref(),
+            measured
+                .as_ref()
+                .map(|(v, by)| (answer::display(v), by.as_str())),
             r.evidence.as_ref().and_then(|e| e.command.as_deref()),
         ));
         loop {
@@ -152,6 +161,20 @@ fn interact(
                     return Ok(());
                 }
                 Reply::Skip => {
+                    if let Some((value, by)) = &measured {
+                        let json = value.to_string();
+                        db.put_answers(&[NewAnswer {
+                            playbook: &item_ref.playbook.name,
+                            item: &item.id,
+                            answer: &json,
+                            author: by,
+                        }])?;
+                        output::prompt::say(&format!(
+                            "  recorded: {} (as {by})\n",
+                            answer::display(value)
+                        ));
+                        break;
+                    }
                     output::prompt::say(&match &current {
                         Some(c) => format!("  kept: {c}\n"),
                         None => "  skipped\n".to_string(),

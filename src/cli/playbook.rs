@@ -79,6 +79,9 @@ pub enum PlaybookCommand {
     Validate {
         /// Playbook files to check in place of the ones with the same name
         files: Vec<PathBuf>,
+        /// Print the playbooks checked and the problems found as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Write the builtin playbooks to a folder for editing
     #[command(
@@ -128,7 +131,7 @@ pub fn run(args: PlaybookArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             }
             Ok(ExitStatus::Success)
         }
-        PlaybookCommand::Validate { files } => {
+        PlaybookCommand::Validate { files, json } => {
             let (library, mut problems) = Library::read_with(dir.as_deref(), &files)?;
             // The folder's rules.yaml is checked too: it lives beside the playbooks.
             if let Err(e) = crate::rules::Rules::load(dir.as_deref()) {
@@ -138,7 +141,11 @@ pub fn run(args: PlaybookArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                     message: e.to_string(),
                 });
             }
-            output::print(&output::playbook::render_validate(&library, &problems))?;
+            if json {
+                output::json(&output::playbook::validate_json(&library, &problems))?;
+            } else {
+                output::print(&output::playbook::render_validate(&library, &problems))?;
+            }
             Ok(if problems.is_empty() {
                 ExitStatus::Success
             } else {

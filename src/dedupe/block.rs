@@ -44,8 +44,13 @@ impl Keys {
 
 /// Visits every distinct pair `(a, b)`, `a < b`, that shares a key in some block of at most
 /// `max_block` records, in parallel, with the blocking rule it is visited under; collects
-/// what `visit` returns.
-pub fn for_each_pair<T, F>(keys: &Keys, max_block: usize, visit: F) -> (Vec<T>, Stats)
+/// what `visit` returns. `progress` counts candidate pairs (a rate in pairs per second).
+pub fn for_each_pair<T, F>(
+    keys: &Keys,
+    max_block: usize,
+    progress: &dyn crate::progress::Progress,
+    visit: F,
+) -> (Vec<T>, Stats)
 where
     T: Send,
     F: Fn(u32, u32, usize) -> Option<T> + Sync,
@@ -83,6 +88,15 @@ where
                 && keys.get(a, r) == keys.get(b, r)
         })
     };
+    // Pairs of the blocks used, those already seen under an earlier rule included: the bar's
+    // length, reached exactly when every block is done.
+    let candidates: u64 = groups
+        .iter()
+        .filter(|g| g.len() > 1 && g.len() <= max_block)
+        .map(|g| (g.len() * (g.len() - 1) / 2) as u64)
+        .sum();
+    progress.start_counting("compare", candidates, "pairs");
+    let done = std::sync::atomic::AtomicU64::new(0);
     let (found, counts): (Vec<Vec<T>>, Vec<usize>) = groups
         .par_iter()
         .filter(|g| g.len() > 1 && g.len() <= max_block)
@@ -100,6 +114,14 @@ where
                         out.push(t);
                     }
                 }
+            }
+            let pairs = (g.len() * (g.len() - 1) / 2) as u64;
+            let before = done.fetch_add(pairs, std::sync::atomic::Ordering::Relaxed);
+            // One update per tick's worth of pairs, not per block: small blocks are many.
+            if (before + pairs) / crate::progress::ROWS_PER_TICK
+                != before / crate::progress::ROWS_PER_TICK
+            {
+                progress.set(before + pairs);
             }
             (out, visited)
         })
@@ -129,7 +151,8 @@ mod tests {
                 })
                 .collect(),
         );
-        let (mut pairs, stats) = for_each_pair(&keys, 5, |a, b, _| Some((a, b)));
+        let (mut pairs, stats) =
+            for_each_pair(&keys, 5, &crate::progress::Silent, |a, b, _| Some((a, b)));
         pairs.sort();
         assert_eq!(pairs, vec![(0, 1), (2, 3)]);
         assert_eq!(
@@ -149,7 +172,8 @@ mod tests {
                 .map(|i| vec![Some(9), (i < 2).then_some(7)])
                 .collect(),
         );
-        let (pairs, stats) = for_each_pair(&keys, 3, |a, b, _| Some((a, b)));
+        let (pairs, stats) =
+            for_each_pair(&keys, 3, &crate::progress::Silent, |a, b, _| Some((a, b)));
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.skipped_blocks, 1);
     }

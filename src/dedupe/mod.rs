@@ -124,8 +124,10 @@ pub fn find(rules: &Rules, input: &Input<'_>, threshold: f64) -> Result<Outcome>
 }
 
 /// What the model learns from, besides the data: a fixed model, or reviewed pairs.
-#[derive(Clone, Debug, Default)]
-pub struct Learn {
+#[derive(Clone, Default)]
+pub struct Learn<'a> {
+    /// Where the comparison reports the pairs it has compared.
+    pub progress: Option<&'a dyn crate::progress::Progress>,
     /// Use this model as it is (no training).
     pub model: Option<Model>,
     /// Reviewed pairs `(a, b, is a match)` by record index.
@@ -203,7 +205,8 @@ pub fn find_clean(
     let keys = block_keys(rules, roles, clean);
     // Every candidate pair with its comparison vector: 16 bytes a pair, so scoring after
     // training needs no second comparison.
-    let (visited, stats) = block::for_each_pair(&keys, rules.max_block, |a, b, rule| {
+    let progress = learn.progress.unwrap_or(&crate::progress::Silent);
+    let (visited, stats) = block::for_each_pair(&keys, rules.max_block, progress, |a, b, rule| {
         Some((
             a,
             b,

@@ -279,12 +279,16 @@ fn find(
         },
     )?;
     // Comparing runs in parallel inside `find_clean`; the bar says which phase is under way.
-    progress.start(&format!("dedupe {}: compare", options.dataset), 0);
+    // The comparison counts its candidate pairs: a rate in pairs per second with an ETA.
+    let compare = crate::progress::Prefixed::new(progress, format!("dedupe {}", options.dataset));
     let clean: Vec<Vec<Option<String>>> = rows
         .iter_mut()
         .map(|r| std::mem::take(&mut r.values))
         .collect();
-    let mut learn = super::Learn::default();
+    let mut learn = super::Learn {
+        progress: Some(&compare),
+        ..super::Learn::default()
+    };
     if let Some(path) = model {
         let model = super::Model::load(path)?;
         model.check(&super::model::compared(&role_rules), path)?;

@@ -89,6 +89,8 @@ pub struct CheckReport {
     pub blocking: usize,
     pub warnings: usize,
     pub findings: Vec<Finding>,
+    /// Custom fields the mapping declares that the target object lacks: to create first.
+    pub custom_fields: Vec<String>,
 }
 
 /// The dataset's columns, or None when it has not been ingested.
@@ -381,6 +383,12 @@ pub fn check(
         blocking,
         warnings: findings.len() - blocking,
         findings,
+        custom_fields: mapping
+            .custom_fields
+            .iter()
+            .filter(|f| object.field(&f.name).is_none())
+            .map(|f| f.name.clone())
+            .collect(),
     })
 }
 
@@ -764,13 +772,44 @@ pub fn record_metrics(db: &Db, reports: &[CheckReport]) -> Result<()> {
             r.findings
                 .iter()
                 .filter(|f| f.severity == Severity::Blocking)
-                .map(move |f| format!("{}\t{}", r.dataset, f.message))
+                // dataset, object, kind, field, count, then the message (a fallback for kinds
+                // the report has no sentence for).
+                .map(move |f| {
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        r.dataset,
+                        r.object_label,
+                        f.kind,
+                        f.field.as_deref().unwrap_or_default(),
+                        f.count,
+                        f.message
+                    )
+                })
         })
         .collect();
     db.put_metric(
         "map.blocking_list",
         blocking as f64,
         Some(&blocking_list.join("\n")),
+        "map check",
+    )?;
+    let custom: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r.custom_fields
+                .iter()
+                .map(move |f| format!("{}.{f}", r.object_label))
+        })
+        .collect();
+    // The detail reads as the guide's answer to "which custom fields must exist (or none)".
+    db.put_metric(
+        "map.custom_fields",
+        custom.len() as f64,
+        Some(&if custom.is_empty() {
+            "none".to_string()
+        } else {
+            custom.join(", ")
+        }),
         "map check",
     )?;
     let mut objects: Vec<String> = reports

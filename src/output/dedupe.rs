@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use super::sheet;
 use super::table::{Table, thousands};
 use crate::dedupe::Model;
 use crate::dedupe::review::Applied;
 use crate::dedupe::run::{Report, ReviewRound};
 use crate::error::Result;
 use crate::safe_write::{Kind, Overwrite};
+use crate::sheet;
 
 /// The human summary: counts, how much blocking saved, the first clusters.
 pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {

@@ -15,7 +15,6 @@ pub mod rollout;
 pub mod samples;
 pub mod schema;
 pub mod score;
-pub mod sheet;
 pub mod stage;
 pub mod table;
 pub mod terminal;

@@ -92,6 +92,24 @@ pub fn render_show(pb: &Playbook) -> String {
 }
 
 /// The outcome of `playbook validate`.
+/// The `playbook validate --json` document: the playbooks checked and every problem.
+#[derive(Serialize)]
+pub struct ValidateJson<'a> {
+    pub ok: bool,
+    pub playbooks: Vec<ListEntry>,
+    pub problems: &'a [Problem],
+}
+
+/// What `playbook validate --json` prints.
+pub fn validate_json<'a>(library: &Library, problems: &'a [Problem]) -> ValidateJson<'a> {
+    ValidateJson {
+        ok: problems.is_empty(),
+        playbooks: list_json(library),
+        problems,
+    }
+}
+
+/// What `playbook validate` prints: the playbooks in force, or every problem.
 pub fn render_validate(library: &Library, problems: &[Problem]) -> String {
     if problems.is_empty() {
         let items: usize = library
@@ -217,6 +235,7 @@ pub fn render_question(
     n: usize,
     total: usize,
     current: Option<&str>,
+    measured: Option<(String, &str)>,
     measure: Option<&str>,
 ) -> String {
     let item = r.item;
@@ -248,6 +267,11 @@ pub fn render_question(
     }
     if let Some(c) = current {
         out.push_str(&format!("  current answer: {c} (Enter keeps it)\n"));
+    }
+    if let Some((value, by)) = measured {
+        out.push_str(&format!(
+            "  the data says: {value} (Enter accepts it, recorded as `{by}`)\n"
+        ));
     }
     if let Some(cmd) = measure {
         out.push_str(&format!("  data decides this once measured: `{cmd}`\n"));
@@ -386,6 +410,7 @@ fn status_name(s: Status) -> &'static str {
         Status::Partial => "partial",
         Status::Fail => "fail",
         Status::Unknown => "unknown",
+        Status::NotApplicable => "n/a",
     }
 }
 
@@ -491,6 +516,7 @@ mod tests {
             options: vec!["Monthly".into(), "Quarterly".into(), "Never".into()],
             credit: [("Monthly".to_string(), 1.0), ("Quarterly".to_string(), 0.5)].into(),
             pass: None,
+            known_from: None,
         };
         assert_eq!(
             pass_rule(&base).unwrap(),

@@ -50,6 +50,18 @@ impl Progress for Bar {
             .set_message(super::terminal::clean(label).into_owned());
     }
 
+    fn start_counting(&self, label: &str, total: u64, unit: &str) {
+        // The unit replaces `rows` for this phase; `start` of the next phase keeps it, so
+        // a bar that counts pairs is only used for its last phase.
+        let unit = super::terminal::clean(unit);
+        if let Ok(style) = ProgressStyle::with_template(&format!(
+            "{{msg:30!}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} {{per_sec}} eta {{eta}}"
+        )) {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.start(label, total);
+    }
+
     fn set(&self, done: u64) {
         self.bar.set_position(done);
     }

@@ -1,6 +1,7 @@
 //! Answers: reading what a person types or an answers file holds, per question kind, and the
 //! share of an item's weight an answer earns.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -9,12 +10,16 @@ use super::Library;
 use super::evidence::Threshold;
 use super::model::{Kind, Question};
 use crate::error::{Error, Result};
+use crate::staging::Metric;
 
 /// Parses a typed answer; the error says what the question expects.
 pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("the answer is empty".into());
+    }
+    if is_not_applicable(t) {
+        return Ok(Value::Null);
     }
     match q.kind {
         Kind::YesNo => match t.to_lowercase().as_str() {
@@ -30,11 +35,13 @@ pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
                 .parse::<f64>()
                 .ok()
                 .filter(|n| n.is_finite())
-                .ok_or_else(|| format!("`{t}` is not a number"))?;
+                .ok_or_else(|| {
+                    format!("`{t}` is not a number (e.g. 12 or 2.5; n/a if it does not apply)")
+                })?;
             if asks_a_count(q) {
                 if n.fract() != 0.0 || n < 0.0 {
                     return Err(format!(
-                        "`{t}` is not a whole number, and this asks how many"
+                        "`{t}` is not a whole number, and this asks how many (answer a count such as 3, or n/a)"
                     ));
                 }
                 return Ok(Value::from(n as i64));
@@ -61,6 +68,30 @@ pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
             }
         }
     }
+}
+
+/// The answer a measured metric gives the question, read as if typed (a list from the
+/// metric's detail, a number or yes/no from its value); None when the metric is not measured
+/// or does not read as this kind of answer.
+pub fn from_metric(q: &Question, metrics: &BTreeMap<String, Metric>) -> Option<(Value, String)> {
+    let name = q.known_from.as_deref()?;
+    let m = metrics.get(name)?;
+    let text = match q.kind {
+        Kind::YesNo => (if m.value != 0.0 { "yes" } else { "no" }).to_string(),
+        Kind::Number => super::scoring::number(m.value),
+        Kind::List | Kind::Text | Kind::Choice | Kind::Date => m.detail.clone()?,
+    };
+    let value = from_text(q, &text).ok()?;
+    Some((value, format!("measured: {name}")))
+}
+
+/// Whether a typed answer says the item does not apply to this engagement (`n/a`). Such an
+/// answer is stored as JSON `null` and takes the item out of the score's denominator.
+pub fn is_not_applicable(text: &str) -> bool {
+    matches!(
+        text.trim().to_lowercase().as_str(),
+        "n/a" | "na" | "n.a." | "not applicable" | "does not apply"
+    )
 }
 
 /// Whether a number question asks for a count of things ("How many applications ..."), whose
@@ -118,6 +149,7 @@ pub fn from_yaml(q: &Question, v: &serde_yaml::Value) -> Result<Value, String> {
 /// True when a stored answer still fits the question (the playbook may have been edited).
 pub fn fits(q: &Question, v: &Value) -> bool {
     match (q.kind, v) {
+        (_, Value::Null) => true,
         (Kind::YesNo, Value::Bool(_)) => true,
         (Kind::Choice, Value::String(s)) => q.options.contains(s),
         (Kind::Number, Value::Number(_)) => true,
@@ -216,7 +248,7 @@ pub fn display(v: &Value) -> String {
         },
         Value::String(s) => s.clone(),
         Value::Array(a) => a.iter().map(display).collect::<Vec<_>>().join(", "),
-        Value::Null => String::new(),
+        Value::Null => "n/a".into(),
         Value::Object(_) => v.to_string(),
     }
 }
@@ -267,7 +299,46 @@ mod tests {
             options: Vec::new(),
             credit: BTreeMap::new(),
             pass: None,
+            known_from: None,
         }
+    }
+
+    #[test]
+    fn measured_metrics_prefill_by_kind() {
+        let metric = |value: f64, detail: Option<&str>| Metric {
+            name: "map.custom_fields".into(),
+            value,
+            detail: detail.map(String::from),
+            source: "map check".into(),
+            computed_at: String::new(),
+        };
+        let list = Question {
+            known_from: Some("map.custom_fields".into()),
+            ..q(Kind::List)
+        };
+        let mut metrics = BTreeMap::new();
+        assert_eq!(from_metric(&list, &metrics), None);
+        metrics.insert(
+            "map.custom_fields".to_string(),
+            metric(2.0, Some("Account.Legacy_ID__c, Contact.Created__c")),
+        );
+        let (v, author) = from_metric(&list, &metrics).unwrap();
+        assert_eq!(v, json!(["Account.Legacy_ID__c", "Contact.Created__c"]));
+        assert_eq!(author, "measured: map.custom_fields");
+        let count = Question {
+            text: "How many custom fields?".into(),
+            known_from: Some("map.custom_fields".into()),
+            ..q(Kind::Number)
+        };
+        assert_eq!(from_metric(&count, &metrics).unwrap().0, json!(2));
+        let yes = Question {
+            known_from: Some("map.custom_fields".into()),
+            ..q(Kind::YesNo)
+        };
+        assert_eq!(from_metric(&yes, &metrics).unwrap().0, json!(true));
+        // A list metric with no detail has nothing to offer.
+        metrics.insert("map.custom_fields".to_string(), metric(0.0, None));
+        assert_eq!(from_metric(&list, &metrics), None);
     }
 
     #[test]
@@ -323,6 +394,9 @@ mod tests {
             ),
             (q(Kind::List), " , ", Err("empty")),
             (q(Kind::Text), "   ", Err("empty")),
+            (q(Kind::YesNo), "n/a", Ok(Value::Null)),
+            (choice(), "N/A", Ok(Value::Null)),
+            (q(Kind::Number), "not applicable", Ok(Value::Null)),
         ];
         for (question, input, expect) in cases {
             let got = from_text(&question, input);
@@ -397,5 +471,7 @@ mod tests {
         assert_eq!(display(&json!(6.0)), "6");
         assert_eq!(display(&json!(0.5)), "0.5");
         assert_eq!(display(&json!(["a", "b"])), "a, b");
+        assert!(fits(&choice(), &Value::Null));
+        assert_eq!(display(&Value::Null), "n/a");
     }
 }

@@ -94,6 +94,10 @@ pub struct Question {
     /// e.g. `>= 4`. Without it any answer earns full credit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass: Option<String>,
+    /// A metric whose measurement already answers the question (`map.custom_fields`): the
+    /// guide offers it as the default answer, recorded with the metric as its author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_from: Option<String>,
 }
 
 /// Kinds of question.

@@ -17,6 +17,9 @@ pub enum Status {
     Partial,
     Fail,
     Unknown,
+    /// Answered `n/a`: the item does not apply here and leaves the denominator.
+    #[serde(rename = "n/a")]
+    NotApplicable,
 }
 
 /// What decided an item.
@@ -182,7 +185,9 @@ pub fn evaluate(r: ItemRef<'_>, facts: &Facts) -> ItemResult {
         (Basis::None, None)
     };
     let w = item.weight;
+    let not_applicable = basis == Basis::Answer && fitting.is_some_and(|a| a.value.is_null());
     let (status, points, cost, unknown) = match credit {
+        _ if not_applicable => (Status::NotApplicable, 0.0, 0.0, 0.0),
         None => (Status::Unknown, 0.0, 0.0, w),
         Some(c) if c >= 1.0 => (Status::Pass, w, 0.0, 0.0),
         Some(c) if c <= 0.0 => (Status::Fail, 0.0, w, 0.0),
@@ -222,7 +227,11 @@ pub fn assess(library: &Library, facts: &Facts, scope: &[String]) -> Assessment 
     let dimensions = Dimension::ALL
         .into_iter()
         .filter_map(|d| {
-            let of: Vec<&ItemResult> = items.iter().filter(|r| r.dimension == d).collect();
+            // Items answered n/a leave the denominator: they cannot be earned or lost.
+            let of: Vec<&ItemResult> = items
+                .iter()
+                .filter(|r| r.dimension == d && r.status != Status::NotApplicable)
+                .collect();
             if of.is_empty() {
                 return None;
             }
@@ -250,10 +259,11 @@ pub fn assess(library: &Library, facts: &Facts, scope: &[String]) -> Assessment 
                 .iter()
                 .filter_map(|id| all.iter().find(|r| &r.id == id))
                 .collect();
-            let met = results.iter().all(|r| r.status == Status::Pass);
+            let holds = |r: &&ItemResult| matches!(r.status, Status::Pass | Status::NotApplicable);
+            let met = results.iter().all(holds);
             let reasons = results
                 .iter()
-                .filter(|r| met || r.status != Status::Pass)
+                .filter(|r| met || !holds(r))
                 .map(|r| reason(r))
                 .collect();
             CriterionResult {
@@ -303,6 +313,14 @@ pub fn basis_text(r: &ItemResult) -> String {
                 .collect();
             format!("evidence `{}`: {}", e.check, figures.join("; "))
         }
+        Basis::Answer if r.status == Status::NotApplicable => {
+            let a = r.answer.as_ref().expect("answer basis has an answer");
+            format!(
+                "marked n/a (does not apply, left out of the score) by {} on {}",
+                a.author,
+                a.answered_at.get(..10).unwrap_or(&a.answered_at)
+            )
+        }
         Basis::Answer => {
             let a = r.answer.as_ref().expect("answer basis has an answer");
             let pending = match &r.evidence {
@@ -347,6 +365,7 @@ fn reason(r: &ItemResult) -> String {
         Status::Partial => "partly passes",
         Status::Fail => "fails",
         Status::Unknown => "is open",
+        Status::NotApplicable => "does not apply",
     };
     format!("{} (`{}`) {state}: {}", r.title, r.id, basis_text(r))
 }

@@ -5,6 +5,7 @@ use super::model::{AccountStatus, ColumnProfile, Finding, Hierarchy, Reference, 
 use super::types::SemanticType;
 use super::values::Members;
 use super::{types, variants, vocab};
+use crate::error::plural;
 pub use crate::error::thousands;
 
 fn finding(
@@ -236,10 +237,9 @@ fn text_findings(d: &Scanned, c: &ColumnProfile, out: &mut Vec<Finding>) {
             damaged,
             examples,
             format!(
-                "{} {} {} damaged text: {}",
-                thousands(damaged),
-                c.name,
+                "{} damaged text in {}: {}",
                 plural(damaged, "value has", "values have"),
+                c.name,
                 parts.join("; ")
             ),
         ));
@@ -326,11 +326,9 @@ fn variant_findings(d: &Scanned, ci: usize, out: &mut Vec<Finding>) {
         records,
         examples,
         format!(
-            "{} {} {} other spellings of {} {} ({}); map each to the value to keep",
-            thousands(records),
+            "{} {} other spellings of {} ({}); map each to the value to keep",
             plural(records, "record uses", "records use"),
             thousands(spellings),
-            groups.len(),
             plural(groups.len() as u64, "value", "values"),
             groups
                 .iter()
@@ -392,9 +390,8 @@ pub fn reference_findings(r: &Reference, header: Option<String>, out: &mut Vec<F
             values: None,
             examples: r.orphan_examples.clone(),
             detail: format!(
-                "{} of {} {} point at no {}{sure}",
+                "{} of {} point at no {}{sure}",
                 thousands(r.orphans),
-                thousands(r.values),
                 plural(r.values, "record", "records"),
                 r.to
             ),
@@ -419,11 +416,6 @@ pub fn reference_findings(r: &Reference, header: Option<String>, out: &mut Vec<F
             ),
         });
     }
-}
-
-/// `one` or `many` by count: one formatting rule for every count in a sentence.
-pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 /// Missing parents, self-parents and cycles.

@@ -105,7 +105,7 @@ impl Templates {
                 .build()
                 .map_err(|e| Error::Other(format!("template syntax: {e}")))?,
         );
-        env.add_filter("code", code_spans);
+        env.add_filter("code", code_filter);
         env.add_filter("md", md_text);
         env.add_filter("literal", literal);
         env.add_filter("thousands", thousands);
@@ -308,6 +308,24 @@ fn capitalise(s: &str) -> String {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// crmkit's own text with `back-ticked` runs (commands, field names) shown as code: Markdown
+/// code spans in Markdown, `<code>` elements in HTML; everything else escaped as text.
+fn code_filter(state: &State, text: &str) -> Value {
+    if !in_markdown(state) {
+        return code_spans(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, part) in text.split('`').enumerate() {
+        // Odd parts sit between backticks; an unclosed last one is code to the end.
+        if i % 2 == 1 {
+            out.push_str(&markdown::code(part));
+        } else {
+            out.push_str(&markdown::text(part));
+        }
+    }
+    Value::from_safe_string(out)
 }
 
 /// Escapes text for HTML, then turns `back-ticked` runs into `<code>` elements.

@@ -85,6 +85,9 @@ pub struct ReadinessSection {
     pub failing: Vec<FailingItem>,
     /// All failing and partly passing items.
     pub failing_total: usize,
+    /// Titles of the items answered n/a: out of the score, named so nobody wonders where
+    /// they went.
+    pub not_applicable: Vec<String>,
 }
 
 /// One dimension's score.
@@ -291,6 +294,14 @@ pub struct Mapping {
 #[derive(Clone, Debug, Serialize)]
 pub struct BlockingIssue {
     pub dataset: String,
+    /// The target object's label (`Account`); empty from a check run by an older crmkit.
+    pub object: String,
+    /// The map check's finding kind (`required_blank`), which picks the report's sentence.
+    pub kind: String,
+    pub field: String,
+    /// Records or values affected.
+    pub count: u64,
+    /// The check's own words, split at its first colon: the team view and the fallback.
     pub issue: String,
     pub fix: String,
 }

@@ -138,16 +138,7 @@ fn mapping(ws: &Workspace, facts: &Facts, opts: &Options) -> Result<Option<Mappi
         .and_then(|m| m.detail.clone())
         .unwrap_or_default()
         .lines()
-        .filter_map(|line| {
-            let (dataset, message) = line.split_once('\t')?;
-            // `map check` writes "what is wrong: what to do".
-            let (issue, fix) = message.split_once(": ").unwrap_or((message, ""));
-            Some(BlockingIssue {
-                dataset: dataset.to_string(),
-                issue: issue.to_string(),
-                fix: fix.to_string(),
-            })
-        })
+        .filter_map(blocking_issue)
         .collect();
     let missing_required = objects.iter().any(|o| !o.required_missing.is_empty());
     let tone = if missing_required || coverage.is_some_and(|c| c < 1.0) {
@@ -176,6 +167,28 @@ fn mapping(ws: &Workspace, facts: &Facts, opts: &Options) -> Result<Option<Mappi
     }))
 }
 
+/// One line of `map.blocking_list`: `dataset, object, kind, field, count, message` separated
+/// by tabs, or `dataset, message` as earlier versions wrote it.
+fn blocking_issue(line: &str) -> Option<BlockingIssue> {
+    let parts: Vec<&str> = line.split('\t').collect();
+    let (dataset, object, kind, field, count, message) = match parts.as_slice() {
+        [d, o, k, f, n, m] => (*d, *o, *k, *f, n.parse().unwrap_or(0), *m),
+        [d, m] => (*d, "", "", "", 0, *m),
+        _ => return None,
+    };
+    // `map check` writes "what is wrong: what to do".
+    let (issue, fix) = message.split_once(": ").unwrap_or((message, ""));
+    Some(BlockingIssue {
+        dataset: dataset.to_string(),
+        object: object.to_string(),
+        kind: kind.to_string(),
+        field: field.to_string(),
+        count,
+        issue: issue.to_string(),
+        fix: fix.to_string(),
+    })
+}
+
 /// Per deduplicated dataset, the clusters still only proposed.
 type Proposed = Vec<(String, u64)>;
 
@@ -192,4 +205,38 @@ fn duplicates(db: &Db) -> Result<(Option<Duplicates>, Proposed)> {
         .map(|s| (s.dataset.clone(), s.clusters.saturating_sub(s.accepted)))
         .collect();
     Ok((sections::duplicates(&summaries, &samples), proposed))
+}
+
+#[cfg(test)]
+mod blocking_tests {
+    use super::*;
+
+    #[test]
+    fn blocking_lines_of_both_versions() {
+        let b = blocking_issue(
+            "accounts\tAccount\trequired_blank\tName\t4\trequired `Name` is blank: stage rejects",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                b.object.as_str(),
+                b.kind.as_str(),
+                b.field.as_str(),
+                b.count
+            ),
+            ("Account", "required_blank", "Name", 4)
+        );
+        assert_eq!(b.fix, "stage rejects");
+        let old = blocking_issue("contacts\tsomething is wrong: do this").unwrap();
+        assert_eq!(
+            (
+                old.dataset.as_str(),
+                old.issue.as_str(),
+                old.fix.as_str(),
+                old.count
+            ),
+            ("contacts", "something is wrong", "do this", 0)
+        );
+        assert!(blocking_issue("no tabs").is_none());
+    }
 }

@@ -77,12 +77,19 @@ pub fn readiness(a: &Assessment) -> ReadinessSection {
         .collect();
     // Stable: equal losses keep walk order.
     failing.sort_by(|x, y| y.cost.total_cmp(&x.cost));
-    let weight: f64 = a.items.iter().map(|r| r.weight).sum();
+    let applies = |r: &&crate::playbook::scoring::ItemResult| r.status != Status::NotApplicable;
+    let weight: f64 = a.items.iter().filter(applies).map(|r| r.weight).sum();
     let open: f64 = a.items.iter().map(|r| r.unknown).sum();
     ReadinessSection {
         overall: a.overall,
         playbooks: a.playbooks.clone(),
-        items: a.items.len(),
+        items: a.items.iter().filter(applies).count(),
+        not_applicable: a
+            .items
+            .iter()
+            .filter(|r| !applies(r))
+            .map(|r| r.title.clone())
+            .collect(),
         open_items: a
             .items
             .iter()

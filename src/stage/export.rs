@@ -374,7 +374,7 @@ fn write_rejects(db: &Db, dir: &Path, overwrite: Overwrite) -> Result<Vec<Reject
             .collect();
         header.extend(columns.iter().map(|c| c.header.clone()));
         let file = format!("rejects_{}.csv", run.dataset);
-        crate::output::sheet::write(
+        crate::sheet::write(
             &dir.join(&file),
             &run.dataset,
             &header,

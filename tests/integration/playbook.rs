@@ -45,7 +45,7 @@ const METRICS: &[(&str, f64, Option<&str>)] = &[
     (
         "map.custom_fields",
         2.0,
-        Some("2 custom fields to create: Account.Region__c, Contact.Tier__c"),
+        Some("Account.Region__c, Contact.Tier__c"),
     ),
     ("reconcile.balanced", 1.0, Some("every object balances")),
 ];
@@ -474,7 +474,7 @@ fn checklists_tick_what_the_data_decides_and_quote_the_numbers() {
         "{md}"
     );
     assert!(
-        md.contains("- 2 custom fields to create: Account.Region__c, Contact.Tier__c"),
+        md.contains("- Account.Region__c, Contact.Tier__c: map.custom_fields = 2"),
         "{md}"
     );
     assert!(
@@ -593,6 +593,149 @@ fn the_interactive_guide_asks_records_and_resumes() {
         .unwrap();
     p.send_line("q").unwrap();
     p.exp_eof().unwrap();
+}
+
+/// `n/a` takes an item out of the score: its weight leaves the dimension's denominator, it
+/// shows as n/a, and the readiness counts one item fewer; a count refuses a fraction.
+#[test]
+fn n_a_answers_leave_the_score_and_counts_take_whole_numbers() {
+    let env = Env::workspace();
+    let before = env.run_ws(&["assess", "--json"]).ok().json();
+    let max = |a: &Json, dim: &str| {
+        a["dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == dim)
+            .map(|d| d["max_points"].as_f64().unwrap())
+            .unwrap()
+    };
+    let weight = item(&before, "pre.sponsor")["weight"].as_f64().unwrap();
+    let dimension = item(&before, "pre.sponsor")["dimension"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = env.write("na.yaml", "pre.sponsor: n/a\npre.leader: Jane Doe\n");
+    env.run_ws(&[
+        "guide",
+        "--answers",
+        file.to_str().unwrap(),
+        "--author",
+        "Jane",
+    ])
+    .ok();
+    let stored: String = env
+        .db()
+        .query_row(
+            "SELECT answer FROM _answers WHERE item = 'pre.sponsor'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, "null");
+    let after = env.run_ws(&["assess", "--json"]).ok().json();
+    let sponsor = item(&after, "pre.sponsor");
+    assert_eq!(sponsor["status"], "n/a", "{sponsor}");
+    assert_eq!(sponsor["points"], 0.0);
+    assert_eq!(sponsor["unknown"], 0.0);
+    assert_eq!(max(&after, &dimension), max(&before, &dimension) - weight);
+    let text = env
+        .run_ws(&["assess", "--explain", "--playbook", "pre-implementation"])
+        .ok()
+        .stdout();
+    assert!(text.contains("marked n/a"), "{text}");
+    // The readiness report names the item it leaves out, and counts one item fewer.
+    env.run_ws(&["report", "readiness", "--format", "all"]).ok();
+    let md = std::fs::read_to_string(env.ws().join("out/readiness.md")).unwrap();
+    assert!(
+        md.contains("1 item does not apply here (n/a) and is not scored: "),
+        "{md}"
+    );
+    let doc: Json = serde_json::from_str(
+        &std::fs::read_to_string(env.ws().join("out/readiness.json")).unwrap(),
+    )
+    .unwrap();
+    let all = before["items"].as_array().unwrap().len() as u64;
+    assert_eq!(doc["readiness"]["items"], all - 1, "{}", doc["readiness"]);
+
+    let bad = env.write("bad.yaml", "flow.applications: 2.5\n");
+    let err = env
+        .run_ws(&["guide", "--answers", bad.to_str().unwrap()])
+        .fails(2)
+        .stderr();
+    assert!(err.contains("`2.5` is not a whole number"), "{err}");
+    assert!(err.contains("flow.applications"), "{err}");
+}
+
+/// A question the data already answers offers the measured value; Enter records it with the
+/// metric as the author, `n/a` records an item that does not apply.
+#[test]
+fn the_guide_prefills_measured_answers_and_takes_n_a() {
+    let env = Env::workspace();
+    env.put_metric(
+        "map.custom_fields",
+        2.0,
+        Some("Account.Region__c, Contact.Tier__c"),
+    );
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crmkit"));
+    cmd.current_dir(env.ws())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb")
+        .args([
+            "guide",
+            "--playbook",
+            "integration-mapping",
+            "--step",
+            "3",
+            "--author",
+            "Pty Tester",
+        ]);
+    let mut p =
+        rexpect::session::spawn_command(cmd, Some(Duration::from_secs(20).as_millis() as u64))
+            .unwrap();
+    p.exp_string("answering as Pty Tester").unwrap();
+    p.exp_string("Where do new people from marketing land in the CRM?")
+        .unwrap();
+    p.send_line("n/a").unwrap();
+    p.exp_string("recorded: n/a").unwrap();
+    p.exp_string("Which custom fields must exist in the CRM")
+        .unwrap();
+    p.exp_string("the data says: Account.Region__c, Contact.Tier__c (Enter accepts it")
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("recorded: Account.Region__c, Contact.Tier__c (as measured: map.custom_fields)")
+        .unwrap();
+    p.exp_string("Which record proves").unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    let rows: Vec<(String, String, String)> = {
+        let db = env.db();
+        let mut stmt = db
+            .prepare("SELECT item, answer, author FROM _answers ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        rows,
+        [
+            (
+                "sync.lead-or-contact".into(),
+                "null".into(),
+                "Pty Tester".into()
+            ),
+            (
+                "sync.custom-fields".into(),
+                r#"["Account.Region__c","Contact.Tier__c"]"#.into(),
+                "measured: map.custom_fields".into()
+            ),
+        ]
+    );
 }
 
 fn spawn_guide(env: &Env) -> rexpect::session::PtySession {

@@ -1,4 +1,4 @@
-//! Sheets a person opens in a spreadsheet (review sheets, pairs files): CSV with formula
+//! Sheets a person opens in a spreadsheet (review sheets, pairs files, rejects files): CSV with formula
 //! cells escaped ([`formula::escape`]), or XLSX whose cells are all strings, never formulas.
 
 use std::path::Path;

@@ -5,6 +5,7 @@ mod util;
 mod adoption;
 mod cli;
 mod dedupe;
+mod dedupe_model;
 mod findings;
 mod fuzz_intake;
 mod hostile_intake;

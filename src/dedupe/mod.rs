@@ -368,7 +368,7 @@ mod tests {
                 "https://northwind.com/",
                 "415.555.0134",
             ],
-            ["Northwind Tradres LLC", "", "+1 415 555 0134"],
+            ["Northwind Traders LLC", "", "+1 415 555 0134"],
             ["Southridge Video", "southridge.com", "(212) 555-0100"],
             ["Northwind Systems", "northwindsys.com", "(503) 555-0199"],
         ]);

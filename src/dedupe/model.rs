@@ -43,7 +43,9 @@ pub struct RoleParams {
 /// A dataset's learned model, as saved by `crmkit dedupe model`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Model {
-    /// Share of candidate pairs that are matches (the prior of every comparison).
+    /// The chance that two records drawn at random are one entity: the prior of every
+    /// comparison. Not the share of matches among candidate pairs: they were chosen for
+    /// agreeing on a blocking key, and that agreement is already counted by its level weight.
     pub lambda: f64,
     pub roles: Vec<RoleParams>,
     /// How it was learned (absent in a hand-written model).
@@ -333,6 +335,12 @@ pub fn train(
         }
     }
     u = estimate_u(&m, &u, lambda);
+    // The expected matches among candidate pairs, spread over all pairs of the file.
+    let lambda = if all_pairs > n_cand {
+        (lambda * n_cand / all_pairs).clamp(1e-12, 1.0 - 1e-9)
+    } else {
+        lambda
+    };
     Model {
         lambda,
         roles: roles
@@ -566,8 +574,11 @@ mod tests {
             fixed: Vec::new(),
             pairs: candidates,
         }];
-        let model = train(&rules, &roles, &sessions, &random, 1e9, &Vec::new());
-        assert!((model.lambda - 0.3).abs() < 0.02, "lambda {}", model.lambda);
+        let all_pairs = 1e9;
+        let model = train(&rules, &roles, &sessions, &random, all_pairs, &Vec::new());
+        // lambda is per random pair: 6,000 matches among 1e9 pairs.
+        let share = model.lambda * all_pairs / 20_000.0;
+        assert!((share - 0.3).abs() < 0.02, "share of matches {share}");
         for (i, r) in model.roles.iter().enumerate() {
             for (l, p) in r.levels.iter().enumerate() {
                 assert!(

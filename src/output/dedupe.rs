@@ -208,7 +208,7 @@ pub fn write_pairs(path: &Path, report: &Report, overwrite: Overwrite) -> Result
 /// The model as a table: each role's levels with m, u and weight, and the prior.
 pub fn render_model(model: &Model) -> String {
     let mut out = format!(
-        "match share among candidate pairs (lambda) {:.4}: prior {:+.2} log-odds
+        "chance that two random records match (lambda) {:.6}: prior {:+.2} log-odds
          learned from {} candidate pairs, {} random pairs, {} labelled pairs, {} EM rounds
 
 ",

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::vocab::{StageClass, Vocab};
 use crate::error::Result;
-use crate::staging::{Db, HistoryRow, RepOpps, RepUsage, UserRow};
+use crate::staging::{Db, ExportIssue, HistoryRow, RepOpps, RepUsage, UserRow};
+
+/// Row issues kept in the analysis per file; the rest are in `_adoption_issues`.
+const ISSUES_SHOWN: u64 = 20;
 use crate::values::date as dates;
 
 /// One row of the rep table, or a roll-up of reps (team, manager, region, all).
@@ -129,6 +132,13 @@ pub struct Source {
     pub role: String,
     pub rows: u64,
     pub skipped: u64,
+    /// What reading the file noticed about rows, by kind (all of them are in
+    /// `_adoption_issues`).
+    #[serde(default)]
+    pub issue_counts: BTreeMap<String, u64>,
+    /// The first of them, located (values shortened).
+    #[serde(default)]
+    pub issues: Vec<ExportIssue>,
 }
 
 /// Everything measured in one snapshot; stored as JSON, rendered by the report.
@@ -221,6 +231,11 @@ pub fn measure(
 ) -> Result<(Analysis, Vec<MetricRow>)> {
     let t = &vocab.thresholds;
     let files = db.adoption_files(snapshot)?;
+    let issue_counts = db.adoption_issue_counts(snapshot)?;
+    let mut issues = db.adoption_issues(snapshot, ISSUES_SHOWN)?;
+    for i in &mut issues {
+        i.value = i.value.as_deref().map(crate::text::example);
+    }
     let has_field = |role: &str, field: &str| {
         files.iter().any(|f| {
             f.role == role
@@ -616,6 +631,16 @@ pub fn measure(
                 role: x.role.clone(),
                 rows: x.rows,
                 skipped: x.skipped,
+                issue_counts: issue_counts
+                    .iter()
+                    .filter(|(f, _, _)| *f == x.file)
+                    .map(|(_, k, n)| (k.clone(), *n))
+                    .collect(),
+                issues: issues
+                    .iter()
+                    .filter(|i| i.file == x.file)
+                    .cloned()
+                    .collect(),
             })
             .collect(),
         not_measured,

@@ -12,7 +12,7 @@ use super::recognise::{self, Recognised, RoleMapping};
 use super::vocab::{StageClass, Vocab};
 use crate::error::{Error, Result};
 use crate::intake::{self, DelimitedSource, ExcelSource, FileKind, Record, RowSource, TextOptions};
-use crate::staging::{AdoptionTx, Db, LeadRow, OppRow, UserRow};
+use crate::staging::{AdoptionTx, Db, ExportIssue, LeadRow, OppRow, UserRow};
 use crate::values::date::{self as dates, DateParse, Order};
 
 /// Rows read before deciding whether a date column is written day-first.
@@ -46,6 +46,11 @@ pub struct FileOutcome {
     /// Values left empty because they could not be read, with the first examples.
     pub unreadable: u64,
     pub examples: Vec<BadValue>,
+    /// What the reader noticed about rows (ragged, unclosed quote...), by kind; every one is
+    /// stored with the snapshot (`_adoption_issues`).
+    pub issues: BTreeMap<String, u64>,
+    /// The first of them, located.
+    pub issue_examples: Vec<ExportIssue>,
     /// The file was already in the snapshot (same content): not read again.
     pub already: bool,
     /// Field -> header used.
@@ -155,11 +160,13 @@ pub fn store(
             skipped: BTreeMap::new(),
             unreadable: 0,
             examples: Vec::new(),
+            issues: BTreeMap::new(),
+            issue_examples: Vec::new(),
             already: tx.has_file(&sha, rec.role)?,
             fields,
         };
         if !outcome.already {
-            read_file(&tx, vocab, path, rec, headers, &mut outcome)?;
+            read_file(&tx, vocab, path, &sha, rec, headers, &mut outcome)?;
             tx.add_file(
                 &outcome.file,
                 &sha,
@@ -256,6 +263,149 @@ impl Reader<'_> {
     fn skip(&mut self, reason: &str) {
         *self.outcome.skipped.entry(reason.to_string()).or_default() += 1;
     }
+
+    fn note(&mut self, tx: &AdoptionTx, sha: &str, issue: ExportIssue) -> Result<()> {
+        tx.issue(sha, &issue)?;
+        *self.outcome.issues.entry(issue.kind.clone()).or_default() += 1;
+        if self.outcome.issue_examples.len() < EXAMPLES {
+            self.outcome.issue_examples.push(ExportIssue {
+                value: issue.value.as_deref().map(crate::text::example),
+                ..issue
+            });
+        }
+        Ok(())
+    }
+
+    /// Stores what the reader noticed about a record, located by row, line, column and value;
+    /// false when the record cannot be read as a row: its values do not line up with the
+    /// headers, or an unclosed quote holds the rest of the file. Such a record is counted as
+    /// not used and its values are kept whole in the issue.
+    fn check_row(
+        &mut self,
+        tx: &AdoptionTx,
+        sha: &str,
+        record: &Record,
+        text_file: bool,
+    ) -> Result<bool> {
+        let width = self.headers.len();
+        let found = record.fields.len();
+        // Spreadsheets drop trailing empty cells, so only surplus cells make their rows ragged.
+        let ragged = found > width || (text_file && found < width);
+        if record.issues.is_empty() && !ragged {
+            return Ok(true);
+        }
+        let file = self.outcome.file.clone();
+        let line = (record.line > 0).then_some(record.line);
+        let located = |kind: &str,
+                       column: Option<String>,
+                       value: Option<String>,
+                       detail: String,
+                       used: bool| ExportIssue {
+            file: file.clone(),
+            row: record.number,
+            line,
+            column,
+            value,
+            kind: kind.to_string(),
+            detail,
+            used,
+        };
+        let header = |i: usize| {
+            self.headers
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("field {}", i + 1))
+        };
+        let mut usable = true;
+        let mut notes = Vec::new();
+        for issue in &record.issues {
+            if issue.kind == "unterminated_quote" {
+                // The parser puts the rest of the file into the field the quote opened: the
+                // record's last.
+                let last = found.saturating_sub(1);
+                let value = record.fields.get(last).unwrap_or_default();
+                let swallowed = value.trim_end_matches(['\r', '\n']).matches('\n').count();
+                usable = false;
+                notes.push(located(
+                    issue.kind,
+                    Some(header(last)),
+                    Some(value.to_string()),
+                    format!(
+                        "{}; the {swallowed} lines after it are inside this value, so they were not read as rows, and this row is not used",
+                        issue.detail.split("; fix the quote").next().unwrap_or(&issue.detail)
+                    ),
+                    false,
+                ));
+            } else {
+                let value = issue
+                    .field
+                    .and_then(|i| record.fields.get(i))
+                    .map(String::from);
+                notes.push(located(
+                    issue.kind,
+                    issue.field.map(header),
+                    value,
+                    issue.detail.clone(),
+                    true,
+                ));
+            }
+        }
+        if ragged && usable {
+            if found > width {
+                usable = false;
+                let all: Vec<&str> = record.fields.iter().collect();
+                // Quotes that pair up across lines make one record of several.
+                let breaks = all.iter().map(|v| v.matches('\n').count()).sum::<usize>();
+                let spans = if breaks > 0 {
+                    format!(
+                        "; a quoted value holds line breaks, so this record runs over lines {} to {} (a quote left open?)",
+                        record.line,
+                        record.line + breaks as u64
+                    )
+                } else {
+                    String::new()
+                };
+                notes.push(located(
+                    "ragged_row",
+                    Some(format!("beyond {}", header(width.saturating_sub(1)))),
+                    Some(serde_json::to_string(&all).unwrap_or_default()),
+                    format!(
+                        "expected {width} fields, found {found}: the values do not line up with the headers (a delimiter inside an unquoted value?){spans}; the row is not used, its values are kept here"
+                    ),
+                    false,
+                ));
+            } else {
+                let missing: Vec<String> = (found..width).map(header).collect();
+                notes.push(located(
+                    "ragged_row",
+                    Some(header(found)),
+                    None,
+                    format!(
+                        "expected {width} fields, found {found}: {} read as empty",
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    true,
+                ));
+            }
+        }
+        for n in notes {
+            self.note(tx, sha, n)?;
+        }
+        if !usable {
+            self.skip(
+                if record.issues.iter().any(|i| i.kind == "unterminated_quote") {
+                    "unclosed quote"
+                } else {
+                    "values do not line up with the headers"
+                },
+            );
+        }
+        Ok(usable)
+    }
 }
 
 /// Which date columns write day-first dates, from the first rows.
@@ -299,6 +449,7 @@ fn read_file(
     tx: &AdoptionTx,
     vocab: &Vocab,
     path: &Path,
+    sha: &str,
     rec: &Recognised,
     headers: &[String],
     outcome: &mut FileOutcome,
@@ -307,6 +458,7 @@ fn read_file(
     date_cols.extend(rec.entered.iter().map(|(c, _)| *c));
     let day_first = day_first_columns(path, &date_cols)?;
     let mut source = open(path)?;
+    let text_file = source.info().format == "csv";
     let mut r = Reader {
         rec,
         headers,
@@ -324,6 +476,9 @@ fn read_file(
     let mut rows = 0u64;
     while source.next_record(&mut record)? {
         rows += 1;
+        if !r.check_row(tx, sha, &record, text_file)? {
+            continue;
+        }
         match rec.role {
             "users" => user(tx, vocab, &mut r, &record)?,
             "opportunities" => opportunity(tx, vocab, &mut r, &record)?,

@@ -463,6 +463,22 @@ const MIGRATIONS: &[&str] = &[
         answered TEXT NOT NULL,
         PRIMARY KEY (dataset, batch_a, row_a, batch_b, row_b)
      );",
+    // 14: what reading an adoption export noticed (ragged rows, unclosed quotes, undecodable
+    // bytes), by file, row, line and column, with the value as read, so the report can say
+    // which rows were not used and why.
+    "CREATE TABLE _adoption_issues (
+        snapshot TEXT NOT NULL REFERENCES _adoption_snapshots (snapshot),
+        file     TEXT NOT NULL,
+        sha256   TEXT NOT NULL,
+        row      INTEGER NOT NULL,
+        line     INTEGER,
+        col      TEXT,
+        value    TEXT,
+        kind     TEXT NOT NULL,
+        detail   TEXT NOT NULL,
+        used     INTEGER NOT NULL -- 1 the row was still read, 0 it was not used
+     );
+     CREATE INDEX _adoption_issues_snapshot ON _adoption_issues (snapshot, file);",
 ];
 
 /// The schema version this build writes.

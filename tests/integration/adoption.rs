@@ -577,3 +577,101 @@ fn the_samples_snapshots_match_their_truth_and_an_independent_count() {
         "{wau}"
     );
 }
+
+/// A Salesforce opportunities export broken the ways hand-edited CSVs break: an amount with
+/// an unquoted thousands comma (row 2, line 3), a row cut short (row 3, line 4) and a quote
+/// opened in `Next Step` that is never closed (row 5, line 6, taking lines 7-8 with it).
+#[test]
+fn a_broken_export_names_each_bad_row_and_keeps_it_with_the_snapshot() {
+    let env = Env::workspace();
+    let file = fixture("adoption/broken/sf_opportunities_broken.csv");
+    let run = env
+        .run_ws(&[
+            "adoption",
+            "ingest",
+            file.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ])
+        .ok();
+    let out = run.stdout();
+    assert!(out.contains("opportunities, 5 rows"), "{out}");
+    assert!(out.contains("1 not used (unclosed quote)"), "{out}");
+    assert!(
+        out.contains("1 not used (values do not line up with the headers)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sf_opportunities_broken.csv row 2 (line 3), column `beyond Next Step`, value `[\"0068d00000P0002\""),
+        "{out}"
+    );
+    assert!(out.contains("\"$12\",\"500.00\""), "{out}");
+    assert!(
+        out.contains(
+            "row 3 (line 4), column `Last Modified Date`: ragged row: expected 10 fields, found 8"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("row 5 (line 6), column `Next Step`, value `Send proposal, then"),
+        "{out}"
+    );
+    assert!(out.contains("the 2 lines after it"), "{out}");
+
+    // Every issue is stored with the snapshot, the values whole.
+    let db = env.db();
+    let column = |sql: &str| -> Vec<String> {
+        let mut stmt = db.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let stored = column(
+        "SELECT row || '|' || line || '|' || col || '|' || kind || '|' || used FROM _adoption_issues ORDER BY row",
+    );
+    assert_eq!(
+        stored,
+        vec![
+            "2|3|beyond Next Step|ragged_row|0",
+            "3|4|Last Modified Date|ragged_row|1",
+            "5|6|Next Step|unterminated_quote|0",
+        ]
+    );
+    let swallowed = column("SELECT value FROM _adoption_issues WHERE row = 5");
+    assert!(
+        swallowed[0].contains("0068d00000P0007,Marcus Ortega,Acme"),
+        "{swallowed:?}"
+    );
+
+    // Only the rows that read cleanly (1, 3, 4) count: Dana 1 won; Marcus 2 open.
+    assert_eq!(env.count("SELECT COUNT(*) FROM _adoption_opps"), 3);
+    let r = report_json(&env, &[]);
+    let dana = find(&r["reps"], "rep", "Dana Whitfield");
+    assert_eq!(
+        (dana["opportunities"].as_u64(), dana["won"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let marcus = find(&r["reps"], "rep", "Marcus Ortega");
+    assert_eq!(
+        (marcus["opportunities"].as_u64(), marcus["open"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let source = &r["sources"][0];
+    assert_eq!(source["skipped"], 2);
+    assert_eq!(source["issue_counts"]["ragged_row"], 2);
+    assert_eq!(source["issue_counts"]["unterminated_quote"], 1);
+    assert_eq!(source["issues"][2]["line"], 6);
+    assert_eq!(source["issues"][2]["column"], "Next Step");
+
+    // The Markdown and HTML reports list them.
+    let md = env
+        .run_ws(&["report", "adoption", "--format", "md"])
+        .ok()
+        .stdout();
+    assert!(md.contains("_adoption_issues"), "{md}");
+    assert!(
+        md.contains("| sf_opportunities_broken.csv | 5 | 6 | Next Step |"),
+        "{md}"
+    );
+}

@@ -675,3 +675,124 @@ fn a_broken_export_names_each_bad_row_and_keeps_it_with_the_snapshot() {
         "{md}"
     );
 }
+
+/// The median of some figures, computed plainly.
+fn plain_median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// Coaching flags are relative to the reps of the snapshot: each rep's win rate, stale and
+/// past-close shares against the reps' medians with the factors the playbook states,
+/// recomputed here from the CSV.
+#[test]
+fn coaching_flags_reps_against_the_reps_medians_with_the_playbook_factors() {
+    let env = Env::workspace();
+    let opps = fixture("adoption/coaching/sf_opportunities_team.csv");
+    env.run_ws(&[
+        "adoption",
+        "ingest",
+        opps.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+    ])
+    .ok();
+    let playbook: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks/adoption.yaml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let c = &playbook["thresholds"]["coaching"];
+    let factor = |k: &str| c[k].as_f64().unwrap();
+    let (min_closed, min_open) = (factor("min_closed") as u64, factor("min_open") as u64);
+    let want = expected(
+        &opps,
+        "Opportunity Owner",
+        "Stage",
+        "Amount",
+        "Close Date",
+        "Created Date",
+        "Last Modified Date",
+    );
+    let win =
+        |e: &Expect| (e.won + e.lost >= min_closed).then(|| e.won as f64 / (e.won + e.lost) as f64);
+    let share = |n: u64, e: &Expect| (e.open >= min_open).then(|| n as f64 / e.open as f64);
+    let win_median = plain_median(want.values().filter_map(win).collect()).unwrap();
+    let stale_median = plain_median(
+        want.values()
+            .filter_map(|e| share(e.stale_open, e))
+            .collect(),
+    )
+    .unwrap();
+    let past_median = plain_median(
+        want.values()
+            .filter_map(|e| share(e.past_close_open, e))
+            .collect(),
+    )
+    .unwrap();
+    let mut flagged: BTreeSet<(String, &str)> = BTreeSet::new();
+    for (rep, e) in &want {
+        if win(e).is_some_and(|w| w < factor("win_rate_ratio") * win_median) {
+            flagged.insert((rep.clone(), "win_rate"));
+        }
+        if share(e.stale_open, e).is_some_and(|s| s > factor("stale_ratio") * stale_median) {
+            flagged.insert((rep.clone(), "stale_open"));
+        }
+        if share(e.past_close_open, e).is_some_and(|s| s > factor("past_close_ratio") * past_median)
+        {
+            flagged.insert((rep.clone(), "past_close_open"));
+        }
+    }
+    // The fixture is built so the rules bite: a rep with a poor win rate, one with stale and
+    // overdue deals, and reps whose samples are too small to judge.
+    assert!(
+        flagged.contains(&("Dev Patel".to_string(), "win_rate")),
+        "{flagged:?}"
+    );
+    assert!(flagged.len() >= 3, "{flagged:?}");
+
+    let r = report_json(&env, &[]);
+    let mut got: BTreeSet<(String, &str)> = BTreeSet::new();
+    for coached in r["coaching"].as_array().unwrap() {
+        for reason in coached["reasons"].as_array().unwrap() {
+            let check = reason["check"].as_str().unwrap();
+            let check = ["win_rate", "stale_open", "past_close_open"]
+                .into_iter()
+                .find(|c| *c == check)
+                .unwrap_or_else(|| panic!("unexpected check {reason}"));
+            got.insert((coached["rep"].as_str().unwrap().to_string(), check));
+            // The figure, the median it is compared with and the rule are stated.
+            assert!(reason["median"].is_number(), "{reason}");
+            assert!(
+                reason["text"].as_str().unwrap().contains("median"),
+                "{reason}"
+            );
+            assert!(
+                reason["basis"].as_str().unwrap().contains("median"),
+                "{reason}"
+            );
+        }
+    }
+    assert_eq!(got, flagged);
+    let dev = find(&r["coaching"], "rep", "Dev Patel");
+    let reason = find(&dev["reasons"], "check", "win_rate");
+    assert!(
+        (reason["median"].as_f64().unwrap() - win_median).abs() < 1e-9,
+        "{reason}"
+    );
+    let md = env
+        .run_ws(&["report", "adoption", "--format", "md"])
+        .ok()
+        .stdout();
+    assert!(md.contains("win rate 11.1% vs the reps' median"), "{md}");
+}

@@ -189,14 +189,17 @@ struct Reader<'a> {
     headers: &'a [String],
     day_first: HashSet<usize>,
     outcome: &'a mut FileOutcome,
+    /// Owners' folded keys, computed once per owner (a rep owns thousands of rows).
+    owner_keys: HashMap<String, String>,
 }
 
 impl Reader<'_> {
     fn text<'r>(&self, record: &'r Record, field: &str) -> Option<&'r str> {
         let i = self.rec.get(field)?;
-        record.cell(i).map(str::trim).filter(|v| {
-            !v.is_empty() && !crate::dedupe::normalize::is_placeholder(&v.to_lowercase())
-        })
+        record
+            .cell(i)
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !crate::dedupe::normalize::is_placeholder(v))
     }
 
     fn bad(&mut self, row: u64, col: usize, value: &str, problem: &str) {
@@ -258,6 +261,15 @@ impl Reader<'_> {
     fn filled(&self, record: &Record, field: &str) -> Option<bool> {
         self.rec.get(field)?;
         Some(self.text(record, field).is_some())
+    }
+
+    fn owner_key(&mut self, owner: &str) -> String {
+        if let Some(k) = self.owner_keys.get(owner) {
+            return k.clone();
+        }
+        let k = person_key(owner);
+        self.owner_keys.insert(owner.to_string(), k.clone());
+        k
     }
 
     fn skip(&mut self, reason: &str) {
@@ -464,6 +476,7 @@ fn read_file(
         headers,
         day_first,
         outcome,
+        owner_keys: HashMap::new(),
     };
     let mut record = Record::default();
     if !rec.entered.is_empty() {
@@ -471,8 +484,9 @@ fn read_file(
         tx.stage_order(&stages)?;
     }
     // Activities and logins are counted per owner and day; owners are folded once each.
-    let mut keys: HashMap<String, String> = HashMap::new();
-    let mut counts: HashMap<(String, i32), (u64, u64, u64)> = HashMap::new();
+    // Owners are numbered as first seen, so the per-row lookup allocates nothing.
+    let mut owners: HashMap<String, u32> = HashMap::new();
+    let mut counts: HashMap<(u32, i32), (u64, u64, u64)> = HashMap::new();
     let mut rows = 0u64;
     while source.next_record(&mut record)? {
         rows += 1;
@@ -526,7 +540,14 @@ fn read_file(
                     r.skip("failed login");
                     continue;
                 }
-                let owner = owner.to_string();
+                let owner = match owners.get(owner) {
+                    Some(&id) => id,
+                    None => {
+                        let id = owners.len() as u32;
+                        owners.insert(owner.to_string(), id);
+                        id
+                    }
+                };
                 let Some(mut day) = r.day(&record, date_field) else {
                     r.skip("no date");
                     continue;
@@ -550,16 +571,23 @@ fn read_file(
             _ => {}
         }
     }
+    let mut names = vec![(String::new(), String::new()); owners.len()];
+    for (owner, id) in owners {
+        let key = person_key(&owner);
+        names[id as usize] = (owner, key);
+    }
     let mut entries: Vec<_> = counts.into_iter().collect();
-    entries.sort();
-    for ((owner, day), (n, created, updated)) in entries {
-        let key = keys
-            .entry(owner.clone())
-            .or_insert_with(|| person_key(&owner))
-            .clone();
+    entries.sort_by(|((a, da), _), ((b, db), _)| {
+        names[*a as usize]
+            .0
+            .cmp(&names[*b as usize].0)
+            .then(da.cmp(db))
+    });
+    for ((id, day), (n, created, updated)) in entries {
+        let (owner, key) = &names[id as usize];
         match rec.role {
-            "activities" => tx.activity(&owner, &key, day, n)?,
-            source => tx.logins(source, &owner, &key, day, n, created, updated)?,
+            "activities" => tx.activity(owner, key, day, n)?,
+            source => tx.logins(source, owner, key, day, n, created, updated)?,
         }
     }
     r.outcome.rows = rows;
@@ -660,7 +688,7 @@ fn opportunity(tx: &AdoptionTx, vocab: &Vocab, r: &mut Reader, record: &Record) 
         _ => vocab.stage_class(&stage),
     };
     let o = OppRow {
-        owner_key: person_key(&owner),
+        owner_key: r.owner_key(&owner),
         owner,
         stage,
         class: class.name(),

@@ -406,17 +406,44 @@ impl Db {
 
     /// Every stage seen in a snapshot's history with how many days after its opportunity's
     /// first entry it is entered on average (orders stages the catalogue does not name).
+    /// Each stage's mean days after its deal's first stage, earliest first: one pass over the
+    /// history in its key order (a deal's first row is its first day), where a join against
+    /// per-deal minimums would sort millions of rows.
     pub fn adoption_stage_offsets(&self, snapshot: &str) -> Result<Vec<(String, f64)>> {
         let mut stmt = self.conn.prepare(
-            "WITH first AS (SELECT opp, MIN(entered) AS f FROM _adoption_stage_history WHERE snapshot = ?1 GROUP BY opp)
-             SELECT h.stage, AVG(h.entered - first.f) FROM _adoption_stage_history h JOIN first ON first.opp = h.opp
-             WHERE h.snapshot = ?1 GROUP BY h.stage ORDER BY 2, 1",
+            "SELECT opp, stage, entered FROM _adoption_stage_history WHERE snapshot = ?1 ORDER BY opp, entered",
         )?;
-        let rows = stmt.query_map([snapshot], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query([snapshot])?;
+        let mut sums: Vec<(String, f64, u64)> = Vec::new();
+        let (mut opp, mut first) = (String::new(), 0i64);
+        let mut started = false;
+        while let Some(r) = rows.next()? {
+            let this = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let entered: i64 = r.get(2)?;
+            if !started || this != opp {
+                opp.clear();
+                opp.push_str(this);
+                first = entered;
+                started = true;
+            }
+            let stage = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let gap = (entered - first) as f64;
+            match sums.iter_mut().find(|(s, _, _)| s == stage) {
+                Some(e) => {
+                    e.1 += gap;
+                    e.2 += 1;
+                }
+                None => sums.push((stage.to_string(), gap, 1)),
+            }
+        }
+        let mut out: Vec<(String, f64)> = sums
+            .into_iter()
+            .map(|(s, total, n)| (s, total / n as f64))
+            .collect();
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(out)
     }
 
-    /// Streams a snapshot's stage history in opportunity order, then date order.
     pub fn adoption_history(
         &self,
         snapshot: &str,

@@ -796,3 +796,82 @@ fn coaching_flags_reps_against_the_reps_medians_with_the_playbook_factors() {
         .stdout();
     assert!(md.contains("win rate 11.1% vs the reps' median"), "{md}");
 }
+
+/// Every object of a JSON document that has key `key`.
+fn objects_with<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(m) => {
+            if m.contains_key(key) {
+                out.push(v);
+            }
+            m.values().for_each(|x| objects_with(x, key, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| objects_with(x, key, out)),
+        _ => {}
+    }
+}
+
+/// The demo ingests its adoption snapshots before the guide, the assessment and the
+/// readiness report, so Step 3/4 items and the success criteria are scored from data.
+#[test]
+fn the_demo_readiness_scores_step_3_and_4_items_from_the_adoption_data() {
+    let env = Env::new();
+    let dir = env.path().join("demo");
+    env.run(&["demo", "--out", dir.to_str().unwrap()]).ok();
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out/readiness.json")).unwrap()).unwrap();
+    let mut items = Vec::new();
+    objects_with(&doc, "basis", &mut items);
+    let adoption_items: Vec<&Value> = items
+        .iter()
+        .copied()
+        .filter(|i| {
+            i["evidence"]["check"]
+                .as_str()
+                .is_some_and(|c| c.contains("adoption."))
+        })
+        .collect();
+    for id in [
+        "sales.account-actions",
+        "sales.update-discipline",
+        "monitor.data-upkeep",
+        "monitor.realtime-visibility",
+        "monitor.data-trusted",
+    ] {
+        let item = adoption_items
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("no item {id} with adoption evidence"));
+        assert_eq!(item["basis"], "evidence", "{item}");
+        let outcome = item["evidence"]["outcome"].as_str().unwrap();
+        assert!(matches!(outcome, "pass" | "fail"), "{id}: {item}");
+        assert!(
+            item["evidence"]["missing"].as_array().unwrap().is_empty(),
+            "{item}"
+        );
+        let metrics = item["evidence"]["metrics"].as_array().unwrap();
+        assert!(
+            !metrics.is_empty()
+                && metrics
+                    .iter()
+                    .all(|m| m["name"].as_str().unwrap().starts_with("adoption.")),
+            "{item}"
+        );
+    }
+    // The success criteria read the same figures.
+    let mut criteria = Vec::new();
+    objects_with(&doc, "met", &mut criteria);
+    let names: Vec<&str> = criteria.iter().filter_map(|c| c["name"].as_str()).collect();
+    for name in ["transparency", "actionability", "credibility"] {
+        let c = criteria
+            .iter()
+            .find(|c| {
+                c["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .unwrap_or_else(|| panic!("no criterion {name} in {names:?}"));
+        let reasons = c["reasons"].to_string();
+        assert!(!reasons.contains("not measured"), "{name}: {c}");
+    }
+}

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::vocab::{StageClass, Vocab};
 use crate::error::Result;
-use crate::staging::{Db, HistoryRow, RepOpps, RepUsage, UserRow};
+use crate::staging::{Db, ExportIssue, HistoryRow, RepOpps, RepUsage, UserRow};
+
+/// Row issues kept in the analysis per file; the rest are in `_adoption_issues`.
+const ISSUES_SHOWN: u64 = 20;
 use crate::values::date as dates;
 
 /// One row of the rep table, or a roll-up of reps (team, manager, region, all).
@@ -100,12 +103,18 @@ pub struct Adherence {
     pub every_stage_share: Option<f64>,
 }
 
-/// Why a rep needs coaching: the figure and what it is compared with.
+/// Why a rep needs coaching: the figure, what it is compared with, and the rule.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Reason {
     pub check: String,
     pub value: f64,
+    /// The figure it is compared with (the reps' or the team's median), when there is one.
+    #[serde(default)]
+    pub median: Option<f64>,
     pub text: String,
+    /// The rule that flagged it, with its factor (from playbooks/adoption.yaml).
+    #[serde(default)]
+    pub basis: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -129,6 +138,13 @@ pub struct Source {
     pub role: String,
     pub rows: u64,
     pub skipped: u64,
+    /// What reading the file noticed about rows, by kind (all of them are in
+    /// `_adoption_issues`).
+    #[serde(default)]
+    pub issue_counts: BTreeMap<String, u64>,
+    /// The first of them, located (values shortened).
+    #[serde(default)]
+    pub issues: Vec<ExportIssue>,
 }
 
 /// Everything measured in one snapshot; stored as JSON, rendered by the report.
@@ -221,6 +237,11 @@ pub fn measure(
 ) -> Result<(Analysis, Vec<MetricRow>)> {
     let t = &vocab.thresholds;
     let files = db.adoption_files(snapshot)?;
+    let issue_counts = db.adoption_issue_counts(snapshot)?;
+    let mut issues = db.adoption_issues(snapshot, ISSUES_SHOWN)?;
+    for i in &mut issues {
+        i.value = i.value.as_deref().map(crate::text::example);
+    }
     let has_field = |role: &str, field: &str| {
         files.iter().any(|f| {
             f.role == role
@@ -597,7 +618,6 @@ pub fn measure(
     let coaching = coaching(
         vocab,
         &reps,
-        &all,
         (&users, &licensed),
         as_of,
         (&dwell_by_rep, &stages),
@@ -616,6 +636,16 @@ pub fn measure(
                 role: x.role.clone(),
                 rows: x.rows,
                 skipped: x.skipped,
+                issue_counts: issue_counts
+                    .iter()
+                    .filter(|(f, _, _)| *f == x.file)
+                    .map(|(_, k, n)| (k.clone(), *n))
+                    .collect(),
+                issues: issues
+                    .iter()
+                    .filter(|i| i.file == x.file)
+                    .cloned()
+                    .collect(),
             })
             .collect(),
         not_measured,
@@ -956,7 +986,6 @@ fn funnel(db: &Db, snapshot: &str, converted_opp: bool) -> Result<(Vec<FunnelSte
 fn coaching(
     vocab: &Vocab,
     reps: &[Row],
-    all: &Row,
     (users, licensed): (&[UserRow], &[&UserRow]),
     as_of: i32,
     (dwell_by_rep, stages): (&DwellByRep, &[StageRow]),
@@ -964,15 +993,31 @@ fn coaching(
 ) -> Vec<Coaching> {
     let c = &vocab.thresholds.coaching;
     let stale_days = vocab.thresholds.stale_days;
-    // Win rates and activity are judged against all reps, so a whole team that lags shows;
+    let weekly_days = vocab.thresholds.weekly_days;
+    // Rates are judged against all reps' medians, so a whole team that lags shows;
     // dwell is judged against the rep's own team, whose process it shares.
     let team_label = |r: &Row| match &r.team {
         Some(t) => format!("team {t}"),
         None => "all reps".to_string(),
     };
-    // Team medians of activities per week, and of dwell per stage.
-    let mut activity: Vec<f64> = reps.iter().filter_map(|r| r.activities_per_week).collect();
-    let activity_median = median_f(&mut activity);
+    // The reps' medians each rule compares with; rates only over reps with enough deals.
+    let median_of = |f: &dyn Fn(&Row) -> Option<f64>| {
+        let mut v: Vec<f64> = reps
+            .iter()
+            .filter(|r| r.rep.is_some())
+            .filter_map(f)
+            .collect();
+        median_f(&mut v)
+    };
+    let win_median = median_of(&|r| r.win_rate.filter(|_| r.won + r.lost >= c.min_closed));
+    let open_share = |n: Option<u64>, r: &Row| {
+        n.filter(|_| r.open >= c.min_open)
+            .and_then(|n| ratio(n as f64, r.open as f64))
+    };
+    let stale_median = median_of(&|r| open_share(r.stale_open, r));
+    let past_median = median_of(&|r| open_share(r.past_close_open, r));
+    let activity_median = median_of(&|r| r.activities_per_week);
+    let idle_median = median_of(&|r| r.sums.last_login_day.map(|d| (as_of - d) as f64));
     let mut team_dwell: HashMap<(Option<String>, usize), Vec<i32>> = HashMap::new();
     for r in reps {
         if let Some(d) = r.rep.as_ref().and_then(|n| dwell_by_rep.get(n)) {
@@ -993,46 +1038,62 @@ fn coaching(
         let Some(name) = r.rep.clone() else { continue };
         let mut reasons = Vec::new();
         let closed = r.won + r.lost;
-        if let (Some(w), Some(tw)) = (r.win_rate, all.win_rate)
+        if let (Some(w), Some(m)) = (r.win_rate, win_median)
             && closed >= c.min_closed
-            && w < c.win_rate_ratio * tw
+            && w < c.win_rate_ratio * m
         {
             reasons.push(Reason {
                 check: "win_rate".into(),
                 value: w,
+                median: Some(m),
                 text: format!(
-                    "win rate {} ({} won of {closed} closed) against {} for all reps",
+                    "win rate {} vs the reps' median {} ({} won of {closed} closed)",
                     pct(w),
+                    pct(m),
                     r.won,
-                    pct(tw),
+                ),
+                basis: format!(
+                    "below {} × the median win rate of reps with at least {} closed opportunities",
+                    c.win_rate_ratio, c.min_closed
                 ),
             });
         }
-        if let Some(s) = r.stale_open.filter(|_| r.open >= c.min_open)
-            && let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.stale_share)
-        {
-            reasons.push(Reason {
-                check: "stale_open".into(),
-                value: share,
-                text: format!(
-                    "{s} of {} open opportunities ({}) not updated in {stale_days} days",
-                    r.open,
-                    pct(share)
-                ),
-            });
-        }
-        if let Some(s) = r.past_close_open.filter(|_| r.open >= c.min_open)
-            && let Some(share) = ratio(s as f64, r.open as f64).filter(|v| *v > c.past_close_share)
-        {
-            reasons.push(Reason {
-                check: "past_close_open".into(),
-                value: share,
-                text: format!(
-                    "{s} of {} open opportunities ({}) past their close date",
-                    r.open,
-                    pct(share)
-                ),
-            });
+        for (check, n, m, factor, what) in [
+            (
+                "stale_open",
+                r.stale_open,
+                stale_median,
+                c.stale_ratio,
+                format!("not updated in {stale_days} days"),
+            ),
+            (
+                "past_close_open",
+                r.past_close_open,
+                past_median,
+                c.past_close_ratio,
+                "past their close date".to_string(),
+            ),
+        ] {
+            if let (Some(share), Some(m)) = (open_share(n, r), m)
+                && share > factor * m
+            {
+                reasons.push(Reason {
+                    check: check.into(),
+                    value: share,
+                    median: Some(m),
+                    text: format!(
+                        "{} of {} open opportunities {what}: {} vs the reps' median {}",
+                        n.unwrap_or(0),
+                        r.open,
+                        pct(share),
+                        pct(m)
+                    ),
+                    basis: format!(
+                        "above {factor} × the reps' median share (reps with at least {} open opportunities)",
+                        c.min_open
+                    ),
+                });
+            }
         }
         if let (Some(a), Some(m)) = (r.activities_per_week, activity_median)
             && m > 0.0
@@ -1041,7 +1102,9 @@ fn coaching(
             reasons.push(Reason {
                 check: "activities_per_week".into(),
                 value: a,
-                text: format!("{a:.1} activities a week against a median of {m:.1} for all reps"),
+                median: Some(m),
+                text: format!("{a:.1} activities a week vs the reps' median {m:.1}"),
+                basis: format!("below {} × the reps' median", c.activity_ratio),
             });
         }
         if has.last_login {
@@ -1051,16 +1114,28 @@ fn coaching(
                 None if is_licensed || !has.users => reasons.push(Reason {
                     check: "never_logged_in".into(),
                     value: 0.0,
+                    median: None,
                     text: "never logged in".into(),
+                    basis: "a licensed user who never logged in".into(),
                 }),
                 Some(d) => {
                     let day = r.sums.last_login_day.unwrap_or(as_of);
                     let idle = as_of - day;
-                    if idle >= c.inactive_days {
+                    if let Some(m) = idle_median
+                        && idle > weekly_days
+                        && idle as f64 > c.inactive_ratio * m
+                    {
                         reasons.push(Reason {
                             check: "last_login".into(),
                             value: idle as f64,
-                            text: format!("no login for {idle} days (last {d})"),
+                            median: Some(m),
+                            text: format!(
+                                "no login for {idle} days (last {d}) vs the reps' median {m:.0}"
+                            ),
+                            basis: format!(
+                                "not weekly active ({weekly_days} days) and idle over {} × the reps' median",
+                                c.inactive_ratio
+                            ),
                         });
                     }
                 }
@@ -1086,17 +1161,22 @@ fn coaching(
                     }
                 }
             }
-            if let Some((x, stage, mine, team)) = worst {
+            if let Some((_, stage, mine, team)) = worst {
                 reasons.push(Reason {
                     check: "dwell".into(),
-                    value: x,
+                    value: mine,
+                    median: Some(team),
                     text: format!(
-                        "median {mine:.0} days in {} against {team:.0} for {}",
+                        "median {mine:.0} days in {} vs {team:.0} for {}",
                         stages
                             .get(stage)
                             .map(|s| s.stage.as_str())
                             .unwrap_or("a stage"),
                         team_label(r)
+                    ),
+                    basis: format!(
+                        "above {} × the team's median days in that stage (3 or more deals)",
+                        c.dwell_ratio
                     ),
                 });
             }

@@ -12,7 +12,7 @@ use super::recognise::{self, Recognised, RoleMapping};
 use super::vocab::{StageClass, Vocab};
 use crate::error::{Error, Result};
 use crate::intake::{self, DelimitedSource, ExcelSource, FileKind, Record, RowSource, TextOptions};
-use crate::staging::{AdoptionTx, Db, LeadRow, OppRow, UserRow};
+use crate::staging::{AdoptionTx, Db, ExportIssue, LeadRow, OppRow, UserRow};
 use crate::values::date::{self as dates, DateParse, Order};
 
 /// Rows read before deciding whether a date column is written day-first.
@@ -46,6 +46,11 @@ pub struct FileOutcome {
     /// Values left empty because they could not be read, with the first examples.
     pub unreadable: u64,
     pub examples: Vec<BadValue>,
+    /// What the reader noticed about rows (ragged, unclosed quote...), by kind; every one is
+    /// stored with the snapshot (`_adoption_issues`).
+    pub issues: BTreeMap<String, u64>,
+    /// The first of them, located.
+    pub issue_examples: Vec<ExportIssue>,
     /// The file was already in the snapshot (same content): not read again.
     pub already: bool,
     /// Field -> header used.
@@ -155,11 +160,13 @@ pub fn store(
             skipped: BTreeMap::new(),
             unreadable: 0,
             examples: Vec::new(),
+            issues: BTreeMap::new(),
+            issue_examples: Vec::new(),
             already: tx.has_file(&sha, rec.role)?,
             fields,
         };
         if !outcome.already {
-            read_file(&tx, vocab, path, rec, headers, &mut outcome)?;
+            read_file(&tx, vocab, path, &sha, rec, headers, &mut outcome)?;
             tx.add_file(
                 &outcome.file,
                 &sha,
@@ -182,14 +189,17 @@ struct Reader<'a> {
     headers: &'a [String],
     day_first: HashSet<usize>,
     outcome: &'a mut FileOutcome,
+    /// Owners' folded keys, computed once per owner (a rep owns thousands of rows).
+    owner_keys: HashMap<String, String>,
 }
 
 impl Reader<'_> {
     fn text<'r>(&self, record: &'r Record, field: &str) -> Option<&'r str> {
         let i = self.rec.get(field)?;
-        record.cell(i).map(str::trim).filter(|v| {
-            !v.is_empty() && !crate::dedupe::normalize::is_placeholder(&v.to_lowercase())
-        })
+        record
+            .cell(i)
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !crate::dedupe::normalize::is_placeholder(v))
     }
 
     fn bad(&mut self, row: u64, col: usize, value: &str, problem: &str) {
@@ -253,8 +263,160 @@ impl Reader<'_> {
         Some(self.text(record, field).is_some())
     }
 
+    fn owner_key(&mut self, owner: &str) -> String {
+        if let Some(k) = self.owner_keys.get(owner) {
+            return k.clone();
+        }
+        let k = person_key(owner);
+        self.owner_keys.insert(owner.to_string(), k.clone());
+        k
+    }
+
     fn skip(&mut self, reason: &str) {
         *self.outcome.skipped.entry(reason.to_string()).or_default() += 1;
+    }
+
+    fn note(&mut self, tx: &AdoptionTx, sha: &str, issue: ExportIssue) -> Result<()> {
+        tx.issue(sha, &issue)?;
+        *self.outcome.issues.entry(issue.kind.clone()).or_default() += 1;
+        if self.outcome.issue_examples.len() < EXAMPLES {
+            self.outcome.issue_examples.push(ExportIssue {
+                value: issue.value.as_deref().map(crate::text::example),
+                ..issue
+            });
+        }
+        Ok(())
+    }
+
+    /// Stores what the reader noticed about a record, located by row, line, column and value;
+    /// false when the record cannot be read as a row: its values do not line up with the
+    /// headers, or an unclosed quote holds the rest of the file. Such a record is counted as
+    /// not used and its values are kept whole in the issue.
+    fn check_row(
+        &mut self,
+        tx: &AdoptionTx,
+        sha: &str,
+        record: &Record,
+        text_file: bool,
+    ) -> Result<bool> {
+        let width = self.headers.len();
+        let found = record.fields.len();
+        // Spreadsheets drop trailing empty cells, so only surplus cells make their rows ragged.
+        let ragged = found > width || (text_file && found < width);
+        if record.issues.is_empty() && !ragged {
+            return Ok(true);
+        }
+        let file = self.outcome.file.clone();
+        let line = (record.line > 0).then_some(record.line);
+        let located = |kind: &str,
+                       column: Option<String>,
+                       value: Option<String>,
+                       detail: String,
+                       used: bool| ExportIssue {
+            file: file.clone(),
+            row: record.number,
+            line,
+            column,
+            value,
+            kind: kind.to_string(),
+            detail,
+            used,
+        };
+        let header = |i: usize| {
+            self.headers
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("field {}", i + 1))
+        };
+        let mut usable = true;
+        let mut notes = Vec::new();
+        for issue in &record.issues {
+            if issue.kind == "unterminated_quote" {
+                // The parser puts the rest of the file into the field the quote opened: the
+                // record's last.
+                let last = found.saturating_sub(1);
+                let value = record.fields.get(last).unwrap_or_default();
+                let swallowed = value.trim_end_matches(['\r', '\n']).matches('\n').count();
+                usable = false;
+                notes.push(located(
+                    issue.kind,
+                    Some(header(last)),
+                    Some(value.to_string()),
+                    format!(
+                        "{}; the {swallowed} lines after it are inside this value, so they were not read as rows, and this row is not used",
+                        issue.detail.split("; fix the quote").next().unwrap_or(&issue.detail)
+                    ),
+                    false,
+                ));
+            } else {
+                let value = issue
+                    .field
+                    .and_then(|i| record.fields.get(i))
+                    .map(String::from);
+                notes.push(located(
+                    issue.kind,
+                    issue.field.map(header),
+                    value,
+                    issue.detail.clone(),
+                    true,
+                ));
+            }
+        }
+        if ragged && usable {
+            if found > width {
+                usable = false;
+                let all: Vec<&str> = record.fields.iter().collect();
+                // Quotes that pair up across lines make one record of several.
+                let breaks = all.iter().map(|v| v.matches('\n').count()).sum::<usize>();
+                let spans = if breaks > 0 {
+                    format!(
+                        "; a quoted value holds line breaks, so this record runs over lines {} to {} (a quote left open?)",
+                        record.line,
+                        record.line + breaks as u64
+                    )
+                } else {
+                    String::new()
+                };
+                notes.push(located(
+                    "ragged_row",
+                    Some(format!("beyond {}", header(width.saturating_sub(1)))),
+                    Some(serde_json::to_string(&all).unwrap_or_default()),
+                    format!(
+                        "expected {width} fields, found {found}: the values do not line up with the headers (a delimiter inside an unquoted value?){spans}; the row is not used, its values are kept here"
+                    ),
+                    false,
+                ));
+            } else {
+                let missing: Vec<String> = (found..width).map(header).collect();
+                notes.push(located(
+                    "ragged_row",
+                    Some(header(found)),
+                    None,
+                    format!(
+                        "expected {width} fields, found {found}: {} read as empty",
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    true,
+                ));
+            }
+        }
+        for n in notes {
+            self.note(tx, sha, n)?;
+        }
+        if !usable {
+            self.skip(
+                if record.issues.iter().any(|i| i.kind == "unterminated_quote") {
+                    "unclosed quote"
+                } else {
+                    "values do not line up with the headers"
+                },
+            );
+        }
+        Ok(usable)
     }
 }
 
@@ -299,6 +461,7 @@ fn read_file(
     tx: &AdoptionTx,
     vocab: &Vocab,
     path: &Path,
+    sha: &str,
     rec: &Recognised,
     headers: &[String],
     outcome: &mut FileOutcome,
@@ -307,11 +470,13 @@ fn read_file(
     date_cols.extend(rec.entered.iter().map(|(c, _)| *c));
     let day_first = day_first_columns(path, &date_cols)?;
     let mut source = open(path)?;
+    let text_file = source.info().format == "csv";
     let mut r = Reader {
         rec,
         headers,
         day_first,
         outcome,
+        owner_keys: HashMap::new(),
     };
     let mut record = Record::default();
     if !rec.entered.is_empty() {
@@ -319,11 +484,15 @@ fn read_file(
         tx.stage_order(&stages)?;
     }
     // Activities and logins are counted per owner and day; owners are folded once each.
-    let mut keys: HashMap<String, String> = HashMap::new();
-    let mut counts: HashMap<(String, i32), (u64, u64, u64)> = HashMap::new();
+    // Owners are numbered as first seen, so the per-row lookup allocates nothing.
+    let mut owners: HashMap<String, u32> = HashMap::new();
+    let mut counts: HashMap<(u32, i32), (u64, u64, u64)> = HashMap::new();
     let mut rows = 0u64;
     while source.next_record(&mut record)? {
         rows += 1;
+        if !r.check_row(tx, sha, &record, text_file)? {
+            continue;
+        }
         match rec.role {
             "users" => user(tx, vocab, &mut r, &record)?,
             "opportunities" => opportunity(tx, vocab, &mut r, &record)?,
@@ -371,7 +540,14 @@ fn read_file(
                     r.skip("failed login");
                     continue;
                 }
-                let owner = owner.to_string();
+                let owner = match owners.get(owner) {
+                    Some(&id) => id,
+                    None => {
+                        let id = owners.len() as u32;
+                        owners.insert(owner.to_string(), id);
+                        id
+                    }
+                };
                 let Some(mut day) = r.day(&record, date_field) else {
                     r.skip("no date");
                     continue;
@@ -395,16 +571,23 @@ fn read_file(
             _ => {}
         }
     }
+    let mut names = vec![(String::new(), String::new()); owners.len()];
+    for (owner, id) in owners {
+        let key = person_key(&owner);
+        names[id as usize] = (owner, key);
+    }
     let mut entries: Vec<_> = counts.into_iter().collect();
-    entries.sort();
-    for ((owner, day), (n, created, updated)) in entries {
-        let key = keys
-            .entry(owner.clone())
-            .or_insert_with(|| person_key(&owner))
-            .clone();
+    entries.sort_by(|((a, da), _), ((b, db), _)| {
+        names[*a as usize]
+            .0
+            .cmp(&names[*b as usize].0)
+            .then(da.cmp(db))
+    });
+    for ((id, day), (n, created, updated)) in entries {
+        let (owner, key) = &names[id as usize];
         match rec.role {
-            "activities" => tx.activity(&owner, &key, day, n)?,
-            source => tx.logins(source, &owner, &key, day, n, created, updated)?,
+            "activities" => tx.activity(owner, key, day, n)?,
+            source => tx.logins(source, owner, key, day, n, created, updated)?,
         }
     }
     r.outcome.rows = rows;
@@ -505,7 +688,7 @@ fn opportunity(tx: &AdoptionTx, vocab: &Vocab, r: &mut Reader, record: &Record) 
         _ => vocab.stage_class(&stage),
     };
     let o = OppRow {
-        owner_key: person_key(&owner),
+        owner_key: r.owner_key(&owner),
         owner,
         stage,
         class: class.name(),

@@ -82,10 +82,10 @@ pub struct Thresholds {
 #[serde(deny_unknown_fields)]
 pub struct Coaching {
     pub win_rate_ratio: f64,
-    pub stale_share: f64,
-    pub past_close_share: f64,
+    pub stale_ratio: f64,
+    pub past_close_ratio: f64,
     pub activity_ratio: f64,
-    pub inactive_days: i32,
+    pub inactive_ratio: f64,
     pub dwell_ratio: f64,
     pub min_closed: u64,
     pub min_open: u64,

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::ExitStatus;
-use super::report::{Destination, ReadinessJob, write_readiness};
+use super::report::{Destination, ReportJob, write_readiness};
 use crate::dedupe::{self, Rules};
 use crate::error::{Error, Result};
 use crate::ingest::{IngestOptions, SheetChoice};
@@ -261,6 +261,39 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         output::demo::prioritised(&prioritised.0, &prioritised.1, &prioritised.2),
     )?;
 
+    // Adoption (issue 12): the two bundled snapshots, then the adoption report; before the
+    // roll-out plan, whose exit criteria and team adoption read them, and before the guide,
+    // the assessment and the readiness report, which score Step 3/4 and the success
+    // criteria from the `adoption.*` metrics.
+    let adoption_html = adoption_step(&ws, &files.adoption)?;
+
+    // The project lead's roll-out plan: three phases, pilot first, reviewed on the samples'
+    // as-of day against the workspace's metrics and adoption, then its report.
+    {
+        let plan = crate::rollout::plan::Plan::parse(DEMO_ROLLOUT, Path::new("rollout.yaml"))?;
+        plan.save(&crate::rollout::plan::Plan::path(&ws.root))?;
+        super::report::write_rollout(
+            &ws,
+            &ReportJob {
+                formats: &[Format::Html, Format::Md, Format::Json],
+                destination: Destination::Folder(ws.out_dir()),
+                templates: None,
+                playbooks: None,
+                overwrite: Overwrite::OwnOutput,
+                audience: None,
+            },
+            as_of,
+        )?;
+        let html = ws.out_dir().join("rollout.html");
+        let review = super::rollout::sync(
+            &ws,
+            &plan,
+            &crate::rollout::catalogue::Catalogue::load(None)?,
+            as_of,
+        )?;
+        say(10, "rollout", output::rollout::demo(&review, &html))?;
+    }
+
     let library = Library::load(None)?;
     let parsed = answer::parse_file(&library, ANSWERS, Path::new("src/cli/demo_answers.yaml"))?;
     let json: Vec<String> = parsed.iter().map(|a| a.value.to_string()).collect();
@@ -282,21 +315,21 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .iter()
         .filter(|r| r.status == Status::Unknown)
         .count();
-    say(10, "guide", output::demo::answered(parsed.len(), open))?;
-    say(11, "assess", output::demo::assessed(&assessment))?;
+    say(11, "guide", output::demo::answered(parsed.len(), open))?;
+    say(12, "assess", output::demo::assessed(&assessment))?;
 
     let (report, written) = write_readiness(
         &ws,
-        &ReadinessJob {
+        &ReportJob {
             formats: &[Format::Html, Format::Md, Format::Json],
             destination: Destination::Folder(ws.out_dir()),
             templates: None,
             playbooks: None,
             overwrite: Overwrite::OwnOutput,
-            audience: Default::default(),
+            audience: None,
         },
     )?;
-    say(12, "report", output::demo::reported(&report, &written))?;
+    say(13, "report", output::demo::reported(&report, &written))?;
 
     let checklist = build_checklist(
         &library,
@@ -318,41 +351,10 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         output::playbook::checklist_markdown(&checklist).as_bytes(),
     )?;
     say(
-        13,
+        14,
         "checklist",
         output::demo::checklisted(&checklist, &path),
     )?;
-
-    // Adoption (issue 12): the two bundled snapshots, then the adoption report; before the
-    // roll-out plan, whose exit criteria and team adoption read them.
-    let adoption_html = adoption_step(&ws, &files.adoption)?;
-
-    // The project lead's roll-out plan: three phases, pilot first, reviewed on the samples'
-    // as-of day against the workspace's metrics and adoption, then its report.
-    {
-        let plan = crate::rollout::plan::Plan::parse(DEMO_ROLLOUT, Path::new("rollout.yaml"))?;
-        plan.save(&crate::rollout::plan::Plan::path(&ws.root))?;
-        super::report::write_rollout(
-            &ws,
-            &ReadinessJob {
-                formats: &[Format::Html, Format::Md, Format::Json],
-                destination: Destination::Folder(ws.out_dir()),
-                templates: None,
-                playbooks: None,
-                overwrite: Overwrite::OwnOutput,
-                audience: Default::default(),
-            },
-            as_of,
-        )?;
-        let html = ws.out_dir().join("rollout.html");
-        let review = super::rollout::sync(
-            &ws,
-            &plan,
-            &crate::rollout::catalogue::Catalogue::load(None)?,
-            as_of,
-        )?;
-        say(14, "rollout", output::rollout::demo(&review, &html))?;
-    }
 
     let html = written
         .iter()
@@ -402,11 +404,15 @@ fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<PathBuf> {
     }
     let (analysis, written) = super::report::write_adoption(
         ws,
+        &ReportJob {
+            formats: &[Format::Html, Format::Md, Format::Json],
+            destination: Destination::Folder(ws.out_dir()),
+            templates: None,
+            playbooks: None,
+            overwrite: Overwrite::OwnOutput,
+            audience: None,
+        },
         None,
-        &[Format::Html, Format::Md, Format::Json],
-        &Destination::Folder(ws.out_dir()),
-        None,
-        Overwrite::OwnOutput,
     )?;
     output::print(&output::adoption::written(&written, &analysis))?;
     Ok(ws.out_dir().join("adoption.html"))

@@ -47,26 +47,11 @@ HTML goes to out/adoption.html unless --out says otherwise; Markdown and JSON go
 output unless --out is given; with --format all, --out names the folder (default out/)."
 )]
 pub struct AdoptionReportArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value = "html")]
-    pub format: FormatArg,
-    /// File to write (a folder with --format all)
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
     /// The snapshot to report (default: the latest); trends compare it with those before
     #[arg(long, value_name = "NAME")]
     pub snapshot: Option<String>,
-    /// Folder whose adoption.html.j2 / adoption.md.j2 replace the builtin templates (default:
-    /// the workspace's `templates/` folder when it exists)
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "CRMKIT_TEMPLATES",
-        hide_env_values = true
-    )]
-    pub templates: Option<PathBuf>,
     #[command(flatten)]
-    pub force: ForceFlag,
+    pub output: ReportOutputArgs,
 }
 
 /// Arguments of `crmkit report rollout`.
@@ -80,17 +65,27 @@ plan is rollout.yaml (see `crmkit rollout`); adoption comes from the latest snap
 `crmkit adoption ingest`, per team of each phase."
 )]
 pub struct RolloutReportArgs {
+    /// Review the plan as of this day instead of today (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    pub playbooks: PlaybooksDir,
+    #[command(flatten)]
+    pub output: ReportOutputArgs,
+}
+
+/// Where and how every report is written: the flags `report readiness`, `rollout` and
+/// `adoption` share.
+#[derive(Debug, Args)]
+pub struct ReportOutputArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "html")]
     pub format: FormatArg,
     /// File to write (a folder with --format all)
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Review the plan as of this day instead of today (YYYY-MM-DD)
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<chrono::NaiveDate>,
-    /// Folder whose rollout.html.j2 / rollout.md.j2 replace the builtin templates (default:
-    /// the workspace's `templates/` folder when it exists)
+    /// Folder whose REPORT.html.j2 / REPORT.md.j2 (readiness, rollout, adoption) replace the
+    /// builtin templates (default: the workspace's `templates/` folder when it exists)
     #[arg(
         long,
         value_name = "DIR",
@@ -99,9 +94,34 @@ pub struct RolloutReportArgs {
     )]
     pub templates: Option<PathBuf>,
     #[command(flatten)]
-    pub playbooks: PlaybooksDir,
-    #[command(flatten)]
     pub force: ForceFlag,
+}
+
+impl ReportOutputArgs {
+    /// The job these flags describe for the workspace (no audience: readiness sets its own).
+    fn job<'a>(
+        &self,
+        ws: &Workspace,
+        formats: &'a [Format],
+        templates: Option<&'a Path>,
+        playbooks: Option<&'a Path>,
+    ) -> ReportJob<'a> {
+        ReportJob {
+            formats,
+            destination: destination(ws, self.format, &self.out),
+            templates,
+            playbooks,
+            overwrite: self.force.overwrite(),
+            audience: None,
+        }
+    }
+
+    /// `--templates`, else the workspace's `templates/` folder when it exists.
+    fn templates_dir(&self, ws: &Workspace) -> Option<PathBuf> {
+        self.templates
+            .clone()
+            .or_else(|| Some(ws.root.join("templates")).filter(|p| p.is_dir()))
+    }
 }
 
 /// Formats of `report readiness`.
@@ -127,21 +147,6 @@ HTML goes to out/readiness.html unless --out says otherwise; Markdown and JSON g
 output unless --out is given; with --format all, --out names the folder (default out/)."
 )]
 pub struct ReadinessArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value = "html")]
-    pub format: FormatArg,
-    /// File to write (a folder with --format all)
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Folder whose readiness.html.j2 / readiness.md.j2 replace the builtin templates (default:
-    /// the workspace's `templates/` folder when it exists)
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "CRMKIT_TEMPLATES",
-        hide_env_values = true
-    )]
-    pub templates: Option<PathBuf>,
     /// Who reads it: `client` moves metric expressions, item ids and commands to an appendix;
     /// `team` keeps them inline
     #[arg(long, value_enum, default_value = "client")]
@@ -149,7 +154,7 @@ pub struct ReadinessArgs {
     #[command(flatten)]
     pub playbooks: PlaybooksDir,
     #[command(flatten)]
-    pub force: ForceFlag,
+    pub output: ReportOutputArgs,
 }
 
 /// Who a readiness report is for.
@@ -201,22 +206,17 @@ fn destination(ws: &Workspace, format: FormatArg, out: &Option<PathBuf>) -> Dest
 
 fn rollout(args: RolloutReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let ws = global.workspace()?;
-    let templates_dir = args
-        .templates
-        .clone()
-        .or_else(|| Some(ws.root.join("templates")).filter(|p| p.is_dir()));
+    let templates_dir = args.output.templates_dir(&ws);
     let playbooks_dir = args.playbooks.resolve(Some(&ws));
-    let formats = formats_of(args.format);
+    let formats = formats_of(args.output.format);
     let written = write_rollout(
         &ws,
-        &ReadinessJob {
-            formats: &formats,
-            destination: destination(&ws, args.format, &args.out),
-            templates: templates_dir.as_deref(),
-            playbooks: playbooks_dir.as_deref(),
-            overwrite: args.force.overwrite(),
-            audience: Default::default(),
-        },
+        &args.output.job(
+            &ws,
+            &formats,
+            templates_dir.as_deref(),
+            playbooks_dir.as_deref(),
+        ),
         args.as_of
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
     )?;
@@ -230,7 +230,7 @@ fn rollout(args: RolloutReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
 /// does) and writes it in each format of `job`; returns the files written. `demo` uses this.
 pub fn write_rollout(
     ws: &Workspace,
-    job: &ReadinessJob,
+    job: &ReportJob,
     as_of: chrono::NaiveDate,
 ) -> Result<Vec<PathBuf>> {
     use crate::rollout::catalogue::Catalogue;
@@ -271,28 +271,19 @@ pub fn write_rollout(
 
 fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let ws = global.workspace()?;
-    let templates_dir = args
-        .templates
-        .clone()
-        .or_else(|| Some(ws.root.join("templates")).filter(|p| p.is_dir()));
+    let templates_dir = args.output.templates_dir(&ws);
     let playbooks_dir = args.playbooks.resolve(Some(&ws));
-    let formats = formats_of(args.format);
+    let formats = formats_of(args.output.format);
     let (report, written) = write_readiness(
         &ws,
-        &ReadinessJob {
-            formats: &formats,
-            destination: match (args.format, &args.out) {
-                (FormatArg::All, out) => {
-                    Destination::Folder(out.clone().unwrap_or_else(|| ws.out_dir()))
-                }
-                (FormatArg::Html, None) => Destination::Folder(ws.out_dir()),
-                (_, Some(file)) => Destination::File(file.clone()),
-                (_, None) => Destination::Stdout,
-            },
-            templates: templates_dir.as_deref(),
-            playbooks: playbooks_dir.as_deref(),
-            overwrite: args.force.overwrite(),
-            audience: args.audience,
+        &ReportJob {
+            audience: Some(args.audience),
+            ..args.output.job(
+                &ws,
+                &formats,
+                templates_dir.as_deref(),
+                playbooks_dir.as_deref(),
+            )
         },
     )?;
     if !written.is_empty() {
@@ -301,29 +292,30 @@ fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Where a readiness report goes.
+/// Where a report goes.
 pub enum Destination {
-    /// `readiness.<ext>` per format in this folder.
+    /// `<report>.<ext>` per format in this folder.
     Folder(PathBuf),
     /// This one file.
     File(PathBuf),
     Stdout,
 }
 
-/// One readiness rendering run.
-pub struct ReadinessJob<'a> {
+/// One report rendering run (readiness, rollout or adoption).
+pub struct ReportJob<'a> {
     pub formats: &'a [Format],
     pub destination: Destination,
     pub templates: Option<&'a Path>,
     pub playbooks: Option<&'a Path>,
     /// Which existing files may be replaced.
     pub overwrite: Overwrite,
-    pub audience: Audience,
+    /// Who reads a readiness report (default: the client); the other reports have one view.
+    pub audience: Option<Audience>,
 }
 
 /// Builds the readiness report once and writes it in each format; returns the report and the
 /// files written (none when it went to standard output). `demo` uses this too.
-pub fn write_readiness(ws: &Workspace, job: &ReadinessJob) -> Result<(Readiness, Vec<PathBuf>)> {
+pub fn write_readiness(ws: &Workspace, job: &ReportJob) -> Result<(Readiness, Vec<PathBuf>)> {
     let library = crate::playbook::Library::load(job.playbooks)?;
     let rates = Rates::load(job.playbooks)?;
     let templates = Templates::load(job.templates)?;
@@ -334,7 +326,7 @@ pub fn write_readiness(ws: &Workspace, job: &ReadinessJob) -> Result<(Readiness,
             rates: &rates,
             playbooks_dir: job.playbooks.map(Path::to_path_buf),
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            audience: job.audience.name(),
+            audience: job.audience.unwrap_or_default().name(),
         },
     )?;
     let path_of = |format: &Format| match &job.destination {
@@ -361,29 +353,14 @@ pub fn write_readiness(ws: &Workspace, job: &ReadinessJob) -> Result<(Readiness,
 
 fn adoption(args: AdoptionReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let ws = global.workspace()?;
-    let templates_dir = args
-        .templates
-        .clone()
-        .or_else(|| Some(ws.root.join("templates")).filter(|p| p.is_dir()));
-    let formats: Vec<Format> = match args.format {
-        FormatArg::Html => vec![Format::Html],
-        FormatArg::Md => vec![Format::Md],
-        FormatArg::Json => vec![Format::Json],
-        FormatArg::All => vec![Format::Html, Format::Md, Format::Json],
-    };
-    let destination = match (args.format, &args.out) {
-        (FormatArg::All, out) => Destination::Folder(out.clone().unwrap_or_else(|| ws.out_dir())),
-        (FormatArg::Html, None) => Destination::Folder(ws.out_dir()),
-        (_, Some(file)) => Destination::File(file.clone()),
-        (_, None) => Destination::Stdout,
-    };
+    let templates_dir = args.output.templates_dir(&ws);
+    let formats = formats_of(args.output.format);
     let (analysis, written) = write_adoption(
         &ws,
+        &args
+            .output
+            .job(&ws, &formats, templates_dir.as_deref(), None),
         args.snapshot.as_deref(),
-        &formats,
-        &destination,
-        templates_dir.as_deref(),
-        args.force.overwrite(),
     )?;
     if !written.is_empty() {
         output::print(&output::adoption::written(&written, &analysis))?;
@@ -395,12 +372,10 @@ fn adoption(args: AdoptionReportArgs, global: &GlobalArgs) -> Result<ExitStatus>
 /// format; returns the snapshot's analysis and the files written. `demo` uses this too.
 pub fn write_adoption(
     ws: &Workspace,
+    job: &ReportJob,
     snapshot: Option<&str>,
-    formats: &[Format],
-    destination: &Destination,
-    templates: Option<&Path>,
-    overwrite: Overwrite,
 ) -> Result<(crate::adoption::Analysis, Vec<PathBuf>)> {
+    let (formats, destination, overwrite) = (job.formats, &job.destination, job.overwrite);
     use crate::error::Error;
     let db = ws.db()?;
     let all = db.adoption_snapshots()?;
@@ -431,7 +406,7 @@ pub fn write_adoption(
             all[pos].snapshot
         ))
     })?;
-    let templates = Templates::load(templates)?;
+    let templates = Templates::load(job.templates)?;
     let generated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let report =
         crate::report::adoption::build(&ws.config.client, &generated_at, &current, &history);

@@ -38,6 +38,8 @@ pub struct RolloutArgs {
 
 /// The `rollout` subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per run; boxing `set`'s many flags would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum RolloutCommand {
     /// Add a phase
     #[command(
@@ -49,7 +51,9 @@ pub enum RolloutCommand {
     /// Change a phase (only the flags given)
     #[command(
         after_help = "Examples:\n  crmkit rollout set Pilot --end 2027-02-12\n  \
-crmkit rollout set Pilot --rename \"Pilot (East)\" --status active\n  crmkit rollout set Pilot --exit \"\"   # removes the exit criteria"
+crmkit rollout set Pilot --rename \"Pilot (East)\" --status active\n  crmkit rollout set Pilot --exit \"\"   # removes the exit criteria\n  \
+crmkit rollout set Pilot --add-team West --remove-user \"Dana Whitfield\"\n  \
+crmkit rollout set Pilot --add-criterion \"adoption.never_logged_in == 0\""
     )]
     Set(SetArgs),
     /// Mark a phase (its exit criteria must hold, or --force) or a milestone done
@@ -154,6 +158,88 @@ pub struct SetArgs {
     pub rename: Option<String>,
     #[command(flatten)]
     pub phase: PhaseFlags,
+    #[command(flatten)]
+    pub entries: EntryFlags,
+}
+
+/// One entry at a time, added to or removed from a phase's lists (after any whole list
+/// given with --teams, --modules ...).
+#[derive(Debug, Args)]
+pub struct EntryFlags {
+    /// Add a module (repeat or comma-separate for several)
+    #[arg(long, value_delimiter = ',', value_name = "MODULE")]
+    pub add_module: Vec<String>,
+    /// Remove a module
+    #[arg(long, value_delimiter = ',', value_name = "MODULE")]
+    pub remove_module: Vec<String>,
+    /// Add a team
+    #[arg(long, value_delimiter = ',', value_name = "TEAM")]
+    pub add_team: Vec<String>,
+    /// Remove a team
+    #[arg(long, value_delimiter = ',', value_name = "TEAM")]
+    pub remove_team: Vec<String>,
+    /// Add a user
+    #[arg(long, value_delimiter = ',', value_name = "USER")]
+    pub add_user: Vec<String>,
+    /// Remove a user
+    #[arg(long, value_delimiter = ',', value_name = "USER")]
+    pub remove_user: Vec<String>,
+    /// Add a key account
+    #[arg(long, value_delimiter = ',', value_name = "ACCOUNT")]
+    pub add_account: Vec<String>,
+    /// Remove a key account
+    #[arg(long, value_delimiter = ',', value_name = "ACCOUNT")]
+    pub remove_account: Vec<String>,
+    /// Add an exit criterion, joined with `&&` (repeat for several)
+    #[arg(long, value_name = "EXPR")]
+    pub add_criterion: Vec<String>,
+    /// Remove an exit criterion, as written in the phase's `&&` terms
+    #[arg(long, value_name = "EXPR")]
+    pub remove_criterion: Vec<String>,
+}
+
+impl EntryFlags {
+    fn any(&self) -> bool {
+        [
+            &self.add_module,
+            &self.remove_module,
+            &self.add_team,
+            &self.remove_team,
+            &self.add_user,
+            &self.remove_user,
+            &self.add_account,
+            &self.remove_account,
+            &self.add_criterion,
+            &self.remove_criterion,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+
+    /// Applies the edits in order: removals, then additions, then the criteria.
+    fn apply(&self, phase: &mut Phase, catalogue: &Catalogue) -> Result<()> {
+        use crate::rollout::edit::{self, List};
+        for (list, remove, add) in [
+            (List::Modules, &self.remove_module, &self.add_module),
+            (List::Teams, &self.remove_team, &self.add_team),
+            (List::Users, &self.remove_user, &self.add_user),
+            (List::Accounts, &self.remove_account, &self.add_account),
+        ] {
+            for v in remove {
+                edit::remove(phase, list, v, catalogue)?;
+            }
+            for v in add {
+                edit::add(phase, list, v, catalogue)?;
+            }
+        }
+        for e in &self.remove_criterion {
+            edit::remove_criterion(phase, e)?;
+        }
+        for e in &self.add_criterion {
+            edit::add_criterion(phase, e)?;
+        }
+        Ok(())
+    }
 }
 
 /// Arguments of `rollout done`.
@@ -256,6 +342,7 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             if let Some(i) = plan.phase_index(&a.name) {
                 let mut phase = plan.phases[i].clone();
                 apply(&mut phase, &a.phase, &catalogue)?;
+                a.entries.apply(&mut phase, &catalogue)?;
                 if let Some(new) = &a.rename {
                     rename(&mut plan, &phase.name.clone(), new)?;
                     phase.name = new.trim().to_string();
@@ -270,6 +357,7 @@ pub fn run(args: RolloutArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                     || f.exit.is_some()
                     || f.status.is_some()
                     || f.end.is_some()
+                    || a.entries.any()
                 {
                     return Err(Error::Usage(format!(
                         "`{}` is a milestone: change its date with `crmkit rollout milestone \"{}\" --date DATE`, or --rename it",

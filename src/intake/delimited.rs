@@ -303,6 +303,7 @@ impl RowSource for DelimitedSource {
         }
         self.decode_into(record);
         record.number = self.next_number;
+        record.line = start.line();
         self.next_number += 1;
         // A quote that is never closed swallows the rest of the file into one field; the
         // parser accepts it silently, so the last record is checked for it.

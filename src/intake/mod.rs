@@ -29,6 +29,8 @@ use crate::error::{Error, Result};
 pub struct Record {
     /// 1-based record number in the source, the header not counted.
     pub number: u64,
+    /// The line the record starts on, for text files (0 when the source has no lines).
+    pub line: u64,
     /// Cell texts in source order.
     pub fields: csv::StringRecord,
     /// For spreadsheets: `true` where the cell is empty (stored as NULL). Empty for text files.

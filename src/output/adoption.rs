@@ -74,6 +74,22 @@ pub fn ingested(
                 e.row, e.column, e.value, e.problem
             ));
         }
+        if !f.issues.is_empty() {
+            let kinds: Vec<String> = f
+                .issues
+                .iter()
+                .map(|(kind, n)| {
+                    format!("{} {}", super::table::thousands(*n), kind.replace('_', " "))
+                })
+                .collect();
+            out.push_str(&format!(
+                "    row issues: {} (each kept in staging.db, table _adoption_issues; the first):\n",
+                kinds.join(", ")
+            ));
+        }
+        for i in &f.issue_examples {
+            out.push_str(&format!("    {}\n", issue_line(i)));
+        }
     }
     out.push_str(&format!("  {}\n", headline(a)));
     for n in &a.not_measured {
@@ -90,6 +106,26 @@ pub fn ingested(
         None => out.push_str("  next: crmkit report adoption\n"),
     }
     out
+}
+
+/// One row issue, located: file, row (line), column, value and what is wrong.
+pub fn issue_line(i: &crate::staging::ExportIssue) -> String {
+    let mut at = format!("{} row {}", i.file, i.row);
+    if let Some(line) = i.line {
+        at.push_str(&format!(" (line {line})"));
+    }
+    if let Some(c) = &i.column {
+        at.push_str(&format!(", column `{c}`"));
+    }
+    if let Some(v) = &i.value {
+        at.push_str(&format!(", value `{}`", v.replace('\n', "⏎")));
+    }
+    format!(
+        "{at}: {}: {}{}",
+        i.kind.replace('_', " "),
+        i.detail,
+        if i.used { "" } else { " [row not used]" }
+    )
 }
 
 /// The snapshots, oldest first.

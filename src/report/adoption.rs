@@ -7,9 +7,7 @@ use serde::Serialize;
 
 use super::charts::{self, Bar, Line, Tone};
 use super::{Format, Templates, num_text, pct, thousands_text};
-use crate::adoption::measure::{
-    Adherence, Analysis, Coaching, FunnelStep, NotMeasured, Row, Source, StageRow,
-};
+use crate::adoption::measure::{Analysis, Row};
 use crate::error::{Error, Result};
 
 /// A success criterion is met at this score (share, 0 to 1).
@@ -17,30 +15,20 @@ const CRITERION_MET: f64 = 0.8;
 /// Reps drawn in the per-rep charts.
 const CHART_REPS: usize = 25;
 
-/// The whole adoption report.
+/// The whole adoption report: the snapshot's analysis (its keys at the top level of the
+/// JSON document) with what only the report adds.
 #[derive(Clone, Debug, Serialize)]
 pub struct AdoptionReport {
     pub client: String,
     /// RFC 3339, UTC.
     pub generated_at: String,
-    pub snapshot: String,
-    pub as_of: String,
+    /// Snapshot, as-of date, sources, figures (null = not measured), reps, teams, managers,
+    /// regions, funnel, stages, adherence and coaching, as measured.
+    #[serde(flatten)]
+    pub analysis: Analysis,
     pub previous: Option<SnapshotRef>,
     /// Headline figures with their change since the previous snapshot.
     pub summary: Vec<Headline>,
-    /// Every `all` figure by name (null = not measured).
-    pub figures: BTreeMap<String, Option<f64>>,
-    pub not_measured: Vec<NotMeasured>,
-    pub sources: Vec<Source>,
-    pub reps: Vec<Row>,
-    pub teams: Vec<Row>,
-    pub managers: Vec<Row>,
-    pub regions: Vec<Row>,
-    pub funnel: Vec<FunnelStep>,
-    pub funnel_basis: Option<String>,
-    pub stages: Vec<StageRow>,
-    pub adherence: Option<Adherence>,
-    pub coaching: Vec<Coaching>,
     pub criteria: Vec<Criterion>,
     /// Headline figures of every snapshot up to this one, oldest first.
     pub trend: Vec<TrendPoint>,
@@ -238,25 +226,12 @@ pub fn build(
     AdoptionReport {
         client: client.to_string(),
         generated_at: generated_at.to_string(),
-        snapshot: current.snapshot.clone(),
-        as_of: current.as_of.clone(),
+        analysis: current.clone(),
         previous: previous.map(|p| SnapshotRef {
             snapshot: p.snapshot.clone(),
             as_of: p.as_of.clone(),
         }),
         summary,
-        figures: current.figures.clone(),
-        not_measured: current.not_measured.clone(),
-        sources: current.sources.clone(),
-        reps: current.reps.clone(),
-        teams: current.teams.clone(),
-        managers: current.managers.clone(),
-        regions: current.regions.clone(),
-        funnel: current.funnel.clone(),
-        funnel_basis: current.funnel_basis.clone(),
-        stages: current.stages.clone(),
-        adherence: current.adherence.clone(),
-        coaching: current.coaching.clone(),
         criteria,
         trend,
     }
@@ -319,7 +294,12 @@ fn charts_of(r: &AdoptionReport) -> Charts {
     } else {
         String::new()
     };
-    let mut by_win: Vec<&Row> = r.reps.iter().filter(|x| x.win_rate.is_some()).collect();
+    let mut by_win: Vec<&Row> = r
+        .analysis
+        .reps
+        .iter()
+        .filter(|x| x.win_rate.is_some())
+        .collect();
     by_win.sort_by(|a, b| {
         b.win_rate
             .unwrap_or(0.0)
@@ -327,7 +307,13 @@ fn charts_of(r: &AdoptionReport) -> Charts {
             .then(a.rep.cmp(&b.rep))
     });
     by_win.truncate(CHART_REPS);
-    let team_rate = r.figures.get("win_rate").copied().flatten().unwrap_or(0.0);
+    let team_rate = r
+        .analysis
+        .figures
+        .get("win_rate")
+        .copied()
+        .flatten()
+        .unwrap_or(0.0);
     let win_rate = charts::bars(
         "Win rate per rep (won of closed), %",
         &by_win
@@ -352,6 +338,7 @@ fn charts_of(r: &AdoptionReport) -> Charts {
         true,
     );
     let mut by_act: Vec<&Row> = r
+        .analysis
         .reps
         .iter()
         .filter(|x| x.activities_per_week.is_some())
@@ -381,10 +368,11 @@ fn charts_of(r: &AdoptionReport) -> Charts {
         max_act,
         false,
     );
-    let top = r.funnel.first().and_then(|s| s.count).unwrap_or(0) as f64;
+    let top = r.analysis.funnel.first().and_then(|s| s.count).unwrap_or(0) as f64;
     let funnel = charts::bars(
         "Funnel: leads to won",
-        &r.funnel
+        &r.analysis
+            .funnel
             .iter()
             .filter_map(|s| {
                 s.count.map(|c| Bar {
@@ -401,10 +389,16 @@ fn charts_of(r: &AdoptionReport) -> Charts {
         top,
         false,
     );
-    let max_team = r.teams.iter().map(|t| t.won_amount).fold(0.0, f64::max);
+    let max_team = r
+        .analysis
+        .teams
+        .iter()
+        .map(|t| t.won_amount)
+        .fold(0.0, f64::max);
     let teams = charts::bars(
         "Won amount per team",
-        &r.teams
+        &r.analysis
+            .teams
             .iter()
             .map(|t| Bar {
                 label: t.team.clone().unwrap_or_default(),

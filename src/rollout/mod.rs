@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod edit;
 pub mod exit;
 pub mod health;
 pub mod plan;

@@ -27,6 +27,23 @@ pub struct FileRow {
     pub fields: String,
 }
 
+/// Something reading an export noticed about one row, located.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExportIssue {
+    pub file: String,
+    /// 1-based record number, the header not counted.
+    pub row: u64,
+    /// The line the record starts on (text files).
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    /// Short code: `ragged_row`, `unterminated_quote`, `invalid_encoding`, ...
+    pub kind: String,
+    pub detail: String,
+    /// Whether the row was still read (false: not used, kept here).
+    pub used: bool,
+}
+
 /// A user of a users export, normalised.
 #[derive(Clone, Debug, Default)]
 pub struct UserRow {
@@ -178,6 +195,41 @@ impl Db {
                 skipped: r.get::<_, i64>(3)? as u64,
                 fields: r.get(4)?,
             })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The row issues of a snapshot's files, in file and row order; the values as stored
+    /// (whole), at most `limit` per file.
+    pub fn adoption_issues(&self, snapshot: &str, limit: u64) -> Result<Vec<ExportIssue>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT file, row, line, col, value, kind, detail, used FROM (
+               SELECT *, rowid AS id, ROW_NUMBER() OVER (PARTITION BY file ORDER BY row, rowid) AS n
+               FROM _adoption_issues WHERE snapshot = ?1)
+             WHERE n <= ?2 ORDER BY file, row, id",
+        )?;
+        let rows = stmt.query_map(params![snapshot, limit as i64], |r| {
+            Ok(ExportIssue {
+                file: r.get(0)?,
+                row: r.get::<_, i64>(1)? as u64,
+                line: r.get::<_, Option<i64>>(2)?.map(|l| l as u64),
+                column: r.get(3)?,
+                value: r.get(4)?,
+                kind: r.get(5)?,
+                detail: r.get(6)?,
+                used: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Row issues of a snapshot per file and kind.
+    pub fn adoption_issue_counts(&self, snapshot: &str) -> Result<Vec<(String, String, u64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT file, kind, COUNT(*) FROM _adoption_issues WHERE snapshot = ?1 GROUP BY file, kind ORDER BY file, kind",
+        )?;
+        let rows = stmt.query_map([snapshot], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -354,17 +406,44 @@ impl Db {
 
     /// Every stage seen in a snapshot's history with how many days after its opportunity's
     /// first entry it is entered on average (orders stages the catalogue does not name).
+    /// Each stage's mean days after its deal's first stage, earliest first: one pass over the
+    /// history in its key order (a deal's first row is its first day), where a join against
+    /// per-deal minimums would sort millions of rows.
     pub fn adoption_stage_offsets(&self, snapshot: &str) -> Result<Vec<(String, f64)>> {
         let mut stmt = self.conn.prepare(
-            "WITH first AS (SELECT opp, MIN(entered) AS f FROM _adoption_stage_history WHERE snapshot = ?1 GROUP BY opp)
-             SELECT h.stage, AVG(h.entered - first.f) FROM _adoption_stage_history h JOIN first ON first.opp = h.opp
-             WHERE h.snapshot = ?1 GROUP BY h.stage ORDER BY 2, 1",
+            "SELECT opp, stage, entered FROM _adoption_stage_history WHERE snapshot = ?1 ORDER BY opp, entered",
         )?;
-        let rows = stmt.query_map([snapshot], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query([snapshot])?;
+        let mut sums: Vec<(String, f64, u64)> = Vec::new();
+        let (mut opp, mut first) = (String::new(), 0i64);
+        let mut started = false;
+        while let Some(r) = rows.next()? {
+            let this = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let entered: i64 = r.get(2)?;
+            if !started || this != opp {
+                opp.clear();
+                opp.push_str(this);
+                first = entered;
+                started = true;
+            }
+            let stage = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let gap = (entered - first) as f64;
+            match sums.iter_mut().find(|(s, _, _)| s == stage) {
+                Some(e) => {
+                    e.1 += gap;
+                    e.2 += 1;
+                }
+                None => sums.push((stage.to_string(), gap, 1)),
+            }
+        }
+        let mut out: Vec<(String, f64)> = sums
+            .into_iter()
+            .map(|(s, total, n)| (s, total / n as f64))
+            .collect();
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(out)
     }
 
-    /// Streams a snapshot's stage history in opportunity order, then date order.
     pub fn adoption_history(
         &self,
         snapshot: &str,
@@ -491,6 +570,28 @@ impl AdoptionTx<'_> {
             )
             .optional()?
             .is_some())
+    }
+
+    /// Records what reading a row of file `sha256` noticed.
+    pub fn issue(&self, sha256: &str, i: &ExportIssue) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO _adoption_issues (snapshot, file, sha256, row, line, col, value, kind, detail, used)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                self.snapshot,
+                i.file,
+                sha256,
+                i.row as i64,
+                i.line.map(|l| l as i64),
+                i.column,
+                i.value,
+                i.kind,
+                i.detail,
+                i.used
+            ])?;
+        Ok(())
     }
 
     /// Records a file read into this snapshot.

@@ -113,6 +113,10 @@ const TABLES: &[(&str, &str)] = &[
         "Adoption figures per snapshot and scope (all, rep, team, manager, region).",
     ),
     (
+        "_adoption_issues",
+        "What reading an adoption export noticed (ragged rows, unclosed quotes), by file, row, line and column, with the value as read.",
+    ),
+    (
         super::ledger::VIEW,
         "Every source row of every staged dataset and where it went: staged (external_id), merged (survivor_id), rejected (rejected_for) or excluded (excluded_by); `unaccounted` or `double-counted` would be a bug `crmkit reconcile` reports.",
     ),

@@ -21,8 +21,8 @@ use std::path::Path;
 use rusqlite::Connection;
 
 pub use adoption_store::{
-    AdoptionTx, FileRow, HistoryRow, LeadFunnelRow, LeadRow, OppRow, RepOpps, RepUsage,
-    SnapshotRow, UserRow,
+    AdoptionTx, ExportIssue, FileRow, HistoryRow, LeadFunnelRow, LeadRow, OppRow, RepOpps,
+    RepUsage, SnapshotRow, UserRow,
 };
 pub use catalog::{BatchRecord, DatasetSummary, IssueCount};
 pub use datasette::Metadata as DatasetteMetadata;

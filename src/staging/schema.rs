@@ -492,6 +492,22 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX _link_members_cluster ON _link_members (link, cluster);
      ALTER TABLE _merges ADD COLUMN survivor_dataset TEXT;",
+    // 15: what reading an adoption export noticed (ragged rows, unclosed quotes, undecodable
+    // bytes), by file, row, line and column, with the value as read, so the report can say
+    // which rows were not used and why.
+    "CREATE TABLE _adoption_issues (
+        snapshot TEXT NOT NULL REFERENCES _adoption_snapshots (snapshot),
+        file     TEXT NOT NULL,
+        sha256   TEXT NOT NULL,
+        row      INTEGER NOT NULL,
+        line     INTEGER,
+        col      TEXT,
+        value    TEXT,
+        kind     TEXT NOT NULL,
+        detail   TEXT NOT NULL,
+        used     INTEGER NOT NULL -- 1 the row was still read, 0 it was not used
+     );
+     CREATE INDEX _adoption_issues_snapshot ON _adoption_issues (snapshot, file);",
 ];
 
 /// The schema version this build writes.

@@ -526,3 +526,112 @@ fn the_demo_writes_a_three_phase_plan_pilot_first_and_its_report() {
     let plan = std::fs::read_to_string(dir.join("rollout.yaml")).unwrap();
     assert!(plan.contains("name: \"Pilot\""), "{plan}");
 }
+
+#[test]
+fn set_adds_and_removes_single_entries_and_names_the_phase_and_entry_it_cannot_find() {
+    let env = with_plan("plan-clean.yaml");
+    env.run_ws(&[
+        "rollout",
+        "set",
+        "Wave 1",
+        "--add-team",
+        "SMB",
+        "--remove-team",
+        "enterprise east",
+        "--add-module",
+        "Forecasting",
+        "--remove-module",
+        "lead routing",
+        "--add-user",
+        "Dana Whitfield",
+        "--add-account",
+        "Globex",
+        "--remove-criterion",
+        "adoption.win_rate>=0.2",
+        "--add-criterion",
+        "adoption.never_logged_in == 0",
+    ])
+    .ok();
+    // A re-run of an addition changes nothing.
+    env.run_ws(&["rollout", "set", "Wave 1", "--add-team", "smb"])
+        .ok();
+    let plan: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(env.ws().join("rollout.yaml")).unwrap())
+            .unwrap();
+    let wave = plan["phases"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Wave 1")
+        .unwrap();
+    let list = |k: &str| -> Vec<String> {
+        wave[k]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(list("teams"), ["Enterprise West", "SMB"]);
+    assert_eq!(list("modules"), ["pipeline", "forecasting"]);
+    assert_eq!(list("users"), ["Dana Whitfield"]);
+    assert_eq!(list("accounts"), ["Globex"]);
+    assert_eq!(
+        wave["exit"].as_str(),
+        Some("adoption.weekly_active_share >= 0.8 && adoption.never_logged_in == 0")
+    );
+    // The whole-list flags still work.
+    env.run_ws(&["rollout", "set", "Pilot", "--teams", "A,B"])
+        .ok();
+    let show = env.run_ws(&["rollout", "show", "--json"]).ok().json();
+    assert_eq!(
+        phase(&show, "Pilot")["teams"],
+        serde_json::json!(["A", "B"])
+    );
+
+    // Unknown entries: the phase and the entry are named, and nothing changes.
+    let before = std::fs::read_to_string(env.ws().join("rollout.yaml")).unwrap();
+    for (args, want) in [
+        (
+            vec!["--remove-team", "Narnia"],
+            "phase `Wave 1` has no team `Narnia` to remove (its teams: `Enterprise West`, `SMB`)",
+        ),
+        (
+            vec!["--remove-user", "Nobody"],
+            "phase `Wave 1` has no user `Nobody` to remove",
+        ),
+        (
+            vec!["--remove-module", "contacts"],
+            "phase `Wave 1` has no module `contacts` to remove (its modules: `pipeline`, `forecasting`)",
+        ),
+        (
+            vec!["--add-module", "telepathy"],
+            "unknown module `telepathy`",
+        ),
+        (
+            vec!["--remove-criterion", "adoption.win_rate >= 0.2"],
+            "phase `Wave 1` has no exit criterion `adoption.win_rate >= 0.2` to remove",
+        ),
+        (
+            vec!["--add-criterion", "adoption.win_rate >="],
+            "phase `Wave 1`: --add-criterion `adoption.win_rate >=`",
+        ),
+    ] {
+        let mut full = vec!["rollout", "set", "Wave 1"];
+        full.extend(args);
+        let run = env.run_ws(&full).fails(2);
+        assert!(run.stderr().contains(want), "{full:?}: {}", run.stderr());
+    }
+    assert_eq!(
+        std::fs::read_to_string(env.ws().join("rollout.yaml")).unwrap(),
+        before
+    );
+    let milestone = env
+        .run_ws(&["rollout", "set", "Pilot review", "--add-team", "SMB"])
+        .fails(2);
+    assert!(
+        milestone.stderr().contains("is a milestone"),
+        "{}",
+        milestone.stderr()
+    );
+}

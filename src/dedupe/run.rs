@@ -356,10 +356,7 @@ pub fn run_with(
                     dataset: options.dataset.clone(),
                     values: d.values.clone(),
                     filled: d.filled,
-                    recency: d
-                        .recency
-                        .as_deref()
-                        .and_then(crate::mapping::parse::any_date),
+                    recency: d.recency.as_deref().and_then(crate::values::date::any_date),
                 }
             })
             .collect();

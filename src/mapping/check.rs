@@ -7,7 +7,6 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::file::MappingFile;
-use super::parse;
 use super::transforms::{Context, Transform, apply_all};
 use crate::error::Result;
 use crate::stage::fate::{self, FieldFate};
@@ -703,7 +702,7 @@ pub(crate) fn value_problem(value: &str, field: &Field) -> Option<(&'static str,
 }
 
 /// A number written plainly: optional `-`, digits, optional `.` and digits.
-fn plain_number(value: &str) -> Option<parse::Decimal> {
+fn plain_number(value: &str) -> Option<crate::values::number::Decimal> {
     let body = value.strip_prefix('-').unwrap_or(value);
     let ok = !body.is_empty()
         && body.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -711,7 +710,7 @@ fn plain_number(value: &str) -> Option<parse::Decimal> {
         && !body.starts_with('.')
         && !body.ends_with('.');
     if ok {
-        parse::number(value, '.').map(|(d, _)| d)
+        crate::values::number::number(value, '.').map(|(d, _)| d)
     } else {
         None
     }

@@ -1064,7 +1064,7 @@ fn stage_dataset(
                         .count(),
                     recency: recency
                         .and_then(|c| m.values[c].as_deref())
-                        .and_then(crate::mapping::parse::any_date),
+                        .and_then(crate::values::date::any_date),
                 })
                 .collect();
             let (best, _) = crate::dedupe::survivorship::survivor(&survivorship, &candidates);

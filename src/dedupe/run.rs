@@ -447,6 +447,10 @@ pub fn run_with(
         duplicates: found.duplicates() as i64,
     };
     db.save_dedupe(&run, &cluster_rows, &pair_rows, &golden_rows)?;
+    db.save_dedupe_survivorship(
+        &options.dataset,
+        &serde_json::to_string(&rules.survivorship).unwrap_or_default(),
+    )?;
     record_metrics(db)?;
     let n = found.records as u64;
     Ok(Report {

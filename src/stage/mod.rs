@@ -1038,7 +1038,7 @@ fn stage_dataset(
     for m in pending {
         clusters.entry(m.survivor).or_default().push(m);
     }
-    let survivorship = crate::dedupe::rules::Rules::builtin().survivorship;
+    let survivorship = survivorship_of(db, dataset)?;
     let recency = survivorship
         .recency_columns
         .iter()
@@ -1078,6 +1078,19 @@ fn stage_dataset(
         }
     }
     Ok(out)
+}
+
+/// The survivorship rules the dataset's dedupe run chose its survivors by (its `--rules`),
+/// or the playbook's when the run did not record them.
+fn survivorship_of(db: &Db, dataset: &str) -> Result<crate::dedupe::rules::Survivorship> {
+    match db.dedupe_survivorship(dataset)? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            Error::Other(format!(
+                "the survivorship rules stored for dataset `{dataset}` do not read ({e}): run `crmkit dedupe {dataset}` again"
+            ))
+        }),
+        None => Ok(crate::dedupe::rules::Rules::builtin().survivorship),
+    }
 }
 
 /// Resolves merged records to their survivors and self-references to their parents; clears

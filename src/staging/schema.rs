@@ -463,6 +463,12 @@ const MIGRATIONS: &[&str] = &[
         answered TEXT NOT NULL,
         PRIMARY KEY (dataset, batch_a, row_a, batch_b, row_b)
      );",
+    // 14: the survivorship rules each dataset's dedupe run used (`--rules` or the playbook's),
+    // so stage replaces an excluded or rejected survivor by the same rules.
+    "CREATE TABLE _dedupe_survivorship (
+        dataset TEXT PRIMARY KEY,
+        rules   TEXT NOT NULL -- JSON: the survivorship section of the dedupe rules
+     );",
 ];
 
 /// The schema version this build writes.

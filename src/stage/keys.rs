@@ -91,6 +91,15 @@ impl ObjectKeys {
     }
 }
 
+/// Why a plain reference cannot resolve when its value is a key in several of the parent's
+/// namespaces: the words stage rejects the record with and `map check` reports.
+pub fn ambiguous_key(value: &str, parent: &str, datasets: &[&str]) -> String {
+    format!(
+        "`{value}` is a {parent} key in datasets {}: name the one meant with `lookup: {{dataset: DATASET, column: COLUMN}}`",
+        datasets.join(" and ")
+    )
+}
+
 /// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
 pub(super) fn find_hit<'a>(
     index: Option<&'a LookupIndex>,

@@ -6,6 +6,7 @@ mod exclude;
 pub mod export;
 pub mod fate;
 mod keys;
+pub mod links;
 pub mod order;
 mod prepare;
 pub mod reconcile;
@@ -28,6 +29,9 @@ use crate::workspace::Workspace;
 use exclude::exclusion_rules;
 use keys::{Found, KeyIndex, KeyInfo, LookupIndex, ObjectKeys, find_hit, remember};
 use prepare::{Prepared, PreparedField, column_position, prepare};
+
+pub use keys::ambiguous_key;
+pub use links::ParentKeys;
 
 /// Objects a migration matches to records that already exist in the target rather than
 /// creating them: owners are the org's users, so references to them pass through as written
@@ -669,13 +673,7 @@ fn stage_dataset(
             }
         }
         let lineage = (dataset, batch, row);
-        let lookup = |name: &str| {
-            p.headers
-                .iter()
-                .position(|h| h == name)
-                .or_else(|| p.columns.iter().position(|c| c == name))
-                .and_then(|i| vals[i].clone())
-        };
+        let lookup = |name: &str| prepare::row_value(p, vals, name);
         // The record's own key, before any field: scores are stored by it.
         let own_key = p
             .key
@@ -701,11 +699,7 @@ fn stage_dataset(
         };
         // The key field is transformed once: for the key here, and as a field below.
         let mut key_field = p.key.map(transformed);
-        let key = key_field
-            .as_ref()
-            .and_then(|(_, r)| r.as_ref().ok())
-            .map(|a| a.value.trim().to_string())
-            .filter(|k| !k.is_empty());
+        let key = key_field.as_ref().and_then(|(_, r)| prepare::key_text(r));
         let info =
             |status: &'static str, external_id: Option<String>, detail: Option<String>| KeyInfo {
                 status,
@@ -879,10 +873,7 @@ fn stage_dataset(
                                 fate::Reason::BadReference.code(),
                                 name.clone(),
                                 value.clone(),
-                                format!(
-                                    "`{value}` is a {parent} key in datasets {}: name the one meant with `lookup: {{dataset: DATASET, column: COLUMN}}`",
-                                    datasets.join(" and ")
-                                ),
+                                keys::ambiguous_key(&value, parent, &datasets),
                             ));
                             continue;
                         }

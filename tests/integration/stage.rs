@@ -807,3 +807,64 @@ fn a_replacement_survivor_follows_the_dedupe_rules_file() {
     env.run_ws(&["stage", "--json"]).ok();
     assert_eq!(merged_into(&env, "S-3"), "S-2");
 }
+
+/// `map check` finds the plain reference stage rejects as ambiguous (a key two account
+/// datasets both have), as blocking, counted, and in stage's own words.
+#[test]
+fn map_check_blocks_a_reference_ambiguous_across_datasets_as_stage_rejects_it() {
+    let env = Env::workspace();
+    let dir = fixture("stage/two_sources");
+    for f in [
+        "accounts_crm",
+        "accounts_billing",
+        "contacts_crm",
+        "contacts_billing",
+    ] {
+        std::fs::copy(
+            dir.join(format!("mappings/{f}.yaml")),
+            env.ws().join("mappings").join(format!("{f}.yaml")),
+        )
+        .unwrap();
+        env.run_ws(&["ingest", dir.join(format!("{f}.csv")).to_str().unwrap()])
+            .ok();
+    }
+    let check = env.run_ws(&["map", "check", "--json"]).fails(1).json();
+    let report = |dataset: &str| {
+        check["mappings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["dataset"] == dataset)
+            .unwrap_or_else(|| panic!("no {dataset} in {check:#}"))
+            .clone()
+    };
+    let crm = report("contacts_crm");
+    let found: Vec<&serde_json::Value> = crm["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "ambiguous_reference")
+        .collect();
+    assert_eq!(found.len(), 1, "{crm:#}");
+    assert_eq!(found[0]["severity"], "blocking");
+    assert_eq!(found[0]["count"], 1);
+    assert_eq!(found[0]["field"], "AccountId");
+    assert_eq!(found[0]["examples"][0], "1001");
+    // The reference that names its dataset, and the accounts themselves, are fine.
+    for d in ["contacts_billing", "accounts_crm", "accounts_billing"] {
+        assert_eq!(report(d)["blocking"], 0, "{:#}", report(d));
+    }
+
+    env.run_ws(&["stage"]).ok();
+    let detail: String = env
+        .db()
+        .query_row(
+            "SELECT detail FROM _rejects WHERE dataset = 'contacts_crm' AND reason = 'bad_reference'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains(&detail), "{message}\n{detail}");
+    assert!(message.contains("bad_reference"), "{message}");
+}

@@ -486,6 +486,7 @@ fn check_values(
     let mut tallies: BTreeMap<(usize, &'static str, String, &'static str), Tally> = BTreeMap::new();
     let mut rows = 0u64;
     let broken = db.broken_rows(&mapping.dataset)?;
+    let owners = super::owners::Resolver::new(mapping);
     let mut broken_seen = Tally::default();
     db.scan_lineage(&mapping.dataset, &names, |batch, row_number, row| {
         rows += 1;
@@ -542,7 +543,7 @@ fn check_values(
                     .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p.as_str()));
             let kind = match (kind, &result) {
                 (None, Ok(applied)) if to_user && !applied.value.trim().is_empty() => {
-                    match super::owners::resolve(mapping, &applied.value) {
+                    match owners.resolve(&applied.value) {
                         super::owners::Owner::User(_) => None,
                         super::owners::Owner::Default(_) => Some((
                             "owner_unmatched",

@@ -219,10 +219,10 @@ impl Transform {
             }
             Transform::Map => map_value(value, ctx.values).map_err(fail)?,
             Transform::Date(spec) => date::read_date(value, &spec.formats)
-                .map(|d| d.format("%Y-%m-%d").to_string())
+                .map(date::iso_date)
                 .ok_or_else(|| fail(not_a_date(value, &spec.formats)))?,
             Transform::Datetime(spec) => date::read_datetime(value, &spec.formats)
-                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .map(date::iso_datetime)
                 .ok_or_else(|| fail(not_a_date(value, &spec.formats)))?,
             Transform::Phone(spec) => {
                 let row_country = spec

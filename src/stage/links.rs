@@ -53,17 +53,17 @@ impl ParentKeys {
             let space = namespace(p);
             let dataset: Rc<str> = Rc::from(p.mapping.dataset.as_str());
             let keys = out.objects.entry(p.object.clone()).or_default();
-            let map = keys.space(&space);
             db.scan_lineage(&p.mapping.dataset, &p.columns, |batch, row, vals| {
                 if let Some(key) = record_key(p, vals) {
-                    map.entry(key).or_insert_with(|| KeyInfo {
+                    let info = KeyInfo {
                         status: "staged",
-                        external_id: None,
+                        external_id: Some(key.clone()),
                         dataset: dataset.clone(),
                         batch,
                         row,
                         detail: None,
-                    });
+                    };
+                    keys.insert_first(&space, key, info);
                 }
                 Ok(())
             })?;

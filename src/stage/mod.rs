@@ -227,7 +227,8 @@ pub fn run(
                 .find(|p| p.mapping.dataset == k.dataset)
                 .map(namespace)
                 .unwrap_or_else(|| k.dataset.clone());
-            object_keys.space(&space).insert(
+            object_keys.insert(
+                &space,
                 k.key,
                 KeyInfo {
                     status,
@@ -329,19 +330,17 @@ pub fn run(
             }
         }
         // In key order: the index takes sequential inserts far faster than hash order.
-        let mut ordered: Vec<(&String, &KeyInfo)> = state.keys.iter().collect();
-        ordered.sort_unstable_by(|a, b| (&*a.1.dataset, a.0).cmp(&(&*b.1.dataset, b.0)));
-        for (key, info) in ordered {
+        for (key, info) in state.keys.sorted() {
             tx.key(
                 object,
                 &KeyRow {
-                    key: key.clone(),
+                    key: key.to_string(),
                     status: info.status.to_string(),
-                    external_id: info.external_id.clone(),
+                    external_id: info.external_id,
                     dataset: info.dataset.to_string(),
                     batch: info.batch,
                     row: info.row,
-                    detail: info.detail.clone(),
+                    detail: info.detail,
                 },
             )?;
         }
@@ -528,13 +527,7 @@ impl ObjectState {
                 },
             );
         }
-        match self.keys.space(space).entry(key) {
-            std::collections::hash_map::Entry::Occupied(_) => Ok(false),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(info);
-                Ok(true)
-            }
-        }
+        Ok(self.keys.insert_first(space, key, info))
     }
 
     /// The dataset of the record that already holds a key in a namespace.
@@ -554,7 +547,7 @@ impl ObjectState {
                 .collect();
             return tx.key_holder(object, &datasets, key);
         }
-        Ok(self.keys.get_in(space, key).map(|k| k.dataset.to_string()))
+        Ok(self.keys.dataset_in(space, key).map(str::to_string))
     }
 
     /// Whether one dataset alone uses a namespace.
@@ -616,7 +609,11 @@ fn stage_dataset(
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
     let space = namespace(p);
-    progress.start(&format!("stage {dataset}"), db.row_count(dataset)?);
+    let rows = db.row_count(dataset)?;
+    progress.start(&format!("stage {dataset}"), rows);
+    if !state.on_disk {
+        state.keys.reserve(&space, rows as usize);
+    }
     tx.reset_dataset(dataset)?;
     // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
     // the workspace says proposed ones may.
@@ -624,6 +621,7 @@ fn stage_dataset(
     let broken = db.broken_rows(dataset)?;
     let shared_dataset: Rc<str> = Rc::from(dataset);
     let rules = exclusion_rules(ws, db, p)?;
+    let owners = crate::mapping::owners::Resolver::new(&p.mapping);
     let mut out = DatasetOutcome {
         dataset: dataset.to_string(),
         object: p.object.clone(),
@@ -836,7 +834,7 @@ fn stage_dataset(
                         values[positions[i]] = Some(value);
                         continue;
                     }
-                    match crate::mapping::owners::resolve(&p.mapping, &value) {
+                    match owners.resolve(&value) {
                         Owner::User(u) => values[positions[i]] = Some(u),
                         Owner::Default(d) => {
                             warnings.push(format!("{name}: owner `{value}` matches no user; given to the default owner `{d}`"));
@@ -854,7 +852,7 @@ fn stage_dataset(
                 };
                 let found = match &f.lookup {
                     Some(l) => match find_hit(lookups.get(parent), l, &value) {
-                        Ok(hit) => hit,
+                        Ok(hit) => hit.cloned(),
                         Err(n) => {
                             problems.push((
                                 fate::Reason::BadReference.code(),
@@ -1164,7 +1162,7 @@ fn finish_object(
         };
         let found = match lookup {
             Some(l) => match find_hit(Some(&state.lookups), l, parent_key) {
-                Ok(hit) => hit,
+                Ok(hit) => hit.cloned(),
                 Err(n) => {
                     clear(format!(
                         "parent cleared: {n} {object} records have `{parent_key}` in `{}`",

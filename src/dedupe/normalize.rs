@@ -152,7 +152,7 @@ pub fn phone(value: &str) -> String {
 /// A date as `YYYYMMDD` when it parses; otherwise its digits when there are exactly eight
 /// (`19560431` is a typo of a real date and should still compare digit by digit).
 pub fn date(value: &str) -> String {
-    if let Some(d) = crate::mapping::parse::any_date(value) {
+    if let Some(d) = crate::values::date::any_date(value) {
         return d.format("%Y%m%d").to_string();
     }
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();

@@ -105,8 +105,9 @@ pub struct Rules {
     pub survivorship: Survivorship,
 }
 
-/// How the surviving record of a cluster and its merged values are chosen.
-#[derive(Clone, Debug, Deserialize)]
+/// How the surviving record of a cluster and its merged values are chosen. Stored with each
+/// dedupe run, so stage picks a replacement survivor by the rules that picked the first.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Survivorship {
     pub order: Vec<Criterion>,
@@ -118,7 +119,7 @@ pub struct Survivorship {
 }
 
 /// One survivor-selection criterion.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Criterion {
     MostComplete,

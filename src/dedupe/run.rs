@@ -363,10 +363,7 @@ pub fn run_with(
                     dataset: options.dataset.clone(),
                     values: d.values.clone(),
                     filled: d.filled,
-                    recency: d
-                        .recency
-                        .as_deref()
-                        .and_then(crate::mapping::parse::any_date),
+                    recency: d.recency.as_deref().and_then(crate::values::date::any_date),
                 }
             })
             .collect();
@@ -458,6 +455,10 @@ pub fn run_with(
         duplicates: found.duplicates() as i64,
     };
     db.save_dedupe(&run, &cluster_rows, &pair_rows, &golden_rows)?;
+    db.save_dedupe_survivorship(
+        &options.dataset,
+        &serde_json::to_string(&rules.survivorship).unwrap_or_default(),
+    )?;
     record_metrics(db)?;
     let n = found.records as u64;
     Ok(Report {

@@ -148,7 +148,7 @@ pub fn golden(
 mod tests {
     use super::*;
     use crate::dedupe::rules::Rules;
-    use crate::mapping::parse::any_date as parse_date;
+    use crate::values::date::any_date as parse_date;
 
     fn member(order: u64, filled: usize, recency: Option<&str>, phone: Option<&str>) -> Member {
         Member {

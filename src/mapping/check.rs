@@ -7,7 +7,6 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::file::MappingFile;
-use super::parse;
 use super::transforms::{Context, Transform, apply_all};
 use crate::error::Result;
 use crate::stage::fate::{self, FieldFate};
@@ -97,6 +96,9 @@ pub struct CheckReport {
 pub struct CheckData<'a> {
     pub db: &'a Db,
     pub columns: Option<Vec<SourceColumn>>,
+    /// The keys of objects loaded from several key namespaces, where a plain reference can
+    /// be ambiguous.
+    pub parent_keys: Option<&'a crate::stage::ParentKeys>,
 }
 
 /// A mapping entry resolved against the schema.
@@ -364,7 +366,15 @@ pub fn check(
 
     let mut rows = 0;
     if data.columns.is_some() {
-        rows = check_values(mapping, schema, &resolved, &columns, data.db, &mut findings)?;
+        rows = check_values(
+            mapping,
+            schema,
+            object_key,
+            &resolved,
+            &columns,
+            data,
+            &mut findings,
+        )?;
     }
     findings.sort_by_key(|f| f.severity);
     let blocking = findings
@@ -452,11 +462,27 @@ impl Tally {
 fn check_values(
     mapping: &MappingFile,
     schema: &TargetSchema,
+    object_key: &str,
     resolved: &[Resolved],
     columns: &[SourceColumn],
-    db: &Db,
+    data: &CheckData,
     findings: &mut Vec<Finding>,
 ) -> Result<u64> {
+    let db = data.db;
+    // Per resolved entry: the parent object of a plain reference (no `lookup:`) to another
+    // object whose keys live in several namespaces, where stage may find a value ambiguous.
+    let ambiguous_parent: Vec<Option<&str>> = resolved
+        .iter()
+        .map(|r| {
+            let parent = r.field.references.first()?;
+            let splits = data.parent_keys.is_some_and(|k| k.splits(parent));
+            (r.field.kind == FieldType::Reference
+                && mapping.fields[r.index].lookup.is_none()
+                && parent != object_key
+                && splits)
+                .then_some(parent.as_str())
+        })
+        .collect();
     let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
     let by_name: HashMap<&str, usize> = columns
         .iter()
@@ -468,6 +494,7 @@ fn check_values(
     let mut tallies: BTreeMap<(usize, &'static str, String, &'static str), Tally> = BTreeMap::new();
     let mut rows = 0u64;
     let broken = db.broken_rows(&mapping.dataset)?;
+    let owners = super::owners::Resolver::new(mapping);
     let mut broken_seen = Tally::default();
     db.scan_lineage(&mapping.dataset, &names, |batch, row_number, row| {
         rows += 1;
@@ -477,7 +504,7 @@ fn check_values(
             return Ok(());
         }
         let lookup = |name: &str| by_name.get(name).and_then(|&i| row[i].clone());
-        for r in resolved {
+        for (ri, r) in resolved.iter().enumerate() {
             let fm = &mapping.fields[r.index];
             let raw = r.source.and_then(|i| row[i].as_deref()).unwrap_or("");
             let ctx = Context {
@@ -501,10 +528,15 @@ fn check_values(
                             .add(raw);
                     }
                     let value = &applied.value;
+                    let ambiguous = ambiguous_parent[ri]
+                        .zip(data.parent_keys)
+                        .and_then(|(parent, keys)| keys.ambiguous(parent, value));
                     if value.trim().is_empty() {
                         r.field
                             .required
                             .then(|| ("required_blank", String::new(), format!("row {rows}")))
+                    } else if let Some(datasets) = ambiguous {
+                        Some(("ambiguous_reference", datasets.join("\n"), value.clone()))
                     } else {
                         value_problem(value, r.field).map(|(k, d)| (k, d, value.clone()))
                     }
@@ -519,7 +551,7 @@ fn check_values(
                     .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p.as_str()));
             let kind = match (kind, &result) {
                 (None, Ok(applied)) if to_user && !applied.value.trim().is_empty() => {
-                    match super::owners::resolve(mapping, &applied.value) {
+                    match owners.resolve(&applied.value) {
                         super::owners::Owner::User(_) => None,
                         super::owners::Owner::Default(_) => Some((
                             "owner_unmatched",
@@ -538,6 +570,15 @@ fn check_values(
             let Some((kind, detail, example)) = kind else {
                 continue;
             };
+            // Stage rejects the record whatever the field's policy: the reference resolves
+            // to no one record.
+            if kind == "ambiguous_reference" {
+                tallies
+                    .entry((r.index, kind, detail, "reject"))
+                    .or_default()
+                    .add(&example);
+                continue;
+            }
             if kind == "owner_unmatched" {
                 let t = tallies
                     .entry((r.index, kind, detail, "loaded"))
@@ -628,6 +669,17 @@ fn check_values(
                 "{n} value(s) for `{name}` are not {detail}: {fate}; add a transform that converts them"
             ),
             "truncated" => format!("{n} value(s) of `{src}` are truncated to fit `{name}`"),
+            "ambiguous_reference" => {
+                let datasets: Vec<&str> = detail.split('\n').collect();
+                let parent = field.references.first().map(String::as_str).unwrap_or("");
+                let example = tally.examples.first().map(String::as_str).unwrap_or("");
+                format!(
+                    "{n} value(s) of `{src}` -> `{name}` are {parent} keys in datasets {}: {fate} as `{}`: {}",
+                    datasets.join(" and "),
+                    crate::stage::fate::Reason::BadReference.code(),
+                    crate::stage::ambiguous_key(example, parent, &datasets)
+                )
+            }
             "owner_unmatched" if detail == "default_owner" => format!(
                 "{n} record(s) have an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`"
             ),
@@ -711,7 +763,7 @@ pub(crate) fn value_problem(value: &str, field: &Field) -> Option<(&'static str,
 }
 
 /// A number written plainly: optional `-`, digits, optional `.` and digits.
-fn plain_number(value: &str) -> Option<parse::Decimal> {
+fn plain_number(value: &str) -> Option<crate::values::number::Decimal> {
     let body = value.strip_prefix('-').unwrap_or(value);
     let ok = !body.is_empty()
         && body.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -719,7 +771,7 @@ fn plain_number(value: &str) -> Option<parse::Decimal> {
         && !body.starts_with('.')
         && !body.ends_with('.');
     if ok {
-        parse::number(value, '.').map(|(d, _)| d)
+        crate::values::number::number(value, '.').map(|(d, _)| d)
     } else {
         None
     }

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::parse;
 use crate::error::Result;
 use crate::staging::{Db, SourceColumn};
 use crate::values::date::{self, DateParse, Order};
@@ -105,7 +104,7 @@ impl ColumnProfile {
             {
                 p.urls += 1;
             }
-            let number = parse::number(v, '.');
+            let number = crate::values::number::number(v, '.');
             if let Some((d, _)) = &number {
                 p.numbers += 1;
                 if d.is_integer() {
@@ -127,7 +126,7 @@ impl ColumnProfile {
                     .entry((d.format, d.time_format, d.order == Order::Ambiguous))
                     .or_default() += 1;
             }
-            if parse::boolean(v).is_some() && number.is_none() {
+            if crate::values::boolean::boolean(v).is_some() && number.is_none() {
                 p.booleans += 1;
             }
             if v.len() > 1 && country::is_country(v) {

@@ -7,7 +7,6 @@ pub mod evidence;
 pub mod file;
 pub mod links;
 pub mod owners;
-pub mod parse;
 pub mod suggest;
 pub mod synonyms;
 pub mod text;

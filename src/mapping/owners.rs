@@ -44,6 +44,54 @@ pub fn resolve(mapping: &MappingFile, value: &str) -> Owner {
     fallback(mapping)
 }
 
+/// [`resolve`] for every row of a dataset: the `owners:` map indexed once by normalised name
+/// and each distinct value resolved once (an owner column holds few people across many rows).
+pub struct Resolver<'a> {
+    mapping: &'a MappingFile,
+    /// Normalised source owner -> the first entry of `owners:` (in map order) with that form.
+    normalized: HashMap<String, &'a Option<String>>,
+    seen: std::cell::RefCell<HashMap<String, Owner>>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(mapping: &'a MappingFile) -> Resolver<'a> {
+        let mut normalized = HashMap::new();
+        for (k, target) in &mapping.owners {
+            normalized.entry(Lookup::normalize(k)).or_insert(target);
+        }
+        Resolver {
+            mapping,
+            normalized,
+            seen: Default::default(),
+        }
+    }
+
+    /// What [`resolve`] says for this value.
+    pub fn resolve(&self, value: &str) -> Owner {
+        if let Some(hit) = self.seen.borrow().get(value) {
+            return hit.clone();
+        }
+        let mapping = self.mapping;
+        let v = value.trim();
+        let target = mapping
+            .owners
+            .get(v)
+            .or_else(|| self.normalized.get(&Lookup::normalize(v)).copied());
+        let owner = match target {
+            Some(Some(t)) => Owner::User(t.clone()),
+            Some(None) => fallback(mapping),
+            None if looks_like_user_id(v) || crate::values::email::is_email(&v.to_lowercase()) => {
+                Owner::User(v.to_string())
+            }
+            None => fallback(mapping),
+        };
+        self.seen
+            .borrow_mut()
+            .insert(value.to_string(), owner.clone());
+        owner
+    }
+}
+
 fn fallback(mapping: &MappingFile) -> Owner {
     match &mapping.default_owner {
         Some(d) => Owner::Default(d.clone()),
@@ -206,6 +254,40 @@ fn read_users(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_resolver_says_what_resolve_says() {
+        let mut m: MappingFile = crate::yaml::from_str(
+            "target: salesforce\nobject: account\ndataset: accounts\nfields: []\n",
+        )
+        .unwrap();
+        m.owners
+            .insert("Ana Ortiz".into(), Some("ana@acme.example".into()));
+        m.owners
+            .insert("ana  ortiz".into(), Some("second@acme.example".into()));
+        m.owners.insert("Ben Stone".into(), None);
+        let r = Resolver::new(&m);
+        for v in [
+            "Ana Ortiz",
+            " ANA ORTIZ ",
+            "ana ortiz",
+            "Ben Stone",
+            "ben stone",
+            "Cleo Ray",
+            "0051x000003ABCDEFG",
+            "42",
+            "dan@acme.example",
+            "",
+        ] {
+            assert_eq!(r.resolve(v), resolve(&m, v), "{v}");
+            assert_eq!(r.resolve(v), resolve(&m, v), "{v} again");
+        }
+        m.default_owner = Some("admin@acme.example".into());
+        let r = Resolver::new(&m);
+        for v in ["Ben Stone", "Cleo Ray"] {
+            assert_eq!(r.resolve(v), resolve(&m, v), "{v}");
+        }
+    }
 
     fn mapping(owners: &[(&str, Option<&str>)], default: Option<&str>) -> MappingFile {
         let mut m: MappingFile =

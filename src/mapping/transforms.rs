@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::parse;
 use crate::values::{country, date, domain, email, phone, placeholder};
 
 /// One step of a field's transform chain.
@@ -220,10 +219,10 @@ impl Transform {
             }
             Transform::Map => map_value(value, ctx.values).map_err(fail)?,
             Transform::Date(spec) => date::read_date(value, &spec.formats)
-                .map(|d| d.format("%Y-%m-%d").to_string())
+                .map(date::iso_date)
                 .ok_or_else(|| fail(not_a_date(value, &spec.formats)))?,
             Transform::Datetime(spec) => date::read_datetime(value, &spec.formats)
-                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .map(date::iso_datetime)
                 .ok_or_else(|| fail(not_a_date(value, &spec.formats)))?,
             Transform::Phone(spec) => {
                 let row_country = spec
@@ -258,8 +257,9 @@ impl Transform {
                     ))
                 })?,
             Transform::Number(spec) => {
-                let (mut d, notes) = parse::number(value, spec.decimal.unwrap_or('.'))
-                    .ok_or_else(|| fail(format!("`{value}` is not a number")))?;
+                let (mut d, notes) =
+                    crate::values::number::number(value, spec.decimal.unwrap_or('.'))
+                        .ok_or_else(|| fail(format!("`{value}` is not a number")))?;
                 if notes.lower_bound {
                     warnings.push(format!("`{value}` read as its lower bound {}", d.to_text()));
                 }
@@ -268,7 +268,7 @@ impl Transform {
                 }
                 d.to_text()
             }
-            Transform::Boolean => match parse::boolean(value) {
+            Transform::Boolean => match crate::values::boolean::boolean(value) {
                 Some(b) => b.to_string(),
                 None => return Err(fail(format!("`{value}` is not yes/no, true/false or 1/0"))),
             },

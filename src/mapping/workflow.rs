@@ -277,6 +277,9 @@ pub fn run_check(
     }
     let db = ws.db()?;
     let datasets = db.dataset_names()?;
+    // Plain references to an object two datasets load under their own keys resolve through
+    // stage's key index: read it once for every file.
+    let parent_keys = crate::stage::ParentKeys::read(ws, &db, &opts.schemas)?;
     let mut reports = Vec::new();
     // Each file's value checks query its whole dataset: files are the unit of progress.
     progress.start("map check", files.len() as u64);
@@ -299,7 +302,11 @@ pub fn run_check(
         } else {
             None
         };
-        let data = CheckData { db: &db, columns };
+        let data = CheckData {
+            db: &db,
+            columns,
+            parent_keys: Some(&parent_keys),
+        };
         reports.push(check(&mapping, path, &schema, object_key, object, &data)?);
     }
     progress.finish();

@@ -98,7 +98,7 @@ impl Value {
     pub fn number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
-            Value::Text(t) => crate::mapping::parse::number(t, '.')
+            Value::Text(t) => crate::values::number::number(t, '.')
                 .and_then(|(d, _)| d.to_text().parse::<f64>().ok()),
         }
     }

@@ -105,7 +105,7 @@ pub fn users(table: &Table, rules: &Rules) -> Vec<User> {
                 email: table.get(row, email).map(str::to_string),
                 active: table
                     .get(row, active)
-                    .and_then(crate::mapping::parse::boolean)
+                    .and_then(crate::values::boolean::boolean)
                     .unwrap_or(true),
                 row,
             })

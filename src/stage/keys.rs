@@ -37,38 +37,151 @@ pub(super) type KeyIndex = HashMap<String, ObjectKeys>;
 /// field a dataset upserts on: two datasets loaded into one object with their own external-id
 /// fields keep separate namespaces, so the same source id in both is two records; datasets
 /// sharing one field (or none) share the namespace of that field.
+///
+/// Held compactly (a referenced object's keys stay in memory for the whole run: a million
+/// accounts must not cost a gigabyte): a staged record's external id is its key, so only the
+/// records that are not staged as themselves carry their external id and detail.
 #[derive(Default)]
 pub(super) struct ObjectKeys {
-    spaces: Vec<(Rc<str>, HashMap<String, KeyInfo>)>,
+    spaces: Vec<(Rc<str>, HashMap<Box<str>, Slot>)>,
+    /// Datasets by the index a slot names.
+    datasets: Vec<Rc<str>>,
+}
+
+/// Where one key resolves, packed.
+struct Slot {
+    batch: i64,
+    row: i64,
+    dataset: u32,
+    status: Status,
+    /// External id and detail, unless the record is staged under its own key.
+    extra: Option<Box<(Option<String>, Option<String>)>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Staged,
+    Merged,
+    Rejected,
+    Excluded,
+}
+
+impl Status {
+    fn of(status: &str) -> Status {
+        match status {
+            "staged" => Status::Staged,
+            "merged" => Status::Merged,
+            "rejected" => Status::Rejected,
+            _ => Status::Excluded,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Status::Staged => "staged",
+            Status::Merged => "merged",
+            Status::Rejected => "rejected",
+            Status::Excluded => "excluded",
+        }
+    }
 }
 
 /// What a plain reference (no lookup column) finds among a parent object's namespaces.
 pub(super) enum Found<'a> {
     None,
-    One(&'a KeyInfo),
+    One(KeyInfo),
     /// The key is in several namespaces: the datasets holding it.
     Ambiguous(Vec<&'a str>),
 }
 
 impl ObjectKeys {
-    /// The keys of one namespace, created empty when new.
-    pub(super) fn space(&mut self, namespace: &str) -> &mut HashMap<String, KeyInfo> {
-        let i = match self.spaces.iter().position(|(n, _)| &**n == namespace) {
+    fn space_index(&mut self, namespace: &str) -> usize {
+        match self.spaces.iter().position(|(n, _)| &**n == namespace) {
             Some(i) => i,
             None => {
                 self.spaces.push((Rc::from(namespace), HashMap::new()));
                 self.spaces.len() - 1
             }
+        }
+    }
+
+    fn pack(&mut self, key: &str, info: KeyInfo) -> Slot {
+        let dataset = match self.datasets.iter().position(|d| *d == info.dataset) {
+            Some(i) => i,
+            None => {
+                self.datasets.push(info.dataset.clone());
+                self.datasets.len() - 1
+            }
+        } as u32;
+        let status = Status::of(info.status);
+        let as_itself = status == Status::Staged
+            && info.detail.is_none()
+            && info.external_id.as_deref() == Some(key);
+        Slot {
+            batch: info.batch,
+            row: info.row,
+            dataset,
+            status,
+            extra: (!as_itself).then(|| Box::new((info.external_id, info.detail))),
+        }
+    }
+
+    fn unpack(&self, key: &str, slot: &Slot) -> KeyInfo {
+        let (external_id, detail) = match &slot.extra {
+            Some(extra) => (extra.0.clone(), extra.1.clone()),
+            None => (Some(key.to_string()), None),
         };
-        &mut self.spaces[i].1
+        KeyInfo {
+            status: slot.status.name(),
+            external_id,
+            dataset: self.datasets[slot.dataset as usize].clone(),
+            batch: slot.batch,
+            row: slot.row,
+            detail,
+        }
+    }
+
+    /// Room for `n` more keys in a namespace, so a large object's index is sized once.
+    pub(super) fn reserve(&mut self, namespace: &str, n: usize) {
+        let i = self.space_index(namespace);
+        self.spaces[i].1.reserve(n);
+    }
+
+    /// Notes a key in a namespace, replacing what it held.
+    pub(super) fn insert(&mut self, namespace: &str, key: String, info: KeyInfo) {
+        let slot = self.pack(&key, info);
+        let i = self.space_index(namespace);
+        self.spaces[i].1.insert(key.into_boxed_str(), slot);
+    }
+
+    /// Notes a key in a namespace unless it holds it already: true when noted (the first
+    /// record with a key keeps it).
+    pub(super) fn insert_first(&mut self, namespace: &str, key: String, info: KeyInfo) -> bool {
+        let i = self.space_index(namespace);
+        if self.spaces[i].1.contains_key(key.as_str()) {
+            return false;
+        }
+        let slot = self.pack(&key, info);
+        self.spaces[i].1.insert(key.into_boxed_str(), slot);
+        true
     }
 
     /// A key in one namespace.
-    pub(super) fn get_in(&self, namespace: &str, key: &str) -> Option<&KeyInfo> {
+    pub(super) fn get_in(&self, namespace: &str, key: &str) -> Option<KeyInfo> {
         self.spaces
             .iter()
             .find(|(n, _)| &**n == namespace)
             .and_then(|(_, m)| m.get(key))
+            .map(|slot| self.unpack(key, slot))
+    }
+
+    /// The dataset of the record holding a key in one namespace.
+    pub(super) fn dataset_in(&self, namespace: &str, key: &str) -> Option<&str> {
+        self.spaces
+            .iter()
+            .find(|(n, _)| &**n == namespace)
+            .and_then(|(_, m)| m.get(key))
+            .map(|slot| &*self.datasets[slot.dataset as usize])
     }
 
     /// A key in whichever namespace holds it; ambiguous when several do.
@@ -76,19 +189,38 @@ impl ObjectKeys {
         let mut hits = self.spaces.iter().filter_map(|(_, m)| m.get(key));
         match (hits.next(), hits.next()) {
             (None, _) => Found::None,
-            (Some(one), None) => Found::One(one),
+            (Some(one), None) => Found::One(self.unpack(key, one)),
             (Some(a), Some(b)) => {
-                let mut datasets = vec![&*a.dataset, &*b.dataset];
-                datasets.extend(hits.map(|k| &*k.dataset));
+                let name = |s: &Slot| &*self.datasets[s.dataset as usize];
+                let mut datasets = vec![name(a), name(b)];
+                datasets.extend(hits.map(name));
                 Found::Ambiguous(datasets)
             }
         }
     }
 
-    /// Every (key, record), namespace by namespace.
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&String, &KeyInfo)> {
-        self.spaces.iter().flat_map(|(_, m)| m.iter())
+    /// Every (key, record), ordered by dataset and key.
+    pub(super) fn sorted(&self) -> impl Iterator<Item = (&str, KeyInfo)> {
+        let mut all: Vec<(&str, &Slot)> = self
+            .spaces
+            .iter()
+            .flat_map(|(_, m)| m.iter().map(|(k, s)| (&**k, s)))
+            .collect();
+        all.sort_unstable_by(|a, b| {
+            (&*self.datasets[a.1.dataset as usize], a.0)
+                .cmp(&(&*self.datasets[b.1.dataset as usize], b.0))
+        });
+        all.into_iter().map(|(k, s)| (k, self.unpack(k, s)))
     }
+}
+
+/// Why a plain reference cannot resolve when its value is a key in several of the parent's
+/// namespaces: the words stage rejects the record with and `map check` reports.
+pub fn ambiguous_key(value: &str, parent: &str, datasets: &[&str]) -> String {
+    format!(
+        "`{value}` is a {parent} key in datasets {}: name the one meant with `lookup: {{dataset: DATASET, column: COLUMN}}`",
+        datasets.join(" and ")
+    )
 }
 
 /// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
@@ -145,5 +277,101 @@ pub(super) fn remember(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(
+        status: &'static str,
+        ext: Option<&str>,
+        dataset: &str,
+        detail: Option<&str>,
+    ) -> KeyInfo {
+        KeyInfo {
+            status,
+            external_id: ext.map(String::from),
+            dataset: Rc::from(dataset),
+            batch: 2,
+            row: 7,
+            detail: detail.map(String::from),
+        }
+    }
+
+    fn same(a: &KeyInfo, b: &KeyInfo) -> bool {
+        (
+            a.status,
+            &a.external_id,
+            &*a.dataset,
+            a.batch,
+            a.row,
+            &a.detail,
+        ) == (
+            b.status,
+            &b.external_id,
+            &*b.dataset,
+            b.batch,
+            b.row,
+            &b.detail,
+        )
+    }
+
+    #[test]
+    fn packed_keys_read_back_as_noted() {
+        let mut keys = ObjectKeys::default();
+        let noted = [
+            ("A-1", info("staged", Some("A-1"), "crm", None)),
+            ("A-2", info("staged", Some("accounts-2"), "crm", None)),
+            (
+                "A-3",
+                info("merged", Some("A-1"), "billing", Some("merged into A-1")),
+            ),
+            ("A-4", info("rejected", None, "crm", Some("bad_type: x"))),
+            (
+                "A-5",
+                info("excluded", None, "billing", Some("former_customers")),
+            ),
+        ];
+        for (k, i) in &noted {
+            assert!(keys.insert_first("Id__c", k.to_string(), i.clone()));
+        }
+        assert!(!keys.insert_first("Id__c", "A-1".into(), info("rejected", None, "crm", None)));
+        for (k, i) in &noted {
+            let got = keys.get_in("Id__c", k).unwrap();
+            assert!(same(&got, i), "{k}: {got:?} vs {i:?}");
+        }
+        assert_eq!(keys.dataset_in("Id__c", "A-3"), Some("billing"));
+        assert!(keys.get_in("Other__c", "A-1").is_none());
+        let order: Vec<&str> = keys.sorted().map(|(k, _)| k).collect();
+        assert_eq!(order, ["A-3", "A-5", "A-1", "A-2", "A-4"]);
+    }
+
+    #[test]
+    fn a_key_in_two_namespaces_is_ambiguous() {
+        let mut keys = ObjectKeys::default();
+        keys.insert(
+            "Crm__c",
+            "1001".into(),
+            info("staged", Some("1001"), "crm", None),
+        );
+        keys.insert(
+            "Bill__c",
+            "1001".into(),
+            info("staged", Some("1001"), "billing", None),
+        );
+        keys.insert(
+            "Crm__c",
+            "1002".into(),
+            info("staged", Some("1002"), "crm", None),
+        );
+        assert!(matches!(keys.find("1001"), Found::Ambiguous(d) if d == ["crm", "billing"]));
+        assert!(matches!(keys.find("1002"), Found::One(k) if &*k.dataset == "crm"));
+        assert!(matches!(keys.find("9"), Found::None));
+        assert_eq!(
+            ambiguous_key("1001", "account", &["crm", "billing"]),
+            "`1001` is a account key in datasets crm and billing: name the one meant with `lookup: {dataset: DATASET, column: COLUMN}`"
+        );
     }
 }

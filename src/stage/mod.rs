@@ -6,6 +6,7 @@ mod exclude;
 pub mod export;
 pub mod fate;
 mod keys;
+pub mod links;
 mod merge;
 pub mod order;
 mod prepare;
@@ -29,6 +30,9 @@ use crate::workspace::Workspace;
 use exclude::exclusion_rules;
 use keys::{Found, KeyIndex, KeyInfo, LookupIndex, ObjectKeys, find_hit, remember};
 use prepare::{Prepared, PreparedField, column_position, prepare};
+
+pub use keys::ambiguous_key;
+pub use links::ParentKeys;
 
 /// Objects a migration matches to records that already exist in the target rather than
 /// creating them: owners are the org's users, so references to them pass through as written
@@ -224,7 +228,8 @@ pub fn run(
                 .find(|p| p.mapping.dataset == k.dataset)
                 .map(namespace)
                 .unwrap_or_else(|| k.dataset.clone());
-            object_keys.space(&space).insert(
+            object_keys.insert(
+                &space,
                 k.key,
                 KeyInfo {
                     status,
@@ -327,19 +332,17 @@ pub fn run(
             }
         }
         // In key order: the index takes sequential inserts far faster than hash order.
-        let mut ordered: Vec<(&String, &KeyInfo)> = state.keys.iter().collect();
-        ordered.sort_unstable_by(|a, b| (&*a.1.dataset, a.0).cmp(&(&*b.1.dataset, b.0)));
-        for (key, info) in ordered {
+        for (key, info) in state.keys.sorted() {
             tx.key(
                 object,
                 &KeyRow {
-                    key: key.clone(),
+                    key: key.to_string(),
                     status: info.status.to_string(),
-                    external_id: info.external_id.clone(),
+                    external_id: info.external_id,
                     dataset: info.dataset.to_string(),
                     batch: info.batch,
                     row: info.row,
-                    detail: info.detail.clone(),
+                    detail: info.detail,
                 },
             )?;
         }
@@ -526,13 +529,7 @@ impl ObjectState {
                 },
             );
         }
-        match self.keys.space(space).entry(key) {
-            std::collections::hash_map::Entry::Occupied(_) => Ok(false),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(info);
-                Ok(true)
-            }
-        }
+        Ok(self.keys.insert_first(space, key, info))
     }
 
     /// The dataset of the record that already holds a key in a namespace.
@@ -552,7 +549,7 @@ impl ObjectState {
                 .collect();
             return tx.key_holder(object, &datasets, key);
         }
-        Ok(self.keys.get_in(space, key).map(|k| k.dataset.to_string()))
+        Ok(self.keys.dataset_in(space, key).map(str::to_string))
     }
 
     /// Whether one dataset alone uses a namespace.
@@ -616,7 +613,11 @@ fn stage_dataset(
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
     let space = namespace(p);
-    progress.start(&format!("stage {dataset}"), db.row_count(dataset)?);
+    let rows = db.row_count(dataset)?;
+    progress.start(&format!("stage {dataset}"), rows);
+    if !state.on_disk {
+        state.keys.reserve(&space, rows as usize);
+    }
     tx.reset_dataset(dataset)?;
     // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
     // the workspace says proposed ones may.
@@ -630,6 +631,7 @@ fn stage_dataset(
     let broken = db.broken_rows(dataset)?;
     let shared_dataset: Rc<str> = Rc::from(dataset);
     let rules = exclusion_rules(ws, db, p)?;
+    let owners = crate::mapping::owners::Resolver::new(&p.mapping);
     let mut out = DatasetOutcome {
         dataset: dataset.to_string(),
         object: p.object.clone(),
@@ -679,13 +681,7 @@ fn stage_dataset(
             }
         }
         let lineage = (dataset, batch, row);
-        let lookup = |name: &str| {
-            p.headers
-                .iter()
-                .position(|h| h == name)
-                .or_else(|| p.columns.iter().position(|c| c == name))
-                .and_then(|i| vals[i].clone())
-        };
+        let lookup = |name: &str| prepare::row_value(p, vals, name);
         // The record's own key, before any field: scores are stored by it.
         let own_key = p
             .key
@@ -711,11 +707,7 @@ fn stage_dataset(
         };
         // The key field is transformed once: for the key here, and as a field below.
         let mut key_field = p.key.map(transformed);
-        let key = key_field
-            .as_ref()
-            .and_then(|(_, r)| r.as_ref().ok())
-            .map(|a| a.value.trim().to_string())
-            .filter(|k| !k.is_empty());
+        let key = key_field.as_ref().and_then(|(_, r)| prepare::key_text(r));
         let info =
             |status: &'static str, external_id: Option<String>, detail: Option<String>| KeyInfo {
                 status,
@@ -874,7 +866,7 @@ fn stage_dataset(
                         values[positions[i]] = Some(value);
                         continue;
                     }
-                    match crate::mapping::owners::resolve(&p.mapping, &value) {
+                    match owners.resolve(&value) {
                         Owner::User(u) => values[positions[i]] = Some(u),
                         Owner::Default(d) => {
                             warnings.push(format!("{name}: owner `{value}` matches no user; given to the default owner `{d}`"));
@@ -892,7 +884,7 @@ fn stage_dataset(
                 };
                 let found = match &f.lookup {
                     Some(l) => match find_hit(lookups.get(parent), l, &value) {
-                        Ok(hit) => hit,
+                        Ok(hit) => hit.cloned(),
                         Err(n) => {
                             problems.push((
                                 fate::Reason::BadReference.code(),
@@ -911,10 +903,7 @@ fn stage_dataset(
                                 fate::Reason::BadReference.code(),
                                 name.clone(),
                                 value.clone(),
-                                format!(
-                                    "`{value}` is a {parent} key in datasets {}: name the one meant with `lookup: {{dataset: DATASET, column: COLUMN}}`",
-                                    datasets.join(" and ")
-                                ),
+                                keys::ambiguous_key(&value, parent, &datasets),
                             ));
                             continue;
                         }
@@ -1073,7 +1062,7 @@ fn stage_dataset(
     for m in pending {
         clusters.entry(m.survivor).or_default().push(m);
     }
-    let survivorship = crate::dedupe::rules::Rules::builtin().survivorship;
+    let survivorship = survivorship_of(db, dataset)?;
     let recency = survivorship
         .recency_columns
         .iter()
@@ -1099,7 +1088,7 @@ fn stage_dataset(
                         .count(),
                     recency: recency
                         .and_then(|c| m.values[c].as_deref())
-                        .and_then(crate::mapping::parse::any_date),
+                        .and_then(crate::values::date::any_date),
                 })
                 .collect();
             let (best, _) = crate::dedupe::survivorship::survivor(&survivorship, &candidates);
@@ -1113,6 +1102,19 @@ fn stage_dataset(
         }
     }
     Ok(out)
+}
+
+/// The survivorship rules the dataset's dedupe run chose its survivors by (its `--rules`),
+/// or the playbook's when the run did not record them.
+fn survivorship_of(db: &Db, dataset: &str) -> Result<crate::dedupe::rules::Survivorship> {
+    match db.dedupe_survivorship(dataset)? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            Error::Other(format!(
+                "the survivorship rules stored for dataset `{dataset}` do not read ({e}): run `crmkit dedupe {dataset}` again"
+            ))
+        }),
+        None => Ok(crate::dedupe::rules::Rules::builtin().survivorship),
+    }
 }
 
 /// Resolves merged records to their survivors and self-references to their parents; clears
@@ -1206,7 +1208,7 @@ fn finish_object(
         };
         let found = match lookup {
             Some(l) => match find_hit(Some(&state.lookups), l, parent_key) {
-                Ok(hit) => hit,
+                Ok(hit) => hit.cloned(),
                 Err(n) => {
                     clear(format!(
                         "parent cleared: {n} {object} records have `{parent_key}` in `{}`",

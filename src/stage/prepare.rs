@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{LOOKUP_ONLY, Options, fate};
 use crate::error::{Error, Result};
 use crate::mapping::file::{Lookup, MappingFile};
-use crate::mapping::transforms::Transform;
+use crate::mapping::transforms::{Applied, Context, Failure, Transform, apply_all};
 use crate::staging::Db;
 use crate::targets::{Field, SchemaSource};
 use crate::workspace::Workspace;
@@ -52,6 +52,37 @@ pub(super) fn column_position(p: &Prepared, name: &str) -> Option<usize> {
                 .iter()
                 .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
         })
+}
+
+/// A row's value of a source column named by header or column name (for transforms that read
+/// other columns).
+pub(super) fn row_value(p: &Prepared, vals: &[Option<String>], name: &str) -> Option<String> {
+    p.headers
+        .iter()
+        .position(|h| h == name)
+        .or_else(|| p.columns.iter().position(|c| c == name))
+        .and_then(|i| vals[i].clone())
+}
+
+/// A record's key from its key field's transformed value: trimmed; none when blank or failed.
+pub(super) fn key_text(result: &std::result::Result<Applied, Failure>) -> Option<String> {
+    result
+        .as_ref()
+        .ok()
+        .map(|a| a.value.trim().to_string())
+        .filter(|k| !k.is_empty())
+}
+
+/// A row's record key, as stage notes it.
+pub(super) fn record_key(p: &Prepared, vals: &[Option<String>]) -> Option<String> {
+    let f = &p.fields[p.key?];
+    let raw = f.source.and_then(|i| vals[i].as_deref()).unwrap_or("");
+    let lookup = |name: &str| row_value(p, vals, name);
+    let ctx = Context {
+        column: &lookup,
+        values: f.values.as_ref(),
+    };
+    key_text(&apply_all(&f.transform, raw, &ctx))
 }
 
 /// Loads a mapping file and binds it to its schema and dataset.

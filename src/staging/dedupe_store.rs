@@ -399,6 +399,28 @@ impl Db {
         tx.commit()?;
         Ok(())
     }
+
+    /// Records the survivorship rules (JSON) a dataset's dedupe run chose its survivors by.
+    pub fn save_dedupe_survivorship(&self, dataset: &str, rules: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO _dedupe_survivorship (dataset, rules) VALUES (?1, ?2)",
+            params![dataset, rules],
+        )?;
+        Ok(())
+    }
+
+    /// The survivorship rules (JSON) of a dataset's last dedupe run, when it recorded them.
+    pub fn dedupe_survivorship(&self, dataset: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT rules FROM _dedupe_survivorship WHERE dataset = ?1",
+                [dataset],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
 }
 
 /// One record's place in a cluster of a cross-source link run, and where its golden values

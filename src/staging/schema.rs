@@ -508,6 +508,12 @@ const MIGRATIONS: &[&str] = &[
         used     INTEGER NOT NULL -- 1 the row was still read, 0 it was not used
      );
      CREATE INDEX _adoption_issues_snapshot ON _adoption_issues (snapshot, file);",
+    // 16: the survivorship rules each dataset's dedupe run used (`--rules` or the playbook's),
+    // so stage replaces an excluded or rejected survivor by the same rules.
+    "CREATE TABLE _dedupe_survivorship (
+        dataset TEXT PRIMARY KEY,
+        rules   TEXT NOT NULL -- JSON: the survivorship section of the dedupe rules
+     );",
 ];
 
 /// The schema version this build writes.

@@ -66,6 +66,9 @@ pub struct PlanRow {
 pub struct StageTx<'a> {
     conn: &'a rusqlite::Connection,
     done: bool,
+    /// The statements run for every row, held rather than found again by their text (a
+    /// staged table's insert names every field: hashing it per row cost more than the insert).
+    held: std::cell::RefCell<HashMap<&'static str, (String, rusqlite::Statement<'a>)>>,
 }
 
 /// (batch, row) -> (what ingest said about the row, its surplus fields as JSON).
@@ -89,8 +92,23 @@ impl Db {
         let mut rows = stmt.query([])?;
         let mut buf: Vec<Option<String>> = vec![None; columns.len()];
         while let Some(r) = rows.next()? {
+            // Cells are copied into the previous row's strings: no allocation per cell.
             for (i, slot) in buf.iter_mut().enumerate() {
-                *slot = r.get(i + 2)?;
+                let text = r.get_ref(i + 2)?.as_str_or_null().map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        i + 2,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?;
+                match (text, slot.as_mut()) {
+                    (None, _) => *slot = None,
+                    (Some(t), Some(held)) => {
+                        held.clear();
+                        held.push_str(t);
+                    }
+                    (Some(t), None) => *slot = Some(t.to_string()),
+                }
             }
             f(r.get(0)?, r.get(1)?, &buf)?;
         }
@@ -430,6 +448,7 @@ impl Db {
         Ok(StageTx {
             conn: &self.conn,
             done: false,
+            held: Default::default(),
         })
     }
 }
@@ -469,7 +488,24 @@ pub struct TraceRow {
     pub staged: Option<(String, String)>,
 }
 
-impl StageTx<'_> {
+impl<'a> StageTx<'a> {
+    /// Runs `f` with the statement held under `slot` for `sql`, preparing it when the slot is
+    /// empty or holds another text.
+    fn with_held<T>(
+        &self,
+        slot: &'static str,
+        sql: &str,
+        f: impl FnOnce(&mut rusqlite::Statement<'a>) -> Result<T>,
+    ) -> Result<T> {
+        let mut held = self.held.borrow_mut();
+        let fresh = held.get(slot).is_none_or(|(text, _)| text != sql);
+        if fresh {
+            held.insert(slot, (sql.to_string(), self.conn.prepare(sql)?));
+        }
+        let (_, stmt) = held.get_mut(slot).expect("the statement was just prepared");
+        f(stmt)
+    }
+
     /// Recreates an object's staged table with these target fields.
     pub fn reset_object(&self, object: &str, fields: &[String]) -> Result<()> {
         let table = quote_ident(&staged_table(object));
@@ -531,17 +567,18 @@ impl StageTx<'_> {
         notes: Option<&str>,
         values: &[Option<String>],
     ) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        stmt.raw_bind_parameter(1, external_id)?;
-        stmt.raw_bind_parameter(2, lineage.0)?;
-        stmt.raw_bind_parameter(3, lineage.1)?;
-        stmt.raw_bind_parameter(4, lineage.2)?;
-        stmt.raw_bind_parameter(5, notes)?;
-        for (i, v) in values.iter().enumerate() {
-            stmt.raw_bind_parameter(6 + i, v.as_deref())?;
-        }
-        stmt.raw_execute()?;
-        Ok(())
+        self.with_held("stage", sql, |stmt| {
+            stmt.raw_bind_parameter(1, external_id)?;
+            stmt.raw_bind_parameter(2, lineage.0)?;
+            stmt.raw_bind_parameter(3, lineage.1)?;
+            stmt.raw_bind_parameter(4, lineage.2)?;
+            stmt.raw_bind_parameter(5, notes)?;
+            for (i, v) in values.iter().enumerate() {
+                stmt.raw_bind_parameter(6 + i, v.as_deref())?;
+            }
+            stmt.raw_execute()?;
+            Ok(())
+        })
     }
 
     /// Sets one field of a staged record (dataset, external id), appending `note` (one text)
@@ -584,13 +621,13 @@ impl StageTx<'_> {
         value: Option<&str>,
         detail: &str,
     ) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("INSERT INTO _rejects VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
-        stmt.execute(params![
-            lineage.0, lineage.1, lineage.2, object, reason, field, value, detail
-        ])?;
-        Ok(())
+        let sql = "INSERT INTO _rejects VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        self.with_held("reject", sql, |stmt| {
+            stmt.execute(params![
+                lineage.0, lineage.1, lineage.2, object, reason, field, value, detail
+            ])?;
+            Ok(())
+        })
     }
 
     /// Records a row excluded by a rule.
@@ -612,38 +649,38 @@ impl StageTx<'_> {
 
     /// Records where a source key resolves.
     pub fn key(&self, object: &str, k: &KeyRow) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT OR REPLACE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        stmt.execute(params![
-            object,
-            k.key,
-            k.status,
-            k.external_id,
-            k.dataset,
-            k.batch,
-            k.row,
-            k.detail
-        ])?;
-        Ok(())
+        let sql = "INSERT OR REPLACE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        self.with_held("key", sql, |stmt| {
+            stmt.execute(params![
+                object,
+                k.key,
+                k.status,
+                k.external_id,
+                k.dataset,
+                k.batch,
+                k.row,
+                k.detail
+            ])?;
+            Ok(())
+        })
     }
 
     /// Records where a source key resolves unless the object already has it in `dataset`:
     /// true when recorded (the first record with a key keeps it).
     pub fn key_once(&self, object: &str, k: &KeyRow) -> Result<bool> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        Ok(stmt.execute(params![
-            object,
-            k.key,
-            k.status,
-            k.external_id,
-            k.dataset,
-            k.batch,
-            k.row,
-            k.detail
-        ])? > 0)
+        let sql = "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        self.with_held("key_once", sql, |stmt| {
+            Ok(stmt.execute(params![
+                object,
+                k.key,
+                k.status,
+                k.external_id,
+                k.dataset,
+                k.batch,
+                k.row,
+                k.detail
+            ])? > 0)
+        })
     }
 
     /// The first of `datasets` whose records of `object` already hold `key`.

@@ -23,6 +23,49 @@ pub fn date(days: Days) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days)
 }
 
+/// A date as ISO 8601 (`2021-03-04`), written without a format string: it runs for every
+/// date a transform converts.
+pub fn iso_date(d: NaiveDate) -> String {
+    let mut out = String::with_capacity(10);
+    push_date(&mut out, d);
+    out
+}
+
+/// A UTC date-time as ISO 8601 (`2021-03-04T09:05:00Z`), as [`iso_date`] writes dates.
+pub fn iso_datetime(dt: NaiveDateTime) -> String {
+    use chrono::Timelike;
+    let mut out = String::with_capacity(20);
+    push_date(&mut out, dt.date());
+    for (sep, n) in [('T', dt.hour()), (':', dt.minute()), (':', dt.second())] {
+        out.push(sep);
+        push_two(&mut out, n);
+    }
+    out.push('Z');
+    out
+}
+
+fn push_date(out: &mut String, d: NaiveDate) {
+    let y = d.year();
+    if (0..=9999).contains(&y) {
+        let y = y as u32;
+        for div in [1000, 100, 10, 1] {
+            out.push(char::from(b'0' + (y / div % 10) as u8));
+        }
+    } else {
+        // Outside four digits chrono's own layout (sign, more digits) is the one to keep.
+        out.push_str(&d.format("%Y").to_string());
+    }
+    out.push('-');
+    push_two(out, d.month());
+    out.push('-');
+    push_two(out, d.day());
+}
+
+fn push_two(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
 /// Which way a day-month-year value with a numeric month was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Order {
@@ -557,6 +600,26 @@ pub fn format_of(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_text_matches_chrono() {
+        for (y, m, d) in [
+            (2021, 3, 4),
+            (1, 1, 1),
+            (9999, 12, 31),
+            (1970, 10, 25),
+            (-5, 6, 7),
+            (12345, 1, 2),
+        ] {
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(day), day.format("%Y-%m-%d").to_string());
+            let dt = day.and_hms_opt(9, 5, 59).unwrap();
+            assert_eq!(
+                iso_datetime(dt),
+                dt.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+        }
+    }
 
     fn fmt(s: &str) -> String {
         match parse(s) {

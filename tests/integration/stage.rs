@@ -697,3 +697,147 @@ fn merges_survive_a_removed_member_and_an_excluded_survivor() {
         .fails(2);
     assert!(run.stderr().contains("cannot survive"), "{}", run.stderr());
 }
+
+/// The record that replaces an excluded survivor is chosen by the survivorship rules the
+/// dedupe run was given (`--rules`), not the playbook's: here the most recently touched.
+#[test]
+fn a_replacement_survivor_follows_the_dedupe_rules_file() {
+    let env = Env::workspace();
+    let config = env.ws().join("crmkit.yaml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "merge_proposed_duplicates: false",
+        "merge_proposed_duplicates: true",
+    );
+    assert!(text.contains("merge_proposed_duplicates: true"), "{text}");
+    std::fs::write(
+        &config,
+        format!("{text}exclude:\n  - {{name: former_customers, dataset: accounts, column: Type, values: [Former Customer]}}\n"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("stage/survivor-rules/accounts.yaml"),
+        env.ws().join("mappings/accounts.yaml"),
+    )
+    .unwrap();
+    let a = fixture("stage/survivor-rules/accounts.csv");
+    env.run_ws(&["ingest", a.to_str().unwrap()]).ok();
+    let builtin = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks/dedupe.yaml"),
+    )
+    .unwrap();
+    let start = builtin.find("survivorship:").unwrap();
+    let end = builtin[start..].find("  source_priority:").unwrap() + start;
+    let rules = env.write(
+        "recent-wins.yaml",
+        format!(
+            "{}survivorship:\n  order: [most_recent, first_row]\n  recency_columns: [touched_on]\n{}",
+            &builtin[..start],
+            &builtin[end..]
+        ),
+    );
+    let merged_into = |env: &Env, key: &str| -> String {
+        env.db()
+            .query_row(
+                "SELECT external_id FROM _stage_keys WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let dedupe = |extra: &[&str]| {
+        let mut args = vec![
+            "dedupe",
+            "accounts",
+            "--object",
+            "account",
+            "--id",
+            "account_id",
+        ];
+        args.extend_from_slice(extra);
+        env.run_ws(&args).ok();
+    };
+
+    // By the file: S-1 (touched last) survives the dedupe run, the rule excludes it, and the
+    // next most recent, S-3, takes its place; S-2 merges into S-3.
+    dedupe(&["--rules", rules.to_str().unwrap()]);
+    let out = env.run_ws(&["stage", "--json"]).ok().json();
+    let d = dataset(&out, "accounts");
+    assert_eq!(
+        (
+            d["staged"].as_i64(),
+            d["merged"].as_i64(),
+            d["excluded"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{d}"
+    );
+    assert_eq!(merged_into(&env, "S-2"), "S-3");
+    let r = env.run_ws(&["reconcile", "--json"]).ok().json();
+    assert_eq!(r["balanced"], true, "{r}");
+
+    // By the playbook (no recency column it knows, equal completeness): the first row, S-2.
+    dedupe(&[]);
+    env.run_ws(&["stage", "--json"]).ok();
+    assert_eq!(merged_into(&env, "S-3"), "S-2");
+}
+
+/// `map check` finds the plain reference stage rejects as ambiguous (a key two account
+/// datasets both have), as blocking, counted, and in stage's own words.
+#[test]
+fn map_check_blocks_a_reference_ambiguous_across_datasets_as_stage_rejects_it() {
+    let env = Env::workspace();
+    let dir = fixture("stage/two_sources");
+    for f in [
+        "accounts_crm",
+        "accounts_billing",
+        "contacts_crm",
+        "contacts_billing",
+    ] {
+        std::fs::copy(
+            dir.join(format!("mappings/{f}.yaml")),
+            env.ws().join("mappings").join(format!("{f}.yaml")),
+        )
+        .unwrap();
+        env.run_ws(&["ingest", dir.join(format!("{f}.csv")).to_str().unwrap()])
+            .ok();
+    }
+    let check = env.run_ws(&["map", "check", "--json"]).fails(1).json();
+    let report = |dataset: &str| {
+        check["mappings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["dataset"] == dataset)
+            .unwrap_or_else(|| panic!("no {dataset} in {check:#}"))
+            .clone()
+    };
+    let crm = report("contacts_crm");
+    let found: Vec<&serde_json::Value> = crm["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "ambiguous_reference")
+        .collect();
+    assert_eq!(found.len(), 1, "{crm:#}");
+    assert_eq!(found[0]["severity"], "blocking");
+    assert_eq!(found[0]["count"], 1);
+    assert_eq!(found[0]["field"], "AccountId");
+    assert_eq!(found[0]["examples"][0], "1001");
+    // The reference that names its dataset, and the accounts themselves, are fine.
+    for d in ["contacts_billing", "accounts_crm", "accounts_billing"] {
+        assert_eq!(report(d)["blocking"], 0, "{:#}", report(d));
+    }
+
+    env.run_ws(&["stage"]).ok();
+    let detail: String = env
+        .db()
+        .query_row(
+            "SELECT detail FROM _rejects WHERE dataset = 'contacts_crm' AND reason = 'bad_reference'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains(&detail), "{message}\n{detail}");
+    assert!(message.contains("bad_reference"), "{message}");
+}

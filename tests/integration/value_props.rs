@@ -5,9 +5,9 @@ use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 
 use crmkit::error::thousands;
-use crmkit::mapping::parse;
 use crmkit::values::date::{self as dates, DateParse, Order};
 use crmkit::values::phone;
+use crmkit::values::{boolean, number as parse};
 
 fn any_date() -> impl Strategy<Value = NaiveDate> {
     (1900i32..2100, 1u32..=12, 1u32..=31)
@@ -72,7 +72,7 @@ proptest! {
         let _ = dates::any_date(&s);
         let _ = dates::read_date(&s, &["%d/%m/%Y".to_string()]);
         let _ = dates::read_datetime(&s, &[]);
-        let _ = parse::boolean(&s);
+        let _ = boolean::boolean(&s);
         let _ = phone::parse(&s);
         let _ = dates::parse(&s);
     }

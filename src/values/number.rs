@@ -1,9 +1,5 @@
-//! Pure parsers for the typed values the transforms convert that have no module of their own
-//! in [`crate::values`]: numbers and booleans. Shared by the transforms (which convert) and
-//! the value evidence (which recognises).
-
-/// Dates are read by the one date parser; this path stays for existing callers.
-pub use crate::values::date::any_date;
+//! Human-written numbers: the one parser the transforms (which convert), the value evidence
+//! and `map check` (which recognise) and the playbook evidence all call.
 
 /// An exact decimal: `digits * 10^-scale`, negative when `negative`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,15 +187,6 @@ pub fn number(s: &str, decimal: char) -> Option<(Decimal, NumberNotes)> {
     Some((value, notes))
 }
 
-/// `true` / `false` for the usual spellings of yes and no.
-pub fn boolean(s: &str) -> Option<bool> {
-    match s.trim().to_lowercase().as_str() {
-        "true" | "t" | "yes" | "y" | "1" | "on" | "x" | "checked" => Some(true),
-        "false" | "f" | "no" | "n" | "0" | "off" | "unchecked" => Some(false),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,12 +238,5 @@ mod tests {
         assert_eq!(d.round(2).to_text(), "2.35");
         assert!(!d.is_integer());
         assert!(number("3.00", '.').unwrap().0.is_integer());
-    }
-
-    #[test]
-    fn booleans() {
-        assert_eq!(boolean("Yes"), Some(true));
-        assert_eq!(boolean("0"), Some(false));
-        assert_eq!(boolean("maybe"), None);
     }
 }

@@ -1,0 +1,22 @@
+//! Yes/no words as booleans: one reading for the transforms, the value evidence and the rules.
+
+/// `true` / `false` for the usual spellings of yes and no.
+pub fn boolean(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" | "on" | "x" | "checked" => Some(true),
+        "false" | "f" | "no" | "n" | "0" | "off" | "unchecked" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans() {
+        assert_eq!(boolean("Yes"), Some(true));
+        assert_eq!(boolean("0"), Some(false));
+        assert_eq!(boolean("maybe"), None);
+    }
+}

@@ -340,7 +340,7 @@ pub fn run(
                     recency: d
                         .recency
                         .as_deref()
-                        .and_then(crate::mapping::parse::any_date),
+                        .and_then(crate::values::date::any_date),
                 }
             })
             .collect();

@@ -337,10 +337,7 @@ pub fn run(
                     dataset: sources[*s].dataset.clone(),
                     values: d.values.clone(),
                     filled: d.filled,
-                    recency: d
-                        .recency
-                        .as_deref()
-                        .and_then(crate::values::date::any_date),
+                    recency: d.recency.as_deref().and_then(crate::values::date::any_date),
                 }
             })
             .collect();

@@ -33,6 +33,9 @@ pub(super) type LookupIndex = HashMap<(String, String), HashMap<String, Hit>>;
 /// Each object's records by their source key.
 pub(super) type KeyIndex = HashMap<String, ObjectKeys>;
 
+/// One key namespace's records by source key.
+type Namespace = HashMap<Box<str>, Slot>;
+
 /// One object's records by source key, per key namespace. A namespace is the external-id
 /// field a dataset upserts on: two datasets loaded into one object with their own external-id
 /// fields keep separate namespaces, so the same source id in both is two records; datasets
@@ -43,7 +46,7 @@ pub(super) type KeyIndex = HashMap<String, ObjectKeys>;
 /// records that are not staged as themselves carry their external id and detail.
 #[derive(Default)]
 pub(super) struct ObjectKeys {
-    spaces: Vec<(Rc<str>, HashMap<Box<str>, Slot>)>,
+    spaces: Vec<(Rc<str>, Namespace)>,
     /// Datasets by the index a slot names.
     datasets: Vec<Rc<str>>,
 }

@@ -59,7 +59,7 @@ fn verdict(holder: Option<&Holder>, alive: impl Fn(u32) -> bool, me: u32, fresh:
 }
 
 /// Whether process `pid` exists (a process of another user counts).
-fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     let Some(pid) = i32::try_from(pid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)

@@ -185,6 +185,37 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Removes temporary files of `path` (see [`temp_path`]) left by runs that were killed before
+/// they could clean up: their process is gone, so nothing will ever rename them into place.
+/// A temporary file of a live process (a concurrent run) is left alone.
+fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.crmkit-tmp-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !crate::lock::alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// An output file being written under its temporary name; [`AtomicFile::commit`] renames it
 /// into place, and dropping it uncommitted removes the temporary file.
 pub struct AtomicFile {
@@ -201,6 +232,7 @@ impl AtomicFile {
         if let Some(dir) = path.parent() {
             create_dir(dir)?;
         }
+        remove_stale_temps(path);
         let temp = temp_path(path);
         let file = create_private(&temp).map_err(|e| Error::io("create", &temp, e))?;
         Ok(AtomicFile {
@@ -475,6 +507,32 @@ mod tests {
         }
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         assert!(!temp_path(&path).exists());
+    }
+
+    #[test]
+    fn a_killed_runs_temporary_file_is_swept_and_a_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.html");
+        // No process has pid 0x7fff_fff0 (above Linux's pid_max); this one is alive.
+        let dead = dir.path().join(".report.html.crmkit-tmp-2147483632");
+        let live = dir
+            .path()
+            .join(format!(".report.html.crmkit-tmp-{}", std::process::id()));
+        let other = dir.path().join(".notes.txt.crmkit-tmp-2147483632");
+        for p in [&dead, &other] {
+            std::fs::write(p, "half").unwrap();
+        }
+        std::fs::write(&live, "in progress").unwrap();
+        remove_stale_temps(&path);
+        assert!(!dead.exists());
+        assert!(
+            live.exists(),
+            "a running process's temporary file is its own"
+        );
+        assert!(
+            other.exists(),
+            "only the temporaries of the file being written"
+        );
     }
 
     #[test]

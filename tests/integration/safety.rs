@@ -173,6 +173,21 @@ fn export_refuses_a_users_file_writes_nothing_half_and_replaces_its_own() {
 }
 
 #[test]
+fn a_killed_runs_half_written_file_is_swept_by_the_next_run() {
+    let env = crate::stage::prepared();
+    env.run_ws(&["stage"]).ok();
+    let dir = env.ws().join("mine");
+    std::fs::create_dir_all(&dir).unwrap();
+    // What a run killed mid-write (SIGKILL: no clean-up) leaves: its pid is long gone.
+    let left = dir.join(".01_Account.csv.crmkit-tmp-2147483632");
+    std::fs::write(&left, "Legacy_Account_ID__c,Name\nA-1,half").unwrap();
+    env.run_ws(&["export", "--format", "salesforce", "--out", "mine"])
+        .ok();
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+    assert!(read(dir.join("01_Account.csv")).starts_with("Legacy_Account_ID__c"));
+}
+
+#[test]
 fn dedupe_pairs_and_review_go_through_the_same_checks() {
     let env = Env::workspace();
     let a = fixture("stage/accounts.csv");

@@ -1394,6 +1394,9 @@ fn metric_rows(a: &Analysis, weekly_days: i32) -> Vec<MetricRow> {
                 }
                 out.push((scope.clone(), name.to_string(), v, detail));
             }
+            if kind != "rep" {
+                out.extend(group_usage(a, &scope, r, key));
+            }
         }
     }
     // Team adoption: share of the team's reps active in the last week, for roll-out exits.
@@ -1430,6 +1433,49 @@ fn metric_rows(a: &Analysis, weekly_days: i32) -> Vec<MetricRow> {
         ));
     }
     out
+}
+
+/// The usage figures of a team, manager or region under the names the whole org's carry
+/// (`logins_per_user`, `never_logged_in`, `activities_per_rep_week`), so that a roll-out
+/// phase's teams read beside the org: the group's reps are its users. Each is measured
+/// exactly when the org-wide figure is.
+fn group_usage(a: &Analysis, scope: &str, group: &Row, key: KeyOf) -> Vec<MetricRow> {
+    let measured = |name: &str| a.figures.get(name).copied().flatten().is_some();
+    let members: Vec<&Row> = a
+        .reps
+        .iter()
+        .filter(|r| key(r).is_some() && key(r) == key(group))
+        .collect();
+    let n = members.len() as f64;
+    let never = members
+        .iter()
+        .filter(|r| r.sums.last_login_day.is_none())
+        .count();
+    vec![
+        (
+            scope.to_string(),
+            "logins_per_user".into(),
+            group
+                .logins
+                .filter(|_| measured("logins_per_user"))
+                .and_then(|l| ratio(l as f64, n)),
+            None,
+        ),
+        (
+            scope.to_string(),
+            "never_logged_in".into(),
+            measured("never_logged_in").then_some(never as f64),
+            Some(format!("of {} reps", members.len())),
+        ),
+        (
+            scope.to_string(),
+            "activities_per_rep_week".into(),
+            group
+                .activities_per_week
+                .filter(|_| measured("activities_per_rep_week")),
+            None,
+        ),
+    ]
 }
 
 fn dates_of(text: &str) -> Option<i32> {

@@ -111,6 +111,8 @@ impl Templates {
         env.add_filter("thousands", thousands);
         env.add_filter("pct", pct);
         env.add_filter("num", num);
+        // A figure compared with a threshold: enough decimals to read the comparison.
+        env.add_filter("decimal", crate::rollout::exit::number);
         let mut origins = BTreeMap::new();
         let mut sources: BTreeMap<String, String> = TEMPLATES
             .iter()

@@ -100,7 +100,7 @@ impl ExitResult {
     }
 }
 
-/// A figure as printed: up to four decimals, no float noise.
+/// A figure as printed: up to four decimals, no float noise (`0.3333333` -> `0.3333`).
 pub fn number(v: f64) -> String {
     let r = (v * 10_000.0).round() / 10_000.0;
     if r.fract() == 0.0 {

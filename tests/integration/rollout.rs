@@ -635,3 +635,83 @@ fn set_adds_and_removes_single_entries_and_names_the_phase_and_entry_it_cannot_f
         milestone.stderr()
     );
 }
+
+/// A phase's team reads beside the whole org: the usage figures the org has are measured for
+/// the team too (never "not measured" where the snapshot holds the data), and exit figures
+/// print as figures, not as float noise.
+#[test]
+fn a_phase_team_gets_the_org_usage_figures_from_a_real_ingest() {
+    let env = Env::workspace();
+    let users = fixture("adoption/users.csv");
+    let opps = fixture("adoption/sf_opportunities.csv");
+    env.run_ws(&[
+        "adoption",
+        "ingest",
+        opps.to_str().unwrap(),
+        users.to_str().unwrap(),
+        "--as-of",
+        "2025-06-30",
+    ])
+    .ok();
+    std::fs::write(
+        env.ws().join("rollout.yaml"),
+        "version: 1\nphases:\n  - name: Pilot\n    modules: [contacts, accounts]\n    teams: [Mid-Market]\n    start: 2025-06-02\n    end: 2025-07-11\n    exit: adoption.win_rate >= 0.9\n",
+    )
+    .unwrap();
+    env.run_ws(&[
+        "report",
+        "rollout",
+        "--format",
+        "all",
+        "--as-of",
+        "2025-06-30",
+    ])
+    .ok();
+    // Independently: the Mid-Market users of the export and their last logins.
+    let text = std::fs::read_to_string(&users).unwrap();
+    let team: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|c| c[4] == "Mid-Market")
+        .collect();
+    let never = team.iter().filter(|c| c[8].is_empty()).count();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.ws().join("out/rollout.json")).unwrap())
+            .unwrap();
+    let scope = &phase(&json, "Pilot")["adoption"][0];
+    assert_eq!(scope["scope"], "team:Mid-Market");
+    let figure = |name: &str| {
+        scope["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {scope}"))["value"]
+            .clone()
+    };
+    assert_eq!(figure("never_logged_in"), never as f64, "{scope}");
+    // The snapshot has no login history or activities: not measured for the org, so not for
+    // the team either (never zero).
+    assert!(figure("logins_per_user").is_null(), "{scope}");
+    assert!(figure("activities_per_rep_week").is_null(), "{scope}");
+    // Win rate from the opportunities export: Mid-Market owners' won / (won + lost).
+    let opps_text = std::fs::read_to_string(&opps).unwrap();
+    let members: Vec<&str> = team.iter().map(|c| c[1]).collect();
+    let (mut won, mut lost) = (0, 0);
+    for l in opps_text.lines().skip(1) {
+        let owner = l.split(',').nth(1).unwrap();
+        if members.contains(&owner) {
+            won += l.contains(",Closed Won,") as u32;
+            lost += l.contains(",Closed Lost,") as u32;
+        }
+    }
+    let rate = won as f64 / (won + lost) as f64;
+    assert!((figure("win_rate").as_f64().unwrap() - rate).abs() < 1e-9);
+    let md = std::fs::read_to_string(env.ws().join("out/rollout.md")).unwrap();
+    let shown = format!(
+        "`adoption.win_rate` = {}",
+        (rate * 10_000.0).round() / 10_000.0
+    );
+    assert!(md.contains(&shown), "no `{shown}` in\n{md}");
+}

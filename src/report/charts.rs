@@ -10,8 +10,11 @@ const LABEL_MIN: f64 = 80.0;
 const LABEL_MAX: f64 = 300.0;
 /// Approximate width of one label character at the chart's font size.
 const CHAR: f64 = 7.2;
-/// Width kept for the value text after a bar.
-const VALUE: f64 = 90.0;
+/// Narrowest and widest value column after the bars; it fits the longest value text.
+const VALUE_MIN: f64 = 60.0;
+const VALUE_MAX: f64 = 240.0;
+/// Approximate width of one value character (bold) at the chart's font size.
+const CHAR_BOLD: f64 = 8.0;
 /// Height of one bar row.
 const ROW: f64 = 26.0;
 /// Longest label shown, in characters.
@@ -133,7 +136,14 @@ pub fn bars(title: &str, bars: &[Bar], max: f64, ticks: bool) -> String {
         .max()
         .unwrap_or(0);
     let label = (CHAR * longest as f64 + 14.0).clamp(LABEL_MIN, LABEL_MAX);
-    let span = WIDTH - label - VALUE;
+    // A value text wider than its column runs off the SVG and is cut (`352 (73.3%`).
+    let widest = bars
+        .iter()
+        .map(|b| b.text.chars().count())
+        .max()
+        .unwrap_or(0);
+    let value = (CHAR_BOLD * widest as f64 + 12.0).clamp(VALUE_MIN, VALUE_MAX);
+    let span = WIDTH - label - value;
     let top = 4.0;
     let height = top + ROW * bars.len() as f64 + if ticks { 22.0 } else { 4.0 };
     let mut out = String::new();
@@ -397,7 +407,7 @@ mod tests {
 
     #[test]
     fn bar_widths_are_proportional_and_clamped() {
-        let span = WIDTH - LABEL_MIN - VALUE;
+        let span = WIDTH - LABEL_MIN - VALUE_MIN;
         let svg = bars(
             "t",
             &[bar("a", 50.0), bar("b", 150.0), bar("c", -5.0)],
@@ -489,6 +499,18 @@ mod tests {
         assert_eq!(score_tone(74.9), Tone::Warn);
         assert_eq!(score_tone(50.0), Tone::Warn);
         assert_eq!(score_tone(10.0), Tone::Bad);
+    }
+
+    #[test]
+    fn long_value_texts_widen_the_value_column_and_stay_inside_the_chart() {
+        let mut b = bar("Inside Sales", 9_945_000.0);
+        b.text = "9,945,000 · 83 won (45.6%)".into();
+        let svg = bars("t", &[b, bar("MQL", 1.0)], 9_945_000.0, false);
+        let vx: f64 = svg
+            .split("<text x=\"")
+            .filter_map(|t| t.split('"').next()?.parse().ok())
+            .fold(0.0, f64::max);
+        assert!(vx + CHAR_BOLD * 26.0 <= WIDTH, "value text starts at {vx}");
     }
 
     #[test]

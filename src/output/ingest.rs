@@ -1,6 +1,7 @@
 //! Human output for `ingest` and `status`.
 
-use super::table::{Table, thousands};
+use super::table::Table;
+use crate::numbers::thousands;
 use crate::ingest::{Outcome, Status};
 use crate::staging::DatasetSummary;
 use crate::workspace::Config;

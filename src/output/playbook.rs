@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::table::Table;
-use crate::error::plural;
+use crate::numbers::plural;
 use crate::escape::markdown::{code, text as md};
 use crate::playbook::checklist::{Checklist, Line};
 use crate::playbook::guide::{GuideView, NextKind};

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::charts::{self, Bar, Line, Tone};
-use super::{Format, Templates, num_text, pct, thousands_text};
+use super::{Format, Templates};
+use crate::numbers::{one_decimal as num_text, pct, whole as thousands_text};
 use crate::adoption::measure::{Analysis, Row};
 use crate::error::{Error, Result};
 

@@ -67,6 +67,16 @@ pub fn pct(share: f64) -> String {
     }
 }
 
+/// A share in a table column: always one decimal (`78.0%`) so a column's figures line up,
+/// except exactly none or all (`0%`, `100%`); the same guard as [`pct`] near the ends.
+pub fn pct_column(share: f64) -> String {
+    match pct(share).as_str() {
+        "0%" | "100%" | "<0.1%" | ">99.9%" => pct(share),
+        text if text.contains('.') => text.to_string(),
+        text => format!("{}.0%", text.trim_end_matches('%')),
+    }
+}
+
 /// A share as a whole percentage, for evidence where a decimal adds nothing: `0.874` -> `87%`.
 pub fn pct_whole(share: f64) -> String {
     format!("{}%", whole(share * 100.0))
@@ -110,5 +120,9 @@ mod tests {
         assert_eq!(pct(0.99996), ">99.9%");
         assert_eq!(pct(0.0004), "<0.1%");
         assert_eq!(pct_whole(0.874), "87%");
+        assert_eq!(pct_column(0.78), "78.0%");
+        assert_eq!(pct_column(0.9755), "97.6%");
+        assert_eq!(pct_column(1.0), "100%");
+        assert_eq!(pct_column(0.99999), ">99.9%");
     }
 }

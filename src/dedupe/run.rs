@@ -540,7 +540,12 @@ pub fn record_metrics(db: &Db) -> Result<()> {
     };
     let detail = format!(
         "{} are duplicates to merge, in {}",
-        crate::numbers::part_of(merged.max(0) as u64, records.max(0) as u64, "record", "records"),
+        crate::numbers::part_of(
+            merged.max(0) as u64,
+            records.max(0) as u64,
+            "record",
+            "records"
+        ),
         crate::numbers::plural(clusters.max(0) as u64, "cluster", "clusters")
     );
     db.put_metric("dedupe.duplicate_rate", rate, Some(&detail), "dedupe")?;

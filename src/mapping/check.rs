@@ -632,11 +632,18 @@ fn check_values(
         let name = &field.name;
         let one = n == 1;
         let values = crate::numbers::plural(n as u64, "value", "values");
-        let (are, were, have) = if one { ("is", "was", "has") } else { ("are", "were", "have") };
+        let (are, were, have) = if one {
+            ("is", "was", "has")
+        } else {
+            ("are", "were", "have")
+        };
         // What stage does with these rows, in the words of its own policy.
         let fate = match outcome {
             "reject" if one => "stage rejects this record".to_string(),
-            "reject" => format!("stage rejects these {}", crate::numbers::plural(n as u64, "record", "records")),
+            "reject" => format!(
+                "stage rejects these {}",
+                crate::numbers::plural(n as u64, "record", "records")
+            ),
             "blanked" => format!(
                 "stage loads these records with `{name}` blank (on_invalid: blank; set `on_invalid: reject` to refuse them)"
             ),

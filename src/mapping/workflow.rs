@@ -106,13 +106,21 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     if unmatched_owners > 0 {
         notes.push(format!(
             "OWNERS: {} no user (`~` under `owners:`): map them, or set `default_owner:`",
-            plural(unmatched_owners as u64, "source owner matches", "source owners match")
+            plural(
+                unmatched_owners as u64,
+                "source owner matches",
+                "source owners match"
+            )
         ));
     }
     for v in report.values.iter().filter(|v| !v.unknown.is_empty()) {
         notes.push(format!(
             "values: {} of `{}` no target yet (`~`)",
-            plural(v.unknown.len() as u64, "source value has", "source values have"),
+            plural(
+                v.unknown.len() as u64,
+                "source value has",
+                "source values have"
+            ),
             v.field
         ));
     }

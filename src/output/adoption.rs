@@ -79,7 +79,11 @@ pub fn ingested(
                 .issues
                 .iter()
                 .map(|(kind, n)| {
-                    format!("{} {}", crate::numbers::thousands(*n), kind.replace('_', " "))
+                    format!(
+                        "{} {}",
+                        crate::numbers::thousands(*n),
+                        kind.replace('_', " ")
+                    )
                 })
                 .collect();
             out.push_str(&format!(

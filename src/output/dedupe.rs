@@ -3,11 +3,11 @@
 use std::path::Path;
 
 use super::table::Table;
-use crate::numbers::thousands;
 use crate::dedupe::Model;
 use crate::dedupe::review::Applied;
 use crate::dedupe::run::{Report, ReviewRound};
 use crate::error::Result;
+use crate::numbers::thousands;
 use crate::safe_write::{Kind, Overwrite};
 use crate::sheet;
 
@@ -26,7 +26,11 @@ pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
         report.object,
         roles.join(", "),
         crate::numbers::plural(report.records as u64, "record", "records"),
-        crate::numbers::plural(report.candidate_pairs as u64, "candidate pair", "candidate pairs"),
+        crate::numbers::plural(
+            report.candidate_pairs as u64,
+            "candidate pair",
+            "candidate pairs"
+        ),
         thousands(report.all_pairs),
         thousands(report.linked_pairs as u64),
         report.threshold,
@@ -36,7 +40,11 @@ pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
     if report.skipped_blocks > 0 {
         out.push_str(&format!(
             "; {} skipped",
-            crate::numbers::plural(report.skipped_blocks as u64, "oversized block", "oversized blocks")
+            crate::numbers::plural(
+                report.skipped_blocks as u64,
+                "oversized block",
+                "oversized blocks"
+            )
         ));
     }
     if report.decisions_kept > 0 {

@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::numbers::thousands;
 use crate::dedupe::run::Report as DedupeReport;
-use crate::numbers::plural;
 use crate::ingest::Outcome;
 use crate::mapping::check::CheckReport;
 use crate::mapping::suggest::SuggestReport;
+use crate::numbers::plural;
+use crate::numbers::thousands;
 use crate::playbook::checklist::Checklist;
 use crate::playbook::scoring::{Assessment, number};
 use crate::profile::Profile;
@@ -122,7 +122,12 @@ pub fn checked(reports: &[CheckReport]) -> String {
         .unwrap_or_default();
     format!(
         "{} {} a source; {}{worst}: the demo goes on",
-        crate::numbers::part_of(mapped as u64, total as u64, "required field", "required fields"),
+        crate::numbers::part_of(
+            mapped as u64,
+            total as u64,
+            "required field",
+            "required fields"
+        ),
         if total == 1 { "has" } else { "have" },
         plural(blocking as u64, "blocking issue", "blocking issues")
     )

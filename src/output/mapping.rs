@@ -1,10 +1,10 @@
 //! Human output for `map suggest` and `map check`.
 
 use super::table::Table;
-use crate::numbers::thousands;
-use crate::numbers::plural;
 use crate::mapping::check::{CheckReport, Severity};
 use crate::mapping::suggest::SuggestReport;
+use crate::numbers::plural;
+use crate::numbers::thousands;
 
 /// The mapped fields, proposals, drops, required gaps and value maps.
 pub fn render_suggest(r: &SuggestReport) -> String {

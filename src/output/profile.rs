@@ -16,7 +16,7 @@ fn cut(s: &str) -> String {
     crate::text::excerpt(&one_line, WIDTH).into_owned()
 }
 
-use crate::numbers::pct;
+use crate::numbers::pct_column as pct;
 
 /// The whole profile as text; `stored` says whether it was saved in the workspace.
 pub fn render(p: &Profile, stored: bool) -> String {

@@ -1,8 +1,8 @@
 //! Output of `stage`, `reconcile` and `trace`.
 
 use super::table::Table;
-use crate::numbers::thousands;
 use crate::numbers::plural;
+use crate::numbers::thousands;
 use crate::stage::Outcome;
 use crate::stage::reconcile::{Reconciliation, Trace};
 

@@ -366,12 +366,18 @@ mod tests {
             ..q(Kind::YesNo)
         };
         let mut metrics = BTreeMap::new();
-        metrics.insert("score.rfm_accounts".into(), metric("score.rfm_accounts", 40.0));
+        metrics.insert(
+            "score.rfm_accounts".into(),
+            metric("score.rfm_accounts", 40.0),
+        );
         // Half the condition measured: the data does not know the answer yet.
         assert_eq!(from_metric(&rfm, &metrics), None);
         metrics.insert("score.accounts".into(), metric("score.accounts", 40.0));
         assert_eq!(from_metric(&rfm, &metrics).unwrap().0, json!(true));
-        metrics.insert("score.rfm_accounts".into(), metric("score.rfm_accounts", 0.0));
+        metrics.insert(
+            "score.rfm_accounts".into(),
+            metric("score.rfm_accounts", 0.0),
+        );
         assert_eq!(from_metric(&rfm, &metrics).unwrap().0, json!(false));
     }
 

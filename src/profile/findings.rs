@@ -447,7 +447,11 @@ pub fn hierarchy_findings(h: &Hierarchy, header: Option<String>, out: &mut Vec<F
         "self_parent",
         h.self_parents,
         h.self_parent_examples.clone(),
-        plural(h.self_parents, "record is its own parent", "records are their own parent"),
+        plural(
+            h.self_parents,
+            "record is its own parent",
+            "records are their own parent",
+        ),
     );
     push(
         "hierarchy_cycle",

@@ -1,9 +1,9 @@
 //! The headline figures a workspace profile leaves for the playbook (`_metrics`).
 
-use crate::numbers::{plural, thousands};
 use super::model::Profile;
 use super::types::SemanticType;
 use super::vocab;
+use crate::numbers::{plural, thousands};
 
 /// One metric: name, value, and the numbers behind it.
 #[derive(Clone, Debug, PartialEq)]

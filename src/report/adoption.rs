@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::charts::{self, Bar, Line, Tone};
 use super::{Format, Templates};
-use crate::numbers::{one_decimal as num_text, pct, whole as thousands_text};
 use crate::adoption::measure::{Analysis, Row};
 use crate::error::{Error, Result};
+use crate::numbers::{one_decimal as num_text, pct, whole as thousands_text};
 
 /// A success criterion is met at this score (share, 0 to 1).
 const CRITERION_MET: f64 = 0.8;

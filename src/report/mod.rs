@@ -404,7 +404,11 @@ mod tests {
             (41.25, "41", "4,125%", "41.3"),
         ] {
             assert_eq!(
-                (numbers::whole(v).as_str(), numbers::pct(v).as_str(), numbers::one_decimal(v).as_str()),
+                (
+                    numbers::whole(v).as_str(),
+                    numbers::pct(v).as_str(),
+                    numbers::one_decimal(v).as_str()
+                ),
                 (t, p, n),
                 "{v}"
             );

@@ -119,7 +119,11 @@ pub(super) fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -
         return Err(check_first(format!(
             "required {} {} {} {} no source, so every record would be refused; map a column or add `transform: [{{default: ...}}]`",
             object.name,
-            if missing.len() == 1 { "field" } else { "fields" },
+            if missing.len() == 1 {
+                "field"
+            } else {
+                "fields"
+            },
             missing
                 .iter()
                 .map(|m| format!("`{m}`"))

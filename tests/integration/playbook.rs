@@ -986,7 +986,8 @@ fn the_guide_prefills_what_the_data_knows_by_condition_and_list() {
     let mut p = env.pty_ws(&["guide", "--playbook", "implementation", "--author", "T"]);
     p.exp_string("Which sources hold account and contact data?")
         .unwrap();
-    p.exp_string("the data says: accounts, contacts, deals").unwrap();
+    p.exp_string("the data says: accounts, contacts, deals")
+        .unwrap();
     p.send_line("").unwrap();
     p.exp_string("(as measured: profile.datasets)").unwrap();
     p.exp_string("Is there an agreed rule that classifies accounts")

@@ -1001,10 +1001,20 @@ fn the_guide_prefills_what_the_data_knows_by_condition_and_list() {
         .unwrap();
     p.send_line("q").unwrap();
     p.exp_eof().unwrap();
-    let rows = env.dump(
-        "SELECT item || '=' || answer || ' by ' || author FROM _answers \
-         WHERE item IN ('data.sources-listed', 'data.status-rules', 'data.rfm') ORDER BY id",
-    );
+    let rows: Vec<String> = {
+        let db = env.db();
+        let mut stmt = db
+            .prepare(
+                "SELECT item || '=' || answer || ' by ' || author FROM _answers \
+                 WHERE item IN ('data.sources-listed', 'data.status-rules', 'data.rfm') \
+                 ORDER BY id",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
     assert_eq!(
         rows,
         [

@@ -616,7 +616,7 @@ fn check_values(
             source: None,
             message: format!(
                 "{} did not line up with the header at ingest (an unquoted delimiter, an unclosed quote): stage rejects them as `ingest_issue` rather than load shifted values; fix them in the source and ingest again",
-                crate::numbers::plural(broken_seen.count as u64, "row", "rows")
+                crate::numbers::plural(broken_seen.count, "row", "rows")
             ),
             count: broken_seen.count,
             examples: broken_seen.examples,
@@ -631,7 +631,7 @@ fn check_values(
         let n = tally.count;
         let name = &field.name;
         let one = n == 1;
-        let values = crate::numbers::plural(n as u64, "value", "values");
+        let values = crate::numbers::plural(n, "value", "values");
         let (are, were, have) = if one {
             ("is", "was", "has")
         } else {
@@ -642,7 +642,7 @@ fn check_values(
             "reject" if one => "stage rejects this record".to_string(),
             "reject" => format!(
                 "stage rejects these {}",
-                crate::numbers::plural(n as u64, "record", "records")
+                crate::numbers::plural(n, "record", "records")
             ),
             "blanked" => format!(
                 "stage loads these records with `{name}` blank (on_invalid: blank; set `on_invalid: reject` to refuse them)"
@@ -665,7 +665,7 @@ fn check_values(
             ),
             "required_blank" => format!(
                 "required `{name}` is blank in {} after transforms: {fate} (add `{{default: ...}}` or clean the data)",
-                crate::numbers::plural(n as u64, "row", "rows")
+                crate::numbers::plural(n, "row", "rows")
             ),
             "too_long" => format!(
                 "{values} for `{name}` {are} longer than {detail} characters (longest {}): {fate}; add `{{truncate: {detail}}}` or shorten them",
@@ -694,11 +694,11 @@ fn check_values(
             }
             "owner_unmatched" if detail == "default_owner" => format!(
                 "{} {have} an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`",
-                crate::numbers::plural(n as u64, "record", "records")
+                crate::numbers::plural(n, "record", "records")
             ),
             "owner_unmatched" => format!(
                 "{} {have} an owner in `{src}` that matches no target user: stage loads them with `{name}` blank (the loading user owns them); map them under `owners:` or set `default_owner:`",
-                crate::numbers::plural(n as u64, "record", "records")
+                crate::numbers::plural(n, "record", "records")
             ),
             _ => format!("{values} of `{src}` {were} adjusted by the transforms for `{name}`"),
         };

@@ -34,7 +34,7 @@ pub fn save_status(db: &mut Db, report: &StatusReport) -> Result<()> {
         let part = metric_part(status);
         let detail = format!(
             "{} are {status}",
-            crate::numbers::part_of(*n as u64, total as u64, "account", "accounts")
+            crate::numbers::part_of(*n, total as u64, "account", "accounts")
         );
         db.put_metric(&format!("score.{part}"), *n as f64, Some(&detail), SOURCE)?;
         let share = if total > 0.0 { *n as f64 / total } else { 0.0 };

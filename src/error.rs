@@ -212,28 +212,6 @@ impl Error {
 /// The closest known name; the matching itself lives in [`crate::suggestion`].
 pub use crate::suggestion::closest as suggest;
 
-/// `1 row`, `1,480 rows`: a count with thousands separators and its noun, plural when needed.
-pub fn plural(n: u64, singular: &str, plural: &str) -> String {
-    format!(
-        "{} {}",
-        thousands(n),
-        if n == 1 { singular } else { plural }
-    )
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,11 +251,5 @@ mod tests {
             err.to_string(),
             "`in/accounts.csv`, row 12, column `Created`: not a date (value `31/02/2024`)\n  hint: set `date_format:` in the mapping"
         );
-    }
-
-    #[test]
-    fn plurals() {
-        assert_eq!(plural(1, "row", "rows"), "1 row");
-        assert_eq!(plural(0, "row", "rows"), "0 rows");
     }
 }

@@ -174,7 +174,11 @@ fn record_metrics(db: &Db) -> Result<()> {
         .flat_map(|d| &d.issues)
         .map(|i| i.count)
         .sum();
-    let detail = format!("{} rows in {} datasets", rows, datasets.len());
+    let detail = format!(
+        "{} in {}",
+        crate::numbers::plural(rows.max(0) as u64, "row", "rows"),
+        crate::numbers::plural(datasets.len() as u64, "dataset", "datasets")
+    );
     db.put_metric(
         "ingest.datasets",
         datasets.len() as f64,
@@ -187,7 +191,11 @@ fn record_metrics(db: &Db) -> Result<()> {
     } else {
         0.0
     };
-    let detail = format!("{issues} ingest issues in {rows} rows");
+    let detail = format!(
+        "{} in {}",
+        crate::numbers::plural(issues.max(0) as u64, "ingest issue", "ingest issues"),
+        crate::numbers::plural(rows.max(0) as u64, "row", "rows")
+    );
     db.put_metric("ingest.issue_rate", rate, Some(&detail), "ingest")
 }
 

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod intake;
 pub mod lock;
 pub mod mapping;
+pub mod numbers;
 pub mod output;
 pub mod playbook;
 pub mod profile;

@@ -205,9 +205,7 @@ fn day_text(day: i32) -> String {
     dates::date(day).map(|d| d.to_string()).unwrap_or_default()
 }
 
-fn pct(v: f64) -> String {
-    format!("{}%", (v * 1000.0).round() / 10.0)
-}
+use crate::numbers::pct;
 
 /// What the snapshot's exports hold.
 struct Has {

@@ -178,7 +178,7 @@ fn ingest(args: IngestArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             }
             Err(Error::Input(format!(
                 "{} not recognised as an adoption export (users, logins, activities, opportunities, stage history, leads, usage summary); nothing was stored:\n{}",
-                crate::error::plural(files.len() as u64, "file is", "files are"),
+                crate::numbers::plural(files.len() as u64, "file is", "files are"),
                 lines.join("\n")
             )))
         }

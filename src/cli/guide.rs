@@ -75,7 +75,7 @@ pub fn run(args: GuideArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         let n = record_file(&mut db, &library, file, &author)?;
         output::note(&format!(
             "recorded {} from `{}` as {author}",
-            crate::error::plural(n as u64, "answer", "answers"),
+            crate::numbers::plural(n as u64, "answer", "answers"),
             file.display()
         ));
         show(&db)?;
@@ -128,7 +128,7 @@ fn interact(
     }
     output::prompt::say(&format!(
         "{} to go. Enter skips (or accepts the measured answer), `n/a` marks an item that does not apply (out of the score), `later` leaves it open for next time, ? explains, q stops (answers so far are kept).\n",
-        crate::error::plural(todo.len() as u64, "question", "questions")
+        crate::numbers::plural(todo.len() as u64, "question", "questions")
     ));
     let total = todo.len();
     for (n, r) in todo.into_iter().enumerate() {

@@ -33,7 +33,7 @@ pub fn run(args: ManArgs) -> Result<ExitStatus> {
             let written = write_all(cmd, &dir)?;
             crate::output::note(&format!(
                 "wrote {} in `{}`",
-                crate::error::plural(written as u64, "man page", "man pages"),
+                crate::numbers::plural(written as u64, "man page", "man pages"),
                 dir.display()
             ));
         }

@@ -538,8 +538,16 @@ pub fn record_metrics(db: &Db) -> Result<()> {
     } else {
         0.0
     };
-    let detail =
-        format!("{merged} of {records} records are duplicates to merge, in {clusters} clusters");
+    let detail = format!(
+        "{} are duplicates to merge, in {}",
+        crate::numbers::part_of(
+            merged.max(0) as u64,
+            records.max(0) as u64,
+            "record",
+            "records"
+        ),
+        crate::numbers::plural(clusters.max(0) as u64, "cluster", "clusters")
+    );
     db.put_metric("dedupe.duplicate_rate", rate, Some(&detail), "dedupe")?;
     db.put_metric("dedupe.clusters", clusters as f64, Some(&detail), "dedupe")
 }

@@ -190,9 +190,9 @@ impl WorkbookFile {
                 return Err(Error::Input(format!(
                     "`{}` is damaged: its shared-string table `{name}` claims {} strings but its {} bytes hold at most {}; nothing was stored\n  hint: open it in Excel or LibreOffice and save it again",
                     self.path.display(),
-                    crate::error::thousands(claimed),
-                    crate::error::thousands(size),
-                    crate::error::thousands(room),
+                    crate::numbers::thousands(claimed),
+                    crate::numbers::thousands(size),
+                    crate::numbers::thousands(room),
                 )));
             }
         }

@@ -615,8 +615,8 @@ fn check_values(
             field: None,
             source: None,
             message: format!(
-                "{} row(s) did not line up with the header at ingest (an unquoted delimiter, an unclosed quote): stage rejects them as `ingest_issue` rather than load shifted values; fix them in the source and ingest again",
-                broken_seen.count
+                "{} did not line up with the header at ingest (an unquoted delimiter, an unclosed quote): stage rejects them as `ingest_issue` rather than load shifted values; fix them in the source and ingest again",
+                crate::numbers::plural(broken_seen.count, "row", "rows")
             ),
             count: broken_seen.count,
             examples: broken_seen.examples,
@@ -630,9 +630,20 @@ fn check_values(
         let src = fm.source.as_deref().unwrap_or("(default)");
         let n = tally.count;
         let name = &field.name;
+        let one = n == 1;
+        let values = crate::numbers::plural(n, "value", "values");
+        let (are, were, have) = if one {
+            ("is", "was", "has")
+        } else {
+            ("are", "were", "have")
+        };
         // What stage does with these rows, in the words of its own policy.
         let fate = match outcome {
-            "reject" => format!("stage rejects these {n} record(s)"),
+            "reject" if one => "stage rejects this record".to_string(),
+            "reject" => format!(
+                "stage rejects these {}",
+                crate::numbers::plural(n, "record", "records")
+            ),
             "blanked" => format!(
                 "stage loads these records with `{name}` blank (on_invalid: blank; set `on_invalid: reject` to refuse them)"
             ),
@@ -649,44 +660,47 @@ fn check_values(
         };
         let message = match kind {
             "transform_failed" => format!(
-                "transform `{detail}` failed for {n} value(s) of `{src}` -> `{name}`: {fate}; {}",
+                "transform `{detail}` failed for {values} of `{src}` -> `{name}`: {fate}; {}",
                 failure_hint(&detail, name)
             ),
             "required_blank" => format!(
-                "required `{name}` is blank in {n} row(s) after transforms: {fate} (add `{{default: ...}}` or clean the data)"
+                "required `{name}` is blank in {} after transforms: {fate} (add `{{default: ...}}` or clean the data)",
+                crate::numbers::plural(n, "row", "rows")
             ),
             "too_long" => format!(
-                "{n} value(s) for `{name}` are longer than {detail} characters (longest {}): {fate}; add `{{truncate: {detail}}}` or shorten them",
+                "{values} for `{name}` {are} longer than {detail} characters (longest {}): {fate}; add `{{truncate: {detail}}}` or shorten them",
                 tally.max
             ),
             "picklist_value" if outcome == "loaded" => format!(
-                "{n} value(s) for picklist `{name}` are not allowed (the picklist is unrestricted: they would load as inactive values); add them to `values: {name}:`"
+                "{values} for picklist `{name}` {are} not allowed (the picklist is unrestricted: they would load as inactive values); add them to `values: {name}:`"
             ),
             "picklist_value" => format!(
-                "{n} value(s) for picklist `{name}` are not allowed: {fate}; add them to `values: {name}:`"
+                "{values} for picklist `{name}` {are} not allowed: {fate}; add them to `values: {name}:`"
             ),
             "type" => format!(
-                "{n} value(s) for `{name}` are not {detail}: {fate}; add a transform that converts them"
+                "{values} for `{name}` {are} not {detail}: {fate}; add a transform that converts them"
             ),
-            "truncated" => format!("{n} value(s) of `{src}` are truncated to fit `{name}`"),
+            "truncated" => format!("{values} of `{src}` {are} truncated to fit `{name}`"),
             "ambiguous_reference" => {
                 let datasets: Vec<&str> = detail.split('\n').collect();
                 let parent = field.references.first().map(String::as_str).unwrap_or("");
                 let example = tally.examples.first().map(String::as_str).unwrap_or("");
                 format!(
-                    "{n} value(s) of `{src}` -> `{name}` are {parent} keys in datasets {}: {fate} as `{}`: {}",
+                    "{values} of `{src}` -> `{name}` {are} {parent} keys in datasets {}: {fate} as `{}`: {}",
                     datasets.join(" and "),
                     crate::stage::fate::Reason::BadReference.code(),
                     crate::stage::ambiguous_key(example, parent, &datasets)
                 )
             }
             "owner_unmatched" if detail == "default_owner" => format!(
-                "{n} record(s) have an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`"
+                "{} {have} an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`",
+                crate::numbers::plural(n, "record", "records")
             ),
             "owner_unmatched" => format!(
-                "{n} record(s) have an owner in `{src}` that matches no target user: stage loads them with `{name}` blank (the loading user owns them); map them under `owners:` or set `default_owner:`"
+                "{} {have} an owner in `{src}` that matches no target user: stage loads them with `{name}` blank (the loading user owns them); map them under `owners:` or set `default_owner:`",
+                crate::numbers::plural(n, "record", "records")
             ),
-            _ => format!("{n} value(s) of `{src}` were adjusted by the transforms for `{name}`"),
+            _ => format!("{values} of `{src}` {were} adjusted by the transforms for `{name}`"),
         };
         findings.push(Finding {
             severity,

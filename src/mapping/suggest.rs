@@ -512,9 +512,7 @@ pub fn header_score(
     })
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
-}
+use crate::numbers::pct_whole as pct;
 
 /// What the values say about a field's type.
 enum Evidence {

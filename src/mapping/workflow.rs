@@ -8,7 +8,8 @@ use super::evidence;
 use super::file::MappingFile;
 use super::suggest::{SuggestInput, SuggestReport, suggest};
 use super::synonyms::Synonyms;
-use crate::error::{Error, Result, plural};
+use crate::error::{Error, Result};
+use crate::numbers::plural;
 use crate::targets::SchemaSource;
 use crate::workspace::{Target, Workspace};
 
@@ -104,13 +105,22 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     }
     if unmatched_owners > 0 {
         notes.push(format!(
-            "OWNERS: {unmatched_owners} source owner(s) match no user (`~` under `owners:`): map them, or set `default_owner:`"
+            "OWNERS: {} no user (`~` under `owners:`): map them, or set `default_owner:`",
+            plural(
+                unmatched_owners as u64,
+                "source owner matches",
+                "source owners match"
+            )
         ));
     }
     for v in report.values.iter().filter(|v| !v.unknown.is_empty()) {
         notes.push(format!(
-            "values: {} source value(s) of `{}` have no target yet (`~`)",
-            v.unknown.len(),
+            "values: {} of `{}` no target yet (`~`)",
+            plural(
+                v.unknown.len() as u64,
+                "source value has",
+                "source values have"
+            ),
             v.field
         ));
     }

@@ -12,7 +12,7 @@ fn share(v: Option<f64>) -> String {
 }
 
 fn count(v: Option<f64>) -> String {
-    v.map(|v| super::table::thousands(v.round() as u64))
+    v.map(|v| crate::numbers::thousands(v.round() as u64))
         .unwrap_or_else(|| "not measured".into())
 }
 
@@ -53,18 +53,18 @@ pub fn ingested(
             "  {}: {}, {} rows",
             f.file,
             f.role.replace('_', " "),
-            super::table::thousands(f.rows)
+            crate::numbers::thousands(f.rows)
         ));
         for (reason, n) in &f.skipped {
             out.push_str(&format!(
                 ", {} not used ({reason})",
-                super::table::thousands(*n)
+                crate::numbers::thousands(*n)
             ));
         }
         if f.unreadable > 0 {
             out.push_str(&format!(
                 ", {} values unreadable",
-                super::table::thousands(f.unreadable)
+                crate::numbers::thousands(f.unreadable)
             ));
         }
         out.push('\n');
@@ -79,7 +79,11 @@ pub fn ingested(
                 .issues
                 .iter()
                 .map(|(kind, n)| {
-                    format!("{} {}", super::table::thousands(*n), kind.replace('_', " "))
+                    format!(
+                        "{} {}",
+                        crate::numbers::thousands(*n),
+                        kind.replace('_', " ")
+                    )
                 })
                 .collect();
             out.push_str(&format!(

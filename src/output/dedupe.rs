@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use super::table::{Table, thousands};
+use super::table::Table;
 use crate::dedupe::Model;
 use crate::dedupe::review::Applied;
 use crate::dedupe::run::{Report, ReviewRound};
 use crate::error::Result;
+use crate::numbers::thousands;
 use crate::safe_write::{Kind, Overwrite};
 use crate::sheet;
 
@@ -19,23 +20,31 @@ pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
         .collect();
     let mut out = format!(
         "dedupe {} as {} on {}\n\
-         {} records, {} candidate pairs compared (of {} possible), {} linked at p >= {}\n\
-         {} clusters, {} duplicates to merge",
+         {}, {} compared (of {} possible), {} at p >= {}\n\
+         {}, {} to merge",
         report.dataset,
         report.object,
         roles.join(", "),
-        thousands(report.records as u64),
-        thousands(report.candidate_pairs as u64),
+        crate::numbers::plural(report.records as u64, "record", "records"),
+        crate::numbers::plural(
+            report.candidate_pairs as u64,
+            "candidate pair",
+            "candidate pairs"
+        ),
         thousands(report.all_pairs),
         thousands(report.linked_pairs as u64),
         report.threshold,
-        thousands(report.clusters.len() as u64),
-        thousands(report.duplicates as u64),
+        crate::numbers::plural(report.clusters.len() as u64, "cluster", "clusters"),
+        crate::numbers::plural(report.duplicates as u64, "duplicate", "duplicates"),
     );
     if report.skipped_blocks > 0 {
         out.push_str(&format!(
-            "; {} oversized blocks skipped",
-            report.skipped_blocks
+            "; {} skipped",
+            crate::numbers::plural(
+                report.skipped_blocks as u64,
+                "oversized block",
+                "oversized blocks"
+            )
         ));
     }
     if report.decisions_kept > 0 {
@@ -99,12 +108,12 @@ pub fn render(report: &Report, review: &Path, pairs: Option<&Path>) -> String {
 /// What `dedupe apply` changed.
 pub fn render_applied(applied: &Applied) -> String {
     format!(
-        "applied review for {}: {} clusters accepted, {} rejected, {} survivors changed, {} records removed from their cluster\n",
+        "applied review for {}: {} accepted, {} rejected, {} changed, {} removed from their cluster\n",
         applied.datasets.join(", "),
-        applied.accepted,
-        applied.rejected,
-        applied.survivors_changed,
-        applied.removed
+        crate::numbers::plural(applied.accepted as u64, "cluster", "clusters"),
+        thousands(applied.rejected as u64),
+        crate::numbers::plural(applied.survivors_changed as u64, "survivor", "survivors"),
+        crate::numbers::plural(applied.removed as u64, "record", "records")
     )
 }
 

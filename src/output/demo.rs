@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::table::thousands;
 use crate::dedupe::run::Report as DedupeReport;
-use crate::error::plural;
 use crate::ingest::Outcome;
 use crate::mapping::check::CheckReport;
 use crate::mapping::suggest::SuggestReport;
+use crate::numbers::plural;
+use crate::numbers::thousands;
 use crate::playbook::checklist::Checklist;
 use crate::playbook::scoring::{Assessment, number};
 use crate::profile::Profile;
@@ -50,8 +50,8 @@ pub fn ingested(outcomes: &[Outcome]) -> String {
         .map(|o| format!("{} {}", o.dataset, thousands(o.rows_stored)))
         .collect();
     format!(
-        "{} rows from {} ({}), {}",
-        thousands(rows),
+        "{} from {} ({}), {}",
+        plural(rows, "row", "rows"),
         plural(outcomes.len() as u64, "file", "files"),
         sets.join(", "),
         plural(issues, "ingest issue", "ingest issues")
@@ -82,9 +82,8 @@ pub fn profiled(p: &Profile, label: impl Fn(&str) -> String) -> String {
     }
     if let Some(a) = &p.account_status {
         text.push_str(&format!(
-            "; {} of {} accounts are dead",
-            thousands(a.dead),
-            thousands(a.accounts)
+            "; {} are dead",
+            crate::numbers::part_of(a.dead, a.accounts, "account", "accounts")
         ));
     }
     text
@@ -96,10 +95,10 @@ pub fn suggested(reports: &[SuggestReport]) -> String {
         .iter()
         .map(|r| {
             format!(
-                "{} -> {} ({} fields)",
+                "{} -> {} ({})",
                 r.dataset,
                 r.target_object,
-                r.mapped.len() + r.custom.len()
+                plural((r.mapped.len() + r.custom.len()) as u64, "field", "fields")
             )
         })
         .collect();
@@ -122,7 +121,14 @@ pub fn checked(reports: &[CheckReport]) -> String {
         .map(|r| format!(" (most in {}: {})", r.object_label, r.blocking))
         .unwrap_or_default();
     format!(
-        "{mapped} of {total} required fields have a source; {}{worst}: the demo goes on",
+        "{} {} a source; {}{worst}: the demo goes on",
+        crate::numbers::part_of(
+            mapped as u64,
+            total as u64,
+            "required field",
+            "required fields"
+        ),
+        if total == 1 { "has" } else { "have" },
         plural(blocking as u64, "blocking issue", "blocking issues")
     )
 }
@@ -151,8 +157,8 @@ pub fn staged(
 ) -> String {
     let sum = |f: fn(&crate::stage::DatasetOutcome) -> i64| s.datasets.iter().map(f).sum::<i64>();
     format!(
-        "{} source rows: {} staged, {} merged, {} rejected, {} excluded; reconcile: {}; {} import files in load order in out/export-salesforce",
-        thousands(sum(|d| d.source_rows) as u64),
+        "{}: {} staged, {} merged, {} rejected, {} excluded; reconcile: {}; {} in load order in out/export-salesforce",
+        plural(sum(|d| d.source_rows) as u64, "source row", "source rows"),
         thousands(sum(|d| d.staged) as u64),
         thousands(sum(|d| d.merged) as u64),
         thousands(sum(|d| d.rejected) as u64),
@@ -162,7 +168,7 @@ pub fn staged(
         } else {
             "NOT balanced"
         },
-        e.files.len()
+        plural(e.files.len() as u64, "import file", "import files")
     )
 }
 
@@ -206,10 +212,9 @@ pub fn reported(r: &Readiness, files: &[PathBuf]) -> String {
 /// The checklist file.
 pub fn checklisted(c: &Checklist, path: &Path) -> String {
     format!(
-        "{}: {} of {} boxes ticked for the CRM admin",
+        "{}: {} ticked for the CRM admin",
         path.display(),
-        c.checked,
-        c.total
+        crate::numbers::part_of(c.checked as u64, c.total as u64, "box", "boxes")
     )
 }
 
@@ -256,12 +261,12 @@ pub fn prioritised(
         .collect();
     let overloaded = assign.balance.iter().filter(|b| b.overloaded).count();
     format!(
-        "accounts {}; top by expected value: {}; {} reps, {} over tolerance after moving {} accounts, {} without a rep",
+        "accounts {}; top by expected value: {}; {}, {} over tolerance after moving {}, {} without a rep",
         counts.join(", "),
         top.join(", "),
-        assign.balance.len(),
-        overloaded,
-        thousands(assign.moves.len() as u64),
+        plural(assign.balance.len() as u64, "rep", "reps"),
+        thousands(overloaded as u64),
+        plural(assign.moves.len() as u64, "account", "accounts"),
         thousands(assign.unassigned)
     )
 }

@@ -1,7 +1,8 @@
 //! Human output for `ingest` and `status`.
 
-use super::table::{Table, thousands};
+use super::table::Table;
 use crate::ingest::{Outcome, Status};
+use crate::numbers::thousands;
 use crate::staging::DatasetSummary;
 use crate::workspace::Config;
 

@@ -1,9 +1,10 @@
 //! Human output for `map suggest` and `map check`.
 
-use super::table::{Table, thousands};
-use crate::error::plural;
+use super::table::Table;
 use crate::mapping::check::{CheckReport, Severity};
 use crate::mapping::suggest::SuggestReport;
+use crate::numbers::plural;
+use crate::numbers::thousands;
 
 /// The mapped fields, proposals, drops, required gaps and value maps.
 pub fn render_suggest(r: &SuggestReport) -> String {
@@ -53,8 +54,14 @@ pub fn render_suggest(r: &SuggestReport) -> String {
     }
     for v in &r.values {
         out.push_str(&format!(
-            "\nvalues of `{}`: {} of {} distinct value(s) matched",
-            v.field, v.matched, v.distinct
+            "\nvalues of `{}`: {} matched",
+            v.field,
+            crate::numbers::part_of(
+                v.matched as u64,
+                v.distinct as u64,
+                "distinct value",
+                "distinct values"
+            )
         ));
         if v.unknown.is_empty() {
             out.push('\n');

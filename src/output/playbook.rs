@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::table::Table;
-use crate::error::plural;
 use crate::escape::markdown::{code, text as md};
+use crate::numbers::plural;
 use crate::playbook::checklist::{Checklist, Line};
 use crate::playbook::guide::{GuideView, NextKind};
 use crate::playbook::model::{Item, Kind, Question};

@@ -1,7 +1,8 @@
 //! Human output for `profile`: findings worst first, then datasets, columns, references,
 //! hierarchy, staleness and account status.
 
-use super::table::{Table, thousands};
+use super::table::Table;
+use crate::numbers::thousands;
 use crate::profile::Profile;
 
 /// Longest cell text shown in tables.
@@ -15,22 +16,15 @@ fn cut(s: &str) -> String {
     crate::text::excerpt(&one_line, WIDTH).into_owned()
 }
 
-fn pct(x: f64) -> String {
-    let p = x * 100.0;
-    if p == 100.0 || p == 0.0 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
-}
+use crate::numbers::pct_column as pct;
 
 /// The whole profile as text; `stored` says whether it was saved in the workspace.
 pub fn render(p: &Profile, stored: bool) -> String {
     let rows: u64 = p.datasets.iter().map(|d| d.rows).sum();
     let mut out = format!(
-        "profile of {} ({} rows), as of {}, stale after {} days\n\n",
-        crate::error::plural(p.datasets.len() as u64, "dataset", "datasets"),
-        thousands(rows),
+        "profile of {} ({}), as of {}, stale after {} days\n\n",
+        crate::numbers::plural(p.datasets.len() as u64, "dataset", "datasets"),
+        crate::numbers::plural(rows, "row", "rows"),
         p.as_of,
         p.stale_after_days
     );
@@ -88,7 +82,11 @@ pub fn render(p: &Profile, stored: bool) -> String {
     }
     out.push_str(&indent(&t.render()));
     for d in &p.datasets {
-        out.push_str(&format!("\n{} ({} rows)\n", d.name, thousands(d.rows)));
+        out.push_str(&format!(
+            "\n{} ({})\n",
+            d.name,
+            crate::numbers::plural(d.rows, "row", "rows")
+        ));
         let mut t = Table::new(&[
             "column",
             "type",
@@ -150,19 +148,19 @@ pub fn render(p: &Profile, stored: bool) -> String {
             .map(|d| format!("{}: {}", d.depth, thousands(d.count)))
             .collect();
         out.push_str(&format!(
-            "\nHierarchy {}.{} -> {}{}\n  {} records, {} with a parent; {} missing parents, {} self-parents, {} in cycles ({} more lead into one)\n  depth {}; {} ultimate parents\n",
+            "\nHierarchy {}.{} -> {}{}\n  {}, {} with a parent; {}, {}, {} in cycles ({} more lead into one)\n  depth {}; {}\n",
             h.dataset,
             h.parent,
             h.id,
             if h.declared { " (declared)" } else { "" },
-            thousands(h.records),
+            crate::numbers::plural(h.records, "record", "records"),
             thousands(h.with_parent),
-            thousands(h.missing_parents),
-            thousands(h.self_parents),
+            crate::numbers::plural(h.missing_parents, "missing parent", "missing parents"),
+            crate::numbers::plural(h.self_parents, "self-parent", "self-parents"),
             thousands(h.in_cycles),
             thousands(h.above_cycles),
             if depths.is_empty() { "-".to_string() } else { depths.join(", ") },
-            thousands(h.ultimate_parents),
+            crate::numbers::plural(h.ultimate_parents, "ultimate parent", "ultimate parents"),
         ));
     }
     if !p.staleness.is_empty() {

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use super::table::thousands;
 use crate::playbook::scoring::number;
 use crate::report::model::Readiness;
 
@@ -27,13 +26,16 @@ pub fn headline(r: &Readiness) -> String {
     let mut parts = vec![format!("readiness {}/100", number(r.readiness.overall))];
     if let Some(q) = &r.data_quality {
         parts.push(format!(
-            "{} records to fix (about {} h)",
-            thousands(q.effort.records),
+            "{} to fix (about {} h)",
+            crate::numbers::plural(q.effort.records, "record", "records"),
             number(q.effort.hours)
         ));
     }
     if let Some(d) = &r.duplicates {
-        parts.push(format!("{} duplicates to merge", thousands(d.duplicates)));
+        parts.push(format!(
+            "{} to merge",
+            crate::numbers::plural(d.duplicates, "duplicate", "duplicates")
+        ));
     }
     if let Some(c) = r.mapping.as_ref().and_then(|m| m.required_coverage) {
         parts.push(format!(

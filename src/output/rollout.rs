@@ -67,7 +67,7 @@ pub fn show(r: &Review) -> String {
                     .map(|f| {
                         let v = f
                             .value
-                            .map(crate::rollout::exit::number)
+                            .map(crate::numbers::decimal)
                             .unwrap_or_else(|| "not measured".into());
                         match &f.detail {
                             Some(d) => format!("{} = {v} ({d})", f.metric),
@@ -111,7 +111,7 @@ pub fn show(r: &Review) -> String {
     if !r.warnings.is_empty() {
         out.push_str(&format!(
             "\n{}: run `crmkit rollout check` for them\n",
-            crate::error::plural(r.warnings.len() as u64, "warning", "warnings")
+            crate::numbers::plural(r.warnings.len() as u64, "warning", "warnings")
         ));
     }
     out
@@ -131,7 +131,7 @@ pub fn check(r: &Review) -> String {
     }
     let mut out = format!(
         "{} on the roll-out plan as of {}:\n",
-        crate::error::plural(r.warnings.len() as u64, "warning", "warnings"),
+        crate::numbers::plural(r.warnings.len() as u64, "warning", "warnings"),
         r.as_of
     );
     for w in &r.warnings {
@@ -160,7 +160,7 @@ pub fn demo(r: &Review, html: &std::path::Path) -> String {
         r.phases.len(),
         counts.join(", "),
         r.milestones.len(),
-        crate::error::plural(r.warnings.len() as u64, "warning", "warnings"),
+        crate::numbers::plural(r.warnings.len() as u64, "warning", "warnings"),
         html.display()
     )
 }

@@ -1,6 +1,7 @@
 //! Human output for `samples`: the files written and the problems injected.
 
-use super::table::{Table, thousands};
+use super::table::Table;
+use crate::numbers::thousands;
 use crate::samples::{Summary, TRUTH_FILE};
 
 /// The files with row counts and encodings, then the injected problems by kind.

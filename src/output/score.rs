@@ -1,6 +1,7 @@
 //! Human output for `score`: status counts, RFM rankings with propensity, lead funnels.
 
-use super::table::{Table, thousands};
+use super::table::Table;
+use crate::numbers::thousands;
 use crate::rules::leads::LeadReport;
 use crate::rules::rfm::RfmReport;
 use crate::rules::status::StatusReport;
@@ -220,7 +221,7 @@ pub fn assign(r: &AssignReport, dry_run: bool) -> String {
     out.push_str(&balance_table(&r.balance));
     out.push_str(&format!(
         "\n{} (diff: - current owner, + proposed)\n",
-        crate::error::plural(
+        crate::numbers::plural(
             r.moves.len() as u64,
             "account changes owner",
             "accounts change owner"
@@ -250,7 +251,7 @@ pub fn assign(r: &AssignReport, dry_run: bool) -> String {
     if !r.unmatched_owners.is_empty() {
         out.push_str(&format!(
             "no target user for {} (add them to the owner value map of the account mapping): {}\n",
-            crate::error::plural(r.unmatched_owners.len() as u64, "owner", "owners"),
+            crate::numbers::plural(r.unmatched_owners.len() as u64, "owner", "owners"),
             r.unmatched_owners.join(", ")
         ));
     }

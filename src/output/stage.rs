@@ -1,7 +1,8 @@
 //! Output of `stage`, `reconcile` and `trace`.
 
-use super::table::{Table, thousands};
-use crate::error::plural;
+use super::table::Table;
+use crate::numbers::plural;
+use crate::numbers::thousands;
 use crate::stage::Outcome;
 use crate::stage::reconcile::{Reconciliation, Trace};
 
@@ -47,11 +48,11 @@ pub fn render(outcome: &Outcome) -> String {
     out.push_str("\nload order:\n");
     for p in &outcome.load_plan {
         out.push_str(&format!(
-            "  {}. {} {} ({} rows)\n",
+            "  {}. {} {} ({})\n",
             p.position,
             p.target_object,
             p.pass,
-            n(p.rows)
+            crate::numbers::plural(p.rows as u64, "row", "rows")
         ));
     }
     out.push_str("next: `crmkit reconcile` to prove every row is accounted for, `crmkit trace DATASET ROW` for one row, `crmkit export`\n");
@@ -82,10 +83,10 @@ pub fn render_reconcile(r: &Reconciliation) -> String {
     let mut out = t.render();
     for d in r.datasets.iter().filter(|d| !d.balanced) {
         out.push_str(&format!(
-            "  {}: {} rows in no bucket, {} in several; e.g. {}\n",
+            "  {}: {} in no bucket, {} in several; e.g. {}\n",
             d.dataset,
-            d.counts.unaccounted,
-            d.counts.double_counted,
+            crate::numbers::plural(d.counts.unaccounted.max(0) as u64, "row", "rows"),
+            thousands(d.counts.double_counted.max(0) as u64),
             d.examples
                 .iter()
                 .map(|e| format!("row {} ({} buckets)", e.row, e.buckets))
@@ -140,8 +141,8 @@ pub fn render_export(e: &crate::stage::export::Exported) -> String {
         ]);
     }
     let mut out = format!(
-        "wrote {} files to {}\n\n{}",
-        e.files.len(),
+        "wrote {} to {}\n\n{}",
+        crate::numbers::plural(e.files.len() as u64, "file", "files"),
         e.dir,
         t.render()
     );

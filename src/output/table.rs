@@ -1,7 +1,5 @@
 //! Plain aligned text tables for the terminal.
 
-pub use crate::error::thousands;
-
 /// A table: a header row and data rows, all text; numbers are right-aligned.
 #[derive(Debug, Default)]
 pub struct Table {
@@ -85,13 +83,5 @@ mod tests {
             t.render(),
             "dataset    rows\naccounts  1,200\nx             7\n"
         );
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -70,16 +70,24 @@ pub fn from_text(q: &Question, text: &str) -> Result<Value, String> {
     }
 }
 
-/// The answer a measured metric gives the question, read as if typed (a list from the
-/// metric's detail, a number or yes/no from its value); None when the metric is not measured
-/// or does not read as this kind of answer.
+/// The answer measured metrics give the question, read as if typed: yes/no from a condition
+/// over metrics (`score.rfm_accounts >= 1`), a number from a metric's value (whole when the
+/// question asks a count), a list or text from its detail. None when a metric it reads is not
+/// measured or does not read as this kind of answer.
 pub fn from_metric(q: &Question, metrics: &BTreeMap<String, Metric>) -> Option<(Value, String)> {
     let name = q.known_from.as_deref()?;
-    let m = metrics.get(name)?;
     let text = match q.kind {
-        Kind::YesNo => (if m.value != 0.0 { "yes" } else { "no" }).to_string(),
-        Kind::Number => super::scoring::number(m.value),
-        Kind::List | Kind::Text | Kind::Choice | Kind::Date => m.detail.clone()?,
+        Kind::YesNo => {
+            let expr = name.parse::<super::evidence::Expr>().ok()?;
+            match expr.evaluate(|m| metrics.get(m).map(|m| m.value)) {
+                super::evidence::Outcome::Pass => "yes".to_string(),
+                super::evidence::Outcome::Fail => "no".to_string(),
+                super::evidence::Outcome::Missing(_) => return None,
+            }
+        }
+        Kind::Number if asks_a_count(q) => format!("{}", metrics.get(name)?.value.round() as i64),
+        Kind::Number => super::scoring::number(metrics.get(name)?.value),
+        Kind::List | Kind::Text | Kind::Choice | Kind::Date => metrics.get(name)?.detail.clone()?,
     };
     let value = from_text(q, &text).ok()?;
     Some((value, format!("measured: {name}")))
@@ -224,7 +232,7 @@ pub fn parse_file(library: &Library, text: &str, file: &Path) -> Result<Vec<File
         return Err(Error::Input(format!(
             "`{}`: {} (nothing was recorded):\n{}\n  hint: `crmkit playbook show NAME` lists the items and their questions",
             file.display(),
-            crate::error::plural(problems.len() as u64, "bad answer", "bad answers"),
+            crate::numbers::plural(problems.len() as u64, "bad answer", "bad answers"),
             lines.join("\n")
         )));
     }
@@ -339,6 +347,38 @@ mod tests {
         // A list metric with no detail has nothing to offer.
         metrics.insert("map.custom_fields".to_string(), metric(0.0, None));
         assert_eq!(from_metric(&list, &metrics), None);
+        // A count is offered as a whole number even when the metric is not one.
+        metrics.insert("map.custom_fields".to_string(), metric(2.6, None));
+        assert_eq!(from_metric(&count, &metrics).unwrap().0, json!(3));
+    }
+
+    #[test]
+    fn yes_no_questions_read_a_condition_over_metrics() {
+        let metric = |name: &str, value: f64| Metric {
+            name: name.into(),
+            value,
+            detail: None,
+            source: "score".into(),
+            computed_at: String::new(),
+        };
+        let rfm = Question {
+            known_from: Some("score.rfm_accounts >= 1 && score.accounts >= 1".into()),
+            ..q(Kind::YesNo)
+        };
+        let mut metrics = BTreeMap::new();
+        metrics.insert(
+            "score.rfm_accounts".into(),
+            metric("score.rfm_accounts", 40.0),
+        );
+        // Half the condition measured: the data does not know the answer yet.
+        assert_eq!(from_metric(&rfm, &metrics), None);
+        metrics.insert("score.accounts".into(), metric("score.accounts", 40.0));
+        assert_eq!(from_metric(&rfm, &metrics).unwrap().0, json!(true));
+        metrics.insert(
+            "score.rfm_accounts".into(),
+            metric("score.rfm_accounts", 0.0),
+        );
+        assert_eq!(from_metric(&rfm, &metrics).unwrap().0, json!(false));
     }
 
     #[test]

@@ -240,7 +240,7 @@ fn next_action(
                 "every item of `{}` passes; `{}` has {} open",
                 pb.name,
                 o.name,
-                crate::error::plural(o.open as u64, "item", "items")
+                crate::numbers::plural(o.open as u64, "item", "items")
             ),
             None => format!("every item of `{}` passes", pb.name),
         },

@@ -103,7 +103,7 @@ impl Library {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         Err(Error::Input(format!(
             "the playbooks have {}:\n{}\n  hint: fix the files, then check them with `crmkit playbook validate`",
-            crate::error::plural(problems.len() as u64, "problem", "problems"),
+            crate::numbers::plural(problems.len() as u64, "problem", "problems"),
             list.join("\n")
         )))
     }

@@ -369,6 +369,20 @@ fn validate_item(item: &Item) -> Vec<String> {
     if q.kind != Kind::Choice && !q.credit.is_empty() {
         p.push("`credit` only applies to choice questions".into());
     }
+    if let Some(known) = &q.known_from {
+        // A yes/no question reads a condition (`score.rfm_accounts >= 1`); the others read
+        // one metric's value or detail.
+        if q.kind == Kind::YesNo {
+            if let Err(e) = known.parse::<Expr>() {
+                p.push(format!("`known_from`: {e}"));
+            }
+        } else if !super::evidence::is_metric(known) {
+            p.push(format!(
+                "`known_from` of a {} question names one metric (`map.custom_fields`), not `{known}`",
+                q.kind.name()
+            ));
+        }
+    }
     if let Some(rule) = &q.pass {
         if !matches!(q.kind, Kind::Number | Kind::List) {
             p.push("`pass` only applies to number and list questions".into());

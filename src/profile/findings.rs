@@ -5,8 +5,8 @@ use super::model::{AccountStatus, ColumnProfile, Finding, Hierarchy, Reference, 
 use super::types::SemanticType;
 use super::values::Members;
 use super::{types, variants, vocab};
-use crate::error::plural;
-pub use crate::error::thousands;
+use crate::numbers::plural;
+use crate::numbers::thousands;
 
 fn finding(
     check: &'static str,
@@ -101,9 +101,9 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
                     .map(|f| format!("{} ({})", f.format, f.count))
                     .collect(),
                 format!(
-                    "{} date formats; {} values are not in the most common one ({})",
+                    "{} date formats; {} not in the most common one ({})",
                     dates.formats.len(),
-                    thousands(others),
+                    plural(others, "value is", "values are"),
                     dates.formats[0].format
                 ),
             ));
@@ -120,8 +120,8 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
                     .map(|p| p.value.clone())
                     .collect(),
                 format!(
-                    "{} values stand in for no value ({})",
-                    thousands(c.placeholder),
+                    "{} in for no value ({})",
+                    plural(c.placeholder, "value stands", "values stand"),
                     c.placeholders
                         .iter()
                         .take(5)
@@ -144,9 +144,8 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
                 empty,
                 Vec::new(),
                 format!(
-                    "{} of {} records have no {}",
-                    thousands(empty),
-                    thousands(c.rows),
+                    "{} have no {}",
+                    crate::numbers::part_of(empty, c.rows, "record", "records"),
                     c.name
                 ),
             ));
@@ -163,8 +162,8 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
                 .map(|r| format!("row {r}"))
                 .collect(),
             format!(
-                "{} rows repeat an earlier row exactly",
-                thousands(d.duplicate_rows)
+                "{} an earlier row exactly",
+                plural(d.duplicate_rows, "row repeats", "rows repeat")
             ),
         ));
     }
@@ -180,8 +179,8 @@ pub fn dataset_findings(d: &Scanned, out: &mut Vec<Finding>) {
                 .map(|i| format!("{} {}", i.value, i.count))
                 .collect(),
             format!(
-                "{} problems recorded while reading (see the _issues table)",
-                thousands(issues)
+                "{} recorded while reading (see the _issues table)",
+                plural(issues, "problem", "problems")
             ),
         ));
     }
@@ -439,8 +438,8 @@ pub fn hierarchy_findings(h: &Hierarchy, header: Option<String>, out: &mut Vec<F
         h.missing_parents,
         h.missing_parent_examples.clone(),
         format!(
-            "{} records name a parent {} that does not exist",
-            thousands(h.missing_parents),
+            "{} a parent {} that does not exist",
+            plural(h.missing_parents, "record names", "records name"),
             h.id
         ),
     );
@@ -448,17 +447,22 @@ pub fn hierarchy_findings(h: &Hierarchy, header: Option<String>, out: &mut Vec<F
         "self_parent",
         h.self_parents,
         h.self_parent_examples.clone(),
-        format!("{} records are their own parent", thousands(h.self_parents)),
+        plural(
+            h.self_parents,
+            "record is its own parent",
+            "records are their own parent",
+        ),
     );
     push(
         "hierarchy_cycle",
         h.in_cycles,
         h.cycles.iter().map(|c| c.join(" -> ")).collect(),
         format!(
-            "{} records are on parent cycles ({} cycles shown); {} more lead into one",
-            thousands(h.in_cycles),
-            h.cycles.len(),
-            thousands(h.above_cycles)
+            "{} on parent cycles ({} shown); {} more {} into one",
+            plural(h.in_cycles, "record is", "records are"),
+            plural(h.cycles.len() as u64, "cycle", "cycles"),
+            thousands(h.above_cycles),
+            if h.above_cycles == 1 { "leads" } else { "lead" }
         ),
     );
 }
@@ -477,11 +481,10 @@ pub fn staleness_findings(s: &Staleness, examples: Vec<String>, out: &mut Vec<Fi
         values: None,
         examples,
         detail: format!(
-            "{} of {} records have no activity since {} ({} have no date at all)",
-            thousands(s.stale),
-            thousands(s.records),
+            "{} have no activity since {} ({} no date at all)",
+            crate::numbers::part_of(s.stale, s.records, "record", "records"),
             s.cutoff,
-            thousands(s.no_date)
+            plural(s.no_date, "has", "have")
         ),
     });
 }
@@ -500,9 +503,8 @@ pub fn account_findings(a: &AccountStatus, out: &mut Vec<Finding>) {
         values: None,
         examples: a.dead_examples.clone(),
         detail: format!(
-            "{} of {} accounts are dead: stale, no open opportunity and no recent win in {}",
-            thousands(a.dead),
-            thousands(a.accounts),
+            "{} are dead: stale, no open opportunity and no recent win in {}",
+            crate::numbers::part_of(a.dead, a.accounts, "account", "accounts"),
             a.opportunities.as_deref().unwrap_or("-")
         ),
     });

@@ -1,9 +1,9 @@
 //! The headline figures a workspace profile leaves for the playbook (`_metrics`).
 
-use super::findings::thousands;
 use super::model::Profile;
 use super::types::SemanticType;
 use super::vocab;
+use crate::numbers::{plural, thousands};
 
 /// One metric: name, value, and the numbers behind it.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +58,11 @@ pub fn compute(p: &Profile) -> Vec<MetricValue> {
         MetricValue {
             name: "profile.rows",
             value: rows as f64,
-            detail: format!("{} rows in {} datasets", thousands(rows), p.datasets.len()),
+            detail: format!(
+                "{} in {}",
+                plural(rows, "row", "rows"),
+                plural(p.datasets.len() as u64, "dataset", "datasets")
+            ),
         },
     ];
     out.extend(invalid_rate(
@@ -113,10 +117,10 @@ pub fn compute(p: &Profile) -> Vec<MetricValue> {
             name: "profile.hierarchy_problems",
             value: (missing + selfp + cycles) as f64,
             detail: format!(
-                "{} missing parents, {} self-parents, {} records in cycles",
-                thousands(missing),
-                thousands(selfp),
-                thousands(cycles)
+                "{}, {}, {} in cycles",
+                plural(missing, "missing parent", "missing parents"),
+                plural(selfp, "self-parent", "self-parents"),
+                plural(cycles, "record", "records")
             ),
         });
     }

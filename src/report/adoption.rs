@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::charts::{self, Bar, Line, Tone};
-use super::{Format, Templates, num_text, pct, thousands_text};
+use super::{Format, Templates};
 use crate::adoption::measure::{Analysis, Row};
 use crate::error::{Error, Result};
+use crate::numbers::{one_decimal as num_text, pct, whole as thousands_text};
 
 /// A success criterion is met at this score (share, 0 to 1).
 const CRITERION_MET: f64 = 0.8;

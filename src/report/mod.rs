@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::escape::markdown;
+use crate::numbers;
 use charts::{Bar, Part, Tone, score_tone};
 use model::Readiness;
 
@@ -108,11 +109,11 @@ impl Templates {
         env.add_filter("code", code_filter);
         env.add_filter("md", md_text);
         env.add_filter("literal", literal);
-        env.add_filter("thousands", thousands);
-        env.add_filter("pct", pct);
-        env.add_filter("num", num);
+        env.add_filter("thousands", numbers::whole);
+        env.add_filter("pct", numbers::pct);
+        env.add_filter("num", numbers::one_decimal);
         // A figure compared with a threshold: enough decimals to read the comparison.
-        env.add_filter("decimal", crate::rollout::exit::number);
+        env.add_filter("decimal", numbers::decimal);
         let mut origins = BTreeMap::new();
         let mut sources: BTreeMap<String, String> = TEMPLATES
             .iter()
@@ -239,7 +240,7 @@ fn readiness_charts(r: &Readiness) -> Charts {
             .map(|d| Bar {
                 label: capitalise(&d.name),
                 value: d.score,
-                text: num_text(d.score),
+                text: numbers::one_decimal(d.score),
                 tone: score_tone(d.score),
             })
             .collect::<Vec<_>>(),
@@ -288,7 +289,7 @@ fn readiness_charts(r: &Readiness) -> Charts {
                     .map(|f| Bar {
                         label: f.label.clone(),
                         value: f.count as f64,
-                        text: thousands_text(f.count as f64),
+                        text: numbers::thousands(f.count),
                         tone: Tone::Neutral,
                     })
                     .collect::<Vec<_>>(),
@@ -378,43 +379,6 @@ fn literal(state: &State, text: &str) -> Value {
     }
 }
 
-/// `1234567` -> `1,234,567` (rounded to a whole number).
-fn thousands(v: f64) -> String {
-    thousands_text(v)
-}
-
-pub(crate) fn thousands_text(v: f64) -> String {
-    let n = v.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
-/// A share as a percentage: `0.0249` -> `2.5%`, `1` -> `100%`.
-pub(crate) fn pct(v: f64) -> String {
-    format!("{}%", num_text(v * 100.0))
-}
-
-/// A figure to one decimal without float noise: `41.25` -> `41.3`, `7.0` -> `7`.
-fn num(v: f64) -> String {
-    num_text(v)
-}
-
-pub(crate) fn num_text(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    if r.fract() == 0.0 {
-        format!("{}", r as i64)
-    } else {
-        format!("{r:.1}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,12 +401,16 @@ mod tests {
         for (v, t, p, n) in [
             (0.0249, "0", "2.5%", "0"),
             (1.0, "1", "100%", "1"),
-            (1234567.4, "1,234,567", "123456740%", "1234567.4"),
-            (-1500.0, "-1,500", "-150000%", "-1500"),
-            (41.25, "41", "4125%", "41.3"),
+            (1234567.4, "1,234,567", "123,456,740%", "1,234,567.4"),
+            (-1500.0, "-1,500", "-150,000%", "-1,500"),
+            (41.25, "41", "4,125%", "41.3"),
         ] {
             assert_eq!(
-                (thousands(v).as_str(), pct(v).as_str(), num(v).as_str()),
+                (
+                    numbers::whole(v).as_str(),
+                    numbers::pct(v).as_str(),
+                    numbers::one_decimal(v).as_str()
+                ),
                 (t, p, n),
                 "{v}"
             );

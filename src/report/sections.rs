@@ -351,7 +351,7 @@ pub fn next_steps(guide: &GuideView, facts: &NextFacts) -> Vec<NextStep> {
             kind: "fix".into(),
             text: format!(
                 "resolve the {} in the mapping files (required fields, unknown fields, values), then check again",
-                crate::error::plural(n, "blocking mapping issue", "blocking mapping issues")
+                crate::numbers::plural(n, "blocking mapping issue", "blocking mapping issues")
             ),
             command: Some("crmkit map check".into()),
         });
@@ -361,7 +361,7 @@ pub fn next_steps(guide: &GuideView, facts: &NextFacts) -> Vec<NextStep> {
             kind: "review".into(),
             text: format!(
                 "review the {} of `{dataset}`: accept or reject each, pick survivors",
-                crate::error::plural(
+                crate::numbers::plural(
                     *n,
                     "proposed duplicate cluster",
                     "proposed duplicate clusters"
@@ -387,7 +387,7 @@ pub fn next_steps(guide: &GuideView, facts: &NextFacts) -> Vec<NextStep> {
             kind: "answer".into(),
             text: format!(
                 "answer the {} of `{}` ({})",
-                crate::error::plural(o.open as u64, "open question", "open questions"),
+                crate::numbers::plural(o.open as u64, "open question", "open questions"),
                 o.name,
                 o.title
             ),

@@ -80,7 +80,7 @@ impl ExitResult {
                 .figures
                 .iter()
                 .map(|f| {
-                    let value = f.value.map(number).unwrap_or_else(|| "not measured".into());
+                    let value = f.value.map(crate::numbers::decimal).unwrap_or_else(|| "not measured".into());
                     let scope = if f.scope == s.scope || f.scope == "all" && s.scope == "all" {
                         String::new()
                     } else {
@@ -97,16 +97,6 @@ impl ExitResult {
             ));
         }
         parts.join("; ")
-    }
-}
-
-/// A figure as printed: up to four decimals, no float noise (`0.3333333` -> `0.3333`).
-pub fn number(v: f64) -> String {
-    let r = (v * 10_000.0).round() / 10_000.0;
-    if r.fract() == 0.0 {
-        format!("{}", r as i64)
-    } else {
-        format!("{r}")
     }
 }
 

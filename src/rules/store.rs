@@ -32,7 +32,10 @@ pub fn save_status(db: &mut Db, report: &StatusReport) -> Result<()> {
     db.put_metric("score.accounts", total, None, SOURCE)?;
     for (status, n) in &report.counts {
         let part = metric_part(status);
-        let detail = format!("{n} of {total} accounts are {status}");
+        let detail = format!(
+            "{} are {status}",
+            crate::numbers::part_of(*n, total as u64, "account", "accounts")
+        );
         db.put_metric(&format!("score.{part}"), *n as f64, Some(&detail), SOURCE)?;
         let share = if total > 0.0 { *n as f64 / total } else { 0.0 };
         db.put_metric(&format!("score.{part}_rate"), share, Some(&detail), SOURCE)?;

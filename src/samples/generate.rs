@@ -21,6 +21,7 @@ use super::truth::{
 };
 use super::words::{Country, Words};
 use crate::error::Result;
+use crate::numbers::thousands;
 use crate::progress::Progress;
 
 /// Contacts per account row: weights for 0, 1, 2, ... 7 (about three on average).
@@ -902,19 +903,6 @@ impl Run<'_> {
         }
         Ok(any_won)
     }
-}
-
-/// `1,234,567`
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `$1.2M`, `250k`: money as people abbreviate it.

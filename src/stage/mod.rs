@@ -1337,8 +1337,14 @@ fn record_metrics(db: &Db, plan: &[PlanRow]) -> Result<()> {
         sum(|r| r.rejected),
         sum(|r| r.excluded),
     );
+    let n = |v: i64| crate::numbers::thousands(v.max(0) as u64);
     let detail = format!(
-        "{source} source rows: {staged} staged, {merged} merged, {rejected} rejected, {excluded} excluded"
+        "{}: {} staged, {} merged, {} rejected, {} excluded",
+        crate::numbers::plural(source.max(0) as u64, "source row", "source rows"),
+        n(staged),
+        n(merged),
+        n(rejected),
+        n(excluded)
     );
     db.put_metric("stage.staged", staged as f64, Some(&detail), "stage")?;
     db.put_metric("stage.rejected", rejected as f64, Some(&detail), "stage")?;

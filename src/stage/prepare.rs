@@ -117,13 +117,19 @@ pub(super) fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -
     let missing = crate::mapping::check::required_fields(&mapping, object).missing;
     if !missing.is_empty() && !LOOKUP_ONLY.contains(&object_key) {
         return Err(check_first(format!(
-            "required {} field(s) {} have no source, so every record would be refused; map a column or add `transform: [{{default: ...}}]`",
+            "required {} {} {} {} no source, so every record would be refused; map a column or add `transform: [{{default: ...}}]`",
             object.name,
+            if missing.len() == 1 {
+                "field"
+            } else {
+                "fields"
+            },
             missing
                 .iter()
                 .map(|m| format!("`{m}`"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if missing.len() == 1 { "has" } else { "have" }
         )));
     }
     let source_columns = db.source_columns(&mapping.dataset)?;

@@ -78,8 +78,9 @@ pub fn reconcile(db: &Db) -> Result<Reconciliation> {
         .collect();
     let detail = if balanced {
         format!(
-            "all {source} source rows of {} datasets accounted for exactly once",
-            datasets.len()
+            "all {} of {} accounted for exactly once",
+            crate::numbers::plural(source.max(0) as u64, "source row", "source rows"),
+            crate::numbers::plural(datasets.len() as u64, "dataset", "datasets")
         )
     } else {
         format!("not balanced: {}", off.join(", "))

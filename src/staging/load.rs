@@ -3,7 +3,8 @@
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
 use super::{Db, now, quote_ident, source_table};
-use crate::error::{Error, Result, thousands};
+use crate::error::{Error, Result};
+use crate::numbers::thousands;
 
 /// The most columns a table can have in the bundled SQLite (its `SQLITE_MAX_COLUMN`).
 const SQLITE_MAX_COLUMN: usize = 2000;

@@ -182,15 +182,7 @@ fn salesforce_exports_give_the_independently_computed_rep_and_manager_figures() 
     let opps = fixture("adoption/sf_opportunities.csv");
     let history = fixture("adoption/OpportunityHistory.csv");
     let run = env
-        .run_ws(&[
-            "adoption",
-            "ingest",
-            history.to_str().unwrap(),
-            opps.to_str().unwrap(),
-            users.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-        ])
+        .adoption_ingest(&[&history, &opps, &users], AS_OF, &[])
         .ok();
     assert!(
         run.stdout().contains("stage history, 50 rows"),
@@ -302,15 +294,7 @@ fn salesforce_exports_give_the_independently_computed_rep_and_manager_figures() 
         "{assess}"
     );
     // Re-ingesting the same files into the snapshot changes nothing.
-    let again = env
-        .run_ws(&[
-            "adoption",
-            "ingest",
-            opps.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-        ])
-        .ok();
+    let again = env.adoption_ingest(&[&opps], AS_OF, &[]).ok();
     assert!(
         again.stdout().contains("already in this snapshot"),
         "{}",
@@ -335,16 +319,8 @@ fn salesforce_exports_give_the_independently_computed_rep_and_manager_figures() 
 fn hubspot_date_entered_columns_are_the_stage_history() {
     let env = Env::workspace();
     let deals = fixture("adoption/hubspot_deals.csv");
-    env.run_ws(&[
-        "adoption",
-        "ingest",
-        deals.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "--snapshot",
-        "june",
-    ])
-    .ok();
+    env.adoption_ingest(&[&deals], AS_OF, &["--snapshot", "june"])
+        .ok();
     let r = report_json(&env, &["--snapshot", "june"]);
     let want = expected(
         &deals,
@@ -392,15 +368,7 @@ fn hubspot_date_entered_columns_are_the_stage_history() {
 fn an_unrecognised_export_gets_a_suggested_role_mapping_and_nothing_is_stored() {
     let env = Env::workspace();
     let file = env.write("pipeline.csv", "Rep Name,Phase,Deal Value,Close Date\nAna Ruiz,Closed Won,1000,2025-05-01\nAna Ruiz,Discovery,500,2025-07-01\n");
-    let run = env
-        .run_ws(&[
-            "adoption",
-            "ingest",
-            file.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-        ])
-        .fails(2);
+    let run = env.adoption_ingest(&[&file], AS_OF, &[]).fails(2);
     assert!(run.stderr().contains("not recognised"), "{}", run.stderr());
     let suggestion = env.ws().join("adoption/pipeline.yaml");
     let text = std::fs::read_to_string(&suggestion).unwrap();
@@ -412,15 +380,11 @@ fn an_unrecognised_export_gets_a_suggested_role_mapping_and_nothing_is_stored() 
             .replace("  stage:\n", "  stage: Phase\n"),
     )
     .unwrap();
-    env.run_ws(&[
-        "adoption",
-        "ingest",
-        file.to_str().unwrap(),
-        "--as-of",
+    env.adoption_ingest(
+        &[&file],
         AS_OF,
-        "--mapping",
-        suggestion.to_str().unwrap(),
-    ])
+        &["--mapping", suggestion.to_str().unwrap()],
+    )
     .ok();
     let r = report_json(&env, &[]);
     let ana = find(&r["reps"], "rep", "Ana Ruiz");
@@ -429,15 +393,7 @@ fn an_unrecognised_export_gets_a_suggested_role_mapping_and_nothing_is_stored() 
         (Some(1), Some(1))
     );
     // A bad --as-of is refused with the expected form.
-    let bad = env
-        .run_ws(&[
-            "adoption",
-            "ingest",
-            file.to_str().unwrap(),
-            "--as-of",
-            "30/06/2025",
-        ])
-        .fails(2);
+    let bad = env.adoption_ingest(&[&file], "30/06/2025", &[]).fails(2);
     assert!(bad.stderr().contains("YYYY-MM-DD"), "{}", bad.stderr());
 }
 
@@ -585,15 +541,7 @@ fn the_samples_snapshots_match_their_truth_and_an_independent_count() {
 fn a_broken_export_names_each_bad_row_and_keeps_it_with_the_snapshot() {
     let env = Env::workspace();
     let file = fixture("adoption/broken/sf_opportunities_broken.csv");
-    let run = env
-        .run_ws(&[
-            "adoption",
-            "ingest",
-            file.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-        ])
-        .ok();
+    let run = env.adoption_ingest(&[&file], AS_OF, &[]).ok();
     let out = run.stdout();
     assert!(out.contains("opportunities, 5 rows"), "{out}");
     assert!(out.contains("1 not used (unclosed quote)"), "{out}");
@@ -697,14 +645,7 @@ fn plain_median(mut v: Vec<f64>) -> Option<f64> {
 fn coaching_flags_reps_against_the_reps_medians_with_the_playbook_factors() {
     let env = Env::workspace();
     let opps = fixture("adoption/coaching/sf_opportunities_team.csv");
-    env.run_ws(&[
-        "adoption",
-        "ingest",
-        opps.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-    ])
-    .ok();
+    env.adoption_ingest(&[&opps], AS_OF, &[]).ok();
     let playbook: serde_yaml::Value = serde_yaml::from_str(
         &std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks/adoption.yaml"),

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
@@ -677,25 +676,15 @@ fn the_guide_prefills_measured_answers_and_takes_n_a() {
         2.0,
         Some("Account.Region__c, Contact.Tier__c"),
     );
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crmkit"));
-    cmd.current_dir(env.ws())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.path())
-        .env("NO_COLOR", "1")
-        .env("TERM", "dumb")
-        .args([
-            "guide",
-            "--playbook",
-            "integration-mapping",
-            "--step",
-            "3",
-            "--author",
-            "Pty Tester",
-        ]);
-    let mut p =
-        rexpect::session::spawn_command(cmd, Some(Duration::from_secs(20).as_millis() as u64))
-            .unwrap();
+    let mut p = env.pty_ws(&[
+        "guide",
+        "--playbook",
+        "integration-mapping",
+        "--step",
+        "3",
+        "--author",
+        "Pty Tester",
+    ]);
     p.exp_string("answering as Pty Tester").unwrap();
     p.exp_string("Where do new people from marketing land in the CRM?")
         .unwrap();
@@ -739,21 +728,13 @@ fn the_guide_prefills_measured_answers_and_takes_n_a() {
 }
 
 fn spawn_guide(env: &Env) -> rexpect::session::PtySession {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crmkit"));
-    cmd.current_dir(env.ws())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.path())
-        .env("NO_COLOR", "1")
-        .env("TERM", "dumb")
-        .args([
-            "guide",
-            "--playbook",
-            "pre-implementation",
-            "--author",
-            "Pty Tester",
-        ]);
-    rexpect::session::spawn_command(cmd, Some(Duration::from_secs(20).as_millis() as u64)).unwrap()
+    env.pty_ws(&[
+        "guide",
+        "--playbook",
+        "pre-implementation",
+        "--author",
+        "Pty Tester",
+    ])
 }
 
 // ---- the independent model: the YAML read as plain data, scored by the documented rules ----
@@ -977,5 +958,69 @@ fn evidence_comes_from_the_commands_that_measure_it() {
             .to_string()
             .contains("3 rows in 1 datasets"),
         "{loaded}"
+    );
+}
+
+/// Questions the workspace's own measurements answer are offered pre-filled: a list from a
+/// metric's detail, yes/no from a condition over metrics (holding, failing), and nothing while
+/// a metric the condition reads is unmeasured.
+#[test]
+fn the_guide_prefills_what_the_data_knows_by_condition_and_list() {
+    let env = Env::workspace();
+    env.put_metric("profile.datasets", 3.0, Some("accounts, contacts, deals"));
+    env.put_metric("score.accounts", 120.0, Some("120 accounts classified"));
+    env.put_metric("score.rfm_accounts", 0.0, Some("accounts with a purchase"));
+    // Everything else in the data step is answered already, so the guide asks only these.
+    let answers = env.write(
+        "answers.yaml",
+        "data.owner: Jane Doe\ndata.deadline: 2026-03-01\ndata.sources-loaded: yes\n\
+         data.verify-emails: yes\ndata.verify-phones: yes\ndata.verify-firmographics: yes\n\
+         data.required-filled: yes\ndata.enrichment: n/a\ndata.orphans: yes\n\
+         data.dead-accounts-excluded: yes\ndata.stale-share: yes\ndata.duplicates: yes\n\
+         data.duplicate-rows: yes\ndata.hierarchy: yes\ndata.hierarchy-model: n/a\n\
+         data.required-mapped: yes\ndata.territory: n/a\ndata.assignment-review: no\n\
+         data.pilot: n/a\ndata.reconciled: yes\n",
+    );
+    env.run_ws(&["guide", "--answers", answers.to_str().unwrap()])
+        .ok();
+    let mut p = env.pty_ws(&["guide", "--playbook", "implementation", "--author", "T"]);
+    p.exp_string("Which sources hold account and contact data?")
+        .unwrap();
+    p.exp_string("the data says: accounts, contacts, deals")
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("(as measured: profile.datasets)").unwrap();
+    p.exp_string("Is there an agreed rule that classifies accounts")
+        .unwrap();
+    p.exp_string("the data says: yes").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Is revenue per account extracted").unwrap();
+    p.exp_string("the data says: no").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("recorded: no (as measured: score.rfm_accounts >= 1)")
+        .unwrap();
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    let rows: Vec<String> = {
+        let db = env.db();
+        let mut stmt = db
+            .prepare(
+                "SELECT item || '=' || answer || ' by ' || author FROM _answers \
+                 WHERE item IN ('data.sources-listed', 'data.status-rules', 'data.rfm') \
+                 ORDER BY id",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        rows,
+        [
+            r#"data.sources-listed=["accounts","contacts","deals"] by measured: profile.datasets"#,
+            "data.status-rules=true by measured: score.accounts >= 1",
+            "data.rfm=false by measured: score.rfm_accounts >= 1",
+        ]
     );
 }

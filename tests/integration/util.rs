@@ -144,6 +144,34 @@ impl Env {
         Run { output }
     }
 
+    /// `crmkit adoption ingest FILES... --as-of AS_OF EXTRA...` in the workspace; the caller
+    /// says whether it must succeed (`.ok()`) or fail (`.fails(code)`).
+    pub fn adoption_ingest<P: AsRef<Path>>(&self, files: &[P], as_of: &str, extra: &[&str]) -> Run {
+        let paths: Vec<String> = files
+            .iter()
+            .map(|f| f.as_ref().display().to_string())
+            .collect();
+        let mut args = vec!["adoption", "ingest"];
+        args.extend(paths.iter().map(String::as_str));
+        args.extend(["--as-of", as_of]);
+        args.extend(extra);
+        self.run_ws(&args)
+    }
+
+    /// crmkit with `args` inside the workspace on a pseudo-terminal (the guide's prompts), in a
+    /// plain terminal without colour, for at most 20 seconds.
+    pub fn pty_ws(&self, args: &[&str]) -> rexpect::session::PtySession {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("crmkit"));
+        cmd.current_dir(self.ws())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .args(args);
+        rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn crmkit on a pty")
+    }
+
     /// Starts crmkit with `args` inside the workspace without waiting (for kill tests).
     pub fn spawn_ws(&self, args: &[&str]) -> std::process::Child {
         std::process::Command::new(assert_cmd::cargo::cargo_bin("crmkit"))

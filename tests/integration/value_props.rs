@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 
-use crmkit::error::thousands;
+use crmkit::numbers::thousands;
 use crmkit::values::date::{self as dates, DateParse, Order};
 use crmkit::values::phone;
 use crmkit::values::{boolean, number as parse};

@@ -4,6 +4,7 @@ mod adoption_store;
 mod catalog;
 mod datasette;
 mod dedupe_store;
+mod label_store;
 mod ledger;
 mod load;
 mod mapping_store;
@@ -30,6 +31,7 @@ pub use dedupe_store::{
     ClusterRow, GoldenRow, LabelRow, LinkMemberRow, LinkRunRow, LinkSave, MemberRow, PairRow,
     RunRow, SourceRow,
 };
+pub use label_store::LinkLabel;
 pub use load::{BatchMeta, Loader};
 pub use mapping_store::SourceColumn;
 pub use metrics::Metric;

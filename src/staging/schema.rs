@@ -514,6 +514,10 @@ const MIGRATIONS: &[&str] = &[
         dataset TEXT PRIMARY KEY,
         rules   TEXT NOT NULL -- JSON: the survivorship section of the dedupe rules
      );",
+    // 17: review answers of a linked run (`dedupe review A B C`) name each record's dataset;
+    // `dataset` holds the link's name then (NULL sides: the row's `dataset`).
+    "ALTER TABLE _dedupe_labels ADD COLUMN dataset_a TEXT;
+     ALTER TABLE _dedupe_labels ADD COLUMN dataset_b TEXT;",
 ];
 
 /// The schema version this build writes.

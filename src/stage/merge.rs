@@ -66,6 +66,18 @@ impl Cross {
     }
 }
 
+/// The record a member merges into now: the survivor dedupe chose, or the member stage
+/// loaded in its place when it could not load that one.
+pub fn survivor_now(
+    replaced: &HashMap<(i64, i64), (String, i64, i64)>,
+    chosen: &(String, i64, i64),
+) -> (String, i64, i64) {
+    replaced
+        .get(&(chosen.1, chosen.2))
+        .cloned()
+        .unwrap_or_else(|| chosen.clone())
+}
+
 /// Orders an object's datasets so that those holding survivors of linked runs come first, in
 /// the run's priority order: a record merges only into a survivor already staged. Datasets no
 /// run links keep their place after them.

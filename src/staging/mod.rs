@@ -16,6 +16,7 @@ mod rollout_store;
 mod schema;
 mod score_store;
 mod stage_store;
+mod survivor_store;
 
 use std::path::Path;
 
@@ -46,6 +47,7 @@ pub use stage_store::{
     Fact, KeyRow, OddRow, PlanRow, Reconciled, StageRunRow, StageTx, TraceRow, staged_table,
     via_column,
 };
+pub use survivor_store::Replaced;
 
 use crate::error::{Error, Result};
 

@@ -457,3 +457,240 @@ fn per_source_arguments_are_checked() {
         .stderr();
     assert!(err.contains("name two or more"), "{err}");
 }
+
+/// The three account sources, linked with their ids named.
+const LINKED: [&str; 7] = [
+    "sf_accounts",
+    "billing_export",
+    "spreadsheet",
+    "--object",
+    "account",
+    "--id",
+    "sf_accounts=ID",
+];
+
+/// Clusters of a `--json` run as sorted member lists (`DATASET:ID`), sorted.
+fn clusters(out: &serde_json::Value) -> Vec<Vec<String>> {
+    let mut all: Vec<Vec<String>> = out["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut m: Vec<String> = c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}:{}",
+                        m["source"].as_str().unwrap(),
+                        m["id"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            m.sort();
+            m
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_linked_model_is_saved_and_reused_with_equal_results() {
+    let env = workspace();
+    let mut args = vec!["dedupe", "model"];
+    args.extend(LINKED);
+    args.extend(["--id", "billing_export=Customer No"]);
+    let learned = env.run_ws(&args).ok();
+    let text = learned.stdout();
+    assert!(
+        text.contains("dedupe model of sf_accounts+billing_export+spreadsheet as account")
+            && text
+                .contains("name=sf_accounts.name|billing_export.customer_name|spreadsheet.company"),
+        "{text}"
+    );
+    let saved = env
+        .ws()
+        .join("models/dedupe-sf_accounts+billing_export+spreadsheet.yaml");
+    assert!(text.contains(&saved.display().to_string()), "{text}");
+    let model = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        model.contains("lambda") && model.contains("phone"),
+        "{model}"
+    );
+    // Nothing is stored by learning alone.
+    assert_eq!(env.count("SELECT count(*) FROM _link_runs"), 0);
+
+    let fresh = link(&env, &[]);
+    let reused = link(&env, &["--model", saved.to_str().unwrap(), "--force"]);
+    assert!(!clusters(&fresh).is_empty());
+    assert_eq!(clusters(&fresh), clusters(&reused));
+    assert_eq!(fresh["model"]["roles"], reused["model"]["roles"]);
+    // The learned model is the one the run learns.
+    let json = {
+        let mut a = args.clone();
+        a.push("--json");
+        env.run_ws(&a).ok().json()
+    };
+    assert_eq!(json["model"]["roles"], fresh["model"]["roles"]);
+    // A model of other roles is refused, naming the file.
+    let single = env
+        .run_ws(&[
+            "dedupe",
+            "model",
+            "spreadsheet",
+            "--object",
+            "account",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let other = single["saved"].as_str().unwrap().to_string();
+    let run = env
+        .run_ws(&[
+            "dedupe",
+            "sf_accounts",
+            "billing_export",
+            "spreadsheet",
+            "--object",
+            "account",
+            "--model",
+            &other,
+            "--force",
+        ])
+        .fails(2);
+    assert!(
+        run.stderr().contains("dedupe-spreadsheet.yaml"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn linked_review_asks_across_sources_and_its_answers_refit_the_next_run() {
+    let env = workspace();
+    let review = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["dedupe", "review"];
+        args.extend(LINKED);
+        args.extend(["--id", "billing_export=Customer No", "--json"]);
+        args.extend_from_slice(extra);
+        env.run_ws(&args).ok().json()
+    };
+    let first = review(&["--count", "4"]);
+    assert_eq!(first["dataset"], "sf_accounts+billing_export+spreadsheet");
+    assert_eq!(first["labels"], 0);
+    let questions = first["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 4, "{first}");
+    let dataset =
+        |id: &serde_json::Value| id.as_str().unwrap().split(':').next().unwrap().to_string();
+    // Each record is named with its dataset; some questions are across sources.
+    assert!(
+        questions
+            .iter()
+            .all(|q| ["sf_accounts", "billing_export", "spreadsheet"]
+                .contains(&dataset(&q["id_a"]).as_str())),
+        "{first}"
+    );
+    assert!(
+        questions
+            .iter()
+            .any(|q| dataset(&q["id_a"]) != dataset(&q["id_b"])),
+        "{first}"
+    );
+    // Nearest the threshold first.
+    let distance =
+        |q: &serde_json::Value| (q["score"]["probability"].as_f64().unwrap() - 0.5).abs();
+    assert!(
+        distance(&questions[0]) <= distance(&questions[3]),
+        "{first}"
+    );
+    // Values are shown in the compared roles' order, from each record's own columns.
+    let roles = first["roles"].as_array().unwrap().len();
+    assert!(
+        questions
+            .iter()
+            .all(|q| q["values_a"].as_array().unwrap().len() == roles)
+    );
+
+    let asked = |q: &serde_json::Value| {
+        format!(
+            "{}/{}",
+            q["id_a"].as_str().unwrap(),
+            q["id_b"].as_str().unwrap()
+        )
+    };
+    let (yes, no) = (asked(&questions[0]), asked(&questions[1]));
+    let answered = review(&["--match", &yes, "--distinct", &no]);
+    assert_eq!(answered["answered"], 2);
+    assert_eq!(answered["labels"], 2);
+    assert_ne!(
+        first["model"]["roles"], answered["model"]["roles"],
+        "the answers changed no m or u"
+    );
+    // Answered pairs are not asked again.
+    assert!(
+        answered["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| asked(q) != yes && asked(q) != no),
+        "{answered}"
+    );
+    // Kept with each side's dataset, and the next linked run learns with them.
+    let sides: Vec<String> = {
+        let db = env.db();
+        let mut stmt = db
+            .prepare(
+                "SELECT dataset || ' ' || dataset_a || ' ' || dataset_b || ' ' || is_match
+                 FROM _dedupe_labels ORDER BY is_match DESC",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let d = |q: &serde_json::Value| format!("{} {}", dataset(&q["id_a"]), dataset(&q["id_b"]));
+    let mut want = [
+        format!(
+            "sf_accounts+billing_export+spreadsheet {} 1",
+            d(&questions[0])
+        ),
+        format!(
+            "sf_accounts+billing_export+spreadsheet {} 0",
+            d(&questions[1])
+        ),
+    ];
+    // Stored as (batch, row) order; either side may come first.
+    let mut got = sides.clone();
+    let norm = |s: &String| {
+        let f: Vec<&str> = s.split(' ').collect();
+        let mut pair = [f[1], f[2]];
+        pair.sort();
+        format!("{} {} {} {}", f[0], pair[0], pair[1], f[3])
+    };
+    got.iter_mut().for_each(|s| *s = norm(s));
+    want.iter_mut().for_each(|s| *s = norm(s));
+    assert_eq!(got, want.to_vec(), "{sides:?}");
+    let run = link(&env, &[]);
+    assert_eq!(
+        run["model"]["training"]["labelled_pairs"], 2,
+        "{}",
+        run["model"]["training"]
+    );
+    assert_eq!(run["model"]["roles"], answered["model"]["roles"]);
+    // Another priority order is the same datasets: the answers still teach it.
+    let reordered = link(&env, &["--priority", "billing_export", "--force"]);
+    assert_eq!(reordered["model"]["training"]["labelled_pairs"], 2);
+    // A record named without its dataset is a clear error.
+    let mut args = vec!["dedupe", "review"];
+    args.extend(LINKED);
+    args.extend(["--match", "B-1001/spreadsheet:1"]);
+    let bad = env.run_ws(&args).fails(2);
+    assert!(
+        bad.stderr().contains("no record with id `B-1001`"),
+        "{}",
+        bad.stderr()
+    );
+}

@@ -101,6 +101,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_replaced_survivor_leads_to_the_member_in_its_place() {
+        let replaced = HashMap::from([((3, 1), ("billing".to_string(), 5, 2))]);
+        let chosen = ("crm".to_string(), 3, 1);
+        assert_eq!(
+            survivor_now(&replaced, &chosen),
+            ("billing".to_string(), 5, 2)
+        );
+        let kept = ("crm".to_string(), 3, 2);
+        assert_eq!(survivor_now(&replaced, &kept), kept);
+    }
+
+    #[test]
     fn golden_values_replace_the_survivors_own() {
         let cross = Cross {
             golden: HashMap::from([((1, 2), vec![(1, "+1 415 555 0134".to_string())])]),

@@ -85,3 +85,59 @@ impl Db {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(a: (i64, i64), b: (i64, i64), is_match: bool) -> LabelRow {
+        LabelRow {
+            a,
+            b,
+            id_a: format!("{a:?}"),
+            id_b: format!("{b:?}"),
+            is_match,
+        }
+    }
+
+    #[test]
+    fn linked_answers_count_where_both_sides_are_linked_and_the_latest_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::open(&dir.path().join("l.db")).unwrap();
+        // A single dataset's own answer counts for a link that includes it.
+        db.save_dedupe_labels("crm", &[label((1, 4), (1, 9), true)])
+            .unwrap();
+        let linked = |a, b, da: &str, db: &str, m| LinkLabel {
+            label: label(a, b, m),
+            dataset_a: da.into(),
+            dataset_b: db.into(),
+        };
+        db.save_link_labels(
+            "crm+billing",
+            &[
+                // Given in either order; stored low (batch, row) first with its dataset.
+                linked((2, 7), (1, 3), "billing", "crm", true),
+                linked((1, 5), (3, 1), "crm", "sheet", false),
+            ],
+        )
+        .unwrap();
+        let both = db
+            .link_labels(&["crm".to_string(), "billing".to_string()])
+            .unwrap();
+        let pairs: Vec<_> = both.iter().map(|l| (l.a, l.b, l.is_match)).collect();
+        assert_eq!(pairs, vec![((1, 3), (2, 7), true), ((1, 4), (1, 9), true)]);
+        // The same pair answered again under another priority order: the later answer wins.
+        db.save_link_labels(
+            "billing+crm",
+            &[linked((1, 3), (2, 7), "crm", "billing", false)],
+        )
+        .unwrap();
+        let again = db
+            .link_labels(&["billing".to_string(), "crm".to_string()])
+            .unwrap();
+        assert_eq!(again.len(), 2);
+        assert!(!again.iter().find(|l| l.a == (1, 3)).unwrap().is_match);
+        // Only billing: no pair has both sides there.
+        assert!(db.link_labels(&["billing".to_string()]).unwrap().is_empty());
+    }
+}

@@ -408,7 +408,7 @@ pub fn run(
             details.insert((s, rowid), m);
         }
     }
-    let survivorship_rules = link_survivorship(rules, &priority);
+    let survivorship_rules = link_survivorship(rules, priority);
     let previous = previous_decisions(&db.link_members(&link)?);
     let column_of = |s: usize, role: &str| -> Option<String> {
         sources[s]
@@ -462,7 +462,7 @@ pub fn run(
             }
             kept += 1;
         }
-        let golden = survivorship::golden(&survivorship_rules, &union, &info, survivor);
+        let golden = survivorship::golden(&survivorship_rules, union, &info, survivor);
         let (ss, sr) = members[survivor];
         // The golden record as the survivor's own columns hold it, for stage to load.
         let mut golden_columns: BTreeMap<String, String> = BTreeMap::new();

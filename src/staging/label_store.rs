@@ -37,7 +37,9 @@ impl Db {
                 r.get::<_, String>(8)?,
             ))
         })?;
-        let mut latest: BTreeMap<((i64, i64), (i64, i64)), LabelRow> = BTreeMap::new();
+        // (batch, row) of each side -> the latest answer about the pair.
+        type Pair = ((i64, i64), (i64, i64));
+        let mut latest: BTreeMap<Pair, LabelRow> = BTreeMap::new();
         for row in rows {
             let (label, da, db) = row?;
             if datasets.contains(&da) && datasets.contains(&db) {

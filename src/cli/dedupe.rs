@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{ExitStatus, GlobalArgs};
-use crate::dedupe::{Rules, review, run};
+use crate::dedupe::{Rules, link, review, run};
 use crate::error::Result;
 use crate::output;
 use crate::safe_write;
@@ -74,21 +74,27 @@ pub struct DedupeArgs {
     pub force: super::ForceFlag,
 }
 
-/// What names the records of a dataset: the options `dedupe`, `dedupe model` and `dedupe
+/// What names the records to deduplicate: the options `dedupe`, `dedupe model` and `dedupe
 /// review` share.
 #[derive(Debug, Args)]
 pub struct Target {
-    /// Dataset (an ingested `src_` table without the prefix)
-    pub dataset: String,
+    /// Dataset (an ingested `src_` table without the prefix); several are linked, as
+    /// `crmkit dedupe A B C` links them
+    #[arg(required = true, value_name = "DATASET")]
+    pub datasets: Vec<String>,
     /// Kind of record: account, contact or lead
     #[arg(long)]
     pub object: String,
-    /// Column with the record id (default: the source row number)
+    /// Column with the record id (default: the source row number); with several datasets,
+    /// DATASET=COLUMN names one dataset's (repeatable)
     #[arg(long, value_name = "COLUMN")]
-    pub id: Option<String>,
-    /// Use COLUMN for ROLE
+    pub id: Vec<String>,
+    /// Use COLUMN for ROLE; with several datasets, DATASET.ROLE=COLUMN applies to one only
     #[arg(long = "field", value_name = "ROLE=COLUMN", value_parser = parse_field)]
     pub fields: Vec<(String, String)>,
+    /// With several datasets: which dataset's record survives a cluster, highest first
+    #[arg(long, value_name = "DATASET,...", value_delimiter = ',')]
+    pub priority: Vec<String>,
     /// Match probability at which two records are linked
     #[arg(long, default_value_t = 0.5, value_name = "X")]
     pub threshold: f64,
@@ -120,10 +126,13 @@ pub enum DedupeAction {
         json: bool,
     },
     /// Learn the dataset's model (m, u and weight per role and level), print it and save it
-    /// to models/dedupe-DATASET.yaml for review and reuse with `--model`
+    /// to models/dedupe-DATASET.yaml for review and reuse with `--model`; with several
+    /// datasets, the linked run's one model (models/dedupe-A+B+C.yaml)
     #[command(
         after_help = "Example:\n  crmkit dedupe model contacts --object contact --id contact_id\n  \
-crmkit dedupe contacts --object contact --model models/dedupe-contacts.yaml"
+crmkit dedupe contacts --object contact --model models/dedupe-contacts.yaml\n  \
+crmkit dedupe model accounts billing_export --object account --id accounts=ID\n  \
+crmkit dedupe accounts billing_export --object account --id accounts=ID --model models/dedupe-accounts+billing_export.yaml"
     )]
     Model {
         #[command(flatten)]
@@ -133,10 +142,12 @@ crmkit dedupe contacts --object contact --model models/dedupe-contacts.yaml"
         out: Option<PathBuf>,
     },
     /// Show the pairs whose answer would teach the model most (nearest the threshold); answers
-    /// given with --match/--distinct are kept and refit the model on every later run
+    /// given with --match/--distinct are kept and refit the model on every later run; with
+    /// several datasets, the linked run's pairs (records named DATASET:ID)
     #[command(
         after_help = "Example:\n  crmkit dedupe review contacts --object contact --id contact_id\n  \
-crmkit dedupe review contacts --object contact --id contact_id --match C-12/C-80 --distinct C-3/C-41"
+crmkit dedupe review contacts --object contact --id contact_id --match C-12/C-80 --distinct C-3/C-41\n  \
+crmkit dedupe review accounts billing_export --object account --match accounts:A-7/billing_export:B-1001"
     )]
     Review {
         #[command(flatten)]
@@ -153,23 +164,100 @@ crmkit dedupe review contacts --object contact --id contact_id --match C-12/C-80
     },
 }
 
+/// One dataset's run or a run linking several, with the options each takes.
+enum Scope {
+    One(run::Options),
+    Linked(link::LinkOptions),
+}
+
+/// What the arguments name: one dataset (`--id DATASET=COLUMN` and `--field
+/// DATASET.ROLE=COLUMN` naming it work too) or several to link.
+#[allow(clippy::too_many_arguments)]
+fn scope(
+    ws: &crate::workspace::Workspace,
+    db: &crate::staging::Db,
+    rules: &Rules,
+    datasets: &[String],
+    object: &str,
+    ids: &[String],
+    fields: &[(String, String)],
+    priority: &[String],
+    threshold: f64,
+) -> Result<Scope> {
+    let datasets: Vec<String> = datasets
+        .iter()
+        .map(|d| crate::intake::names::identifier(d))
+        .collect();
+    let object = object.to_lowercase();
+    if datasets.len() > 1 {
+        let mut mapped = std::collections::HashMap::new();
+        for d in &datasets {
+            mapped.insert(d.clone(), run::mapped_roles(ws, db, rules, d)?);
+        }
+        return Ok(Scope::Linked(link::LinkOptions {
+            datasets,
+            object,
+            ids: ids
+                .iter()
+                .map(|i| match i.split_once('=') {
+                    Some((d, c)) => (Some(d.trim().to_string()), c.trim().to_string()),
+                    None => (None, i.clone()),
+                })
+                .collect(),
+            fields: fields.to_vec(),
+            priority: priority.to_vec(),
+            threshold,
+            mapped,
+        }));
+    }
+    let dataset = datasets[0].clone();
+    if !priority.is_empty() {
+        return Err(crate::error::Error::Usage(
+            "`--priority` orders the survivors of several datasets; name two or more".into(),
+        ));
+    }
+    let mapped = run::mapped_roles(ws, db, rules, &dataset)?;
+    let id_column = ids.first().map(|i| match i.split_once('=') {
+        Some((d, c)) if crate::intake::names::identifier(d) == dataset => c.trim().to_string(),
+        _ => i.clone(),
+    });
+    let fields = fields
+        .iter()
+        .map(|(r, c)| match r.split_once('.') {
+            Some((d, r)) if crate::intake::names::identifier(d) == dataset => {
+                (r.to_string(), c.clone())
+            }
+            _ => (r.clone(), c.clone()),
+        })
+        .collect();
+    Ok(Scope::One(run::Options {
+        dataset,
+        object,
+        id_column,
+        threshold,
+        fields,
+        mapped,
+    }))
+}
+
 impl Target {
-    fn options(
+    fn scope(
         &self,
         ws: &crate::workspace::Workspace,
         db: &crate::staging::Db,
         rules: &Rules,
-    ) -> Result<run::Options> {
-        let dataset = crate::intake::names::identifier(&self.dataset);
-        let mapped = run::mapped_roles(ws, db, rules, &dataset)?;
-        Ok(run::Options {
-            dataset,
-            object: self.object.to_lowercase(),
-            id_column: self.id.clone(),
-            threshold: self.threshold,
-            fields: self.fields.clone(),
-            mapped,
-        })
+    ) -> Result<Scope> {
+        scope(
+            ws,
+            db,
+            rules,
+            &self.datasets,
+            &self.object,
+            &self.id,
+            &self.fields,
+            &self.priority,
+            self.threshold,
+        )
     }
 
     fn rules(&self) -> Result<Rules> {
@@ -206,14 +294,22 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     }
     if let Some(DedupeAction::Model { target, out }) = &args.action {
         let rules = target.rules()?;
-        let options = target.options(&ws, &db, &rules)?;
-        let (roles, model) =
-            run::learn(&mut db, &rules, &options, None, true, &output::Bar::rows())?;
-        let path = out.clone().unwrap_or_else(|| {
-            ws.root
-                .join("models")
-                .join(format!("dedupe-{}.yaml", options.dataset))
-        });
+        let bar = output::Bar::rows();
+        // A linked run learns one model over every source's pairs; it is saved under the
+        // link's name and reused by `crmkit dedupe A B C --model FILE`.
+        let (name, roles, model) = match target.scope(&ws, &db, &rules)? {
+            Scope::One(options) => {
+                let (roles, model) = run::learn(&mut db, &rules, &options, None, true, &bar)?;
+                (options.dataset, roles, model)
+            }
+            Scope::Linked(options) => {
+                let pass = link::find(&mut db, &rules, &options, None, true, 0, &bar)?;
+                (pass.link(), pass.roles(), pass.found.model)
+            }
+        };
+        let path = out
+            .clone()
+            .unwrap_or_else(|| ws.root.join("models").join(format!("dedupe-{name}.yaml")));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::io("create", dir, e))?;
         }
@@ -222,7 +318,7 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         std::fs::write(&path, text).map_err(|e| crate::error::Error::io("write", &path, e))?;
         if target.json {
             output::json(
-                &serde_json::json!({"dataset": options.dataset, "roles": roles, "model": model, "saved": path}),
+                &serde_json::json!({"dataset": name, "roles": roles, "model": model, "saved": path}),
             )?;
         } else {
             let columns: Vec<String> = roles
@@ -231,13 +327,13 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                 .collect();
             output::print(&format!(
                 "dedupe model of {} as {} on {}\n{}saved: {}\nreuse: crmkit dedupe {} --object {} --model {}\n",
-                options.dataset,
-                options.object,
+                name,
+                target.object.to_lowercase(),
                 columns.join(", "),
                 output::dedupe::render_model(&model),
                 path.display(),
-                options.dataset,
-                options.object,
+                target.datasets.join(" "),
+                target.object.to_lowercase(),
                 path.display()
             ))?;
         }
@@ -251,16 +347,15 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     }) = &args.action
     {
         let rules = target.rules()?;
-        let options = target.options(&ws, &db, &rules)?;
-        let round = run::review_round(
-            &mut db,
-            &rules,
-            &options,
-            matches,
-            distinct,
-            *count,
-            &output::Bar::rows(),
-        )?;
+        let bar = output::Bar::rows();
+        let round = match target.scope(&ws, &db, &rules)? {
+            Scope::One(options) => {
+                run::review_round(&mut db, &rules, &options, matches, distinct, *count, &bar)?
+            }
+            Scope::Linked(options) => {
+                review::link_round(&mut db, &rules, &options, (matches, distinct), *count, &bar)?
+            }
+        };
         if target.json {
             output::json(&round)?;
         } else {
@@ -272,82 +367,37 @@ pub fn run(args: DedupeArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         Some(path) => Rules::load(path)?,
         None => Rules::builtin(),
     };
-    let datasets: Vec<String> = args
-        .datasets
-        .iter()
-        .map(|d| crate::intake::names::identifier(d))
-        .collect();
-    let object = args.object.clone().unwrap_or_default().to_lowercase();
     let mut linked = None;
-    let report = if datasets.len() > 1 {
-        let mut mapped = std::collections::HashMap::new();
-        for d in &datasets {
-            mapped.insert(d.clone(), run::mapped_roles(&ws, &db, &rules, d)?);
+    let report = match scope(
+        &ws,
+        &db,
+        &rules,
+        &args.datasets,
+        args.object.as_deref().unwrap_or_default(),
+        &args.id,
+        &args.fields,
+        &args.priority,
+        args.threshold,
+    )? {
+        Scope::Linked(options) => {
+            let out = link::run(
+                &mut db,
+                &rules,
+                &options,
+                args.model.as_deref(),
+                &output::Bar::rows(),
+            )?;
+            let report = out.report.clone();
+            linked = Some(out);
+            report
         }
-        let options = crate::dedupe::link::LinkOptions {
-            datasets,
-            object,
-            ids: args
-                .id
-                .iter()
-                .map(|i| match i.split_once('=') {
-                    Some((d, c)) => (Some(d.trim().to_string()), c.trim().to_string()),
-                    None => (None, i.clone()),
-                })
-                .collect(),
-            fields: args.fields.clone(),
-            priority: args.priority.clone(),
-            threshold: args.threshold,
-            mapped,
-        };
-        let out = crate::dedupe::link::run(
+        Scope::One(options) => run::run_with(
             &mut db,
             &rules,
             &options,
             args.model.as_deref(),
             &output::Bar::rows(),
-        )?;
-        let report = out.report.clone();
-        linked = Some(out);
-        report
-    } else {
-        let dataset = datasets[0].clone();
-        if !args.priority.is_empty() {
-            return Err(crate::error::Error::Usage(
-                "`--priority` orders the survivors of several datasets; name two or more".into(),
-            ));
-        }
-        let mapped = run::mapped_roles(&ws, &db, &rules, &dataset)?;
-        // `--id DATASET=COLUMN` names the one dataset's column as well.
-        let id_column = args.id.first().map(|i| match i.split_once('=') {
-            Some((d, c)) if crate::intake::names::identifier(d) == dataset => c.trim().to_string(),
-            _ => i.clone(),
-        });
-        let fields = args
-            .fields
-            .iter()
-            .map(|(r, c)| match r.split_once('.') {
-                Some((d, r)) if crate::intake::names::identifier(d) == dataset => {
-                    (r.to_string(), c.clone())
-                }
-                _ => (r.clone(), c.clone()),
-            })
-            .collect();
-        let options = run::Options {
-            dataset,
-            object,
-            id_column,
-            threshold: args.threshold,
-            fields,
-            mapped,
-        };
-        run::run_with(
-            &mut db,
-            &rules,
-            &options,
-            args.model.as_deref(),
-            &output::Bar::rows(),
-        )?
+        )?,
     };
     let format = match args.format {
         SheetArg::Csv => SheetFormat::Csv,

@@ -69,3 +69,23 @@ pub fn answers(
         .chain(distinct.iter().map(|d| pair(d, false)))
         .collect()
 }
+
+/// Stored labels of pairs whose records both belong to `datasets` (a linked run's, or one
+/// dataset's own), as indexes into `at` ((batch, row) per record; batches are numbered
+/// across the workspace, so (batch, row) names a record in any dataset).
+pub fn indexed_link(
+    db: &Db,
+    datasets: &[String],
+    at: &[(i64, i64)],
+) -> Result<Vec<(u32, u32, bool)>> {
+    let labels = db.link_labels(datasets)?;
+    if labels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let by_row: HashMap<(i64, i64), u32> =
+        at.iter().enumerate().map(|(i, r)| (*r, i as u32)).collect();
+    Ok(labels
+        .iter()
+        .filter_map(|l| Some((*by_row.get(&l.a)?, *by_row.get(&l.b)?, l.is_match)))
+        .collect())
+}

@@ -129,15 +129,78 @@ fn link_survivorship(rules: &Rules, priority: &[String]) -> Survivorship {
     s
 }
 
-/// Links several datasets: reads each with its own roles, learns one model over the combined
-/// candidate pairs, clusters, chooses survivors and golden values, and stores lineage.
-pub fn run(
+/// What [`find`] read and found over every source of a link run.
+pub struct LinkPass {
+    /// The datasets in survivor priority order.
+    pub priority: Vec<String>,
+    pub sources: Vec<Source>,
+    /// Each source's recency column, if it has one.
+    recency: Vec<Option<String>>,
+    /// The roles compared: every source's roles, in the rules' order.
+    pub union: Vec<String>,
+    /// Where each union role sits among a source's role columns.
+    positions: Vec<Vec<Option<usize>>>,
+    /// Every record: (source index, row), values taken out once cleaned.
+    pub rows: Vec<(usize, crate::staging::SourceRow)>,
+    pub found: super::Outcome,
+}
+
+impl LinkPass {
+    /// A source's role values widened to the union roles (`None` for a role it lacks).
+    pub fn expand(&self, s: usize, raw: &[Option<String>]) -> Vec<Option<String>> {
+        self.positions[s]
+            .iter()
+            .map(|p| p.and_then(|i| raw[i].clone()))
+            .collect()
+    }
+
+    /// A record as reviewers and pair files name it: `DATASET:ID`.
+    pub fn label(&self, i: u32) -> String {
+        let (s, r) = &self.rows[i as usize];
+        format!("{}:{}", self.sources[*s].dataset, r.id)
+    }
+
+    /// The link run's name: its datasets in priority order, joined by `+`.
+    pub fn link(&self) -> String {
+        link_name(&self.priority)
+    }
+
+    /// The roles compared, each with its column in every source that has it
+    /// (`DATASET.COLUMN|DATASET.COLUMN`).
+    pub fn roles(&self) -> Vec<RoleColumn> {
+        self.union
+            .iter()
+            .map(|r| RoleColumn {
+                role: r.clone(),
+                column: self
+                    .sources
+                    .iter()
+                    .filter_map(|s| {
+                        s.roles
+                            .iter()
+                            .find(|c| &c.role == r)
+                            .map(|c| format!("{}.{}", s.dataset, c.column))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                from: "link",
+            })
+            .collect()
+    }
+}
+
+/// Reads every source with its own roles and finds clusters with one model over the combined
+/// candidate pairs (learned, or the saved `model`; with `labels`, reviewed pairs of these
+/// datasets teach it; `questions` asks for that many pairs nearest the threshold).
+pub fn find(
     db: &mut Db,
     rules: &Rules,
     options: &LinkOptions,
     model: Option<&std::path::Path>,
+    labels: bool,
+    questions: usize,
     progress: &dyn crate::progress::Progress,
-) -> Result<LinkReport> {
+) -> Result<LinkPass> {
     if !(options.threshold > 0.0 && options.threshold < 1.0) {
         return Err(Error::Usage(format!(
             "`--threshold {}` must be between 0 and 1 (a match probability; default 0.5)",
@@ -270,8 +333,7 @@ pub fn run(
         source.records = read.len();
         rows.extend(read.into_iter().map(|r| (s, r)));
     }
-    let link = link_name(&priority);
-    progress.start(&format!("dedupe {link}: compare"), 0);
+    progress.start(&format!("dedupe {}: compare", link_name(&priority)), 0);
     let clean: Vec<Vec<Option<String>>> = rows
         .iter_mut()
         .map(|(_, r)| std::mem::take(&mut r.values))
@@ -284,9 +346,48 @@ pub fn run(
     }
     // One model over the combined candidate pairs: the roles mean the same in every source
     // once compared role to role, and a small source alone has too few pairs to learn from.
+    if labels && learn.model.is_none() {
+        let datasets: Vec<String> = sources.iter().map(|s| s.dataset.clone()).collect();
+        let at: Vec<(i64, i64)> = rows.iter().map(|(_, r)| (r.batch, r.row)).collect();
+        learn.labels = super::labels::indexed_link(db, &datasets, &at)?;
+    }
+    learn.questions = questions;
     let found = super::find_clean(rules, &role_rules, &clean, options.threshold, &learn)?;
     progress.finish();
     drop(clean);
+    Ok(LinkPass {
+        priority,
+        sources,
+        recency,
+        union,
+        positions,
+        rows,
+        found,
+    })
+}
+
+/// Links several datasets: reads each with its own roles, learns one model over the combined
+/// candidate pairs (reviewed pairs teaching it), clusters, chooses survivors and golden
+/// values, and stores lineage.
+pub fn run(
+    db: &mut Db,
+    rules: &Rules,
+    options: &LinkOptions,
+    model: Option<&std::path::Path>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<LinkReport> {
+    let pass = find(db, rules, options, model, true, 0, progress)?;
+    let LinkPass {
+        ref priority,
+        ref sources,
+        ref recency,
+        ref union,
+        ref rows,
+        ref found,
+        ..
+    } = pass;
+    let link = pass.link();
+    let expand = |s: usize, raw: &[Option<String>]| pass.expand(s, raw);
 
     // Raw values of the clustered records, per source.
     let mut details: HashMap<(usize, i64), crate::staging::MemberRow> = HashMap::new();
@@ -307,7 +408,7 @@ pub fn run(
             details.insert((s, rowid), m);
         }
     }
-    let survivorship_rules = link_survivorship(rules, &priority);
+    let survivorship_rules = link_survivorship(rules, priority);
     let previous = previous_decisions(&db.link_members(&link)?);
     let column_of = |s: usize, role: &str| -> Option<String> {
         sources[s]
@@ -361,7 +462,7 @@ pub fn run(
             }
             kept += 1;
         }
-        let golden = survivorship::golden(&survivorship_rules, &union, &info, survivor);
+        let golden = survivorship::golden(&survivorship_rules, union, &info, survivor);
         let (ss, sr) = members[survivor];
         // The golden record as the survivor's own columns hold it, for stage to load.
         let mut golden_columns: BTreeMap<String, String> = BTreeMap::new();
@@ -409,10 +510,7 @@ pub fn run(
                     .then(|| serde_json::to_string(&golden_columns).unwrap_or_default()),
             });
         }
-        let label = |i: u32| {
-            let (s, r) = &rows[i as usize];
-            format!("{}:{}", sources[*s].dataset, r.id)
-        };
+        let label = |i: u32| pass.label(i);
         for p in &cluster.pairs {
             pair_rows.push(PairRow {
                 cluster: id,
@@ -489,29 +587,18 @@ pub fn run(
         pairs: &pair_rows,
         golden: &golden_rows,
     })?;
+    // Stage replaces a survivor it cannot load by the same rules (source priority first).
+    let chosen_by = serde_json::to_string(&survivorship_rules).unwrap_or_default();
+    for s in sources {
+        db.save_dedupe_survivorship(&s.dataset, &chosen_by)?;
+    }
     super::run::record_metrics(db)?;
     let n = found.records as u64;
-    let roles = union
-        .iter()
-        .map(|r| RoleColumn {
-            role: r.clone(),
-            column: sources
-                .iter()
-                .filter_map(|s| {
-                    s.roles
-                        .iter()
-                        .find(|c| &c.role == r)
-                        .map(|c| format!("{}.{}", s.dataset, c.column))
-                })
-                .collect::<Vec<_>>()
-                .join("|"),
-            from: "link",
-        })
-        .collect();
+    let roles = pass.roles();
     Ok(LinkReport {
         link: link.clone(),
-        sources,
-        priority,
+        sources: sources.clone(),
+        priority: priority.clone(),
         cross_source_clusters: cross,
         report: Report {
             dataset: link,

@@ -1,5 +1,6 @@
-//! The review sheet: a CSV or XLSX sheet a person edits to accept or reject clusters and pick
-//! survivors. CSV cells come back through [`formula::unescape`], so ids read as stored.
+//! Review: the sheet a person edits (CSV or XLSX) to accept or reject clusters and pick
+//! survivors, and the pair questions of a linked run. CSV cells come back through
+//! [`formula::unescape`], so ids read as stored.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -311,4 +312,99 @@ fn link_decision(
         "proposed"
     };
     Ok((cluster, status.into(), new, removed))
+}
+
+/// `dedupe review A B C`: records `--match`/`--distinct` answers about pairs of a linked run
+/// (records named `DATASET:ID`), refits the run's one model with every label about these
+/// datasets, and asks about the `count` pairs nearest the threshold, within and across sources.
+pub fn link_round(
+    db: &mut Db,
+    rules: &super::Rules,
+    options: &super::link::LinkOptions,
+    (matches, distinct): (&[String], &[String]),
+    count: usize,
+    progress: &dyn crate::progress::Progress,
+) -> Result<super::run::ReviewRound> {
+    let mut answered = 0;
+    if !matches.is_empty() || !distinct.is_empty() {
+        let pass = super::link::find(db, rules, options, None, false, 0, progress)?;
+        // Answers name records as questions show them; one parser for both kinds of run.
+        let named: Vec<crate::staging::SourceRow> = (0..pass.rows.len())
+            .map(|i| {
+                let (_, r) = &pass.rows[i];
+                crate::staging::SourceRow {
+                    rowid: i as i64,
+                    batch: r.batch,
+                    row: r.row,
+                    id: pass.label(i as u32),
+                    values: Vec::new(),
+                }
+            })
+            .collect();
+        let dataset_of: std::collections::HashMap<(i64, i64), &str> = pass
+            .rows
+            .iter()
+            .map(|(s, r)| ((r.batch, r.row), pass.sources[*s].dataset.as_str()))
+            .collect();
+        let new: Vec<crate::staging::LinkLabel> =
+            super::labels::answers(&named, matches, distinct)?
+                .into_iter()
+                .map(|label| crate::staging::LinkLabel {
+                    dataset_a: dataset_of[&label.a].to_string(),
+                    dataset_b: dataset_of[&label.b].to_string(),
+                    label,
+                })
+                .collect();
+        answered = new.len();
+        db.save_link_labels(&pass.link(), &new)?;
+    }
+    let pass = super::link::find(db, rules, options, None, true, count, progress)?;
+    // Raw values of the asked records, read per source and widened to the compared roles.
+    let mut values: std::collections::HashMap<u32, Vec<Option<String>>> =
+        std::collections::HashMap::new();
+    for (s, source) in pass.sources.iter().enumerate() {
+        let asked: Vec<u32> = pass
+            .found
+            .questions
+            .iter()
+            .flat_map(|q| [q.a, q.b])
+            .filter(|&i| pass.rows[i as usize].0 == s)
+            .collect();
+        if asked.is_empty() {
+            continue;
+        }
+        let rowids: Vec<i64> = asked
+            .iter()
+            .map(|&i| pass.rows[i as usize].1.rowid)
+            .collect();
+        let columns: Vec<String> = source.roles.iter().map(|r| r.column.clone()).collect();
+        let details = db.cluster_members(&source.dataset, &columns, None, &rowids)?;
+        for i in asked {
+            let rowid = pass.rows[i as usize].1.rowid;
+            if let Some(d) = details.get(&rowid) {
+                values.insert(i, pass.expand(s, &d.values));
+            }
+        }
+    }
+    let questions = pass
+        .found
+        .questions
+        .iter()
+        .map(|q| super::run::Question {
+            id_a: pass.label(q.a),
+            id_b: pass.label(q.b),
+            values_a: values.get(&q.a).cloned().unwrap_or_default(),
+            values_b: values.get(&q.b).cloned().unwrap_or_default(),
+            score: q.clone(),
+        })
+        .collect();
+    Ok(super::run::ReviewRound {
+        dataset: pass.link(),
+        roles: pass.roles(),
+        answered,
+        labels: pass.found.model.training.labelled_pairs as usize,
+        threshold: options.threshold,
+        model: pass.found.model.clone(),
+        questions,
+    })
 }

@@ -325,7 +325,8 @@ pub fn render_review(round: &ReviewRound) -> String {
     out.push_str(&table.render());
     out.push_str(&format!(
         "\nanswer: crmkit dedupe review {} --object ... --match ID_A/ID_B --distinct ID_A/ID_B\n",
-        round.dataset
+        // A linked run is named by its datasets joined by `+`; the command names them apart.
+        round.dataset.replace('+', " ")
     ));
     out
 }

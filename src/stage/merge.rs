@@ -66,6 +66,18 @@ impl Cross {
     }
 }
 
+/// The record a member merges into now: the survivor dedupe chose, or the member stage
+/// loaded in its place when it could not load that one.
+pub fn survivor_now(
+    replaced: &HashMap<(i64, i64), (String, i64, i64)>,
+    chosen: &(String, i64, i64),
+) -> (String, i64, i64) {
+    replaced
+        .get(&(chosen.1, chosen.2))
+        .cloned()
+        .unwrap_or_else(|| chosen.clone())
+}
+
 /// Orders an object's datasets so that those holding survivors of linked runs come first, in
 /// the run's priority order: a record merges only into a survivor already staged. Datasets no
 /// run links keep their place after them.
@@ -87,6 +99,18 @@ pub fn survivors_first<T>(db: &Db, items: &mut [T], dataset: impl Fn(&T) -> &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replaced_survivor_leads_to_the_member_in_its_place() {
+        let replaced = HashMap::from([((3, 1), ("billing".to_string(), 5, 2))]);
+        let chosen = ("crm".to_string(), 3, 1);
+        assert_eq!(
+            survivor_now(&replaced, &chosen),
+            ("billing".to_string(), 5, 2)
+        );
+        let kept = ("crm".to_string(), 3, 2);
+        assert_eq!(survivor_now(&replaced, &kept), kept);
+    }
 
     #[test]
     fn golden_values_replace_the_survivors_own() {

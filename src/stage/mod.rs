@@ -575,6 +575,9 @@ struct ObjectState {
     by_row: HashMap<(String, i64, i64), String>,
     /// Merged records waiting for their survivor.
     merged: Vec<PendingMerge>,
+    /// (batch, row) of a survivor dedupe chose but stage could not load -> the member staged
+    /// in its place (dataset, batch, row); batches are numbered across datasets.
+    replaced: HashMap<(i64, i64), (String, i64, i64)>,
     /// Self-references waiting for the whole object: (external id, dataset, field, parent key,
     /// lookup column).
     self_refs: Vec<(String, String, String, String, Option<Lookup>)>,
@@ -619,6 +622,7 @@ fn stage_dataset(
         state.keys.reserve(&space, rows as usize);
     }
     tx.reset_dataset(dataset)?;
+    tx.reset_survivors(dataset)?;
     // Merging loses the merged-away records' own values: only reviewed clusters merge, unless
     // the workspace says proposed ones may.
     let merged = db.merged_rows(dataset, ws.config.settings.merge_proposed_duplicates)?;
@@ -771,20 +775,28 @@ fn stage_dataset(
             });
             return Ok(());
         }
-        // Into a survivor of another dataset, staged already (else this record stays its own).
-        if !promoted
-            && let Some((into, s_batch, s_row)) = cross.survivor(batch, row)
-            && state.by_row.contains_key(&(into.clone(), *s_batch, *s_row))
-        {
+        // Into a survivor of another dataset (or the member staged in its place); one that
+        // was not staged is replaced after the pass, as within a dataset.
+        if !promoted && let Some(chosen) = cross.survivor(batch, row) {
+            let now = merge::survivor_now(&state.replaced, chosen);
+            if now != *chosen {
+                tx.replaced(
+                    lineage,
+                    &crate::staging::Replaced {
+                        survivor: now.clone(),
+                        replaces: chosen.clone(),
+                    },
+                )?;
+            }
             out.merged += 1;
             state.merged.push(PendingMerge {
                 key,
                 dataset: dataset.to_string(),
                 batch,
                 row,
-                survivor: (*s_batch, *s_row),
-                into: Some(into.clone()),
-                values: Vec::new(),
+                survivor: (now.1, now.2),
+                into: Some(now.0),
+                values: vals.to_vec(),
                 lookup_values: wanted
                     .iter()
                     .filter_map(|(k, c)| vals[*c].clone().map(|v| (k.clone(), v)))
@@ -1026,7 +1038,7 @@ fn stage_dataset(
             &values,
         )?;
         out.staged += 1;
-        if !merged.is_empty() || cross.survivor_source {
+        if promoted || !merged.is_empty() || cross.survivor_source {
             state
                 .by_row
                 .insert((dataset.to_string(), batch, row), external_id.clone());
@@ -1052,29 +1064,30 @@ fn stage_dataset(
         }
     })?;
     // A survivor excluded or rejected takes nobody with it: the best remaining member (by the
-    // dedupe survivorship order) survives instead and the others merge into it.
+    // dedupe survivorship order; a linked run's puts source priority first, and survivor
+    // datasets are staged first) survives instead and the others merge into it. Members in
+    // later datasets of a linked cluster find it through `replaced`.
     let (pending, others): (Vec<PendingMerge>, Vec<PendingMerge>) =
         std::mem::take(&mut state.merged)
             .into_iter()
-            .partition(|m| m.dataset == dataset && m.into.is_none());
+            .partition(|m| m.dataset == dataset);
     state.merged = others;
-    let mut clusters: BTreeMap<(i64, i64), Vec<PendingMerge>> = BTreeMap::new();
+    let mut clusters: BTreeMap<(String, i64, i64), Vec<PendingMerge>> = BTreeMap::new();
     for m in pending {
-        clusters.entry(m.survivor).or_default().push(m);
+        let at = m.into.clone().unwrap_or_else(|| dataset.to_string());
+        clusters
+            .entry((at, m.survivor.0, m.survivor.1))
+            .or_default()
+            .push(m);
     }
     let survivorship = survivorship_of(db, dataset)?;
     let recency = survivorship
         .recency_columns
         .iter()
         .find_map(|c| column_position(p, c));
-    let staged = |state: &ObjectState, (batch, row): (i64, i64)| {
-        state
-            .by_row
-            .contains_key(&(dataset.to_string(), batch, row))
-    };
-    for (survivor, mut members) in clusters {
-        let mut now = survivor;
-        while !staged(state, now) && !members.is_empty() {
+    for (chosen, mut members) in clusters {
+        let mut now = chosen.clone();
+        while !state.by_row.contains_key(&now) && !members.is_empty() {
             let candidates: Vec<crate::dedupe::survivorship::Member> = members
                 .iter()
                 .map(|m| crate::dedupe::survivorship::Member {
@@ -1094,10 +1107,24 @@ fn stage_dataset(
             let (best, _) = crate::dedupe::survivorship::survivor(&survivorship, &candidates);
             let m = members.remove(best);
             stage_row(state, &mut out, m.batch, m.row, &m.values, true)?;
-            now = (m.batch, m.row);
+            now = (dataset.to_string(), m.batch, m.row);
+        }
+        let replaced = (now != chosen).then(|| crate::staging::Replaced {
+            survivor: now.clone(),
+            replaces: chosen.clone(),
+        });
+        if let Some(r) = &replaced
+            && state.by_row.contains_key(&now)
+        {
+            tx.replaced((dataset, now.1, now.2), r)?;
+            state.replaced.insert((chosen.1, chosen.2), now.clone());
         }
         for mut m in members {
-            m.survivor = now;
+            if let Some(r) = &replaced {
+                tx.replaced((dataset, m.batch, m.row), r)?;
+            }
+            m.survivor = (now.1, now.2);
+            m.into = (now.0 != dataset).then(|| now.0.clone());
             state.merged.push(m);
         }
     }

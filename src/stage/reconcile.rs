@@ -132,23 +132,47 @@ pub fn trace(db: &Db, dataset: &str, row_or_id: &str) -> Result<Trace> {
             "dataset `{dataset}` has no row {row} (rows are numbered from 1, the header not counted)"
         )));
     }
+    // Where stage replaced a cluster's survivor it could not load, by batch.
+    let replaced: Vec<_> = found
+        .iter()
+        .map(|t| db.replaced_survivor(dataset, t.batch, row))
+        .collect::<Result<_>>()?;
     let rows = found
         .into_iter()
-        .map(|t| {
+        .zip(replaced)
+        .map(|(t, replaced)| {
             let mut details = Vec::new();
+            // A member staged in place of its cluster's survivor is staged, not merged, and
+            // one merging into that member names it, not the survivor dedupe chose.
+            let promoted = t.staged.is_some() || !t.rejects.is_empty();
             let outcome = if let Some((rule, detail, _, _)) = t.exclusion.first() {
                 details.push(format!(
                     "rule `{rule}`: {}",
                     detail.clone().unwrap_or_default()
                 ));
                 "excluded".to_string()
-            } else if let Some((survivor, record, cluster, rule)) = t.merge.first() {
-                details.push(format!(
-                    "record {} merged into {survivor} (cluster {}, survivor chosen by {})",
-                    record.clone().unwrap_or_default(),
-                    cluster.clone().unwrap_or_default(),
-                    rule.clone().unwrap_or_default()
-                ));
+            } else if let Some((survivor, record, cluster, rule)) =
+                t.merge.first().filter(|_| !promoted)
+            {
+                match &replaced {
+                    Some((r, ext)) => details.push(format!(
+                        "record {} merged into {}{} (cluster {}: its survivor {survivor} was not loaded, so the best remaining member survives)",
+                        record.clone().unwrap_or_default(),
+                        ext.clone().unwrap_or_else(|| format!("row {}", r.survivor.2)),
+                        if r.survivor.0 == dataset {
+                            String::new()
+                        } else {
+                            format!(" of {}", r.survivor.0)
+                        },
+                        cluster.clone().unwrap_or_default(),
+                    )),
+                    None => details.push(format!(
+                        "record {} merged into {survivor} (cluster {}, survivor chosen by {})",
+                        record.clone().unwrap_or_default(),
+                        cluster.clone().unwrap_or_default(),
+                        rule.clone().unwrap_or_default()
+                    )),
+                }
                 if let Some((_, _, Some(ext), _)) = &t.stage_key {
                     details.push(format!("references to it load on {ext}"));
                 }
@@ -165,6 +189,12 @@ pub fn trace(db: &Db, dataset: &str, row_or_id: &str) -> Result<Trace> {
                 "rejected".to_string()
             } else if let Some((object, ext)) = &t.staged {
                 details.push(format!("stg_{object} with external id `{ext}`"));
+                if let (Some((survivor, _, cluster, _)), Some(_)) = (t.merge.first(), &replaced) {
+                    details.push(format!(
+                        "survives cluster {} in place of {survivor}, which was not loaded; the other members merge into it",
+                        cluster.clone().unwrap_or_default()
+                    ));
+                }
                 "staged".to_string()
             } else {
                 details.push(

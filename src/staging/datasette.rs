@@ -97,6 +97,10 @@ const TABLES: &[(&str, &str)] = &[
         "Every source record key and what a reference to it resolves to.",
     ),
     (
+        "_stage_survivors",
+        "Clusters whose survivor stage could not load (excluded or rejected): the member that survives in its place, and each member merging into it.",
+    ),
+    (
         "_load_plan",
         "Import files in load order: object, pass, fields, rows.",
     ),

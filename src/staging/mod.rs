@@ -4,6 +4,7 @@ mod adoption_store;
 mod catalog;
 mod datasette;
 mod dedupe_store;
+mod label_store;
 mod ledger;
 mod load;
 mod mapping_store;
@@ -15,6 +16,7 @@ mod rollout_store;
 mod schema;
 mod score_store;
 mod stage_store;
+mod survivor_store;
 
 use std::path::Path;
 
@@ -30,6 +32,7 @@ pub use dedupe_store::{
     ClusterRow, GoldenRow, LabelRow, LinkMemberRow, LinkRunRow, LinkSave, MemberRow, PairRow,
     RunRow, SourceRow,
 };
+pub use label_store::LinkLabel;
 pub use load::{BatchMeta, Loader};
 pub use mapping_store::SourceColumn;
 pub use metrics::Metric;
@@ -44,6 +47,7 @@ pub use stage_store::{
     Fact, KeyRow, OddRow, PlanRow, Reconciled, StageRunRow, StageTx, TraceRow, staged_table,
     via_column,
 };
+pub use survivor_store::Replaced;
 
 use crate::error::{Error, Result};
 

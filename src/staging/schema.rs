@@ -514,6 +514,24 @@ const MIGRATIONS: &[&str] = &[
         dataset TEXT PRIMARY KEY,
         rules   TEXT NOT NULL -- JSON: the survivorship section of the dedupe rules
      );",
+    // 17: review answers of a linked run (`dedupe review A B C`) name each record's dataset;
+    // `dataset` holds the link's name then (NULL sides: the row's `dataset`).
+    "ALTER TABLE _dedupe_labels ADD COLUMN dataset_a TEXT;
+     ALTER TABLE _dedupe_labels ADD COLUMN dataset_b TEXT;",
+    // 18: where stage replaced a cluster's survivor it could not load (excluded or rejected):
+    // the member that survives in its place, and every member merging into that one.
+    "CREATE TABLE _stage_survivors (
+        dataset           TEXT NOT NULL,
+        _batch            INTEGER NOT NULL,
+        _row              INTEGER NOT NULL,
+        survivor_dataset  TEXT NOT NULL,    -- the record that survives (itself, when promoted)
+        survivor_batch    INTEGER NOT NULL,
+        survivor_row      INTEGER NOT NULL,
+        replaces_dataset  TEXT NOT NULL,    -- the survivor dedupe chose, not loaded
+        replaces_batch    INTEGER NOT NULL,
+        replaces_row      INTEGER NOT NULL,
+        PRIMARY KEY (dataset, _batch, _row)
+     );",
 ];
 
 /// The schema version this build writes.

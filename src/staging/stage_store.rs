@@ -64,7 +64,7 @@ pub struct PlanRow {
 
 /// A stage run in progress: one transaction, rolled back if dropped unfinished.
 pub struct StageTx<'a> {
-    conn: &'a rusqlite::Connection,
+    pub(super) conn: &'a rusqlite::Connection,
     done: bool,
     /// The statements run for every row, held rather than found again by their text (a
     /// staged table's insert names every field: hashing it per row cost more than the insert).

@@ -457,3 +457,480 @@ fn per_source_arguments_are_checked() {
         .stderr();
     assert!(err.contains("name two or more"), "{err}");
 }
+
+/// The three account sources, linked with their ids named.
+const LINKED: [&str; 7] = [
+    "sf_accounts",
+    "billing_export",
+    "spreadsheet",
+    "--object",
+    "account",
+    "--id",
+    "sf_accounts=ID",
+];
+
+/// Clusters of a `--json` run as sorted member lists (`DATASET:ID`), sorted.
+fn clusters(out: &serde_json::Value) -> Vec<Vec<String>> {
+    let mut all: Vec<Vec<String>> = out["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut m: Vec<String> = c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}:{}",
+                        m["source"].as_str().unwrap(),
+                        m["id"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            m.sort();
+            m
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_linked_model_is_saved_and_reused_with_equal_results() {
+    let env = workspace();
+    let mut args = vec!["dedupe", "model"];
+    args.extend(LINKED);
+    args.extend(["--id", "billing_export=Customer No"]);
+    let learned = env.run_ws(&args).ok();
+    let text = learned.stdout();
+    assert!(
+        text.contains("dedupe model of sf_accounts+billing_export+spreadsheet as account")
+            && text
+                .contains("name=sf_accounts.name|billing_export.customer_name|spreadsheet.company"),
+        "{text}"
+    );
+    let saved = env
+        .ws()
+        .join("models/dedupe-sf_accounts+billing_export+spreadsheet.yaml");
+    assert!(text.contains(&saved.display().to_string()), "{text}");
+    let model = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        model.contains("lambda") && model.contains("phone"),
+        "{model}"
+    );
+    // Nothing is stored by learning alone.
+    assert_eq!(env.count("SELECT count(*) FROM _link_runs"), 0);
+
+    let fresh = link(&env, &[]);
+    let reused = link(&env, &["--model", saved.to_str().unwrap(), "--force"]);
+    assert!(!clusters(&fresh).is_empty());
+    assert_eq!(clusters(&fresh), clusters(&reused));
+    assert_eq!(fresh["model"]["roles"], reused["model"]["roles"]);
+    // The learned model is the one the run learns.
+    let json = {
+        let mut a = args.clone();
+        a.push("--json");
+        env.run_ws(&a).ok().json()
+    };
+    assert_eq!(json["model"]["roles"], fresh["model"]["roles"]);
+    // A model of other roles is refused, naming the file.
+    let single = env
+        .run_ws(&[
+            "dedupe",
+            "model",
+            "spreadsheet",
+            "--object",
+            "account",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let other = single["saved"].as_str().unwrap().to_string();
+    let run = env
+        .run_ws(&[
+            "dedupe",
+            "sf_accounts",
+            "billing_export",
+            "spreadsheet",
+            "--object",
+            "account",
+            "--model",
+            &other,
+            "--force",
+        ])
+        .fails(2);
+    assert!(
+        run.stderr().contains("dedupe-spreadsheet.yaml"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn linked_review_asks_across_sources_and_its_answers_refit_the_next_run() {
+    let env = workspace();
+    let review = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["dedupe", "review"];
+        args.extend(LINKED);
+        args.extend(["--id", "billing_export=Customer No", "--json"]);
+        args.extend_from_slice(extra);
+        env.run_ws(&args).ok().json()
+    };
+    let first = review(&["--count", "4"]);
+    assert_eq!(first["dataset"], "sf_accounts+billing_export+spreadsheet");
+    assert_eq!(first["labels"], 0);
+    let questions = first["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 4, "{first}");
+    let dataset =
+        |id: &serde_json::Value| id.as_str().unwrap().split(':').next().unwrap().to_string();
+    // Each record is named with its dataset; some questions are across sources.
+    assert!(
+        questions
+            .iter()
+            .all(|q| ["sf_accounts", "billing_export", "spreadsheet"]
+                .contains(&dataset(&q["id_a"]).as_str())),
+        "{first}"
+    );
+    assert!(
+        questions
+            .iter()
+            .any(|q| dataset(&q["id_a"]) != dataset(&q["id_b"])),
+        "{first}"
+    );
+    // Nearest the threshold first.
+    let distance =
+        |q: &serde_json::Value| (q["score"]["probability"].as_f64().unwrap() - 0.5).abs();
+    assert!(
+        distance(&questions[0]) <= distance(&questions[3]),
+        "{first}"
+    );
+    // Values are shown in the compared roles' order, from each record's own columns.
+    let roles = first["roles"].as_array().unwrap().len();
+    assert!(
+        questions
+            .iter()
+            .all(|q| q["values_a"].as_array().unwrap().len() == roles)
+    );
+
+    let asked = |q: &serde_json::Value| {
+        format!(
+            "{}/{}",
+            q["id_a"].as_str().unwrap(),
+            q["id_b"].as_str().unwrap()
+        )
+    };
+    let (yes, no) = (asked(&questions[0]), asked(&questions[1]));
+    let answered = review(&["--match", &yes, "--distinct", &no]);
+    assert_eq!(answered["answered"], 2);
+    assert_eq!(answered["labels"], 2);
+    assert_ne!(
+        first["model"]["roles"], answered["model"]["roles"],
+        "the answers changed no m or u"
+    );
+    // Answered pairs are not asked again.
+    assert!(
+        answered["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| asked(q) != yes && asked(q) != no),
+        "{answered}"
+    );
+    // Kept with each side's dataset, and the next linked run learns with them.
+    let sides: Vec<String> = {
+        let db = env.db();
+        let mut stmt = db
+            .prepare(
+                "SELECT dataset || ' ' || dataset_a || ' ' || dataset_b || ' ' || is_match
+                 FROM _dedupe_labels ORDER BY is_match DESC",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let d = |q: &serde_json::Value| format!("{} {}", dataset(&q["id_a"]), dataset(&q["id_b"]));
+    let mut want = [
+        format!(
+            "sf_accounts+billing_export+spreadsheet {} 1",
+            d(&questions[0])
+        ),
+        format!(
+            "sf_accounts+billing_export+spreadsheet {} 0",
+            d(&questions[1])
+        ),
+    ];
+    // Stored as (batch, row) order; either side may come first.
+    let mut got = sides.clone();
+    let norm = |s: &String| {
+        let f: Vec<&str> = s.split(' ').collect();
+        let mut pair = [f[1], f[2]];
+        pair.sort();
+        format!("{} {} {} {}", f[0], pair[0], pair[1], f[3])
+    };
+    got.iter_mut().for_each(|s| *s = norm(s));
+    want.iter_mut().for_each(|s| *s = norm(s));
+    assert_eq!(got, want.to_vec(), "{sides:?}");
+    let run = link(&env, &[]);
+    assert_eq!(
+        run["model"]["training"]["labelled_pairs"], 2,
+        "{}",
+        run["model"]["training"]
+    );
+    assert_eq!(run["model"]["roles"], answered["model"]["roles"]);
+    // Another priority order is the same datasets: the answers still teach it.
+    let reordered = link(&env, &["--priority", "billing_export", "--force"]);
+    assert_eq!(reordered["model"]["training"]["labelled_pairs"], 2);
+    // A record named without its dataset is a clear error.
+    let mut args = vec!["dedupe", "review"];
+    args.extend(LINKED);
+    args.extend(["--match", "B-1001/spreadsheet:1"]);
+    let bad = env.run_ws(&args).fails(2);
+    assert!(
+        bad.stderr().contains("no record with id `B-1001`"),
+        "{}",
+        bad.stderr()
+    );
+}
+
+const REPLACED: [&str; 3] = ["crm_accounts", "billing_customers", "rep_sheet"];
+
+/// A CRM export (one survivor a rule excludes, one with its required name blank), billing
+/// customers (two records of the excluded one's company) and a rep's sheet, linked.
+fn replaced_workspace(exclude: bool) -> Env {
+    let env = Env::workspace();
+    for name in REPLACED {
+        let csv = fixture(&format!("link/replaced/{name}.csv"));
+        env.run_ws(&["ingest", csv.to_str().unwrap()]).ok();
+        std::fs::copy(
+            fixture(&format!("link/replaced/mappings/{name}.yaml")),
+            env.ws().join("mappings").join(format!("{name}.yaml")),
+        )
+        .unwrap();
+    }
+    if exclude {
+        let config = env.ws().join("crmkit.yaml");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str("exclude:\n  - {name: former_customers, dataset: crm_accounts, column: TYPE, values: [Former Customer]}\n");
+        std::fs::write(&config, text).unwrap();
+    }
+    let mut args = vec!["dedupe"];
+    args.extend(REPLACED);
+    args.extend([
+        "--object",
+        "account",
+        "--id",
+        "crm_accounts=ID",
+        "--id",
+        "billing_customers=Customer No",
+    ]);
+    env.run_ws(&args).ok();
+    env
+}
+
+fn replaced_sheet(env: &Env) -> std::path::PathBuf {
+    env.ws()
+        .join("out/dedupe-review-crm_accounts+billing_customers+rep_sheet.csv")
+}
+
+/// (source, staged, merged, rejected, excluded) of each dataset of `stage --json`.
+fn counts(out: &serde_json::Value) -> Vec<(String, i64, i64, i64, i64, i64)> {
+    let mut all: Vec<_> = out["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let n = |k: &str| d[k].as_i64().unwrap();
+            (
+                d["dataset"].as_str().unwrap().to_string(),
+                n("source_rows"),
+                n("staged"),
+                n("merged"),
+                n("rejected"),
+                n("excluded"),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn trace(env: &Env, dataset: &str, row: i64) -> String {
+    env.run_ws(&["trace", dataset, &row.to_string()])
+        .ok()
+        .stdout()
+}
+
+fn balanced(env: &Env) {
+    let r = env.run_ws(&["reconcile", "--json"]).ok().json();
+    assert_eq!(r["balanced"], true, "{r}");
+}
+
+#[test]
+fn a_linked_survivor_excluded_or_rejected_hands_its_cluster_to_the_best_remaining_member() {
+    let env = replaced_workspace(true);
+    accept_all(&replaced_sheet(&env));
+    env.run_ws(&["dedupe", "apply", replaced_sheet(&env).to_str().unwrap()])
+        .ok();
+    let staged = env.run_ws(&["stage", "--json"]).ok().json();
+    // Northwind's CRM record is excluded: of its two billing records the fuller one (B-2002)
+    // survives, and the other one and the rep's row merge into it. Contoso's CRM record has
+    // no name (rejected): billing's B-2003 survives and the rep's row merges into it.
+    let want = vec![
+        ("billing_customers".to_string(), 8, 6, 2, 0, 0),
+        ("crm_accounts".to_string(), 8, 6, 0, 1, 1),
+        ("rep_sheet".to_string(), 5, 2, 3, 0, 0),
+    ];
+    assert_eq!(counts(&staged), want, "{staged}");
+    balanced(&env);
+    let billing = |id: &str| {
+        env.count(&format!(
+            "SELECT count(*) FROM stg_account WHERE Billing_Customer_No__c = '{id}'"
+        ))
+    };
+    assert_eq!(
+        (billing("B-2001"), billing("B-2002"), billing("B-2003")),
+        (0, 1, 1)
+    );
+    let merged_into = |key: &str| -> String {
+        env.db()
+            .query_row(
+                "SELECT external_id FROM _stage_keys WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(merged_into("B-2001"), "B-2002");
+    // Trace names the member that survives in place of the one not loaded.
+    let t = trace(&env, "billing_customers", 1);
+    assert!(
+        t.contains("-> merged")
+            && t.contains("merged into B-2002 (cluster")
+            && t.contains("its survivor 0015g00000Fb1AAA of crm_accounts was not loaded"),
+        "{t}"
+    );
+    let t = trace(&env, "billing_customers", 2);
+    assert!(
+        t.contains("-> staged") && t.contains("in place of 0015g00000Fb1AAA of crm_accounts"),
+        "{t}"
+    );
+    let t = trace(&env, "rep_sheet", 1);
+    assert!(t.contains("merged into B-2002 of billing_customers"), "{t}");
+    let t = trace(&env, "rep_sheet", 2);
+    assert!(t.contains("merged into B-2003 of billing_customers"), "{t}");
+    let t = trace(&env, "crm_accounts", 2);
+    assert!(t.contains("-> rejected") && t.contains("Name"), "{t}");
+
+    // Staging again gives the same; without the rule the CRM record survives again.
+    let again = env.run_ws(&["stage", "--json"]).ok().json();
+    assert_eq!(counts(&again), want);
+    let config = env.ws().join("crmkit.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let start = text.find("exclude:").unwrap();
+    std::fs::write(&config, &text[..start]).unwrap();
+    let restaged = env.run_ws(&["stage", "--json"]).ok().json();
+    assert_eq!(
+        counts(&restaged),
+        vec![
+            ("billing_customers".to_string(), 8, 5, 3, 0, 0),
+            ("crm_accounts".to_string(), 8, 7, 0, 1, 0),
+            ("rep_sheet".to_string(), 5, 2, 3, 0, 0),
+        ],
+        "{restaged}"
+    );
+    balanced(&env);
+    let t = trace(&env, "billing_customers", 2);
+    assert!(
+        t.contains("merged into 0015g00000Fb1AAA of crm_accounts") && !t.contains("not loaded"),
+        "{t}"
+    );
+    assert_eq!(merged_into("B-2001"), "0015g00000Fb1AAA");
+}
+
+#[test]
+fn linked_clusters_merge_only_when_accepted_and_a_reviewer_can_remove_one_record() {
+    let env = replaced_workspace(false);
+    let sheet = replaced_sheet(&env);
+    // The sheet starts undecided, and nothing unreviewed merges.
+    let mut reader = csv::Reader::from_path(&sheet).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (decision, record, source) = (col("decision"), col("record_id"), col("source"));
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert!(rows.len() >= 9, "{rows:?}");
+    assert!(rows.iter().all(|r| r[decision].is_empty()), "{rows:?}");
+    let proposed = env.run_ws(&["stage", "--json"]).ok().json();
+    assert!(counts(&proposed).iter().all(|c| c.3 == 0), "{proposed}");
+    balanced(&env);
+
+    // Accepted, but the rep's Northwind row is taken out of its cluster.
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&headers).unwrap();
+    for mut r in rows {
+        r[decision] = if r[source] == "rep_sheet" && r[record] == "1" {
+            "remove"
+        } else {
+            "accept"
+        }
+        .into();
+        writer.write_record(&r).unwrap();
+    }
+    std::fs::write(&sheet, writer.into_inner().unwrap()).unwrap();
+    let applied = env
+        .run_ws(&["dedupe", "apply", sheet.to_str().unwrap()])
+        .ok();
+    assert!(
+        applied
+            .stdout()
+            .contains("1 records removed from their cluster"),
+        "{}",
+        applied.stdout()
+    );
+    let staged = env.run_ws(&["stage", "--json"]).ok().json();
+    // Billing's Northwind records merge into the CRM's; the removed row loads as its own;
+    // Contoso's nameless CRM record is rejected and billing's B-2003 takes its place.
+    assert_eq!(
+        counts(&staged),
+        vec![
+            ("billing_customers".to_string(), 8, 5, 3, 0, 0),
+            ("crm_accounts".to_string(), 8, 7, 0, 1, 0),
+            ("rep_sheet".to_string(), 5, 3, 2, 0, 0),
+        ],
+        "{staged}"
+    );
+    balanced(&env);
+    let t = trace(&env, "rep_sheet", 1);
+    assert!(t.contains("-> staged") && !t.contains("merged"), "{t}");
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM _link_members WHERE dataset = 'rep_sheet' AND record_id = '1' AND status = 'removed'"
+        ),
+        1
+    );
+
+    // A workspace that says so merges proposed linked clusters without a review.
+    let env = replaced_workspace(false);
+    let config = env.ws().join("crmkit.yaml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "merge_proposed_duplicates: false",
+        "merge_proposed_duplicates: true",
+    );
+    std::fs::write(&config, text).unwrap();
+    let staged = env.run_ws(&["stage", "--json"]).ok().json();
+    assert_eq!(
+        counts(&staged),
+        vec![
+            ("billing_customers".to_string(), 8, 5, 3, 0, 0),
+            ("crm_accounts".to_string(), 8, 7, 0, 1, 0),
+            ("rep_sheet".to_string(), 5, 2, 3, 0, 0),
+        ],
+        "{staged}"
+    );
+    balanced(&env);
+}

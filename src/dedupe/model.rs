@@ -664,7 +664,10 @@ mod tests {
         assert!(u[0][2] >= 1e-6 && u[0][3] >= 1e-6, "{:?}", u[0]);
         for l in 2..6 {
             let w = (m[0][l] / u[0][l]).ln();
-            assert!(w.is_finite() && w <= exact + 1e-9, "level {l}: {w} vs exact {exact}");
+            assert!(
+                w.is_finite() && w <= exact + 1e-9,
+                "level {l}: {w} vs exact {exact}"
+            );
         }
         // `similar` was seen often enough: its u stays as counted.
         assert_eq!(u[0][4], 0.004);

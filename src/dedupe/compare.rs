@@ -35,15 +35,20 @@ pub struct PairScore {
 
 /// The log-odds total of a pair from its packed comparison vector.
 pub fn total(model: &Model, freq: &Frequencies, pattern: u64, a: u32, b: u32) -> f64 {
-    let mut total = model.prior();
+    let (mut own, mut gain) = (0.0, 0.0);
     for i in 0..model.roles.len() {
         let level = model::unpack(pattern, i);
-        total += model.weight(i, level);
+        let mut points = model.weight(i, level);
         if level == 1 {
-            total += freq.adjustment(model, i, a.min(b));
+            points += freq.adjustment(model, i, a.min(b));
+        }
+        if model.roles[i].shared && points > 0.0 {
+            gain += points;
+        } else {
+            own += points;
         }
     }
-    total
+    model::combine(model.prior(), own, gain)
 }
 
 /// Similarity of two cleaned values under a role's comparison, for people to read.
@@ -67,8 +72,7 @@ pub fn score(
     a: (u32, &[Option<String>]),
     b: (u32, &[Option<String>]),
 ) -> PairScore {
-    let mut total = model.prior();
-    let fields = roles
+    let mut fields: Vec<FieldScore> = roles
         .iter()
         .enumerate()
         .map(|(i, r)| {
@@ -79,7 +83,6 @@ pub fn score(
                 0.0
             };
             let points = model.weight(i, level) + tf;
-            total += points;
             let similarity = match (&a.1[i], &b.1[i]) {
                 (Some(x), Some(y)) => Some(similarity(r.role.compare, x, y)),
                 _ => None,
@@ -93,6 +96,26 @@ pub fn score(
             }
         })
         .collect();
+    // Shared roles' gain as counted (see model::combine), spread over those roles' points.
+    let shared = |i: usize, f: &FieldScore| model.roles[i].shared && f.points > 0.0;
+    let (mut own, mut gain) = (0.0, 0.0);
+    for (i, f) in fields.iter().enumerate() {
+        if shared(i, f) {
+            gain += f.points;
+        } else {
+            own += f.points;
+        }
+    }
+    let total = model::combine(model.prior(), own, gain);
+    if gain > 0.0 {
+        let kept = (total - model.prior() - own) / gain;
+        for (i, f) in fields.iter_mut().enumerate() {
+            if shared(i, f) {
+                f.points *= kept;
+                f.tf *= kept;
+            }
+        }
+    }
     PairScore {
         a: a.0,
         b: b.0,

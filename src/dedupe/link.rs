@@ -299,7 +299,7 @@ pub fn find(
         })
         .cloned()
         .collect();
-    let role_rules = super::resolve_roles(rules, &union)?;
+    let role_rules = rules.mark_shared(&options.object, super::resolve_roles(rules, &union)?);
     let cleaner = super::Cleaner::new(rules, &role_rules);
     // Where each union role sits among a source's role columns.
     let positions: Vec<Vec<Option<usize>>> = sources

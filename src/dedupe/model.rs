@@ -37,6 +37,10 @@ pub struct RoleParams {
     /// Whether agreeing on a value is weighted by how rare the value is.
     #[serde(default)]
     pub tf: bool,
+    /// Whether different entities share the value (colleagues' phone): its positive points
+    /// count at most as far as the other roles' points argue for a match.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
     pub levels: Vec<LevelParams>,
 }
 
@@ -110,6 +114,14 @@ pub fn pattern(roles: &[Compared], a: &[Option<String>], b: &[Option<String>]) -
 /// Level of role `i` in a packed pattern.
 pub fn unpack(pattern: u64, i: usize) -> u8 {
     ((pattern >> (BITS * i as u32)) & ((1 << BITS) - 1)) as u8
+}
+
+/// A pair's log-odds from its roles' points: `own` the sum over roles that identify the
+/// entity, `shared_gain` the positive points of shared roles (negative ones belong in `own`).
+/// Shared agreement cannot outweigh the record's own identifiers: it counts at most as much as
+/// they argue for a match, and not at all when they argue against one.
+pub fn combine(prior: f64, own: f64, shared_gain: f64) -> f64 {
+    prior + own + shared_gain.min(own.max(0.0))
 }
 
 /// Counts of comparison vectors.
@@ -212,16 +224,25 @@ pub fn train(
     let n_cand: f64 = sessions.iter().map(|s| s.pairs.values().sum::<f64>()).sum();
     let n_random: f64 = random.values().sum();
     let lambda_prior = 1.0 / (1.0 + (-rules.prior).exp());
-    let match_prob = |pat: u64, m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64| -> f64 {
-        let mut log = (lambda / (1.0 - lambda)).ln();
-        for i in 0..k {
+    // `skip`: roles left out of the odds (a session's blocked roles).
+    let odds = |pat: u64, m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64, skip: &[usize]| -> f64 {
+        let (mut own, mut gain) = (0.0, 0.0);
+        for i in (0..k).filter(|i| !skip.contains(i)) {
             let l = unpack(pat, i) as usize;
             if l != 0 {
-                log += (m[i][l] / u[i][l]).ln();
+                let w = (m[i][l] / u[i][l]).ln();
+                if roles[i].role.shared && w > 0.0 {
+                    gain += w;
+                } else {
+                    own += w;
+                }
             }
         }
+        let log = combine((lambda / (1.0 - lambda)).ln(), own, gain);
         1.0 / (1.0 + (-log).exp())
     };
+    let match_prob =
+        |pat: u64, m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64| odds(pat, m, u, lambda, &[]);
     // u from random pairs, less what the model takes for matches among them (which matters
     // only for small files, where the random pairs are all pairs and include the duplicates).
     let estimate_u = |m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64| -> Vec<Vec<f64>> {
@@ -253,7 +274,10 @@ pub fn train(
     let mut rounds = 0;
     for session in sessions {
         let pairs: f64 = session.pairs.values().sum();
-        if pairs < 1.0 {
+        // A rule on shared roles only (contacts sharing a phone) gathers colleagues: among
+        // its pairs the match class EM finds is "same organisation", not "same person".
+        let shared_only = session.fixed.iter().all(|&f| roles[f].role.shared);
+        if pairs < 1.0 || (shared_only && !session.fixed.is_empty()) {
             continue;
         }
         let mut m = m_prior.clone();
@@ -266,8 +290,12 @@ pub fn train(
                 .map(|p| p.iter().map(|x| x * alpha).collect())
                 .collect();
             matches = 0.0;
+            // The blocked roles agree on every pair of the session, so they say nothing
+            // about which pairs match here; counted, their weight (learned on random pairs)
+            // would make every pair a match and m would describe whatever the rule gathers,
+            // e.g. colleagues sharing a company phone (Splink drops them the same way).
             for (&pat, &c) in &session.pairs {
-                let w = c * match_prob(pat, &m, &u, lambda);
+                let w = c * odds(pat, &m, &u, lambda, &session.fixed);
                 matches += w;
                 for (i, mc) in m_count.iter_mut().enumerate() {
                     mc[unpack(pat, i) as usize] += w;
@@ -335,6 +363,7 @@ pub fn train(
         }
     }
     u = estimate_u(&m, &u, lambda);
+    floor_u(&mut u, &m, n_random + labels.len() as f64);
     // The expected matches among candidate pairs, spread over all pairs of the file.
     let lambda = if all_pairs > n_cand {
         (lambda * n_cand / all_pairs).clamp(1e-12, 1.0 - 1e-9)
@@ -349,6 +378,7 @@ pub fn train(
             .map(|(i, r)| RoleParams {
                 role: r.name.clone(),
                 tf: r.role.tf,
+                shared: r.role.shared,
                 levels: (1..m[i].len())
                     .map(|l| LevelParams {
                         level: levels::name(r.role.compare, l as u8).to_string(),
@@ -365,6 +395,24 @@ pub fn train(
             em_rounds: rounds,
             labelled_pairs: labels.len() as u64,
         },
+    }
+}
+
+/// Floors u by what `sampled` random pairs can tell: a level seen in none of them is rarer
+/// than about one in `sampled`, not impossible, so its u is at least 1 / `sampled` (finite
+/// weight). And a weaker agreement (reordered, a fuzzy band, a typo) is no rarer among
+/// non-matches, relative to its m, than exact agreement: its weight is capped at the exact
+/// level's, so a level that almost never occurs (`city reordered`) cannot outweigh agreeing.
+pub fn floor_u(u: &mut [Vec<f64>], m: &[Vec<f64>], sampled: f64) {
+    let least = 1.0 / sampled.max(1.0);
+    for (u, m) in u.iter_mut().zip(m) {
+        for x in u.iter_mut().skip(1) {
+            *x = x.max(least);
+        }
+        let exact = m[1] / u[1];
+        for l in 2..u.len() {
+            u[l] = u[l].max(m[l] / exact);
+        }
     }
 }
 
@@ -601,5 +649,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A level no random pair showed gets u = 1 / (random pairs), a finite weight, and no
+    /// weaker level outweighs exact agreement.
+    #[test]
+    fn an_unseen_level_gets_the_sample_floor_and_a_finite_weight() {
+        // city: missing, exact, reordered, close, similar, different.
+        let m = vec![vec![0.0, 0.2, 0.02, 0.05, 0.03, 0.7]];
+        let mut u = vec![vec![0.0, 0.02, 1e-12, 1e-12, 0.004, 0.976]];
+        floor_u(&mut u, &m, 1_000_000.0);
+        let exact = (m[0][1] / u[0][1]).ln();
+        // Unseen `reordered` and `close`: at least one in a million, and capped at exact.
+        assert!(u[0][2] >= 1e-6 && u[0][3] >= 1e-6, "{:?}", u[0]);
+        for l in 2..6 {
+            let w = (m[0][l] / u[0][l]).ln();
+            assert!(
+                w.is_finite() && w <= exact + 1e-9,
+                "level {l}: {w} vs exact {exact}"
+            );
+        }
+        // `similar` was seen often enough: its u stays as counted.
+        assert_eq!(u[0][4], 0.004);
+        // With few matches behind m, the sample floor alone decides.
+        let m = vec![vec![0.0, 0.9, 1e-5, 0.05, 0.03, 0.02]];
+        let mut u = vec![vec![0.0, 0.001, 1e-12, 0.01, 0.01, 0.978]];
+        floor_u(&mut u, &m, 1000.0);
+        assert_eq!(u[0][2], 1.0 / 1000.0);
     }
 }

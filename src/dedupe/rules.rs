@@ -65,6 +65,11 @@ pub struct Role {
     /// The role whose value is compared crosswise to spot swapped fields (first/last name).
     #[serde(default)]
     pub swap: Option<String>,
+    /// Set per object from `shared`: several entities of the object legitimately share the
+    /// value (colleagues' company phone), so its agreement counts only as far as the
+    /// record's own identifiers support a match.
+    #[serde(skip)]
+    pub shared: bool,
 }
 
 fn one() -> f64 {
@@ -91,6 +96,9 @@ pub struct Rules {
     pub two_label_suffixes: Vec<String>,
     /// Roles matched per object (`account`, `contact`, `lead`).
     pub objects: BTreeMap<String, Vec<String>>,
+    /// Per object, the roles that different entities of it share (see `Role::shared`).
+    #[serde(default)]
+    pub shared: BTreeMap<String, Vec<String>>,
     /// Columns (as identifiers) that never serve a role: free text and bookkeeping.
     #[serde(default)]
     pub excluded_columns: Vec<String>,
@@ -142,6 +150,15 @@ pub enum FieldPick {
 pub const DERIVED_KEYS: [&str; 3] = ["name_prefix", "name_token", "first_initial"];
 
 impl Rules {
+    /// Marks the roles that entities of `object` share (the playbook's `shared` list).
+    pub fn mark_shared(&self, object: &str, mut roles: Vec<(String, Role)>) -> Vec<(String, Role)> {
+        let shared = self.shared.get(object);
+        for (name, role) in &mut roles {
+            role.shared = shared.is_some_and(|s| s.contains(name));
+        }
+        roles
+    }
+
     /// The built-in rules.
     pub fn builtin() -> Rules {
         Rules::parse(BUILTIN, Path::new("playbooks/dedupe.yaml"))

@@ -258,7 +258,7 @@ fn find(
         .iter()
         .find(|c| columns.contains(c))
         .cloned();
-    let role_rules = super::resolve_roles(rules, &role_names)?;
+    let role_rules = rules.mark_shared(&options.object, super::resolve_roles(rules, &role_names)?);
     let cleaner = super::Cleaner::new(rules, &role_rules);
     // Only cleaned values are kept for every record; raw ones are read back for clusters.
     progress.start(

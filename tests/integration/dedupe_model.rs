@@ -249,3 +249,31 @@ fn review_answers_refit_the_model_and_are_kept() {
     assert_eq!(after["training"]["labelled_pairs"], 3, "answers are kept");
     assert_eq!(after["roles"], answered["model"]["roles"]);
 }
+
+/// Colleagues share their company's phone (with extensions), name, city and email domain;
+/// only the person's own identifiers tell them apart. A Salesforce contact export of ten
+/// companies: no two colleagues link, while a real duplicate (a typo in the surname, the same
+/// email) does.
+#[test]
+fn colleagues_sharing_a_company_phone_do_not_link_but_a_real_duplicate_does() {
+    let env = Env::workspace();
+    let csv = fixture("dedupe-quality/contacts-colleagues.csv");
+    env.run_ws(&["ingest", csv.to_str().unwrap()]).ok();
+    let out = env
+        .run_ws(&[
+            "dedupe",
+            "contacts_colleagues",
+            "--object",
+            "contact",
+            "--id",
+            "Contact ID",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let found = clusters(&out);
+    let want: BTreeSet<Vec<String>> = [vec!["003A000023".to_string(), "003A000024".to_string()]]
+        .into_iter()
+        .collect();
+    assert_eq!(found, want, "{}", out["clusters"]);
+}

@@ -39,8 +39,15 @@ pub fn normalized_levenshtein(a: &str, b: &str) -> f64 {
 /// when not even equal strings would pass.
 pub fn max_distance(len: usize, bound: f64) -> Option<usize> {
     let passes = |d: usize| 1.0 - (d as f64) / (len as f64) >= bound;
-    // Usually a handful of steps: the band is a small share of the length.
-    (0..=len).take_while(|&d| passes(d)).last()
+    // Start from the algebraic answer and step to the exact one (rounding may move it by one).
+    let mut k = ((1.0 - bound) * len as f64).floor().clamp(0.0, len as f64) as usize;
+    while k < len && passes(k + 1) {
+        k += 1;
+    }
+    while !passes(k) {
+        k = k.checked_sub(1)?;
+    }
+    Some(k)
 }
 
 /// Levenshtein distance if it is at most `k`, else None; exits at once when the lengths
@@ -122,20 +129,36 @@ fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
 /// Up to this many words are handled on the stack; longer values take the allocating path.
 const WORDS: usize = 16;
 
-/// The words of `s` split at single spaces (empty words kept, as `split(' ')` gives them),
-/// sorted; None when there are more than [`WORDS`].
-fn sorted_words(s: &str) -> Option<([&str; WORDS], usize)> {
-    let mut words = [""; WORDS];
+/// A word's hash (FNV-1a): words are sorted and matched by it, and equal hashes are
+/// confirmed on the text, so a collision only sends the pair down the exact slow path.
+fn word_hash(w: &str) -> u64 {
+    w.bytes().fold(0xcbf2_9ce4_8422_2325, |h, c| {
+        (h ^ c as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The words of `s` split at single spaces (empty words kept, as `split(' ')` gives them)
+/// with their hashes, sorted by hash; None when there are more than [`WORDS`].
+fn sorted_words(s: &str) -> Option<([(u64, &str); WORDS], usize)> {
+    let mut words = [(0, ""); WORDS];
     let mut n = 0;
     for w in s.split(' ') {
         if n == WORDS {
             return None;
         }
-        words[n] = w;
+        words[n] = (word_hash(w), w);
         n += 1;
     }
-    words[..n].sort_unstable();
+    words[..n].sort_unstable_by_key(|w| w.0);
     Some((words, n))
+}
+
+/// Whether two hash-sorted word lists hold the same words; None on a hash collision.
+fn same_sorted(a: &[(u64, &str)], b: &[(u64, &str)]) -> Option<bool> {
+    if a.len() != b.len() || a.iter().zip(b).any(|(x, y)| x.0 != y.0) {
+        return Some(false);
+    }
+    a.iter().zip(b).all(|(x, y)| x.1 == y.1).then_some(true)
 }
 
 /// Equal after removing spaces (`hoseason street` / `hoseasonstreet`), without allocating.
@@ -153,16 +176,17 @@ pub fn same_words(a: &str, b: &str) -> bool {
     let multi = a.contains(' ') || b.contains(' ');
     // Equal word lists have equal lengths (the same words and the same number of spaces).
     if multi && a.len() == b.len() {
-        let words = match (sorted_words(a), sorted_words(b)) {
-            (Some((wa, na)), Some((wb, nb))) => wa[..na] == wb[..nb],
-            _ => {
-                let mut ta: Vec<&str> = a.split(' ').collect();
-                let mut tb: Vec<&str> = b.split(' ').collect();
-                ta.sort_unstable();
-                tb.sort_unstable();
-                ta == tb
-            }
+        let fast = match (sorted_words(a), sorted_words(b)) {
+            (Some((wa, na)), Some((wb, nb))) => same_sorted(&wa[..na], &wb[..nb]),
+            _ => None,
         };
+        let words = fast.unwrap_or_else(|| {
+            let mut ta: Vec<&str> = a.split(' ').collect();
+            let mut tb: Vec<&str> = b.split(' ').collect();
+            ta.sort_unstable();
+            tb.sort_unstable();
+            ta == tb
+        });
         if words {
             return true;
         }
@@ -172,32 +196,12 @@ pub fn same_words(a: &str, b: &str) -> bool {
 
 /// Share of distinct words the two values have in common (Jaccard).
 pub fn token_overlap(a: &str, b: &str) -> f64 {
-    let (inter, union) = match (sorted_words(a), sorted_words(b)) {
-        (Some((wa, na)), Some((wb, nb))) => {
-            let (mut ta, mut tb) = (wa, wb);
-            let na = dedup(&mut ta[..na]);
-            let nb = dedup(&mut tb[..nb]);
-            let (mut i, mut j, mut inter) = (0, 0, 0);
-            while i < na && j < nb {
-                match ta[i].cmp(tb[j]) {
-                    std::cmp::Ordering::Less => i += 1,
-                    std::cmp::Ordering::Greater => j += 1,
-                    std::cmp::Ordering::Equal => {
-                        inter += 1;
-                        i += 1;
-                        j += 1;
-                    }
-                }
-            }
-            (inter, na + nb - inter)
-        }
-        _ => {
-            let ta: std::collections::BTreeSet<&str> = a.split(' ').collect();
-            let tb: std::collections::BTreeSet<&str> = b.split(' ').collect();
-            let inter = ta.intersection(&tb).count();
-            (inter, ta.len() + tb.len() - inter)
-        }
-    };
+    let (inter, union) = fast_overlap(a, b).unwrap_or_else(|| {
+        let ta: std::collections::BTreeSet<&str> = a.split(' ').collect();
+        let tb: std::collections::BTreeSet<&str> = b.split(' ').collect();
+        let inter = ta.intersection(&tb).count();
+        (inter, ta.len() + tb.len() - inter)
+    });
     if union == 0 {
         0.0
     } else {
@@ -205,16 +209,46 @@ pub fn token_overlap(a: &str, b: &str) -> f64 {
     }
 }
 
-/// Removes neighbouring repeats from a sorted slice in place; returns the distinct count.
-fn dedup(words: &mut [&str]) -> usize {
+/// (shared, all) distinct words, matched by hash on the stack; None when a value has many
+/// words or two different words share a hash.
+fn fast_overlap(a: &str, b: &str) -> Option<(usize, usize)> {
+    let (mut ta, na) = sorted_words(a)?;
+    let (mut tb, nb) = sorted_words(b)?;
+    let na = dedup(&mut ta[..na])?;
+    let nb = dedup(&mut tb[..nb])?;
+    let (mut i, mut j, mut inter) = (0, 0, 0);
+    while i < na && j < nb {
+        match ta[i].0.cmp(&tb[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                if ta[i].1 != tb[j].1 {
+                    return None;
+                }
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    Some((inter, na + nb - inter))
+}
+
+/// Removes repeats from a hash-sorted slice in place; the distinct count, or None when two
+/// different words share a hash.
+fn dedup(words: &mut [(u64, &str)]) -> Option<usize> {
     let mut n = 0;
     for i in 0..words.len() {
-        if n == 0 || words[i] != words[n - 1] {
+        if n > 0 && words[i].0 == words[n - 1].0 {
+            if words[i].1 != words[n - 1].1 {
+                return None;
+            }
+        } else {
             words[n] = words[i];
             n += 1;
         }
     }
-    n
+    Some(n)
 }
 
 #[cfg(test)]

@@ -272,7 +272,7 @@ mod tests {
         let words = [
             "north", "wind", "nrth", "traders", "tradres", "inc", "café", "ab", "a", "",
         ];
-        let mut value = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
+        let value = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
             let n = rng.gen_range(1..4);
             (0..n)
                 .map(|_| words[rng.gen_range(0..words.len())])
@@ -296,8 +296,8 @@ mod tests {
                     (&x, &y)
                 };
                 assert_eq!(
-                    name(r.compare, level(r, &a, &b, (None, None))),
-                    reference_level(r, &a, &b),
+                    name(r.compare, level(r, a, b, (None, None))),
+                    reference_level(r, a, b),
                     "{role}: `{a}` / `{b}`"
                 );
             }

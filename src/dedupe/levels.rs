@@ -1,6 +1,7 @@
 //! Comparison levels: how two cleaned values of one role agree (exact, a fuzzy band, an
 //! initial, a swap, a typo...), the categories a Fellegi-Sunter model weighs.
 
+use super::distance;
 use super::rules::{Compare, Role};
 
 /// Level 0 of every role: a value is missing on either side (weight 0).
@@ -59,55 +60,103 @@ pub fn prior_weight(role: &Role, level: u8) -> f64 {
     }
 }
 
+// Level numbers of each comparison, in the order of `names` (a test keeps them in step):
+// `level` runs for every compared pair, so it does not look names up.
+const EXACT: u8 = 1;
+const EXACT_DIFFERENT: u8 = 2;
+const CODE_ONE_EDIT: u8 = 2;
+const CODE_DIFFERENT: u8 = 3;
+const FUZZY_REORDERED: u8 = 2;
+const FUZZY_CLOSE: u8 = 3;
+const FUZZY_SIMILAR: u8 = 4;
+const FUZZY_DIFFERENT: u8 = 5;
+const PERSON_SWAPPED: u8 = 2;
+const PERSON_CLOSE: u8 = 3;
+const PERSON_SIMILAR: u8 = 4;
+const PERSON_INITIAL: u8 = 5;
+const PERSON_DIFFERENT: u8 = 6;
+const DATE_SWAPPED: u8 = 2;
+const DATE_ONE_DIGIT: u8 = 3;
+const DATE_SAME_YEAR: u8 = 4;
+const DATE_DIFFERENT: u8 = 5;
+
+/// The edit-distance bands of a fuzzy role for two values of these character lengths:
+/// (largest distance still `high`, largest still `mid`), from the same similarity
+/// `1 - distance / longer length` the bands are defined on.
+fn bands(role: &Role, la: usize, lb: usize) -> (Option<usize>, Option<usize>) {
+    let len = la.max(lb);
+    (
+        distance::max_distance(len, role.high),
+        distance::max_distance(len, role.mid),
+    )
+}
+
+/// The edit distance of `a` and `b` when it is within either band, else None.
+fn banded_distance(
+    a: &str,
+    b: &str,
+    la: usize,
+    lb: usize,
+    (high, mid): (Option<usize>, Option<usize>),
+) -> Option<usize> {
+    let k = high.max(mid)?;
+    distance::levenshtein_within(a, b, la, lb, k)
+}
+
 /// The level at which `a` and `b` (cleaned, non-empty) agree. `cross` holds each side's value
 /// of the role this one may be swapped with (first and last name), for the `swapped` level.
 pub fn level(role: &Role, a: &str, b: &str, cross: (Option<&str>, Option<&str>)) -> u8 {
-    let idx = |n: &str| {
-        names(role.compare)
-            .iter()
-            .position(|x| *x == n)
-            .map_or(0, |p| p as u8 + 1)
-    };
     if a == b {
-        return 1;
+        return EXACT;
     }
+    let within =
+        |d: Option<usize>, band: Option<usize>| matches!((d, band), (Some(d), Some(k)) if d <= k);
     match role.compare {
-        Compare::Exact => idx("different"),
+        Compare::Exact => EXACT_DIFFERENT,
         Compare::Code => {
-            if a.len() >= 3 && strsim::damerau_levenshtein(a, b) <= 1 {
-                idx("one_edit")
+            if a.len() >= 3 && distance::within_one_edit(a, b) {
+                CODE_ONE_EDIT
             } else {
-                idx("different")
+                CODE_DIFFERENT
             }
         }
         Compare::Fuzzy => {
-            if same_words(a, b) {
-                return idx("reordered");
+            if distance::same_words(a, b) {
+                return FUZZY_REORDERED;
             }
             // Edit distance, not Jaro-Winkler: organisations often share a first word
             // (`sunflower foods` / `sunflower systems`), which Jaro-Winkler rewards.
-            let sim = strsim::normalized_levenshtein(a, b);
-            if sim >= role.high {
-                idx("close")
-            } else if sim >= role.mid || token_overlap(a, b) >= role.mid {
-                idx("similar")
+            let (la, lb) = (distance::char_len(a), distance::char_len(b));
+            let band = bands(role, la, lb);
+            let d = banded_distance(a, b, la, lb, band);
+            if within(d, band.0) {
+                FUZZY_CLOSE
+            } else if within(d, band.1) || distance::token_overlap(a, b) >= role.mid {
+                FUZZY_SIMILAR
             } else {
-                idx("different")
+                FUZZY_DIFFERENT
             }
         }
         Compare::PersonName => {
             if cross.1 == Some(a) || cross.0 == Some(b) {
-                return idx("swapped");
+                return PERSON_SWAPPED;
             }
-            let sim = strsim::jaro_winkler(a, b).max(strsim::normalized_levenshtein(a, b));
-            if sim >= role.high || same_words(a, b) {
-                idx("close")
-            } else if sim >= role.mid {
-                idx("similar")
+            // The similarity is the better of Jaro-Winkler and normalised edit distance.
+            let jw = strsim::jaro_winkler(a, b);
+            if jw >= role.high {
+                return PERSON_CLOSE;
+            }
+            let (la, lb) = (distance::char_len(a), distance::char_len(b));
+            let band = bands(role, la, lb);
+            let d = banded_distance(a, b, la, lb, band);
+            if within(d, band.0) || distance::same_words(a, b) {
+                PERSON_CLOSE
+            } else if jw >= role.mid || within(d, band.1) {
+                PERSON_SIMILAR
             } else if initial_of(a, b) || initial_of(b, a) {
-                idx("initial")
+                PERSON_INITIAL
             } else {
-                idx("different")
+                PERSON_DIFFERENT
             }
         }
         Compare::Date => {
@@ -117,13 +166,13 @@ pub fn level(role: &Role, a: &str, b: &str, cross: (Option<&str>, Option<&str>))
                 && a[4..6] == b[6..8]
                 && a[6..8] == b[4..6]
             {
-                idx("day_month_swapped")
-            } else if strsim::damerau_levenshtein(a, b) <= 1 {
-                idx("one_digit")
+                DATE_SWAPPED
+            } else if distance::within_one_edit(a, b) {
+                DATE_ONE_DIGIT
             } else if a.len() >= 4 && b.len() >= 4 && a[..4] == b[..4] {
-                idx("same_year")
+                DATE_SAME_YEAR
             } else {
-                idx("different")
+                DATE_DIFFERENT
             }
         }
     }
@@ -134,30 +183,9 @@ fn initial_of(short: &str, long: &str) -> bool {
     short.len() == 1 && long.len() > 1 && long.starts_with(short)
 }
 
-/// The same words in another order (`green mitchell` / `mitchell green`).
-fn same_words(a: &str, b: &str) -> bool {
-    let mut ta: Vec<&str> = a.split(' ').collect();
-    let mut tb: Vec<&str> = b.split(' ').collect();
-    if ta.len() < 2 && tb.len() < 2 {
-        // Words run together differently: `hoseason street` / `hoseasonstreet`.
-        return a.replace(' ', "") == b.replace(' ', "");
-    }
-    ta.sort_unstable();
-    tb.sort_unstable();
-    ta == tb || a.replace(' ', "") == b.replace(' ', "")
-}
-
 /// Share of distinct words the two values have in common (Jaccard).
 pub fn token_overlap(a: &str, b: &str) -> f64 {
-    let ta: std::collections::BTreeSet<&str> = a.split(' ').collect();
-    let tb: std::collections::BTreeSet<&str> = b.split(' ').collect();
-    let inter = ta.intersection(&tb).count();
-    let union = ta.union(&tb).count();
-    if union == 0 {
-        0.0
-    } else {
-        inter as f64 / union as f64
-    }
+    distance::token_overlap(a, b)
 }
 
 #[cfg(test)]
@@ -201,6 +229,148 @@ mod tests {
         assert_eq!(lv("birth_date", "19560409", "19870101"), "different");
         assert_eq!(lv("phone", "4155550134", "4155550143"), "one_edit");
         assert_eq!(lv("domain", "a.com", "b.com"), "different");
+    }
+
+    #[test]
+    fn level_numbers_follow_the_names() {
+        let at = |c: Compare, l: u8| name(c, l);
+        assert_eq!(at(Compare::Exact, EXACT), "exact");
+        assert_eq!(at(Compare::Exact, EXACT_DIFFERENT), "different");
+        assert_eq!(at(Compare::Code, EXACT), "exact");
+        assert_eq!(at(Compare::Code, CODE_ONE_EDIT), "one_edit");
+        assert_eq!(at(Compare::Code, CODE_DIFFERENT), "different");
+        assert_eq!(at(Compare::Fuzzy, FUZZY_REORDERED), "reordered");
+        assert_eq!(at(Compare::Fuzzy, FUZZY_CLOSE), "close");
+        assert_eq!(at(Compare::Fuzzy, FUZZY_SIMILAR), "similar");
+        assert_eq!(at(Compare::Fuzzy, FUZZY_DIFFERENT), "different");
+        assert_eq!(at(Compare::PersonName, PERSON_SWAPPED), "swapped");
+        assert_eq!(at(Compare::PersonName, PERSON_CLOSE), "close");
+        assert_eq!(at(Compare::PersonName, PERSON_SIMILAR), "similar");
+        assert_eq!(at(Compare::PersonName, PERSON_INITIAL), "initial");
+        assert_eq!(at(Compare::PersonName, PERSON_DIFFERENT), "different");
+        assert_eq!(at(Compare::Date, DATE_SWAPPED), "day_month_swapped");
+        assert_eq!(at(Compare::Date, DATE_ONE_DIGIT), "one_digit");
+        assert_eq!(at(Compare::Date, DATE_SAME_YEAR), "same_year");
+        assert_eq!(at(Compare::Date, DATE_DIFFERENT), "different");
+        for c in [
+            Compare::Exact,
+            Compare::Code,
+            Compare::Fuzzy,
+            Compare::PersonName,
+            Compare::Date,
+        ] {
+            assert_eq!(name(c, count(c) as u8 - 1), "different");
+        }
+    }
+
+    /// The fast level agrees with the levels' definitions by strsim on random values.
+    #[test]
+    fn levels_agree_with_their_strsim_definitions() {
+        use rand::{Rng, SeedableRng};
+        let rules = Rules::builtin();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+        let words = [
+            "north", "wind", "nrth", "traders", "tradres", "inc", "café", "ab", "a", "",
+        ];
+        let value = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
+            let n = rng.gen_range(1..4);
+            (0..n)
+                .map(|_| words[rng.gen_range(0..words.len())])
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let date = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
+            let n = rng.gen_range(6..=8);
+            (0..n)
+                .map(|_| ['1', '9', '0', '4'][rng.gen_range(0..4)])
+                .collect()
+        };
+        for _ in 0..20_000 {
+            let (x, y) = (value(&mut rng), value(&mut rng));
+            let (dx, dy) = (date(&mut rng), date(&mut rng));
+            for role in ["name", "street", "first_name", "phone", "birth_date"] {
+                let r = &rules.roles[role];
+                let (a, b) = if role == "birth_date" {
+                    (&dx, &dy)
+                } else {
+                    (&x, &y)
+                };
+                assert_eq!(
+                    name(r.compare, level(r, a, b, (None, None))),
+                    reference_level(r, a, b),
+                    "{role}: `{a}` / `{b}`"
+                );
+            }
+        }
+    }
+
+    /// The levels as first written with strsim: what `level` must keep returning.
+    fn reference_level(role: &Role, a: &str, b: &str) -> &'static str {
+        if a == b {
+            return "exact";
+        }
+        let same_words = |a: &str, b: &str| {
+            let mut ta: Vec<&str> = a.split(' ').collect();
+            let mut tb: Vec<&str> = b.split(' ').collect();
+            ta.sort_unstable();
+            tb.sort_unstable();
+            (ta.len() >= 2 || tb.len() >= 2) && ta == tb || a.replace(' ', "") == b.replace(' ', "")
+        };
+        let overlap = |a: &str, b: &str| {
+            let ta: std::collections::BTreeSet<&str> = a.split(' ').collect();
+            let tb: std::collections::BTreeSet<&str> = b.split(' ').collect();
+            ta.intersection(&tb).count() as f64 / ta.union(&tb).count() as f64
+        };
+        match role.compare {
+            Compare::Exact => "different",
+            Compare::Code => {
+                if a.len() >= 3 && strsim::damerau_levenshtein(a, b) <= 1 {
+                    "one_edit"
+                } else {
+                    "different"
+                }
+            }
+            Compare::Date => {
+                if a.len() == 8
+                    && b.len() == 8
+                    && a[..4] == b[..4]
+                    && a[4..6] == b[6..8]
+                    && a[6..8] == b[4..6]
+                {
+                    "day_month_swapped"
+                } else if strsim::damerau_levenshtein(a, b) <= 1 {
+                    "one_digit"
+                } else if a.len() >= 4 && b.len() >= 4 && a[..4] == b[..4] {
+                    "same_year"
+                } else {
+                    "different"
+                }
+            }
+            Compare::Fuzzy => {
+                let sim = strsim::normalized_levenshtein(a, b);
+                if same_words(a, b) {
+                    "reordered"
+                } else if sim >= role.high {
+                    "close"
+                } else if sim >= role.mid || overlap(a, b) >= role.mid {
+                    "similar"
+                } else {
+                    "different"
+                }
+            }
+            Compare::PersonName => {
+                let sim = strsim::jaro_winkler(a, b).max(strsim::normalized_levenshtein(a, b));
+                if sim >= role.high || same_words(a, b) {
+                    "close"
+                } else if sim >= role.mid {
+                    "similar"
+                } else if initial_of(a, b) || initial_of(b, a) {
+                    "initial"
+                } else {
+                    "different"
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use super::roles::{self, RoleColumn};
 use super::rules::{Criterion, Rules, Survivorship};
-use super::run::{ClusterView, MemberView, PairView, Report};
+use super::run::{Report, Shown};
 use super::survivorship::{self, Member};
 use crate::error::{Error, Result};
-use crate::staging::{Db, GoldenRow, LinkMemberRow, LinkRunRow, LinkSave, PairRow, RunRow};
+use crate::staging::{Db, GoldenRow, LinkMemberRow, LinkRunRow, LinkSave, RunRow};
 
 /// What to link and how.
 #[derive(Clone, Debug)]
@@ -511,44 +511,27 @@ pub fn run(
             });
         }
         let label = |i: u32| pass.label(i);
-        for p in &cluster.pairs {
-            pair_rows.push(PairRow {
-                cluster: id,
-                id_a: label(p.a),
-                id_b: label(p.b),
-                probability: p.probability,
-                total: p.total,
-                fields: serde_json::to_string(&p.fields).unwrap_or_default(),
-            });
-            pair_views.push(PairView {
-                cluster: id,
-                id_a: label(p.a),
-                id_b: label(p.b),
-                score: p.clone(),
-            });
-        }
-        views.push(ClusterView {
+        let shown = Shown {
             cluster: id,
             status,
-            rule: rule.to_string(),
-            min_probability: cluster
-                .pairs
-                .iter()
-                .map(|p| p.probability)
-                .fold(1.0, f64::min),
-            members: members
-                .iter()
-                .zip(&info)
-                .enumerate()
-                .map(|(i, ((s, r), m))| MemberView {
-                    id: r.id.clone(),
-                    row: r.row,
-                    survivor: i == survivor,
-                    values: m.values.clone(),
-                    source: Some(sources[*s].dataset.clone()),
-                })
-                .collect(),
-        });
+            rule,
+            survivor,
+        };
+        let view = shown.view(
+            cluster,
+            |i| {
+                let (s, r) = members[i];
+                (
+                    r.id.clone(),
+                    r.row,
+                    info[i].values.clone(),
+                    Some(sources[*s].dataset.clone()),
+                )
+            },
+            label,
+            (&mut pair_rows, &mut pair_views),
+        );
+        views.push(view);
     }
     // Each source's own run row, so per-dataset summaries and totals read as before.
     let runs: Vec<RunRow> = sources

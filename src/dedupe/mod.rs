@@ -3,6 +3,7 @@
 pub mod block;
 pub mod cluster;
 pub mod compare;
+pub mod distance;
 pub mod evaluate;
 pub mod labels;
 pub mod levels;

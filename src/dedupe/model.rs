@@ -155,15 +155,18 @@ pub fn random_pairs(roles: &[Compared], clean: &[Vec<Option<String>>], sample: u
         .map(|c| {
             // Seeded per chunk: the same data gives the same model on every run.
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed ^ c as u64);
-            let mut h = Histogram::new();
+            // Counted in a hash map (a lookup per pair), ordered once at the end; counts are
+            // whole numbers, so the order they are added in does not change them.
+            let mut h: hashbrown::HashMap<u64, u64, foldhash::fast::FixedState> =
+                hashbrown::HashMap::default();
             for _ in 0..sample / chunks {
                 let a = rng.gen_range(0..n);
                 let b = rng.gen_range(0..n);
                 if a != b {
-                    *h.entry(pattern(roles, &clean[a], &clean[b])).or_default() += 1.0;
+                    *h.entry(pattern(roles, &clean[a], &clean[b])).or_default() += 1;
                 }
             }
-            h
+            h.into_iter().map(|(k, v)| (k, v as f64)).collect()
         })
         .reduce(Histogram::new, merge)
 }

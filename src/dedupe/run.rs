@@ -402,45 +402,22 @@ pub fn run_with(
                 pick: format!("{:?}", g.pick).to_lowercase(),
             });
         }
-        for p in &cluster.pairs {
-            let (a, b) = (&rows[p.a as usize], &rows[p.b as usize]);
-            pair_rows.push(PairRow {
-                cluster: id,
-                id_a: a.id.clone(),
-                id_b: b.id.clone(),
-                probability: p.probability,
-                total: p.total,
-                fields: serde_json::to_string(&p.fields).unwrap_or_default(),
-            });
-            pair_views.push(PairView {
-                cluster: id,
-                id_a: a.id.clone(),
-                id_b: b.id.clone(),
-                score: p.clone(),
-            });
-        }
-        views.push(ClusterView {
+        let shown = Shown {
             cluster: id,
             status,
-            rule: rule.to_string(),
-            min_probability: cluster
-                .pairs
-                .iter()
-                .map(|p| p.probability)
-                .fold(1.0, f64::min),
-            members: members
-                .iter()
-                .zip(&member_values)
-                .enumerate()
-                .map(|(i, (r, v))| MemberView {
-                    id: r.id.clone(),
-                    row: r.row,
-                    survivor: i == survivor,
-                    values: (*v).clone(),
-                    source: None,
-                })
-                .collect(),
-        });
+            rule,
+            survivor,
+        };
+        let view = shown.view(
+            cluster,
+            |i| {
+                let r = members[i];
+                (r.id.clone(), r.row, member_values[i].clone(), None)
+            },
+            |record| rows[record as usize].id.clone(),
+            (&mut pair_rows, &mut pair_views),
+        );
+        views.push(view);
     }
     let run = RunRow {
         dataset: options.dataset.clone(),
@@ -477,6 +454,70 @@ pub fn run_with(
         clusters: views,
         pairs: pair_views,
     })
+}
+
+/// A stored cluster's decision, from which its report view and pair rows are built (one
+/// builder for single-dataset runs and link runs, which differ only in how records are named).
+pub(super) struct Shown<'a> {
+    pub cluster: i64,
+    pub status: String,
+    pub rule: &'a str,
+    /// Position of the survivor among the members.
+    pub survivor: usize,
+}
+
+impl Shown<'_> {
+    /// The cluster's view; appends its pairs to `pairs` (rows to store, views to report).
+    /// `member(i)` gives member i's (id, row, values, source); `label(record)` names a
+    /// record of a pair.
+    pub fn view(
+        self,
+        cluster: &super::Cluster,
+        member: impl Fn(usize) -> (String, i64, Vec<Option<String>>, Option<String>),
+        label: impl Fn(u32) -> String,
+        pairs: (&mut Vec<PairRow>, &mut Vec<PairView>),
+    ) -> ClusterView {
+        let (pair_rows, pair_views) = pairs;
+        for p in &cluster.pairs {
+            let (id_a, id_b) = (label(p.a), label(p.b));
+            pair_rows.push(PairRow {
+                cluster: self.cluster,
+                id_a: id_a.clone(),
+                id_b: id_b.clone(),
+                probability: p.probability,
+                total: p.total,
+                fields: serde_json::to_string(&p.fields).unwrap_or_default(),
+            });
+            pair_views.push(PairView {
+                cluster: self.cluster,
+                id_a,
+                id_b,
+                score: p.clone(),
+            });
+        }
+        ClusterView {
+            cluster: self.cluster,
+            status: self.status,
+            rule: self.rule.to_string(),
+            min_probability: cluster
+                .pairs
+                .iter()
+                .map(|p| p.probability)
+                .fold(1.0, f64::min),
+            members: (0..cluster.members.len())
+                .map(|i| {
+                    let (id, row, values, source) = member(i);
+                    MemberView {
+                        id,
+                        row,
+                        survivor: i == self.survivor,
+                        values,
+                        source,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Roles implied by the dataset's mapping file (`mappings/DATASET.yaml`), if it has one.

@@ -237,22 +237,7 @@ impl Db {
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         forget_dataset(&tx, &run.dataset)?;
-        tx.execute(
-            "INSERT INTO _dedupe_runs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                run.dataset,
-                run.object,
-                run.id_column,
-                run.roles,
-                run.threshold,
-                run.records,
-                run.candidate_pairs,
-                run.linked_pairs,
-                run.clusters,
-                run.duplicates,
-                now()
-            ],
-        )?;
+        insert_run(&tx, run, &now())?;
         {
             let mut stmt =
                 tx.prepare("INSERT INTO _clusters VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
@@ -537,24 +522,9 @@ impl Db {
             ],
         )?;
         {
-            let mut stmt = tx.prepare(
-                "INSERT INTO _dedupe_runs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
             let stamp = now();
             for run in save.runs {
-                stmt.execute(params![
-                    run.dataset,
-                    run.object,
-                    run.id_column,
-                    run.roles,
-                    run.threshold,
-                    run.records,
-                    run.candidate_pairs,
-                    run.linked_pairs,
-                    run.clusters,
-                    run.duplicates,
-                    stamp
-                ])?;
+                insert_run(&tx, run, &stamp)?;
             }
             let mut members = tx.prepare(
                 "INSERT INTO _link_members VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -728,6 +698,27 @@ impl Db {
             |r| r.get(0),
         )?)
     }
+}
+
+/// One `_dedupe_runs` row, stamped `at` (a link run stamps its datasets alike).
+fn insert_run(tx: &rusqlite::Transaction<'_>, run: &RunRow, at: &str) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO _dedupe_runs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        run.dataset,
+        run.object,
+        run.id_column,
+        run.roles,
+        run.threshold,
+        run.records,
+        run.candidate_pairs,
+        run.linked_pairs,
+        run.clusters,
+        run.duplicates,
+        at
+    ])?;
+    Ok(())
 }
 
 /// Drops a dataset's dedupe results, and every link run it is part of with all that run's

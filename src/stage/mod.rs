@@ -410,7 +410,16 @@ pub fn run(
                 .collect()
         };
         for &dataset in &steps {
-            let rows = tx.count_staged(object, None, dataset)?;
+            // Counted while staging when staged in this run: a count(*) would read the table.
+            let rows = if to_stage.contains(object) {
+                outcomes
+                    .iter()
+                    .filter(|o| &o.object == object && dataset.is_none_or(|d| o.dataset == d))
+                    .map(|o| o.staged)
+                    .sum()
+            } else {
+                tx.count_staged(object, None, dataset)?
+            };
             position += 1;
             tx.plan(&PlanRow {
                 position,
@@ -1077,28 +1086,32 @@ fn stage_dataset(
     let cross_ref = &cross;
     std::thread::scope(|scope| -> Result<()> {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(8);
-        let worker = scope.spawn(move || -> Result<()> {
-            let mut chunk: Vec<ReadRow> = Vec::with_capacity(ROWS_PER_CHUNK);
-            let stopped = || Error::Other("stage stopped reading".into());
-            reader.scan_lineage(dataset, &p.columns, |batch, row, vals| {
-                let vals = cross_ref
-                    .with_golden(batch, row, vals)
-                    .unwrap_or_else(|| vals.to_vec());
-                let done = (0..p.fields.len())
-                    .map(|i| Some(transform_field(p, &vals, i)))
-                    .collect();
-                chunk.push((batch, row, vals, done));
-                if chunk.len() == ROWS_PER_CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_CHUNK));
-                    send.send(full).map_err(|_| stopped())?;
+        let worker = std::thread::Builder::new()
+            .name("stage-reader".into())
+            .spawn_scoped(scope, move || -> Result<()> {
+                let mut chunk: Vec<ReadRow> = Vec::with_capacity(ROWS_PER_CHUNK);
+                let stopped = || Error::Other("stage stopped reading".into());
+                reader.scan_lineage(dataset, &p.columns, |batch, row, vals| {
+                    let vals = cross_ref
+                        .with_golden(batch, row, vals)
+                        .unwrap_or_else(|| vals.to_vec());
+                    let done = (0..p.fields.len())
+                        .map(|i| Some(transform_field(p, &vals, i)))
+                        .collect();
+                    chunk.push((batch, row, vals, done));
+                    if chunk.len() == ROWS_PER_CHUNK {
+                        let full =
+                            std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_CHUNK));
+                        send.send(full).map_err(|_| stopped())?;
+                    }
+                    Ok(())
+                })?;
+                if !chunk.is_empty() {
+                    send.send(chunk).map_err(|_| stopped())?;
                 }
                 Ok(())
-            })?;
-            if !chunk.is_empty() {
-                send.send(chunk).map_err(|_| stopped())?;
-            }
-            Ok(())
-        });
+            })
+            .map_err(|e| Error::Other(format!("cannot start the stage reader thread: {e}")))?;
         let mut result = Ok(());
         'rows: for chunk in receive.iter() {
             for (batch, row, vals, done) in chunk {

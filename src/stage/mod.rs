@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::mapping::file::Lookup;
 use crate::mapping::owners::Owner;
-use crate::mapping::transforms::{Applied, Context, Failure, apply_all};
+use crate::mapping::transforms::{Context, apply_all};
 use crate::mapping::workflow::mapping_files;
 use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
 use crate::targets::SchemaSource;
@@ -606,47 +606,6 @@ struct PendingMerge {
     values: Vec<Option<String>>,
 }
 
-/// Source rows a reader thread hands over at once (fewer wake-ups than one by one).
-const ROWS_PER_CHUNK: usize = 512;
-
-/// Each field's transform result in field order; `None` once taken (or not computed).
-type Transformed = Vec<Option<std::result::Result<Applied, Failure>>>;
-
-/// A source row as the reader thread hands it over: (batch, row, values with any golden
-/// values applied, its fields transformed).
-type ReadRow = (i64, i64, Vec<Option<String>>, Transformed);
-
-/// A field's source text in a row: its column's value, or its stored score by the record's
-/// own key.
-fn raw_value<'a>(p: &'a Prepared, vals: &'a [Option<String>], i: usize) -> &'a str {
-    let f: &PreparedField = &p.fields[i];
-    match &f.scores {
-        Some(scores) => p
-            .key
-            .and_then(|k| p.fields[k].source.and_then(|c| vals[c].as_deref()))
-            .map(str::trim)
-            .and_then(|k| scores.get(k))
-            .map(String::as_str)
-            .unwrap_or(""),
-        None => f.source.and_then(|c| vals[c].as_deref()).unwrap_or(""),
-    }
-}
-
-/// A field's transforms applied to its source text in a row.
-fn transform_field(
-    p: &Prepared,
-    vals: &[Option<String>],
-    i: usize,
-) -> std::result::Result<Applied, Failure> {
-    let f: &PreparedField = &p.fields[i];
-    let lookup = |name: &str| prepare::row_value(p, vals, name);
-    let ctx = Context {
-        column: &lookup,
-        values: f.values.as_ref(),
-    };
-    apply_all(&f.transform, raw_value(p, vals, i), &ctx)
-}
-
 /// Applies one mapping to every row of its dataset.
 #[allow(clippy::too_many_arguments)]
 fn stage_dataset(
@@ -720,8 +679,7 @@ fn stage_dataset(
                      batch: i64,
                      row: i64,
                      vals: &[Option<String>],
-                     promoted: bool,
-                     mut done: Transformed|
+                     promoted: bool|
      -> Result<()> {
         if promoted {
             out.merged -= 1;
@@ -732,16 +690,32 @@ fn stage_dataset(
             }
         }
         let lineage = (dataset, batch, row);
-        // Fields the reader thread transformed already are taken, the rest done here.
-        let mut transformed = |i: usize| {
-            let result = match done.get_mut(i).and_then(Option::take) {
-                Some(result) => result,
-                None => transform_field(p, vals, i),
+        let lookup = |name: &str| prepare::row_value(p, vals, name);
+        // The record's own key, before any field: scores are stored by it.
+        let own_key = p
+            .key
+            .and_then(|k| {
+                let f = &p.fields[k];
+                f.source.and_then(|i| vals[i].as_deref())
+            })
+            .map(str::trim);
+        let transformed = |i: usize| {
+            let f: &PreparedField = &p.fields[i];
+            let raw = match &f.scores {
+                Some(scores) => own_key
+                    .and_then(|k| scores.get(k))
+                    .map(String::as_str)
+                    .unwrap_or(""),
+                None => f.source.and_then(|i| vals[i].as_deref()).unwrap_or(""),
             };
-            (raw_value(p, vals, i), result)
+            let ctx = Context {
+                column: &lookup,
+                values: f.values.as_ref(),
+            };
+            (raw, apply_all(&f.transform, raw, &ctx))
         };
         // The key field is transformed once: for the key here, and as a field below.
-        let mut key_field = p.key.map(&mut transformed);
+        let mut key_field = p.key.map(transformed);
         let key = key_field.as_ref().and_then(|(_, r)| prepare::key_text(r));
         let info =
             |status: &'static str, external_id: Option<String>, detail: Option<String>| KeyInfo {
@@ -1080,54 +1054,11 @@ fn stage_dataset(
         }
         Ok(())
     };
-    // Two threads: one reads the source rows and runs their transforms, this one decides
-    // each row's fate and writes it, in source order as before.
-    let reader = db.reader()?;
-    let cross_ref = &cross;
-    std::thread::scope(|scope| -> Result<()> {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(8);
-        let worker = std::thread::Builder::new()
-            .name("stage-reader".into())
-            .spawn_scoped(scope, move || -> Result<()> {
-                let mut chunk: Vec<ReadRow> = Vec::with_capacity(ROWS_PER_CHUNK);
-                let stopped = || Error::Other("stage stopped reading".into());
-                reader.scan_lineage(dataset, &p.columns, |batch, row, vals| {
-                    let vals = cross_ref
-                        .with_golden(batch, row, vals)
-                        .unwrap_or_else(|| vals.to_vec());
-                    let done = (0..p.fields.len())
-                        .map(|i| Some(transform_field(p, &vals, i)))
-                        .collect();
-                    chunk.push((batch, row, vals, done));
-                    if chunk.len() == ROWS_PER_CHUNK {
-                        let full =
-                            std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_CHUNK));
-                        send.send(full).map_err(|_| stopped())?;
-                    }
-                    Ok(())
-                })?;
-                if !chunk.is_empty() {
-                    send.send(chunk).map_err(|_| stopped())?;
-                }
-                Ok(())
-            })
-            .map_err(|e| Error::Other(format!("cannot start the stage reader thread: {e}")))?;
-        let mut result = Ok(());
-        'rows: for chunk in receive.iter() {
-            for (batch, row, vals, done) in chunk {
-                result = stage_row(state, &mut out, batch, row, &vals, false, done);
-                if result.is_err() {
-                    break 'rows;
-                }
-            }
+    db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
+        match cross.with_golden(batch, row, vals) {
+            Some(golden) => stage_row(state, &mut out, batch, row, &golden, false),
+            None => stage_row(state, &mut out, batch, row, vals, false),
         }
-        // Hanging up first stops a reader that is still going when this side failed.
-        drop(receive);
-        let read = worker
-            .join()
-            .map_err(|_| Error::Other("the stage reader thread panicked".into()))?;
-        result?;
-        read
     })?;
     // A survivor excluded or rejected takes nobody with it: the best remaining member (by the
     // dedupe survivorship order) survives instead and the others merge into it.
@@ -1171,7 +1102,7 @@ fn stage_dataset(
                 .collect();
             let (best, _) = crate::dedupe::survivorship::survivor(&survivorship, &candidates);
             let m = members.remove(best);
-            stage_row(state, &mut out, m.batch, m.row, &m.values, true, Vec::new())?;
+            stage_row(state, &mut out, m.batch, m.row, &m.values, true)?;
             now = (m.batch, m.row);
         }
         for mut m in members {

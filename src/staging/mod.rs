@@ -75,24 +75,6 @@ impl Db {
         Ok(Db { conn })
     }
 
-    /// A second, read-only connection to the same database, for a thread that reads source
-    /// rows while this one writes: in WAL mode it sees the last commit and never blocks the
-    /// writer.
-    pub fn reader(&self) -> Result<Db> {
-        let path = self
-            .conn
-            .path()
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| Error::Other("an in-memory database has no second reader".into()))?;
-        let conn = Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| Error::Other(format!("cannot open the staging database `{path}`: {e}")))?;
-        conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;")?;
-        Ok(Db { conn })
-    }
-
     /// The schema version stored in `PRAGMA user_version`.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self

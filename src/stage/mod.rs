@@ -410,7 +410,16 @@ pub fn run(
                 .collect()
         };
         for &dataset in &steps {
-            let rows = tx.count_staged(object, None, dataset)?;
+            // Counted while staging when staged in this run: a count(*) would read the table.
+            let rows = if to_stage.contains(object) {
+                outcomes
+                    .iter()
+                    .filter(|o| &o.object == object && dataset.is_none_or(|d| o.dataset == d))
+                    .map(|o| o.staged)
+                    .sum()
+            } else {
+                tx.count_staged(object, None, dataset)?
+            };
             position += 1;
             tx.plan(&PlanRow {
                 position,

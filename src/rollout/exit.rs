@@ -80,7 +80,10 @@ impl ExitResult {
                 .figures
                 .iter()
                 .map(|f| {
-                    let value = f.value.map(crate::numbers::decimal).unwrap_or_else(|| "not measured".into());
+                    let value = f
+                        .value
+                        .map(crate::numbers::decimal)
+                        .unwrap_or_else(|| "not measured".into());
                     let scope = if f.scope == s.scope || f.scope == "all" && s.scope == "all" {
                         String::new()
                     } else {

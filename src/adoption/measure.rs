@@ -65,6 +65,8 @@ struct Sums {
     forecast_filled: u64,
     recent_activities: u64,
     last_login_day: Option<i32>,
+    /// Whether the users export lists the rep as holding a licence (None: not listed).
+    licensed: Option<bool>,
     history_deals: u64,
     every_stage: u64,
     created: u64,
@@ -327,6 +329,7 @@ pub fn measure(
             row.manager = u.manager.clone();
             row.region = u.region.clone();
             row.quota = u.quota;
+            row.sums.licensed = Some(u.licensed);
             if let Some(d) = u.last_login {
                 row.sums.last_login_day = row.sums.last_login_day.max(Some(d));
             }
@@ -1445,7 +1448,13 @@ fn group_usage(a: &Analysis, scope: &str, group: &Row, key: KeyOf) -> Vec<Metric
         .filter(|r| key(r).is_some() && key(r) == key(group))
         .collect();
     let n = members.len() as f64;
-    let never = members
+    // As the org's figure: licensed users only (a deactivated rep who owns old deals is not
+    // a user who never logged in).
+    let licensed: Vec<&&Row> = members
+        .iter()
+        .filter(|r| r.sums.licensed == Some(true))
+        .collect();
+    let never = licensed
         .iter()
         .filter(|r| r.sums.last_login_day.is_none())
         .count();
@@ -1463,7 +1472,7 @@ fn group_usage(a: &Analysis, scope: &str, group: &Row, key: KeyOf) -> Vec<Metric
             scope.to_string(),
             "never_logged_in".into(),
             measured("never_logged_in").then_some(never as f64),
-            Some(format!("of {} reps", members.len())),
+            Some(format!("of {} licensed reps", licensed.len())),
         ),
         (
             scope.to_string(),

@@ -642,8 +642,19 @@ fn set_adds_and_removes_single_entries_and_names_the_phase_and_entry_it_cannot_f
 #[test]
 fn a_phase_team_gets_the_org_usage_figures_from_a_real_ingest() {
     let env = Env::workspace();
-    let users = fixture("adoption/users.csv");
-    let opps = fixture("adoption/sf_opportunities.csv");
+    // The fixtures plus a deactivated Mid-Market rep who never logged in but owns an old
+    // deal: a rep of the team, not a licensed user who never logged in.
+    let read = |rel: &str| std::fs::read_to_string(fixture(rel)).unwrap();
+    let users = env.write(
+        "users.csv",
+        read("adoption/users.csv")
+            + "0058d00000A1iAAA,Old Rep,old.rep@acme.example,Account Executive,Mid-Market,Tom Becker,East,false,\n",
+    );
+    let opps = env.write(
+        "opportunities.csv",
+        read("adoption/sf_opportunities.csv")
+            + "0068d00000O0999,Old Rep,Globex,Globex - Old,Closed Lost,\"$1,000.00\",1/10/2025,1/2/2025,1/10/2025,\n",
+    );
     env.run_ws(&[
         "adoption",
         "ingest",
@@ -675,7 +686,11 @@ fn a_phase_team_gets_the_org_usage_figures_from_a_real_ingest() {
         .map(|l| l.split(',').collect::<Vec<_>>())
         .filter(|c| c[4] == "Mid-Market")
         .collect();
-    let never = team.iter().filter(|c| c[8].is_empty()).count();
+    // Licensed (active) users who never logged in, as the org's figure counts them.
+    let never = team
+        .iter()
+        .filter(|c| c[7] == "true" && c[8].is_empty())
+        .count();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(env.ws().join("out/rollout.json")).unwrap())
             .unwrap();

@@ -219,3 +219,38 @@ fn checks_with_no_column_to_apply_to_say_not_applicable_after_profile() {
     assert!(explain.contains("not applicable to this data"), "{explain}");
     assert!(!explain.contains("data not measured yet: run `crmkit profile`"));
 }
+
+/// A Salesforce Data Loader export of contacts, upper-case API headers: the person hierarchy
+/// by id (`REPORTSTOID` -> `ID`) with a manager who is not in the file and a contact who
+/// reports to herself, and a legacy 8-digit code glued to most mailing streets.
+#[test]
+fn a_salesforce_contacts_export_shows_its_person_hierarchy_and_legacy_prefix() {
+    let doc = profile(&["sf_contacts.csv"]);
+    let h = doc["hierarchies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["dataset"] == "sf_contacts")
+        .unwrap_or_else(|| panic!("no person hierarchy in {}", doc["hierarchies"]));
+    assert_eq!(
+        (h["id"].as_str(), h["parent"].as_str()),
+        (Some("id"), Some("reportstoid"))
+    );
+    assert_eq!(h["by_name"], false);
+    assert_eq!(h["missing_parents"], 1);
+    assert_eq!(h["self_parents"], 1);
+    let missing = findings(&doc, "missing_parent", "sf_contacts", "reportstoid");
+    assert!(
+        missing[0]["examples"][0]
+            .as_str()
+            .unwrap()
+            .contains("0035g00000AbCd9AAA")
+    );
+    assert_eq!(
+        findings(&doc, "self_parent", "sf_contacts", "reportstoid")[0]["count"],
+        1
+    );
+    let prefix = findings(&doc, "legacy_prefix", "sf_contacts", "mailingstreet");
+    assert_eq!(prefix[0]["count"], 11);
+    assert!(prefix[0]["detail"].as_str().unwrap().contains("8-digit"));
+}

@@ -366,7 +366,13 @@ pub fn train(
         }
     }
     u = estimate_u(&m, &u, lambda);
-    floor_u(&mut u, &m, n_random + labels.len() as f64);
+    // A small file's random pairs are all its pairs, too few to bound a rare level's u: the
+    // floor is never coarser than the resolution the playbook samples at (`u_sample`).
+    floor_u(
+        &mut u,
+        &m,
+        (n_random + labels.len() as f64).max(rules.u_sample as f64),
+    );
     // The expected matches among candidate pairs, spread over all pairs of the file.
     let lambda = if all_pairs > n_cand {
         (lambda * n_cand / all_pairs).clamp(1e-12, 1.0 - 1e-9)
@@ -412,9 +418,13 @@ pub fn floor_u(u: &mut [Vec<f64>], m: &[Vec<f64>], sampled: f64) {
         for x in u.iter_mut().skip(1) {
             *x = x.max(least);
         }
+        // Only agreeing levels (not the last, `different`), and only where exact agreement
+        // argues for a match at all: capping by a ratio below one would push u above one.
         let exact = m[1] / u[1];
-        for l in 2..u.len() {
-            u[l] = u[l].max(m[l] / exact);
+        if exact > 1.0 {
+            for l in 2..u.len().saturating_sub(1) {
+                u[l] = u[l].max(m[l] / exact);
+            }
         }
     }
 }
@@ -679,5 +689,12 @@ mod tests {
         let mut u = vec![vec![0.0, 0.001, 1e-12, 0.01, 0.01, 0.978]];
         floor_u(&mut u, &m, 1000.0);
         assert_eq!(u[0][2], 1.0 / 1000.0);
+        // Where exact agreement is no evidence of a match (a tiny file's EM), nothing is
+        // capped: every u stays a probability, `different` keeps its own.
+        let m = vec![vec![0.0, 0.0787, 0.0548, 0.0548, 0.0438, 0.7679]];
+        let mut u = vec![vec![0.0, 0.1667, 0.1667, 0.1667, 0.1667, 0.3332]];
+        floor_u(&mut u, &m, 1_000_000.0);
+        assert!(u[0].iter().all(|&x| x <= 1.0), "{:?}", u[0]);
+        assert_eq!(u[0][5], 0.3332);
     }
 }

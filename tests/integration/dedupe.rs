@@ -107,7 +107,7 @@ fn review_sheet_round_trip() {
         .ok();
     assert!(
         run.stdout()
-            .contains("1 clusters accepted, 1 rejected, 1 survivors changed"),
+            .contains("1 cluster accepted, 1 rejected, 1 survivor changed"),
         "{}",
         run.stdout()
     );

@@ -888,7 +888,7 @@ fn linked_clusters_merge_only_when_accepted_and_a_reviewer_can_remove_one_record
     assert!(
         applied
             .stdout()
-            .contains("1 records removed from their cluster"),
+            .contains("1 record removed from their cluster"),
         "{}",
         applied.stdout()
     );

@@ -254,7 +254,7 @@ fn xlsx_review_sheets_hold_strings_and_read_back() {
         .run_ws(&["dedupe", "apply", edited.to_str().unwrap()])
         .ok();
     assert!(
-        run.stdout().contains("1 survivors changed"),
+        run.stdout().contains("1 survivor changed"),
         "{}",
         run.stdout()
     );

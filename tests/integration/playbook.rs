@@ -956,7 +956,7 @@ fn evidence_comes_from_the_commands_that_measure_it() {
     assert!(
         loaded["evidence"]
             .to_string()
-            .contains("3 rows in 1 datasets"),
+            .contains("3 rows in 1 dataset"),
         "{loaded}"
     );
 }

@@ -651,8 +651,7 @@ fn merges_survive_a_removed_member_and_an_excluded_survivor() {
         .run_ws(&["dedupe", "apply", sheet.to_str().unwrap()])
         .ok();
     assert!(
-        run.stdout()
-            .contains("1 records removed from their cluster"),
+        run.stdout().contains("1 record removed from their cluster"),
         "{}",
         run.stdout()
     );

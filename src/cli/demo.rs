@@ -272,18 +272,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     {
         let plan = crate::rollout::plan::Plan::parse(DEMO_ROLLOUT, Path::new("rollout.yaml"))?;
         plan.save(&crate::rollout::plan::Plan::path(&ws.root))?;
-        super::report::write_rollout(
-            &ws,
-            &ReportJob {
-                formats: &[Format::Html, Format::Md, Format::Json],
-                destination: Destination::Folder(ws.out_dir()),
-                templates: None,
-                playbooks: None,
-                overwrite: Overwrite::OwnOutput,
-                audience: None,
-            },
-            as_of,
-        )?;
+        super::report::write_rollout(&ws, &demo_job(&ws), as_of)?;
         let html = ws.out_dir().join("rollout.html");
         let review = super::rollout::sync(
             &ws,
@@ -318,17 +307,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     say(11, "guide", output::demo::answered(parsed.len(), open))?;
     say(12, "assess", output::demo::assessed(&assessment))?;
 
-    let (report, written) = write_readiness(
-        &ws,
-        &ReportJob {
-            formats: &[Format::Html, Format::Md, Format::Json],
-            destination: Destination::Folder(ws.out_dir()),
-            templates: None,
-            playbooks: None,
-            overwrite: Overwrite::OwnOutput,
-            audience: None,
-        },
-    )?;
+    let (report, written) = write_readiness(&ws, &demo_job(&ws))?;
     say(13, "report", output::demo::reported(&report, &written))?;
 
     let checklist = build_checklist(
@@ -371,6 +350,19 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
 }
 
 /// Ingests the bundled adoption snapshots (oldest first) and writes out/adoption.html.
+/// How the demo writes each report: every format into the workspace's `out/`, replacing only
+/// its own earlier output, with the bundled templates.
+fn demo_job(ws: &Workspace) -> ReportJob<'static> {
+    ReportJob {
+        formats: &[Format::Html, Format::Md, Format::Json],
+        destination: Destination::Folder(ws.out_dir()),
+        templates: None,
+        playbooks: None,
+        overwrite: Overwrite::OwnOutput,
+        audience: None,
+    }
+}
+
 fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<PathBuf> {
     let mut db = ws.db()?;
     for (name, (y, m, d)) in crate::samples::adoption::SNAPSHOTS {
@@ -402,18 +394,7 @@ fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<PathBuf> {
             )));
         }
     }
-    let (analysis, written) = super::report::write_adoption(
-        ws,
-        &ReportJob {
-            formats: &[Format::Html, Format::Md, Format::Json],
-            destination: Destination::Folder(ws.out_dir()),
-            templates: None,
-            playbooks: None,
-            overwrite: Overwrite::OwnOutput,
-            audience: None,
-        },
-        None,
-    )?;
+    let (analysis, written) = super::report::write_adoption(ws, &demo_job(ws), None)?;
     output::print(&output::adoption::written(&written, &analysis))?;
     Ok(ws.out_dir().join("adoption.html"))
 }

@@ -400,30 +400,7 @@ impl Db {
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            let objects: Vec<String> = {
-                let mut st = self
-                    .conn
-                    .prepare("SELECT object FROM _stage_runs WHERE dataset = ?1")?;
-                st.query_map([dataset], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?
-            };
-            let mut staged = None;
-            for object in objects {
-                let ext: Option<String> = self
-                    .conn
-                    .query_row(
-                        &format!(
-                            "SELECT _external_id FROM {} WHERE _dataset = ?1 AND _batch = ?2 AND _row = ?3",
-                            quote_ident(&staged_table(&object))
-                        ),
-                        params![dataset, batch, row],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if let Some(ext) = ext {
-                    staged = Some((object, ext));
-                }
-            }
+            let staged = self.staged_as(dataset, batch, row)?.pop();
             out.push(TraceRow {
                 staged,
                 batch,
@@ -435,6 +412,41 @@ impl Db {
             });
         }
         Ok(out)
+    }
+
+    /// Where a source row was staged: (object, external id) for each object its dataset
+    /// staged into that holds the row, in `_stage_runs` order.
+    pub(super) fn staged_as(
+        &self,
+        dataset: &str,
+        batch: i64,
+        row: i64,
+    ) -> Result<Vec<(String, String)>> {
+        let objects: Vec<String> = {
+            let mut st = self
+                .conn
+                .prepare("SELECT object FROM _stage_runs WHERE dataset = ?1")?;
+            st.query_map([dataset], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut found = Vec::new();
+        for object in objects {
+            let ext: Option<String> = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT _external_id FROM {} WHERE _dataset = ?1 AND _batch = ?2 AND _row = ?3",
+                        quote_ident(&staged_table(&object))
+                    ),
+                    params![dataset, batch, row],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(ext) = ext {
+                found.push((object, ext));
+            }
+        }
+        Ok(found)
     }
 
     /// Opens the stage transaction.

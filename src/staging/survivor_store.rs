@@ -72,28 +72,11 @@ impl Db {
             return Ok(None);
         };
         let (d, b, r) = &found.survivor;
-        let objects: Vec<String> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT object FROM _stage_runs WHERE dataset = ?1")?;
-            st.query_map([d], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        let mut external_id = None;
-        for object in objects {
-            let ext: Option<String> = self
-                .conn
-                .query_row(
-                    &format!(
-                        "SELECT _external_id FROM {} WHERE _dataset = ?1 AND _batch = ?2 AND _row = ?3",
-                        super::quote_ident(&super::stage_store::staged_table(&object))
-                    ),
-                    params![d, b, r],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            external_id = external_id.or(ext);
-        }
+        let external_id = self
+            .staged_as(d, *b, *r)?
+            .into_iter()
+            .next()
+            .map(|(_, ext)| ext);
         Ok(Some((found, external_id)))
     }
 }

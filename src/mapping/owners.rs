@@ -101,11 +101,15 @@ fn fallback(mapping: &MappingFile) -> Owner {
 
 /// A Salesforce user id (`005` prefix, 15 or 18 characters) or a HubSpot owner id (digits).
 fn looks_like_user_id(v: &str) -> bool {
-    let sf = (v.len() == 15 || v.len() == 18)
-        && v.starts_with("005")
-        && v.chars().all(|c| c.is_ascii_alphanumeric());
     let hs = !v.is_empty() && v.len() <= 12 && v.chars().all(|c| c.is_ascii_digit());
-    sf || hs
+    is_salesforce_user_id(v) || hs
+}
+
+/// A Salesforce user id: `005` prefix, 15 or 18 letters and digits.
+fn is_salesforce_user_id(v: &str) -> bool {
+    (v.len() == 15 || v.len() == 18)
+        && v.starts_with("005")
+        && v.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// One user of a users export, by what owners may be written as.
@@ -234,9 +238,14 @@ fn read_users(
         let username = get(roles.username);
         // Owners may be written by username or by the legacy user id too.
         names.extend(username.iter().chain(get(roles.id).iter()).cloned());
-        // Salesforce loads owners by username; HubSpot imports take the owner's email.
+        // Salesforce loads owners by username; HubSpot imports take the owner's email. A
+        // users export from another CRM has that CRM's ids (Pipedrive's `9001`): only a
+        // Salesforce user id stands in for a username, else the email (usernames are emails).
         let target_value = match target {
-            Target::Salesforce => username.clone().or_else(|| get(roles.id)).or(email.clone()),
+            Target::Salesforce => username
+                .clone()
+                .or_else(|| get(roles.id).filter(|id| is_salesforce_user_id(id)))
+                .or(email.clone()),
             _ => email.clone().or_else(|| get(roles.id)),
         };
         if let Some(t) = target_value {

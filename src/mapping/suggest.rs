@@ -320,7 +320,18 @@ fn score_pair(
     if role == Role::State && status_share(profile, input.cues) >= 0.5 {
         return None;
     }
-    let from_header = header_score(&profile.header, field, input.object_key, input.synonyms).map(
+    let own = |header: &str| header_score(header, field, input.object_key, input.synonyms);
+    // `Deal - Stage` in a deals export is the deal's stage: the prefix only names the object.
+    let bare = input
+        .synonyms
+        .without_entity(input.object_key, &profile.header)
+        .and_then(|rest| own(rest))
+        .map(|(score, reason)| (score.min(0.97) - 0.01, reason));
+    let from_header = match (own(&profile.header), bare) {
+        (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+    .map(
         |(base, mut reason)| {
             if base >= 1.0 {
                 return (base, reason);
@@ -814,6 +825,15 @@ fn transforms_for(
     out
 }
 
+/// `Some(',')` when the column writes a decimal comma (`1.250.000,00`, `950,75`): European
+/// exports read with the default dot would turn `12.000` into twelve.
+fn decimal_comma(profile: &ColumnProfile) -> Option<char> {
+    let values = profile.values();
+    let decimal =
+        crate::values::number::column_decimal(values.iter().map(|(v, n)| (v.as_str(), *n)));
+    (decimal == ',').then_some(',')
+}
+
 fn type_transforms(
     field: &Field,
     profile: &ColumnProfile,
@@ -837,11 +857,14 @@ fn type_transforms(
             formats: profile.date_formats.clone(),
         })],
         FieldType::Integer => vec![Transform::Number(NumberSpec {
-            decimal: None,
+            decimal: decimal_comma(profile),
             round: Some(0),
         })],
         FieldType::Number | FieldType::Currency | FieldType::Percent => {
-            vec![Transform::Number(NumberSpec::default())]
+            vec![Transform::Number(NumberSpec {
+                decimal: decimal_comma(profile),
+                ..NumberSpec::default()
+            })]
         }
         FieldType::Boolean => vec![Transform::Boolean],
     }

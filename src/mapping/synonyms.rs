@@ -20,6 +20,8 @@ struct File {
     fields: BTreeMap<String, Vec<Vec<String>>>,
     #[serde(default)]
     values: Vec<Vec<String>>,
+    #[serde(default)]
+    entities: BTreeMap<String, Vec<String>>,
 }
 
 /// The prepared dictionary.
@@ -32,6 +34,8 @@ pub struct Synonyms {
     values: HashMap<String, Vec<usize>>,
     /// value groups, canonical names in file order
     value_groups: Vec<Vec<String>>,
+    /// generic object -> canonical words an export puts before its own fields' names
+    entities: HashMap<String, Vec<String>>,
 }
 
 impl Synonyms {
@@ -64,7 +68,12 @@ impl Synonyms {
             fields: HashMap::new(),
             values: HashMap::new(),
             value_groups: Vec::new(),
+            entities: HashMap::new(),
         };
+        for (object, prefixes) in &file.entities {
+            let canon = prefixes.iter().map(|p| out_canon(&out.abbreviations, p));
+            out.entities.insert(object.clone(), canon.collect());
+        }
         let mut id = 0;
         for (scope, groups) in &file.fields {
             let mut names = HashMap::new();
@@ -121,6 +130,18 @@ impl Synonyms {
             .copied()
     }
 
+    /// The header without a leading name of the object it belongs to, as exports that hold
+    /// several objects' fields write them (`Deal - Expected close date` for a deal,
+    /// `Person - Email - Work` for a person); None when the prefix names another object.
+    pub fn without_entity<'h>(&self, object: &str, header: &'h str) -> Option<&'h str> {
+        let prefixes = self.entities.get(object)?;
+        [" - ", ": ", " – "].iter().find_map(|sep| {
+            let (prefix, rest) = header.split_once(sep)?;
+            let rest = rest.trim();
+            (!rest.is_empty() && prefixes.contains(&self.canon(prefix))).then_some(rest)
+        })
+    }
+
     /// Whether two picklist values are listed as meaning the same thing.
     pub fn same_value(&self, a: &str, b: &str) -> bool {
         self.value_rank(a, b).is_some()
@@ -170,6 +191,21 @@ mod tests {
             s.field_group("contact", "Phone")
         );
         assert!(s.field_group("account", "Xyzzy").is_none());
+    }
+
+    #[test]
+    fn an_object_prefix_comes_off_only_for_its_own_object() {
+        let s = Synonyms::load(None).unwrap();
+        assert_eq!(
+            s.without_entity("opportunity", "Deal - Expected close date"),
+            Some("Expected close date")
+        );
+        assert_eq!(
+            s.without_entity("contact", "Person - Email - Work"),
+            Some("Email - Work")
+        );
+        assert_eq!(s.without_entity("contact", "Organization - Name"), None);
+        assert_eq!(s.without_entity("account", "Billing Street"), None);
     }
 
     #[test]

@@ -187,8 +187,51 @@ pub fn number(s: &str, decimal: char) -> Option<(Decimal, NumberNotes)> {
     Some((value, notes))
 }
 
+/// The decimal character a column of numbers is written with, from the values that say it
+/// unambiguously: a separator followed by one or two final digits (`950,75`, `12.5`), one that
+/// repeats (`3.400.000` groups with dots, so the decimal is a comma), or the later of two kinds
+/// (`1.250.000,00`). A column of `12.000` alone says nothing and keeps the dot. `values` are
+/// distinct values with their row counts.
+pub fn column_decimal<'a>(values: impl IntoIterator<Item = (&'a str, u64)>) -> char {
+    let (mut comma, mut dot) = (0u64, 0u64);
+    for (v, n) in values {
+        let v = v.trim();
+        let (c, d) = (v.rfind(','), v.rfind('.'));
+        let says = match (c, d) {
+            (Some(c), Some(d)) => Some(if c > d { ',' } else { '.' }),
+            (Some(_), None) if v.matches(',').count() > 1 => Some('.'),
+            (None, Some(_)) if v.matches('.').count() > 1 => Some(','),
+            (Some(c), None) => short_tail(v, c).then_some(','),
+            (None, Some(d)) => short_tail(v, d).then_some('.'),
+            (None, None) => None,
+        };
+        match says {
+            Some(',') => comma += n,
+            Some(_) => dot += n,
+            None => {}
+        }
+    }
+    if comma > dot { ',' } else { '.' }
+}
+
+/// Whether one or two digits (and nothing else but a currency or percent sign) follow `at`.
+fn short_tail(v: &str, at: usize) -> bool {
+    let tail = v[at + 1..].trim_end_matches(|c: char| "€$£%".contains(c) || c.is_whitespace());
+    (1..=2).contains(&tail.len()) && tail.chars().all(|c| c.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_column_says_which_decimal_it_writes() {
+        let col = |vals: &[&'static str]| super::column_decimal(vals.iter().map(|v| (*v, 1)));
+        assert_eq!(col(&["1.250.000,00", "950,75", "12.000", "3.400.000"]), ',');
+        assert_eq!(col(&["12.000", "4.500"]), '.');
+        assert_eq!(col(&["$1,200.50", "12.5", "1,000"]), '.');
+        assert_eq!(col(&["87,5 %", "12"]), ',');
+        assert_eq!(col(&["1,000", "2,500"]), '.');
+    }
+
     use super::*;
 
     #[test]

@@ -161,16 +161,33 @@ pub fn adopt_profiled(
             r.match_rate * 100.0,
             parent.object
         );
+        // A list of keys (`1001;1002`, HubSpot's `Associated Company IDs`) cannot all go in
+        // one reference: the first is the link and the whole list stays in its own field.
+        let lists = list_rows(db, &mapping.dataset, &column.column)?;
+        let mut reason = reason;
+        let mut transform = vec![super::transforms::Transform::Trim];
+        if lists > 0 {
+            transform.push(super::transforms::Transform::FirstItem(LIST_SEPARATOR.into()));
+            reason.push_str(&format!(
+                "; {lists} rows list several, separated by `{LIST_SEPARATOR}`: the first is the link"
+            ));
+        }
         let fm = super::file::FieldMapping {
             source: Some(column.header.clone()),
             target: field.name.clone(),
             confidence: Some((r.match_rate * 100.0).round() / 100.0),
             reason: Some(reason),
-            transform: vec![super::transforms::Transform::Trim],
+            transform,
             on_invalid: None,
             lookup: None,
         };
         match entry {
+            Some(i) if lists > 0 => {
+                if let Some(kept) = mapping.fields[i].reason.as_mut() {
+                    kept.push_str(&format!("; the whole list, beside the link `{}`", field.name));
+                }
+                mapping.fields.push(fm);
+            }
             Some(i) => {
                 let old = std::mem::replace(&mut mapping.fields[i], fm);
                 mapping.custom_fields.retain(|f| f.name != old.target);
@@ -206,6 +223,25 @@ pub fn apply(mapping: &mut MappingFile, links: &[Link]) {
         fm.transform
             .retain(|t| !matches!(t, super::transforms::Transform::Truncate(_)));
     }
+}
+
+/// What separates the keys of a list in one cell, as CRMs export associations.
+const LIST_SEPARATOR: &str = ";";
+
+/// Rows of a column that list several values (`1001;1002`).
+fn list_rows(db: &Db, dataset: &str, column: &str) -> Result<u64> {
+    let mut n = 0;
+    db.scan(dataset, &[column.to_string()], step(db, dataset)?, |row| {
+        let several = row[0].as_deref().is_some_and(|v| {
+            v.split(LIST_SEPARATOR)
+                .filter(|i| !i.trim().is_empty())
+                .count()
+                > 1
+        });
+        n += u64::from(several);
+        Ok(())
+    })?;
+    Ok(n)
 }
 
 fn step(db: &Db, dataset: &str) -> Result<Option<u64>> {

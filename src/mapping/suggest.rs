@@ -959,7 +959,12 @@ fn propose_custom(
         words = text::words(&profile.column);
     }
     let last = words.last().map(String::as_str).unwrap_or("");
-    let key_like = matches!(last, "id" | "key" | "number" | "no" | "code" | "ref");
+    // A postal code is a code, not a record's key, however unique in a small export.
+    let postal = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "zip" | "postal" | "post" | "postcode" | "plz"));
+    let key_like =
+        (matches!(last, "id" | "key" | "number" | "no" | "code" | "ref") && !postal) || all_guids(profile);
     let external_id = profile.unique && key_like;
     if external_id && words.first().map(String::as_str) != Some("legacy") {
         words.insert(0, "legacy".to_string());
@@ -1000,6 +1005,20 @@ fn propose_custom(
         note: None,
     };
     Proposal::Custom(field, reason)
+}
+
+/// Whether every sampled value is a GUID (`3f2504e0-4f89-11d3-9a0c-0305e82c3301`), as
+/// Dynamics writes record ids under headers like `(Do Not Modify) Account`.
+fn all_guids(p: &ColumnProfile) -> bool {
+    let guid = |v: &str| {
+        let v = v.trim().trim_start_matches('{').trim_end_matches('}');
+        let parts: Vec<&str> = v.split('-').collect();
+        parts.iter().map(|x| x.len()).eq([8, 4, 4, 4, 12])
+            && parts.iter().all(|x| x.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    p.distinct
+        .as_ref()
+        .is_some_and(|d| !d.is_empty() && d.iter().all(|(v, _)| guid(v)))
 }
 
 /// The field type that fits a column's values, its length, and picklist values if few.

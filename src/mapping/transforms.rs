@@ -52,6 +52,9 @@ pub enum Transform {
     Domain,
     /// `{truncate: 80}`: cut to at most N characters, with a warning.
     Truncate(usize),
+    /// `{first_item: ";"}`: the first of a list (`1001;1002` -> `1001`, as HubSpot writes
+    /// `Associated Company IDs`), with a warning naming the rest.
+    FirstItem(String),
 }
 
 /// Letter case for [`Transform::Case`].
@@ -172,6 +175,7 @@ impl Transform {
             Transform::Boolean => "boolean",
             Transform::Domain => "domain",
             Transform::Truncate(_) => "truncate",
+            Transform::FirstItem(_) => "first_item",
         }
     }
 
@@ -274,6 +278,22 @@ impl Transform {
             },
             Transform::Domain => {
                 domain::host(value).ok_or_else(|| fail(format!("`{value}` has no domain name")))?
+            }
+            Transform::FirstItem(sep) => {
+                let mut items = value
+                    .split(sep.as_str())
+                    .map(str::trim)
+                    .filter(|i| !i.is_empty());
+                let first = items.next().unwrap_or_default().to_string();
+                let rest: Vec<&str> = items.collect();
+                if !rest.is_empty() {
+                    warnings.push(format!(
+                        "kept the first of {} items; left out `{}`",
+                        rest.len() + 1,
+                        rest.join(sep)
+                    ));
+                }
+                first
             }
             Transform::Truncate(n) => {
                 if value.chars().count() > *n {
@@ -627,6 +647,9 @@ mod tests {
             ),
             (Transform::Domain, "n/a", Err("domain")),
             (Transform::Truncate(3), "abcdef", Ok("abc")),
+            (Transform::FirstItem(";".into()), "1001; 1002;1003", Ok("1001")),
+            (Transform::FirstItem(";".into()), ";1002", Ok("1002")),
+            (Transform::FirstItem(";".into()), "1001", Ok("1001")),
             (Transform::Truncate(3), "ab", Ok("ab")),
             (Transform::Email, "", Ok("")),
             (Transform::Number(NumberSpec::default()), "  ", Ok("  ")),

@@ -95,8 +95,31 @@ fn relation(
     {
         return Some(Relation::Owner);
     }
-    (col.kind == SemanticType::Identifier && tcol.kind == SemanticType::Identifier)
-        .then_some(Relation::Values)
+    // Repeated keys read as a category (`parentcustomerid`, a GUID per account): a name that
+    // says key makes them ids again.
+    let id_like = col.kind == SemanticType::Identifier
+        || (col.kind == SemanticType::Category && key_like_name(from, &col.name));
+    (id_like && tcol.kind == SemanticType::Identifier).then_some(Relation::Values)
+}
+
+/// What one record of a dataset is (`account`): its name's singular when the vocabulary
+/// knows it, else the last known word of its name (`hubspot_crm_exports_all_companies_2024`
+/// holds companies), else the `X` of a unique `X_name` column (a report export named by a
+/// number with a unique `account_name`), else the singular of its name.
+pub fn entity(d: &Scanned) -> String {
+    let known = &vocab::columns().entities;
+    let own = singular(&d.name);
+    if known.contains(&own) {
+        return own;
+    }
+    if let Some(word) = d.name.rsplit('_').map(singular).find(|w| known.contains(w)) {
+        return word;
+    }
+    let named = (0..d.columns.len()).find_map(|ci| {
+        let x = d.columns[ci].name.strip_suffix("_name")?;
+        (d.key_candidates[ci] && known.iter().any(|k| k == x)).then(|| x.to_string())
+    });
+    named.unwrap_or(own)
 }
 
 /// True when `column` is the name of a `one` record: `name`, `company_name`, `name_of_company`.
@@ -176,7 +199,7 @@ pub fn names_agree(source: &str, target_dataset: &str, target: &str) -> bool {
         || (target == "id" && (source == format!("{one}_id") || source == format!("{one}id")))
         || (target.contains('_') && source.ends_with(&format!("_{target}")))
         || (source.split('_').any(|w| w == one)
-            && source.ends_with("_id")
+            && (source.ends_with("_id") || source.ends_with("_ids"))
             && target.ends_with("id"))
 }
 
@@ -236,7 +259,7 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
             let col = &d.columns[ci];
             // A dataset's own key (`accounts.account_id`, even with duplicates) points nowhere.
             let first_word = col.name.split('_').next().unwrap_or("");
-            let own_key = first_word == singular(&d.name)
+            let own_key = first_word == entity(d)
                 && (d.key_candidates[ci] || col.kind == SemanticType::Identifier);
             if skip.contains(&from)
                 || own_key
@@ -262,11 +285,11 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
                 // A unique column refers elsewhere only when its name says where
                 // (`opportunities.account_id` with one opportunity per account, or
                 // `deals.associated_company` with one deal per company).
-                let one = singular(&target.name);
+                let one = entity(target);
                 if d.key_candidates[ci] && !col.name.split('_').any(|w| w == one) {
                     continue;
                 }
-                let Some(rel) = relation(&d.name, col, &target.name, tcol) else {
+                let Some(rel) = relation(&d.name, col, &one, tcol) else {
                     continue;
                 };
                 let named = matches!(rel, Relation::Named | Relation::NamedByName);

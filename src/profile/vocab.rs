@@ -77,6 +77,9 @@ pub struct ColumnVocab {
     pub owner: NameRule,
     /// Singular dataset names that hold the users owners are.
     pub owner_datasets: Vec<String>,
+    /// Singular words naming what records a dataset holds.
+    #[serde(default)]
+    pub entities: Vec<String>,
 }
 
 /// The column-name vocabulary.

@@ -31,6 +31,9 @@ pub struct Record {
     pub number: u64,
     /// The line the record starts on, for text files (0 when the source has no lines).
     pub line: u64,
+    /// Text files: blank lines came between the previous record and this one (a report's
+    /// footer starts so).
+    pub blank_before: bool,
     /// Cell texts in source order.
     pub fields: csv::StringRecord,
     /// For spreadsheets: `true` where the cell is empty (stored as NULL). Empty for text files.

@@ -483,6 +483,7 @@ fn check_values(
                 .then_some(parent.as_str())
         })
         .collect();
+    let lookups = lookup_counts(db, mapping, resolved)?;
     let names: Vec<String> = columns.iter().map(|c| c.column.clone()).collect();
     let by_name: HashMap<&str, usize> = columns
         .iter()
@@ -537,6 +538,19 @@ fn check_values(
                             .then(|| ("required_blank", String::new(), format!("row {rows}")))
                     } else if let Some(datasets) = ambiguous {
                         Some(("ambiguous_reference", datasets.join("\n"), value.clone()))
+                    } else if let Some(counts) = &lookups[ri] {
+                        // Stage finds the parent by this column's value: none or several
+                        // records holding it reject the row.
+                        let column = mapping.fields[r.index]
+                            .lookup
+                            .as_ref()
+                            .map(|l| l.column.clone())
+                            .unwrap_or_default();
+                        match counts.get(&super::file::Lookup::normalize(value)) {
+                            None => Some(("lookup_orphan", column, value.clone())),
+                            Some(n) if *n > 1 => Some(("lookup_ambiguous", column, value.clone())),
+                            Some(_) => None,
+                        }
                     } else {
                         value_problem(value, r.field).map(|(k, d)| (k, d, value.clone()))
                     }
@@ -572,7 +586,7 @@ fn check_values(
             };
             // Stage rejects the record whatever the field's policy: the reference resolves
             // to no one record.
-            if kind == "ambiguous_reference" {
+            if matches!(kind, "ambiguous_reference" | "lookup_orphan" | "lookup_ambiguous") {
                 tallies
                     .entry((r.index, kind, detail, "reject"))
                     .or_default()
@@ -692,6 +706,14 @@ fn check_values(
                     crate::stage::ambiguous_key(example, parent, &datasets)
                 )
             }
+            "lookup_orphan" => format!(
+                "{values} of `{src}` -> `{name}` {are} in no record's `{detail}`: {fate} as `{}`",
+                crate::stage::fate::Reason::BadReference.code()
+            ),
+            "lookup_ambiguous" => format!(
+                "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate} as `{}`",
+                crate::stage::fate::Reason::BadReference.code()
+            ),
             "owner_unmatched" if detail == "default_owner" => format!(
                 "{} {have} an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`",
                 crate::numbers::plural(n, "record", "records")
@@ -714,6 +736,41 @@ fn check_values(
         });
     }
     Ok(rows)
+}
+
+/// Per resolved entry with `lookup: {dataset, column}`: how many of that dataset's rows hold
+/// each value of the column (normalised as stage compares them).
+fn lookup_counts(
+    db: &Db,
+    mapping: &MappingFile,
+    resolved: &[Resolved],
+) -> Result<Vec<Option<HashMap<String, u32>>>> {
+    let mut out = Vec::with_capacity(resolved.len());
+    for r in resolved {
+        let lookup = mapping.fields[r.index].lookup.as_ref();
+        let Some((dataset, column)) = lookup.and_then(|l| Some((l.dataset.as_ref()?, &l.column)))
+        else {
+            out.push(None);
+            continue;
+        };
+        let Some(columns) = db.source_columns(dataset).ok() else {
+            out.push(None);
+            continue;
+        };
+        let Some(ci) = super::file::column_index(&columns, column) else {
+            out.push(None);
+            continue;
+        };
+        let mut counts: HashMap<String, u32> = HashMap::new();
+        db.scan(dataset, &[columns[ci].column.clone()], None, |row| {
+            if let Some(v) = row[0].as_deref().filter(|v| !v.trim().is_empty()) {
+                *counts.entry(super::file::Lookup::normalize(v)).or_default() += 1;
+            }
+            Ok(())
+        })?;
+        out.push(Some(counts));
+    }
+    Ok(out)
 }
 
 /// What to do when a transform fails, by transform.
@@ -768,7 +825,9 @@ pub(crate) fn value_problem(value: &str, field: &Field) -> Option<(&'static str,
             return Some(("picklist_value", String::new()));
         }
     }
+    // A reference loads its parent's key, not this text: never cut or measured.
     if let Some(max) = field.length
+        && field.kind != T::Reference
         && value.chars().count() > max as usize
     {
         return Some(("too_long", max.to_string()));

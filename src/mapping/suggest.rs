@@ -964,7 +964,7 @@ fn propose_custom(
         .iter()
         .any(|w| matches!(w.as_str(), "zip" | "postal" | "post" | "postcode" | "plz"));
     let key_like =
-        (matches!(last, "id" | "key" | "number" | "no" | "code" | "ref") && !postal) || all_guids(profile);
+        (matches!(last, "id" | "key" | "number" | "no" | "nr" | "code" | "ref") && !postal) || all_guids(profile);
     let external_id = profile.unique && key_like;
     if external_id && words.first().map(String::as_str) != Some("legacy") {
         words.insert(0, "legacy".to_string());

@@ -16,6 +16,7 @@ mod output_safety;
 mod playbook;
 mod profile;
 mod real_exports;
+mod real_exports2;
 mod report;
 mod rollout;
 mod safety;

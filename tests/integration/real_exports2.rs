@@ -238,13 +238,13 @@ fn hubspot_association_lists_link_the_first_and_keep_the_list() {
     assert_eq!(filled(&env, "stg_opportunity", "AccountId"), 34);
     assert_eq!(filled(&env, "stg_opportunity", "ContactId"), 34);
     assert_eq!(filled(&env, "stg_contact", "AccountId"), 59);
-    // The deal listing two contacts links the first and keeps both.
+    // The two deals listing two contacts link the first and keep both.
     assert_eq!(
         env.count(
             "SELECT count(*) FROM stg_opportunity o JOIN stg_contact c ON o.ContactId = c._external_id
              WHERE o.Associated_Contact_Ids__c = '51000;51003' AND c.Legacy_Record_ID__c = '51000'"
         ),
-        1
+        2
     );
     let env = engagement("hubspot", "hubspot_assoc", &HUBSPOT, &HUBSPOT_MAPS);
     let datasets = stage(&env);

@@ -381,7 +381,11 @@ fn store_record(
         loader.issue(Some(record.number), column, issue.kind, &issue.detail)?;
         *outcome.issues.entry(issue.kind.to_string()).or_default() += 1;
     }
-    loader.insert(record.number, (0..width).map(|i| record.cell(i)), extra_json)
+    loader.insert(
+        record.number,
+        (0..width).map(|i| record.cell(i)),
+        extra_json,
+    )
 }
 
 /// How a delimiter is shown and recorded: `,` or `\t`.

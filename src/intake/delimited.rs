@@ -311,7 +311,10 @@ impl RowSource for DelimitedSource {
             .iter()
             .map(|f| {
                 let lf = f.iter().filter(|&&b| b == b'\n').count();
-                let cr = f.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count()
+                let cr = f
+                    .windows(2)
+                    .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+                    .count()
                     + usize::from(f.last() == Some(&b'\r'));
                 (lf + cr) as u64
             })

@@ -586,7 +586,10 @@ fn check_values(
             };
             // Stage rejects the record whatever the field's policy: the reference resolves
             // to no one record.
-            if matches!(kind, "ambiguous_reference" | "lookup_orphan" | "lookup_ambiguous") {
+            if matches!(
+                kind,
+                "ambiguous_reference" | "lookup_orphan" | "lookup_ambiguous"
+            ) {
                 tallies
                     .entry((r.index, kind, detail, "reject"))
                     .or_default()

@@ -167,7 +167,9 @@ pub fn adopt_profiled(
         let mut reason = reason;
         let mut transform = vec![super::transforms::Transform::Trim];
         if lists > 0 {
-            transform.push(super::transforms::Transform::FirstItem(LIST_SEPARATOR.into()));
+            transform.push(super::transforms::Transform::FirstItem(
+                LIST_SEPARATOR.into(),
+            ));
             reason.push_str(&format!(
                 "; {lists} rows list several, separated by `{LIST_SEPARATOR}`: the first is the link"
             ));
@@ -184,7 +186,10 @@ pub fn adopt_profiled(
         match entry {
             Some(i) if lists > 0 => {
                 if let Some(kept) = mapping.fields[i].reason.as_mut() {
-                    kept.push_str(&format!("; the whole list, beside the link `{}`", field.name));
+                    kept.push_str(&format!(
+                        "; the whole list, beside the link `{}`",
+                        field.name
+                    ));
                 }
                 mapping.fields.push(fm);
             }

@@ -325,31 +325,29 @@ fn score_pair(
     let bare = input
         .synonyms
         .without_entity(input.object_key, &profile.header)
-        .and_then(|rest| own(rest))
+        .and_then(&own)
         .map(|(score, reason)| (score.min(0.97) - 0.01, reason));
     let from_header = match (own(&profile.header), bare) {
         (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
         (a, b) => a.or(b),
     }
-    .map(
-        |(base, mut reason)| {
-            if base >= 1.0 {
-                return (base, reason);
+    .map(|(base, mut reason)| {
+        if base >= 1.0 {
+            return (base, reason);
+        }
+        let score = match evidence(input, profile, field, role) {
+            Evidence::For(note) => {
+                reason.push_str(&format!("; {note}"));
+                base + (1.0 - base) * 0.3
             }
-            let score = match evidence(input, profile, field, role) {
-                Evidence::For(note) => {
-                    reason.push_str(&format!("; {note}"));
-                    base + (1.0 - base) * 0.3
-                }
-                Evidence::Against(note) => {
-                    reason.push_str(&format!("; but {note}"));
-                    base - 0.3
-                }
-                Evidence::None => base,
-            };
-            (score, reason)
-        },
-    );
+            Evidence::Against(note) => {
+                reason.push_str(&format!("; but {note}"));
+                base - 0.3
+            }
+            Evidence::None => base,
+        };
+        (score, reason)
+    });
     let from_values = value_only(input, profile, field, role);
     match (from_header, from_values) {
         (Some(h), Some(v)) => Some(if v.0 > h.0 { v } else { h }),
@@ -963,8 +961,9 @@ fn propose_custom(
     let postal = words
         .iter()
         .any(|w| matches!(w.as_str(), "zip" | "postal" | "post" | "postcode" | "plz"));
-    let key_like =
-        (matches!(last, "id" | "key" | "number" | "no" | "nr" | "code" | "ref") && !postal) || all_guids(profile);
+    let key_like = (matches!(last, "id" | "key" | "number" | "no" | "nr" | "code" | "ref")
+        && !postal)
+        || all_guids(profile);
     let external_id = profile.unique && key_like;
     if external_id && words.first().map(String::as_str) != Some("legacy") {
         words.insert(0, "legacy".to_string());
@@ -1014,7 +1013,9 @@ fn all_guids(p: &ColumnProfile) -> bool {
         let v = v.trim().trim_start_matches('{').trim_end_matches('}');
         let parts: Vec<&str> = v.split('-').collect();
         parts.iter().map(|x| x.len()).eq([8, 4, 4, 4, 12])
-            && parts.iter().all(|x| x.chars().all(|c| c.is_ascii_hexdigit()))
+            && parts
+                .iter()
+                .all(|x| x.chars().all(|c| c.is_ascii_hexdigit()))
     };
     p.distinct
         .as_ref()

@@ -647,7 +647,11 @@ mod tests {
             ),
             (Transform::Domain, "n/a", Err("domain")),
             (Transform::Truncate(3), "abcdef", Ok("abc")),
-            (Transform::FirstItem(";".into()), "1001; 1002;1003", Ok("1001")),
+            (
+                Transform::FirstItem(";".into()),
+                "1001; 1002;1003",
+                Ok("1001"),
+            ),
             (Transform::FirstItem(";".into()), ";1002", Ok("1002")),
             (Transform::FirstItem(";".into()), "1001", Ok("1001")),
             (Transform::Truncate(3), "ab", Ok("ab")),

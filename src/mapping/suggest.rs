@@ -568,6 +568,24 @@ fn evidence(input: &SuggestInput, profile: &ColumnProfile, field: &Field, role: 
         }
         _ => {}
     }
+    // A street holds one line; `Speicherstadt 4, 20457 Hamburg, Germany` is the whole
+    // address (Pipedrive's `Organization - Address` beside its street column).
+    let street = text::words(&field.name)
+        .iter()
+        .chain(text::words(&field.label).iter())
+        .any(|w| w == "street");
+    if street {
+        let whole = value_share(profile, |v| {
+            v.rsplit_once(',')
+                .is_some_and(|(_, last)| crate::values::country::code(last.trim()).is_some())
+        });
+        if whole >= 0.5 {
+            return Evidence::Against(format!(
+                "{} of the values are whole addresses ending in a country",
+                pct(whole)
+            ));
+        }
+    }
     let syn = input.synonyms;
     match field.kind {
         FieldType::Email => typed(profile.share(profile.emails), "emails"),
@@ -1330,5 +1348,36 @@ mod tests {
         )];
         let s = run(Target::Salesforce, "contact", &cols);
         assert_eq!(s.mapping.fields[0].target, "Email");
+    }
+
+    #[test]
+    fn a_whole_address_is_not_the_street_and_an_object_prefix_comes_off() {
+        let cols = vec![
+            profile(
+                "Organization - Address",
+                &[
+                    "Speicherstadt 4, 20457 Hamburg, Germany",
+                    "1200 Pine St, 98101 Seattle, United States",
+                    "12 Old Street, EC1V 9BX London, United Kingdom",
+                ],
+            ),
+            profile(
+                "Organization - Address - Street/road name",
+                &["Speicherstadt 4", "1200 Pine St", "12 Old Street"],
+            ),
+        ];
+        let s = run(Target::Salesforce, "account", &cols);
+        let t = targets(&s);
+        assert_eq!(
+            t.get("Organization - Address - Street/road name")
+                .map(String::as_str),
+            Some("BillingStreet"),
+            "{t:?}"
+        );
+        assert_ne!(
+            t.get("Organization - Address").map(String::as_str),
+            Some("BillingStreet"),
+            "{t:?}"
+        );
     }
 }

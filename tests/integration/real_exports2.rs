@@ -109,6 +109,14 @@ fn object_prefixed_pipedrive_headers_map_to_their_fields() {
         deals.contains("Rachel Green: rachel.green@acmecorp.com"),
         "{deals}"
     );
+    // The street column is the street; the whole formatted address beside it is not.
+    let orgs = mapping_yaml(&env, "organizations");
+    assert!(
+        orgs.contains(
+            "- source: Organization - Address - Street/road name\n  target: BillingStreet\n"
+        ),
+        "{orgs}"
+    );
     let persons = mapping_yaml(&env, "persons");
     for (source, target) in [
         ("Person - First name", "FirstName"),

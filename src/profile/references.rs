@@ -150,12 +150,15 @@ pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
                 continue;
             }
             records += 1;
-            let h = values::hash(v);
-            match index.find(h, |&i| entries[i].0 == h && entries[i].2 == v) {
-                Some(&i) => entries[i].1 += 1,
-                None => {
-                    index.insert_unique(h, entries.len(), |&i| entries[i].0);
-                    entries.push((h, 1, v));
+            // A list of keys (`1001;1002`, HubSpot's association columns) refers to each.
+            for v in key_list(v) {
+                let h = values::hash(v);
+                match index.find(h, |&i| entries[i].0 == h && entries[i].2 == v) {
+                    Some(&i) => entries[i].1 += 1,
+                    None => {
+                        index.insert_unique(h, entries.len(), |&i| entries[i].0);
+                        entries.push((h, 1, v));
+                    }
                 }
             }
         }
@@ -163,29 +166,44 @@ pub fn source_values(d: &Scanned, c: usize) -> Option<SourceValues<'_>> {
     }
     match d.stats[c].values().members()? {
         Members::Texts(iter) => {
+            let mut records = 0;
             let mut entries: Vec<(u64, u64, &str)> = iter
                 .filter(|(_, text, _)| {
                     let t = text.trim();
                     !t.is_empty() && !crate::values::placeholder::is_null_marker(t)
                 })
-                .map(|(h, text, count)| {
+                .flat_map(|(h, text, count)| {
+                    records += count;
                     let t = text.trim();
-                    (
-                        if t.len() == text.len() {
-                            h
-                        } else {
-                            values::hash(t)
-                        },
-                        count,
-                        t,
-                    )
+                    let items = key_list(t);
+                    let whole = items.len() == 1 && t.len() == text.len();
+                    items
+                        .into_iter()
+                        .map(move |i| (if whole { h } else { values::hash(i) }, count, i))
                 })
                 .collect();
             entries.sort_by(|a, b| a.2.cmp(b.2));
-            let records = entries.iter().map(|e| e.1).sum();
+            // Items listed in several cells (`1001;1002` and `1001`) are one value.
+            entries.dedup_by(|b, a| {
+                let same = a.2 == b.2;
+                if same {
+                    a.1 += b.1;
+                }
+                same
+            });
             Some(SourceValues { entries, records })
         }
         Members::Hashes(_) => None,
+    }
+}
+
+/// The keys of a cell: the items of a `;`-separated list without spaces (`1001;1002`), else
+/// the cell itself.
+fn key_list(v: &str) -> Vec<&str> {
+    if v.contains(';') && !v.contains(char::is_whitespace) {
+        v.split(';').filter(|i| !i.is_empty()).collect()
+    } else {
+        vec![v]
     }
 }
 

@@ -212,8 +212,15 @@ impl ValueCounter {
     pub fn key_set(&self) -> Option<KeySet> {
         let mut set = KeySet::default();
         match &self.stage {
+            // Referencing values are compared trimmed (`Alpenblick Hotels AG ` is the record
+            // `Alpenblick Hotels AG` names), as stage resolves them.
             Stage::Exact(t) => t.iter().for_each(|e| {
-                set.insert(e.hash);
+                let trimmed = e.text.trim();
+                set.insert(if trimmed.len() == e.text.len() {
+                    e.hash
+                } else {
+                    hash(trimmed)
+                });
             }),
             Stage::Hashes { set: s, .. } => s.iter().for_each(|h| {
                 set.insert(*h);

@@ -30,6 +30,17 @@ fn engagement(target: &str, tool: &str, files: &[&str], maps: &[(&str, &str)]) -
     env
 }
 
+/// Every reference the profile found resolves: no orphans (a trailing space in a parent's
+/// name, or a list of ids in one cell, is no orphan).
+fn profiled_references_resolve(env: &Env) {
+    let profile = env.run_ws(&["profile", "--json"]).ok().json();
+    let refs = profile["references"].as_array().unwrap();
+    assert!(!refs.is_empty());
+    for r in refs {
+        assert_eq!(r["orphans"], 0, "{r:#}");
+    }
+}
+
 fn mapping_yaml(env: &Env, dataset: &str) -> String {
     std::fs::read_to_string(env.ws().join(format!("mappings/{dataset}.yaml"))).unwrap()
 }
@@ -100,6 +111,7 @@ const PIPEDRIVE_MAPS: [(&str, &str); 3] = [
 #[test]
 fn object_prefixed_pipedrive_headers_map_to_their_fields() {
     let env = engagement("salesforce", "pipedrive", &PIPEDRIVE, &PIPEDRIVE_MAPS);
+    profiled_references_resolve(&env);
     let deals = mapping_yaml(&env, "deals");
     assert!(
         deals.contains("- source: Deal - Expected close date\n  target: CloseDate\n"),
@@ -180,6 +192,7 @@ fn a_salesforce_report_footer_is_not_a_record_and_its_names_link() {
             ("report1709648611000", "opportunity"),
         ],
     );
+    profiled_references_resolve(&env);
     assert_eq!(
         env.count("SELECT count(*) FROM _issues WHERE kind = 'report_footer'"),
         15
@@ -238,6 +251,7 @@ const HUBSPOT_MAPS: [(&str, &str); 3] = [
 #[test]
 fn hubspot_association_lists_link_the_first_and_keep_the_list() {
     let env = engagement("salesforce", "hubspot_assoc", &HUBSPOT, &HUBSPOT_MAPS);
+    profiled_references_resolve(&env);
     let deals = mapping_yaml(&env, "hubspot_crm_exports_all_deals_2024_03_05");
     assert!(deals.contains("first_item: ;"), "{deals}");
     let datasets = stage(&env);
@@ -281,6 +295,7 @@ fn dynamics_exports_key_on_their_guids_and_link_by_them() {
             ("contacts", "contact"),
         ],
     );
+    profiled_references_resolve(&env);
     let accounts = mapping_yaml(&env, "active_accounts_3_5_2024_2_22_10_pm");
     assert!(
         accounts.contains("name: Legacy_Do_Not_Modify_Account__c"),
@@ -375,6 +390,7 @@ fn a_european_windows_1250_export_with_decimal_commas_loads_whole() {
         &["Firmen.csv", "Ansprechpartner.csv"],
         &[("firmen", "account"), ("ansprechpartner", "contact")],
     );
+    profiled_references_resolve(&env);
     assert_eq!(
         env.count("SELECT count(*) FROM src_firmen WHERE firmenname = 'Dvořák Strojírny s.r.o.'"),
         1

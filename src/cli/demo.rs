@@ -258,7 +258,12 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     say(
         9,
         "score",
-        output::demo::prioritised(&prioritised.0, &prioritised.1, &prioritised.2),
+        output::demo::prioritised(&prioritised.0, &prioritised.1, &prioritised.2, &{
+            // The top accounts by name, as a client knows them.
+            let keys = prioritised.1.accounts.iter().take(3).map(|a| a.account.clone());
+            let wanted = [(prioritised.0.dataset.clone(), keys.collect())].into();
+            crate::report::names::Names::lookup(&db, &wanted)?
+        }),
     )?;
 
     // Adoption (issue 12): the two bundled snapshots, then the adoption report; before the

@@ -477,3 +477,51 @@ fn the_demo_readiness_markdown_matches_its_snapshot() {
     assert!(team.contains("| team:Inside Sales | fail |"), "{team}");
     insta::assert_snapshot!("readiness_md_demo", redact(&md, generated_at, &dir));
 }
+
+#[test]
+fn records_are_named_from_a_salesforce_export_and_their_ids_kept() {
+    // Data Loader headers: upper-case API names, the account's name in NAME, a contact's in
+    // FIRSTNAME and LASTNAME; a self-parent, a missing parent and stale records of both.
+    let env = Env::workspace();
+    for (file, dataset) in [("sf_accounts.csv", "accounts"), ("sf_contacts.csv", "contacts")] {
+        let path = fixture(&format!("report/{file}"));
+        env.run_ws(&["ingest", path.to_str().unwrap(), "--as", dataset])
+            .ok();
+    }
+    env.run_ws(&["profile", "--as-of", "2025-06-30"]).ok();
+    let doc = env
+        .run_ws(&["report", "readiness", "--format", "json"])
+        .ok()
+        .json();
+    let group = |check: &str| -> Vec<String> {
+        doc["data_quality"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["check"] == check)
+            .unwrap_or_else(|| panic!("no {check} in {doc}"))["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(group("self_parent"), ["Acme Corp (0015g00000AbCdEAA1)"]);
+    // The missing parent's id is the client's own value: it stays as it is.
+    assert_eq!(
+        group("missing_parent"),
+        ["Initech LLC (0015g00000AbCdEAA3): parent 0015g00000ZzZzZAA9"]
+    );
+    let stale = group("stale_record");
+    assert!(
+        stale.contains(&"Jürgen Weiß (0035g00000XyZaBAA2)".to_string()),
+        "{stale:?}"
+    );
+    // Columns read as the export spells them.
+    let md = env
+        .run_ws(&["report", "readiness", "--format", "md"])
+        .ok()
+        .stdout();
+    assert!(md.contains("contacts · LASTMODIFIEDDATE (1)"), "{md}");
+    assert!(md.contains("| accounts · PARENTID |"), "{md}");
+}

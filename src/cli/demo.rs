@@ -264,7 +264,12 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         "score",
         output::demo::prioritised(&prioritised.0, &prioritised.1, &prioritised.2, &{
             // The top accounts by name, as a client knows them.
-            let keys = prioritised.1.accounts.iter().take(3).map(|a| a.account.clone());
+            let keys = prioritised
+                .1
+                .accounts
+                .iter()
+                .take(3)
+                .map(|a| a.account.clone());
             let wanted = [(prioritised.0.dataset.clone(), keys.collect())].into();
             crate::report::names::Names::lookup(&db, &wanted)?
         }),

@@ -156,7 +156,13 @@ fn join_name(cells: &[Option<String>]) -> Option<String> {
 pub fn name_columns(dataset: &str, columns: &[String]) -> Vec<String> {
     let own = format!("{}_name", singular(dataset));
     let squashed = own.replace('_', "");
-    for wanted in [own.as_str(), squashed.as_str(), "name", "full_name", "fullname"] {
+    for wanted in [
+        own.as_str(),
+        squashed.as_str(),
+        "name",
+        "full_name",
+        "fullname",
+    ] {
         if let Some(c) = columns.iter().find(|c| c.as_str() == wanted) {
             return vec![c.clone()];
         }
@@ -197,7 +203,12 @@ mod tests {
     #[test]
     fn a_dataset_names_its_records_by_its_own_name_column() {
         // An opportunity names the account it belongs to too: its own name wins.
-        let opp = cols(&["opportunity_id", "account_name", "opportunity_name", "amount"]);
+        let opp = cols(&[
+            "opportunity_id",
+            "account_name",
+            "opportunity_name",
+            "amount",
+        ]);
         assert_eq!(name_columns("opportunities", &opp), ["opportunity_name"]);
         let sf = cols(&["id", "accountid", "firstname", "lastname", "email"]);
         assert_eq!(name_columns("contacts", &sf), ["firstname", "lastname"]);
@@ -213,7 +224,10 @@ mod tests {
         let mut names = Names::default();
         names.by_dataset.insert(
             "accounts".into(),
-            HashMap::from([("A-1".into(), "Acme Corp".into()), ("A-2".into(), "A-2".into())]),
+            HashMap::from([
+                ("A-1".into(), "Acme Corp".into()),
+                ("A-2".into(), "A-2".into()),
+            ]),
         );
         assert_eq!(names.label("accounts", "A-1"), "Acme Corp (A-1)");
         assert_eq!(names.label("accounts", "A-2"), "A-2");
@@ -228,10 +242,7 @@ mod tests {
             "Acme Corp (A-1) → A-3"
         );
         // Values are not records: an orphan's missing id stays as it is.
-        assert_eq!(
-            names.example("orphan_reference", "accounts", "A-1"),
-            "A-1"
-        );
+        assert_eq!(names.example("orphan_reference", "accounts", "A-1"), "A-1");
         assert_eq!(keys_in("missing_parent", "A-1 (parent A-9)"), ["A-1"]);
         assert!(keys_in("invalid_email", "x@").is_empty());
     }

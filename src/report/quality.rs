@@ -209,11 +209,10 @@ pub fn build(document: &str, rates: &Rates, db: Option<&Db>) -> Result<DataQuali
                 label: rate.label.clone(),
                 dataset: f.dataset.clone(),
                 column: f.column.clone(),
-                header: f.header.clone().or_else(|| {
-                    f.column
-                        .as_deref()
-                        .and_then(|c| header_of(&f.dataset, c))
-                }),
+                header: f
+                    .header
+                    .clone()
+                    .or_else(|| f.column.as_deref().and_then(|c| header_of(&f.dataset, c))),
                 count: f.count,
                 examples: f
                     .examples

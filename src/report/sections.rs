@@ -367,7 +367,9 @@ pub fn next_steps(guide: &GuideView, facts: &NextFacts) -> Vec<NextStep> {
         );
         push(NextStep {
             kind: "review".into(),
-            text: format!("review the {clusters} of `{dataset}`: accept or reject each, pick survivors"),
+            text: format!(
+                "review the {clusters} of `{dataset}`: accept or reject each, pick survivors"
+            ),
             client_text: format!(
                 "review the {clusters} of {dataset} with the data owner: accept or reject each, pick the record to keep"
             ),

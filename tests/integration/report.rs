@@ -435,14 +435,23 @@ fn the_demo_readiness_markdown_matches_its_snapshot() {
     // Records by name: the ranking and the examples name accounts, the ids wait in the
     // appendix; a missing parent's id is the client's own value and stays.
     let top = &doc["prioritisation"]["top"][0];
-    let (id, name) = (top["account"].as_str().unwrap(), top["name"].as_str().unwrap());
+    let (id, name) = (
+        top["account"].as_str().unwrap(),
+        top["name"].as_str().unwrap(),
+    );
     let ranking = body.split("## 6.").nth(1).unwrap();
     assert!(ranking.contains(&format!("| 1 | {name} |")), "{ranking}");
     assert!(!ranking.contains(id), "{ranking}");
     assert!(appendix.contains(&format!("1. {id}")), "{appendix}");
     assert!(!body.contains("cluster 4"), "{body}");
-    assert!(!body.contains("`crmkit map suggest`") && !body.contains("`exclude:`"), "{body}");
-    assert!(!body.contains("`sales.sql`") && !body.contains("last_activity"), "{body}");
+    assert!(
+        !body.contains("`crmkit map suggest`") && !body.contains("`exclude:`"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("`sales.sql`") && !body.contains("last_activity"),
+        "{body}"
+    );
     let self_parent = doc["data_quality"]["groups"]
         .as_array()
         .unwrap()
@@ -450,10 +459,23 @@ fn the_demo_readiness_markdown_matches_its_snapshot() {
         .find(|g| g["check"] == "self_parent")
         .unwrap();
     let example = self_parent["examples"][0].as_str().unwrap();
-    assert!(example.ends_with(')') && example.contains(" (A-"), "{example}");
+    assert!(
+        example.ends_with(')') && example.contains(" (A-"),
+        "{example}"
+    );
     // The team view keeps the ids and the commands inline.
     let team = env
-        .run_in(&dir, &["report", "readiness", "--format", "md", "--audience", "team"])
+        .run_in(
+            &dir,
+            &[
+                "report",
+                "readiness",
+                "--format",
+                "md",
+                "--audience",
+                "team",
+            ],
+        )
         .ok()
         .stdout();
     assert!(team.contains(&format!("{name} ({id})")), "{team}");
@@ -465,12 +487,27 @@ fn the_demo_readiness_markdown_matches_its_snapshot() {
         .unwrap();
     assert!(body.contains("weekly active users at least 80%"), "{body}");
     assert!(body.contains("| Inside Sales team | not met |"), "{body}");
-    assert!(!body.contains("adoption.") && !body.contains("team:") && !body.contains("crmkit "), "{body}");
-    assert!(appendix.contains("`adoption.weekly_active_share >= 0.8"), "{appendix}");
+    assert!(
+        !body.contains("adoption.") && !body.contains("team:") && !body.contains("crmkit "),
+        "{body}"
+    );
+    assert!(
+        appendix.contains("`adoption.weekly_active_share >= 0.8"),
+        "{appendix}"
+    );
     let team = env
         .run_in(
             &dir,
-            &["report", "rollout", "--format", "md", "--audience", "team", "--as-of", "2025-06-30"],
+            &[
+                "report",
+                "rollout",
+                "--format",
+                "md",
+                "--audience",
+                "team",
+                "--as-of",
+                "2025-06-30",
+            ],
         )
         .ok()
         .stdout();
@@ -483,7 +520,10 @@ fn records_are_named_from_a_salesforce_export_and_their_ids_kept() {
     // Data Loader headers: upper-case API names, the account's name in NAME, a contact's in
     // FIRSTNAME and LASTNAME; a self-parent, a missing parent and stale records of both.
     let env = Env::workspace();
-    for (file, dataset) in [("sf_accounts.csv", "accounts"), ("sf_contacts.csv", "contacts")] {
+    for (file, dataset) in [
+        ("sf_accounts.csv", "accounts"),
+        ("sf_contacts.csv", "contacts"),
+    ] {
         let path = fixture(&format!("report/{file}"));
         env.run_ws(&["ingest", path.to_str().unwrap(), "--as", dataset])
             .ok();

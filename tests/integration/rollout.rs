@@ -505,7 +505,14 @@ fn report_rollout_in_three_formats_escapes_client_text() {
     // The team view: the expressions, scopes and figures as the plan and metrics name them.
     let team = env
         .run_ws(&[
-            "report", "rollout", "--format", "md", "--as-of", "2027-01-20", "--audience", "team",
+            "report",
+            "rollout",
+            "--format",
+            "md",
+            "--as-of",
+            "2027-01-20",
+            "--audience",
+            "team",
         ])
         .ok()
         .stdout();

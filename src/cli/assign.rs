@@ -45,6 +45,7 @@ pub fn run(args: AssignArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         ..Default::default()
     };
     // Territories can be assigned without purchases; RFM value is then zero.
+    let busy = output::Spinner::new("fitting the purchase model for expected values");
     let rfm_value: HashMap<String, f64> = rules::rfm::run(&l.src, &l.names, &l.rules, &rfm_opts)
         .map(|r| {
             r.accounts
@@ -57,7 +58,11 @@ pub fn run(args: AssignArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         rebalance: args.rebalance,
         owner_map: territory::owner_map(&mappings(&l.ws.root.join("mappings"))?),
     };
-    let report = territory::run(&l.src, &l.rules, &facts, &rfm_value, &opts)?;
+    drop(busy);
+    let report = {
+        let _busy = output::Spinner::new("assigning territories");
+        territory::run(&l.src, &l.rules, &facts, &rfm_value, &opts)?
+    };
     if !args.dry_run {
         let dataset = l.src.accounts(&l.rules)?.dataset.clone();
         rules::store::save_assignments(&mut l.ws.db()?, &dataset, &report)?;

@@ -83,8 +83,10 @@ const DEDUPE: [(&str, &str, &str); 2] = [
     after_help = "Examples:\n  crmkit demo\n  crmkit demo --out /tmp/northwind\n\n\
 Writes the bundled sample exports to DIR/exports, creates a workspace in DIR for Northwind \
 Demo Co (target: Salesforce) and runs ingest, profile, map suggest and check, dedupe, the \
-stage, reconcile and a Salesforce export, score (status, RFM, territories), the guide's answers and assess, then writes DIR/out/readiness.html, .md and .json and \
-DIR/out/checklist-admin.md. DIR must be missing or empty: the demo deletes nothing, not even an \
+stage, reconcile and a Salesforce export, score (status, RFM, territories), two adoption \
+snapshots, a roll-out plan, the guide's answers and assess, then writes the readiness, \
+adoption and roll-out reports to DIR/out (HTML, Markdown, JSON) and DIR/out/checklist-admin.md; \
+`datasette DIR/staging.db -m DIR/metadata.json` browses the workspace. DIR must be missing or empty: the demo deletes nothing, not even an \
 earlier demo. Without --out it uses crmkit-demo, or crmkit-demo-2, -3... when that is taken."
 )]
 pub struct DemoArgs {
@@ -238,6 +240,8 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         &Silent,
     )?;
     let balance = crate::stage::reconcile::reconcile(&db)?;
+    // As `ingest` and `stage` do: `datasette staging.db -m metadata.json` reads it.
+    output::datasette::write(&ws, &db)?;
     let exported = crate::stage::export::export(
         &ws,
         &db,
@@ -258,14 +262,24 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
     say(
         9,
         "score",
-        output::demo::prioritised(&prioritised.0, &prioritised.1, &prioritised.2),
+        output::demo::prioritised(&prioritised.0, &prioritised.1, &prioritised.2, &{
+            // The top accounts by name, as a client knows them.
+            let keys = prioritised
+                .1
+                .accounts
+                .iter()
+                .take(3)
+                .map(|a| a.account.clone());
+            let wanted = [(prioritised.0.dataset.clone(), keys.collect())].into();
+            crate::report::names::Names::lookup(&db, &wanted)?
+        }),
     )?;
 
     // Adoption (issue 12): the two bundled snapshots, then the adoption report; before the
     // roll-out plan, whose exit criteria and team adoption read them, and before the guide,
     // the assessment and the readiness report, which score Step 3/4 and the success
     // criteria from the `adoption.*` metrics.
-    let adoption_html = adoption_step(&ws, &files.adoption)?;
+    say(10, "adoption", adoption_step(&ws, &files.adoption)?)?;
 
     // The project lead's roll-out plan: three phases, pilot first, reviewed on the samples'
     // as-of day against the workspace's metrics and adoption, then its report.
@@ -280,7 +294,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
             &crate::rollout::catalogue::Catalogue::load(None)?,
             as_of,
         )?;
-        say(10, "rollout", output::rollout::demo(&review, &html))?;
+        say(11, "rollout", output::rollout::demo(&review, &html))?;
     }
 
     let library = Library::load(None)?;
@@ -304,11 +318,11 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .iter()
         .filter(|r| r.status == Status::Unknown)
         .count();
-    say(11, "guide", output::demo::answered(parsed.len(), open))?;
-    say(12, "assess", output::demo::assessed(&assessment))?;
+    say(12, "guide", output::demo::answered(parsed.len(), open))?;
+    say(13, "assess", output::demo::assessed(&assessment))?;
 
     let (report, written) = write_readiness(&ws, &demo_job(&ws))?;
-    say(13, "report", output::demo::reported(&report, &written))?;
+    say(14, "report", output::demo::reported(&report, &written))?;
 
     let checklist = build_checklist(
         &library,
@@ -330,7 +344,7 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         output::playbook::checklist_markdown(&checklist).as_bytes(),
     )?;
     say(
-        14,
+        15,
         "checklist",
         output::demo::checklisted(&checklist, &path),
     )?;
@@ -342,14 +356,11 @@ pub fn run(args: DemoArgs) -> Result<ExitStatus> {
         .unwrap_or_else(|| ws.out_dir().join("readiness.html"));
     output::print(&output::demo::finish(&dir, &html, &report))?;
 
-    output::print(&format!(
-        "Open the adoption report: {}\n",
-        adoption_html.display()
-    ))?;
     Ok(ExitStatus::Success)
 }
 
-/// Ingests the bundled adoption snapshots (oldest first) and writes out/adoption.html.
+/// Ingests the bundled adoption snapshots (oldest first) and writes out/adoption.html; returns
+/// the step's line.
 /// How the demo writes each report: every format into the workspace's `out/`, replacing only
 /// its own earlier output, with the bundled templates.
 fn demo_job(ws: &Workspace) -> ReportJob<'static> {
@@ -363,7 +374,7 @@ fn demo_job(ws: &Workspace) -> ReportJob<'static> {
     }
 }
 
-fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<PathBuf> {
+fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<String> {
     let mut db = ws.db()?;
     for (name, (y, m, d)) in crate::samples::adoption::SNAPSHOTS {
         let snapshot_files: Vec<PathBuf> = files
@@ -394,9 +405,13 @@ fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<PathBuf> {
             )));
         }
     }
-    let (analysis, written) = super::report::write_adoption(ws, &demo_job(ws), None)?;
-    output::print(&output::adoption::written(&written, &analysis))?;
-    Ok(ws.out_dir().join("adoption.html"))
+    let (analysis, _) = super::report::write_adoption(ws, &demo_job(ws), None)?;
+    let html = ws.out_dir().join("adoption.html");
+    Ok(format!(
+        "{}; wrote {}",
+        output::adoption::headline(&analysis),
+        html.display()
+    ))
 }
 
 /// Account status, RFM with propensity and a territory assignment, stored as `crmkit score

@@ -120,7 +120,7 @@ pub enum Command {
     Assess(assess::AssessArgs),
     /// Pre-migration checklist for a role, from the playbooks and the engagement's data
     Checklist(checklist::ChecklistArgs),
-    /// Reports from what the workspace holds: readiness (HTML, Markdown, JSON)
+    /// Reports: readiness, roll-out and adoption (HTML, Markdown, JSON)
     Report(report::ReportArgs),
     /// The roll-out plan: phases, milestones, exit criteria, health and the playbook's advice
     Rollout(rollout::RolloutArgs),

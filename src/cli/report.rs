@@ -68,6 +68,10 @@ pub struct RolloutReportArgs {
     /// Review the plan as of this day instead of today (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<chrono::NaiveDate>,
+    /// Who reads it: `client` words the exit criteria and moves their expressions and the
+    /// commands to an appendix; `team` keeps them inline
+    #[arg(long, value_enum, default_value = "client")]
+    pub audience: Audience,
     #[command(flatten)]
     pub playbooks: PlaybooksDir,
     #[command(flatten)]
@@ -211,12 +215,15 @@ fn rollout(args: RolloutReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let formats = formats_of(args.output.format);
     let written = write_rollout(
         &ws,
-        &args.output.job(
-            &ws,
-            &formats,
-            templates_dir.as_deref(),
-            playbooks_dir.as_deref(),
-        ),
+        &ReportJob {
+            audience: Some(args.audience),
+            ..args.output.job(
+                &ws,
+                &formats,
+                templates_dir.as_deref(),
+                playbooks_dir.as_deref(),
+            )
+        },
         args.as_of
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
     )?;
@@ -247,6 +254,10 @@ pub fn write_rollout(
         &ws.config.client,
         ws.config.target.name(),
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        &crate::report::rollout::View {
+            audience: job.audience.unwrap_or_default().name(),
+            words: &catalogue.metric_words,
+        },
     );
     let path_of = |format: &Format| match &job.destination {
         Destination::Stdout => None,
@@ -309,7 +320,7 @@ pub struct ReportJob<'a> {
     pub playbooks: Option<&'a Path>,
     /// Which existing files may be replaced.
     pub overwrite: Overwrite,
-    /// Who reads a readiness report (default: the client); the other reports have one view.
+    /// Who reads a readiness or roll-out report (default: the client).
     pub audience: Option<Audience>,
 }
 

@@ -154,7 +154,10 @@ pub fn run(args: ScoreArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                 as_of: a.common.as_of,
                 horizon_days: a.horizon,
             };
-            let report = rules::rfm::run(&l.src, &l.names, &l.rules, &opts)?;
+            let report = {
+                let _busy = output::Spinner::new("scoring RFM and fitting the purchase model");
+                rules::rfm::run(&l.src, &l.names, &l.rules, &opts)?
+            };
             let dataset = l
                 .src
                 .accounts
@@ -189,6 +192,7 @@ pub(super) fn leads(l: &Loaded, as_of: NaiveDate, fit: bool) -> Result<rules::le
         ..Default::default()
     };
     // Leads are scored without RFM points when there is nothing to compute RFM from.
+    let _busy = output::Spinner::new("scoring RFM and fitting the purchase model");
     let rfm = rules::rfm::run(&l.src, &l.names, &l.rules, &rfm_opts)
         .map(|r| r.accounts)
         .unwrap_or_default();

@@ -247,6 +247,7 @@ pub fn prioritised(
     status: &crate::rules::status::StatusReport,
     rfm: &crate::rules::rfm::RfmReport,
     assign: &crate::rules::territory::AssignReport,
+    names: &crate::report::names::Names,
 ) -> String {
     let counts: Vec<String> = status
         .counts
@@ -257,7 +258,10 @@ pub fn prioritised(
         .accounts
         .iter()
         .take(3)
-        .map(|a| format!("{} ({})", a.account, a.segment))
+        .map(|a| {
+            let name = names.get(&status.dataset, &a.account).unwrap_or(&a.account);
+            format!("{name} ({})", a.segment)
+        })
         .collect();
     let overloaded = assign.balance.iter().filter(|b| b.overloaded).count();
     format!(

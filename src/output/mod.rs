@@ -23,7 +23,7 @@ use std::io::{self, IsTerminal, Write};
 
 use serde::Serialize;
 
-pub use progress::Bar;
+pub use progress::{Bar, Spinner};
 
 use crate::error::{Error, Result};
 

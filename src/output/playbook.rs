@@ -420,7 +420,8 @@ pub fn checklist_markdown(c: &Checklist) -> String {
         "# Pre-migration checklist: {}\n\n{} to {} · {} of {} ticked · generated {}\n",
         c.role,
         md(&c.client),
-        md(&c.target),
+        // As the readiness report writes it: `Salesforce`.
+        md(&capitalised(&c.target)),
         c.checked,
         c.total,
         c.generated_at
@@ -462,6 +463,14 @@ pub fn checklist_markdown(c: &Checklist) -> String {
         }
     }
     out
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn md_line(l: &Line) -> String {

@@ -42,6 +42,36 @@ impl Bar {
     }
 }
 
+/// A spinner with the time elapsed, for a step whose size is not known in advance (fitting
+/// the purchase model); cleared when dropped. Hidden unless stderr is a terminal.
+pub struct Spinner {
+    bar: ProgressBar,
+}
+
+impl Spinner {
+    pub fn new(message: &str) -> Spinner {
+        let bar = ProgressBar::hidden();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(super::terminal::clean(message).into_owned());
+        if super::progress_wanted() {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            // Drawn at once: a fit shorter than a tick still says what ran.
+            bar.tick();
+        }
+        Spinner { bar }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 impl Progress for Bar {
     fn start(&self, label: &str, total: u64) {
         self.bar.reset();

@@ -204,18 +204,32 @@ fn section(s: &Section, library: &Library, assessment: &Assessment, facts: &Fact
             detail: Some(detail),
         });
     }
+    // Quoted metrics that share a sentence (`stage.staged`, `stage.merged`... all read "3,056
+    // source rows: ...") are one line with every figure, not the sentence once per metric.
+    let mut quoted: Vec<(String, Vec<String>)> = Vec::new();
     for m in facts.metrics.values() {
         if s.quote.iter().any(|p| m.name.starts_with(p.as_str())) && !shown.contains(&m.name) {
             measured = true;
-            lines.push(Line {
-                checked: None,
-                text: match &m.detail {
-                    Some(d) => d.clone(),
-                    None => format!("{} = {}", m.name, number(m.value)),
-                },
-                detail: Some(format!("{} = {}", m.name, number(m.value))),
-            });
+            // Counts with thousands separators; rates with the decimals a threshold needs.
+            let value = if m.value.fract() == 0.0 {
+                crate::numbers::whole(m.value)
+            } else {
+                number(m.value)
+            };
+            let figure = format!("{} = {value}", m.name);
+            let text = m.detail.clone().unwrap_or_else(|| figure.clone());
+            match quoted.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, figures)) => figures.push(figure),
+                None => quoted.push((text, vec![figure])),
+            }
         }
+    }
+    for (text, figures) in quoted {
+        lines.push(Line {
+            checked: None,
+            text,
+            detail: Some(figures.join(", ")),
+        });
     }
     if !measured && let Some(empty) = &s.empty {
         let mut commands: Vec<&str> = Vec::new();

@@ -52,6 +52,8 @@ pub struct NextAction {
     pub kind: NextKind,
     pub item: Option<String>,
     pub text: String,
+    /// The same in a client's words: no item ids, expressions or playbook file names.
+    pub plain: String,
     pub command: Option<String>,
 }
 
@@ -194,6 +196,7 @@ fn next_action(
                     e.check,
                     e.missing.join(", ")
                 ),
+                plain: format!("measure \"{}\" (step {})", r.title, r.step),
                 command: e.command.clone(),
             };
         }
@@ -206,6 +209,7 @@ fn next_action(
             kind: NextKind::Answer,
             item: Some(r.id.clone()),
             text: format!("answer \"{question}\" (step {}, `{}`)", r.step, r.id),
+            plain: format!("answer \"{question}\" (step {})", r.step),
             command: Some(guide(None, &pb.name)),
         };
     }
@@ -220,14 +224,16 @@ fn next_action(
                 .map(|m| format!("{} (after fixing, to measure again)", command_for(&m.name))),
             _ => Some(guide(Some(r.step), &pb.name)),
         };
+        let text = format!(
+            "fix \"{}\": {}",
+            r.title,
+            r.recommendation.as_deref().unwrap_or_default()
+        );
         return NextAction {
             kind: NextKind::Fix,
             item: Some(r.id.clone()),
-            text: format!(
-                "fix \"{}\": {}",
-                r.title,
-                r.recommendation.as_deref().unwrap_or_default()
-            ),
+            plain: text.clone(),
+            text,
             command,
         };
     }
@@ -235,6 +241,15 @@ fn next_action(
     NextAction {
         kind: NextKind::Done,
         item: None,
+        plain: match next {
+            Some(o) => format!(
+                "every item of \"{}\" passes; \"{}\" has {} open",
+                pb.title,
+                o.title,
+                crate::numbers::plural(o.open as u64, "item", "items")
+            ),
+            None => format!("every item of \"{}\" passes", pb.title),
+        },
         text: match next {
             Some(o) => format!(
                 "every item of `{}` passes; `{}` has {} open",

@@ -41,7 +41,19 @@ pub struct Rate {
     /// A person's time per distinct value (a value-map line), for `value_map` fixes.
     #[serde(default)]
     pub minutes_per_value: f64,
+    /// How the project team fixes it (transforms, mapping keys, commands).
     pub fix: String,
+    /// The fix in a client's words, when `fix` speaks the team's (the client view shows this
+    /// one, the appendix the team's).
+    #[serde(default)]
+    pub client_fix: Option<String>,
+}
+
+impl Rate {
+    /// The fix as the client view words it.
+    pub fn client_fix(&self) -> &str {
+        self.client_fix.as_deref().unwrap_or(&self.fix)
+    }
 }
 
 #[derive(Deserialize)]
@@ -77,6 +89,7 @@ impl Rates {
             minutes_once: 0.0,
             minutes_per_value: 0.0,
             fix: "no clean-up rate is defined for this check".into(),
+            client_fix: None,
         })
     }
 }
@@ -214,6 +227,7 @@ mod tests {
             minutes_once: once,
             minutes_per_value: 0.0,
             fix: String::new(),
+            client_fix: None,
         };
         for (r, n, h) in [
             (rate(3.0, 0.0), 43, 2.2),

@@ -7,6 +7,7 @@ pub mod adoption;
 pub mod charts;
 pub mod cleanup;
 pub mod model;
+pub mod names;
 pub mod priorities;
 pub mod quality;
 pub mod readiness;

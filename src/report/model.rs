@@ -164,6 +164,8 @@ pub struct FindingView {
     /// The kind of fix in words (`value map`, `by hand, per record`).
     pub method_label: &'static str,
     pub fix: String,
+    /// The fix in the client's words (no transforms, mapping keys or commands).
+    pub client_fix: String,
     /// Estimated hours to fix.
     pub hours: f64,
     /// Distinct values behind the records, when a line per value fixes them.
@@ -226,6 +228,8 @@ pub struct AccountStatus {
 pub struct HierarchyView {
     pub dataset: String,
     pub parent: String,
+    /// `dataset · Parent header` as the export spells the column.
+    pub parent_label: String,
     pub records: u64,
     pub with_parent: u64,
     pub missing_parents: u64,
@@ -242,6 +246,9 @@ pub struct HierarchyView {
 pub struct ReferenceView {
     pub from: String,
     pub to: String,
+    /// `dataset · Header` of each end, as the export spells the columns.
+    pub from_label: String,
+    pub to_label: String,
     pub values: u64,
     pub orphans: u64,
     pub match_rate: f64,
@@ -314,6 +321,8 @@ pub struct FindingGroup {
     pub method: Method,
     pub method_label: &'static str,
     pub fix: String,
+    /// The fix in the client's words (no transforms, mapping keys or commands).
+    pub client_fix: String,
     /// Records over the group's findings.
     pub count: u64,
     pub hours: f64,
@@ -452,5 +461,7 @@ pub struct NextStep {
     /// measure | answer | fix | review | done.
     pub kind: String,
     pub text: String,
+    /// The step as a client reads it: no item ids, expressions or commands.
+    pub client_text: String,
     pub command: Option<String>,
 }

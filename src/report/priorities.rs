@@ -2,11 +2,12 @@
 //! purchase propensity, RFM segments and rep balance, read from `_scores` as `crmkit score`
 //! and `crmkit assign` left them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::model::Count;
+use super::names::Names;
 use crate::error::Result;
 use crate::staging::Db;
 
@@ -17,7 +18,10 @@ const TOP: usize = 15;
 #[derive(Clone, Debug, Serialize)]
 pub struct RankedAccount {
     pub rank: u64,
+    /// The account's key, as scored.
     pub account: String,
+    /// The account's name from its dataset, when it has a name column.
+    pub name: Option<String>,
     pub status: Option<String>,
     pub segment: Option<String>,
     pub rfm: Option<String>,
@@ -86,17 +90,26 @@ pub fn build(db: &Db) -> Result<Option<Prioritisation>> {
     let p_alive = value_of("rfm.p_alive")?;
     let value = value_of("rfm.expected_value")?;
     let rfm = value_of("rfm.score")?;
-    let mut ranked: Vec<(u64, String)> = ranks
+    let mut ranked: Vec<(u64, String, String)> = ranks
         .iter()
-        .filter_map(|(_, s)| Some((s.value? as u64, s.key.clone())))
+        .filter_map(|(dataset, s)| Some((s.value? as u64, s.key.clone(), dataset.clone())))
         .collect();
     ranked.sort();
+    ranked.truncate(TOP);
+    let mut wanted: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+    for (_, key, dataset) in &ranked {
+        wanted
+            .entry(dataset.clone())
+            .or_default()
+            .insert(key.clone());
+    }
+    let names = Names::lookup(db, &wanted)?;
     let top = ranked
         .iter()
-        .take(TOP)
-        .map(|(rank, key)| RankedAccount {
+        .map(|(rank, key, dataset)| RankedAccount {
             rank: *rank,
             account: key.clone(),
+            name: names.get(dataset, key).map(str::to_string),
             status: statuses.get(key).cloned(),
             segment: segments.get(key).cloned(),
             rfm: rfm.get(key).map(|v| format!("{v:.0}")),

@@ -8,7 +8,10 @@ use super::model::{
     AccountStatus, DataQuality, DatasetQuality, Effort, FindingGroup, FindingView, HierarchyView,
     KeyColumn, MethodEffort, Place, ReferenceView, StaleView,
 };
+use super::names::{Names, keys_in};
 use crate::error::{Error, Result};
+use crate::staging::Db;
+use std::collections::{BTreeMap, HashSet};
 
 /// Semantic types whose columns a load depends on; their fill rate is reported.
 const KEY_TYPES: [&str; 6] = [
@@ -131,13 +134,69 @@ struct DocFinding {
     detail: String,
 }
 
-/// Builds the section from the stored profile document.
-pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
+/// Every record key the document's examples quote, by dataset: the records a reader is shown
+/// by name.
+fn quoted_records(doc: &Doc) -> BTreeMap<String, HashSet<String>> {
+    let mut wanted: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+    let mut add = |dataset: &str, check: &str, example: &str| {
+        let keys = keys_in(check, example);
+        if !keys.is_empty() {
+            wanted
+                .entry(dataset.to_string())
+                .or_default()
+                .extend(keys.into_iter().map(|k| k.trim().to_string()));
+        }
+    };
+    for f in &doc.findings {
+        for e in &f.examples {
+            add(&f.dataset, &f.check, e);
+        }
+    }
+    if let Some(a) = &doc.account_status {
+        for e in &a.dead_examples {
+            add(&a.dataset, "dead_account", e);
+        }
+    }
+    for h in &doc.hierarchies {
+        for e in &h.missing_parent_examples {
+            add(&h.dataset, "missing_parent", e);
+        }
+        for e in &h.self_parent_examples {
+            add(&h.dataset, "self_parent", e);
+        }
+        for e in h.cycles.iter().flatten() {
+            add(&h.dataset, "self_parent", e);
+        }
+    }
+    wanted
+}
+
+/// Builds the section from the stored profile document; with the workspace's database, the
+/// records its examples quote are named (`Acme Corp (A-000174)`), not just numbered.
+pub fn build(document: &str, rates: &Rates, db: Option<&Db>) -> Result<DataQuality> {
     let doc: Doc = serde_json::from_str(document).map_err(|e| {
         Error::Other(format!(
             "the stored profile cannot be read ({e})\n  hint: run `crmkit profile` again to replace it"
         ))
     })?;
+    let names = match db {
+        Some(db) => Names::lookup(db, &quoted_records(&doc))?,
+        None => Names::default(),
+    };
+    // A column's header as the client's export spells it (`Last Modified`, not last_modified).
+    let header_of = |dataset: &str, column: &str| -> Option<String> {
+        doc.datasets
+            .iter()
+            .find(|d| d.name == dataset)?
+            .columns
+            .iter()
+            .find(|c| c.name == column)
+            .map(|c| c.header.clone())
+    };
+    let place = |dataset: &str, column: &str| match header_of(dataset, column) {
+        Some(h) => format!("{dataset} · {h}"),
+        None => format!("{dataset} · {column}"),
+    };
     let findings: Vec<FindingView> = doc
         .findings
         .iter()
@@ -150,12 +209,20 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
                 label: rate.label.clone(),
                 dataset: f.dataset.clone(),
                 column: f.column.clone(),
-                header: f.header.clone(),
+                header: f
+                    .header
+                    .clone()
+                    .or_else(|| f.column.as_deref().and_then(|c| header_of(&f.dataset, c))),
                 count: f.count,
-                examples: f.examples.clone(),
+                examples: f
+                    .examples
+                    .iter()
+                    .map(|e| names.example(&f.check, &f.dataset, e))
+                    .collect(),
                 detail: f.detail.clone(),
                 method: rate.method,
                 fix: rate.fix.clone(),
+                client_fix: rate.client_fix().to_string(),
                 hours: hours(&rate, f.count, f.values),
                 values: f.values,
                 method_label: rate.method.label(),
@@ -194,6 +261,11 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
                 .collect(),
         })
         .collect();
+    // `accounts.account_owner` as `accounts · Account Owner`.
+    let column_place = |qualified: &str| match qualified.split_once('.') {
+        Some((d, c)) => place(d, c),
+        None => qualified.to_string(),
+    };
     let hierarchies = doc
         .hierarchies
         .iter()
@@ -201,22 +273,26 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
             let mut examples: Vec<String> = h
                 .missing_parent_examples
                 .iter()
-                .map(|e| format!("missing parent: {e}"))
+                .map(|e| {
+                    format!(
+                        "missing parent: {}",
+                        names.example("missing_parent", &h.dataset, e)
+                    )
+                })
                 .collect();
             examples.extend(
                 h.self_parent_examples
                     .iter()
-                    .map(|e| format!("own parent: {e}")),
+                    .map(|e| format!("own parent: {}", names.label(&h.dataset, e))),
             );
-            examples.extend(
-                h.cycles
-                    .iter()
-                    .filter(|c| !c.is_empty())
-                    .map(|c| format!("cycle: {} → {}", c.join(" → "), c[0])),
-            );
+            examples.extend(h.cycles.iter().filter(|c| !c.is_empty()).map(|c| {
+                let named: Vec<String> = c.iter().map(|k| names.label(&h.dataset, k)).collect();
+                format!("cycle: {} → {}", named.join(" → "), named[0])
+            }));
             HierarchyView {
                 dataset: h.dataset.clone(),
                 parent: h.parent.clone(),
+                parent_label: place(&h.dataset, &h.parent),
                 records: h.records,
                 with_parent: h.with_parent,
                 missing_parents: h.missing_parents,
@@ -237,18 +313,24 @@ pub fn build(document: &str, rates: &Rates) -> Result<DataQuality> {
         effort,
         datasets,
         account_status: doc.account_status.map(|a| AccountStatus {
-            dataset: a.dataset,
             accounts: a.accounts,
             active: a.active,
             dormant: a.dormant,
             dead: a.dead,
-            dead_examples: a.dead_examples,
+            dead_examples: a
+                .dead_examples
+                .iter()
+                .map(|e| names.label(&a.dataset, e))
+                .collect(),
+            dataset: a.dataset,
         }),
         hierarchies,
         references: doc
             .references
             .into_iter()
             .map(|r| ReferenceView {
+                from_label: column_place(&r.from),
+                to_label: column_place(&r.to),
                 from: r.from,
                 to: r.to,
                 values: r.values,
@@ -296,9 +378,9 @@ fn groups(findings: &[FindingView]) -> Vec<FindingGroup> {
                 g.count += f.count;
                 g.hours = round1(g.hours + f.hours);
                 g.places.push(p);
-                for e in &f.examples {
-                    if g.examples.len() < GROUP_EXAMPLES && !g.examples.contains(e) {
-                        g.examples.push(e.clone());
+                for e in f.examples.iter().map(|e| readable_example(&f.check, e)) {
+                    if g.examples.len() < GROUP_EXAMPLES && !g.examples.contains(&e) {
+                        g.examples.push(e);
                     }
                 }
             }
@@ -308,15 +390,62 @@ fn groups(findings: &[FindingView]) -> Vec<FindingGroup> {
                 method: f.method,
                 method_label: f.method_label,
                 fix: f.fix.clone(),
+                client_fix: f.client_fix.clone(),
                 count: f.count,
                 hours: f.hours,
                 places: vec![p],
-                examples: f.examples.iter().take(GROUP_EXAMPLES).cloned().collect(),
+                examples: f
+                    .examples
+                    .iter()
+                    .take(GROUP_EXAMPLES)
+                    .map(|e| readable_example(&f.check, e))
+                    .collect(),
             }),
         }
     }
     for g in &mut out {
         g.places.sort_by_key(|p| std::cmp::Reverse(p.count));
+    }
+    out
+}
+
+/// An example as a client reads it: a date format (`%d %b %Y (48)`) as a pattern
+/// (`DD Mon YYYY (48)`); anything else as it is.
+fn readable_example(check: &str, example: &str) -> String {
+    if check != "mixed_date_formats" {
+        return example.to_string();
+    }
+    const TOKENS: [(&str, &str); 16] = [
+        ("%Y", "YYYY"),
+        ("%y", "YY"),
+        ("%m", "MM"),
+        ("%-m", "M"),
+        ("%d", "DD"),
+        ("%-d", "D"),
+        ("%e", "D"),
+        ("%b", "Mon"),
+        ("%B", "Month"),
+        ("%H", "hh"),
+        ("%I", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+        ("%p", "AM/PM"),
+        ("%z", "+hhmm"),
+        ("%.f", ".fff"),
+    ];
+    let mut out = String::with_capacity(example.len() + 8);
+    let mut rest = example;
+    'scan: while !rest.is_empty() {
+        for (token, words) in TOKENS {
+            if let Some(after) = rest.strip_prefix(token) {
+                out.push_str(words);
+                rest = after;
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
     }
     out
 }
@@ -388,7 +517,7 @@ mod tests {
 
     #[test]
     fn reads_the_document_and_estimates_the_clean_up() {
-        let q = build(DOC, &Rates::load(None).unwrap()).unwrap();
+        let q = build(DOC, &Rates::load(None).unwrap(), None).unwrap();
         assert_eq!(q.rows, 14);
         let f = &q.findings[0];
         assert_eq!(
@@ -422,8 +551,21 @@ mod tests {
     }
 
     #[test]
+    fn a_date_format_reads_as_a_pattern_in_the_client_view() {
+        assert_eq!(
+            readable_example("mixed_date_formats", "%d %b %Y (48)"),
+            "DD Mon YYYY (48)"
+        );
+        assert_eq!(
+            readable_example("mixed_date_formats", "%m/%d/%Y %I:%M %p (3)"),
+            "MM/DD/YYYY hh:mm AM/PM (3)"
+        );
+        assert_eq!(readable_example("invalid_email", "%d@x"), "%d@x");
+    }
+
+    #[test]
     fn a_broken_document_says_to_profile_again() {
-        let err = build("{", &Rates::load(None).unwrap()).unwrap_err();
+        let err = build("{", &Rates::load(None).unwrap(), None).unwrap_err();
         assert!(err.to_string().contains("crmkit profile"), "{err}");
     }
 }

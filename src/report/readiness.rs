@@ -39,7 +39,7 @@ pub fn build(ws: &Workspace, opts: &Options) -> Result<Readiness> {
     let assessment = assess(opts.library, &facts, &[]);
     let ingest = sections::ingest(&db.batches()?, &db.dataset_summaries()?);
     let data_quality = match db.stored_profile()? {
-        Some(document) => Some(quality::build(&document, opts.rates)?),
+        Some(document) => Some(quality::build(&document, opts.rates, Some(&db))?),
         None => None,
     };
     let mapping = mapping(ws, &facts, opts)?;

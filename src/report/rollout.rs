@@ -2,6 +2,7 @@
 //! from the latest snapshot) and its timeline chart: an inline SVG Gantt of phases coloured
 //! by health, milestones and today's line. Every client text in the SVG is escaped here.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use chrono::{Datelike, NaiveDate};
@@ -18,6 +19,8 @@ use crate::staging::AdoptionFigures;
 #[derive(Clone, Debug, Serialize)]
 pub struct AdoptionFigure {
     pub name: String,
+    /// The figure in a client's words (`weekly active users`).
+    pub label: String,
     pub value: Option<f64>,
     /// A share (0 to 1), shown as a percentage.
     pub share: bool,
@@ -28,7 +31,20 @@ pub struct AdoptionFigure {
 #[derive(Clone, Debug, Serialize)]
 pub struct ScopeAdoption {
     pub scope: String,
+    /// The scope as a client reads it (`Inside Sales team`, `everyone`).
+    pub label: String,
     pub figures: Vec<AdoptionFigure>,
+}
+
+/// One scope's exit verdict in a client's words.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScopeWords {
+    /// `Inside Sales team`, `everyone`.
+    pub label: String,
+    /// `met`, `not met` or `not measured`.
+    pub outcome: String,
+    /// `weekly active users 40% (2 of 5 reps)`, one per metric.
+    pub figures: Vec<String>,
 }
 
 /// A phase with its adoption.
@@ -37,6 +53,119 @@ pub struct PhaseReport {
     #[serde(flatten)]
     pub phase: PhaseView,
     pub adoption: Vec<ScopeAdoption>,
+    /// The exit criteria's conditions in words (`weekly active users at least 80%`).
+    pub exit_terms: Vec<String>,
+    /// The exit verdict per scope in words; the expression and raw figures are `exit`.
+    pub exit_words: Vec<ScopeWords>,
+}
+
+/// A scope as a client reads it: `team:East` -> `East team`, `rep:Ann` -> `Ann`, `all` ->
+/// `everyone`.
+pub fn scope_label(scope: &str) -> String {
+    match scope.split_once(':') {
+        Some(("team", name)) => format!("{name} team"),
+        Some((_, name)) => name.to_string(),
+        None if scope == "all" => "everyone".into(),
+        None => scope.to_string(),
+    }
+}
+
+/// A metric in words (from the catalogue's `metric_words`, else its name without the prefix).
+fn metric_words(metric: &str, words: &BTreeMap<String, String>) -> String {
+    words.get(metric).cloned().unwrap_or_else(|| {
+        metric
+            .split_once('.')
+            .map_or(metric, |(_, n)| n)
+            .replace('_', " ")
+    })
+}
+
+/// Shares and rates read as percentages; counts and averages as numbers.
+fn is_share(metric: &str) -> bool {
+    metric.ends_with("_share")
+        || metric.ends_with("_rate")
+        || metric.ends_with("completeness")
+        || metric.ends_with("credibility")
+}
+
+fn value_words(metric: &str, v: f64) -> String {
+    if is_share(metric) {
+        crate::numbers::pct(v)
+    } else {
+        crate::numbers::one_decimal(v)
+    }
+}
+
+/// Each condition of an exit expression in words: `weekly active users at least 80%`.
+pub fn exit_terms(expression: &str, words: &BTreeMap<String, String>) -> Vec<String> {
+    use crate::playbook::evidence::{Expr, Op, Operand};
+    let Ok(expr) = expression.parse::<Expr>() else {
+        return vec![expression.to_string()];
+    };
+    expr.terms
+        .iter()
+        .map(|t| {
+            let name = metric_words(&t.metric, words);
+            match &t.compare {
+                None => name,
+                Some((op, right)) => {
+                    let relation = match op {
+                        Op::Ge => "at least",
+                        Op::Gt => "above",
+                        Op::Le => "at most",
+                        Op::Lt => "below",
+                        Op::Eq => "exactly",
+                        Op::Ne => "not",
+                        Op::In => "one of",
+                        Op::Contains => "including",
+                    };
+                    let right = match right {
+                        Operand::Number(n) => value_words(&t.metric, *n),
+                        Operand::Metric(m) => metric_words(m, words),
+                        other => other.to_string(),
+                    };
+                    format!("{name} {relation} {right}")
+                }
+            }
+        })
+        .collect()
+}
+
+/// A phase's exit verdict per scope, in words.
+fn exit_words(
+    exit: &crate::rollout::exit::ExitResult,
+    words: &BTreeMap<String, String>,
+) -> Vec<ScopeWords> {
+    use crate::rollout::exit::ExitOutcome;
+    exit.scopes
+        .iter()
+        .map(|s| ScopeWords {
+            label: scope_label(&s.scope),
+            outcome: match s.outcome {
+                ExitOutcome::Pass => "met",
+                ExitOutcome::Fail => "not met",
+                ExitOutcome::NotMeasured => "not measured",
+                ExitOutcome::None => "no exit criteria",
+            }
+            .into(),
+            figures: s
+                .figures
+                .iter()
+                .map(|f| {
+                    let value = f
+                        .value
+                        .map(|v| value_words(&f.metric, v))
+                        .unwrap_or_else(|| "not measured".into());
+                    let detail = f
+                        .detail
+                        .as_deref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default();
+                    format!("{} {value}{detail}", metric_words(&f.metric, words))
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The whole report.
@@ -53,6 +182,8 @@ pub struct RolloutReport {
     pub milestones: Vec<crate::rollout::MilestoneView>,
     pub warnings: Vec<crate::rollout::check::Warning>,
     pub metrics: Vec<crate::rollout::MetricView>,
+    /// `client` (the default: criteria in words, expressions in an appendix) or `team`.
+    pub audience: String,
 }
 
 /// How many phases have one health.
@@ -71,6 +202,14 @@ const HEALTHS: [Health; 5] = [
     Health::Done,
 ];
 
+/// Who reads the report and in which words.
+pub struct View<'a> {
+    /// `client` or `team`.
+    pub audience: &'a str,
+    /// Metrics in a client's words, from the catalogue.
+    pub words: &'a BTreeMap<String, String>,
+}
+
 /// Builds the report from a review and the snapshot it read.
 pub fn build(
     review: Review,
@@ -79,6 +218,7 @@ pub fn build(
     client: &str,
     target: &str,
     generated_at: String,
+    view: &View,
 ) -> RolloutReport {
     let phases = review
         .phases
@@ -102,11 +242,13 @@ pub fn build(
             let adoption = crate::rollout::exit::scopes(&p.teams, &p.users)
                 .into_iter()
                 .map(|scope| ScopeAdoption {
+                    label: scope_label(&scope),
                     figures: names
                         .iter()
                         .map(|n| {
                             let found = adoption.get(&scope, n);
                             AdoptionFigure {
+                                label: metric_words(&format!("adoption.{n}"), view.words),
                                 name: n.clone(),
                                 value: found.and_then(|(v, _)| *v),
                                 share: n.ends_with("_share") || n.ends_with("_rate"),
@@ -117,7 +259,17 @@ pub fn build(
                     scope,
                 })
                 .collect();
-            PhaseReport { phase: p, adoption }
+            PhaseReport {
+                exit_terms: p
+                    .exit
+                    .expression
+                    .as_deref()
+                    .map(|e| exit_terms(e, view.words))
+                    .unwrap_or_default(),
+                exit_words: exit_words(&p.exit, view.words),
+                phase: p,
+                adoption,
+            }
         })
         .collect::<Vec<_>>();
     let health_counts = HEALTHS
@@ -140,6 +292,7 @@ pub fn build(
         milestones: review.milestones,
         warnings: review.warnings,
         metrics: review.metrics,
+        audience: view.audience.to_string(),
     }
 }
 

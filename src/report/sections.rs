@@ -326,6 +326,7 @@ pub fn next_steps(guide: &GuideView, facts: &NextFacts) -> Vec<NextStep> {
         }
         .into(),
         text: guide.next.text.clone(),
+        client_text: guide.next.plain.clone(),
         command: guide.next.command.clone(),
     }];
     let mut push = |step: NextStep| {
@@ -342,30 +343,35 @@ pub fn next_steps(guide: &GuideView, facts: &NextFacts) -> Vec<NextStep> {
             push(NextStep {
                 kind: "measure".into(),
                 text: format!("measure {what}"),
+                client_text: format!("measure {what}"),
                 command: Some(command.clone()),
             });
         }
     }
     if let Some(n) = facts.blocking_issues.filter(|n| *n > 0) {
+        let issues = crate::numbers::plural(n, "blocking mapping issue", "blocking mapping issues");
         push(NextStep {
             kind: "fix".into(),
             text: format!(
-                "resolve the {} in the mapping files (required fields, unknown fields, values), then check again",
-                crate::numbers::plural(n, "blocking mapping issue", "blocking mapping issues")
+                "resolve the {issues} in the mapping files (required fields, unknown fields, values), then check again"
             ),
+            client_text: format!("resolve the {issues} (section 3), then check the mapping again"),
             command: Some("crmkit map check".into()),
         });
     }
     for (dataset, n) in facts.proposed_clusters.iter().filter(|(_, n)| *n > 0) {
+        let clusters = crate::numbers::plural(
+            *n,
+            "proposed duplicate cluster",
+            "proposed duplicate clusters",
+        );
         push(NextStep {
             kind: "review".into(),
             text: format!(
-                "review the {} of `{dataset}`: accept or reject each, pick survivors",
-                crate::numbers::plural(
-                    *n,
-                    "proposed duplicate cluster",
-                    "proposed duplicate clusters"
-                )
+                "review the {clusters} of `{dataset}`: accept or reject each, pick survivors"
+            ),
+            client_text: format!(
+                "review the {clusters} of {dataset} with the data owner: accept or reject each, pick the record to keep"
             ),
             command: Some(format!(
                 "crmkit dedupe apply out/dedupe-review-{dataset}.csv"
@@ -379,6 +385,10 @@ pub fn next_steps(guide: &GuideView, facts: &NextFacts) -> Vec<NextStep> {
                 "find the source rows that are not accounted for in {}",
                 facts.unbalanced.join(", ")
             ),
+            client_text: format!(
+                "find the source rows that are not accounted for in {}",
+                facts.unbalanced.join(", ")
+            ),
             command: Some("crmkit reconcile".into()),
         });
     }
@@ -389,6 +399,11 @@ pub fn next_steps(guide: &GuideView, facts: &NextFacts) -> Vec<NextStep> {
                 "answer the {} of `{}` ({})",
                 crate::numbers::plural(o.open as u64, "open question", "open questions"),
                 o.name,
+                o.title
+            ),
+            client_text: format!(
+                "answer the {} of \"{}\"",
+                crate::numbers::plural(o.open as u64, "open question", "open questions"),
                 o.title
             ),
             command: Some(format!("crmkit guide --playbook {}", o.name)),
@@ -600,6 +615,7 @@ mod tests {
                 kind: NextKind::Measure,
                 item: Some("data.verify-emails".into()),
                 text: "measure emails".into(),
+                plain: "measure emails".into(),
                 command: Some("crmkit profile".into()),
             },
             others: vec![OtherPlaybook {

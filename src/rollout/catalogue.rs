@@ -41,6 +41,9 @@ pub struct Catalogue {
     /// Adoption figures the roll-out report shows per team (no `adoption.` prefix).
     #[serde(default)]
     pub report_metrics: Vec<String>,
+    /// Exit-criteria metrics in a client's words (`adoption.win_rate: win rate`).
+    #[serde(default)]
+    pub metric_words: std::collections::BTreeMap<String, String>,
     pub modules: Vec<Module>,
 }
 

@@ -379,3 +379,45 @@ fn the_guide_leads_with_one_status_line_and_echoes_skips() {
     // Neither a skip nor `later` records anything.
     assert_eq!(env.count("SELECT count(*) FROM _answers"), 0);
 }
+
+#[test]
+fn fitting_the_purchase_model_shows_a_spinner_on_a_terminal_only() {
+    // `score rfm` and `assign` fit BG/NBD and Gamma-Gamma: seconds on a real book of
+    // accounts, with no rows to count, so a spinner with the time elapsed says it is working.
+    let env = Env::workspace();
+    let ex = env.path().join("ex");
+    env.run(&[
+        "samples",
+        "--accounts",
+        "300",
+        "--no-xlsx",
+        "--out",
+        ex.to_str().unwrap(),
+    ])
+    .ok();
+    for name in ["accounts", "opportunities"] {
+        let file = ex.join(format!("{name}.csv"));
+        env.run_ws(&["ingest", file.to_str().unwrap()]).ok();
+    }
+    // A terminal that draws (the guide's pty is `TERM=dumb`, where nothing animates).
+    let on_terminal = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("crmkit"));
+        cmd.current_dir(env.ws())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", env.path())
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm")
+            .args(args);
+        rexpect::session::spawn_command(cmd, Some(60_000)).expect("spawn crmkit on a pty")
+    };
+    let mut p = on_terminal(&["score", "rfm", "--as-of", "2025-06-30"]);
+    p.exp_string("fitting the purchase model").unwrap();
+    p.exp_eof().unwrap();
+    let mut p = on_terminal(&["assign", "--as-of", "2025-06-30"]);
+    p.exp_string("assigning territories").unwrap();
+    p.exp_eof().unwrap();
+    // On a pipe, nothing but the result.
+    let run = env.run_ws(&["score", "rfm", "--as-of", "2025-06-30"]).ok();
+    assert!(!run.stderr().contains("fitting"), "{}", run.stderr());
+}

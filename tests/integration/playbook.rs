@@ -468,6 +468,19 @@ fn checklists_tick_what_the_data_decides_and_quote_the_numbers() {
     let env = engagement();
     let md = env.run_ws(&["checklist", "--role", "admin"]).ok().stdout();
     assert!(md.starts_with("# Pre-migration checklist: admin"), "{md}");
+    assert!(md.contains("Test Client to Salesforce · "), "{md}");
+    // Metrics sharing one sentence are quoted on one line, the sentence once per section.
+    for section in md.split("\n## ") {
+        let quoted: Vec<&str> = section
+            .lines()
+            .filter(|l| l.starts_with("- ") && !l.starts_with("- ["))
+            .map(|l| l.rsplit_once(": ").map_or(l, |(text, _)| text))
+            .collect();
+        let mut unique = quoted.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), quoted.len(), "{section}");
+    }
     assert!(
         md.contains("- [ ] Every required target field mapped: 7/8 required Account fields mapped: Name missing"),
         "{md}"

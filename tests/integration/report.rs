@@ -288,6 +288,9 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         assert!(text.contains(step), "step {step} missing:\n{text}");
     }
     assert!(text.contains("4,943 rows"), "{text}");
+    // The top accounts by name, not by id.
+    let top = text.split("top by expected value: ").nth(1).unwrap();
+    assert!(!top.starts_with("A-"), "{text}");
     let dir = env.path().join("northwind");
     assert!(text.contains("readiness.html"), "{text}");
     for f in [
@@ -304,6 +307,7 @@ fn demo_runs_the_whole_job_on_the_bundled_samples() {
         "out/dedupe-review-contacts.csv",
         "out/adoption.html",
         "exports/adoption/2025-06-30/opportunity_history.csv",
+        "metadata.json",
     ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
@@ -428,5 +432,136 @@ fn the_demo_readiness_markdown_matches_its_snapshot() {
     assert!(!body.contains("profile.invalid_email_rate"), "{body}");
     assert!(!body.contains("crmkit dedupe apply"), "{body}");
     assert!(appendix.contains("`crmkit map check`"));
+    // Records by name: the ranking and the examples name accounts, the ids wait in the
+    // appendix; a missing parent's id is the client's own value and stays.
+    let top = &doc["prioritisation"]["top"][0];
+    let (id, name) = (
+        top["account"].as_str().unwrap(),
+        top["name"].as_str().unwrap(),
+    );
+    let ranking = body.split("## 6.").nth(1).unwrap();
+    assert!(ranking.contains(&format!("| 1 | {name} |")), "{ranking}");
+    assert!(!ranking.contains(id), "{ranking}");
+    assert!(appendix.contains(&format!("1. {id}")), "{appendix}");
+    assert!(!body.contains("cluster 4"), "{body}");
+    assert!(
+        !body.contains("`crmkit map suggest`") && !body.contains("`exclude:`"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("`sales.sql`") && !body.contains("last_activity"),
+        "{body}"
+    );
+    let self_parent = doc["data_quality"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["check"] == "self_parent")
+        .unwrap();
+    let example = self_parent["examples"][0].as_str().unwrap();
+    assert!(
+        example.ends_with(')') && example.contains(" (A-"),
+        "{example}"
+    );
+    // The team view keeps the ids and the commands inline.
+    let team = env
+        .run_in(
+            &dir,
+            &[
+                "report",
+                "readiness",
+                "--format",
+                "md",
+                "--audience",
+                "team",
+            ],
+        )
+        .ok()
+        .stdout();
+    assert!(team.contains(&format!("{name} ({id})")), "{team}");
+    assert!(team.contains("`crmkit map suggest`"), "{team}");
+    // The roll-out report words its exit criteria for the client; the team sees expressions.
+    let rollout = read(dir.join("out/rollout.md"));
+    let (body, appendix) = rollout
+        .split_once("## Appendix: for the project team")
+        .unwrap();
+    assert!(body.contains("weekly active users at least 80%"), "{body}");
+    assert!(body.contains("| Inside Sales team | not met |"), "{body}");
+    assert!(
+        !body.contains("adoption.") && !body.contains("team:") && !body.contains("crmkit "),
+        "{body}"
+    );
+    assert!(
+        appendix.contains("`adoption.weekly_active_share >= 0.8"),
+        "{appendix}"
+    );
+    let team = env
+        .run_in(
+            &dir,
+            &[
+                "report",
+                "rollout",
+                "--format",
+                "md",
+                "--audience",
+                "team",
+                "--as-of",
+                "2025-06-30",
+            ],
+        )
+        .ok()
+        .stdout();
+    assert!(team.contains("| team:Inside Sales | fail |"), "{team}");
     insta::assert_snapshot!("readiness_md_demo", redact(&md, generated_at, &dir));
+}
+
+#[test]
+fn records_are_named_from_a_salesforce_export_and_their_ids_kept() {
+    // Data Loader headers: upper-case API names, the account's name in NAME, a contact's in
+    // FIRSTNAME and LASTNAME; a self-parent, a missing parent and stale records of both.
+    let env = Env::workspace();
+    for (file, dataset) in [
+        ("sf_accounts.csv", "accounts"),
+        ("sf_contacts.csv", "contacts"),
+    ] {
+        let path = fixture(&format!("report/{file}"));
+        env.run_ws(&["ingest", path.to_str().unwrap(), "--as", dataset])
+            .ok();
+    }
+    env.run_ws(&["profile", "--as-of", "2025-06-30"]).ok();
+    let doc = env
+        .run_ws(&["report", "readiness", "--format", "json"])
+        .ok()
+        .json();
+    let group = |check: &str| -> Vec<String> {
+        doc["data_quality"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["check"] == check)
+            .unwrap_or_else(|| panic!("no {check} in {doc}"))["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(group("self_parent"), ["Acme Corp (0015g00000AbCdEAA1)"]);
+    // The missing parent's id is the client's own value: it stays as it is.
+    assert_eq!(
+        group("missing_parent"),
+        ["Initech LLC (0015g00000AbCdEAA3): parent 0015g00000ZzZzZAA9"]
+    );
+    let stale = group("stale_record");
+    assert!(
+        stale.contains(&"Jürgen Weiß (0035g00000XyZaBAA2)".to_string()),
+        "{stale:?}"
+    );
+    // Columns read as the export spells them.
+    let md = env
+        .run_ws(&["report", "readiness", "--format", "md"])
+        .ok()
+        .stdout();
+    assert!(md.contains("contacts · LASTMODIFIEDDATE (1)"), "{md}");
+    assert!(md.contains("| accounts · PARENTID |"), "{md}");
 }

@@ -479,19 +479,22 @@ fn report_rollout_in_three_formats_escapes_client_text() {
         );
     }
     let md = std::fs::read_to_string(env.ws().join("out/rollout.md")).unwrap();
+    // The client view (the default): criteria, scopes and figures in words, "not met yet"
+    // before a phase ends.
     let expected = [
         "# CRM roll-out: Test Client",
         "Target CRM: **Salesforce** · as of 2027-01-20 · prepared ",
-        "3 phases: 2 not started, 1 on track. 0 warnings from `crmkit rollout check`.",
+        "3 phases: 2 not started, 1 on track.",
         "| Phase | Start | End | Modules | Teams / users | Status | Health | Exit criteria |",
-        "| **Pilot** | 2027-01-11 | 2027-02-05 | Contacts and accounts, Activities | Enterprise East | active | on track: 16 days to go; exit criteria not met yet | fail |",
-        "| **&lt;script&gt;alert(1)&lt;/script&gt;** | 2027-02-15 | 2027-03-26 | Pipeline, Lead routing | Enterprise East, Enterprise West | planned | not started: starts in 26 days | fail |",
+        "| **Pilot** | 2027-01-11 | 2027-02-05 | Contacts and accounts, Activities | Enterprise East | active | on track: 16 days to go; exit criteria not met yet | not met yet |",
+        "| **&lt;script&gt;alert(1)&lt;/script&gt;** | 2027-02-15 | 2027-03-26 | Pipeline, Lead routing | Enterprise East, Enterprise West | planned | not started: starts in 26 days | not met yet |",
         "| Pilot review | 2027-02-08 | Pilot | due |",
-        "Exit criteria `adoption.weekly_active_share >= 0.8 && adoption.stale_open_share < 0.1`: **fail**.",
-        "| team:Enterprise East | fail | `adoption.weekly_active_share` = 0.6; `adoption.stale_open_share` = not measured |",
-        "| weekly active share | 60% |",
+        "Exit criteria: weekly active users at least 80% and open deals with no update in 30 days below 10%: **not met**.",
+        "| Enterprise East team | not met | weekly active users 60%; open deals with no update in 30 days not measured |",
+        "| weekly active users | 60% |",
         "| win rate | 25% | not measured |",
         "The plan follows the playbook's phasing advice.",
+        "- Pilot: `adoption.weekly_active_share >= 0.8 && adoption.stale_open_share < 0.1`",
     ];
     for line in expected {
         assert!(
@@ -499,6 +502,33 @@ fn report_rollout_in_three_formats_escapes_client_text() {
             "missing `{line}` in\n{md}"
         );
     }
+    // The team view: the expressions, scopes and figures as the plan and metrics name them.
+    let team = env
+        .run_ws(&[
+            "report",
+            "rollout",
+            "--format",
+            "md",
+            "--as-of",
+            "2027-01-20",
+            "--audience",
+            "team",
+        ])
+        .ok()
+        .stdout();
+    for line in [
+        "3 phases: 2 not started, 1 on track. 0 warnings from `crmkit rollout check`.",
+        "| **Pilot** | 2027-01-11 | 2027-02-05 | Contacts and accounts, Activities | Enterprise East | active | on track: 16 days to go; exit criteria not met yet | fail |",
+        "Exit criteria `adoption.weekly_active_share >= 0.8 && adoption.stale_open_share < 0.1`: **fail**.",
+        "| team:Enterprise East | fail | `adoption.weekly_active_share` = 0.6; `adoption.stale_open_share` = not measured |",
+        "| weekly active share | 60% |",
+    ] {
+        assert!(
+            team.lines().any(|l| l.starts_with(line)),
+            "missing `{line}` in\n{team}"
+        );
+    }
+    assert!(!team.contains("## Appendix"), "{team}");
 }
 
 #[test]

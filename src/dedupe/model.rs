@@ -161,12 +161,19 @@ pub fn random_pairs(prepared: &Prepared<'_>, sample: usize) -> Histogram {
             // whole numbers, so the order they are added in does not change them.
             let mut h: hashbrown::HashMap<u64, u64, foldhash::fast::FixedState> =
                 hashbrown::HashMap::default();
-            for _ in 0..sample / chunks {
-                let a = rng.gen_range(0..n);
-                let b = rng.gen_range(0..n);
-                if a != b {
-                    *h.entry(prepared.pattern(a, b)).or_default() += 1;
-                }
+            let mut pairs: Vec<(u32, u32)> = (0..sample / chunks)
+                .filter_map(|_| {
+                    let a = rng.gen_range(0..n);
+                    let b = rng.gen_range(0..n);
+                    (a != b).then_some((a as u32, b as u32))
+                })
+                .collect();
+            // Compared in record order: each record's values are read once for all its
+            // pairs, and values are stored in record order (counts do not depend on order).
+            pairs.sort_unstable();
+            for (a, b) in pairs {
+                *h.entry(prepared.pattern(a as usize, b as usize))
+                    .or_default() += 1;
             }
             h.into_iter().map(|(k, v)| (k, v as f64)).collect()
         })

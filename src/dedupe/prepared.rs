@@ -4,6 +4,7 @@
 
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
 use super::distance;
 use super::levels::{self, Side};
@@ -55,19 +56,29 @@ fn compact_hash(s: &str) -> u64 {
         })
 }
 
-impl<'a> Prepared<'a> {
-    /// Interns every value of `clean` (records of `roles.len()` cleaned values).
-    pub fn new(roles: &'a [Compared], clean: &'a [Vec<Option<String>>]) -> Prepared<'a> {
-        let k = roles.len();
+/// The interned values of a few roles (a role and its swap partner share one table, so equal
+/// text across them is one id); ids and word starts are local until the tables are joined.
+struct Table<'a> {
+    /// Per member role, per record: the local value id (NONE: missing).
+    columns: Vec<Vec<u32>>,
+    values: Vec<Value<'a>>,
+    words: Vec<u32>,
+}
+
+impl<'a> Table<'a> {
+    fn build(clean: &'a [Vec<Option<String>>], members: &[usize]) -> Table<'a> {
+        let n = clean.len();
         let mut by_text: HashMap<&'a str, u32, FixedState> = HashMap::default();
         let mut word_ids: HashMap<&'a str, u32, FixedState> = HashMap::default();
         let mut values: Vec<Value<'a>> = Vec::new();
         let mut words: Vec<u32> = Vec::new();
-        let mut ids = Vec::with_capacity(clean.len() * k);
+        let mut columns = vec![Vec::with_capacity(n); members.len()];
+        // Record by record: values come in record order, so records near each other have
+        // their values near each other.
         for row in clean {
-            for v in &row[..k] {
-                let Some(text) = v.as_deref() else {
-                    ids.push(NONE);
+            for (column, &i) in columns.iter_mut().zip(members) {
+                let Some(text) = row[i].as_deref() else {
+                    column.push(NONE);
                     continue;
                 };
                 let next = values.len() as u32;
@@ -93,8 +104,60 @@ impl<'a> Prepared<'a> {
                         compact_hash: compact_hash(text),
                     });
                 }
-                ids.push(id);
+                column.push(id);
             }
+        }
+        Table {
+            columns,
+            values,
+            words,
+        }
+    }
+}
+
+impl<'a> Prepared<'a> {
+    /// Interns every value of `clean` (records of `roles.len()` cleaned values), the roles'
+    /// tables built in parallel.
+    pub fn new(roles: &'a [Compared], clean: &'a [Vec<Option<String>>]) -> Prepared<'a> {
+        let k = roles.len();
+        let mut group: Vec<usize> = (0..k).collect();
+        for (i, r) in roles.iter().enumerate() {
+            if let Some(s) = r.swap {
+                let (low, high) = (group[i].min(group[s]), group[i].max(group[s]));
+                group
+                    .iter_mut()
+                    .filter(|g| **g == high)
+                    .for_each(|g| *g = low);
+            }
+        }
+        let mut leaders = group.clone();
+        leaders.sort_unstable();
+        leaders.dedup();
+        let tables: Vec<(Vec<usize>, Table<'a>)> = leaders
+            .par_iter()
+            .map(|&g| {
+                let members: Vec<usize> = (0..k).filter(|&i| group[i] == g).collect();
+                let table = Table::build(clean, &members);
+                (members, table)
+            })
+            .collect();
+        let mut ids = vec![NONE; clean.len() * k];
+        let (mut values, mut words) = (Vec::new(), Vec::new());
+        for (members, table) in tables {
+            let (value_base, word_base) = (values.len() as u32, words.len() as u32);
+            for (column, i) in table.columns.iter().zip(members) {
+                for (record, &id) in column.iter().enumerate() {
+                    if id != NONE {
+                        ids[record * k + i] = value_base + id;
+                    }
+                }
+            }
+            values.extend(table.values.into_iter().map(|mut v| {
+                v.start += word_base;
+                v.end += word_base;
+                v
+            }));
+            words.extend(table.words);
         }
         Prepared {
             roles,
@@ -119,7 +182,8 @@ impl<'a> Prepared<'a> {
         self.values.len()
     }
 
-    /// The id of `record`'s value of role `i` (equal ids, equal text); None when missing.
+    /// The id of `record`'s value of role `i` (within a role and its swap partner: equal
+    /// ids, equal text); None when missing.
     pub fn id(&self, record: usize, i: usize) -> Option<u32> {
         let id = self.ids[record * self.roles.len() + i];
         (id != NONE).then_some(id)
@@ -325,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn equal_text_shares_an_id_across_roles() {
+    fn equal_text_shares_an_id_across_swapped_roles() {
         let roles = roles();
         let s = |v: &str| Some(v.to_string());
         let records = vec![
@@ -351,10 +415,11 @@ mod tests {
             ],
         ];
         let p = Prepared::new(&roles, &records);
-        assert_eq!(p.id(0, 0), p.id(0, 3));
-        assert_eq!(p.id(0, 0), p.id(1, 4));
+        // First and last name share a table (they may be swapped); name has its own.
+        assert_eq!(p.id(0, 3), p.id(1, 4));
+        assert_ne!(p.id(0, 0), p.id(0, 3));
         assert_eq!(p.id(0, 1), None);
-        assert_eq!(p.distinct(), 2);
+        assert_eq!(p.distinct(), 2 + 2);
         assert_eq!(
             levels::name(roles[3].role.compare, p.level(3, 0, 1)),
             "swapped"

@@ -31,19 +31,38 @@ struct Value<'a> {
     compact_hash: u64,
 }
 
-/// Cleaned records ready for comparison, record-major: `ids[record * roles + role]`.
+/// A record's value of one role as compared: its id, the features of its [`Value`], and
+/// where its text and word ids sit in the record-ordered arenas.
+#[derive(Clone, Copy)]
+struct Slot {
+    id: u32,
+    chars: u32,
+    multi: bool,
+    ascii: bool,
+    distinct: u32,
+    compact_len: u32,
+    compact_hash: u64,
+    text: (usize, u32),
+    words: (usize, u32),
+}
+
+/// Cleaned records ready for comparison, record-major: `slots[record * roles + role]`.
+/// A record's slots, texts and words lie together (copied out of the interned values in
+/// record order), so comparing a pair reads a few neighbouring cache lines per record, not
+/// a dozen scattered ones: a random pair is otherwise bound by memory, not by arithmetic.
 pub struct Prepared<'a> {
     roles: &'a [Compared],
-    ids: Vec<u32>,
-    values: Vec<Value<'a>>,
+    slots: Vec<Slot>,
+    text: String,
     words: Vec<u32>,
+    distinct: usize,
 }
 
 /// A prepared value of one record, as the comparison levels read it.
 #[derive(Clone, Copy)]
 pub struct Prep<'p> {
-    id: u32,
-    value: &'p Value<'p>,
+    slot: &'p Slot,
+    text: &'p str,
     words: &'p [u32],
 }
 
@@ -141,35 +160,67 @@ impl<'a> Prepared<'a> {
                 (members, table)
             })
             .collect();
-        let mut ids = vec![NONE; clean.len() * k];
-        let (mut values, mut words) = (Vec::new(), Vec::new());
-        for (members, table) in tables {
-            let (value_base, word_base) = (values.len() as u32, words.len() as u32);
-            for (column, i) in table.columns.iter().zip(members) {
-                for (record, &id) in column.iter().enumerate() {
-                    if id != NONE {
-                        ids[record * k + i] = value_base + id;
-                    }
-                }
+        // Where each role's values are: (table, column in it), and each table's first id.
+        let mut at = vec![(0, 0); k];
+        let mut bases = Vec::with_capacity(tables.len());
+        let mut distinct = 0;
+        for (t, (members, table)) in tables.iter().enumerate() {
+            for (c, &i) in members.iter().enumerate() {
+                at[i] = (t, c);
             }
-            values.extend(table.values.into_iter().map(|mut v| {
-                v.start += word_base;
-                v.end += word_base;
-                v
-            }));
-            words.extend(table.words);
+            bases.push(distinct as u32);
+            distinct += table.values.len();
+        }
+        let missing = Slot {
+            id: NONE,
+            chars: 0,
+            multi: false,
+            ascii: true,
+            distinct: 0,
+            compact_len: 0,
+            compact_hash: 0,
+            text: (0, 0),
+            words: (0, 0),
+        };
+        let mut slots = Vec::with_capacity(clean.len() * k);
+        let (mut text, mut words) = (String::new(), Vec::new());
+        for record in 0..clean.len() {
+            for &(t, c) in &at {
+                let table = &tables[t].1;
+                let local = table.columns[c][record];
+                if local == NONE {
+                    slots.push(missing);
+                    continue;
+                }
+                let v = &table.values[local as usize];
+                let (text_at, words_at) = (text.len(), words.len());
+                text.push_str(v.text);
+                words.extend_from_slice(&table.words[v.start as usize..v.end as usize]);
+                slots.push(Slot {
+                    id: bases[t] + local,
+                    chars: v.chars,
+                    multi: v.multi,
+                    ascii: v.ascii,
+                    distinct: v.distinct,
+                    compact_len: v.compact_len,
+                    compact_hash: v.compact_hash,
+                    text: (text_at, v.text.len() as u32),
+                    words: (words_at, v.end - v.start),
+                });
+            }
         }
         Prepared {
             roles,
-            ids,
-            values,
+            slots,
+            text,
             words,
+            distinct,
         }
     }
 
     /// Number of records.
     pub fn len(&self) -> usize {
-        self.ids.len().checked_div(self.roles.len()).unwrap_or(0)
+        self.slots.len().checked_div(self.roles.len()).unwrap_or(0)
     }
 
     /// Whether there are no records.
@@ -179,24 +230,22 @@ impl<'a> Prepared<'a> {
 
     /// Number of distinct values over all roles (ids run below it).
     pub fn distinct(&self) -> usize {
-        self.values.len()
+        self.distinct
     }
 
     /// The id of `record`'s value of role `i` (within a role and its swap partner: equal
     /// ids, equal text); None when missing.
     pub fn id(&self, record: usize, i: usize) -> Option<u32> {
-        let id = self.ids[record * self.roles.len() + i];
+        let id = self.slots[record * self.roles.len() + i].id;
         (id != NONE).then_some(id)
     }
 
     fn get(&self, record: usize, i: usize) -> Option<Prep<'_>> {
-        self.id(record, i).map(|id| {
-            let value = &self.values[id as usize];
-            Prep {
-                id,
-                value,
-                words: &self.words[value.start as usize..value.end as usize],
-            }
+        let slot = &self.slots[record * self.roles.len() + i];
+        (slot.id != NONE).then(|| Prep {
+            slot,
+            text: &self.text[slot.text.0..slot.text.0 + slot.text.1 as usize],
+            words: &self.words[slot.words.0..slot.words.0 + slot.words.1 as usize],
         })
     }
 
@@ -224,34 +273,35 @@ impl<'a> Prepared<'a> {
 
 impl<'p> Side<'p> for Prep<'p> {
     fn text(self) -> &'p str {
-        self.value.text
+        self.text
     }
 
     fn same(self, other: Self) -> bool {
-        self.id == other.id
+        self.slot.id == other.slot.id
     }
 
     fn chars(self) -> usize {
-        self.value.chars as usize
+        self.slot.chars as usize
     }
 
     fn same_words(self, other: Self) -> bool {
-        let (a, b) = (self.value, other.value);
+        let (a, b) = (self.slot, other.slot);
         // As `distance::same_words`: the same words in any order (equal byte lengths, one
         // of them several words), else the same letters with the spaces taken out.
-        if (a.multi || b.multi) && a.text.len() == b.text.len() && self.words == other.words {
+        if (a.multi || b.multi) && self.text.len() == other.text.len() && self.words == other.words
+        {
             return true;
         }
         a.compact_len == b.compact_len
             && a.compact_hash == b.compact_hash
-            && distance::same_compact(a.text, b.text)
+            && distance::same_compact(self.text, other.text)
     }
 
     fn overlap_at_least(self, other: Self, bound: f64) -> bool {
         // Jaccard over distinct words. Shared words are at most the fewer distinct ones and
         // all words at least the more, and float division is monotonic: when even that
         // ratio falls short, the exact one does too.
-        let (da, db) = (self.value.distinct as usize, other.value.distinct as usize);
+        let (da, db) = (self.slot.distinct as usize, other.slot.distinct as usize);
         if (da.min(db) as f64 / da.max(db) as f64) < bound {
             return false;
         }
@@ -279,7 +329,7 @@ impl<'p> Side<'p> for Prep<'p> {
     }
 
     fn within_one_edit(self, other: Self) -> bool {
-        if self.value.ascii && other.value.ascii {
+        if self.slot.ascii && other.slot.ascii {
             distance::within_one_edit_ascii(self.text(), other.text())
         } else {
             distance::within_one_edit(self.text(), other.text())

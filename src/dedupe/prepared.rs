@@ -1,6 +1,6 @@
-//! Records prepared once for comparison: every cleaned value interned (equal text, equal id)
-//! with its length, sorted word ids and spaceless form worked out once, so each of millions
-//! of compared pairs reads ids and small arrays instead of splitting and sorting words again.
+//! Records prepared once for comparison: every cleaned value interned per role (equal text,
+//! equal id) with its length, sorted word ids and spaceless form worked out once, so each of
+//! millions of compared pairs reads ids and small arrays instead of splitting words again.
 
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;

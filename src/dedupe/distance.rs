@@ -56,7 +56,13 @@ pub fn levenshtein_within(a: &str, b: &str, la: usize, lb: usize, k: usize) -> O
     if la.abs_diff(lb) > k {
         return None;
     }
-    let d = levenshtein(a, b);
+    // As many characters as bytes: ASCII on both sides, known without scanning again.
+    let d = if la == a.len() && lb == b.len() && la.min(lb) <= 64 {
+        let (short, long) = if la <= lb { (a, b) } else { (b, a) };
+        myers(short.as_bytes(), long.as_bytes())
+    } else {
+        levenshtein(a, b)
+    };
     (d <= k).then_some(d)
 }
 
@@ -106,6 +112,11 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     }
 }
 
+/// [`within_one_edit`] of two values known to be ASCII.
+pub fn within_one_edit_ascii(a: &str, b: &str) -> bool {
+    one_edit(a.as_bytes(), b.as_bytes())
+}
+
 fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if long.len() - short.len() > 1 {
@@ -124,6 +135,61 @@ fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     } else {
         short[i..] == long[i + 1..]
     }
+}
+
+/// `strsim::jaro_winkler`, without allocating for ASCII values of up to 64 characters
+/// (matched positions kept as bits); the same arithmetic, so the same result to the bit.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if !(a.is_ascii() && b.is_ascii() && a.len() <= 64 && b.len() <= 64) {
+        return strsim::jaro_winkler(a, b);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let sim = jaro_ascii(a, b);
+    if sim > 0.7 {
+        let prefix = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
+        sim + 0.1 * prefix as f64 * (1.0 - sim)
+    } else {
+        sim
+    }
+}
+
+/// Jaro similarity of two ASCII byte strings of at most 64 bytes, as `strsim::jaro`.
+fn jaro_ascii(a: &[u8], b: &[u8]) -> f64 {
+    let (al, bl) = (a.len(), b.len());
+    if al == 0 && bl == 0 {
+        return 1.0;
+    } else if al == 0 || bl == 0 {
+        return 0.0;
+    }
+    let range = (al.max(bl) / 2).saturating_sub(1);
+    let (mut a_flags, mut b_flags) = (0u64, 0u64);
+    let mut matches = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        let (lo, hi) = (i.saturating_sub(range), bl.min(i + range + 1));
+        if let Some(j) = (lo..hi).find(|&j| b[j] == c && b_flags & (1 << j) == 0) {
+            a_flags |= 1 << i;
+            b_flags |= 1 << j;
+            matches += 1;
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    // Matched characters in order on both sides, compared pairwise.
+    let mut transpositions = 0usize;
+    while a_flags != 0 {
+        let (i, j) = (a_flags.trailing_zeros(), b_flags.trailing_zeros());
+        if a[i as usize] != b[j as usize] {
+            transpositions += 1;
+        }
+        a_flags &= a_flags - 1;
+        b_flags &= b_flags - 1;
+    }
+    transpositions /= 2;
+    ((matches as f64 / al as f64)
+        + (matches as f64 / bl as f64)
+        + ((matches - transpositions) as f64 / matches as f64))
+        / 3.0
 }
 
 /// Up to this many words are handled on the stack; longer values take the allocating path.
@@ -162,7 +228,7 @@ fn same_sorted(a: &[(u64, &str)], b: &[(u64, &str)]) -> Option<bool> {
 }
 
 /// Equal after removing spaces (`hoseason street` / `hoseasonstreet`), without allocating.
-fn same_compact(a: &str, b: &str) -> bool {
+pub fn same_compact(a: &str, b: &str) -> bool {
     let spaces = |s: &str| s.bytes().filter(|&c| c == b' ').count();
     a.len() - spaces(a) == b.len() - spaces(b)
         && a.bytes()
@@ -309,6 +375,12 @@ mod tests {
             prop_assert_eq!(within_one_edit(&a, &b), strsim::damerau_levenshtein(&a, &b) <= 1);
             prop_assert_eq!(same_words(&a, &b), reference_same_words(&a, &b));
             prop_assert_eq!(token_overlap(&a, &b).to_bits(), reference_overlap(&a, &b).to_bits());
+            prop_assert_eq!(jaro_winkler(&a, &b).to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
+        }
+
+        #[test]
+        fn jaro_winkler_agrees_on_ascii_names(a in "[a-f ]{0,70}", b in "[a-f ]{0,70}") {
+            prop_assert_eq!(jaro_winkler(&a, &b).to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
         }
 
         #[test]

@@ -103,10 +103,52 @@ fn banded_distance(
     distance::levenshtein_within(a, b, la, lb, k)
 }
 
+/// A cleaned value as the levels read it: plain text, or text prepared once for many
+/// comparisons (interned, its words sorted); both answer every question alike.
+pub trait Side<'a>: Copy {
+    fn text(self) -> &'a str;
+    /// The same text.
+    fn same(self, other: Self) -> bool;
+    /// Length in characters.
+    fn chars(self) -> usize;
+    /// [`distance::same_words`].
+    fn same_words(self, other: Self) -> bool;
+    /// Whether [`distance::token_overlap`] is at least `bound`.
+    fn overlap_at_least(self, other: Self, bound: f64) -> bool;
+    /// [`distance::within_one_edit`].
+    fn within_one_edit(self, other: Self) -> bool;
+}
+
+impl<'a> Side<'a> for &'a str {
+    fn text(self) -> &'a str {
+        self
+    }
+
+    fn same(self, other: Self) -> bool {
+        self == other
+    }
+
+    fn chars(self) -> usize {
+        distance::char_len(self)
+    }
+
+    fn same_words(self, other: Self) -> bool {
+        distance::same_words(self, other)
+    }
+
+    fn overlap_at_least(self, other: Self, bound: f64) -> bool {
+        distance::token_overlap(self, other) >= bound
+    }
+
+    fn within_one_edit(self, other: Self) -> bool {
+        distance::within_one_edit(self, other)
+    }
+}
+
 /// The level at which `a` and `b` (cleaned, non-empty) agree. `cross` holds each side's value
 /// of the role this one may be swapped with (first and last name), for the `swapped` level.
-pub fn level(role: &Role, a: &str, b: &str, cross: (Option<&str>, Option<&str>)) -> u8 {
-    if a == b {
+pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option<S>)) -> u8 {
+    if a.same(b) {
         return EXACT;
     }
     let within =
@@ -114,52 +156,53 @@ pub fn level(role: &Role, a: &str, b: &str, cross: (Option<&str>, Option<&str>))
     match role.compare {
         Compare::Exact => EXACT_DIFFERENT,
         Compare::Code => {
-            if a.len() >= 3 && distance::within_one_edit(a, b) {
+            if a.text().len() >= 3 && a.within_one_edit(b) {
                 CODE_ONE_EDIT
             } else {
                 CODE_DIFFERENT
             }
         }
         Compare::Fuzzy => {
-            if distance::same_words(a, b) {
+            if a.same_words(b) {
                 return FUZZY_REORDERED;
             }
             // Edit distance, not Jaro-Winkler: organisations often share a first word
             // (`sunflower foods` / `sunflower systems`), which Jaro-Winkler rewards.
-            let (la, lb) = (distance::char_len(a), distance::char_len(b));
+            let (la, lb) = (a.chars(), b.chars());
             let band = bands(role, la, lb);
-            let d = banded_distance(a, b, la, lb, band);
+            let d = banded_distance(a.text(), b.text(), la, lb, band);
             if within(d, band.0) {
                 FUZZY_CLOSE
-            } else if within(d, band.1) || distance::token_overlap(a, b) >= role.mid {
+            } else if within(d, band.1) || a.overlap_at_least(b, role.mid) {
                 FUZZY_SIMILAR
             } else {
                 FUZZY_DIFFERENT
             }
         }
         Compare::PersonName => {
-            if cross.1 == Some(a) || cross.0 == Some(b) {
+            if cross.1.is_some_and(|c| c.same(a)) || cross.0.is_some_and(|c| c.same(b)) {
                 return PERSON_SWAPPED;
             }
             // The similarity is the better of Jaro-Winkler and normalised edit distance.
-            let jw = strsim::jaro_winkler(a, b);
+            let jw = distance::jaro_winkler(a.text(), b.text());
             if jw >= role.high {
                 return PERSON_CLOSE;
             }
-            let (la, lb) = (distance::char_len(a), distance::char_len(b));
+            let (la, lb) = (a.chars(), b.chars());
             let band = bands(role, la, lb);
-            let d = banded_distance(a, b, la, lb, band);
-            if within(d, band.0) || distance::same_words(a, b) {
+            let d = banded_distance(a.text(), b.text(), la, lb, band);
+            if within(d, band.0) || a.same_words(b) {
                 PERSON_CLOSE
             } else if jw >= role.mid || within(d, band.1) {
                 PERSON_SIMILAR
-            } else if initial_of(a, b) || initial_of(b, a) {
+            } else if initial_of(a.text(), b.text()) || initial_of(b.text(), a.text()) {
                 PERSON_INITIAL
             } else {
                 PERSON_DIFFERENT
             }
         }
         Compare::Date => {
+            let (a, b) = (a.text(), b.text());
             if a.len() == 8
                 && b.len() == 8
                 && a[..4] == b[..4]
@@ -296,7 +339,7 @@ mod tests {
                     (&x, &y)
                 };
                 assert_eq!(
-                    name(r.compare, level(r, a, b, (None, None))),
+                    name(r.compare, level(r, a.as_str(), b.as_str(), (None, None))),
                     reference_level(r, a, b),
                     "{role}: `{a}` / `{b}`"
                 );

@@ -10,6 +10,7 @@ pub mod levels;
 pub mod link;
 pub mod model;
 pub mod normalize;
+pub mod prepared;
 pub mod review;
 pub mod roles;
 pub mod rules;
@@ -22,6 +23,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use compare::{FieldScore, PairScore};
+
 pub use model::Model;
 pub use rules::Rules;
 
@@ -203,17 +205,15 @@ pub fn find_clean(
         )));
     }
     let compared = model::compared(roles);
-    let keys = block_keys(rules, roles, clean);
+    let (keys, prepared) = rayon::join(
+        || block_keys(rules, roles, clean),
+        || prepared::Prepared::new(&compared, clean),
+    );
     // Every candidate pair with its comparison vector: 16 bytes a pair, so scoring after
     // training needs no second comparison.
     let progress = learn.progress.unwrap_or(&crate::progress::Silent);
     let (visited, stats) = block::for_each_pair(&keys, rules.max_block, progress, |a, b, rule| {
-        Some((
-            a,
-            b,
-            model::pattern(&compared, &clean[a as usize], &clean[b as usize]),
-            rule as u32,
-        ))
+        Some((a, b, prepared.pattern(a as usize, b as usize), rule as u32))
     });
     let model = match &learn.model {
         Some(m) => m.clone(),
@@ -240,18 +240,13 @@ pub fn find_clean(
             for &(_, _, p, rule) in &visited {
                 *sessions[rule as usize].pairs.entry(p).or_default() += 1.0;
             }
-            let random = model::random_pairs(&compared, clean, rules.u_sample);
+            let random = model::random_pairs(&prepared, rules.u_sample);
             let n = clean.len() as f64;
             let labels: model::Labels = learn
                 .labels
                 .iter()
                 .filter(|(a, b, _)| (*a as usize) < clean.len() && (*b as usize) < clean.len())
-                .map(|&(a, b, m)| {
-                    (
-                        model::pattern(&compared, &clean[a as usize], &clean[b as usize]),
-                        m,
-                    )
-                })
+                .map(|&(a, b, m)| (prepared.pattern(a as usize, b as usize), m))
                 .collect();
             model::train(
                 rules,
@@ -264,7 +259,7 @@ pub fn find_clean(
         }
     };
     let candidates = visited;
-    let freq = model::Frequencies::new(&model, clean, rules.prior_pairs);
+    let freq = model::Frequencies::new(&model, &prepared, rules.prior_pairs);
     let needed = (threshold / (1.0 - threshold)).ln();
     let links: Vec<(u32, u32, f64)> = candidates
         .par_iter()

@@ -2,7 +2,6 @@
 //! without labels (u from random pairs, m by expectation-maximisation over candidate pairs,
 //! the playbook weights as priors), plus term frequencies for rare-value agreement.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use rand::{Rng, SeedableRng};
@@ -10,11 +9,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::levels;
+use super::prepared::Prepared;
 use super::rules::{Role, Rules};
 use crate::error::{Error, Result};
 
 /// Bits per role in a packed comparison vector (up to 16 levels, 16 roles).
-const BITS: u32 = 4;
+pub(crate) const BITS: u32 = 4;
 /// The most roles a comparison vector holds.
 pub const MAX_ROLES: usize = (64 / BITS) as usize;
 
@@ -98,13 +98,15 @@ pub fn role_level(roles: &[Compared], i: usize, a: &[Option<String>], b: &[Optio
             let cross = roles[i]
                 .swap
                 .map_or((None, None), |s| (a[s].as_deref(), b[s].as_deref()));
-            levels::level(&roles[i].role, x, y, cross)
+            levels::level(&roles[i].role, x.as_str(), y.as_str(), cross)
         }
         _ => levels::MISSING,
     }
 }
 
-/// The comparison vector of a pair, packed `BITS` per role.
+/// The comparison vector of a pair, packed `BITS` per role: the straightforward version of
+/// [`super::prepared::Prepared::pattern`], which runs.
+#[cfg(test)]
 pub fn pattern(roles: &[Compared], a: &[Option<String>], b: &[Option<String>]) -> u64 {
     (0..roles.len()).fold(0u64, |acc, i| {
         acc | ((role_level(roles, i, a, b) as u64) << (BITS * i as u32))
@@ -129,8 +131,8 @@ pub fn combine(prior: f64, own: f64, shared_gain: f64) -> f64 {
 pub type Histogram = std::collections::BTreeMap<u64, f64>;
 
 /// Comparison vectors of random pairs (every pair when there are few), for u.
-pub fn random_pairs(roles: &[Compared], clean: &[Vec<Option<String>>], sample: usize) -> Histogram {
-    let n = clean.len();
+pub fn random_pairs(prepared: &Prepared<'_>, sample: usize) -> Histogram {
+    let n = prepared.len();
     let all = (n as u64) * (n as u64).saturating_sub(1) / 2;
     let merge = |mut x: Histogram, y: Histogram| {
         for (k, v) in y {
@@ -143,7 +145,7 @@ pub fn random_pairs(roles: &[Compared], clean: &[Vec<Option<String>>], sample: u
             .into_par_iter()
             .fold(Histogram::new, |mut h, a| {
                 for b in a + 1..n {
-                    *h.entry(pattern(roles, &clean[a], &clean[b])).or_default() += 1.0;
+                    *h.entry(prepared.pattern(a, b)).or_default() += 1.0;
                 }
                 h
             })
@@ -159,12 +161,19 @@ pub fn random_pairs(roles: &[Compared], clean: &[Vec<Option<String>>], sample: u
             // whole numbers, so the order they are added in does not change them.
             let mut h: hashbrown::HashMap<u64, u64, foldhash::fast::FixedState> =
                 hashbrown::HashMap::default();
-            for _ in 0..sample / chunks {
-                let a = rng.gen_range(0..n);
-                let b = rng.gen_range(0..n);
-                if a != b {
-                    *h.entry(pattern(roles, &clean[a], &clean[b])).or_default() += 1;
-                }
+            let mut pairs: Vec<(u32, u32)> = (0..sample / chunks)
+                .filter_map(|_| {
+                    let a = rng.gen_range(0..n);
+                    let b = rng.gen_range(0..n);
+                    (a != b).then_some((a as u32, b as u32))
+                })
+                .collect();
+            // Compared in record order: each record's values are read once for all its
+            // pairs, and values are stored in record order (counts do not depend on order).
+            pairs.sort_unstable();
+            for (a, b) in pairs {
+                *h.entry(prepared.pattern(a as usize, b as usize))
+                    .or_default() += 1;
             }
             h.into_iter().map(|(k, v)| (k, v as f64)).collect()
         })
@@ -451,31 +460,30 @@ pub struct Frequencies {
 }
 
 impl Frequencies {
-    /// Counts values of the tf roles.
-    pub fn new(model: &Model, clean: &[Vec<Option<String>>], prior_pairs: f64) -> Frequencies {
+    /// Counts values of the tf roles (by interned id: equal ids, equal text).
+    pub fn new(model: &Model, prepared: &Prepared<'_>, prior_pairs: f64) -> Frequencies {
+        let n = prepared.len();
         let per_record = model
             .roles
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, r)| {
                 if !r.tf {
                     return None;
                 }
-                let mut counts: HashMap<&str, u32> = HashMap::new();
-                for row in clean {
-                    if let Some(v) = &row[i] {
-                        *counts.entry(v.as_str()).or_default() += 1;
-                    }
+                let mut counts = vec![0u32; prepared.distinct()];
+                let mut filled = 0u32;
+                for id in (0..n).filter_map(|record| prepared.id(record, i)) {
+                    counts[id as usize] += 1;
+                    filled += 1;
                 }
-                let filled: u32 = counts.values().sum();
                 let u_exact = r.levels[0].u;
                 let others = (filled as f64 - 1.0).max(0.0);
                 Some(
-                    clean
-                        .iter()
-                        .map(|row| match &row[i] {
-                            Some(v) => {
-                                let c = (counts[v.as_str()] as f64 - 1.0).max(0.0);
+                    (0..n)
+                        .map(|record| match prepared.id(record, i) {
+                            Some(id) => {
+                                let c = (counts[id as usize] as f64 - 1.0).max(0.0);
                                 ((c + prior_pairs * u_exact) / (others + prior_pairs)) as f32
                             }
                             None => 0.0,

@@ -111,13 +111,15 @@ impl Db {
     /// Reads every record of `dataset`: the given columns, an id, completeness and recency.
     /// Rows come in rowid order, which is source order (batches are appended whole).
     /// `prepare` turns each record's column values into what is kept (e.g. cleaned values),
-    /// so the raw text of a large dataset is never held all at once.
+    /// so the raw text of a large dataset is never held all at once. It runs on the other
+    /// cores while this thread reads on: chunks of rows go to a worker that prepares each
+    /// chunk in parallel (reading and cleaning both cost, and SQLite reads on one thread).
     pub fn read_for_dedupe(
         &self,
         dataset: &str,
         id_column: Option<&str>,
         columns: &[String],
-        prepare: &dyn Fn(Vec<Option<String>>) -> Vec<Option<String>>,
+        prepare: &(dyn Fn(Vec<Option<String>>) -> Vec<Option<String>> + Sync),
     ) -> Result<Vec<SourceRow>> {
         self.dataset_columns(dataset)?;
         let several: bool = self.conn.query_row(
@@ -134,7 +136,8 @@ impl Db {
             quote_ident(&source_table(dataset))
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([], |r| {
+        let mut rows = stmt.query([])?;
+        let source_row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<SourceRow> {
             let batch: i64 = r.get(0)?;
             let row: i64 = r.get(1)?;
             let id: Option<String> = r.get(2)?;
@@ -145,18 +148,54 @@ impl Db {
                     row.to_string()
                 }
             });
-            let raw = (0..columns.len())
-                .map(|i| r.get(4 + i))
-                .collect::<rusqlite::Result<_>>()?;
             Ok(SourceRow {
                 rowid: r.get(3)?,
                 batch,
                 row,
                 id,
-                values: prepare(raw),
+                values: (0..columns.len())
+                    .map(|i| r.get(4 + i))
+                    .collect::<rusqlite::Result<_>>()?,
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        const CHUNK: usize = 4096;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<SourceRow>>(2);
+            let worker = scope.spawn(move || {
+                use rayon::prelude::*;
+                let mut out = Vec::new();
+                for mut chunk in rx {
+                    chunk
+                        .par_iter_mut()
+                        .for_each(|r| r.values = prepare(std::mem::take(&mut r.values)));
+                    out.append(&mut chunk);
+                }
+                out
+            });
+            // Sending stops when the worker has gone (it panicked: re-raised below).
+            let read = (|| -> Result<()> {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                while let Some(r) = rows.next()? {
+                    chunk.push(source_row(r)?);
+                    if chunk.len() == CHUNK
+                        && tx
+                            .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                            .is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+                if !chunk.is_empty() {
+                    let _ = tx.send(chunk);
+                }
+                Ok(())
+            })();
+            drop(tx);
+            let prepared = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read.map(|()| prepared)
+        })
     }
 
     /// Each column's semantic type and the share of values that fit it, from the last profile.

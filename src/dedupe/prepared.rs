@@ -1,0 +1,478 @@
+//! Records prepared once for comparison: every cleaned value interned per role (equal text,
+//! equal id) with its length, sorted word ids and spaceless form worked out once, so each of
+//! millions of compared pairs reads ids and small arrays instead of splitting words again.
+
+use foldhash::fast::FixedState;
+use hashbrown::HashMap;
+use rayon::prelude::*;
+
+use super::distance;
+use super::levels::{self, Side};
+use super::model::{BITS, Compared};
+
+/// The id of a missing value.
+const NONE: u32 = u32::MAX;
+
+/// One distinct value and what comparing it needs.
+struct Value<'a> {
+    text: &'a str,
+    /// Length in characters.
+    chars: u32,
+    /// Whether it holds a space (more than one word).
+    multi: bool,
+    ascii: bool,
+    /// Distinct words.
+    distinct: u32,
+    /// Its words (split at single spaces, as `split(' ')`) as ids, sorted: `words[start..end]`.
+    start: u32,
+    end: u32,
+    /// Bytes and hash of the text without spaces; equal hashes are confirmed on the text.
+    compact_len: u32,
+    compact_hash: u64,
+}
+
+/// A record's value of one role as compared: its id, the features of its [`Value`], and
+/// where its text and word ids sit in the record-ordered arenas.
+#[derive(Clone, Copy)]
+struct Slot {
+    id: u32,
+    chars: u32,
+    multi: bool,
+    ascii: bool,
+    distinct: u32,
+    compact_len: u32,
+    compact_hash: u64,
+    text: (usize, u32),
+    words: (usize, u32),
+}
+
+/// Cleaned records ready for comparison, record-major: `slots[record * roles + role]`.
+/// A record's slots, texts and words lie together (copied out of the interned values in
+/// record order), so comparing a pair reads a few neighbouring cache lines per record, not
+/// a dozen scattered ones: a random pair is otherwise bound by memory, not by arithmetic.
+pub struct Prepared<'a> {
+    roles: &'a [Compared],
+    slots: Vec<Slot>,
+    text: String,
+    words: Vec<u32>,
+    distinct: usize,
+}
+
+/// A prepared value of one record, as the comparison levels read it.
+#[derive(Clone, Copy)]
+pub struct Prep<'p> {
+    slot: &'p Slot,
+    text: &'p str,
+    words: &'p [u32],
+}
+
+/// FNV-1a over the bytes that are not spaces.
+fn compact_hash(s: &str) -> u64 {
+    s.bytes()
+        .filter(|&c| c != b' ')
+        .fold(0xcbf2_9ce4_8422_2325, |h, c| {
+            (h ^ c as u64).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+/// The interned values of a few roles (a role and its swap partner share one table, so equal
+/// text across them is one id); ids and word starts are local until the tables are joined.
+struct Table<'a> {
+    /// Per member role, per record: the local value id (NONE: missing).
+    columns: Vec<Vec<u32>>,
+    values: Vec<Value<'a>>,
+    words: Vec<u32>,
+}
+
+impl<'a> Table<'a> {
+    fn build(clean: &'a [Vec<Option<String>>], members: &[usize]) -> Table<'a> {
+        let n = clean.len();
+        let mut by_text: HashMap<&'a str, u32, FixedState> = HashMap::default();
+        let mut word_ids: HashMap<&'a str, u32, FixedState> = HashMap::default();
+        let mut values: Vec<Value<'a>> = Vec::new();
+        let mut words: Vec<u32> = Vec::new();
+        let mut columns = vec![Vec::with_capacity(n); members.len()];
+        // Record by record: values come in record order, so records near each other have
+        // their values near each other.
+        for row in clean {
+            for (column, &i) in columns.iter_mut().zip(members) {
+                let Some(text) = row[i].as_deref() else {
+                    column.push(NONE);
+                    continue;
+                };
+                let next = values.len() as u32;
+                let id = *by_text.entry(text).or_insert(next);
+                if id == next {
+                    let start = words.len();
+                    for w in text.split(' ') {
+                        let n = word_ids.len() as u32;
+                        words.push(*word_ids.entry(w).or_insert(n));
+                    }
+                    words[start..].sort_unstable();
+                    let distinct = 1 + words[start..].windows(2).filter(|p| p[0] != p[1]).count();
+                    let spaces = text.bytes().filter(|&c| c == b' ').count();
+                    values.push(Value {
+                        text,
+                        chars: distance::char_len(text) as u32,
+                        multi: spaces > 0,
+                        ascii: text.is_ascii(),
+                        distinct: distinct as u32,
+                        start: start as u32,
+                        end: words.len() as u32,
+                        compact_len: (text.len() - spaces) as u32,
+                        compact_hash: compact_hash(text),
+                    });
+                }
+                column.push(id);
+            }
+        }
+        Table {
+            columns,
+            values,
+            words,
+        }
+    }
+}
+
+impl<'a> Prepared<'a> {
+    /// Interns every value of `clean` (records of `roles.len()` cleaned values), the roles'
+    /// tables built in parallel.
+    pub fn new(roles: &'a [Compared], clean: &'a [Vec<Option<String>>]) -> Prepared<'a> {
+        let k = roles.len();
+        let mut group: Vec<usize> = (0..k).collect();
+        for (i, r) in roles.iter().enumerate() {
+            if let Some(s) = r.swap {
+                let (low, high) = (group[i].min(group[s]), group[i].max(group[s]));
+                group
+                    .iter_mut()
+                    .filter(|g| **g == high)
+                    .for_each(|g| *g = low);
+            }
+        }
+        let mut leaders = group.clone();
+        leaders.sort_unstable();
+        leaders.dedup();
+        let tables: Vec<(Vec<usize>, Table<'a>)> = leaders
+            .par_iter()
+            .map(|&g| {
+                let members: Vec<usize> = (0..k).filter(|&i| group[i] == g).collect();
+                let table = Table::build(clean, &members);
+                (members, table)
+            })
+            .collect();
+        // Where each role's values are: (table, column in it), and each table's first id.
+        let mut at = vec![(0, 0); k];
+        let mut bases = Vec::with_capacity(tables.len());
+        let mut distinct = 0;
+        for (t, (members, table)) in tables.iter().enumerate() {
+            for (c, &i) in members.iter().enumerate() {
+                at[i] = (t, c);
+            }
+            bases.push(distinct as u32);
+            distinct += table.values.len();
+        }
+        let missing = Slot {
+            id: NONE,
+            chars: 0,
+            multi: false,
+            ascii: true,
+            distinct: 0,
+            compact_len: 0,
+            compact_hash: 0,
+            text: (0, 0),
+            words: (0, 0),
+        };
+        let mut slots = Vec::with_capacity(clean.len() * k);
+        let (mut text, mut words) = (String::new(), Vec::new());
+        for record in 0..clean.len() {
+            for &(t, c) in &at {
+                let table = &tables[t].1;
+                let local = table.columns[c][record];
+                if local == NONE {
+                    slots.push(missing);
+                    continue;
+                }
+                let v = &table.values[local as usize];
+                let (text_at, words_at) = (text.len(), words.len());
+                text.push_str(v.text);
+                words.extend_from_slice(&table.words[v.start as usize..v.end as usize]);
+                slots.push(Slot {
+                    id: bases[t] + local,
+                    chars: v.chars,
+                    multi: v.multi,
+                    ascii: v.ascii,
+                    distinct: v.distinct,
+                    compact_len: v.compact_len,
+                    compact_hash: v.compact_hash,
+                    text: (text_at, v.text.len() as u32),
+                    words: (words_at, v.end - v.start),
+                });
+            }
+        }
+        Prepared {
+            roles,
+            slots,
+            text,
+            words,
+            distinct,
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.slots.len().checked_div(self.roles.len()).unwrap_or(0)
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of distinct values over all roles (ids run below it).
+    pub fn distinct(&self) -> usize {
+        self.distinct
+    }
+
+    /// The id of `record`'s value of role `i` (within a role and its swap partner: equal
+    /// ids, equal text); None when missing.
+    pub fn id(&self, record: usize, i: usize) -> Option<u32> {
+        let id = self.slots[record * self.roles.len() + i].id;
+        (id != NONE).then_some(id)
+    }
+
+    fn get(&self, record: usize, i: usize) -> Option<Prep<'_>> {
+        let slot = &self.slots[record * self.roles.len() + i];
+        (slot.id != NONE).then(|| Prep {
+            slot,
+            text: &self.text[slot.text.0..slot.text.0 + slot.text.1 as usize],
+            words: &self.words[slot.words.0..slot.words.0 + slot.words.1 as usize],
+        })
+    }
+
+    /// The level of role `i` for records `a` and `b`: [`super::model::role_level`] on
+    /// prepared values.
+    pub fn level(&self, i: usize, a: usize, b: usize) -> u8 {
+        match (self.get(a, i), self.get(b, i)) {
+            (Some(x), Some(y)) => {
+                let cross = self.roles[i]
+                    .swap
+                    .map_or((None, None), |s| (self.get(a, s), self.get(b, s)));
+                levels::level(&self.roles[i].role, x, y, cross)
+            }
+            _ => levels::MISSING,
+        }
+    }
+
+    /// The packed comparison vector of records `a` and `b` (as [`super::model::pattern`]).
+    pub fn pattern(&self, a: usize, b: usize) -> u64 {
+        (0..self.roles.len()).fold(0u64, |acc, i| {
+            acc | ((self.level(i, a, b) as u64) << (BITS * i as u32))
+        })
+    }
+}
+
+impl<'p> Side<'p> for Prep<'p> {
+    fn text(self) -> &'p str {
+        self.text
+    }
+
+    fn same(self, other: Self) -> bool {
+        self.slot.id == other.slot.id
+    }
+
+    fn chars(self) -> usize {
+        self.slot.chars as usize
+    }
+
+    fn same_words(self, other: Self) -> bool {
+        let (a, b) = (self.slot, other.slot);
+        // As `distance::same_words`: the same words in any order (equal byte lengths, one
+        // of them several words), else the same letters with the spaces taken out.
+        if (a.multi || b.multi) && self.text.len() == other.text.len() && self.words == other.words
+        {
+            return true;
+        }
+        a.compact_len == b.compact_len
+            && a.compact_hash == b.compact_hash
+            && distance::same_compact(self.text, other.text)
+    }
+
+    fn overlap_at_least(self, other: Self, bound: f64) -> bool {
+        // Jaccard over distinct words. Shared words are at most the fewer distinct ones and
+        // all words at least the more, and float division is monotonic: when even that
+        // ratio falls short, the exact one does too.
+        let (da, db) = (self.slot.distinct as usize, other.slot.distinct as usize);
+        if (da.min(db) as f64 / da.max(db) as f64) < bound {
+            return false;
+        }
+        // A merge of the two sorted id lists, repeats skipped.
+        let (a, b) = (self.words, other.words);
+        let (mut i, mut j, mut inter) = (0, 0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    let w = a[i];
+                    inter += 1;
+                    while i < a.len() && a[i] == w {
+                        i += 1;
+                    }
+                    while j < b.len() && b[j] == w {
+                        j += 1;
+                    }
+                }
+            }
+        }
+        let union = da + db - inter;
+        inter as f64 / union as f64 >= bound
+    }
+
+    fn within_one_edit(self, other: Self) -> bool {
+        if self.slot.ascii && other.slot.ascii {
+            distance::within_one_edit_ascii(self.text(), other.text())
+        } else {
+            distance::within_one_edit(self.text(), other.text())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedupe::model;
+    use crate::dedupe::rules::Rules;
+    use proptest::prelude::*;
+
+    /// Values over few words and letters (so reorderings, typos and shared words are
+    /// common), spaces doubled or trailing at times, a non-ASCII letter, or missing.
+    fn value() -> impl Strategy<Value = Option<String>> {
+        let word = prop_oneof![
+            proptest::sample::select(vec![
+                "north",
+                "nrth",
+                "wind",
+                "traders",
+                "tradres",
+                "inc",
+                "café",
+                "a",
+                "ab",
+                "",
+                "green",
+                "mitchell",
+                "smith",
+                "jo",
+                "john",
+                "19560409",
+                "19560904",
+                "19561230",
+                "4155550134",
+                "4155550143",
+                "ß",
+            ])
+            .prop_map(str::to_string),
+            "[a-d]{1,6}",
+        ];
+        proptest::option::weighted(
+            0.9,
+            proptest::collection::vec(word, 1..4).prop_map(|w| w.join(" ")),
+        )
+    }
+
+    /// Dates as the date normaliser leaves them (digits), near each other or not.
+    fn date() -> impl Strategy<Value = Option<String>> {
+        proptest::option::weighted(0.9, "19[5-6][0-9]0[49][01][49]|[0-9]{6}")
+    }
+
+    fn roles() -> Vec<Compared> {
+        let rules = Rules::builtin();
+        let names = [
+            "name",
+            "street",
+            "phone",
+            "first_name",
+            "last_name",
+            "birth_date",
+            "domain",
+            "city",
+        ];
+        model::compared(
+            &names
+                .iter()
+                .map(|n| (n.to_string(), rules.roles[*n].clone()))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Prepared comparison gives every pair the vector the plain strings give.
+        #[test]
+        fn prepared_patterns_equal_plain_ones(
+            records in proptest::collection::vec(
+                (proptest::collection::vec(value(), 7), date()), 2..8
+            )
+        ) {
+            // `birth_date` is the sixth role.
+            let records: Vec<Vec<Option<String>>> = records
+                .into_iter()
+                .map(|(mut r, d)| {
+                    r.insert(5, d);
+                    r
+                })
+                .collect();
+            let roles = roles();
+            let prepared = Prepared::new(&roles, &records);
+            prop_assert_eq!(prepared.len(), records.len());
+            for a in 0..records.len() {
+                for b in 0..records.len() {
+                    prop_assert_eq!(
+                        prepared.pattern(a, b),
+                        model::pattern(&roles, &records[a], &records[b]),
+                        "{:?} / {:?}", records[a], records[b]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn equal_text_shares_an_id_across_swapped_roles() {
+        let roles = roles();
+        let s = |v: &str| Some(v.to_string());
+        let records = vec![
+            vec![
+                s("green"),
+                None,
+                None,
+                s("green"),
+                s("mitchell"),
+                None,
+                None,
+                None,
+            ],
+            vec![
+                s("mitchell"),
+                None,
+                None,
+                s("mitchell"),
+                s("green"),
+                None,
+                None,
+                None,
+            ],
+        ];
+        let p = Prepared::new(&roles, &records);
+        // First and last name share a table (they may be swapped); name has its own.
+        assert_eq!(p.id(0, 3), p.id(1, 4));
+        assert_ne!(p.id(0, 0), p.id(0, 3));
+        assert_eq!(p.id(0, 1), None);
+        assert_eq!(p.distinct(), 2 + 2);
+        assert_eq!(
+            levels::name(roles[3].role.compare, p.level(3, 0, 1)),
+            "swapped"
+        );
+    }
+}

@@ -779,7 +779,12 @@ pub(crate) fn value_problem(value: &str, field: &Field) -> Option<(&'static str,
 fn iso_date(value: &str) -> bool {
     let b = value.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10)
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10)
     {
         let n = |r: std::ops::Range<usize>| {
             b[r].iter()
@@ -956,8 +961,18 @@ mod tests {
     #[test]
     fn iso_dates_read_as_chrono_reads_them() {
         for v in [
-            "2024-02-29", "2023-02-29", "2024-13-01", "2024-00-10", "0999-01-01", "2024-1-5",
-            "20240101", "2024-01-01 ", "+2024-01-01", "12024-01-01", "2024-01-32", "x",
+            "2024-02-29",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "0999-01-01",
+            "2024-1-5",
+            "20240101",
+            "2024-01-01 ",
+            "+2024-01-01",
+            "12024-01-01",
+            "2024-01-32",
+            "x",
         ] {
             assert_eq!(
                 iso_date(v),

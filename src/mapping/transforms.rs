@@ -488,8 +488,20 @@ mod tests {
         };
         let chain = [Transform::Trim, Transform::CollapseSpaces];
         for v in [
-            "", "   ", "a", " a", "a ", "a  b", "a b", "a\tb", "a\u{a0}b", "\u{3000}x", "Zoë Smith",
-            " x  y ", "\n", "a b c",
+            "",
+            "   ",
+            "a",
+            " a",
+            "a ",
+            "a  b",
+            "a b",
+            "a\tb",
+            "a\u{a0}b",
+            "\u{3000}x",
+            "Zoë Smith",
+            " x  y ",
+            "\n",
+            "a b c",
         ] {
             let mut stepwise = v.to_string();
             for t in &chain {

@@ -103,7 +103,8 @@ impl ObjectKeys {
         match self.spaces.iter().position(|(n, _)| &**n == namespace) {
             Some(i) => i,
             None => {
-                self.spaces.push((Rc::from(namespace), Namespace::default()));
+                self.spaces
+                    .push((Rc::from(namespace), Namespace::default()));
                 self.spaces.len() - 1
             }
         }

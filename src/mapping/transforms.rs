@@ -312,7 +312,19 @@ pub fn apply_all(transforms: &[Transform], value: &str, ctx: &Context) -> Result
     let mut warnings = Vec::new();
     let mut current = value.to_string();
     for t in transforms {
-        current = t.apply(&current, ctx, &mut warnings)?;
+        // Stage runs every chain on every cell, and most cells are trimmed and single-spaced
+        // already: those steps then keep the value rather than copy it (blank values stay as
+        // they are in `apply` too).
+        match t {
+            Transform::Trim => {
+                let trimmed = current.trim();
+                if !trimmed.is_empty() && trimmed.len() != current.len() {
+                    current = trimmed.to_string();
+                }
+            }
+            Transform::CollapseSpaces if is_collapsed(&current) => {}
+            _ => current = t.apply(&current, ctx, &mut warnings)?,
+        }
     }
     Ok(Applied {
         value: current,
@@ -335,6 +347,23 @@ fn not_a_date(value: &str, formats: &[String]) -> String {
 /// Whitespace runs to one space, ends trimmed.
 pub fn collapse_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether [`collapse_spaces`] leaves `s` as it is: no whitespace at the ends, and single
+/// plain spaces between words.
+fn is_collapsed(s: &str) -> bool {
+    let mut after_space = true;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if c != ' ' || after_space {
+                return false;
+            }
+            after_space = true;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || s.is_empty()
 }
 
 /// Lower, upper or title case; title case capitalises after spaces, hyphens and apostrophes.
@@ -469,6 +498,38 @@ mod tests {
 
     fn none(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn trim_and_collapse_in_a_chain_give_what_each_step_gives() {
+        let ctx = Context {
+            column: &none,
+            values: None,
+        };
+        let chain = [Transform::Trim, Transform::CollapseSpaces];
+        for v in [
+            "",
+            "   ",
+            "a",
+            " a",
+            "a ",
+            "a  b",
+            "a b",
+            "a\tb",
+            "a\u{a0}b",
+            "\u{3000}x",
+            "Zoë Smith",
+            " x  y ",
+            "\n",
+            "a b c",
+        ] {
+            let mut stepwise = v.to_string();
+            for t in &chain {
+                stepwise = t.apply(&stepwise, &ctx, &mut Vec::new()).unwrap();
+            }
+            assert_eq!(apply_all(&chain, v, &ctx).unwrap().value, stepwise, "{v:?}");
+            assert_eq!(is_collapsed(v), collapse_spaces(v) == v, "{v:?}");
+        }
     }
 
     fn run(t: &Transform, v: &str) -> Result<String, Failure> {

@@ -33,8 +33,9 @@ pub(super) type LookupIndex = HashMap<(String, String), HashMap<String, Hit>>;
 /// Each object's records by their source key.
 pub(super) type KeyIndex = HashMap<String, ObjectKeys>;
 
-/// One key namespace's records by source key.
-type Namespace = HashMap<Box<str>, Slot>;
+/// One key namespace's records by source key. Every record and every reference looks a key up
+/// here: foldhash (randomly seeded per run), not SipHash.
+type Namespace = foldhash::HashMap<Box<str>, Slot>;
 
 /// One object's records by source key, per key namespace. A namespace is the external-id
 /// field a dataset upserts on: two datasets loaded into one object with their own external-id
@@ -102,7 +103,8 @@ impl ObjectKeys {
         match self.spaces.iter().position(|(n, _)| &**n == namespace) {
             Some(i) => i,
             None => {
-                self.spaces.push((Rc::from(namespace), HashMap::new()));
+                self.spaces
+                    .push((Rc::from(namespace), Namespace::default()));
                 self.spaces.len() - 1
             }
         }

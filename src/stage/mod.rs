@@ -23,7 +23,7 @@ use crate::mapping::file::Lookup;
 use crate::mapping::owners::Owner;
 use crate::mapping::transforms::{Context, apply_all};
 use crate::mapping::workflow::mapping_files;
-use crate::staging::{Db, KeyRow, PlanRow, StageRunRow, StageTx};
+use crate::staging::{Db, KeyRef, PlanRow, StageRunRow, StageTx};
 use crate::targets::SchemaSource;
 use crate::workspace::Workspace;
 
@@ -335,14 +335,14 @@ pub fn run(
         for (key, info) in state.keys.sorted() {
             tx.key(
                 object,
-                &KeyRow {
-                    key: key.to_string(),
-                    status: info.status.to_string(),
-                    external_id: info.external_id,
-                    dataset: info.dataset.to_string(),
+                &KeyRef {
+                    key,
+                    status: info.status,
+                    external_id: info.external_id.as_deref(),
+                    dataset: &info.dataset,
                     batch: info.batch,
                     row: info.row,
-                    detail: info.detail,
+                    detail: info.detail.as_deref(),
                 },
             )?;
         }
@@ -527,14 +527,14 @@ impl ObjectState {
         if self.on_disk {
             return tx.key_once(
                 object,
-                &KeyRow {
-                    key,
-                    status: info.status.to_string(),
-                    external_id: info.external_id,
-                    dataset: info.dataset.to_string(),
+                &KeyRef {
+                    key: &key,
+                    status: info.status,
+                    external_id: info.external_id.as_deref(),
+                    dataset: &info.dataset,
                     batch: info.batch,
                     row: info.row,
-                    detail: info.detail,
+                    detail: info.detail.as_deref(),
                 },
             );
         }

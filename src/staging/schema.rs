@@ -532,6 +532,23 @@ const MIGRATIONS: &[&str] = &[
         replaces_row      INTEGER NOT NULL,
         PRIMARY KEY (dataset, _batch, _row)
      );",
+    // 19: stage keys clustered on their key: stage writes one row per source record, and a
+    // rowid table kept each one twice (the table, then its key index), a third of the run's
+    // B-tree writes. Same columns and key; rows read back in key order, as they were written.
+    "CREATE TABLE _stage_keys_19 (
+        object      TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        external_id TEXT,
+        dataset     TEXT NOT NULL,
+        _batch      INTEGER NOT NULL,
+        _row        INTEGER NOT NULL,
+        detail      TEXT,
+        PRIMARY KEY (object, dataset, key)
+     ) WITHOUT ROWID;
+     INSERT INTO _stage_keys_19 SELECT object, key, status, external_id, dataset, _batch, _row, detail FROM _stage_keys;
+     DROP TABLE _stage_keys;
+     ALTER TABLE _stage_keys_19 RENAME TO _stage_keys;",
 ];
 
 /// The schema version this build writes.

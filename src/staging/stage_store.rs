@@ -31,6 +31,19 @@ pub struct KeyRow {
     pub detail: Option<String>,
 }
 
+/// A `_stage_keys` row to write, borrowed from the run's own values: stage writes one per
+/// source record, and copying its texts into a [`KeyRow`] first cost an allocation per field.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyRef<'a> {
+    pub key: &'a str,
+    pub status: &'a str,
+    pub external_id: Option<&'a str>,
+    pub dataset: &'a str,
+    pub batch: i64,
+    pub row: i64,
+    pub detail: Option<&'a str>,
+}
+
 /// One dataset's totals from a stage run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StageRunRow {
@@ -660,7 +673,7 @@ impl<'a> StageTx<'a> {
     }
 
     /// Records where a source key resolves.
-    pub fn key(&self, object: &str, k: &KeyRow) -> Result<()> {
+    pub fn key(&self, object: &str, k: &KeyRef<'_>) -> Result<()> {
         let sql = "INSERT OR REPLACE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
         self.with_held("key", sql, |stmt| {
             stmt.execute(params![
@@ -679,7 +692,7 @@ impl<'a> StageTx<'a> {
 
     /// Records where a source key resolves unless the object already has it in `dataset`:
     /// true when recorded (the first record with a key keeps it).
-    pub fn key_once(&self, object: &str, k: &KeyRow) -> Result<bool> {
+    pub fn key_once(&self, object: &str, k: &KeyRef<'_>) -> Result<bool> {
         let sql = "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
         self.with_held("key_once", sql, |stmt| {
             Ok(stmt.execute(params![

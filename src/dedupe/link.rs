@@ -241,23 +241,15 @@ pub fn find(
     for dataset in &priority {
         let columns = db.dataset_columns(dataset)?;
         let fields = fields_for(options, dataset, &columns)?;
-        let profiled: Vec<roles::Profiled> = db
-            .profiled_types(dataset)?
-            .into_iter()
-            .map(|(column, kind, share)| roles::Profiled {
-                column,
-                kind,
-                share,
-            })
-            .collect();
         let mapped = options.mapped.get(dataset).cloned().unwrap_or_default();
-        let assigned = roles::assign(
+        let assigned = roles::detect(
+            db,
             rules,
             &options.object,
+            dataset,
             &columns,
             &fields,
             &mapped,
-            &profiled,
         )
         .map_err(|e| match e {
             Error::Usage(m) => Error::Usage(format!("dataset `{dataset}`: {m}")),

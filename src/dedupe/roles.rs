@@ -2,6 +2,123 @@
 
 use super::rules::Rules;
 use crate::error::{Error, Result};
+use crate::staging::Db;
+
+/// Rows sampled to recognise a role from its values when no name, mapping or profile does.
+const VALUE_SAMPLE: u64 = 1_000;
+/// The kind a column read as street addresses from its values gets (`type_hints` name it).
+const STREET_VALUES: &str = "street_address";
+
+/// The roles of one dataset's columns: `overrides` (from `--field`), `mapped` (from a mapping
+/// file), column names, the last profile's types and, for roles still open, the values.
+pub fn detect(
+    db: &Db,
+    rules: &Rules,
+    object: &str,
+    dataset: &str,
+    columns: &[String],
+    overrides: &[(String, String)],
+    mapped: &[(String, String)],
+) -> Result<Vec<RoleColumn>> {
+    let mut profiled: Vec<Profiled> = db
+        .profiled_types(dataset)?
+        .into_iter()
+        .map(|(column, kind, share)| Profiled {
+            column,
+            kind,
+            share,
+        })
+        .collect();
+    let assigned = assign(rules, object, columns, overrides, mapped, &profiled)?;
+    let wants_street = rules
+        .objects
+        .get(object)
+        .is_some_and(|roles| roles.iter().any(|r| r == "street"));
+    if !wants_street || assigned.iter().any(|r| r.role == "street") {
+        return Ok(assigned);
+    }
+    // A headers-silent street column (`addr`, `Anschrift 1`) still reads as addresses.
+    let open: Vec<String> = columns
+        .iter()
+        .filter(|c| {
+            !assigned.iter().any(|r| &r.column == *c) && !rules.excluded_columns.contains(c)
+        })
+        .cloned()
+        .collect();
+    if open.is_empty() {
+        return Ok(assigned);
+    }
+    let sample = db.sample_rows(dataset, &open, VALUE_SAMPLE)?;
+    let by_values = street_columns(rules, &open, &sample);
+    if by_values.is_empty() {
+        return Ok(assigned);
+    }
+    profiled.extend(by_values);
+    assign(rules, object, columns, overrides, mapped, &profiled)
+}
+
+/// Columns whose sampled values mostly read as street addresses (a house number and a street
+/// word: `435 s. la cienega blvd.`, `Hauptstrasse 12`), as `street_address` kinds.
+fn street_columns(
+    rules: &Rules,
+    columns: &[String],
+    sample: &[Vec<Option<String>>],
+) -> Vec<Profiled> {
+    let words: Vec<&str> = rules
+        .street_abbreviations
+        .iter()
+        .flat_map(|(long, short)| [long.as_str(), short.as_str()])
+        .chain(rules.street_types.iter().map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    for (i, column) in columns.iter().enumerate() {
+        let (mut filled, mut streets) = (0usize, 0usize);
+        for row in sample {
+            let Some(value) = row.get(i).and_then(|v| v.as_deref()) else {
+                continue;
+            };
+            if value.trim().is_empty() {
+                continue;
+            }
+            filled += 1;
+            if looks_like_street(value, &words) {
+                streets += 1;
+            }
+        }
+        // Too few values say nothing about a column.
+        if filled >= 5 {
+            let share = streets as f64 / filled as f64;
+            if share >= rules.type_share {
+                out.push(Profiled {
+                    column: column.clone(),
+                    kind: STREET_VALUES.to_string(),
+                    share,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A house number (`12`, `12a`) and a street word, or a word ending in a long one
+/// (`hauptstrasse`), among the value's words.
+fn looks_like_street(value: &str, words: &[&str]) -> bool {
+    let folded = crate::values::fold::fold(value);
+    let tokens: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let number = tokens.iter().any(|t| {
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0 && t.len() - digits <= 1
+    });
+    let word = tokens.iter().any(|t| {
+        words
+            .iter()
+            .any(|w| t == w || (w.len() >= 5 && t.len() > w.len() && t.ends_with(w)))
+    });
+    number && word
+}
 
 /// A column's profiled semantic type and the share of its values that fit it.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,7 +133,8 @@ pub struct Profiled {
 pub struct RoleColumn {
     pub role: String,
     pub column: String,
-    /// `flag` (from --field), `mapping`, `name` (from the column name) or `profile` (its type).
+    /// `flag` (from --field), `mapping`, `name` (from the column name), `profile` (its type)
+    /// or `values` (read from a sample of its values).
     pub from: &'static str,
 }
 
@@ -127,7 +245,12 @@ pub fn assign(
             out.push(RoleColumn {
                 role: role.clone(),
                 column: p.column.clone(),
-                from: "profile",
+                // Kinds the profile does not store were read from the values just now.
+                from: if p.kind == STREET_VALUES {
+                    "values"
+                } else {
+                    "profile"
+                },
             });
         }
     }
@@ -365,5 +488,58 @@ mod tests {
         assert!(err.to_string().contains("did you mean `account`"), "{err}");
         let err = assign(&rules, "contact", &cols(&["x"]), &[], &[], &[]).unwrap_err();
         assert!(err.to_string().contains("--field ROLE=COLUMN"), "{err}");
+    }
+
+    #[test]
+    fn an_address_column_is_told_by_its_values() {
+        let rules = Rules::builtin();
+        let words: Vec<&str> = rules
+            .street_abbreviations
+            .iter()
+            .flat_map(|(l, s)| [l.as_str(), s.as_str()])
+            .chain(rules.street_types.iter().map(String::as_str))
+            .collect();
+        for street in [
+            "435 s. la cienega blvd.",
+            "Hauptstraße 12",
+            "12a Rue de la Paix",
+            "1600 Amphitheatre Pkwy",
+        ] {
+            assert!(looks_like_street(street, &words), "{street}");
+        }
+        for other in [
+            "Suite Dreams Bakery",
+            "2nd fl.",
+            "Route 66 Diner",
+            "12 Monkeys",
+            "42",
+        ] {
+            assert!(!looks_like_street(other, &words), "{other}");
+        }
+        let sample: Vec<Vec<Option<String>>> = [
+            ("arts deli", "12224 ventura blvd."),
+            ("katsu", "1972 n. hillhurst ave."),
+            ("the palm", "9001 santa monica blvd."),
+            ("spago", "1114 horn ave."),
+            ("fenix", "8358 sunset blvd. west"),
+            ("grill on the alley", "9560 dayton way"),
+        ]
+        .iter()
+        .map(|(n, a)| vec![Some(n.to_string()), Some(a.to_string())])
+        .collect();
+        let found = street_columns(&rules, &cols(&["title", "where"]), &sample);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].column, "where");
+        let got = assign(
+            &rules,
+            "account",
+            &cols(&["title", "where"]),
+            &[],
+            &[],
+            &found,
+        )
+        .unwrap();
+        let street = got.iter().find(|r| r.role == "street").unwrap();
+        assert_eq!((street.column.as_str(), street.from), ("where", "values"));
     }
 }

@@ -93,6 +93,9 @@ pub struct Rules {
     pub blocking: Vec<Vec<String>>,
     pub legal_suffixes: Vec<String>,
     pub street_abbreviations: BTreeMap<String, String>,
+    /// Street words besides the abbreviated ones, for telling an address column by its values.
+    #[serde(default)]
+    pub street_types: Vec<String>,
     pub two_label_suffixes: Vec<String>,
     /// Roles matched per object (`account`, `contact`, `lead`).
     pub objects: BTreeMap<String, Vec<String>>,

@@ -233,22 +233,14 @@ fn find(
             options.dataset
         )));
     }
-    let profiled: Vec<roles::Profiled> = db
-        .profiled_types(&options.dataset)?
-        .into_iter()
-        .map(|(column, kind, share)| roles::Profiled {
-            column,
-            kind,
-            share,
-        })
-        .collect();
-    let assigned = roles::assign(
+    let assigned = roles::detect(
+        db,
         rules,
         &options.object,
+        &options.dataset,
         &columns,
         &options.fields,
         &options.mapped,
-        &profiled,
     )?;
     let role_names: Vec<String> = assigned.iter().map(|r| r.role.clone()).collect();
     let role_columns: Vec<String> = assigned.iter().map(|r| r.column.clone()).collect();

@@ -6,6 +6,7 @@ mod adoption;
 mod cli;
 mod dedupe;
 mod dedupe_link;
+mod dedupe_listings;
 mod dedupe_model;
 mod findings;
 mod fuzz_intake;

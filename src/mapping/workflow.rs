@@ -115,13 +115,10 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     }
     for v in report.values.iter().filter(|v| !v.unknown.is_empty()) {
         notes.push(format!(
-            "values: {} of `{}` no target yet (`~`)",
-            plural(
-                v.unknown.len() as u64,
-                "source value has",
-                "source values have"
-            ),
-            v.field
+            "values: {} of `{}` {} no target yet (`~`)",
+            plural(v.unknown.len() as u64, "source value", "source values"),
+            v.field,
+            if v.unknown.len() == 1 { "has" } else { "have" }
         ));
     }
     mapping.save(&path, &notes)?;

@@ -315,14 +315,16 @@ impl Db {
             .collect();
         let sep = if cols.is_empty() { "" } else { ", " };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT r._row, k.key,
-                    group_concat(r.reason || coalesce(' ' || r.field, '') || ': ' || r.detail, '; '),
-                    group_concat(coalesce(r.value, ''), '; '){sep}{}
-             FROM _rejects r
+            // Rejects grouped first, then joined: source tables have no (_batch, _row) index,
+            // and joined ungrouped SQLite scanned the whole source table once per reject.
+            "SELECT r._row, k.key, r.reasons, r.vals{sep}{}
+             FROM (SELECT dataset, _batch, _row,
+                          group_concat(reason || coalesce(' ' || field, '') || ': ' || detail, '; ') AS reasons,
+                          group_concat(coalesce(value, ''), '; ') AS vals
+                   FROM _rejects WHERE dataset = ?1 GROUP BY _batch, _row) r
              JOIN {} s ON s._batch = r._batch AND s._row = r._row
              LEFT JOIN _stage_keys k ON k.dataset = r.dataset AND k._batch = r._batch AND k._row = r._row
-             WHERE r.dataset = ?1
-             GROUP BY r._batch, r._row ORDER BY r._batch, r._row",
+             ORDER BY r._batch, r._row",
             cols.join(", "),
             quote_ident(&source_table(dataset))
         ))?;

@@ -64,12 +64,7 @@ fn street_columns(
     columns: &[String],
     sample: &[Vec<Option<String>>],
 ) -> Vec<Profiled> {
-    let words: Vec<&str> = rules
-        .street_abbreviations
-        .iter()
-        .flat_map(|(long, short)| [long.as_str(), short.as_str()])
-        .chain(rules.street_types.iter().map(String::as_str))
-        .collect();
+    let words = street_words(rules);
     let mut out = Vec::new();
     for (i, column) in columns.iter().enumerate() {
         let (mut filled, mut streets) = (0usize, 0usize);
@@ -98,6 +93,16 @@ fn street_columns(
         }
     }
     out
+}
+
+/// Every street word the rules know: both forms of each abbreviation, and `street_types`.
+fn street_words(rules: &Rules) -> Vec<&str> {
+    rules
+        .street_abbreviations
+        .iter()
+        .flat_map(|(long, short)| [long.as_str(), short.as_str()])
+        .chain(rules.street_types.iter().map(String::as_str))
+        .collect()
 }
 
 /// A house number (`12`, `12a`) and a street word, or a word ending in a long one
@@ -493,12 +498,7 @@ mod tests {
     #[test]
     fn an_address_column_is_told_by_its_values() {
         let rules = Rules::builtin();
-        let words: Vec<&str> = rules
-            .street_abbreviations
-            .iter()
-            .flat_map(|(l, s)| [l.as_str(), s.as_str()])
-            .chain(rules.street_types.iter().map(String::as_str))
-            .collect();
+        let words = street_words(&rules);
         for street in [
             "435 s. la cienega blvd.",
             "Hauptstraße 12",

@@ -241,28 +241,29 @@ fn next_action(
     NextAction {
         kind: NextKind::Done,
         item: None,
-        plain: match next {
-            Some(o) => format!(
-                "every item of \"{}\" passes; \"{}\" has {} open",
-                pb.title,
-                o.title,
-                crate::numbers::plural(o.open as u64, "item", "items")
-            ),
-            None => format!("every item of \"{}\" passes", pb.title),
-        },
-        text: match next {
-            Some(o) => format!(
-                "every item of `{}` passes; `{}` has {} open",
-                pb.name,
-                o.name,
-                crate::numbers::plural(o.open as u64, "item", "items")
-            ),
-            None => format!("every item of `{}` passes", pb.name),
-        },
+        plain: all_pass(
+            format!("\"{}\"", pb.title),
+            next.map(|o| (format!("\"{}\"", o.title), o.open)),
+        ),
+        text: all_pass(
+            format!("`{}`", pb.name),
+            next.map(|o| (format!("`{}`", o.name), o.open)),
+        ),
         command: Some(match next {
             Some(o) => guide(None, &o.name),
             None => "crmkit assess".to_string(),
         }),
+    }
+}
+
+/// "every item of THIS passes", and which playbook has items open next, names as quoted.
+fn all_pass(this: String, next: Option<(String, usize)>) -> String {
+    match next {
+        Some((name, open)) => format!(
+            "every item of {this} passes; {name} has {} open",
+            crate::numbers::plural(open as u64, "item", "items")
+        ),
+        None => format!("every item of {this} passes"),
     }
 }
 

@@ -304,22 +304,12 @@ impl RowSource for DelimitedSource {
         self.decode_into(record);
         record.number = self.next_number;
         record.line = start.line();
-        // Lines read beyond the record's own (its terminator and the breaks inside quoted
-        // fields, a lone CR counted too so a hostile field never looks like a blank line).
-        let own = 1 + self
-            .raw
-            .iter()
-            .map(|f| {
-                let lf = f.iter().filter(|&&b| b == b'\n').count();
-                let cr = f
-                    .windows(2)
-                    .filter(|w| w[0] == b'\r' && w[1] != b'\n')
-                    .count()
-                    + usize::from(f.last() == Some(&b'\r'));
-                (lf + cr) as u64
-            })
-            .sum::<u64>();
-        record.blank_before = self.reader.position().line() > start.line() + own;
+        // More than one line read for a record without line breaks in its fields: blank lines
+        // came before it. A record with breaks inside quoted fields never counts, since line
+        // counting cannot tell those from blank lines (a report's footer line has none).
+        // (The decoded fields: after decoding, `raw` holds the previous record's buffer.)
+        let breaks = record.fields.iter().any(|f| f.contains(['\n', '\r']));
+        record.blank_before = !breaks && self.reader.position().line() > start.line() + 1;
         self.next_number += 1;
         // A quote that is never closed swallows the rest of the file into one field; the
         // parser accepts it silently, so the last record is checked for it.

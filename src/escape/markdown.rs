@@ -2,8 +2,11 @@
 //! emphasis, code, headings or table cells of its own), and the one code span builder.
 //!
 //! Every backtick is escaped, not paired: a value with an odd backtick would otherwise end a
-//! code span early and turn what follows into live HTML. `<` and `>` become entities (plain
-//! Markdown has no backslash escape for them). `javascript:`, `vbscript:` and `data:` get a
+//! code span early and turn what follows into live HTML. CommonMark escapes any ASCII
+//! punctuation with a backslash, so `<` (the start of every tag and autolink) is `\<`, and the
+//! file still reads as written in a text editor: `>` only matters at the start of a line (a
+//! quote) and `&` only before an entity's name and `;` (`&amp;`, `&#60;`), so elsewhere
+//! they stay as they are (`AT&T`, `A -> B`). `javascript:`, `vbscript:` and `data:` get a
 //! zero-width space before the colon so no renderer or linkifier takes them for a link.
 
 /// Schemes a link must never carry.
@@ -15,9 +18,9 @@ pub fn text(text: &str) -> String {
     let mut at_start = true;
     for (i, ch) in text.char_indices() {
         match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("\\<"),
+            '>' if at_start => out.push_str("\\>"),
+            '&' if entity_follows(&text[i + 1..]) => out.push_str("\\&"),
             // Inside a word `_` cannot start emphasis (`invalid_email_rate` reads as is).
             '_' if intraword(text, i) => out.push(ch),
             // `!` only matters as the start of an image, `![`.
@@ -43,6 +46,20 @@ pub fn text(text: &str) -> String {
         }
         if !ch.is_whitespace() {
             at_start = false;
+        }
+    }
+    out
+}
+
+/// crmkit's own text with `back-ticked` runs (commands, field names, checks) as code spans and
+/// the rest as plain text; an unclosed last run is code to the end.
+pub fn with_code_spans(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&code(part));
+        } else {
+            out.push_str(&self::text(part));
         }
     }
     out
@@ -92,6 +109,14 @@ fn intraword(text: &str, i: usize) -> bool {
     before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric)
 }
 
+/// True when `rest` starts like an entity's name and end (`amp;`, `#60;`), which a renderer
+/// would turn into another character.
+fn entity_follows(rest: &str) -> bool {
+    let name = rest.strip_prefix('#').unwrap_or(rest);
+    let len = name.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    len > 0 && name.as_bytes().get(len) == Some(&b';')
+}
+
 /// True when `out` is only digits since its start, so a `.` or `)` would make a numbered item.
 fn at_start_number(out: &str) -> bool {
     let trimmed = out.trim_start();
@@ -121,9 +146,9 @@ mod tests {
             ("Acme Ltd", "Acme Ltd"),
             (
                 "<img src=x onerror=alert(1)>",
-                "&lt;img src=x onerror=alert(1)&gt;",
+                "\\<img src=x onerror=alert(1)>",
             ),
-            ("x`<b>`", "x\\`&lt;b&gt;\\`"),
+            ("x`<b>`", "x\\`\\<b>\\`"),
             ("[click](http://x)", "\\[click\\](http://x)"),
             ("a|b", "a\\|b"),
             ("*bold* _it_", "\\*bold\\* \\_it\\_"),
@@ -141,7 +166,11 @@ mod tests {
             ("a\\b", "a\\\\b"),
             ("line\nbreak\r\n", "line break  "),
             ("bell\u{7}", "bell\u{FFFD}"),
-            ("AT&T", "AT&amp;T"),
+            ("AT&T", "AT&T"),
+            ("AT&T;", "AT\\&T;"),
+            ("R & D -> done", "R & D -> done"),
+            ("&amp; &#60;", "\\&amp; \\&\\#60;"),
+            ("> quoted", "\\> quoted"),
             ("-5", "-5"),
             ("--x", "\\--x"),
             ("1.5", "1.5"),
@@ -158,6 +187,15 @@ mod tests {
             "JavaScript\u{200B}:alert(1) data\u{200B}:x vbscript\u{200B}:y http://ok metadata:z"
         );
         assert_eq!(code("javascript:1"), "`javascript\u{200B}:1`");
+    }
+
+    #[test]
+    fn back_ticked_runs_become_code_spans() {
+        assert_eq!(
+            with_code_spans("evidence `a >= 1 && b < 0.01`: a = 6 <b>"),
+            "evidence `a >= 1 && b < 0.01`: a = 6 \\<b>"
+        );
+        assert_eq!(with_code_spans("run `crmkit x"), "run `crmkit x`");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::table::Table;
-use crate::escape::markdown::{code, text as md};
+use crate::escape::markdown::{code, text as md, with_code_spans};
 use crate::numbers::plural;
 use crate::playbook::checklist::{Checklist, Line};
 use crate::playbook::guide::{GuideView, NextKind};
@@ -452,12 +452,12 @@ pub fn checklist_markdown(c: &Checklist) -> String {
                 out.push_str(&format!(
                     "- [{}] **{}** ({}): {}{extra}\n",
                     if i.checked { "x" } else { " " },
-                    i.title,
+                    with_code_spans(&i.title),
                     code(&i.id),
-                    md(&i.basis)
+                    with_code_spans(&i.basis)
                 ));
                 if let Some(r) = &i.recommendation {
-                    out.push_str(&format!("  - to do: {r}\n"));
+                    out.push_str(&format!("  - to do: {}\n", with_code_spans(r)));
                 }
             }
         }

@@ -487,7 +487,7 @@ fn report_rollout_in_three_formats_escapes_client_text() {
         "3 phases: 2 not started, 1 on track.",
         "| Phase | Start | End | Modules | Teams / users | Status | Health | Exit criteria |",
         "| **Pilot** | 2027-01-11 | 2027-02-05 | Contacts and accounts, Activities | Enterprise East | active | on track: 16 days to go; exit criteria not met yet | not met yet |",
-        "| **&lt;script&gt;alert(1)&lt;/script&gt;** | 2027-02-15 | 2027-03-26 | Pipeline, Lead routing | Enterprise East, Enterprise West | planned | not started: starts in 26 days | not met yet |",
+        "| **\\<script>alert(1)\\</script>** | 2027-02-15 | 2027-03-26 | Pipeline, Lead routing | Enterprise East, Enterprise West | planned | not started: starts in 26 days | not met yet |",
         "| Pilot review | 2027-02-08 | Pilot | due |",
         "Exit criteria: weekly active users at least 80% and open deals with no update in 30 days below 10%: **not met**.",
         "| Enterprise East team | not met | weekly active users 60%; open deals with no update in 30 days not measured |",

@@ -14,6 +14,12 @@ pub trait Progress: Sync {
         let _ = unit;
         self.start(label, total);
     }
+    /// A new unit of work whose size is not known (a query that measures a snapshot); a
+    /// terminal shows a spinner with the time elapsed. Sinks that do not care treat it as
+    /// [`Progress::start`] of nothing.
+    fn busy(&self, label: &str) {
+        self.start(label, 0);
+    }
 }
 
 /// Forwards to another sink, prefixing every label: `dedupe accounts: compare`.
@@ -37,6 +43,9 @@ impl Progress for Prefixed<'_> {
     fn start_counting(&self, label: &str, total: u64, unit: &str) {
         self.inner
             .start_counting(&format!("{}: {label}", self.prefix), total, unit);
+    }
+    fn busy(&self, label: &str) {
+        self.inner.busy(&format!("{}: {label}", self.prefix));
     }
     fn set(&self, done: u64) {
         self.inner.set(done);
@@ -88,6 +97,14 @@ impl Progress for Numbered<'_> {
                 .start_counting(&format!("{} of {}: {label}", self.n, self.of), total, unit);
         } else {
             self.inner.start_counting(label, total, unit);
+        }
+    }
+    fn busy(&self, label: &str) {
+        if self.of > 1 {
+            self.inner
+                .busy(&format!("{} of {}: {label}", self.n, self.of));
+        } else {
+            self.inner.busy(label);
         }
     }
     fn set(&self, done: u64) {

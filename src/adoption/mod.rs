@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::staging::Db;
 pub use measure::Analysis;
 pub use vocab::Vocab;
@@ -40,8 +41,9 @@ pub enum IngestResult {
     Unrecognised(Vec<read::Unrecognised>),
 }
 
-/// Reads the files into a snapshot and measures it.
-pub fn ingest(db: &mut Db, req: &IngestRequest) -> Result<IngestResult> {
+/// Reads the files into a snapshot and measures it; `progress` follows each file's bytes,
+/// then the measuring.
+pub fn ingest(db: &mut Db, req: &IngestRequest, progress: &dyn Progress) -> Result<IngestResult> {
     read::check_inputs(req.files)?;
     let vocab = Vocab::load(req.playbooks)?;
     let as_of_text = req.as_of.format("%Y-%m-%d").to_string();
@@ -70,8 +72,11 @@ pub fn ingest(db: &mut Db, req: &IngestRequest) -> Result<IngestResult> {
         Ok(plan) => plan,
         Err(unknown) => return Ok(IngestResult::Unrecognised(unknown)),
     };
-    let files = read::store(db, &vocab, &plan, &snapshot, &as_of_text)?;
-    let (analysis, previous) = remeasure(db, &vocab, &snapshot)?;
+    let files = read::store(db, &vocab, &plan, &snapshot, &as_of_text, progress)?;
+    progress.busy(&format!("measuring snapshot {snapshot}"));
+    let measured = remeasure(db, &vocab, &snapshot);
+    progress.finish();
+    let (analysis, previous) = measured?;
     Ok(IngestResult::Done {
         snapshot,
         as_of: as_of_text,

@@ -12,6 +12,7 @@ use super::recognise::{self, Recognised, RoleMapping};
 use super::vocab::{StageClass, Vocab};
 use crate::error::{Error, Result};
 use crate::intake::{self, DelimitedSource, ExcelSource, FileKind, Record, RowSource, TextOptions};
+use crate::progress::{Numbered, Progress, ROWS_PER_TICK};
 use crate::staging::{AdoptionTx, Db, ExportIssue, LeadRow, OppRow, UserRow};
 use crate::values::date::{self as dates, DateParse, Order};
 
@@ -143,10 +144,11 @@ pub fn store(
     plan: &Plan,
     snapshot: &str,
     as_of_text: &str,
+    progress: &dyn Progress,
 ) -> Result<Vec<FileOutcome>> {
     let tx = db.begin_adoption(snapshot, as_of_text)?;
     let mut outcomes = Vec::new();
-    for (path, rec, headers) in &plan.files {
+    for (i, (path, rec, headers)) in plan.files.iter().enumerate() {
         let sha = intake::sha256_file(path)?;
         let fields: BTreeMap<String, String> = rec
             .columns
@@ -166,7 +168,19 @@ pub fn store(
             fields,
         };
         if !outcome.already {
-            read_file(&tx, vocab, path, &sha, rec, headers, &mut outcome)?;
+            let numbered = Numbered::new(progress, i + 1, plan.files.len());
+            let read = read_file(
+                &tx,
+                vocab,
+                path,
+                &sha,
+                rec,
+                headers,
+                &mut outcome,
+                &numbered,
+            );
+            progress.finish();
+            read?;
             tx.add_file(
                 &outcome.file,
                 &sha,
@@ -465,11 +479,16 @@ fn read_file(
     rec: &Recognised,
     headers: &[String],
     outcome: &mut FileOutcome,
+    progress: &dyn Progress,
 ) -> Result<()> {
     let mut date_cols: Vec<usize> = DATE_FIELDS.iter().filter_map(|f| rec.get(f)).collect();
     date_cols.extend(rec.entered.iter().map(|(c, _)| *c));
     let day_first = day_first_columns(path, &date_cols)?;
     let mut source = open(path)?;
+    progress.start(
+        &format!("reading {}", file_name(path)),
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+    );
     let text_file = source.info().format == "csv";
     let mut r = Reader {
         rec,
@@ -490,6 +509,9 @@ fn read_file(
     let mut rows = 0u64;
     while source.next_record(&mut record)? {
         rows += 1;
+        if rows % ROWS_PER_TICK == 0 {
+            progress.set(source.position());
+        }
         if !r.check_row(tx, sha, &record, text_file)? {
             continue;
         }

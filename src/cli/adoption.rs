@@ -109,6 +109,7 @@ fn ingest(args: IngestArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             mappings: &mappings,
             playbooks: playbooks.as_deref(),
         },
+        &output::Bar::bytes(),
     )?;
     match result {
         IngestResult::Done {

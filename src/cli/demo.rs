@@ -397,6 +397,7 @@ fn adoption_step(ws: &Workspace, files: &[PathBuf]) -> Result<String> {
                 mappings: &[],
                 playbooks: None,
             },
+            &Silent,
         )?;
         if let crate::adoption::IngestResult::Unrecognised(u) = result {
             return Err(crate::error::Error::Other(format!(

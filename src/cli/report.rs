@@ -50,6 +50,10 @@ pub struct AdoptionReportArgs {
     /// The snapshot to report (default: the latest); trends compare it with those before
     #[arg(long, value_name = "NAME")]
     pub snapshot: Option<String>,
+    /// Who reads it: `client` keeps to the figures and says how many rows the exports could
+    /// not give; `team` also lists each of those rows with its value and where it is kept
+    #[arg(long, value_enum, default_value = "client")]
+    pub audience: Audience,
     #[command(flatten)]
     pub output: ReportOutputArgs,
 }
@@ -161,7 +165,7 @@ pub struct ReadinessArgs {
     pub output: ReportOutputArgs,
 }
 
-/// Who a readiness report is for.
+/// Who a report is for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Audience {
     /// The client: plain findings and fixes; the technical detail in an appendix
@@ -285,6 +289,7 @@ fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let templates_dir = args.output.templates_dir(&ws);
     let playbooks_dir = args.playbooks.resolve(Some(&ws));
     let formats = formats_of(args.output.format);
+    let busy = output::Spinner::new("building the readiness report");
     let (report, written) = write_readiness(
         &ws,
         &ReportJob {
@@ -297,6 +302,7 @@ fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             )
         },
     )?;
+    drop(busy);
     if !written.is_empty() {
         output::print(&output::report::render_written(&report, &written))?;
     }
@@ -320,7 +326,7 @@ pub struct ReportJob<'a> {
     pub playbooks: Option<&'a Path>,
     /// Which existing files may be replaced.
     pub overwrite: Overwrite,
-    /// Who reads a readiness or roll-out report (default: the client).
+    /// Who reads the report (default: the client).
     pub audience: Option<Audience>,
 }
 
@@ -368,9 +374,12 @@ fn adoption(args: AdoptionReportArgs, global: &GlobalArgs) -> Result<ExitStatus>
     let formats = formats_of(args.output.format);
     let (analysis, written) = write_adoption(
         &ws,
-        &args
-            .output
-            .job(&ws, &formats, templates_dir.as_deref(), None),
+        &ReportJob {
+            audience: Some(args.audience),
+            ..args
+                .output
+                .job(&ws, &formats, templates_dir.as_deref(), None)
+        },
         args.snapshot.as_deref(),
     )?;
     if !written.is_empty() {
@@ -419,8 +428,13 @@ pub fn write_adoption(
     })?;
     let templates = Templates::load(job.templates)?;
     let generated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let report =
-        crate::report::adoption::build(&ws.config.client, &generated_at, &current, &history);
+    let report = crate::report::adoption::build(
+        &ws.config.client,
+        &generated_at,
+        job.audience.unwrap_or_default().name(),
+        &current,
+        &history,
+    );
     let path_of = |format: &Format| match destination {
         Destination::Stdout => None,
         Destination::File(path) => Some(path.clone()),

@@ -1,5 +1,8 @@
 //! A progress bar on stderr, drawn only when stderr is a terminal and `--quiet` is not given.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::progress::Progress;
@@ -7,6 +10,9 @@ use crate::progress::Progress;
 /// An indicatif bar behind the domain's [`Progress`] trait.
 pub struct Bar {
     bar: ProgressBar,
+    /// The bar's own style, put back when a counted unit follows a spinning one.
+    style: ProgressStyle,
+    spinning: AtomicBool,
 }
 
 impl Bar {
@@ -33,12 +39,15 @@ impl Bar {
         if super::progress_wanted() {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
-        bar.set_style(
-            ProgressStyle::with_template(template)
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        Bar { bar }
+        let style = ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style.clone());
+        Bar {
+            bar,
+            style,
+            spinning: AtomicBool::new(false),
+        }
     }
 }
 
@@ -48,19 +57,23 @@ pub struct Spinner {
     bar: ProgressBar,
 }
 
+/// A spinner's look: what runs and for how long.
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
 impl Spinner {
     pub fn new(message: &str) -> Spinner {
         let bar = ProgressBar::hidden();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
+        bar.set_style(spinner_style());
         bar.set_message(super::terminal::clean(message).into_owned());
         if super::progress_wanted() {
             bar.set_draw_target(ProgressDrawTarget::stderr());
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            // Drawn at once: a fit shorter than a tick still says what ran.
-            bar.tick();
+            bar.enable_steady_tick(Duration::from_millis(120));
+            // Drawn at once (a tick does nothing once the steady ticker runs): a fit shorter
+            // than a tick still says what ran.
+            bar.force_draw();
         }
         Spinner { bar }
     }
@@ -74,6 +87,10 @@ impl Drop for Spinner {
 
 impl Progress for Bar {
     fn start(&self, label: &str, total: u64) {
+        if self.spinning.swap(false, Ordering::Relaxed) {
+            self.bar.disable_steady_tick();
+            self.bar.set_style(self.style.clone());
+        }
         self.bar.reset();
         self.bar.set_length(total);
         self.bar
@@ -90,6 +107,16 @@ impl Progress for Bar {
             self.bar.set_style(style.progress_chars("=> "));
         }
         self.start(label, total);
+    }
+
+    fn busy(&self, label: &str) {
+        self.start(label, 0);
+        self.spinning.store(true, Ordering::Relaxed);
+        self.bar.set_style(spinner_style());
+        if !self.bar.is_hidden() {
+            self.bar.enable_steady_tick(Duration::from_millis(120));
+            self.bar.force_draw();
+        }
     }
 
     fn set(&self, done: u64) {

@@ -23,6 +23,9 @@ pub struct AdoptionReport {
     pub client: String,
     /// RFC 3339, UTC.
     pub generated_at: String,
+    /// `client` (the default: the figures, and how many rows could not be used) or `team`
+    /// (also each of those rows, with where it is kept).
+    pub audience: String,
     /// Snapshot, as-of date, sources, figures (null = not measured), reps, teams, managers,
     /// regions, funnel, stages, adherence and coaching, as measured.
     #[serde(flatten)]
@@ -132,6 +135,7 @@ fn value_text(unit: &str, v: f64) -> String {
 pub fn build(
     client: &str,
     generated_at: &str,
+    audience: &str,
     current: &Analysis,
     history: &[Analysis],
 ) -> AdoptionReport {
@@ -227,6 +231,7 @@ pub fn build(
     AdoptionReport {
         client: client.to_string(),
         generated_at: generated_at.to_string(),
+        audience: audience.to_string(),
         analysis: current.clone(),
         previous: previous.map(|p| SnapshotRef {
             snapshot: p.snapshot.clone(),

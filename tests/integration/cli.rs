@@ -6,7 +6,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use crate::util::Env;
+use crate::util::{Env, sample};
 
 /// Every command path, from the clap definition itself, so a new command gets a snapshot.
 fn command_paths() -> Vec<Vec<String>> {
@@ -416,6 +416,22 @@ fn fitting_the_purchase_model_shows_a_spinner_on_a_terminal_only() {
     p.exp_eof().unwrap();
     let mut p = on_terminal(&["assign", "--as-of", "2025-06-30"]);
     p.exp_string("assigning territories").unwrap();
+    p.exp_eof().unwrap();
+    // The readiness report and an adoption snapshot: a spinner, then each file's bytes with
+    // its number, then a spinner while the snapshot is measured.
+    let mut p = on_terminal(&["report", "readiness", "--format", "md", "--out", "r.md"]);
+    p.exp_string("building the readiness report").unwrap();
+    p.exp_eof().unwrap();
+    let adoption = sample("adoption/2025-06-30");
+    let mut args = vec!["adoption", "ingest", "--as-of", "2025-06-30"];
+    let files: Vec<String> = ["users.csv", "opportunities.csv"]
+        .iter()
+        .map(|f| adoption.join(f).to_string_lossy().into_owned())
+        .collect();
+    args.extend(files.iter().map(String::as_str));
+    let mut p = on_terminal(&args);
+    p.exp_string("2 of 2: reading opportunities").unwrap();
+    p.exp_string("measuring snapshot 2025-06-30").unwrap();
     p.exp_eof().unwrap();
     // On a pipe, nothing but the result.
     let run = env.run_ws(&["score", "rfm", "--as-of", "2025-06-30"]).ok();

@@ -72,7 +72,14 @@ pub fn to_html(md: &str) -> String {
 /// No live tag, link or handler once `md` is rendered.
 pub fn assert_inert(what: &str, md: &str) {
     let html = to_html(md);
-    for live in ["<img", "<a ", "<script", "href=", "javascript:", "onerror=alert(1)>"] {
+    for live in [
+        "<img",
+        "<a ",
+        "<script",
+        "href=",
+        "javascript:",
+        "onerror=alert(1)>",
+    ] {
         assert!(
             !html.contains(live),
             "{what}: `{live}` in\n{html}\nfrom\n{md}"

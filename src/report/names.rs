@@ -167,18 +167,18 @@ pub fn name_columns(dataset: &str, columns: &[String]) -> Vec<String> {
             return vec![c.clone()];
         }
     }
-    let first = columns.iter().find(|c| {
-        matches!(
-            c.as_str(),
-            "first_name" | "firstname" | "given_name" | "name_first"
-        )
-    });
-    let last = columns.iter().find(|c| {
-        matches!(
-            c.as_str(),
-            "last_name" | "lastname" | "surname" | "family_name" | "name_last"
-        )
-    });
+    // Given and family name in any language clients write headers in: the dedupe playbook's
+    // hints for those roles, the one list of them.
+    let rules = crate::dedupe::rules::Rules::builtin();
+    let hinted = |role: &str| {
+        rules.column_hints.get(role).and_then(|hints| {
+            hints.iter().find_map(|h| {
+                let h = crate::intake::names::identifier(h);
+                columns.iter().find(|c| **c == h)
+            })
+        })
+    };
+    let (first, last) = (hinted("first_name"), hinted("last_name"));
     match (first, last) {
         (Some(f), Some(l)) => return vec![f.clone(), l.clone()],
         (None, Some(l)) => return vec![l.clone()],
@@ -212,6 +212,8 @@ mod tests {
         assert_eq!(name_columns("opportunities", &opp), ["opportunity_name"]);
         let sf = cols(&["id", "accountid", "firstname", "lastname", "email"]);
         assert_eq!(name_columns("contacts", &sf), ["firstname", "lastname"]);
+        let de = cols(&["kontakt_id", "vorname", "nachname", "e_mail"]);
+        assert_eq!(name_columns("kontakte", &de), ["vorname", "nachname"]);
         let users = cols(&["user_id", "full_name", "email"]);
         assert_eq!(name_columns("users", &users), ["full_name"]);
         let accounts = cols(&["account_id", "parent_account_name", "company_name"]);

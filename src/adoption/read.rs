@@ -148,7 +148,8 @@ pub fn store(
 ) -> Result<Vec<FileOutcome>> {
     let tx = db.begin_adoption(snapshot, as_of_text)?;
     let mut outcomes = Vec::new();
-    for (i, (path, rec, headers)) in plan.files.iter().enumerate() {
+    for (i, file) in plan.files.iter().enumerate() {
+        let (path, rec, headers) = file;
         let sha = intake::sha256_file(path)?;
         let fields: BTreeMap<String, String> = rec
             .columns
@@ -169,16 +170,7 @@ pub fn store(
         };
         if !outcome.already {
             let numbered = Numbered::new(progress, i + 1, plan.files.len());
-            let read = read_file(
-                &tx,
-                vocab,
-                path,
-                &sha,
-                rec,
-                headers,
-                &mut outcome,
-                &numbered,
-            );
+            let read = read_file(&tx, vocab, file, &sha, &mut outcome, &numbered);
             progress.finish();
             read?;
             tx.add_file(
@@ -474,10 +466,8 @@ const DATE_FIELDS: &[&str] = &[
 fn read_file(
     tx: &AdoptionTx,
     vocab: &Vocab,
-    path: &Path,
+    (path, rec, headers): &(PathBuf, Recognised, Vec<String>),
     sha: &str,
-    rec: &Recognised,
-    headers: &[String],
     outcome: &mut FileOutcome,
     progress: &dyn Progress,
 ) -> Result<()> {
@@ -509,7 +499,7 @@ fn read_file(
     let mut rows = 0u64;
     while source.next_record(&mut record)? {
         rows += 1;
-        if rows % ROWS_PER_TICK == 0 {
+        if rows.is_multiple_of(ROWS_PER_TICK) {
             progress.set(source.position());
         }
         if !r.check_row(tx, sha, &record, text_file)? {

@@ -106,13 +106,14 @@ pub struct ReportOutputArgs {
 }
 
 impl ReportOutputArgs {
-    /// The job these flags describe for the workspace (no audience: readiness sets its own).
+    /// The job these flags describe for the workspace and `audience`.
     fn job<'a>(
         &self,
         ws: &Workspace,
         formats: &'a [Format],
         templates: Option<&'a Path>,
         playbooks: Option<&'a Path>,
+        audience: Audience,
     ) -> ReportJob<'a> {
         ReportJob {
             formats,
@@ -120,7 +121,7 @@ impl ReportOutputArgs {
             templates,
             playbooks,
             overwrite: self.force.overwrite(),
-            audience: None,
+            audience: Some(audience),
         }
     }
 
@@ -219,15 +220,13 @@ fn rollout(args: RolloutReportArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let formats = formats_of(args.output.format);
     let written = write_rollout(
         &ws,
-        &ReportJob {
-            audience: Some(args.audience),
-            ..args.output.job(
-                &ws,
-                &formats,
-                templates_dir.as_deref(),
-                playbooks_dir.as_deref(),
-            )
-        },
+        &args.output.job(
+            &ws,
+            &formats,
+            templates_dir.as_deref(),
+            playbooks_dir.as_deref(),
+            args.audience,
+        ),
         args.as_of
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
     )?;
@@ -263,24 +262,9 @@ pub fn write_rollout(
             words: &catalogue.metric_words,
         },
     );
-    let path_of = |format: &Format| match &job.destination {
-        Destination::Stdout => None,
-        Destination::File(path) => Some(path.clone()),
-        Destination::Folder(dir) => Some(dir.join(format!("rollout.{}", format.extension()))),
-    };
-    for path in job.formats.iter().filter_map(path_of) {
-        safe_write::check(&path, Kind::Report, job.overwrite)?;
-    }
-    let mut written = Vec::new();
-    for format in job.formats {
-        let text = crate::report::rollout::render(&templates, &report, *format)?;
-        let Some(path) = path_of(format) else {
-            output::print(&text)?;
-            continue;
-        };
-        safe_write::write(&path, Kind::Report, job.overwrite, text.as_bytes())?;
-        written.push(path);
-    }
+    let written = job.write("rollout", |format| {
+        crate::report::rollout::render(&templates, &report, format)
+    })?;
     Ok(written)
 }
 
@@ -292,15 +276,13 @@ fn readiness(args: ReadinessArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     let busy = output::Spinner::new("building the readiness report");
     let (report, written) = write_readiness(
         &ws,
-        &ReportJob {
-            audience: Some(args.audience),
-            ..args.output.job(
-                &ws,
-                &formats,
-                templates_dir.as_deref(),
-                playbooks_dir.as_deref(),
-            )
-        },
+        &args.output.job(
+            &ws,
+            &formats,
+            templates_dir.as_deref(),
+            playbooks_dir.as_deref(),
+            args.audience,
+        ),
     )?;
     drop(busy);
     if !written.is_empty() {
@@ -330,6 +312,33 @@ pub struct ReportJob<'a> {
     pub audience: Option<Audience>,
 }
 
+impl ReportJob<'_> {
+    /// Writes the report `name` in each of the job's formats (`render` makes one) to its
+    /// destination, or prints it; returns the files written. Every file is checked before any
+    /// is written, so a refusal leaves nothing half done.
+    fn write(&self, name: &str, render: impl Fn(Format) -> Result<String>) -> Result<Vec<PathBuf>> {
+        let path_of = |format: &Format| match &self.destination {
+            Destination::Stdout => None,
+            Destination::File(path) => Some(path.clone()),
+            Destination::Folder(dir) => Some(dir.join(format!("{name}.{}", format.extension()))),
+        };
+        for path in self.formats.iter().filter_map(path_of) {
+            safe_write::check(&path, Kind::Report, self.overwrite)?;
+        }
+        let mut written = Vec::new();
+        for format in self.formats {
+            let text = render(*format)?;
+            let Some(path) = path_of(format) else {
+                output::print(&text)?;
+                continue;
+            };
+            safe_write::write(&path, Kind::Report, self.overwrite, text.as_bytes())?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
 /// Builds the readiness report once and writes it in each format; returns the report and the
 /// files written (none when it went to standard output). `demo` uses this too.
 pub fn write_readiness(ws: &Workspace, job: &ReportJob) -> Result<(Readiness, Vec<PathBuf>)> {
@@ -346,25 +355,9 @@ pub fn write_readiness(ws: &Workspace, job: &ReportJob) -> Result<(Readiness, Ve
             audience: job.audience.unwrap_or_default().name(),
         },
     )?;
-    let path_of = |format: &Format| match &job.destination {
-        Destination::Stdout => None,
-        Destination::File(path) => Some(path.clone()),
-        Destination::Folder(dir) => Some(dir.join(format!("readiness.{}", format.extension()))),
-    };
-    // Every file is checked before any is written, so a refusal leaves nothing half done.
-    for path in job.formats.iter().filter_map(path_of) {
-        safe_write::check(&path, Kind::Report, job.overwrite)?;
-    }
-    let mut written = Vec::new();
-    for format in job.formats {
-        let text = render_readiness(&templates, &report, *format)?;
-        let Some(path) = path_of(format) else {
-            output::print(&text)?;
-            continue;
-        };
-        safe_write::write(&path, Kind::Report, job.overwrite, text.as_bytes())?;
-        written.push(path);
-    }
+    let written = job.write("readiness", |format| {
+        render_readiness(&templates, &report, format)
+    })?;
     Ok((report, written))
 }
 
@@ -374,12 +367,9 @@ fn adoption(args: AdoptionReportArgs, global: &GlobalArgs) -> Result<ExitStatus>
     let formats = formats_of(args.output.format);
     let (analysis, written) = write_adoption(
         &ws,
-        &ReportJob {
-            audience: Some(args.audience),
-            ..args
-                .output
-                .job(&ws, &formats, templates_dir.as_deref(), None)
-        },
+        &args
+            .output
+            .job(&ws, &formats, templates_dir.as_deref(), None, args.audience),
         args.snapshot.as_deref(),
     )?;
     if !written.is_empty() {
@@ -395,7 +385,6 @@ pub fn write_adoption(
     job: &ReportJob,
     snapshot: Option<&str>,
 ) -> Result<(crate::adoption::Analysis, Vec<PathBuf>)> {
-    let (formats, destination, overwrite) = (job.formats, &job.destination, job.overwrite);
     use crate::error::Error;
     let db = ws.db()?;
     let all = db.adoption_snapshots()?;
@@ -435,23 +424,8 @@ pub fn write_adoption(
         &current,
         &history,
     );
-    let path_of = |format: &Format| match destination {
-        Destination::Stdout => None,
-        Destination::File(path) => Some(path.clone()),
-        Destination::Folder(dir) => Some(dir.join(format!("adoption.{}", format.extension()))),
-    };
-    for path in formats.iter().filter_map(path_of) {
-        safe_write::check(&path, Kind::Report, overwrite)?;
-    }
-    let mut written = Vec::new();
-    for format in formats {
-        let text = crate::report::adoption::render(&templates, &report, *format)?;
-        let Some(path) = path_of(format) else {
-            output::print(&text)?;
-            continue;
-        };
-        safe_write::write(&path, Kind::Report, overwrite, text.as_bytes())?;
-        written.push(path);
-    }
+    let written = job.write("adoption", |format| {
+        crate::report::adoption::render(&templates, &report, format)
+    })?;
     Ok((current, written))
 }

@@ -477,15 +477,15 @@ fn md_line(l: &Line) -> String {
     let detail = l
         .detail
         .as_deref()
-        .map(|d| format!(": {}", md(d)))
+        .map(|d| format!(": {}", with_code_spans(d)))
         .unwrap_or_default();
     match l.checked {
         Some(c) => format!(
             "- [{}] {}{detail}\n",
             if c { "x" } else { " " },
-            md(&l.text)
+            with_code_spans(&l.text)
         ),
-        None => format!("- {}{detail}\n", md(&l.text)),
+        None => format!("- {}{detail}\n", with_code_spans(&l.text)),
     }
 }
 

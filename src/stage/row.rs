@@ -71,8 +71,10 @@ enum Link {
     AsWritten(String),
     /// The parent was excluded by a rule, so the record goes with it.
     Excluded { rule: String, detail: String },
-    /// The reference does not lead to a loaded record.
-    Broken(String),
+    /// Several parent records answer to the value: which one is meant is not known.
+    Ambiguous(String),
+    /// The reference leads to no loaded record (none has the value, or it is not loaded).
+    Missing(String),
 }
 
 impl Rows<'_, '_> {
@@ -414,7 +416,7 @@ impl Rows<'_, '_> {
                 Link::Excluded { rule, detail } => {
                     record.excluded_with_parent.get_or_insert((rule, detail));
                 }
-                Link::Broken(detail) => record.problems.push((
+                Link::Ambiguous(detail) => record.problems.push((
                     name.clone(),
                     Problem {
                         reason: Reason::BadReference,
@@ -422,6 +424,24 @@ impl Rows<'_, '_> {
                         detail,
                     },
                 )),
+                // A bad reference costs the field, not the record, unless it cannot be lost.
+                Link::Missing(detail) => match fate::unresolved_reference(&f.field, f.on_invalid) {
+                    fate::OnInvalid::Reject => record.problems.push((
+                        name.clone(),
+                        Problem {
+                            reason: Reason::BadReference,
+                            value,
+                            detail,
+                        },
+                    )),
+                    _ => {
+                        record.warnings.push(format!(
+                            "{name}: blanked `{value}` ({}: {detail})",
+                            Reason::BadReference.code()
+                        ));
+                        out.warned(format!("{name} blanked"));
+                    }
+                },
             }
         }
         record
@@ -463,7 +483,7 @@ impl Rows<'_, '_> {
             Some(l) => match find_hit(self.lookups.get(parent), l, value) {
                 Ok(hit) => hit.cloned(),
                 Err(n) => {
-                    return Link::Broken(format!(
+                    return Link::Ambiguous(format!(
                         "{n} {parent} records have `{value}` in `{}`: which one is meant is not known",
                         l.column
                     ));
@@ -473,7 +493,7 @@ impl Rows<'_, '_> {
                 Found::None => None,
                 Found::One(k) => Some(k),
                 Found::Ambiguous(datasets) => {
-                    return Link::Broken(keys::ambiguous_key(value, parent, &datasets));
+                    return Link::Ambiguous(keys::ambiguous_key(value, parent, &datasets));
                 }
             },
         };
@@ -488,12 +508,12 @@ impl Rows<'_, '_> {
                 let detail = format!("its {parent} `{value}` is excluded by rule {rule}");
                 Link::Excluded { rule, detail }
             }
-            Some(k) => Link::Broken(format!(
+            Some(k) => Link::Missing(format!(
                 "{parent} `{value}` is not loaded: {} ({})",
                 k.status,
                 k.detail.unwrap_or_default()
             )),
-            None => Link::Broken(match &f.lookup {
+            None => Link::Missing(match &f.lookup {
                 Some(l) => format!("no {parent} has `{value}` in `{}`", l.column),
                 None => format!("no {parent} has the key `{value}`"),
             }),

@@ -586,12 +586,22 @@ fn check_values(
             };
             // Stage rejects the record whatever the field's policy: the reference resolves
             // to no one record.
-            if matches!(
-                kind,
-                "ambiguous_reference" | "lookup_orphan" | "lookup_ambiguous"
-            ) {
+            if matches!(kind, "ambiguous_reference" | "lookup_ambiguous") {
                 tallies
                     .entry((r.index, kind, detail, "reject"))
+                    .or_default()
+                    .add(&example);
+                continue;
+            }
+            // A reference to no record costs the field unless it cannot be lost (stage's
+            // one policy for unresolved references).
+            if kind == "lookup_orphan" {
+                let outcome = match fate::unresolved_reference(r.field, fm.on_invalid) {
+                    crate::stage::fate::OnInvalid::Reject => "reject",
+                    _ => "blanked",
+                };
+                tallies
+                    .entry((r.index, kind, detail, outcome))
                     .or_default()
                     .add(&example);
                 continue;
@@ -709,10 +719,13 @@ fn check_values(
                     crate::stage::ambiguous_key(example, parent, &datasets)
                 )
             }
-            "lookup_orphan" => format!(
+            "lookup_orphan" if outcome == "reject" => format!(
                 "{values} of `{src}` -> `{name}` {are} in no record's `{detail}`: {fate} as `{}`",
                 crate::stage::fate::Reason::BadReference.code()
             ),
+            "lookup_orphan" => {
+                format!("{values} of `{src}` -> `{name}` {are} in no record's `{detail}`: {fate}")
+            }
             "lookup_ambiguous" => format!(
                 "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate} as `{}`",
                 crate::stage::fate::Reason::BadReference.code()

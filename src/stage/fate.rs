@@ -77,6 +77,18 @@ impl OnInvalid {
     }
 }
 
+/// What a reference that leads to no loaded record costs (its parent missing, rejected or not
+/// loaded): the field, blanked with a warning, unless the field is required or the record's
+/// key, or the mapping says `on_invalid: reject`. A reference cannot keep what it names: the
+/// target would refuse a name where it expects a record.
+pub fn unresolved_reference(field: &Field, on_invalid: Option<OnInvalid>) -> OnInvalid {
+    if field.required || field.external_id || on_invalid == Some(OnInvalid::Reject) {
+        OnInvalid::Reject
+    } else {
+        OnInvalid::Blank
+    }
+}
+
 /// Target types that accept any text (Salesforce Phone and URL are free text up to their
 /// length; HubSpot phone is a string).
 fn free_text(kind: FieldType) -> bool {

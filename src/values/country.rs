@@ -83,6 +83,26 @@ mod tests {
             assert_eq!(code(input), want, "{input}");
         }
         assert!(is_country("France") && !is_country("Active"));
+        // ISO names in the clients' own languages, accents folded by the one folding.
+        for (name, want) in [
+            ("Österreich", "AT"),
+            ("Schweiz", "CH"),
+            ("España", "ES"),
+            ("Italia", "IT"),
+            ("Polska", "PL"),
+            ("Česko", "CZ"),
+            ("Nederland", "NL"),
+            ("België", "BE"),
+            ("Royaume-Uni", "GB"),
+            ("États-Unis", "US"),
+            ("Etats Unis", "US"),
+            ("Niemcy", "DE"),
+            ("Allemagne", "DE"),
+            ("Wielka Brytania", "GB"),
+            ("Norwegen", "NO"),
+        ] {
+            assert_eq!(code(name), Some(want), "{name}");
+        }
     }
 
     #[test]

@@ -147,14 +147,15 @@ fn object_prefixed_pipedrive_headers_map_to_their_fields() {
     let orgs = dataset(&datasets, "organizations");
     assert_eq!(orgs["rejected"], 0, "{orgs:#}");
     // What is still rejected is the data's own doing, each named: a person with no last
-    // name, a deal with no close date, two people both called Connor Haddad.
+    // name, a deal with no close date, two people both called Connor Haddad (the deal of the
+    // rejected person loads without its contact, with a note).
     let persons = dataset(&datasets, "persons");
     assert_eq!(persons["rejected"], 1, "{persons:#}");
     let deals = dataset(&datasets, "deals");
     assert_eq!(deals["reasons"]["required_missing"], 1, "{deals:#}");
-    assert_eq!(deals["reasons"]["bad_reference"], 3, "{deals:#}");
+    assert_eq!(deals["reasons"]["bad_reference"], 2, "{deals:#}");
     // Every other deal links to its organization; owners are usernames, never names or ids.
-    assert_eq!(filled(&env, "stg_opportunity", "AccountId"), 36);
+    assert_eq!(filled(&env, "stg_opportunity", "AccountId"), 37);
     assert_eq!(
         env.count("SELECT count(*) FROM stg_opportunity WHERE OwnerId NOT LIKE '%@acmecorp.com'"),
         0
@@ -447,4 +448,68 @@ fn a_european_windows_1250_export_with_decimal_commas_loads_whole() {
         env.count("SELECT count(*) FROM stg_contact WHERE Newsletter__c NOT IN ('true', 'false')"),
         0
     );
+}
+
+/// A contact naming a company the export does not hold costs its account link, not the
+/// record: stage loads it with `AccountId` blank and a note, `map check` says so beforehand
+/// as a warning, and `on_invalid: reject` turns both into a reject. Billing countries written
+/// in the clients' own languages (`Česko`, `Royaume-Uni`) are read as countries.
+#[test]
+fn an_optional_reference_to_no_record_costs_the_field_not_the_record() {
+    let env = engagement(
+        "salesforce",
+        "orphans",
+        &["accounts.csv", "contacts.csv"],
+        &[("accounts", "account"), ("contacts", "contact")],
+    );
+    let accounts = mapping_yaml(&env, "accounts");
+    assert!(
+        accounts.contains("values: 100% country names or codes"),
+        "{accounts}"
+    );
+    let contacts = mapping_yaml(&env, "contacts");
+    assert!(
+        contacts.contains("lookup:\n    dataset: accounts\n    column: Account Name"),
+        "{contacts}"
+    );
+    let check = env.run_ws(&["map", "check"]).ok();
+    assert!(check.stdout().contains("0 blocking"), "{}", check.stdout());
+    assert!(
+        check
+            .stdout()
+            .contains("stage loads these records with `AccountId` blank"),
+        "{}",
+        check.stdout()
+    );
+    let datasets = stage(&env);
+    for d in &datasets {
+        assert_eq!(d["rejected"], 0, "{d:#}");
+    }
+    assert_eq!(
+        dataset(&datasets, "contacts")["warnings"]["AccountId blanked"],
+        1
+    );
+    assert_eq!(filled(&env, "stg_contact", "AccountId"), 9);
+    assert_eq!(
+        env.count("SELECT count(*) FROM stg_contact WHERE LastName = 'Lindqvist' AND AccountId IS NULL AND _notes LIKE '%Globex Holdings AB%'"),
+        1
+    );
+    // The mapping can say the link cannot be lost: then map check blocks and stage rejects.
+    let path = env.ws().join("mappings/contacts.yaml");
+    let strict = contacts.replace(
+        "lookup:\n    dataset: accounts",
+        "on_invalid: reject\n  lookup:\n    dataset: accounts",
+    );
+    assert_ne!(strict, contacts);
+    std::fs::write(&path, strict).unwrap();
+    let check = env.run_ws(&["map", "check"]);
+    assert!(check.stdout().contains("1 blocking"), "{}", check.stdout());
+    let out = env.run_ws(&["stage", "--json"]).ok().json();
+    let contacts = out["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dataset"] == "contacts")
+        .unwrap();
+    assert_eq!(contacts["reasons"]["bad_reference"], 1, "{contacts:#}");
 }

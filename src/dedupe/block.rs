@@ -6,6 +6,9 @@
 
 use rayon::prelude::*;
 
+/// Blocks whose records are fetched together before their pairs are compared.
+const WARM_BLOCKS: usize = 16;
+
 /// What blocking did, besides the visits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -45,15 +48,19 @@ impl Keys {
 /// Visits every distinct pair `(a, b)`, `a < b`, that shares a key in some block of at most
 /// `max_block` records, in parallel, with the blocking rule it is visited under; collects
 /// what `visit` returns. `progress` counts candidate pairs (a rate in pairs per second).
-pub fn for_each_pair<T, F>(
+/// `warm` is handed the records of a few blocks before their pairs are visited, to fetch
+/// them from memory together (a block's records lie anywhere in the file).
+pub fn for_each_pair<T, F, W>(
     keys: &Keys,
     max_block: usize,
     progress: &dyn crate::progress::Progress,
+    warm: W,
     visit: F,
 ) -> (Vec<T>, Stats)
 where
     T: Send,
     F: Fn(u32, u32, usize) -> Option<T> + Sync,
+    W: Fn(&[u32]) + Sync,
 {
     let rules = keys.rules;
     // (hash, record, rule): 16 bytes; the hash already covers the rule.
@@ -97,31 +104,39 @@ where
         .sum();
     progress.start_counting("compare", candidates, "pairs");
     let done = std::sync::atomic::AtomicU64::new(0);
-    let (found, counts): (Vec<Vec<T>>, Vec<usize>) = groups
-        .par_iter()
+    let used: Vec<&[(u64, u32, u32)]> = groups
+        .iter()
         .filter(|g| g.len() > 1 && g.len() <= max_block)
-        .map(|g| {
+        .copied()
+        .collect();
+    let (found, counts): (Vec<Vec<T>>, Vec<usize>) = used
+        .par_chunks(WARM_BLOCKS)
+        .map(|blocks| {
+            let records: Vec<u32> = blocks.iter().flat_map(|g| g.iter().map(|e| e.1)).collect();
+            warm(&records);
             let mut out = Vec::new();
             let mut visited = 0;
-            for (x, &(_, a, rule)) in g.iter().enumerate() {
-                for &(_, b, _) in &g[x + 1..] {
-                    let (a, b) = (a.min(b), a.max(b));
-                    if seen_earlier(a, b, rule) {
-                        continue;
-                    }
-                    visited += 1;
-                    if let Some(t) = visit(a, b, rule as usize) {
-                        out.push(t);
+            for g in blocks {
+                for (x, &(_, a, rule)) in g.iter().enumerate() {
+                    for &(_, b, _) in &g[x + 1..] {
+                        let (a, b) = (a.min(b), a.max(b));
+                        if seen_earlier(a, b, rule) {
+                            continue;
+                        }
+                        visited += 1;
+                        if let Some(t) = visit(a, b, rule as usize) {
+                            out.push(t);
+                        }
                     }
                 }
-            }
-            let pairs = (g.len() * (g.len() - 1) / 2) as u64;
-            let before = done.fetch_add(pairs, std::sync::atomic::Ordering::Relaxed);
-            // One update per tick's worth of pairs, not per block: small blocks are many.
-            if (before + pairs) / crate::progress::ROWS_PER_TICK
-                != before / crate::progress::ROWS_PER_TICK
-            {
-                progress.set(before + pairs);
+                let pairs = (g.len() * (g.len() - 1) / 2) as u64;
+                let before = done.fetch_add(pairs, std::sync::atomic::Ordering::Relaxed);
+                // One update per tick's worth of pairs, not per block: small blocks are many.
+                if (before + pairs) / crate::progress::ROWS_PER_TICK
+                    != before / crate::progress::ROWS_PER_TICK
+                {
+                    progress.set(before + pairs);
+                }
             }
             (out, visited)
         })
@@ -151,8 +166,13 @@ mod tests {
                 })
                 .collect(),
         );
-        let (mut pairs, stats) =
-            for_each_pair(&keys, 5, &crate::progress::Silent, |a, b, _| Some((a, b)));
+        let (mut pairs, stats) = for_each_pair(
+            &keys,
+            5,
+            &crate::progress::Silent,
+            |_| {},
+            |a, b, _| Some((a, b)),
+        );
         pairs.sort();
         assert_eq!(pairs, vec![(0, 1), (2, 3)]);
         assert_eq!(
@@ -172,8 +192,13 @@ mod tests {
                 .map(|i| vec![Some(9), (i < 2).then_some(7)])
                 .collect(),
         );
-        let (pairs, stats) =
-            for_each_pair(&keys, 3, &crate::progress::Silent, |a, b, _| Some((a, b)));
+        let (pairs, stats) = for_each_pair(
+            &keys,
+            3,
+            &crate::progress::Silent,
+            |_| {},
+            |a, b, _| Some((a, b)),
+        );
         assert_eq!(pairs, vec![(0, 1)]);
         assert_eq!(stats.skipped_blocks, 1);
     }

@@ -17,6 +17,7 @@ pub mod rules;
 pub mod run;
 pub mod survivorship;
 
+use std::borrow::Cow;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
@@ -139,6 +140,61 @@ pub struct Learn<'a> {
     pub questions: usize,
 }
 
+/// What one part of a blocking key reads from a record (by role index).
+#[derive(Clone, Copy, Debug)]
+enum KeyPart {
+    /// The name's first five letters, spaces taken out (when it has at least three bytes).
+    NamePrefix(usize),
+    /// The name's longest word of at least four bytes.
+    NameToken(usize),
+    FirstInitial(usize),
+    Value(usize),
+}
+
+impl KeyPart {
+    /// The part's text for a record; borrowed from the record except the name prefix.
+    fn of<'r>(self, row: &'r [Option<String>]) -> Option<Cow<'r, str>> {
+        match self {
+            KeyPart::NamePrefix(i) => {
+                let v = row[i].as_deref()?;
+                let compact = v.len() - v.bytes().filter(|&c| c == b' ').count();
+                (compact >= 3)
+                    .then(|| Cow::Owned(v.chars().filter(|c| *c != ' ').take(5).collect()))
+            }
+            KeyPart::NameToken(i) => row[i]
+                .as_deref()?
+                .split(' ')
+                .filter(|t| t.len() >= 4)
+                .max_by_key(|t| t.len())
+                .map(Cow::Borrowed),
+            KeyPart::FirstInitial(i) => {
+                let v = row[i].as_deref()?;
+                let c = v.chars().next()?;
+                Some(Cow::Borrowed(&v[..c.len_utf8()]))
+            }
+            KeyPart::Value(i) => row[i].as_deref().map(Cow::Borrowed),
+        }
+    }
+}
+
+/// The hash of rule `r`'s key for a record (0: the rule does not apply, a part is missing or
+/// names a role not compared). Hashed part by part as `(r, Vec<String>)` hashes, without
+/// building the vector: a million records make millions of keys.
+fn key_hash(r: usize, parts: &[Option<KeyPart>], row: &[Option<String>]) -> u64 {
+    let mut h = DefaultHasher::new();
+    r.hash(&mut h);
+    // A vector's hash starts with its length.
+    parts.len().hash(&mut h);
+    for part in parts {
+        let Some(text) = part.and_then(|p| p.of(row)) else {
+            return 0;
+        };
+        text.as_ref().hash(&mut h);
+    }
+    // 0 marks "no key"; a real hash of 0 is moved aside.
+    h.finish().max(1)
+}
+
 /// Blocking-key hashes of every record under every rule (0: the rule does not apply).
 fn block_keys(
     rules: &Rules,
@@ -148,38 +204,28 @@ fn block_keys(
     let role_index = |name: &str| roles.iter().position(|(n, _)| n == name);
     let name_i = role_index("name").or_else(|| role_index("full_name"));
     let first_i = role_index("first_name");
-    let key_part = |row: &[Option<String>], key: &str| -> Option<String> {
-        match key {
-            "name_prefix" => {
-                let compact: String = row[name_i?]
-                    .as_deref()?
-                    .chars()
-                    .filter(|c| *c != ' ')
-                    .collect();
-                (compact.len() >= 3).then(|| compact.chars().take(5).collect())
-            }
-            "name_token" => row[name_i?]
-                .as_deref()?
-                .split(' ')
-                .filter(|t| t.len() >= 4)
-                .max_by_key(|t| t.len())
-                .map(str::to_string),
-            "first_initial" => row[first_i?].as_deref()?.chars().next().map(String::from),
-            role => row[role_index(role)?].clone(),
-        }
-    };
+    let plan: Vec<Vec<Option<KeyPart>>> = rules
+        .blocking
+        .iter()
+        .map(|parts| {
+            parts
+                .iter()
+                .map(|p| match p.as_str() {
+                    "name_prefix" => name_i.map(KeyPart::NamePrefix),
+                    "name_token" => name_i.map(KeyPart::NameToken),
+                    "first_initial" => first_i.map(KeyPart::FirstInitial),
+                    role => role_index(role).map(KeyPart::Value),
+                })
+                .collect()
+        })
+        .collect();
+    let plan = &plan;
     let hashes: Vec<u64> = clean
         .par_iter()
         .flat_map_iter(|row| {
-            rules.blocking.iter().enumerate().map(move |(r, parts)| {
-                let values: Option<Vec<String>> = parts.iter().map(|p| key_part(row, p)).collect();
-                values.map_or(0, |v| {
-                    let mut h = DefaultHasher::new();
-                    (r, v).hash(&mut h);
-                    // 0 marks "no key"; a real hash of 0 is moved aside.
-                    h.finish().max(1)
-                })
-            })
+            plan.iter()
+                .enumerate()
+                .map(move |(r, parts)| key_hash(r, parts, row))
         })
         .collect();
     block::Keys {
@@ -209,12 +255,17 @@ pub fn find_clean(
         || block_keys(rules, roles, clean),
         || prepared::Prepared::new(&compared, clean),
     );
+    let prepared = prepared?;
     // Every candidate pair with its comparison vector: 16 bytes a pair, so scoring after
     // training needs no second comparison.
     let progress = learn.progress.unwrap_or(&crate::progress::Silent);
-    let (visited, stats) = block::for_each_pair(&keys, rules.max_block, progress, |a, b, rule| {
-        Some((a, b, prepared.pattern(a as usize, b as usize), rule as u32))
-    });
+    let (visited, stats) = block::for_each_pair(
+        &keys,
+        rules.max_block,
+        progress,
+        |records| prepared.warm(records),
+        |a, b, rule| Some((a, b, prepared.pattern(a as usize, b as usize), rule as u32)),
+    );
     let model = match &learn.model {
         Some(m) => m.clone(),
         None => {
@@ -389,6 +440,37 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["name", "domain", "phone"]
         );
+    }
+
+    /// Keys hash as the vector of their parts' text did (so blocks, and the order pairs are
+    /// visited in, stay as they were), the name prefix and initial included.
+    #[test]
+    fn key_hashes_equal_hashing_the_parts_as_strings() {
+        let old = |r: usize, v: Vec<String>| {
+            let mut h = DefaultHasher::new();
+            (r, v).hash(&mut h);
+            h.finish().max(1)
+        };
+        let s = |v: &str| Some(v.to_string());
+        let row = vec![s("north wind traders"), s("élodie"), None, s("4155550134")];
+        let parts = [
+            Some(KeyPart::NamePrefix(0)),
+            Some(KeyPart::FirstInitial(1)),
+            Some(KeyPart::Value(3)),
+        ];
+        assert_eq!(
+            key_hash(2, &parts, &row),
+            old(2, vec!["north".into(), "é".into(), "4155550134".into()])
+        );
+        assert_eq!(
+            key_hash(0, &[Some(KeyPart::NameToken(0))], &row),
+            old(0, vec!["traders".into()])
+        );
+        assert_eq!(key_hash(1, &[Some(KeyPart::Value(2))], &row), 0);
+        assert_eq!(key_hash(1, &[None], &row), 0);
+        // Under three letters without spaces there is no prefix.
+        let short = vec![s("a b"), None, None, None];
+        assert_eq!(key_hash(0, &[Some(KeyPart::NamePrefix(0))], &short), 0);
     }
 
     #[test]

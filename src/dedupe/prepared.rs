@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::distance;
 use super::levels::{self, Side};
 use super::model::{BITS, Compared};
+use crate::error::{Error, Result};
 
 /// The id of a missing value.
 const NONE: u32 = u32::MAX;
@@ -18,32 +19,47 @@ struct Value<'a> {
     text: &'a str,
     /// Length in characters.
     chars: u32,
-    /// Whether it holds a space (more than one word).
-    multi: bool,
-    ascii: bool,
     /// Distinct words.
     distinct: u32,
     /// Its words (split at single spaces, as `split(' ')`) as ids, sorted: `words[start..end]`.
     start: u32,
     end: u32,
-    /// Bytes and hash of the text without spaces; equal hashes are confirmed on the text.
-    compact_len: u32,
-    compact_hash: u64,
+    /// Hash of the text without spaces; equal hashes are confirmed on the text.
+    compact_hash: u32,
 }
 
 /// A record's value of one role as compared: its id, the features of its [`Value`], and
-/// where its text and word ids sit in the record-ordered arenas.
+/// where its text and word ids sit in the record-ordered arenas. 32 bytes: a random pair's
+/// cost is the cache lines its records' slots span, and half the size is half the lines (and
+/// a million records' slots take 220 MB less). What a wider slot stored is derived: a value
+/// holds a space when it has several words, is ASCII when it has as many characters as
+/// bytes, and without spaces it is its bytes less one per word after the first.
 #[derive(Clone, Copy)]
 struct Slot {
     id: u32,
     chars: u32,
-    multi: bool,
-    ascii: bool,
     distinct: u32,
-    compact_len: u32,
-    compact_hash: u64,
-    text: (usize, u32),
-    words: (usize, u32),
+    compact_hash: u32,
+    text_at: u32,
+    text_len: u32,
+    words_at: u32,
+    words_len: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Slot>() == 32);
+
+impl Slot {
+    fn multi(&self) -> bool {
+        self.words_len > 1
+    }
+
+    fn ascii(&self) -> bool {
+        self.chars == self.text_len
+    }
+
+    fn compact_len(&self) -> u32 {
+        self.text_len - self.words_len.saturating_sub(1)
+    }
 }
 
 /// Cleaned records ready for comparison, record-major: `slots[record * roles + role]`.
@@ -66,13 +82,16 @@ pub struct Prep<'p> {
     words: &'p [u32],
 }
 
-/// FNV-1a over the bytes that are not spaces.
-fn compact_hash(s: &str) -> u64 {
-    s.bytes()
+/// FNV-1a over the bytes that are not spaces, folded to 32 bits (a rare false match costs
+/// one text comparison, never a wrong level).
+fn compact_hash(s: &str) -> u32 {
+    let h = s
+        .bytes()
         .filter(|&c| c != b' ')
-        .fold(0xcbf2_9ce4_8422_2325, |h, c| {
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, c| {
             (h ^ c as u64).wrapping_mul(0x0100_0000_01b3)
-        })
+        });
+    (h ^ (h >> 32)) as u32
 }
 
 /// The interned values of a few roles (a role and its swap partner share one table, so equal
@@ -110,16 +129,12 @@ impl<'a> Table<'a> {
                     }
                     words[start..].sort_unstable();
                     let distinct = 1 + words[start..].windows(2).filter(|p| p[0] != p[1]).count();
-                    let spaces = text.bytes().filter(|&c| c == b' ').count();
                     values.push(Value {
                         text,
                         chars: distance::char_len(text) as u32,
-                        multi: spaces > 0,
-                        ascii: text.is_ascii(),
                         distinct: distinct as u32,
                         start: start as u32,
                         end: words.len() as u32,
-                        compact_len: (text.len() - spaces) as u32,
                         compact_hash: compact_hash(text),
                     });
                 }
@@ -136,8 +151,9 @@ impl<'a> Table<'a> {
 
 impl<'a> Prepared<'a> {
     /// Interns every value of `clean` (records of `roles.len()` cleaned values), the roles'
-    /// tables built in parallel.
-    pub fn new(roles: &'a [Compared], clean: &'a [Vec<Option<String>>]) -> Prepared<'a> {
+    /// tables built in parallel. Offsets are 32-bit: the records' compared text (all roles)
+    /// must stay under 4 GiB, else an error says so.
+    pub fn new(roles: &'a [Compared], clean: &'a [Vec<Option<String>>]) -> Result<Prepared<'a>> {
         let k = roles.len();
         let mut group: Vec<usize> = (0..k).collect();
         for (i, r) in roles.iter().enumerate() {
@@ -174,13 +190,18 @@ impl<'a> Prepared<'a> {
         let missing = Slot {
             id: NONE,
             chars: 0,
-            multi: false,
-            ascii: true,
             distinct: 0,
-            compact_len: 0,
             compact_hash: 0,
-            text: (0, 0),
-            words: (0, 0),
+            text_at: 0,
+            text_len: 0,
+            words_at: 0,
+            words_len: 0,
+        };
+        let too_large = || {
+            Error::Usage(format!(
+                "dedupe compares at most 4 GiB of text at once ({} records here); split the dataset or compare fewer roles",
+                clean.len()
+            ))
         };
         let mut slots = Vec::with_capacity(clean.len() * k);
         let (mut text, mut words) = (String::new(), Vec::new());
@@ -193,29 +214,62 @@ impl<'a> Prepared<'a> {
                     continue;
                 }
                 let v = &table.values[local as usize];
-                let (text_at, words_at) = (text.len(), words.len());
+                let text_at = u32::try_from(text.len()).map_err(|_| too_large())?;
+                let words_at = u32::try_from(words.len()).map_err(|_| too_large())?;
                 text.push_str(v.text);
                 words.extend_from_slice(&table.words[v.start as usize..v.end as usize]);
                 slots.push(Slot {
                     id: bases[t] + local,
                     chars: v.chars,
-                    multi: v.multi,
-                    ascii: v.ascii,
                     distinct: v.distinct,
-                    compact_len: v.compact_len,
                     compact_hash: v.compact_hash,
-                    text: (text_at, v.text.len() as u32),
-                    words: (words_at, v.end - v.start),
+                    text_at,
+                    text_len: v.text.len() as u32,
+                    words_at,
+                    words_len: v.end - v.start,
                 });
             }
         }
-        Prepared {
+        // The last value's end must be addressable too.
+        u32::try_from(text.len().max(words.len())).map_err(|_| too_large())?;
+        Ok(Prepared {
             roles,
             slots,
             text,
             words,
             distinct,
+        })
+    }
+
+    /// Reads a little of each of `records`' slots, texts and words, so that comparing them
+    /// next finds them in cache. Records compared at random are each a cache miss: read one
+    /// by one, every comparison waits for memory in turn; read here in a tight loop of
+    /// independent loads, the processor fetches a batch of them at once. Changes no result.
+    pub fn warm(&self, records: &[u32]) {
+        let k = self.roles.len();
+        if k == 0 {
+            return;
         }
+        let mut seen = 0u32;
+        // Two slots share a cache line: every other one reaches each line of a record's slots.
+        for &r in records {
+            let at = r as usize * k;
+            for s in self.slots[at..at + k].iter().step_by(2) {
+                seen ^= s.id;
+            }
+            seen ^= self.slots[at + k - 1].id;
+        }
+        // The slots are in cache now: where each value's text and words start is known.
+        for &r in records {
+            let at = r as usize * k;
+            for s in &self.slots[at..at + k] {
+                if s.id != NONE {
+                    seen ^= self.text.as_bytes()[s.text_at as usize] as u32
+                        ^ self.words[s.words_at as usize];
+                }
+            }
+        }
+        std::hint::black_box(seen);
     }
 
     /// Number of records.
@@ -244,8 +298,8 @@ impl<'a> Prepared<'a> {
         let slot = &self.slots[record * self.roles.len() + i];
         (slot.id != NONE).then(|| Prep {
             slot,
-            text: &self.text[slot.text.0..slot.text.0 + slot.text.1 as usize],
-            words: &self.words[slot.words.0..slot.words.0 + slot.words.1 as usize],
+            text: &self.text[slot.text_at as usize..(slot.text_at + slot.text_len) as usize],
+            words: &self.words[slot.words_at as usize..(slot.words_at + slot.words_len) as usize],
         })
     }
 
@@ -288,11 +342,13 @@ impl<'p> Side<'p> for Prep<'p> {
         let (a, b) = (self.slot, other.slot);
         // As `distance::same_words`: the same words in any order (equal byte lengths, one
         // of them several words), else the same letters with the spaces taken out.
-        if (a.multi || b.multi) && self.text.len() == other.text.len() && self.words == other.words
+        if (a.multi() || b.multi())
+            && self.text.len() == other.text.len()
+            && self.words == other.words
         {
             return true;
         }
-        a.compact_len == b.compact_len
+        a.compact_len() == b.compact_len()
             && a.compact_hash == b.compact_hash
             && distance::same_compact(self.text, other.text)
     }
@@ -329,7 +385,7 @@ impl<'p> Side<'p> for Prep<'p> {
     }
 
     fn within_one_edit(self, other: Self) -> bool {
-        if self.slot.ascii && other.slot.ascii {
+        if self.slot.ascii() && other.slot.ascii() {
             distance::within_one_edit_ascii(self.text(), other.text())
         } else {
             distance::within_one_edit(self.text(), other.text())
@@ -424,7 +480,7 @@ mod tests {
                 })
                 .collect();
             let roles = roles();
-            let prepared = Prepared::new(&roles, &records);
+            let prepared = Prepared::new(&roles, &records).unwrap();
             prop_assert_eq!(prepared.len(), records.len());
             for a in 0..records.len() {
                 for b in 0..records.len() {
@@ -464,7 +520,7 @@ mod tests {
                 None,
             ],
         ];
-        let p = Prepared::new(&roles, &records);
+        let p = Prepared::new(&roles, &records).unwrap();
         // First and last name share a table (they may be swapped); name has its own.
         assert_eq!(p.id(0, 3), p.id(1, 4));
         assert_ne!(p.id(0, 0), p.id(0, 3));

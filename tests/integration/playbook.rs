@@ -495,9 +495,7 @@ fn checklists_tick_what_the_data_decides_and_quote_the_numbers() {
     );
     assert!(md.contains("- [x] Every source row accounted for"), "{md}");
     assert!(
-        md.contains(
-            "- duplicates not searched yet: run `crmkit dedupe DATASET --object OBJECT`"
-        ),
+        md.contains("- duplicates not searched yet: run `crmkit dedupe DATASET --object OBJECT`"),
         "{md}"
     );
     assert!(

@@ -188,6 +188,21 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
     let sources = source_names(input.profiles);
     for (ci, profile) in input.profiles.iter().enumerate() {
         let source = sources[ci].clone();
+        // An export's round-trip bookkeeping is not the record's data (playbook list).
+        if !chosen.contains_key(&ci)
+            && let Some(reason) = input.synonyms.bookkeeping(&profile.header)
+        {
+            report.dropped.push(DroppedColumn {
+                source: source.clone(),
+                reason: reason.to_string(),
+            });
+            mapping.unmapped.push(Unmapped {
+                source,
+                action: UnmappedAction::Drop,
+                reason: Some(reason.to_string()),
+            });
+            continue;
+        }
         if let Some(c) = chosen.get(&ci) {
             let field = &fields[c.field];
             let mut transform = transforms_for(field, profile, &country);

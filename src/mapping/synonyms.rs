@@ -22,6 +22,16 @@ struct File {
     values: Vec<Vec<String>>,
     #[serde(default)]
     entities: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    bookkeeping: Vec<Bookkeeping>,
+}
+
+/// Columns an export writes for its own round trip, with why they are not data.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bookkeeping {
+    names: Vec<String>,
+    reason: String,
 }
 
 /// The prepared dictionary.
@@ -36,6 +46,8 @@ pub struct Synonyms {
     value_groups: Vec<Vec<String>>,
     /// generic object -> canonical words an export puts before its own fields' names
     entities: HashMap<String, Vec<String>>,
+    /// canonical header of an export's bookkeeping column -> why it is left unmapped
+    bookkeeping: HashMap<String, String>,
 }
 
 impl Synonyms {
@@ -69,7 +81,14 @@ impl Synonyms {
             values: HashMap::new(),
             value_groups: Vec::new(),
             entities: HashMap::new(),
+            bookkeeping: HashMap::new(),
         };
+        for b in &file.bookkeeping {
+            for name in &b.names {
+                let canon = out_canon(&out.abbreviations, name);
+                out.bookkeeping.insert(canon, b.reason.clone());
+            }
+        }
         for (object, prefixes) in &file.entities {
             let canon = prefixes.iter().map(|p| out_canon(&out.abbreviations, p));
             out.entities.insert(object.clone(), canon.collect());
@@ -113,6 +132,13 @@ impl Synonyms {
             out.value_groups.push(canon);
         }
         Ok(out)
+    }
+
+    /// Why a column is an export's bookkeeping rather than the record's data, if it is.
+    pub fn bookkeeping(&self, header: &str) -> Option<&str> {
+        self.bookkeeping
+            .get(&self.canon(header))
+            .map(String::as_str)
     }
 
     /// A name normalised and with abbreviations expanded word by word.
@@ -174,6 +200,13 @@ mod tests {
 
     #[test]
     fn builtin_dictionary_parses_and_groups_are_disjoint() {
+        let builtin = Synonyms::load(None).unwrap();
+        assert!(
+            builtin
+                .bookkeeping("(DO NOT MODIFY) row checksum")
+                .is_some()
+        );
+        assert!(builtin.bookkeeping("(Do Not Modify) Account").is_none());
         let s = Synonyms::load(None).unwrap();
         assert_eq!(s.canon("Phone No."), "phone number");
         assert_eq!(s.canon("Acct Name"), "account name");

@@ -317,6 +317,21 @@ fn dynamics_exports_key_on_their_guids_and_link_by_them() {
         "{accounts}"
     );
     assert!(!accounts.contains("Legacy_Address"), "{accounts}");
+    // The sheet's round-trip bookkeeping (row checksum, modified on) is left unmapped, with
+    // the playbook's reason; the row GUID stays the record's key.
+    for bookkeeping in [
+        "(Do Not Modify) Row Checksum",
+        "(Do Not Modify) Modified On",
+    ] {
+        assert!(
+            accounts.contains(&format!("- source: {bookkeeping}\n  action: drop\n  reason: Dynamics 365 Export to Excel bookkeeping")),
+            "{bookkeeping}:\n{accounts}"
+        );
+    }
+    assert!(
+        !accounts.contains("Do_Not_Modify_Row_Checksum__c"),
+        "{accounts}"
+    );
     for (source, target) in [
         ("'Address 1: Street 1'", "BillingStreet"),
         ("'Address 1: City'", "BillingCity"),

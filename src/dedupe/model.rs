@@ -51,6 +51,12 @@ pub struct Model {
     /// comparison. Not the share of matches among candidate pairs: they were chosen for
     /// agreeing on a blocking key, and that agreement is already counted by its level weight.
     pub lambda: f64,
+    /// In a run over several sources, `lambda` is the chance for two records of different
+    /// sources and this one for two of the same source: each source's own duplicates are
+    /// counted apart, so a source with none (one restaurant guide) needs more evidence within
+    /// it than across, and one full of duplicates less.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_within: Option<f64>,
     pub roles: Vec<RoleParams>,
     /// How it was learned (absent in a hand-written model).
     #[serde(default)]
@@ -183,6 +189,17 @@ pub fn random_pairs(prepared: &Prepared<'_>, sample: usize) -> Histogram {
 /// Labelled pairs' comparison vectors: (pattern, is a match).
 pub type Labels = Vec<(u64, bool)>;
 
+/// Every candidate pair's comparison vector, and (over several sources) those of pairs
+/// within one source apart.
+#[derive(Default)]
+pub struct Candidates {
+    pub all: Histogram,
+    /// The vectors of candidate pairs whose records come from one source (a subset of `all`).
+    pub within: Histogram,
+    /// How many of all pairs lie within one source (0: a single source, one prior for all).
+    pub within_pairs: f64,
+}
+
 /// The candidate pairs one blocking rule produced, and the roles it blocks on.
 pub struct Session {
     /// Roles whose m this session does not learn (they agree by construction).
@@ -197,6 +214,7 @@ pub fn train(
     rules: &Rules,
     roles: &[Compared],
     sessions: &[Session],
+    candidates: &Candidates,
     random: &Histogram,
     all_pairs: f64,
     labels: &Labels,
@@ -233,12 +251,17 @@ pub fn train(
             })
             .collect()
     };
-    let n_cand: f64 = sessions.iter().map(|s| s.pairs.values().sum::<f64>()).sum();
+    let n_cand: f64 = candidates.all.values().sum();
     let n_random: f64 = random.values().sum();
     let lambda_prior = 1.0 / (1.0 + (-rules.prior).exp());
-    // `skip`: roles left out of the odds (a session's blocked roles).
+    // `skip`: roles left out of the odds (a session's blocked roles). A blocked identifier
+    // (the name a rule blocks on) still lets shared roles count: the pairs share it, so it
+    // argues for a match as far as agreeing on it does, though it adds nothing to the odds.
     let odds = |pat: u64, m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64, skip: &[usize]| -> f64 {
-        let (mut own, mut gain) = (0.0, 0.0);
+        let (mut own, mut gain, mut blocked) = (0.0, 0.0, 0.0);
+        for &i in skip.iter().filter(|&&i| !roles[i].role.shared) {
+            blocked += (m[i][1] / u[i][1]).ln().max(0.0);
+        }
         for i in (0..k).filter(|i| !skip.contains(i)) {
             let l = unpack(pat, i) as usize;
             if l != 0 {
@@ -250,7 +273,7 @@ pub fn train(
                 }
             }
         }
-        let log = combine((lambda / (1.0 - lambda)).ln(), own, gain);
+        let log = (lambda / (1.0 - lambda)).ln() + own + gain.min((own + blocked).max(0.0));
         1.0 / (1.0 + (-log).exp())
     };
     let match_prob =
@@ -286,10 +309,10 @@ pub fn train(
     let mut rounds = 0;
     for session in sessions {
         let pairs: f64 = session.pairs.values().sum();
-        // A rule on shared roles only (contacts sharing a phone) gathers colleagues: among
-        // its pairs the match class EM finds is "same organisation", not "same person".
-        let shared_only = session.fixed.iter().all(|&f| roles[f].role.shared);
-        if pairs < 1.0 || (shared_only && !session.fixed.is_empty()) {
+        // A rule on shared roles only (contacts or restaurants sharing a phone) gathers
+        // colleagues and neighbours too; it still trains, since shared roles count only as far
+        // as identifiers agree, so its match class is "same entity", not "same building".
+        if pairs < 1.0 {
             continue;
         }
         let mut m = m_prior.clone();
@@ -358,22 +381,44 @@ pub fn train(
             }
         })
         .collect();
-    // lambda over all candidate pairs, m and u now fixed; then u once more without matches.
-    let mut lambda = lambda_prior;
-    for _ in 0..rules.em_rounds.max(1) {
-        let mut matches = lambda_prior * alpha;
-        for s in sessions {
-            for (&pat, &c) in &s.pairs {
+    // The share of matches among candidate pairs, m and u now fixed.
+    let share = |pairs: &Histogram| -> f64 {
+        let n: f64 = pairs.values().sum();
+        let mut lambda = lambda_prior;
+        for _ in 0..rules.em_rounds.max(1) {
+            let mut matches = lambda_prior * alpha;
+            for (&pat, &c) in pairs {
                 matches += c * match_prob(pat, &m, &u, lambda);
             }
+            let new_lambda = (matches / (n + alpha)).clamp(1e-9, 1.0 - 1e-9);
+            let change = (new_lambda - lambda).abs();
+            lambda = new_lambda;
+            if change < 1e-6 {
+                break;
+            }
         }
-        let new_lambda = (matches / (n_cand + alpha)).clamp(1e-9, 1.0 - 1e-9);
-        let change = (new_lambda - lambda).abs();
-        lambda = new_lambda;
-        if change < 1e-6 {
-            break;
+        lambda
+    };
+    let lambda = share(&candidates.all);
+    // Over several sources, within and across sources apart, each spread over its own pairs.
+    let split = (candidates.within_pairs > 0.0 && candidates.within_pairs < all_pairs).then(|| {
+        let mut across = candidates.all.clone();
+        for (pat, c) in &candidates.within {
+            if let Some(x) = across.get_mut(pat) {
+                *x -= c;
+            }
         }
-    }
+        across.retain(|_, c| *c > 0.0);
+        let per_pair = |pairs: &Histogram, all: f64| {
+            let n: f64 = pairs.values().sum();
+            (share(pairs) * n / all).clamp(1e-12, 1.0 - 1e-9)
+        };
+        (
+            per_pair(&across, all_pairs - candidates.within_pairs),
+            per_pair(&candidates.within, candidates.within_pairs),
+        )
+    });
+    // Then u once more without matches.
     u = estimate_u(&m, &u, lambda);
     // A small file's random pairs are all its pairs, too few to bound a rare level's u: the
     // floor is never coarser than the resolution the playbook samples at (`u_sample`).
@@ -382,6 +427,16 @@ pub fn train(
         &m,
         (n_random + labels.len() as f64).max(rules.u_sample as f64),
     );
+    // Disagreeing is never evidence for a match. Splitting `different` (two companies'
+    // addresses / the rest) can make the rest rarer among random pairs than among matches:
+    // that says which kinds of disagreement are common, not that disagreeing links.
+    for (i, r) in roles.iter().enumerate() {
+        for l in 1..u[i].len() {
+            if levels::disagrees(r.role.compare, l as u8) {
+                u[i][l] = u[i][l].max(m[i][l]);
+            }
+        }
+    }
     // The expected matches among candidate pairs, spread over all pairs of the file.
     let lambda = if all_pairs > n_cand {
         (lambda * n_cand / all_pairs).clamp(1e-12, 1.0 - 1e-9)
@@ -389,7 +444,8 @@ pub fn train(
         lambda
     };
     Model {
-        lambda,
+        lambda: split.map_or(lambda, |(across, _)| across),
+        lambda_within: split.map(|(_, within)| within),
         roles: roles
             .iter()
             .enumerate()
@@ -457,11 +513,19 @@ fn normalise(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
 pub struct Frequencies {
     /// Per role (None: no adjustment), per record: the shrunk share.
     per_record: Vec<Option<Vec<f32>>>,
+    /// Each record's source in a run over several (empty: one source), for the prior.
+    sources: Vec<u32>,
 }
 
 impl Frequencies {
     /// Counts values of the tf roles (by interned id: equal ids, equal text).
-    pub fn new(model: &Model, prepared: &Prepared<'_>, prior_pairs: f64) -> Frequencies {
+    /// `sources`: each record's source over several sources (empty for one).
+    pub fn new(
+        model: &Model,
+        prepared: &Prepared<'_>,
+        prior_pairs: f64,
+        sources: &[u32],
+    ) -> Frequencies {
         let n = prepared.len();
         let per_record = model
             .roles
@@ -492,7 +556,24 @@ impl Frequencies {
                 )
             })
             .collect();
-        Frequencies { per_record }
+        Frequencies {
+            per_record,
+            sources: sources.to_vec(),
+        }
+    }
+
+    /// The prior log-odds of records `a` and `b`: the model's, or its within-source one when
+    /// both come from one source of several.
+    pub fn prior(&self, model: &Model, a: u32, b: u32) -> f64 {
+        match model.lambda_within {
+            Some(within)
+                if !self.sources.is_empty()
+                    && self.sources[a as usize] == self.sources[b as usize] =>
+            {
+                (within / (1.0 - within)).ln()
+            }
+            _ => model.prior(),
+        }
     }
 
     /// The term-frequency points of role `i` when records agree exactly on it: positive
@@ -548,6 +629,14 @@ impl Model {
                 )));
             }
         }
+        if let Some(w) = self.lambda_within
+            && !(w > 0.0 && w < 1.0)
+        {
+            return Err(Error::Usage(format!(
+                "model `{}`: lambda_within {w} must be between 0 and 1",
+                path.display()
+            )));
+        }
         if !(self.lambda > 0.0 && self.lambda < 1.0) {
             return Err(Error::Usage(format!(
                 "model `{}`: lambda {} must be between 0 and 1",
@@ -599,17 +688,17 @@ mod tests {
                 .map(|n| (n.to_string(), rules.roles[*n].clone()))
                 .collect::<Vec<_>>(),
         );
-        // name: exact, reordered, close, similar, different; phone: exact, one_edit,
-        // different; city: exact, reordered, close, similar, different.
+        // name: exact, reordered, close, similar, contained, different; phone: exact,
+        // one_edit, different; city: exact, reordered, close, similar, contained, different.
         let true_m = [
-            vec![0.0, 0.6, 0.05, 0.2, 0.1, 0.05],
+            vec![0.0, 0.6, 0.05, 0.15, 0.1, 0.05, 0.05],
             vec![0.0, 0.7, 0.1, 0.2],
-            vec![0.0, 0.8, 0.0, 0.1, 0.05, 0.05],
+            vec![0.0, 0.8, 0.0, 0.1, 0.03, 0.02, 0.05],
         ];
         let true_u = [
-            vec![0.0, 0.001, 0.001, 0.004, 0.02, 0.974],
+            vec![0.0, 0.001, 0.001, 0.004, 0.02, 0.004, 0.97],
             vec![0.0, 0.002, 0.003, 0.995],
-            vec![0.0, 0.05, 0.0, 0.01, 0.04, 0.9],
+            vec![0.0, 0.05, 0.0, 0.01, 0.04, 0.01, 0.89],
         ];
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let mut draw = |p: &[f64]| -> u64 {
@@ -641,10 +730,22 @@ mod tests {
         }
         let sessions = [Session {
             fixed: Vec::new(),
-            pairs: candidates,
+            pairs: candidates.clone(),
         }];
+        let candidates = Candidates {
+            all: candidates,
+            ..Candidates::default()
+        };
         let all_pairs = 1e9;
-        let model = train(&rules, &roles, &sessions, &random, all_pairs, &Vec::new());
+        let model = train(
+            &rules,
+            &roles,
+            &sessions,
+            &candidates,
+            &random,
+            all_pairs,
+            &Vec::new(),
+        );
         // lambda is per random pair: 6,000 matches among 1e9 pairs.
         let share = model.lambda * all_pairs / 20_000.0;
         assert!((share - 0.3).abs() < 0.02, "share of matches {share}");

@@ -41,6 +41,9 @@ pub enum Compare {
     Code,
     /// A date: equal, day and month swapped, one digit off, same year and month, different.
     Date,
+    /// An email address: equal, one edit apart, the same user at another domain, addresses at
+    /// two different companies (neither a free-mail domain), different.
+    Email,
 }
 
 /// One field role and what agreement on it is worth.
@@ -70,6 +73,11 @@ pub struct Role {
     /// record's own identifiers support a match.
     #[serde(skip)]
     pub shared: bool,
+    /// Free-mail domains (from the rules' `free_mail_domains`), for email comparisons: two
+    /// addresses at two different companies' domains are two people, but a work address and
+    /// a private one can be one person.
+    #[serde(skip)]
+    pub free_mail: std::sync::Arc<Vec<String>>,
 }
 
 fn one() -> f64 {
@@ -93,6 +101,9 @@ pub struct Rules {
     pub blocking: Vec<Vec<String>>,
     pub legal_suffixes: Vec<String>,
     pub street_abbreviations: BTreeMap<String, String>,
+    /// Domains of free-mail providers (not an employer's), for email comparisons.
+    #[serde(default)]
+    pub free_mail_domains: Vec<String>,
     /// Street words besides the abbreviated ones, for telling an address column by its values.
     #[serde(default)]
     pub street_types: Vec<String>,
@@ -175,10 +186,23 @@ impl Rules {
     }
 
     fn parse(text: &str, path: &Path) -> Result<Rules> {
-        let rules: Rules = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
+        let mut rules: Rules = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
+        let free_mail = std::sync::Arc::new(rules.free_mail_domains.clone());
+        for role in rules.roles.values_mut() {
+            role.free_mail = free_mail.clone();
+        }
+        if rules.blocking.len() > 64 {
+            return Err(Error::Yaml {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{} blocking rules; at most 64 are allowed",
+                    rules.blocking.len()
+                ),
+            });
+        }
         for key in rules.blocking.iter().flatten() {
             if !rules.roles.contains_key(key) && !DERIVED_KEYS.contains(&key.as_str()) {
                 return Err(Error::Yaml {

@@ -35,6 +35,7 @@ pub fn names(compare: Compare) -> &'static [&'static str] {
             "same_year",
             "different",
         ],
+        Compare::Domain => &["exact", "other_suffix", "different"],
         Compare::Email => &[
             "exact",
             "one_edit",
@@ -72,6 +73,7 @@ pub fn prior_weight(role: &Role, level: u8) -> f64 {
         "initial" => role.partial * 0.5,
         "same_year" => role.disagree * 0.5,
         "same_user" => role.partial * 0.5,
+        "other_suffix" => role.agree * 0.5,
         "other_company" => role.disagree * 2.0,
         _ => role.disagree,
     }
@@ -97,6 +99,8 @@ const DATE_SWAPPED: u8 = 2;
 const DATE_ONE_DIGIT: u8 = 3;
 const DATE_SAME_YEAR: u8 = 4;
 const DATE_DIFFERENT: u8 = 5;
+const DOMAIN_OTHER_SUFFIX: u8 = 2;
+const DOMAIN_DIFFERENT: u8 = 3;
 const EMAIL_ONE_EDIT: u8 = 2;
 const EMAIL_SAME_USER: u8 = 3;
 const EMAIL_OTHER_COMPANY: u8 = 4;
@@ -141,13 +145,13 @@ pub trait Side<'a>: Copy {
     fn within_one_edit(self, other: Self) -> bool;
     /// Every distinct word of this value is a word of `other`.
     fn words_within(self, other: Self) -> bool;
-    /// The same number of words, word for word equal or (five letters and more) one typo
+    /// The same number of words, word for word equal or (four letters and more) one typo
     /// apart: `mayfari foods` / `mayfair foods`, `beacno pipelines` / `beacon pipelines`.
     fn words_one_typo_apart(self, other: Self) -> bool {
         let (a, b) = (self.text(), other.text());
         a.split(' ').count() == b.split(' ').count()
             && a.split(' ').zip(b.split(' ')).all(|(x, y)| {
-                x == y || (x.len().min(y.len()) >= 5 && distance::within_one_edit(x, y))
+                x == y || (x.len().min(y.len()) >= 4 && distance::within_one_edit(x, y))
             })
     }
 }
@@ -241,6 +245,15 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
                 PERSON_INITIAL
             } else {
                 PERSON_DIFFERENT
+            }
+        }
+        Compare::Domain => {
+            let name = |d: &'a str| d.split('.').next().unwrap_or(d);
+            let (x, y) = (name(a.text()), name(b.text()));
+            if x.len() >= 4 && x == y {
+                DOMAIN_OTHER_SUFFIX
+            } else {
+                DOMAIN_DIFFERENT
             }
         }
         Compare::Email => {
@@ -366,6 +379,15 @@ mod tests {
             "different"
         );
         assert_eq!(
+            lv("domain", "vanguardsecurity.de", "vanguardsecurity.net"),
+            "other_suffix"
+        );
+        assert_eq!(
+            lv("domain", "vanguardsecurity-de.de", "vanguardsecurity.net"),
+            "different"
+        );
+        assert_eq!(lv("name", "phoenix rial", "phoenix rail"), "similar");
+        assert_eq!(
             lv("email", "jsmith@acme.com", "jsmyth@acme.com"),
             "one_edit"
         );
@@ -405,6 +427,8 @@ mod tests {
         assert_eq!(at(Compare::Date, DATE_ONE_DIGIT), "one_digit");
         assert_eq!(at(Compare::Date, DATE_SAME_YEAR), "same_year");
         assert_eq!(at(Compare::Date, DATE_DIFFERENT), "different");
+        assert_eq!(at(Compare::Domain, DOMAIN_OTHER_SUFFIX), "other_suffix");
+        assert_eq!(at(Compare::Domain, DOMAIN_DIFFERENT), "different");
         assert_eq!(at(Compare::Email, EMAIL_ONE_EDIT), "one_edit");
         assert_eq!(at(Compare::Email, EMAIL_SAME_USER), "same_user");
         assert_eq!(at(Compare::Email, EMAIL_OTHER_COMPANY), "other_company");
@@ -416,6 +440,7 @@ mod tests {
             Compare::PersonName,
             Compare::Date,
             Compare::Email,
+            Compare::Domain,
         ] {
             assert_eq!(name(c, count(c) as u8 - 1), "different");
         }
@@ -486,7 +511,9 @@ mod tests {
                 && short.split(' ').all(|w| words.contains(w))
         };
         match role.compare {
-            Compare::Email => unreachable!("no email role is compared against strsim here"),
+            Compare::Email | Compare::Domain => {
+                unreachable!("no email or domain role is compared against strsim here")
+            }
             Compare::Exact => "different",
             Compare::Code => {
                 if a.len() >= 3 && strsim::damerau_levenshtein(a, b) <= 1 {
@@ -522,7 +549,7 @@ mod tests {
                     || (a.split(' ').count() == b.split(' ').count()
                         && a.split(' ').zip(b.split(' ')).all(|(x, y)| {
                             x == y
-                                || (x.len().min(y.len()) >= 5
+                                || (x.len().min(y.len()) >= 4
                                     && strsim::damerau_levenshtein(x, y) <= 1)
                         }))
                 {

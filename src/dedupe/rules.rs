@@ -44,6 +44,9 @@ pub enum Compare {
     /// An email address: equal, one edit apart, the same user at another domain, addresses at
     /// two different companies (neither a free-mail domain), different.
     Email,
+    /// A web domain: equal, the same name under another suffix (`acme.de` / `acme.net`),
+    /// different.
+    Domain,
 }
 
 /// One field role and what agreement on it is worth.

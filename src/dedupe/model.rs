@@ -773,6 +773,161 @@ mod tests {
         }
     }
 
+    /// Listings of one kind: name (an identifier), phone and street (shared: a hotel's
+    /// restaurants share both). Vectors drawn from known m and u.
+    fn listings() -> (Rules, Vec<Compared>) {
+        let rules = Rules::builtin();
+        let names = ["name", "phone", "street"];
+        let roles = compared(
+            &rules.mark_shared(
+                "account",
+                names
+                    .iter()
+                    .map(|n| (n.to_string(), rules.roles[*n].clone()))
+                    .collect(),
+            ),
+        );
+        assert!(!roles[0].role.shared && roles[1].role.shared && roles[2].role.shared);
+        (rules, roles)
+    }
+
+    fn draw(rng: &mut rand_chacha::ChaCha8Rng, p: &[Vec<f64>]) -> u64 {
+        p.iter().enumerate().fold(0, |acc, (i, p)| {
+            let x: f64 = rng.r#gen();
+            let mut sum = 0.0;
+            let level = p
+                .iter()
+                .position(|q| {
+                    sum += q;
+                    x < sum
+                })
+                .unwrap_or(p.len() - 1);
+            acc | ((level as u64) << (BITS * i as u32))
+        })
+    }
+
+    /// A session blocked on the name learns the phone's m although the phone is shared: the
+    /// pairs share the name, so the phone counts as far as agreeing on a name does (before,
+    /// shared roles counted nothing there and m stayed at the playbook's prior).
+    #[test]
+    fn a_name_blocked_session_learns_a_shared_phones_m() {
+        let (rules, roles) = listings();
+        // name: exact always (blocked); phone: exact, one_edit, different; street: exact,
+        // reordered, close, similar, contained, different.
+        let m = [
+            vec![0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            vec![0.0, 0.95, 0.0, 0.05],
+            vec![0.0, 0.7, 0.0, 0.1, 0.1, 0.05, 0.05],
+        ];
+        let u_named = [
+            vec![0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            vec![0.0, 0.001, 0.001, 0.998],
+            vec![0.0, 0.002, 0.0, 0.002, 0.01, 0.006, 0.98],
+        ];
+        let u = [
+            vec![0.0, 0.0001, 0.0001, 0.0001, 0.001, 0.0002, 0.9985],
+            u_named[1].clone(),
+            u_named[2].clone(),
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut session = Histogram::new();
+        for k in 0..5_000 {
+            let v = draw(&mut rng, if k % 4 == 0 { &m } else { &u_named });
+            *session.entry(v).or_default() += 1.0;
+        }
+        let mut random = Histogram::new();
+        for _ in 0..200_000 {
+            *random.entry(draw(&mut rng, &u)).or_default() += 1.0;
+        }
+        let candidates = Candidates {
+            all: session.clone(),
+            ..Candidates::default()
+        };
+        let sessions = [Session {
+            fixed: vec![0],
+            pairs: session,
+        }];
+        let model = train(
+            &rules,
+            &roles,
+            &sessions,
+            &candidates,
+            &random,
+            1e8,
+            &Vec::new(),
+        );
+        let phone_exact = model.roles[1].levels[0].m;
+        assert!(
+            (phone_exact - 0.95).abs() < 0.05,
+            "phone m(exact) {phone_exact}"
+        );
+        let street_exact = model.roles[2].levels[0].m;
+        assert!(
+            (street_exact - 0.7).abs() < 0.07,
+            "street m(exact) {street_exact}"
+        );
+    }
+
+    /// Over two sources, pairs within one source get their own prior: where a source lists
+    /// each entity once, its within-source candidates are non-matches and that prior is low.
+    #[test]
+    fn within_source_pairs_get_their_own_lower_prior() {
+        let (rules, roles) = listings();
+        let m = [
+            vec![0.0, 0.8, 0.05, 0.05, 0.05, 0.03, 0.02],
+            vec![0.0, 0.9, 0.02, 0.08],
+            vec![0.0, 0.7, 0.0, 0.1, 0.1, 0.05, 0.05],
+        ];
+        let u = [
+            vec![0.0, 0.0001, 0.0001, 0.0001, 0.001, 0.0002, 0.9985],
+            vec![0.0, 0.001, 0.001, 0.998],
+            vec![0.0, 0.002, 0.0, 0.002, 0.01, 0.006, 0.98],
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut candidates = Candidates {
+            within_pairs: 5e5,
+            ..Candidates::default()
+        };
+        // 2,000 pairs across sources, half matches; 2,000 within, non-matches only.
+        for k in 0..4_000 {
+            let within = k >= 2_000;
+            let v = draw(&mut rng, if !within && k % 2 == 0 { &m } else { &u });
+            *candidates.all.entry(v).or_default() += 1.0;
+            if within {
+                *candidates.within.entry(v).or_default() += 1.0;
+            }
+        }
+        let mut random = Histogram::new();
+        for _ in 0..200_000 {
+            *random.entry(draw(&mut rng, &u)).or_default() += 1.0;
+        }
+        let sessions = [Session {
+            fixed: Vec::new(),
+            pairs: candidates.all.clone(),
+        }];
+        let model = train(
+            &rules,
+            &roles,
+            &sessions,
+            &candidates,
+            &random,
+            1e6,
+            &Vec::new(),
+        );
+        let within = model.lambda_within.expect("a within-source prior");
+        // About 1,000 matches among the 5e5 pairs across: 0.002; within, next to none.
+        assert!(
+            (model.lambda - 0.002).abs() < 0.0005,
+            "lambda {}",
+            model.lambda
+        );
+        assert!(
+            within < model.lambda / 20.0,
+            "within {within} vs {}",
+            model.lambda
+        );
+    }
+
     /// A level no random pair showed gets u = 1 / (random pairs), a finite weight, and no
     /// weaker level outweighs exact agreement.
     #[test]

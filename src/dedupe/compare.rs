@@ -48,7 +48,7 @@ pub fn total(model: &Model, freq: &Frequencies, pattern: u64, a: u32, b: u32) ->
             own += points;
         }
     }
-    model::combine(freq.prior(model, a, b), own, gain)
+    model.combine(freq.prior(model, a, b), own, gain)
 }
 
 /// Similarity of two cleaned values under a role's comparison, for people to read.
@@ -107,7 +107,7 @@ pub fn score(
         }
     }
     let prior = freq.prior(model, a.0, b.0);
-    let total = model::combine(prior, own, gain);
+    let total = model.combine(prior, own, gain);
     if gain > 0.0 {
         let kept = (total - prior - own) / gain;
         for (i, f) in fields.iter_mut().enumerate() {

@@ -57,6 +57,10 @@ pub struct Model {
     /// it than across, and one full of duplicates less.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda_within: Option<f64>,
+    /// Shared roles count in full unless the identifiers argue against a match (see
+    /// [`combine`]); else at most as far as they argue for one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared_gate: bool,
     pub roles: Vec<RoleParams>,
     /// How it was learned (absent in a hand-written model).
     #[serde(default)]
@@ -127,9 +131,17 @@ pub fn unpack(pattern: u64, i: usize) -> u8 {
 /// A pair's log-odds from its roles' points: `own` the sum over roles that identify the
 /// entity, `shared_gain` the positive points of shared roles (negative ones belong in `own`).
 /// Shared agreement cannot outweigh the record's own identifiers: it counts at most as much as
-/// they argue for a match, and not at all when they argue against one.
-pub fn combine(prior: f64, own: f64, shared_gain: f64) -> f64 {
-    prior + own + shared_gain.min(own.max(0.0))
+/// they argue for a match (colleagues share a phone: a surname alone must not let it link
+/// them), and not at all when they argue against one. With `gate` (organisations: most that
+/// share a phone and street are one, a hotel's restaurants are not) it counts in full unless
+/// the identifiers argue against a match.
+pub fn combine(prior: f64, own: f64, shared_gain: f64, gate: bool) -> f64 {
+    let counted = match (gate, own >= 0.0) {
+        (_, false) => 0.0,
+        (true, true) => shared_gain,
+        (false, true) => shared_gain.min(own),
+    };
+    prior + own + counted
 }
 
 /// Counts of comparison vectors.
@@ -252,6 +264,7 @@ pub fn train(
             .collect()
     };
     let n_cand: f64 = candidates.all.values().sum();
+    let gate = roles.iter().any(|r| r.role.shared && r.role.shared_gate);
     let n_random: f64 = random.values().sum();
     let lambda_prior = 1.0 / (1.0 + (-rules.prior).exp());
     // `skip`: roles left out of the odds (a session's blocked roles). A blocked identifier
@@ -273,7 +286,7 @@ pub fn train(
                 }
             }
         }
-        let log = (lambda / (1.0 - lambda)).ln() + own + gain.min((own + blocked).max(0.0));
+        let log = combine((lambda / (1.0 - lambda)).ln(), own + blocked, gain, gate) - blocked;
         1.0 / (1.0 + (-log).exp())
     };
     let match_prob =
@@ -446,6 +459,7 @@ pub fn train(
     Model {
         lambda: split.map_or(lambda, |(across, _)| across),
         lambda_within: split.map(|(_, within)| within),
+        shared_gate: gate,
         roles: roles
             .iter()
             .enumerate()
@@ -590,6 +604,11 @@ impl Frequencies {
 }
 
 impl Model {
+    /// A pair's log-odds from its prior and roles' points, as [`combine`] counts them.
+    pub fn combine(&self, prior: f64, own: f64, shared_gain: f64) -> f64 {
+        combine(prior, own, shared_gain, self.shared_gate)
+    }
+
     /// The prior log-odds of a candidate pair.
     pub fn prior(&self) -> f64 {
         (self.lambda / (1.0 - self.lambda)).ln()

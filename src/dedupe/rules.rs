@@ -76,6 +76,10 @@ pub struct Role {
     /// record's own identifiers support a match.
     #[serde(skip)]
     pub shared: bool,
+    /// Set per object from `shared_unless_disagreeing`: shared agreement counts in full
+    /// unless the identifiers argue against a match.
+    #[serde(skip)]
+    pub shared_gate: bool,
     /// Free-mail domains (from the rules' `free_mail_domains`), for email comparisons: two
     /// addresses at two different companies' domains are two people, but a work address and
     /// a private one can be one person.
@@ -116,6 +120,9 @@ pub struct Rules {
     /// Per object, the roles that different entities of it share (see `Role::shared`).
     #[serde(default)]
     pub shared: BTreeMap<String, Vec<String>>,
+    /// Objects whose shared roles count in full unless the identifiers disagree.
+    #[serde(default)]
+    pub shared_unless_disagreeing: Vec<String>,
     /// Columns (as identifiers) that never serve a role: free text and bookkeeping.
     #[serde(default)]
     pub excluded_columns: Vec<String>,
@@ -172,6 +179,7 @@ impl Rules {
         let shared = self.shared.get(object);
         for (name, role) in &mut roles {
             role.shared = shared.is_some_and(|s| s.contains(name));
+            role.shared_gate = self.shared_unless_disagreeing.iter().any(|o| o == object);
         }
         roles
     }

@@ -48,7 +48,7 @@ pub fn total(model: &Model, freq: &Frequencies, pattern: u64, a: u32, b: u32) ->
             own += points;
         }
     }
-    model::combine(model.prior(), own, gain)
+    model.combine(freq.prior(model, a, b), own, gain)
 }
 
 /// Similarity of two cleaned values under a role's comparison, for people to read.
@@ -106,9 +106,10 @@ pub fn score(
             own += f.points;
         }
     }
-    let total = model::combine(model.prior(), own, gain);
+    let prior = freq.prior(model, a.0, b.0);
+    let total = model.combine(prior, own, gain);
     if gain > 0.0 {
-        let kept = (total - model.prior() - own) / gain;
+        let kept = (total - prior - own) / gain;
         for (i, f) in fields.iter_mut().enumerate() {
             if shared(i, f) {
                 f.points *= kept;

@@ -6,22 +6,12 @@ use std::collections::HashMap;
 use crate::error::{Error, Result};
 use crate::staging::{Db, LabelRow, SourceRow};
 
-/// The dataset's stored labels as record indexes into `rows` (labels of rows no longer in
-/// the dataset are left out).
+/// The stored labels of pairs of the dataset's records as record indexes into `rows`: the
+/// answers of its own reviews and of linked reviews that asked about two of its records
+/// (labels of rows no longer in the dataset are left out).
 pub fn indexed(db: &Db, dataset: &str, rows: &[SourceRow]) -> Result<Vec<(u32, u32, bool)>> {
-    let labels = db.dedupe_labels(dataset)?;
-    if labels.is_empty() {
-        return Ok(Vec::new());
-    }
-    let by_row: HashMap<(i64, i64), u32> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ((r.batch, r.row), i as u32))
-        .collect();
-    Ok(labels
-        .iter()
-        .filter_map(|l| Some((*by_row.get(&l.a)?, *by_row.get(&l.b)?, l.is_match)))
-        .collect())
+    let at: Vec<(i64, i64)> = rows.iter().map(|r| (r.batch, r.row)).collect();
+    indexed_link(db, &[dataset.to_string()], &at)
 }
 
 /// Turns `--match A/B` and `--distinct A/B` answers (record ids as shown) into labels.

@@ -12,7 +12,14 @@ pub fn names(compare: Compare) -> &'static [&'static str] {
     match compare {
         Compare::Exact => &["exact", "different"],
         Compare::Code => &["exact", "one_edit", "different"],
-        Compare::Fuzzy => &["exact", "reordered", "close", "similar", "different"],
+        Compare::Fuzzy => &[
+            "exact",
+            "reordered",
+            "close",
+            "similar",
+            "contained",
+            "different",
+        ],
         Compare::PersonName => &[
             "exact",
             "swapped",
@@ -26,6 +33,14 @@ pub fn names(compare: Compare) -> &'static [&'static str] {
             "day_month_swapped",
             "one_digit",
             "same_year",
+            "different",
+        ],
+        Compare::Domain => &["exact", "other_suffix", "different"],
+        Compare::Email => &[
+            "exact",
+            "one_edit",
+            "same_user",
+            "other_company",
             "different",
         ],
     }
@@ -54,8 +69,12 @@ pub fn prior_weight(role: &Role, level: u8) -> f64 {
         "exact" => role.agree,
         "reordered" | "swapped" | "close" => strong,
         "similar" | "one_edit" | "day_month_swapped" | "one_digit" => role.partial,
+        "contained" => role.partial * 0.5,
         "initial" => role.partial * 0.5,
         "same_year" => role.disagree * 0.5,
+        "same_user" => role.partial * 0.5,
+        "other_suffix" => role.agree * 0.5,
+        "other_company" => role.disagree * 2.0,
         _ => role.disagree,
     }
 }
@@ -69,7 +88,8 @@ const CODE_DIFFERENT: u8 = 3;
 const FUZZY_REORDERED: u8 = 2;
 const FUZZY_CLOSE: u8 = 3;
 const FUZZY_SIMILAR: u8 = 4;
-const FUZZY_DIFFERENT: u8 = 5;
+const FUZZY_CONTAINED: u8 = 5;
+const FUZZY_DIFFERENT: u8 = 6;
 const PERSON_SWAPPED: u8 = 2;
 const PERSON_CLOSE: u8 = 3;
 const PERSON_SIMILAR: u8 = 4;
@@ -79,6 +99,12 @@ const DATE_SWAPPED: u8 = 2;
 const DATE_ONE_DIGIT: u8 = 3;
 const DATE_SAME_YEAR: u8 = 4;
 const DATE_DIFFERENT: u8 = 5;
+const DOMAIN_OTHER_SUFFIX: u8 = 2;
+const DOMAIN_DIFFERENT: u8 = 3;
+const EMAIL_ONE_EDIT: u8 = 2;
+const EMAIL_SAME_USER: u8 = 3;
+const EMAIL_OTHER_COMPANY: u8 = 4;
+const EMAIL_DIFFERENT: u8 = 5;
 
 /// The edit-distance bands of a fuzzy role for two values of these character lengths:
 /// (largest distance still `high`, largest still `mid`), from the same similarity
@@ -117,6 +143,17 @@ pub trait Side<'a>: Copy {
     fn overlap_at_least(self, other: Self, bound: f64) -> bool;
     /// [`distance::within_one_edit`].
     fn within_one_edit(self, other: Self) -> bool;
+    /// Every distinct word of this value is a word of `other`.
+    fn words_within(self, other: Self) -> bool;
+    /// The same number of words, word for word equal or (four letters and more) one typo
+    /// apart: `mayfari foods` / `mayfair foods`, `beacno pipelines` / `beacon pipelines`.
+    fn words_one_typo_apart(self, other: Self) -> bool {
+        let (a, b) = (self.text(), other.text());
+        a.split(' ').count() == b.split(' ').count()
+            && a.split(' ').zip(b.split(' ')).all(|(x, y)| {
+                x == y || (x.len().min(y.len()) >= 4 && distance::within_one_edit(x, y))
+            })
+    }
 }
 
 impl<'a> Side<'a> for &'a str {
@@ -142,6 +179,10 @@ impl<'a> Side<'a> for &'a str {
 
     fn within_one_edit(self, other: Self) -> bool {
         distance::within_one_edit(self, other)
+    }
+
+    fn words_within(self, other: Self) -> bool {
+        self.split(' ').all(|w| other.split(' ').any(|o| o == w))
     }
 }
 
@@ -173,8 +214,13 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
             let d = banded_distance(a.text(), b.text(), la, lb, band);
             if within(d, band.0) {
                 FUZZY_CLOSE
-            } else if within(d, band.1) || a.overlap_at_least(b, role.mid) {
+            } else if within(d, band.1)
+                || a.overlap_at_least(b, role.mid)
+                || a.words_one_typo_apart(b)
+            {
                 FUZZY_SIMILAR
+            } else if contained(a, b) || contained(b, a) {
+                FUZZY_CONTAINED
             } else {
                 FUZZY_DIFFERENT
             }
@@ -201,6 +247,32 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
                 PERSON_DIFFERENT
             }
         }
+        Compare::Domain => {
+            let name = |d: &'a str| d.split('.').next().unwrap_or(d);
+            let (x, y) = (name(a.text()), name(b.text()));
+            if x.len() >= 4 && x == y {
+                DOMAIN_OTHER_SUFFIX
+            } else {
+                DOMAIN_DIFFERENT
+            }
+        }
+        Compare::Email => {
+            let (a, b) = (a.text(), b.text());
+            let split = |e: &'a str| e.rsplit_once('@').unwrap_or((e, ""));
+            let ((ua, da), (ub, db)) = (split(a), split(b));
+            let free = |d: &str| d.is_empty() || role.free_mail.iter().any(|f| f == d);
+            // `john@acme.com` / `john@globex.com` are two Johns at two companies; the same
+            // user at a free-mail domain (`amanda.king@web.de` / `@gmail.com`) may be one.
+            if a.len() >= 3 && distance::within_one_edit(a, b) {
+                EMAIL_ONE_EDIT
+            } else if da != db && !free(da) && !free(db) {
+                EMAIL_OTHER_COMPANY
+            } else if ua == ub && !da.is_empty() && !db.is_empty() {
+                EMAIL_SAME_USER
+            } else {
+                EMAIL_DIFFERENT
+            }
+        }
         Compare::Date => {
             let (a, b) = (a.text(), b.text());
             if a.len() == 8
@@ -219,6 +291,20 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
             }
         }
     }
+}
+
+/// Every word of `short` (at least three letters in all) is a word of `long`, which has more:
+/// a name with a word added (`coyote cafe` / `coyote cafe las vegas`, `katsu` / `restaurant
+/// katsu`), a street with its direction (`1972 hillhurst ave` / `1972 n hillhurst ave`). Its
+/// weight is learned like every level's, so where such pairs are mostly different entities
+/// (`cafe` / `cafe roma`) the data says so.
+fn contained<'a, S: Side<'a>>(short: S, long: S) -> bool {
+    short.chars() >= 3 && short.chars() < long.chars() && short.words_within(long)
+}
+
+/// Whether a level says the values disagree (so it can never argue for a match).
+pub fn disagrees(compare: Compare, level: u8) -> bool {
+    matches!(name(compare, level), "different" | "other_company")
 }
 
 /// `short` is an initial (one letter, or a few letters ending a word) of `long`'s first word.
@@ -260,6 +346,51 @@ mod tests {
             lv("name", "northwind traders", "southridge video"),
             "different"
         );
+        assert_eq!(
+            lv("name", "coyote cafe", "coyote cafe las vegas"),
+            "contained"
+        );
+        assert_eq!(lv("name", "katsu", "restaurant katsu"), "contained");
+        assert_eq!(
+            lv("street", "1972 hillhurst ave", "1972 hillhurst ave ste 200"),
+            "contained"
+        );
+        assert_eq!(lv("name", "cafe", "cafe roma"), "contained");
+        assert_eq!(lv("name", "ab", "ab cd"), "different");
+        assert_eq!(lv("name", "mayfari foods", "mayfair foods"), "similar");
+        assert_eq!(
+            lv("email", "marie@andersson.de", "maries@paragon.de"),
+            "other_company"
+        );
+        assert_eq!(
+            lv("email", "nwhite@girard.co.uk", "niamh.white@outlook.com"),
+            "different"
+        );
+        assert_eq!(
+            lv("email", "amanda.king@web.de", "amanda.king@gmail.com"),
+            "same_user"
+        );
+        assert_eq!(
+            lv("email", "john@lorenz.com", "john@boulder.com"),
+            "other_company"
+        );
+        assert_eq!(
+            lv("email", "richard.rivera@", "richard.rivera@acme.com"),
+            "different"
+        );
+        assert_eq!(
+            lv("domain", "vanguardsecurity.de", "vanguardsecurity.net"),
+            "other_suffix"
+        );
+        assert_eq!(
+            lv("domain", "vanguardsecurity-de.de", "vanguardsecurity.net"),
+            "different"
+        );
+        assert_eq!(lv("name", "phoenix rial", "phoenix rail"), "similar");
+        assert_eq!(
+            lv("email", "jsmith@acme.com", "jsmyth@acme.com"),
+            "one_edit"
+        );
         assert_eq!(lv("first_name", "j", "john"), "initial");
         assert_eq!(lv("first_name", "jonathan", "jonathon"), "close");
         assert_eq!(lv("first_name", "jon", "john"), "similar");
@@ -285,6 +416,7 @@ mod tests {
         assert_eq!(at(Compare::Fuzzy, FUZZY_REORDERED), "reordered");
         assert_eq!(at(Compare::Fuzzy, FUZZY_CLOSE), "close");
         assert_eq!(at(Compare::Fuzzy, FUZZY_SIMILAR), "similar");
+        assert_eq!(at(Compare::Fuzzy, FUZZY_CONTAINED), "contained");
         assert_eq!(at(Compare::Fuzzy, FUZZY_DIFFERENT), "different");
         assert_eq!(at(Compare::PersonName, PERSON_SWAPPED), "swapped");
         assert_eq!(at(Compare::PersonName, PERSON_CLOSE), "close");
@@ -295,12 +427,20 @@ mod tests {
         assert_eq!(at(Compare::Date, DATE_ONE_DIGIT), "one_digit");
         assert_eq!(at(Compare::Date, DATE_SAME_YEAR), "same_year");
         assert_eq!(at(Compare::Date, DATE_DIFFERENT), "different");
+        assert_eq!(at(Compare::Domain, DOMAIN_OTHER_SUFFIX), "other_suffix");
+        assert_eq!(at(Compare::Domain, DOMAIN_DIFFERENT), "different");
+        assert_eq!(at(Compare::Email, EMAIL_ONE_EDIT), "one_edit");
+        assert_eq!(at(Compare::Email, EMAIL_SAME_USER), "same_user");
+        assert_eq!(at(Compare::Email, EMAIL_OTHER_COMPANY), "other_company");
+        assert_eq!(at(Compare::Email, EMAIL_DIFFERENT), "different");
         for c in [
             Compare::Exact,
             Compare::Code,
             Compare::Fuzzy,
             Compare::PersonName,
             Compare::Date,
+            Compare::Email,
+            Compare::Domain,
         ] {
             assert_eq!(name(c, count(c) as u8 - 1), "different");
         }
@@ -364,7 +504,16 @@ mod tests {
             let tb: std::collections::BTreeSet<&str> = b.split(' ').collect();
             ta.intersection(&tb).count() as f64 / ta.union(&tb).count() as f64
         };
+        let contains = |short: &str, long: &str| {
+            let words: std::collections::BTreeSet<&str> = long.split(' ').collect();
+            short.chars().count() >= 3
+                && short.chars().count() < long.chars().count()
+                && short.split(' ').all(|w| words.contains(w))
+        };
         match role.compare {
+            Compare::Email | Compare::Domain => {
+                unreachable!("no email or domain role is compared against strsim here")
+            }
             Compare::Exact => "different",
             Compare::Code => {
                 if a.len() >= 3 && strsim::damerau_levenshtein(a, b) <= 1 {
@@ -395,8 +544,18 @@ mod tests {
                     "reordered"
                 } else if sim >= role.high {
                     "close"
-                } else if sim >= role.mid || overlap(a, b) >= role.mid {
+                } else if sim >= role.mid
+                    || overlap(a, b) >= role.mid
+                    || (a.split(' ').count() == b.split(' ').count()
+                        && a.split(' ').zip(b.split(' ')).all(|(x, y)| {
+                            x == y
+                                || (x.len().min(y.len()) >= 4
+                                    && strsim::damerau_levenshtein(x, y) <= 1)
+                        }))
+                {
                     "similar"
+                } else if contains(a, b) || contains(b, a) {
+                    "contained"
                 } else {
                     "different"
                 }

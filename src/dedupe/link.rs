@@ -344,6 +344,7 @@ pub fn find(
         learn.labels = super::labels::indexed_link(db, &datasets, &at)?;
     }
     learn.questions = questions;
+    learn.sources = rows.iter().map(|(s, _)| *s as u32).collect();
     let found = super::find_clean(rules, &role_rules, &clean, options.threshold, &learn)?;
     progress.finish();
     drop(clean);

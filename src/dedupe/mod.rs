@@ -138,6 +138,9 @@ pub struct Learn<'a> {
     pub labels: Vec<(u32, u32, bool)>,
     /// How many unlabelled candidate pairs nearest the threshold to return for review.
     pub questions: usize,
+    /// Each record's source when several are linked (empty: one dataset): pairs within a
+    /// source get their own prior.
+    pub sources: Vec<u32>,
 }
 
 /// What one part of a blocking key reads from a record (by role index).
@@ -259,12 +262,21 @@ pub fn find_clean(
     // Every candidate pair with its comparison vector: 16 bytes a pair, so scoring after
     // training needs no second comparison.
     let progress = learn.progress.unwrap_or(&crate::progress::Silent);
+    // Each pair with the set of blocking rules it satisfies (a bit per rule): a rule's training
+    // session holds every candidate pair sharing its key, not only those first visited there.
+    let n_rules = keys.rules;
     let (visited, stats) = block::for_each_pair(
         &keys,
         rules.max_block,
         progress,
         |records| prepared.warm(records),
-        |a, b, rule| Some((a, b, prepared.pattern(a as usize, b as usize), rule as u32)),
+        |a, b, rule| {
+            let key = |i: u32, r: usize| keys.hashes[i as usize * n_rules + r];
+            let mask = (0..n_rules)
+                .filter(|&r| r == rule || (key(a, r) != 0 && key(a, r) == key(b, r)))
+                .fold(0u64, |m, r| m | 1 << r);
+            Some((a, b, prepared.pattern(a as usize, b as usize), mask))
+        },
     );
     let model = match &learn.model {
         Some(m) => m.clone(),
@@ -288,8 +300,25 @@ pub fn find_clean(
                     pairs: model::Histogram::new(),
                 })
                 .collect();
-            for &(_, _, p, rule) in &visited {
-                *sessions[rule as usize].pairs.entry(p).or_default() += 1.0;
+            let mut all = model::Candidates::default();
+            let sources = &learn.sources;
+            if !sources.is_empty() {
+                let mut per_source: std::collections::BTreeMap<u32, f64> = Default::default();
+                for s in sources {
+                    *per_source.entry(*s).or_default() += 1.0;
+                }
+                all.within_pairs = per_source.values().map(|n| n * (n - 1.0) / 2.0).sum();
+            }
+            for &(a, b, p, mask) in &visited {
+                *all.all.entry(p).or_default() += 1.0;
+                if !sources.is_empty() && sources[a as usize] == sources[b as usize] {
+                    *all.within.entry(p).or_default() += 1.0;
+                }
+                for (r, session) in sessions.iter_mut().enumerate() {
+                    if mask & (1u64 << r) != 0 {
+                        *session.pairs.entry(p).or_default() += 1.0;
+                    }
+                }
             }
             let random = model::random_pairs(&prepared, rules.u_sample);
             let n = clean.len() as f64;
@@ -303,6 +332,7 @@ pub fn find_clean(
                 rules,
                 &compared,
                 &sessions,
+                &all,
                 &random,
                 n * (n - 1.0) / 2.0,
                 &labels,
@@ -310,7 +340,7 @@ pub fn find_clean(
         }
     };
     let candidates = visited;
-    let freq = model::Frequencies::new(&model, &prepared, rules.prior_pairs);
+    let freq = model::Frequencies::new(&model, &prepared, rules.prior_pairs, &learn.sources);
     let needed = (threshold / (1.0 - threshold)).ln();
     let links: Vec<(u32, u32, f64)> = candidates
         .par_iter()

@@ -51,6 +51,16 @@ pub struct Model {
     /// comparison. Not the share of matches among candidate pairs: they were chosen for
     /// agreeing on a blocking key, and that agreement is already counted by its level weight.
     pub lambda: f64,
+    /// In a run over several sources, `lambda` is the chance for two records of different
+    /// sources and this one for two of the same source: each source's own duplicates are
+    /// counted apart, so a source with none (one restaurant guide) needs more evidence within
+    /// it than across, and one full of duplicates less.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_within: Option<f64>,
+    /// Shared roles count in full unless the identifiers argue against a match (see
+    /// [`combine`]); else at most as far as they argue for one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared_gate: bool,
     pub roles: Vec<RoleParams>,
     /// How it was learned (absent in a hand-written model).
     #[serde(default)]
@@ -121,9 +131,17 @@ pub fn unpack(pattern: u64, i: usize) -> u8 {
 /// A pair's log-odds from its roles' points: `own` the sum over roles that identify the
 /// entity, `shared_gain` the positive points of shared roles (negative ones belong in `own`).
 /// Shared agreement cannot outweigh the record's own identifiers: it counts at most as much as
-/// they argue for a match, and not at all when they argue against one.
-pub fn combine(prior: f64, own: f64, shared_gain: f64) -> f64 {
-    prior + own + shared_gain.min(own.max(0.0))
+/// they argue for a match (colleagues share a phone: a surname alone must not let it link
+/// them), and not at all when they argue against one. With `gate` (organisations: most that
+/// share a phone and street are one, a hotel's restaurants are not) it counts in full unless
+/// the identifiers argue against a match.
+pub fn combine(prior: f64, own: f64, shared_gain: f64, gate: bool) -> f64 {
+    let counted = match (gate, own >= 0.0) {
+        (_, false) => 0.0,
+        (true, true) => shared_gain,
+        (false, true) => shared_gain.min(own),
+    };
+    prior + own + counted
 }
 
 /// Counts of comparison vectors.
@@ -195,6 +213,17 @@ pub fn random_pairs(prepared: &Prepared<'_>, sample: usize) -> Histogram {
 /// Labelled pairs' comparison vectors: (pattern, is a match).
 pub type Labels = Vec<(u64, bool)>;
 
+/// Every candidate pair's comparison vector, and (over several sources) those of pairs
+/// within one source apart.
+#[derive(Default)]
+pub struct Candidates {
+    pub all: Histogram,
+    /// The vectors of candidate pairs whose records come from one source (a subset of `all`).
+    pub within: Histogram,
+    /// How many of all pairs lie within one source (0: a single source, one prior for all).
+    pub within_pairs: f64,
+}
+
 /// The candidate pairs one blocking rule produced, and the roles it blocks on.
 pub struct Session {
     /// Roles whose m this session does not learn (they agree by construction).
@@ -209,6 +238,7 @@ pub fn train(
     rules: &Rules,
     roles: &[Compared],
     sessions: &[Session],
+    candidates: &Candidates,
     random: &Histogram,
     all_pairs: f64,
     labels: &Labels,
@@ -245,12 +275,18 @@ pub fn train(
             })
             .collect()
     };
-    let n_cand: f64 = sessions.iter().map(|s| s.pairs.values().sum::<f64>()).sum();
+    let n_cand: f64 = candidates.all.values().sum();
+    let gate = roles.iter().any(|r| r.role.shared && r.role.shared_gate);
     let n_random: f64 = random.values().sum();
     let lambda_prior = 1.0 / (1.0 + (-rules.prior).exp());
-    // `skip`: roles left out of the odds (a session's blocked roles).
+    // `skip`: roles left out of the odds (a session's blocked roles). A blocked identifier
+    // (the name a rule blocks on) still lets shared roles count: the pairs share it, so it
+    // argues for a match as far as agreeing on it does, though it adds nothing to the odds.
     let odds = |pat: u64, m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64, skip: &[usize]| -> f64 {
-        let (mut own, mut gain) = (0.0, 0.0);
+        let (mut own, mut gain, mut blocked) = (0.0, 0.0, 0.0);
+        for &i in skip.iter().filter(|&&i| !roles[i].role.shared) {
+            blocked += (m[i][1] / u[i][1]).ln().max(0.0);
+        }
         for i in (0..k).filter(|i| !skip.contains(i)) {
             let l = unpack(pat, i) as usize;
             if l != 0 {
@@ -262,7 +298,7 @@ pub fn train(
                 }
             }
         }
-        let log = combine((lambda / (1.0 - lambda)).ln(), own, gain);
+        let log = combine((lambda / (1.0 - lambda)).ln(), own + blocked, gain, gate) - blocked;
         1.0 / (1.0 + (-log).exp())
     };
     let match_prob =
@@ -298,10 +334,10 @@ pub fn train(
     let mut rounds = 0;
     for session in sessions {
         let pairs: f64 = session.pairs.values().sum();
-        // A rule on shared roles only (contacts sharing a phone) gathers colleagues: among
-        // its pairs the match class EM finds is "same organisation", not "same person".
-        let shared_only = session.fixed.iter().all(|&f| roles[f].role.shared);
-        if pairs < 1.0 || (shared_only && !session.fixed.is_empty()) {
+        // A rule on shared roles only (contacts or restaurants sharing a phone) gathers
+        // colleagues and neighbours too; it still trains, since shared roles count only as far
+        // as identifiers agree, so its match class is "same entity", not "same building".
+        if pairs < 1.0 {
             continue;
         }
         let mut m = m_prior.clone();
@@ -370,22 +406,44 @@ pub fn train(
             }
         })
         .collect();
-    // lambda over all candidate pairs, m and u now fixed; then u once more without matches.
-    let mut lambda = lambda_prior;
-    for _ in 0..rules.em_rounds.max(1) {
-        let mut matches = lambda_prior * alpha;
-        for s in sessions {
-            for (&pat, &c) in &s.pairs {
+    // The share of matches among candidate pairs, m and u now fixed.
+    let share = |pairs: &Histogram| -> f64 {
+        let n: f64 = pairs.values().sum();
+        let mut lambda = lambda_prior;
+        for _ in 0..rules.em_rounds.max(1) {
+            let mut matches = lambda_prior * alpha;
+            for (&pat, &c) in pairs {
                 matches += c * match_prob(pat, &m, &u, lambda);
             }
+            let new_lambda = (matches / (n + alpha)).clamp(1e-9, 1.0 - 1e-9);
+            let change = (new_lambda - lambda).abs();
+            lambda = new_lambda;
+            if change < 1e-6 {
+                break;
+            }
         }
-        let new_lambda = (matches / (n_cand + alpha)).clamp(1e-9, 1.0 - 1e-9);
-        let change = (new_lambda - lambda).abs();
-        lambda = new_lambda;
-        if change < 1e-6 {
-            break;
+        lambda
+    };
+    let lambda = share(&candidates.all);
+    // Over several sources, within and across sources apart, each spread over its own pairs.
+    let split = (candidates.within_pairs > 0.0 && candidates.within_pairs < all_pairs).then(|| {
+        let mut across = candidates.all.clone();
+        for (pat, c) in &candidates.within {
+            if let Some(x) = across.get_mut(pat) {
+                *x -= c;
+            }
         }
-    }
+        across.retain(|_, c| *c > 0.0);
+        let per_pair = |pairs: &Histogram, all: f64| {
+            let n: f64 = pairs.values().sum();
+            (share(pairs) * n / all).clamp(1e-12, 1.0 - 1e-9)
+        };
+        (
+            per_pair(&across, all_pairs - candidates.within_pairs),
+            per_pair(&candidates.within, candidates.within_pairs),
+        )
+    });
+    // Then u once more without matches.
     u = estimate_u(&m, &u, lambda);
     // A small file's random pairs are all its pairs, too few to bound a rare level's u: the
     // floor is never coarser than the resolution the playbook samples at (`u_sample`).
@@ -394,6 +452,16 @@ pub fn train(
         &m,
         (n_random + labels.len() as f64).max(rules.u_sample as f64),
     );
+    // Disagreeing is never evidence for a match. Splitting `different` (two companies'
+    // addresses / the rest) can make the rest rarer among random pairs than among matches:
+    // that says which kinds of disagreement are common, not that disagreeing links.
+    for (i, r) in roles.iter().enumerate() {
+        for l in 1..u[i].len() {
+            if levels::disagrees(r.role.compare, l as u8) {
+                u[i][l] = u[i][l].max(m[i][l]);
+            }
+        }
+    }
     // The expected matches among candidate pairs, spread over all pairs of the file.
     let lambda = if all_pairs > n_cand {
         (lambda * n_cand / all_pairs).clamp(1e-12, 1.0 - 1e-9)
@@ -401,7 +469,9 @@ pub fn train(
         lambda
     };
     Model {
-        lambda,
+        lambda: split.map_or(lambda, |(across, _)| across),
+        lambda_within: split.map(|(_, within)| within),
+        shared_gate: gate,
         roles: roles
             .iter()
             .enumerate()
@@ -469,11 +539,19 @@ fn normalise(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
 pub struct Frequencies {
     /// Per role (None: no adjustment), per record: the shrunk share.
     per_record: Vec<Option<Vec<f32>>>,
+    /// Each record's source in a run over several (empty: one source), for the prior.
+    sources: Vec<u32>,
 }
 
 impl Frequencies {
     /// Counts values of the tf roles (by interned id: equal ids, equal text).
-    pub fn new(model: &Model, prepared: &Prepared<'_>, prior_pairs: f64) -> Frequencies {
+    /// `sources`: each record's source over several sources (empty for one).
+    pub fn new(
+        model: &Model,
+        prepared: &Prepared<'_>,
+        prior_pairs: f64,
+        sources: &[u32],
+    ) -> Frequencies {
         let n = prepared.len();
         let per_record = model
             .roles
@@ -504,7 +582,24 @@ impl Frequencies {
                 )
             })
             .collect();
-        Frequencies { per_record }
+        Frequencies {
+            per_record,
+            sources: sources.to_vec(),
+        }
+    }
+
+    /// The prior log-odds of records `a` and `b`: the model's, or its within-source one when
+    /// both come from one source of several.
+    pub fn prior(&self, model: &Model, a: u32, b: u32) -> f64 {
+        match model.lambda_within {
+            Some(within)
+                if !self.sources.is_empty()
+                    && self.sources[a as usize] == self.sources[b as usize] =>
+            {
+                (within / (1.0 - within)).ln()
+            }
+            _ => model.prior(),
+        }
     }
 
     /// The term-frequency points of role `i` when records agree exactly on it: positive
@@ -521,6 +616,11 @@ impl Frequencies {
 }
 
 impl Model {
+    /// A pair's log-odds from its prior and roles' points, as [`combine`] counts them.
+    pub fn combine(&self, prior: f64, own: f64, shared_gain: f64) -> f64 {
+        combine(prior, own, shared_gain, self.shared_gate)
+    }
+
     /// The prior log-odds of a candidate pair.
     pub fn prior(&self) -> f64 {
         (self.lambda / (1.0 - self.lambda)).ln()
@@ -559,6 +659,14 @@ impl Model {
                     have.join(", ")
                 )));
             }
+        }
+        if let Some(w) = self.lambda_within
+            && !(w > 0.0 && w < 1.0)
+        {
+            return Err(Error::Usage(format!(
+                "model `{}`: lambda_within {w} must be between 0 and 1",
+                path.display()
+            )));
         }
         if !(self.lambda > 0.0 && self.lambda < 1.0) {
             return Err(Error::Usage(format!(
@@ -611,17 +719,17 @@ mod tests {
                 .map(|n| (n.to_string(), rules.roles[*n].clone()))
                 .collect::<Vec<_>>(),
         );
-        // name: exact, reordered, close, similar, different; phone: exact, one_edit,
-        // different; city: exact, reordered, close, similar, different.
+        // name: exact, reordered, close, similar, contained, different; phone: exact,
+        // one_edit, different; city: exact, reordered, close, similar, contained, different.
         let true_m = [
-            vec![0.0, 0.6, 0.05, 0.2, 0.1, 0.05],
+            vec![0.0, 0.6, 0.05, 0.15, 0.1, 0.05, 0.05],
             vec![0.0, 0.7, 0.1, 0.2],
-            vec![0.0, 0.8, 0.0, 0.1, 0.05, 0.05],
+            vec![0.0, 0.8, 0.0, 0.1, 0.03, 0.02, 0.05],
         ];
         let true_u = [
-            vec![0.0, 0.001, 0.001, 0.004, 0.02, 0.974],
+            vec![0.0, 0.001, 0.001, 0.004, 0.02, 0.004, 0.97],
             vec![0.0, 0.002, 0.003, 0.995],
-            vec![0.0, 0.05, 0.0, 0.01, 0.04, 0.9],
+            vec![0.0, 0.05, 0.0, 0.01, 0.04, 0.01, 0.89],
         ];
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let mut draw = |p: &[f64]| -> u64 {
@@ -653,10 +761,22 @@ mod tests {
         }
         let sessions = [Session {
             fixed: Vec::new(),
-            pairs: candidates,
+            pairs: candidates.clone(),
         }];
+        let candidates = Candidates {
+            all: candidates,
+            ..Candidates::default()
+        };
         let all_pairs = 1e9;
-        let model = train(&rules, &roles, &sessions, &random, all_pairs, &Vec::new());
+        let model = train(
+            &rules,
+            &roles,
+            &sessions,
+            &candidates,
+            &random,
+            all_pairs,
+            &Vec::new(),
+        );
         // lambda is per random pair: 6,000 matches among 1e9 pairs.
         let share = model.lambda * all_pairs / 20_000.0;
         assert!((share - 0.3).abs() < 0.02, "share of matches {share}");
@@ -682,6 +802,161 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Listings of one kind: name (an identifier), phone and street (shared: a hotel's
+    /// restaurants share both). Vectors drawn from known m and u.
+    fn listings() -> (Rules, Vec<Compared>) {
+        let rules = Rules::builtin();
+        let names = ["name", "phone", "street"];
+        let roles = compared(
+            &rules.mark_shared(
+                "account",
+                names
+                    .iter()
+                    .map(|n| (n.to_string(), rules.roles[*n].clone()))
+                    .collect(),
+            ),
+        );
+        assert!(!roles[0].role.shared && roles[1].role.shared && roles[2].role.shared);
+        (rules, roles)
+    }
+
+    fn draw(rng: &mut rand_chacha::ChaCha8Rng, p: &[Vec<f64>]) -> u64 {
+        p.iter().enumerate().fold(0, |acc, (i, p)| {
+            let x: f64 = rng.r#gen();
+            let mut sum = 0.0;
+            let level = p
+                .iter()
+                .position(|q| {
+                    sum += q;
+                    x < sum
+                })
+                .unwrap_or(p.len() - 1);
+            acc | ((level as u64) << (BITS * i as u32))
+        })
+    }
+
+    /// A session blocked on the name learns the phone's m although the phone is shared: the
+    /// pairs share the name, so the phone counts as far as agreeing on a name does (before,
+    /// shared roles counted nothing there and m stayed at the playbook's prior).
+    #[test]
+    fn a_name_blocked_session_learns_a_shared_phones_m() {
+        let (rules, roles) = listings();
+        // name: exact always (blocked); phone: exact, one_edit, different; street: exact,
+        // reordered, close, similar, contained, different.
+        let m = [
+            vec![0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            vec![0.0, 0.95, 0.0, 0.05],
+            vec![0.0, 0.7, 0.0, 0.1, 0.1, 0.05, 0.05],
+        ];
+        let u_named = [
+            vec![0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            vec![0.0, 0.001, 0.001, 0.998],
+            vec![0.0, 0.002, 0.0, 0.002, 0.01, 0.006, 0.98],
+        ];
+        let u = [
+            vec![0.0, 0.0001, 0.0001, 0.0001, 0.001, 0.0002, 0.9985],
+            u_named[1].clone(),
+            u_named[2].clone(),
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut session = Histogram::new();
+        for k in 0..5_000 {
+            let v = draw(&mut rng, if k % 4 == 0 { &m } else { &u_named });
+            *session.entry(v).or_default() += 1.0;
+        }
+        let mut random = Histogram::new();
+        for _ in 0..200_000 {
+            *random.entry(draw(&mut rng, &u)).or_default() += 1.0;
+        }
+        let candidates = Candidates {
+            all: session.clone(),
+            ..Candidates::default()
+        };
+        let sessions = [Session {
+            fixed: vec![0],
+            pairs: session,
+        }];
+        let model = train(
+            &rules,
+            &roles,
+            &sessions,
+            &candidates,
+            &random,
+            1e8,
+            &Vec::new(),
+        );
+        let phone_exact = model.roles[1].levels[0].m;
+        assert!(
+            (phone_exact - 0.95).abs() < 0.05,
+            "phone m(exact) {phone_exact}"
+        );
+        let street_exact = model.roles[2].levels[0].m;
+        assert!(
+            (street_exact - 0.7).abs() < 0.07,
+            "street m(exact) {street_exact}"
+        );
+    }
+
+    /// Over two sources, pairs within one source get their own prior: where a source lists
+    /// each entity once, its within-source candidates are non-matches and that prior is low.
+    #[test]
+    fn within_source_pairs_get_their_own_lower_prior() {
+        let (rules, roles) = listings();
+        let m = [
+            vec![0.0, 0.8, 0.05, 0.05, 0.05, 0.03, 0.02],
+            vec![0.0, 0.9, 0.02, 0.08],
+            vec![0.0, 0.7, 0.0, 0.1, 0.1, 0.05, 0.05],
+        ];
+        let u = [
+            vec![0.0, 0.0001, 0.0001, 0.0001, 0.001, 0.0002, 0.9985],
+            vec![0.0, 0.001, 0.001, 0.998],
+            vec![0.0, 0.002, 0.0, 0.002, 0.01, 0.006, 0.98],
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut candidates = Candidates {
+            within_pairs: 5e5,
+            ..Candidates::default()
+        };
+        // 2,000 pairs across sources, half matches; 2,000 within, non-matches only.
+        for k in 0..4_000 {
+            let within = k >= 2_000;
+            let v = draw(&mut rng, if !within && k % 2 == 0 { &m } else { &u });
+            *candidates.all.entry(v).or_default() += 1.0;
+            if within {
+                *candidates.within.entry(v).or_default() += 1.0;
+            }
+        }
+        let mut random = Histogram::new();
+        for _ in 0..200_000 {
+            *random.entry(draw(&mut rng, &u)).or_default() += 1.0;
+        }
+        let sessions = [Session {
+            fixed: Vec::new(),
+            pairs: candidates.all.clone(),
+        }];
+        let model = train(
+            &rules,
+            &roles,
+            &sessions,
+            &candidates,
+            &random,
+            1e6,
+            &Vec::new(),
+        );
+        let within = model.lambda_within.expect("a within-source prior");
+        // About 1,000 matches among the 5e5 pairs across: 0.002; within, next to none.
+        assert!(
+            (model.lambda - 0.002).abs() < 0.0005,
+            "lambda {}",
+            model.lambda
+        );
+        assert!(
+            within < model.lambda / 20.0,
+            "within {within} vs {}",
+            model.lambda
+        );
     }
 
     /// A level no random pair showed gets u = 1 / (random pairs), a finite weight, and no

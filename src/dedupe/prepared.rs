@@ -384,6 +384,17 @@ impl<'p> Side<'p> for Prep<'p> {
         inter as f64 / union as f64 >= bound
     }
 
+    fn words_within(self, other: Self) -> bool {
+        // Both word id lists are sorted: one merge.
+        let mut j = 0;
+        self.words.iter().all(|w| {
+            while j < other.words.len() && other.words[j] < *w {
+                j += 1;
+            }
+            j < other.words.len() && other.words[j] == *w
+        })
+    }
+
     fn within_one_edit(self, other: Self) -> bool {
         if self.slot.ascii() && other.slot.ascii() {
             distance::within_one_edit_ascii(self.text(), other.text())

@@ -41,6 +41,12 @@ pub enum Compare {
     Code,
     /// A date: equal, day and month swapped, one digit off, same year and month, different.
     Date,
+    /// An email address: equal, one edit apart, the same user at another domain, addresses at
+    /// two different companies (neither a free-mail domain), different.
+    Email,
+    /// A web domain: equal, the same name under another suffix (`acme.de` / `acme.net`),
+    /// different.
+    Domain,
 }
 
 /// One field role and what agreement on it is worth.
@@ -70,6 +76,15 @@ pub struct Role {
     /// record's own identifiers support a match.
     #[serde(skip)]
     pub shared: bool,
+    /// Set per object from `shared_unless_disagreeing`: shared agreement counts in full
+    /// unless the identifiers argue against a match.
+    #[serde(skip)]
+    pub shared_gate: bool,
+    /// Free-mail domains (from the rules' `free_mail_domains`), for email comparisons: two
+    /// addresses at two different companies' domains are two people, but a work address and
+    /// a private one can be one person.
+    #[serde(skip)]
+    pub free_mail: std::sync::Arc<Vec<String>>,
 }
 
 fn one() -> f64 {
@@ -93,6 +108,9 @@ pub struct Rules {
     pub blocking: Vec<Vec<String>>,
     pub legal_suffixes: Vec<String>,
     pub street_abbreviations: BTreeMap<String, String>,
+    /// Domains of free-mail providers (not an employer's), for email comparisons.
+    #[serde(default)]
+    pub free_mail_domains: Vec<String>,
     /// Street words besides the abbreviated ones, for telling an address column by its values.
     #[serde(default)]
     pub street_types: Vec<String>,
@@ -102,6 +120,9 @@ pub struct Rules {
     /// Per object, the roles that different entities of it share (see `Role::shared`).
     #[serde(default)]
     pub shared: BTreeMap<String, Vec<String>>,
+    /// Objects whose shared roles count in full unless the identifiers disagree.
+    #[serde(default)]
+    pub shared_unless_disagreeing: Vec<String>,
     /// Columns (as identifiers) that never serve a role: free text and bookkeeping.
     #[serde(default)]
     pub excluded_columns: Vec<String>,
@@ -158,6 +179,7 @@ impl Rules {
         let shared = self.shared.get(object);
         for (name, role) in &mut roles {
             role.shared = shared.is_some_and(|s| s.contains(name));
+            role.shared_gate = self.shared_unless_disagreeing.iter().any(|o| o == object);
         }
         roles
     }
@@ -175,10 +197,23 @@ impl Rules {
     }
 
     fn parse(text: &str, path: &Path) -> Result<Rules> {
-        let rules: Rules = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
+        let mut rules: Rules = crate::yaml::from_str(text).map_err(|e| Error::Yaml {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
+        let free_mail = std::sync::Arc::new(rules.free_mail_domains.clone());
+        for role in rules.roles.values_mut() {
+            role.free_mail = free_mail.clone();
+        }
+        if rules.blocking.len() > 64 {
+            return Err(Error::Yaml {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{} blocking rules; at most 64 are allowed",
+                    rules.blocking.len()
+                ),
+            });
+        }
         for key in rules.blocking.iter().flatten() {
             if !rules.roles.contains_key(key) && !DERIVED_KEYS.contains(&key.as_str()) {
                 return Err(Error::Yaml {

@@ -228,6 +228,16 @@ pub fn render_model(model: &Model) -> String {
         thousands(model.training.labelled_pairs),
         model.training.em_rounds,
     );
+    if let Some(within) = model.lambda_within {
+        out = out.replacen(
+            "\n",
+            &format!(
+                " across sources; within one source {within:.6}: prior {:+.2}\n",
+                (within / (1.0 - within)).ln()
+            ),
+            1,
+        );
+    }
     let mut table = Table::new(&["role", "level", "m", "u", "weight"]);
     for r in &model.roles {
         for (i, l) in r.levels.iter().enumerate() {

@@ -695,6 +695,38 @@ fn linked_review_asks_across_sources_and_its_answers_refit_the_next_run() {
     );
 }
 
+/// An answer given in a linked review about two records of one dataset teaches that
+/// dataset's own runs too: the reviewer should not have to answer it twice.
+#[test]
+fn a_single_dataset_run_reuses_answers_from_a_linked_review() {
+    let env = workspace();
+    let mut args = vec!["dedupe", "review"];
+    args.extend(LINKED);
+    args.extend([
+        "--match",
+        "sf_accounts:0015g00000Xa1AAA/sf_accounts:0015g00000Xa3AAA",
+        "--json",
+    ]);
+    let answered = env.run_ws(&args).ok().json();
+    assert_eq!(answered["answered"], 1, "{answered}");
+    let single = |dataset: &str, id: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "dedupe", dataset, "--object", "account", "--json", "--force",
+        ];
+        args.extend_from_slice(id);
+        env.run_ws(&args).ok().json()
+    };
+    let own = single("sf_accounts", &["--id", "ID"]);
+    assert_eq!(
+        own["model"]["training"]["labelled_pairs"], 1,
+        "{}",
+        own["model"]["training"]
+    );
+    // Another dataset's run has no pair of its own records answered.
+    let other = single("spreadsheet", &[]);
+    assert_eq!(other["model"]["training"]["labelled_pairs"], 0);
+}
+
 const REPLACED: [&str; 3] = ["crm_accounts", "billing_customers", "rep_sheet"];
 
 /// A CRM export (one survivor a rule excludes, one with its required name blank), billing

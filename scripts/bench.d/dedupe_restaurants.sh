@@ -1,0 +1,33 @@
+# Dedupe on public business listings nobody here wrote: Fodor's (533) and Zagat's (331)
+# restaurant guides, 112 true pairs (tests/fixtures/restaurants, from the py_entitymatching
+# sdist on PyPI), linked as two datasets, `crmkit dedupe fodors zagats`, side by side with
+# Splink 5's link_only run (DuckDB, EM-trained, in a venv). crmkit at its default threshold
+# against Splink at 0.5 and at its best threshold (which needs labels to find); pairwise F1
+# of the final clusters, within-guide pairs counting as false positives for crmkit.
+here="$(dirname "${BASH_SOURCE[0]}")"
+fixtures="$here/../../tests/fixtures/restaurants"
+ws="$BENCH_DIR/dedupe-restaurants-ws"
+rm -rf "$ws"
+"$CRMKIT" init "$ws" >/dev/null
+"$CRMKIT" -w "$ws" ingest "$fixtures/fodors.csv" >/dev/null
+"$CRMKIT" -w "$ws" ingest "$fixtures/zagats.csv" >/dev/null
+measure "crmkit dedupe fodors zagats (link)" "$CRMKIT" -w "$ws" dedupe fodors zagats --object account --id fodors=id --id zagats=id
+ours=$LAST_WALL
+f1_ours=$(python3 "$here/restaurants_f1.py" "$ws/out/dedupe-review-fodors+zagats.csv" "$fixtures/matches.csv")
+record dedupe_restaurants f1_crmkit "${f1_ours%% *}" ">=splink best"
+venv="$BENCH_DIR/tools/splink-venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import splink, pandas" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "splink>=4,<6" pandas
+fi
+out="$BENCH_DIR/splink-restaurants.txt"
+measure "splink link_only fodors zagats" sh -c "\"$venv/bin/python\" \"$here/splink_restaurants.py\" \"$fixtures/fodors.csv\" \"$fixtures/zagats.csv\" \"$fixtures/matches.csv\" > \"$out\""
+theirs=$LAST_WALL
+f1_theirs=$(head -1 "$out")
+best_theirs=$(sed -n 2p "$out")
+echo "  F1 precision recall: crmkit $f1_ours (${ours} s) | splink $f1_theirs at 0.5, $best_theirs (${theirs} s)"
+echo "  speed-up crmkit vs splink: $(ratio "$theirs" "$ours")x"
+record dedupe_restaurants f1_splink "${f1_theirs%% *}" "-"
+best_f1=${best_theirs#best }
+record dedupe_restaurants f1_splink_best "${best_f1%% *}" "-"
+rm -rf "$ws"

@@ -20,6 +20,15 @@ pub fn names(compare: Compare) -> &'static [&'static str] {
             "contained",
             "different",
         ],
+        Compare::Street => &[
+            "exact",
+            "reordered",
+            "close",
+            "similar",
+            "contained",
+            "other_number",
+            "different",
+        ],
         Compare::PersonName => &[
             "exact",
             "swapped",
@@ -44,6 +53,11 @@ pub fn names(compare: Compare) -> &'static [&'static str] {
             "different",
         ],
     }
+}
+
+/// The number of the level called `level` (`close`), if the comparison has one.
+pub fn index(compare: Compare, level: &str) -> Option<usize> {
+    names(compare).iter().position(|n| *n == level).map(|i| i + 1)
 }
 
 /// Number of levels including `missing`.
@@ -74,7 +88,7 @@ pub fn prior_weight(role: &Role, level: u8) -> f64 {
         "same_year" => role.disagree * 0.5,
         "same_user" => role.partial * 0.5,
         "other_suffix" => role.agree * 0.5,
-        "other_company" => role.disagree * 2.0,
+        "other_company" | "other_number" => role.disagree * 2.0,
         _ => role.disagree,
     }
 }
@@ -90,6 +104,8 @@ const FUZZY_CLOSE: u8 = 3;
 const FUZZY_SIMILAR: u8 = 4;
 const FUZZY_CONTAINED: u8 = 5;
 const FUZZY_DIFFERENT: u8 = 6;
+const STREET_OTHER_NUMBER: u8 = 6;
+const STREET_DIFFERENT: u8 = 7;
 const PERSON_SWAPPED: u8 = 2;
 const PERSON_CLOSE: u8 = 3;
 const PERSON_SIMILAR: u8 = 4;
@@ -203,28 +219,16 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
                 CODE_DIFFERENT
             }
         }
-        Compare::Fuzzy => {
-            if a.same_words(b) {
-                return FUZZY_REORDERED;
+        Compare::Street => {
+            if other_number(a.text(), b.text()) {
+                return STREET_OTHER_NUMBER;
             }
-            // Edit distance, not Jaro-Winkler: organisations often share a first word
-            // (`sunflower foods` / `sunflower systems`), which Jaro-Winkler rewards.
-            let (la, lb) = (a.chars(), b.chars());
-            let band = bands(role, la, lb);
-            let d = banded_distance(a.text(), b.text(), la, lb, band);
-            if within(d, band.0) {
-                FUZZY_CLOSE
-            } else if within(d, band.1)
-                || a.overlap_at_least(b, role.mid)
-                || a.words_one_typo_apart(b)
-            {
-                FUZZY_SIMILAR
-            } else if contained(a, b) || contained(b, a) {
-                FUZZY_CONTAINED
-            } else {
-                FUZZY_DIFFERENT
+            match fuzzy(role, a, b) {
+                FUZZY_DIFFERENT => STREET_DIFFERENT,
+                l => l,
             }
         }
+        Compare::Fuzzy => fuzzy(role, a, b),
         Compare::PersonName => {
             if cross.1.is_some_and(|c| c.same(a)) || cross.0.is_some_and(|c| c.same(b)) {
                 return PERSON_SWAPPED;
@@ -293,6 +297,54 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
     }
 }
 
+/// The fuzzy levels of `a` and `b` (cleaned, different): reordered words, the edit-distance
+/// bands, word overlap, one word containing the other, or different.
+fn fuzzy<'a, S: Side<'a>>(role: &Role, a: S, b: S) -> u8 {
+    let within =
+        |d: Option<usize>, band: Option<usize>| matches!((d, band), (Some(d), Some(k)) if d <= k);
+    if a.same_words(b) {
+        return FUZZY_REORDERED;
+    }
+    // Edit distance, not Jaro-Winkler: organisations often share a first word
+    // (`sunflower foods` / `sunflower systems`), which Jaro-Winkler rewards.
+    let (la, lb) = (a.chars(), b.chars());
+    let band = bands(role, la, lb);
+    let d = banded_distance(a.text(), b.text(), la, lb, band);
+    if within(d, band.0) {
+        FUZZY_CLOSE
+    } else if within(d, band.1)
+        || a.overlap_at_least(b, role.mid)
+        || a.words_one_typo_apart(b)
+    {
+        FUZZY_SIMILAR
+    } else if contained(a, b) || contained(b, a) {
+        FUZZY_CONTAINED
+    } else {
+        FUZZY_DIFFERENT
+    }
+}
+
+/// Both addresses carry house numbers (words that start with a digit: `1124`, `12a`) and no
+/// number of one is a number of the other: `1124 w ainslie st` / `5120 n broadway ave`, or
+/// `1124 w ainslie` / `1134 w ainslie`, two sites however alike their street words read.
+/// A typo in a number lands here too; how often that happens among matches is learned.
+fn other_number(a: &str, b: &str) -> bool {
+    let mut numbered = false;
+    for x in house_numbers(a) {
+        numbered = true;
+        if house_numbers(b).any(|y| y == x) {
+            return false;
+        }
+    }
+    numbered && house_numbers(b).next().is_some()
+}
+
+/// The words of a cleaned address that start with a digit.
+fn house_numbers(s: &str) -> impl Iterator<Item = &str> {
+    s.split(' ')
+        .filter(|w| w.bytes().next().is_some_and(|c| c.is_ascii_digit()))
+}
+
 /// Every word of `short` (at least three letters in all) is a word of `long`, which has more:
 /// a name with a word added (`coyote cafe` / `coyote cafe las vegas`, `katsu` / `restaurant
 /// katsu`), a street with its direction (`1972 hillhurst ave` / `1972 n hillhurst ave`). Its
@@ -304,7 +356,10 @@ fn contained<'a, S: Side<'a>>(short: S, long: S) -> bool {
 
 /// Whether a level says the values disagree (so it can never argue for a match).
 pub fn disagrees(compare: Compare, level: u8) -> bool {
-    matches!(name(compare, level), "different" | "other_company")
+    matches!(
+        name(compare, level),
+        "different" | "other_company" | "other_number"
+    )
 }
 
 /// `short` is an initial (one letter, or a few letters ending a word) of `long`'s first word.
@@ -355,6 +410,19 @@ mod tests {
             lv("street", "1972 hillhurst ave", "1972 hillhurst ave ste 200"),
             "contained"
         );
+        // Two house numbers with none in common are two sites, however alike the street.
+        for (a, b, want) in [
+            ("1124 w ainslie st", "1134 w ainslie", "other_number"),
+            ("1124 w ainslie st", "5120 n broadway ave", "other_number"),
+            ("12 main st", "12a main st", "other_number"),
+            ("1100 s may st", "1100 s may st ste 4", "contained"),
+            ("1100 s may st ste 4", "1100 s may st ste 5", "similar"),
+            ("main st", "1100 main st", "contained"),
+            ("hauptstr", "bahnhofstr", "different"),
+        ] {
+            assert_eq!(lv("street", a, b), want, "`{a}` / `{b}`");
+        }
+        assert_eq!(lv("name", "1124 w ainslie st", "1134 w ainslie st"), "similar");
         assert_eq!(lv("name", "cafe", "cafe roma"), "contained");
         assert_eq!(lv("name", "ab", "ab cd"), "different");
         assert_eq!(lv("name", "mayfari foods", "mayfair foods"), "similar");
@@ -418,6 +486,9 @@ mod tests {
         assert_eq!(at(Compare::Fuzzy, FUZZY_SIMILAR), "similar");
         assert_eq!(at(Compare::Fuzzy, FUZZY_CONTAINED), "contained");
         assert_eq!(at(Compare::Fuzzy, FUZZY_DIFFERENT), "different");
+        assert_eq!(at(Compare::Street, FUZZY_CONTAINED), "contained");
+        assert_eq!(at(Compare::Street, STREET_OTHER_NUMBER), "other_number");
+        assert_eq!(at(Compare::Street, STREET_DIFFERENT), "different");
         assert_eq!(at(Compare::PersonName, PERSON_SWAPPED), "swapped");
         assert_eq!(at(Compare::PersonName, PERSON_CLOSE), "close");
         assert_eq!(at(Compare::PersonName, PERSON_SIMILAR), "similar");
@@ -437,6 +508,7 @@ mod tests {
             Compare::Exact,
             Compare::Code,
             Compare::Fuzzy,
+            Compare::Street,
             Compare::PersonName,
             Compare::Date,
             Compare::Email,
@@ -453,7 +525,8 @@ mod tests {
         let rules = Rules::builtin();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
         let words = [
-            "north", "wind", "nrth", "traders", "tradres", "inc", "café", "ab", "a", "",
+            "north", "wind", "nrth", "traders", "tradres", "inc", "café", "ab", "a", "", "12",
+            "1134",
         ];
         let value = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
             let n = rng.gen_range(1..4);
@@ -538,7 +611,21 @@ mod tests {
                     "different"
                 }
             }
-            Compare::Fuzzy => {
+            Compare::Street | Compare::Fuzzy => {
+                let number = |s: &str| -> Vec<String> {
+                    s.split(' ')
+                        .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+                        .map(str::to_string)
+                        .collect()
+                };
+                let (na, nb) = (number(a), number(b));
+                if role.compare == Compare::Street
+                    && !na.is_empty()
+                    && !nb.is_empty()
+                    && na.iter().all(|n| !nb.contains(n))
+                {
+                    return "other_number";
+                }
                 let sim = strsim::normalized_levenshtein(a, b);
                 if same_words(a, b) {
                     "reordered"

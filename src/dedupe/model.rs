@@ -372,6 +372,7 @@ pub fn train(
             for &f in &session.fixed {
                 new_m[f] = m[f].clone();
             }
+            cap_other_numbers(roles, &mut new_m);
             let new_lambda =
                 ((matches + lambda_prior * alpha) / (pairs + alpha)).clamp(1e-9, 1.0 - 1e-9);
             let change = (new_lambda - lambda).abs()
@@ -503,6 +504,30 @@ pub fn train(
 /// weight). And a weaker agreement (reordered, a fuzzy band, a typo) is no rarer among
 /// non-matches, relative to its m, than exact agreement: its weight is capped at the exact
 /// level's, so a level that almost never occurs (`city reordered`) cannot outweigh agreeing.
+/// Caps each street role's `other_number` m at its `close` m: a typo in a house number is no
+/// likelier among matches than a typo anywhere else in the street. Without the cap, records
+/// of one organisation at several sites (one name, one head-office phone, a street each) make
+/// EM's match class "the same organisation", and addresses that name two buildings stop
+/// counting against a match. The mass taken off goes to the role's other levels in proportion.
+pub fn cap_other_numbers(roles: &[Compared], m: &mut [Vec<f64>]) {
+    for (r, m) in roles.iter().zip(m.iter_mut()) {
+        let (Some(other), Some(close)) = (
+            levels::index(r.role.compare, "other_number"),
+            levels::index(r.role.compare, "close"),
+        ) else {
+            continue;
+        };
+        let (old, cap) = (m[other], m[close]);
+        if old <= cap || old >= 1.0 {
+            continue;
+        }
+        let scale = (1.0 - cap) / (1.0 - old);
+        for (l, x) in m.iter_mut().enumerate().skip(1) {
+            *x = if l == other { cap } else { *x * scale };
+        }
+    }
+}
+
 pub fn floor_u(u: &mut [Vec<f64>], m: &[Vec<f64>], sampled: f64) {
     let least = 1.0 / sampled.max(1.0);
     for (u, m) in u.iter_mut().zip(m) {

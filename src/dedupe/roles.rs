@@ -8,6 +8,16 @@ use crate::staging::Db;
 const VALUE_SAMPLE: u64 = 1_000;
 /// The kind a column read as street addresses from its values gets (`type_hints` name it).
 const STREET_VALUES: &str = "street_address";
+/// The kind of the column a header calls a name (`Site name`, `Nom du centre`) whose sampled
+/// values read as the most distinct names (`type_hints` name it).
+const NAME_VALUES: &str = "named_name";
+/// Words of a header that make its name a person's or a thing's, never an organisation's:
+/// `Contact Name`, `Director name`, `File name`, `User name`.
+const NOT_ORGANISATION: &[&str] = &[
+    "first", "last", "given", "family", "middle", "maiden", "nick", "sur", "contact", "person",
+    "user", "director", "manager", "owner", "rep", "agent", "employee", "staff", "file", "host",
+    "domain", "display", "parent", "child", "student", "patient", "teacher", "mother", "father",
+];
 
 /// The roles of one dataset's columns: `overrides` (from `--field`), `mapped` (from a mapping
 /// file), column names, the last profile's types and, for roles still open, the values.
@@ -30,14 +40,19 @@ pub fn detect(
         })
         .collect();
     let assigned = assign(rules, object, columns, overrides, mapped, &profiled)?;
-    let wants_street = rules
-        .objects
-        .get(object)
-        .is_some_and(|roles| roles.iter().any(|r| r == "street"));
-    if !wants_street || assigned.iter().any(|r| r.role == "street") {
+    let open_role = |role: &str| {
+        rules
+            .objects
+            .get(object)
+            .is_some_and(|roles| roles.iter().any(|r| r == role))
+            && !assigned.iter().any(|r| r.role == role)
+    };
+    let (street_open, name_open) = (open_role("street"), open_role("name"));
+    if !street_open && !name_open {
         return Ok(assigned);
     }
-    // A headers-silent street column (`addr`, `Anschrift 1`) still reads as addresses.
+    // A headers-silent street column (`addr`, `Anschrift 1`) still reads as addresses; a
+    // name column the hints do not know (`Site name`) is told by its header and values.
     let open: Vec<String> = columns
         .iter()
         .filter(|c| {
@@ -49,12 +64,102 @@ pub fn detect(
         return Ok(assigned);
     }
     let sample = db.sample_rows(dataset, &open, VALUE_SAMPLE)?;
-    let by_values = street_columns(rules, &open, &sample);
+    let mut by_values = Vec::new();
+    if street_open {
+        by_values.extend(street_columns(rules, &open, &sample));
+    }
+    if name_open {
+        by_values.extend(name_column(rules, &open, &sample));
+    }
     if by_values.is_empty() {
         return Ok(assigned);
     }
     profiled.extend(by_values);
     assign(rules, object, columns, overrides, mapped, &profiled)
+}
+
+/// Whether a header (as an identifier: `site_name`, `nom_du_centre`, `standortname`) calls
+/// its column a name, and not a person's or a file's (`contact_name`, `first_name`).
+fn names_a_name(rules: &Rules, column: &str) -> bool {
+    let person = ["first_name", "last_name", "full_name"]
+        .iter()
+        .filter_map(|r| rules.column_hints.get(*r))
+        .flatten()
+        .any(|h| h == column);
+    let words: Vec<&str> = column.split('_').filter(|w| !w.is_empty()).collect();
+    if person || words.iter().any(|w| NOT_ORGANISATION.contains(w)) {
+        return false;
+    }
+    // `name`, `nom`, `nombre`, `nome`, `naam`, `namn`, `navn`, `nimi`, and compounds
+    // (`firmenname`, `standortnaam`).
+    const NAME: &[&str] = &["name", "naam", "namn", "navn", "nimi"];
+    words.iter().any(|w| {
+        ["nom", "nombre", "nome"].contains(w)
+            || NAME.iter().any(|n| {
+                *w == *n
+                    || w.len() > n.len() + 2
+                        && w.strip_suffix(n).is_some_and(|p| !NOT_ORGANISATION.contains(&p))
+            })
+    })
+}
+
+/// Among the columns whose header calls them a name, the one whose sampled values read most
+/// as names (letters, no email or web address) and are the most distinct: `Site name` over
+/// `Program Name` (`Head Start`, `Child Care`) in one directory of sites.
+fn name_column(
+    rules: &Rules,
+    columns: &[String],
+    sample: &[Vec<Option<String>>],
+) -> Option<Profiled> {
+    let mut best: Option<(usize, Profiled)> = None;
+    for (i, column) in columns.iter().enumerate() {
+        if !names_a_name(rules, column) {
+            continue;
+        }
+        let (mut filled, mut names) = (0usize, 0usize);
+        let mut distinct = std::collections::HashSet::new();
+        for row in sample {
+            let Some(value) = row.get(i).and_then(|v| v.as_deref()) else {
+                continue;
+            };
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            filled += 1;
+            if looks_like_name(value) {
+                names += 1;
+                distinct.insert(crate::values::fold::fold(value));
+            }
+        }
+        if filled < 5 {
+            continue;
+        }
+        let share = names as f64 / filled as f64;
+        if share >= rules.type_share && best.as_ref().is_none_or(|(d, _)| distinct.len() > *d) {
+            best = Some((
+                distinct.len(),
+                Profiled {
+                    column: column.clone(),
+                    kind: NAME_VALUES.to_string(),
+                    share,
+                },
+            ));
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// Mostly letters, and no email or web address: `Salvation Army - Temple`, `Müller & Söhne`.
+fn looks_like_name(value: &str) -> bool {
+    let letters = value.chars().filter(|c| c.is_alphabetic()).count();
+    let digits = value.chars().filter(|c| c.is_ascii_digit()).count();
+    let lower = value.to_lowercase();
+    letters >= 2
+        && letters > digits
+        && !lower.contains('@')
+        && !lower.contains("://")
+        && !lower.starts_with("www.")
 }
 
 /// Columns whose sampled values mostly read as street addresses (a house number and a street
@@ -251,7 +356,7 @@ pub fn assign(
                 role: role.clone(),
                 column: p.column.clone(),
                 // Kinds the profile does not store were read from the values just now.
-                from: if p.kind == STREET_VALUES {
+                from: if p.kind == STREET_VALUES || p.kind == NAME_VALUES {
                     "values"
                 } else {
                     "profile"
@@ -541,5 +646,67 @@ mod tests {
         .unwrap();
         let street = got.iter().find(|r| r.role == "street").unwrap();
         assert_eq!((street.column.as_str(), street.from), ("where", "values"));
+    }
+
+    #[test]
+    fn a_name_column_is_told_by_its_header_and_values() {
+        let rules = Rules::builtin();
+        for yes in [
+            "site_name",
+            "organisation_name",
+            "business_name",
+            "nom_du_centre",
+            "nombre_del_centro",
+            "standortname",
+            "naam_locatie",
+            "program_name",
+        ] {
+            assert!(names_a_name(&rules, yes), "{yes}");
+        }
+        for no in [
+            "contact_name",
+            "first_name",
+            "nombre",
+            "director_name",
+            "file_name",
+            "username",
+            "agency",
+            "rename_me",
+        ] {
+            assert!(!names_a_name(&rules, no), "{no}");
+        }
+        // `Program Name` repeats a few programmes; `Site name` names each site; `Contact
+        // Name` is a person's; `Email name` holds addresses.
+        let rows = [
+            ("Child Care", "Salvation Army - Temple", "Ann Lee", "a@x.org"),
+            ("Head Start", "El Valor - Little Tykes I", "Bo Chen", "b@x.org"),
+            ("Child Care", "El Valor - Little Tykes II", "Cy Diaz", "c@x.org"),
+            ("Head Start", "Christopher House - Logan Square", "Di Eke", "d@x.org"),
+            ("Child Care", "South East Asia Center", "Ed Fox", "e@x.org"),
+            ("Child Care", "Easter Seals - Gilchrist Marchman", "Flo Gu", "f@x.org"),
+        ];
+        let sample: Vec<Vec<Option<String>>> = rows
+            .iter()
+            .map(|(a, b, c, d)| [a, b, c, d].iter().map(|v| Some(v.to_string())).collect())
+            .collect();
+        let columns = cols(&["program_name", "site", "contact_name", "email_name"]);
+        // `site` is no name by its header; nothing else qualifies but the programme.
+        let found = name_column(&rules, &columns, &sample).unwrap();
+        assert_eq!(found.column, "program_name");
+        let columns = cols(&["program_name", "nom_du_site", "contact_name", "email_name"]);
+        let found = name_column(&rules, &columns, &sample).unwrap();
+        assert_eq!(found.column, "nom_du_site");
+        let got = assign(&rules, "account", &columns, &[], &[], &[found]).unwrap();
+        let name = got.iter().find(|r| r.role == "name").unwrap();
+        assert_eq!((name.column.as_str(), name.from), ("nom_du_site", "values"));
+        for (value, want) in [
+            ("Salvation Army - Temple", true),
+            ("Müller & Söhne", true),
+            ("info@acme.com", false),
+            ("www.acme.com", false),
+            ("12345", false),
+        ] {
+            assert_eq!(looks_like_name(value), want, "{value}");
+        }
     }
 }

@@ -35,6 +35,9 @@ pub enum Compare {
     Exact,
     /// Best of Jaro-Winkler, normalised Levenshtein and token-set overlap, in bands.
     Fuzzy,
+    /// A street address: the fuzzy levels, plus `other_number` when both carry house numbers
+    /// and none is shared (two sites on one street, or one organisation's two addresses).
+    Street,
     /// A person's name: fuzzy bands plus initials and first/last swaps.
     PersonName,
     /// A code or number: equal, one edit apart, or different.

@@ -5,6 +5,7 @@ mod util;
 mod adoption;
 mod cli;
 mod dedupe;
+mod dedupe_directory;
 mod dedupe_link;
 mod dedupe_listings;
 mod dedupe_model;

@@ -1,0 +1,40 @@
+# Dedupe on a real multi-source directory of organisations nobody here wrote: Chicago
+# early-childhood sites (dedupeio/dedupe-examples csv_example, MIT; 3,337 records from ~10
+# sources, 6,608 true pairs; tests/fixtures/chicago-childcare), `crmkit dedupe` with roles
+# found on its own, side by side with Splink 5's dedupe_only run (DuckDB, EM-trained, in a
+# venv). crmkit at its default threshold against Splink at 0.5 and at its best threshold
+# (which needs labels to find); pairwise F1 of the final clusters.
+here="$(dirname "${BASH_SOURCE[0]}")"
+fixture="$here/../../tests/fixtures/chicago-childcare/childcare.csv"
+ws="$BENCH_DIR/dedupe-chicago-ws"
+rm -rf "$ws"
+"$CRMKIT" init "$ws" >/dev/null
+"$CRMKIT" -w "$ws" ingest "$fixture" >/dev/null
+truth="$BENCH_DIR/chicago-truth.json"
+python3 - "$fixture" "$truth" <<'PY'
+import csv, json, sys
+groups = {}
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    groups.setdefault(r["True Id"], []).append(r["Id"])
+json.dump({"duplicate_clusters": [g for g in groups.values() if len(g) > 1]}, open(sys.argv[2], "w"))
+PY
+measure "crmkit dedupe childcare" "$CRMKIT" -w "$ws" dedupe childcare --object account --id Id
+ours=$LAST_WALL
+f1_ours=$(python3 "$here/f1.py" "$truth" "$ws/out/dedupe-review-childcare.csv" record_id cluster)
+record dedupe_chicago f1_crmkit "${f1_ours%% *}" ">=splink best"
+venv="$BENCH_DIR/tools/splink-venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import splink, pandas" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "splink>=4,<6" pandas
+fi
+out="$BENCH_DIR/splink-chicago.txt"
+measure "splink dedupe_only childcare" sh -c "\"$venv/bin/python\" \"$here/splink_chicago.py\" \"$fixture\" > \"$out\""
+theirs=$LAST_WALL
+f1_theirs=$(head -1 "$out")
+best_theirs=$(sed -n 2p "$out")
+echo "  F1 precision recall: crmkit $f1_ours (${ours} s) | splink $f1_theirs at 0.5, $best_theirs (${theirs} s)"
+echo "  speed-up crmkit vs splink: $(ratio "$theirs" "$ours")x"
+record dedupe_chicago f1_splink "${f1_theirs%% *}" "-"
+best_f1=${best_theirs#best }
+record dedupe_chicago f1_splink_best "${best_f1%% *}" "-"
+rm -rf "$ws"

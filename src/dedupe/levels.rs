@@ -57,7 +57,10 @@ pub fn names(compare: Compare) -> &'static [&'static str] {
 
 /// The number of the level called `level` (`close`), if the comparison has one.
 pub fn index(compare: Compare, level: &str) -> Option<usize> {
-    names(compare).iter().position(|n| *n == level).map(|i| i + 1)
+    names(compare)
+        .iter()
+        .position(|n| *n == level)
+        .map(|i| i + 1)
 }
 
 /// Number of levels including `missing`.
@@ -312,10 +315,7 @@ fn fuzzy<'a, S: Side<'a>>(role: &Role, a: S, b: S) -> u8 {
     let d = banded_distance(a.text(), b.text(), la, lb, band);
     if within(d, band.0) {
         FUZZY_CLOSE
-    } else if within(d, band.1)
-        || a.overlap_at_least(b, role.mid)
-        || a.words_one_typo_apart(b)
-    {
+    } else if within(d, band.1) || a.overlap_at_least(b, role.mid) || a.words_one_typo_apart(b) {
         FUZZY_SIMILAR
     } else if contained(a, b) || contained(b, a) {
         FUZZY_CONTAINED
@@ -422,7 +422,10 @@ mod tests {
         ] {
             assert_eq!(lv("street", a, b), want, "`{a}` / `{b}`");
         }
-        assert_eq!(lv("name", "1124 w ainslie st", "1134 w ainslie st"), "similar");
+        assert_eq!(
+            lv("name", "1124 w ainslie st", "1134 w ainslie st"),
+            "similar"
+        );
         assert_eq!(lv("name", "cafe", "cafe roma"), "contained");
         assert_eq!(lv("name", "ab", "ab cd"), "different");
         assert_eq!(lv("name", "mayfari foods", "mayfair foods"), "similar");

@@ -98,7 +98,8 @@ fn names_a_name(rules: &Rules, column: &str) -> bool {
             || NAME.iter().any(|n| {
                 *w == *n
                     || w.len() > n.len() + 2
-                        && w.strip_suffix(n).is_some_and(|p| !NOT_ORGANISATION.contains(&p))
+                        && w.strip_suffix(n)
+                            .is_some_and(|p| !NOT_ORGANISATION.contains(&p))
             })
     })
 }
@@ -678,12 +679,37 @@ mod tests {
         // `Program Name` repeats a few programmes; `Site name` names each site; `Contact
         // Name` is a person's; `Email name` holds addresses.
         let rows = [
-            ("Child Care", "Salvation Army - Temple", "Ann Lee", "a@x.org"),
-            ("Head Start", "El Valor - Little Tykes I", "Bo Chen", "b@x.org"),
-            ("Child Care", "El Valor - Little Tykes II", "Cy Diaz", "c@x.org"),
-            ("Head Start", "Christopher House - Logan Square", "Di Eke", "d@x.org"),
+            (
+                "Child Care",
+                "Salvation Army - Temple",
+                "Ann Lee",
+                "a@x.org",
+            ),
+            (
+                "Head Start",
+                "El Valor - Little Tykes I",
+                "Bo Chen",
+                "b@x.org",
+            ),
+            (
+                "Child Care",
+                "El Valor - Little Tykes II",
+                "Cy Diaz",
+                "c@x.org",
+            ),
+            (
+                "Head Start",
+                "Christopher House - Logan Square",
+                "Di Eke",
+                "d@x.org",
+            ),
             ("Child Care", "South East Asia Center", "Ed Fox", "e@x.org"),
-            ("Child Care", "Easter Seals - Gilchrist Marchman", "Flo Gu", "f@x.org"),
+            (
+                "Child Care",
+                "Easter Seals - Gilchrist Marchman",
+                "Flo Gu",
+                "f@x.org",
+            ),
         ];
         let sample: Vec<Vec<Option<String>>> = rows
             .iter()

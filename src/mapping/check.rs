@@ -90,6 +90,99 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// Custom fields the mapping declares that the target object lacks: to create first.
     pub custom_fields: Vec<String>,
+    /// What stage would do with the dataset's rows, from a dry run of stage itself over every
+    /// mapping in `mappings/` (none when stage would stop, or the file is not among them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<crate::stage::DatasetOutcome>,
+}
+
+/// Finding kinds about the mapping itself rather than its rows' values: stage's rejects of
+/// such a field are foreseen by the finding whatever their number.
+const MAPPING_KINDS: [&str; 7] = [
+    "unknown_field",
+    "duplicate_target",
+    "read_only",
+    "unknown_column",
+    "no_source",
+    "type_mismatch",
+    "required_unmapped",
+];
+
+impl CheckReport {
+    /// Takes stage's dry-run outcome for this dataset, and adds a blocking finding for every
+    /// field whose rejects the value checks did not foresee (a parent that stage itself
+    /// rejects, a key another dataset holds, ...), so "0 blocking" means stage rejects
+    /// nothing for mapping reasons. Ingest issues stay the warning they are.
+    pub fn predict(
+        &mut self,
+        outcome: &crate::stage::DatasetOutcome,
+        rejects: &[crate::staging::RejectSummary],
+    ) {
+        self.predicted = Some(outcome.clone());
+        let mut by_field: BTreeMap<Option<&str>, Vec<&crate::staging::RejectSummary>> =
+            BTreeMap::new();
+        for r in rejects.iter().filter(|r| r.dataset == self.dataset) {
+            if r.reason == fate::Reason::IngestIssue.code() {
+                continue;
+            }
+            by_field.entry(r.field.as_deref()).or_default().push(r);
+        }
+        for (field, found) in by_field {
+            let blocking =
+                |f: &&Finding| f.severity == Severity::Blocking && f.field.as_deref() == field;
+            if self
+                .findings
+                .iter()
+                .filter(blocking)
+                .any(|f| MAPPING_KINDS.contains(&f.kind))
+            {
+                continue;
+            }
+            let foreseen: u64 = self.findings.iter().filter(blocking).map(|f| f.count).sum();
+            let mut left = found.iter().map(|r| r.count as u64).sum::<u64>();
+            left = left.saturating_sub(foreseen);
+            if left == 0 {
+                continue;
+            }
+            // The most frequent reason names the finding.
+            let main = found.iter().max_by_key(|r| r.count).expect("grouped");
+            let kind = fate::Reason::from_code(&main.reason)
+                .map(fate::Reason::code)
+                .unwrap_or("stage_reject");
+            let examples: Vec<String> = found
+                .iter()
+                .flat_map(|r| &r.examples)
+                .take(EXAMPLES)
+                .map(|(row, value, detail)| format!("row {row} `{value}`: {detail}"))
+                .collect();
+            let name = field.unwrap_or("(record)");
+            let reasons: Vec<String> = found
+                .iter()
+                .map(|r| format!("`{}` {}", r.reason, r.count))
+                .collect();
+            self.findings.push(Finding {
+                severity: Severity::Blocking,
+                kind,
+                field: field.map(String::from),
+                source: None,
+                message: format!(
+                    "stage rejects {} for `{name}` that the value checks do not foresee ({}): the reasons depend on other rows (a parent that is itself rejected, a key another record holds)",
+                    crate::numbers::plural(left, "more record", "more records"),
+                    reasons.join(", ")
+                ),
+                count: left,
+                examples,
+                distinct: None,
+            });
+        }
+        self.findings.sort_by_key(|f| f.severity);
+        self.blocking = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Blocking)
+            .count();
+        self.warnings = self.findings.len() - self.blocking;
+    }
 }
 
 /// The dataset's columns, or None when it has not been ingested.
@@ -399,6 +492,7 @@ pub fn check(
             .filter(|f| object.field(&f.name).is_none())
             .map(|f| f.name.clone())
             .collect(),
+        predicted: None,
     })
 }
 

@@ -282,7 +282,7 @@ pub fn run_check(
             "no mapping files in `mappings/`\n  hint: create one with `crmkit map suggest DATASET --object OBJECT`".into(),
         ));
     }
-    let db = ws.db()?;
+    let mut db = ws.db()?;
     let datasets = db.dataset_names()?;
     // Plain references to an object two datasets load under their own keys resolve through
     // stage's key index: read it once for every file.
@@ -317,8 +317,66 @@ pub fn run_check(
         reports.push(check(&mapping, path, &schema, object_key, object, &data)?);
     }
     progress.finish();
+    predict(ws, &mut db, &opts.schemas, &files, &mut reports)?;
     record_metrics(&db, &reports)?;
     Ok(reports)
+}
+
+/// Runs stage dry over every mapping in `mappings/` and hands each checked file the outcome
+/// of its dataset: the prediction comes from stage's own code, never a copy of it. When stage
+/// would stop, each report says why in a warning.
+fn predict(
+    ws: &Workspace,
+    db: &mut crate::staging::Db,
+    schemas: &SchemaSource,
+    files: &[PathBuf],
+    reports: &mut [CheckReport],
+) -> Result<()> {
+    let staged = mapping_files(&ws.root.join("mappings"))?;
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let staged: Vec<PathBuf> = staged.iter().map(|p| canonical(p)).collect();
+    if reports.iter().any(|r| r.blocking > 0 && r.rows == 0) {
+        // A dataset that is not ingested, or a mapping stage cannot read: stage would stop.
+        return Ok(());
+    }
+    let options = crate::stage::Options {
+        object: None,
+        schemas: schemas.clone(),
+        as_of: chrono::Local::now().date_naive(),
+    };
+    let (outcome, rejects) = match crate::stage::dry_run(ws, db, &options, &crate::progress::Silent)
+    {
+        Ok(done) => done,
+        Err(e) => {
+            for r in reports.iter_mut() {
+                r.findings.push(crate::mapping::check::Finding {
+                    severity: crate::mapping::check::Severity::Warning,
+                    kind: "stage_stops",
+                    field: None,
+                    source: None,
+                    message: format!("stage would stop before loading anything: {e}"),
+                    count: 1,
+                    examples: Vec::new(),
+                    distinct: None,
+                });
+                r.warnings += 1;
+            }
+            return Ok(());
+        }
+    };
+    for (path, report) in files.iter().zip(reports.iter_mut()) {
+        if !staged.contains(&canonical(path)) {
+            continue;
+        }
+        if let Some(o) = outcome
+            .datasets
+            .iter()
+            .find(|o| o.dataset == report.dataset && o.object == report.object)
+        {
+            report.predict(o, &rejects);
+        }
+    }
+    Ok(())
 }
 
 /// The `*.yaml` / `*.yml` files of a folder, sorted.

@@ -678,18 +678,12 @@ fn check_values(
             let Some((kind, detail, example)) = kind else {
                 continue;
             };
-            // Stage rejects the record whatever the field's policy: the reference resolves
-            // to no one record.
-            if matches!(kind, "ambiguous_reference" | "lookup_ambiguous") {
-                tallies
-                    .entry((r.index, kind, detail, "reject"))
-                    .or_default()
-                    .add(&example);
-                continue;
-            }
-            // A reference to no record costs the field unless it cannot be lost (stage's
-            // one policy for unresolved references).
-            if kind == "lookup_orphan" {
+            // A reference to no one record (none, or several) costs the field unless it
+            // cannot be lost (stage's one policy for unresolved references).
+            if matches!(
+                kind,
+                "ambiguous_reference" | "lookup_ambiguous" | "lookup_orphan"
+            ) {
                 let outcome = match fate::unresolved_reference(r.field, fm.on_invalid) {
                     crate::stage::fate::OnInvalid::Reject => "reject",
                     _ => "blanked",
@@ -806,10 +800,14 @@ fn check_values(
                 let datasets: Vec<&str> = detail.split('\n').collect();
                 let parent = field.references.first().map(String::as_str).unwrap_or("");
                 let example = tally.examples.first().map(String::as_str).unwrap_or("");
+                let code = if outcome == "reject" {
+                    format!(" as `{}`", crate::stage::fate::Reason::BadReference.code())
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{values} of `{src}` -> `{name}` {are} {parent} keys in datasets {}: {fate} as `{}`: {}",
+                    "{values} of `{src}` -> `{name}` {are} {parent} keys in datasets {}: {fate}{code}: {}",
                     datasets.join(" and "),
-                    crate::stage::fate::Reason::BadReference.code(),
                     crate::stage::ambiguous_key(example, parent, &datasets)
                 )
             }
@@ -820,9 +818,12 @@ fn check_values(
             "lookup_orphan" => {
                 format!("{values} of `{src}` -> `{name}` {are} in no record's `{detail}`: {fate}")
             }
-            "lookup_ambiguous" => format!(
+            "lookup_ambiguous" if outcome == "reject" => format!(
                 "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate} as `{}`",
                 crate::stage::fate::Reason::BadReference.code()
+            ),
+            "lookup_ambiguous" => format!(
+                "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate}"
             ),
             "owner_unmatched" if detail == "default_owner" => format!(
                 "{} {have} an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`",
@@ -1117,6 +1118,77 @@ pub fn record_metrics(db: &Db, reports: &[CheckReport]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finding(kind: &'static str, field: &str, count: u64) -> Finding {
+        Finding {
+            severity: Severity::Blocking,
+            kind,
+            field: Some(field.into()),
+            source: None,
+            message: String::new(),
+            count,
+            examples: Vec::new(),
+            distinct: None,
+        }
+    }
+
+    fn rejects(reason: &str, field: Option<&str>, count: i64) -> crate::staging::RejectSummary {
+        crate::staging::RejectSummary {
+            dataset: "contacts".into(),
+            reason: reason.into(),
+            field: field.map(String::from),
+            count,
+            examples: vec![(4, "A-7".into(), "account `A-7` is not loaded".into())],
+        }
+    }
+
+    #[test]
+    fn stage_rejects_the_checks_do_not_foresee_block() {
+        let mut report = CheckReport {
+            file: "m.yaml".into(),
+            dataset: "contacts".into(),
+            target: "salesforce".into(),
+            object: "contact".into(),
+            object_label: "Contact".into(),
+            rows: 10,
+            fields: 3,
+            required: Required::default(),
+            blocking: 2,
+            warnings: 0,
+            findings: vec![
+                finding("lookup_orphan", "AccountId", 1),
+                finding("unknown_column", "Email", 1),
+            ],
+            custom_fields: Vec::new(),
+            predicted: None,
+        };
+        let outcome = crate::stage::DatasetOutcome {
+            dataset: "contacts".into(),
+            rejected: 6,
+            ..Default::default()
+        };
+        report.predict(
+            &outcome,
+            &[
+                // One foreseen, two more from rejected parents.
+                rejects("bad_reference", Some("AccountId"), 3),
+                // Foreseen by a finding about the mapping itself, whatever the number.
+                rejects("bad_type", Some("Email"), 2),
+                // Ingest issues stay the warning they are.
+                rejects("ingest_issue", None, 1),
+            ],
+        );
+        assert_eq!(report.predicted.as_ref().unwrap().rejected, 6);
+        assert_eq!(report.blocking, 3);
+        let added = report
+            .findings
+            .iter()
+            .find(|f| f.kind == "bad_reference")
+            .unwrap();
+        assert_eq!(added.count, 2);
+        assert_eq!(added.field.as_deref(), Some("AccountId"));
+        assert_eq!(added.examples, ["row 4 `A-7`: account `A-7` is not loaded"]);
+    }
 
     #[test]
     fn plain_numbers_only() {

@@ -416,32 +416,27 @@ impl Rows<'_, '_> {
                 Link::Excluded { rule, detail } => {
                     record.excluded_with_parent.get_or_insert((rule, detail));
                 }
-                Link::Ambiguous(detail) => record.problems.push((
-                    name.clone(),
-                    Problem {
-                        reason: Reason::BadReference,
-                        value,
-                        detail,
-                    },
-                )),
-                // A bad reference costs the field, not the record, unless it cannot be lost.
-                Link::Missing(detail) => match fate::unresolved_reference(&f.field, f.on_invalid) {
-                    fate::OnInvalid::Reject => record.problems.push((
-                        name.clone(),
-                        Problem {
-                            reason: Reason::BadReference,
-                            value,
-                            detail,
-                        },
-                    )),
-                    _ => {
-                        record.warnings.push(format!(
-                            "{name}: blanked `{value}` ({}: {detail})",
-                            Reason::BadReference.code()
-                        ));
-                        out.warned(format!("{name} blanked"));
+                // A bad reference (to several records, or to none) costs the field, not the
+                // record, unless it cannot be lost: never a guess at which record is meant.
+                Link::Ambiguous(detail) | Link::Missing(detail) => {
+                    match fate::unresolved_reference(&f.field, f.on_invalid) {
+                        fate::OnInvalid::Reject => record.problems.push((
+                            name.clone(),
+                            Problem {
+                                reason: Reason::BadReference,
+                                value,
+                                detail,
+                            },
+                        )),
+                        _ => {
+                            record.warnings.push(format!(
+                                "{name}: blanked `{value}` ({}: {detail})",
+                                Reason::BadReference.code()
+                            ));
+                            out.warned(format!("{name} blanked"));
+                        }
                     }
-                },
+                }
             }
         }
         record

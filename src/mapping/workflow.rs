@@ -71,6 +71,7 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         .custom
         .as_ref()
         .map(|p| relative_to(p, &ws.root));
+    let other_keys = other_datasets_keys(ws, &schema, &opts.dataset, object_key, &path)?;
     let suggestion = suggest(&SuggestInput {
         schema: &schema,
         object_key,
@@ -82,6 +83,7 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         cues: &cues,
         users: &users,
         schema_file,
+        other_keys: &other_keys,
     });
     let mut mapping = suggestion.mapping;
     let parents = parent_datasets(ws, &schema, &db, &mapping, object, &names, &path)?;
@@ -124,6 +126,41 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     mapping.save(&path, &notes)?;
     report.path = Some(path.display().to_string());
     Ok(report)
+}
+
+/// The external-id fields (lower case) the workspace's mappings of other datasets into
+/// `object_key` upsert on.
+fn other_datasets_keys(
+    ws: &Workspace,
+    schema: &crate::targets::TargetSchema,
+    dataset: &str,
+    object_key: &str,
+    writing: &Path,
+) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for path in mapping_files(&ws.root.join("mappings"))? {
+        if path == writing {
+            continue;
+        }
+        let Ok(other) = MappingFile::load(&path) else {
+            continue;
+        };
+        let Ok((key, object)) = schema.object(&other.object) else {
+            continue;
+        };
+        if key != object_key || other.dataset == dataset {
+            continue;
+        }
+        for fm in &other.fields {
+            if let Some(f) = other.target_field(object, &fm.target)
+                && f.external_id
+                && f.kind != crate::targets::FieldType::Reference
+            {
+                out.insert(f.name.to_lowercase());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Datasets that may hold the records a reference points at: those the workspace's other

@@ -589,10 +589,17 @@ fn check_values(
     let mut tallies: BTreeMap<(usize, &'static str, String, &'static str), Tally> = BTreeMap::new();
     let mut rows = 0u64;
     let broken = db.broken_rows(&mapping.dataset)?;
+    let non_records = db.non_record_rows(&mapping.dataset)?;
+    let mut non_record_seen = Tally::default();
     let owners = super::owners::Resolver::new(mapping);
     let mut broken_seen = Tally::default();
     db.scan_lineage(&mapping.dataset, &names, |batch, row_number, row| {
         rows += 1;
+        // Stage leaves these out (no record) before looking at any field.
+        if non_records.contains_key(&(batch, row_number)) {
+            non_record_seen.add(&format!("row {row_number}"));
+            return Ok(());
+        }
         // Stage rejects these whole (ingest_issue) before looking at any field.
         if let Some((issue, _)) = broken.get(&(batch, row_number)) {
             broken_seen.add(&format!("row {row_number}: {issue}"));
@@ -723,6 +730,23 @@ fn check_values(
         }
         Ok(())
     })?;
+    if non_record_seen.count > 0 {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            kind: crate::ingest::NON_RECORD,
+            field: None,
+            source: None,
+            message: format!(
+                "{} at the end of the file {} a report's totals or footer (or blank), not records: stage leaves them out as excluded `{}`, not rejected",
+                crate::numbers::plural(non_record_seen.count, "row", "rows"),
+                if non_record_seen.count == 1 { "is" } else { "are" },
+                crate::ingest::NON_RECORD
+            ),
+            count: non_record_seen.count,
+            examples: non_record_seen.examples,
+            distinct: None,
+        });
+    }
     if broken_seen.count > 0 {
         findings.push(Finding {
             severity: Severity::Warning,

@@ -305,6 +305,23 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// A dataset's stored rows that ingest found to be no record (a report's totals or
+    /// footer): (batch, row) -> the issue's detail.
+    pub fn non_record_rows(
+        &self,
+        dataset: &str,
+    ) -> Result<std::collections::HashMap<(i64, i64), String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT i.batch, i.row, i.detail FROM _issues i
+               JOIN _batches b ON b.batch = i.batch
+             WHERE b.dataset = ?1 AND i.kind = ?2 AND i.row IS NOT NULL",
+        )?;
+        let rows = stmt.query_map(params![dataset, crate::ingest::NON_RECORD], |r| {
+            Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// A dataset's rejected rows for a rejects file: per row its number, record key, the
     /// problems (`reason field: detail` joined by `; `), the offending values, and the source
     /// cells in `columns` order.

@@ -742,7 +742,11 @@ fn split_full_name(input: &SuggestInput, mapping: &mut MappingFile, report: &mut
             .filter(|(v, _)| v.trim().contains(' '))
             .count();
         let sampled = p.distinct.as_ref().map_or(0, Vec::len);
-        FULL_NAME_HEADERS.contains(&compact(&p.header).as_str())
+        // The builtin names, or any header of the object's `full name` synonym group (in
+        // the clients' languages: `Ansprechpartner`, `Kontaktní osoba`).
+        let full = input.synonyms.field_group(input.object_key, "full name");
+        (FULL_NAME_HEADERS.contains(&compact(&p.header).as_str())
+            || (full.is_some() && input.synonyms.field_group(input.object_key, &p.header) == full))
             && p.filled > 0
             && sampled > 0
             && spaced * 5 >= sampled * 3
@@ -1234,6 +1238,37 @@ mod tests {
             profile("Spare Field", &["", "", "", ""]),
             profile("Region Code", &["W", "W", "E", "E", "W", "E"]),
         ]
+    }
+
+    #[test]
+    fn full_names_under_a_synonym_in_the_clients_language_are_split() {
+        for header in ["Ansprechpartner", "Kontaktní osoba", "Nombre completo"] {
+            let s = run(
+                Target::Salesforce,
+                "contact",
+                &[
+                    profile(header, &["Jan Novák", "Petra Dvořáková", "Eva Kučerová"]),
+                    profile(
+                        "E-mail",
+                        &["jan@example.cz", "petra@example.cz", "eva@example.cz"],
+                    ),
+                ],
+            );
+            let sources: Vec<(&str, &str)> = s
+                .mapping
+                .fields
+                .iter()
+                .map(|f| (f.source.as_deref().unwrap_or(""), f.target.as_str()))
+                .collect();
+            assert!(
+                sources.contains(&(header, "LastName")),
+                "{header}: {sources:?}"
+            );
+            assert!(
+                sources.contains(&(header, "FirstName")),
+                "{header}: {sources:?}"
+            );
+        }
     }
 
     #[test]

@@ -251,3 +251,20 @@ fn report_totals_and_footers_are_left_out_not_rejected() {
     assert!(trace.contains("rule `non_record`"), "{trace}");
     assert!(trace.contains("Grand Totals (12 records)"), "{trace}");
 }
+
+/// A Czech contact list (Windows-1250, semicolons) whose people are full names under
+/// `Kontaktní osoba`: `map suggest` splits them into the required last name and the first
+/// name (the header is in the `full name` synonym group), so nothing is refused. Before:
+/// `LastName` had no source and stage refused the mapping.
+#[test]
+fn a_full_name_column_in_the_clients_language_fills_the_required_last_name() {
+    let env = engagement("salesforce", "czech", &[("kontakty", "contact")]);
+    let datasets = check_agrees_with_stage(&env);
+    assert_eq!(rejected_share(&datasets, "kontakty"), 0.0);
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM stg_contact WHERE FirstName = 'Petra' AND LastName = 'Dvořáková'"
+        ),
+        1
+    );
+}

@@ -372,10 +372,6 @@ fn predict(
     let staged = mapping_files(&ws.root.join("mappings"))?;
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let staged: Vec<PathBuf> = staged.iter().map(|p| canonical(p)).collect();
-    if reports.iter().any(|r| r.blocking > 0 && r.rows == 0) {
-        // A dataset that is not ingested, or a mapping stage cannot read: stage would stop.
-        return Ok(());
-    }
     let options = crate::stage::Options {
         object: None,
         schemas: schemas.clone(),

@@ -268,3 +268,19 @@ fn a_full_name_column_in_the_clients_language_fills_the_required_last_name() {
         1
     );
 }
+
+/// Deals from a spreadsheet saved as CSV, their close dates written as Excel serial numbers
+/// (`45292`): the `date` transform reads them where a date is expected, so the required close
+/// date loads. Before: every deal was rejected as `bad_type`.
+#[test]
+fn excel_serial_dates_load_where_a_date_is_expected() {
+    let env = engagement("salesforce", "excel_serial", &[("deals", "opportunity")]);
+    let datasets = check_agrees_with_stage(&env);
+    assert_eq!(rejected_share(&datasets, "deals"), 0.0);
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM stg_opportunity WHERE Name = 'Deal 0' AND CloseDate = '2024-01-01'"
+        ),
+        1
+    );
+}

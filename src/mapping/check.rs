@@ -90,6 +90,99 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// Custom fields the mapping declares that the target object lacks: to create first.
     pub custom_fields: Vec<String>,
+    /// What stage would do with the dataset's rows, from a dry run of stage itself over every
+    /// mapping in `mappings/` (none when stage would stop, or the file is not among them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<crate::stage::DatasetOutcome>,
+}
+
+/// Finding kinds about the mapping itself rather than its rows' values: stage's rejects of
+/// such a field are foreseen by the finding whatever their number.
+const MAPPING_KINDS: [&str; 7] = [
+    "unknown_field",
+    "duplicate_target",
+    "read_only",
+    "unknown_column",
+    "no_source",
+    "type_mismatch",
+    "required_unmapped",
+];
+
+impl CheckReport {
+    /// Takes stage's dry-run outcome for this dataset, and adds a blocking finding for every
+    /// field whose rejects the value checks did not foresee (a parent that stage itself
+    /// rejects, a key another dataset holds, ...), so "0 blocking" means stage rejects
+    /// nothing for mapping reasons. Ingest issues stay the warning they are.
+    pub fn predict(
+        &mut self,
+        outcome: &crate::stage::DatasetOutcome,
+        rejects: &[crate::staging::RejectSummary],
+    ) {
+        self.predicted = Some(outcome.clone());
+        let mut by_field: BTreeMap<Option<&str>, Vec<&crate::staging::RejectSummary>> =
+            BTreeMap::new();
+        for r in rejects.iter().filter(|r| r.dataset == self.dataset) {
+            if r.reason == fate::Reason::IngestIssue.code() {
+                continue;
+            }
+            by_field.entry(r.field.as_deref()).or_default().push(r);
+        }
+        for (field, found) in by_field {
+            let blocking =
+                |f: &&Finding| f.severity == Severity::Blocking && f.field.as_deref() == field;
+            if self
+                .findings
+                .iter()
+                .filter(blocking)
+                .any(|f| MAPPING_KINDS.contains(&f.kind))
+            {
+                continue;
+            }
+            let foreseen: u64 = self.findings.iter().filter(blocking).map(|f| f.count).sum();
+            let mut left = found.iter().map(|r| r.count as u64).sum::<u64>();
+            left = left.saturating_sub(foreseen);
+            if left == 0 {
+                continue;
+            }
+            // The most frequent reason names the finding.
+            let main = found.iter().max_by_key(|r| r.count).expect("grouped");
+            let kind = fate::Reason::from_code(&main.reason)
+                .map(fate::Reason::code)
+                .unwrap_or("stage_reject");
+            let examples: Vec<String> = found
+                .iter()
+                .flat_map(|r| &r.examples)
+                .take(EXAMPLES)
+                .map(|(row, value, detail)| format!("row {row} `{value}`: {detail}"))
+                .collect();
+            let name = field.unwrap_or("(record)");
+            let reasons: Vec<String> = found
+                .iter()
+                .map(|r| format!("`{}` {}", r.reason, r.count))
+                .collect();
+            self.findings.push(Finding {
+                severity: Severity::Blocking,
+                kind,
+                field: field.map(String::from),
+                source: None,
+                message: format!(
+                    "stage rejects {} for `{name}` that the value checks do not foresee ({}): the reasons depend on other rows (a parent that is itself rejected, a key another record holds)",
+                    crate::numbers::plural(left, "more record", "more records"),
+                    reasons.join(", ")
+                ),
+                count: left,
+                examples,
+                distinct: None,
+            });
+        }
+        self.findings.sort_by_key(|f| f.severity);
+        self.blocking = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Blocking)
+            .count();
+        self.warnings = self.findings.len() - self.blocking;
+    }
 }
 
 /// The dataset's columns, or None when it has not been ingested.
@@ -399,6 +492,7 @@ pub fn check(
             .filter(|f| object.field(&f.name).is_none())
             .map(|f| f.name.clone())
             .collect(),
+        predicted: None,
     })
 }
 
@@ -495,10 +589,17 @@ fn check_values(
     let mut tallies: BTreeMap<(usize, &'static str, String, &'static str), Tally> = BTreeMap::new();
     let mut rows = 0u64;
     let broken = db.broken_rows(&mapping.dataset)?;
+    let non_records = db.non_record_rows(&mapping.dataset)?;
+    let mut non_record_seen = Tally::default();
     let owners = super::owners::Resolver::new(mapping);
     let mut broken_seen = Tally::default();
     db.scan_lineage(&mapping.dataset, &names, |batch, row_number, row| {
         rows += 1;
+        // Stage leaves these out (no record) before looking at any field.
+        if non_records.contains_key(&(batch, row_number)) {
+            non_record_seen.add(&format!("row {row_number}"));
+            return Ok(());
+        }
         // Stage rejects these whole (ingest_issue) before looking at any field.
         if let Some((issue, _)) = broken.get(&(batch, row_number)) {
             broken_seen.add(&format!("row {row_number}: {issue}"));
@@ -584,18 +685,12 @@ fn check_values(
             let Some((kind, detail, example)) = kind else {
                 continue;
             };
-            // Stage rejects the record whatever the field's policy: the reference resolves
-            // to no one record.
-            if matches!(kind, "ambiguous_reference" | "lookup_ambiguous") {
-                tallies
-                    .entry((r.index, kind, detail, "reject"))
-                    .or_default()
-                    .add(&example);
-                continue;
-            }
-            // A reference to no record costs the field unless it cannot be lost (stage's
-            // one policy for unresolved references).
-            if kind == "lookup_orphan" {
+            // A reference to no one record (none, or several) costs the field unless it
+            // cannot be lost (stage's one policy for unresolved references).
+            if matches!(
+                kind,
+                "ambiguous_reference" | "lookup_ambiguous" | "lookup_orphan"
+            ) {
                 let outcome = match fate::unresolved_reference(r.field, fm.on_invalid) {
                     crate::stage::fate::OnInvalid::Reject => "reject",
                     _ => "blanked",
@@ -635,6 +730,23 @@ fn check_values(
         }
         Ok(())
     })?;
+    if non_record_seen.count > 0 {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            kind: crate::ingest::NON_RECORD,
+            field: None,
+            source: None,
+            message: format!(
+                "{} at the end of the file {} a report's totals or footer (or blank), not records: stage leaves them out as excluded `{}`, not rejected",
+                crate::numbers::plural(non_record_seen.count, "row", "rows"),
+                if non_record_seen.count == 1 { "is" } else { "are" },
+                crate::ingest::NON_RECORD
+            ),
+            count: non_record_seen.count,
+            examples: non_record_seen.examples,
+            distinct: None,
+        });
+    }
     if broken_seen.count > 0 {
         findings.push(Finding {
             severity: Severity::Warning,
@@ -712,10 +824,14 @@ fn check_values(
                 let datasets: Vec<&str> = detail.split('\n').collect();
                 let parent = field.references.first().map(String::as_str).unwrap_or("");
                 let example = tally.examples.first().map(String::as_str).unwrap_or("");
+                let code = if outcome == "reject" {
+                    format!(" as `{}`", crate::stage::fate::Reason::BadReference.code())
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{values} of `{src}` -> `{name}` {are} {parent} keys in datasets {}: {fate} as `{}`: {}",
+                    "{values} of `{src}` -> `{name}` {are} {parent} keys in datasets {}: {fate}{code}: {}",
                     datasets.join(" and "),
-                    crate::stage::fate::Reason::BadReference.code(),
                     crate::stage::ambiguous_key(example, parent, &datasets)
                 )
             }
@@ -726,9 +842,12 @@ fn check_values(
             "lookup_orphan" => {
                 format!("{values} of `{src}` -> `{name}` {are} in no record's `{detail}`: {fate}")
             }
-            "lookup_ambiguous" => format!(
+            "lookup_ambiguous" if outcome == "reject" => format!(
                 "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate} as `{}`",
                 crate::stage::fate::Reason::BadReference.code()
+            ),
+            "lookup_ambiguous" => format!(
+                "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate}"
             ),
             "owner_unmatched" if detail == "default_owner" => format!(
                 "{} {have} an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`",
@@ -1023,6 +1142,77 @@ pub fn record_metrics(db: &Db, reports: &[CheckReport]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finding(kind: &'static str, field: &str, count: u64) -> Finding {
+        Finding {
+            severity: Severity::Blocking,
+            kind,
+            field: Some(field.into()),
+            source: None,
+            message: String::new(),
+            count,
+            examples: Vec::new(),
+            distinct: None,
+        }
+    }
+
+    fn rejects(reason: &str, field: Option<&str>, count: i64) -> crate::staging::RejectSummary {
+        crate::staging::RejectSummary {
+            dataset: "contacts".into(),
+            reason: reason.into(),
+            field: field.map(String::from),
+            count,
+            examples: vec![(4, "A-7".into(), "account `A-7` is not loaded".into())],
+        }
+    }
+
+    #[test]
+    fn stage_rejects_the_checks_do_not_foresee_block() {
+        let mut report = CheckReport {
+            file: "m.yaml".into(),
+            dataset: "contacts".into(),
+            target: "salesforce".into(),
+            object: "contact".into(),
+            object_label: "Contact".into(),
+            rows: 10,
+            fields: 3,
+            required: Required::default(),
+            blocking: 2,
+            warnings: 0,
+            findings: vec![
+                finding("lookup_orphan", "AccountId", 1),
+                finding("unknown_column", "Email", 1),
+            ],
+            custom_fields: Vec::new(),
+            predicted: None,
+        };
+        let outcome = crate::stage::DatasetOutcome {
+            dataset: "contacts".into(),
+            rejected: 6,
+            ..Default::default()
+        };
+        report.predict(
+            &outcome,
+            &[
+                // One foreseen, two more from rejected parents.
+                rejects("bad_reference", Some("AccountId"), 3),
+                // Foreseen by a finding about the mapping itself, whatever the number.
+                rejects("bad_type", Some("Email"), 2),
+                // Ingest issues stay the warning they are.
+                rejects("ingest_issue", None, 1),
+            ],
+        );
+        assert_eq!(report.predicted.as_ref().unwrap().rejected, 6);
+        assert_eq!(report.blocking, 3);
+        let added = report
+            .findings
+            .iter()
+            .find(|f| f.kind == "bad_reference")
+            .unwrap();
+        assert_eq!(added.count, 2);
+        assert_eq!(added.field.as_deref(), Some("AccountId"));
+        assert_eq!(added.examples, ["row 4 `A-7`: account `A-7` is not loaded"]);
+    }
 
     #[test]
     fn plain_numbers_only() {

@@ -36,6 +36,9 @@ pub struct SuggestInput<'a> {
     pub users: &'a HashSet<String>,
     /// Custom schema file to record in the mapping.
     pub schema_file: Option<PathBuf>,
+    /// External-id fields (lower case) other datasets' mappings of the same object upsert on:
+    /// this dataset's key gets its own, so the two keep separate key namespaces.
+    pub other_keys: &'a HashSet<String>,
 }
 
 /// The mapping file to write and a summary of the choices.
@@ -259,7 +262,7 @@ pub fn suggest(input: &SuggestInput) -> Suggestion {
             });
             continue;
         }
-        match propose_custom(profile, &naming, &mut taken) {
+        match propose_custom(profile, &naming, &mut taken, input) {
             Proposal::Drop(reason) => {
                 report.dropped.push(DroppedColumn {
                     source: source.clone(),
@@ -739,7 +742,11 @@ fn split_full_name(input: &SuggestInput, mapping: &mut MappingFile, report: &mut
             .filter(|(v, _)| v.trim().contains(' '))
             .count();
         let sampled = p.distinct.as_ref().map_or(0, Vec::len);
-        FULL_NAME_HEADERS.contains(&compact(&p.header).as_str())
+        // The builtin names, or any header of the object's `full name` synonym group (in
+        // the clients' languages: `Ansprechpartner`, `Kontaktní osoba`).
+        let full = input.synonyms.field_group(input.object_key, "full name");
+        (FULL_NAME_HEADERS.contains(&compact(&p.header).as_str())
+            || (full.is_some() && input.synonyms.field_group(input.object_key, &p.header) == full))
             && p.filled > 0
             && sampled > 0
             && spaced * 5 >= sampled * 3
@@ -975,6 +982,7 @@ fn propose_custom(
     profile: &ColumnProfile,
     naming: &crate::targets::CustomNaming,
     taken: &mut HashSet<String>,
+    input: &SuggestInput,
 ) -> Proposal {
     if profile.filled == 0 {
         return Proposal::Drop(format!("empty in all {} sampled rows", profile.rows));
@@ -1002,6 +1010,15 @@ fn propose_custom(
         words.insert(0, "legacy".to_string());
     }
     let (kind, length, picklist) = infer_type(profile, key_like);
+    // Another dataset of the object upserts on this name: a key of its own, named after the
+    // dataset (a shared one would make the same source id in both one record).
+    if external_id
+        && input
+            .other_keys
+            .contains(&naming.api_name(&words).to_lowercase())
+    {
+        words.extend(text::words(input.dataset).into_iter().take(3));
+    }
     let mut name = naming.api_name(&words);
     let mut n = 2;
     while taken.contains(&name.to_lowercase()) {
@@ -1180,6 +1197,7 @@ mod tests {
             cues: &Cues::load(None).unwrap(),
             users: &HashSet::new(),
             schema_file: None,
+            other_keys: &HashSet::new(),
         })
     }
 
@@ -1220,6 +1238,67 @@ mod tests {
             profile("Spare Field", &["", "", "", ""]),
             profile("Region Code", &["W", "W", "E", "E", "W", "E"]),
         ]
+    }
+
+    #[test]
+    fn full_names_under_a_synonym_in_the_clients_language_are_split() {
+        for header in ["Ansprechpartner", "Kontaktní osoba", "Nombre completo"] {
+            let s = run(
+                Target::Salesforce,
+                "contact",
+                &[
+                    profile(header, &["Jan Novák", "Petra Dvořáková", "Eva Kučerová"]),
+                    profile(
+                        "E-mail",
+                        &["jan@example.cz", "petra@example.cz", "eva@example.cz"],
+                    ),
+                ],
+            );
+            let sources: Vec<(&str, &str)> = s
+                .mapping
+                .fields
+                .iter()
+                .map(|f| (f.source.as_deref().unwrap_or(""), f.target.as_str()))
+                .collect();
+            assert!(
+                sources.contains(&(header, "LastName")),
+                "{header}: {sources:?}"
+            );
+            assert!(
+                sources.contains(&(header, "FirstName")),
+                "{header}: {sources:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_second_dataset_of_an_object_gets_its_own_key_field() {
+        let schema = crate::targets::builtin(Target::Salesforce).unwrap();
+        let syn = Synonyms::load(None).unwrap();
+        let (key, obj) = schema.object("account").unwrap();
+        let profiles = accounts();
+        let suggest_with = |other_keys: &HashSet<String>| {
+            let s = suggest(&SuggestInput {
+                schema: &schema,
+                object_key: key,
+                object: obj,
+                dataset: "billing_accounts",
+                rows: 4,
+                profiles: &profiles,
+                synonyms: &syn,
+                cues: &Cues::load(None).unwrap(),
+                users: &HashSet::new(),
+                schema_file: None,
+                other_keys,
+            });
+            targets(&s)["Account ID"].clone()
+        };
+        assert_eq!(suggest_with(&HashSet::new()), "Legacy_Account_ID__c");
+        let taken: HashSet<String> = ["legacy_account_id__c".to_string()].into();
+        assert_eq!(
+            suggest_with(&taken),
+            "Legacy_Account_ID_Billing_Accounts__c"
+        );
     }
 
     #[test]

@@ -222,10 +222,13 @@ impl Transform {
                 }
             }
             Transform::Map => map_value(value, ctx.values).map_err(fail)?,
+            // A spreadsheet's serial date where a date is expected.
             Transform::Date(spec) => date::read_date(value, &spec.formats)
+                .or_else(|| date::excel_serial(value).map(|d| d.date()))
                 .map(date::iso_date)
                 .ok_or_else(|| fail(not_a_date(value, &spec.formats)))?,
             Transform::Datetime(spec) => date::read_datetime(value, &spec.formats)
+                .or_else(|| date::excel_serial(value))
                 .map(date::iso_datetime)
                 .ok_or_else(|| fail(not_a_date(value, &spec.formats)))?,
             Transform::Phone(spec) => {

@@ -71,6 +71,7 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         .custom
         .as_ref()
         .map(|p| relative_to(p, &ws.root));
+    let other_keys = other_datasets_keys(ws, &schema, &opts.dataset, object_key, &path)?;
     let suggestion = suggest(&SuggestInput {
         schema: &schema,
         object_key,
@@ -82,6 +83,7 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
         cues: &cues,
         users: &users,
         schema_file,
+        other_keys: &other_keys,
     });
     let mut mapping = suggestion.mapping;
     let parents = parent_datasets(ws, &schema, &db, &mapping, object, &names, &path)?;
@@ -124,6 +126,41 @@ pub fn run_suggest(ws: &Workspace, opts: &SuggestOptions) -> Result<SuggestRepor
     mapping.save(&path, &notes)?;
     report.path = Some(path.display().to_string());
     Ok(report)
+}
+
+/// The external-id fields (lower case) the workspace's mappings of other datasets into
+/// `object_key` upsert on.
+fn other_datasets_keys(
+    ws: &Workspace,
+    schema: &crate::targets::TargetSchema,
+    dataset: &str,
+    object_key: &str,
+    writing: &Path,
+) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for path in mapping_files(&ws.root.join("mappings"))? {
+        if path == writing {
+            continue;
+        }
+        let Ok(other) = MappingFile::load(&path) else {
+            continue;
+        };
+        let Ok((key, object)) = schema.object(&other.object) else {
+            continue;
+        };
+        if key != object_key || other.dataset == dataset {
+            continue;
+        }
+        for fm in &other.fields {
+            if let Some(f) = other.target_field(object, &fm.target)
+                && f.external_id
+                && f.kind != crate::targets::FieldType::Reference
+            {
+                out.insert(f.name.to_lowercase());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Datasets that may hold the records a reference points at: those the workspace's other
@@ -282,7 +319,7 @@ pub fn run_check(
             "no mapping files in `mappings/`\n  hint: create one with `crmkit map suggest DATASET --object OBJECT`".into(),
         ));
     }
-    let db = ws.db()?;
+    let mut db = ws.db()?;
     let datasets = db.dataset_names()?;
     // Plain references to an object two datasets load under their own keys resolve through
     // stage's key index: read it once for every file.
@@ -317,8 +354,62 @@ pub fn run_check(
         reports.push(check(&mapping, path, &schema, object_key, object, &data)?);
     }
     progress.finish();
+    predict(ws, &mut db, &opts.schemas, &files, &mut reports)?;
     record_metrics(&db, &reports)?;
     Ok(reports)
+}
+
+/// Runs stage dry over every mapping in `mappings/` and hands each checked file the outcome
+/// of its dataset: the prediction comes from stage's own code, never a copy of it. When stage
+/// would stop, each report says why in a warning.
+fn predict(
+    ws: &Workspace,
+    db: &mut crate::staging::Db,
+    schemas: &SchemaSource,
+    files: &[PathBuf],
+    reports: &mut [CheckReport],
+) -> Result<()> {
+    let staged = mapping_files(&ws.root.join("mappings"))?;
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let staged: Vec<PathBuf> = staged.iter().map(|p| canonical(p)).collect();
+    let options = crate::stage::Options {
+        object: None,
+        schemas: schemas.clone(),
+        as_of: chrono::Local::now().date_naive(),
+    };
+    let (outcome, rejects) = match crate::stage::dry_run(ws, db, &options, &crate::progress::Silent)
+    {
+        Ok(done) => done,
+        Err(e) => {
+            for r in reports.iter_mut() {
+                r.findings.push(crate::mapping::check::Finding {
+                    severity: crate::mapping::check::Severity::Warning,
+                    kind: "stage_stops",
+                    field: None,
+                    source: None,
+                    message: format!("stage would stop before loading anything: {e}"),
+                    count: 1,
+                    examples: Vec::new(),
+                    distinct: None,
+                });
+                r.warnings += 1;
+            }
+            return Ok(());
+        }
+    };
+    for (path, report) in files.iter().zip(reports.iter_mut()) {
+        if !staged.contains(&canonical(path)) {
+            continue;
+        }
+        if let Some(o) = outcome
+            .datasets
+            .iter()
+            .find(|o| o.dataset == report.dataset && o.object == report.object)
+        {
+            report.predict(o, &rejects);
+        }
+    }
+    Ok(())
 }
 
 /// The `*.yaml` / `*.yml` files of a folder, sorted.

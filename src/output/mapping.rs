@@ -106,6 +106,22 @@ pub fn render_check(reports: &[CheckReport]) -> String {
             r.required.mapped,
             r.required.total
         ));
+        if let Some(p) = &r.predicted {
+            let mut line = format!(
+                "  stage would: {} staged, {} merged, {} rejected, {} excluded",
+                thousands(p.staged as u64),
+                thousands(p.merged as u64),
+                thousands(p.rejected as u64),
+                thousands(p.excluded as u64)
+            );
+            if !p.reasons.is_empty() {
+                let reasons: Vec<String> =
+                    p.reasons.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                line.push_str(&format!(" ({})", reasons.join(", ")));
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
         if r.findings.is_empty() {
             out.push_str("  ok: nothing would block a load\n");
         }

@@ -82,6 +82,7 @@ pub(super) fn stage_dataset(
             .count()
             > 1,
         broken: db.broken_rows(dataset)?,
+        non_records: db.non_record_rows(dataset)?,
         rules: exclusion_rules(ws, db, p)?,
         // Merging loses the merged-away records' own values: only reviewed clusters merge,
         // unless the workspace says proposed ones may.

@@ -29,6 +29,22 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in the order reports list them.
+    pub const ALL: [Reason; 7] = [
+        Reason::RequiredMissing,
+        Reason::BadType,
+        Reason::PicklistNotAllowed,
+        Reason::OverLength,
+        Reason::BadReference,
+        Reason::DuplicateKey,
+        Reason::IngestIssue,
+    ];
+
+    /// The reason a code names.
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// The reason code.
     pub fn code(self) -> &'static str {
         match self {
@@ -354,5 +370,13 @@ mod tests {
             ),
             FieldFate::Warned { value: None, .. }
         ));
+    }
+
+    #[test]
+    fn reason_codes_read_back() {
+        for r in Reason::ALL {
+            assert_eq!(Reason::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Reason::from_code("nonsense"), None);
     }
 }

@@ -1,5 +1,5 @@
 //! The parents' source keys a plain reference resolves through, read before any row is
-//! staged: `map check` finds the references stage would reject as ambiguous (a key held in
+//! staged: `map check` finds the references stage cannot resolve as they are ambiguous (a key held in
 //! several of the parent object's namespaces) through the same index and in the same words.
 
 use std::collections::HashMap;
@@ -73,7 +73,7 @@ impl ParentKeys {
     }
 
     /// The datasets whose records all have this value as their key, when a plain reference
-    /// to `parent` with it is ambiguous (stage rejects its record, in the words of
+    /// to `parent` with it is ambiguous (stage blanks the field or rejects the record, in the words of
     /// [`ambiguous_key`]).
     pub fn ambiguous(&self, parent: &str, value: &str) -> Option<Vec<String>> {
         match self.objects.get(parent)?.find(value.trim()) {

@@ -74,6 +74,31 @@ pub fn run(
     options: &Options,
     progress: &dyn crate::progress::Progress,
 ) -> Result<Outcome> {
+    Ok(stage_all(ws, db, options, progress, false)?.0)
+}
+
+/// What a stage run would do, from the very code a real run runs, rolled back before it ends
+/// (nothing is kept): `map check` predicts stage's outcome with it, so the two cannot disagree.
+pub fn dry_run(
+    ws: &Workspace,
+    db: &mut Db,
+    options: &Options,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(Outcome, Vec<crate::staging::RejectSummary>)> {
+    stage_all(ws, db, options, progress, true)
+}
+
+/// Examples kept per reject reason of a dry run.
+const DRY_EXAMPLES: usize = 5;
+
+/// A stage run; `dry` rolls it back and returns a summary of its rejects instead.
+fn stage_all(
+    ws: &Workspace,
+    db: &mut Db,
+    options: &Options,
+    progress: &dyn crate::progress::Progress,
+    dry: bool,
+) -> Result<(Outcome, Vec<crate::staging::RejectSummary>)> {
     let files = mapping_files(&ws.root.join("mappings"))?;
     if files.is_empty() {
         return Err(Error::Usage(
@@ -198,13 +223,21 @@ pub fn run(
     plan::write(&tx, &scope, &prepared, &outcomes)?;
     clock.lap("plan");
     let plan = tx.plan_rows()?;
-    tx.commit()?;
-    metrics::record_metrics(db, &plan)?;
-    clock.lap("commit");
-    Ok(Outcome {
+    let mut rejects = Vec::new();
+    if dry {
+        rejects = tx.reject_summary(DRY_EXAMPLES)?;
+        // Dropped uncommitted: rolled back.
+        drop(tx);
+    } else {
+        tx.commit()?;
+        metrics::record_metrics(db, &plan)?;
+        clock.lap("commit");
+    }
+    let outcome = Outcome {
         target: target.to_string(),
         datasets: outcomes,
         load_plan: plan,
         timings: clock.laps,
-    })
+    };
+    Ok((outcome, rejects))
 }

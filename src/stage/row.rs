@@ -40,6 +40,8 @@ pub(super) struct Rows<'a, 't> {
     pub(super) several_batches: bool,
     /// Rows with an ingest problem: (batch, row) -> (issue, surplus values).
     pub(super) broken: HashMap<(i64, i64), (String, Option<String>)>,
+    /// Rows ingest found to be no record (a report's totals or footer) -> the issue.
+    pub(super) non_records: HashMap<(i64, i64), String>,
     pub(super) rules: Vec<BoundRule<'a>>,
     /// Merged-away rows of reviewed clusters -> their survivor (batch, row).
     pub(super) merged: HashMap<(i64, i64), (i64, i64)>,
@@ -110,6 +112,11 @@ impl Rows<'_, '_> {
             };
         let lineage = (self.dataset, batch, row);
 
+        // Left out unread: a report's totals or footer row is no record (and no reject).
+        if let Some(issue) = self.non_records.get(&(batch, row)) {
+            let rule = crate::ingest::NON_RECORD.to_string();
+            return self.exclude(state, out, lineage, vals, key, rule, issue, &info);
+        }
         // Rejected unread: a row whose fields do not line up with the header would load
         // shifted values.
         if let Some((issue, surplus)) = self.broken.get(&(batch, row)) {
@@ -416,32 +423,27 @@ impl Rows<'_, '_> {
                 Link::Excluded { rule, detail } => {
                     record.excluded_with_parent.get_or_insert((rule, detail));
                 }
-                Link::Ambiguous(detail) => record.problems.push((
-                    name.clone(),
-                    Problem {
-                        reason: Reason::BadReference,
-                        value,
-                        detail,
-                    },
-                )),
-                // A bad reference costs the field, not the record, unless it cannot be lost.
-                Link::Missing(detail) => match fate::unresolved_reference(&f.field, f.on_invalid) {
-                    fate::OnInvalid::Reject => record.problems.push((
-                        name.clone(),
-                        Problem {
-                            reason: Reason::BadReference,
-                            value,
-                            detail,
-                        },
-                    )),
-                    _ => {
-                        record.warnings.push(format!(
-                            "{name}: blanked `{value}` ({}: {detail})",
-                            Reason::BadReference.code()
-                        ));
-                        out.warned(format!("{name} blanked"));
+                // A bad reference (to several records, or to none) costs the field, not the
+                // record, unless it cannot be lost: never a guess at which record is meant.
+                Link::Ambiguous(detail) | Link::Missing(detail) => {
+                    match fate::unresolved_reference(&f.field, f.on_invalid) {
+                        fate::OnInvalid::Reject => record.problems.push((
+                            name.clone(),
+                            Problem {
+                                reason: Reason::BadReference,
+                                value,
+                                detail,
+                            },
+                        )),
+                        _ => {
+                            record.warnings.push(format!(
+                                "{name}: blanked `{value}` ({}: {detail})",
+                                Reason::BadReference.code()
+                            ));
+                            out.warned(format!("{name} blanked"));
+                        }
                     }
-                },
+                }
             }
         }
         record

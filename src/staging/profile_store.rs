@@ -113,15 +113,18 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Streams a dataset's rows in storage order: `f(row number, cells)` per row, cells in
-    /// the order of `columns` (None for NULL).
+    /// Streams a dataset's record rows in storage order: `f(row number, cells)` per row,
+    /// cells in the order of `columns` (None for NULL). Rows ingest marked as no record (a
+    /// report's totals or footer) are left out, as stage leaves them out.
     pub fn scan_source(
         &self,
         dataset: &str,
         columns: &[String],
         mut f: impl FnMut(u64, &[Option<&str>]) -> Result<()>,
     ) -> Result<()> {
-        let select: Vec<String> = std::iter::once("_row".to_string())
+        let non_records = self.non_record_rows(dataset)?;
+        let select: Vec<String> = ["_row".to_string(), "_batch".to_string()]
+            .into_iter()
             .chain(columns.iter().map(|c| quote_ident(c)))
             .collect();
         let mut stmt = self.conn.prepare(&format!(
@@ -133,10 +136,13 @@ impl Db {
         let mut owned: Vec<String> = vec![String::new(); columns.len()];
         while let Some(row) = rows.next()? {
             let number: i64 = row.get(0)?;
+            if !non_records.is_empty() && non_records.contains_key(&(row.get(1)?, number)) {
+                continue;
+            }
             // Values that are not text (a table edited by hand) are shown as text.
             for (i, slot) in owned.iter_mut().enumerate() {
                 slot.clear();
-                match row.get_ref(i + 1)? {
+                match row.get_ref(i + 2)? {
                     ValueRef::Integer(n) => slot.push_str(&n.to_string()),
                     ValueRef::Real(x) => slot.push_str(&x.to_string()),
                     _ => {}
@@ -144,7 +150,7 @@ impl Db {
             }
             let mut cells: Vec<Option<&str>> = Vec::with_capacity(columns.len());
             for (i, slot) in owned.iter().enumerate() {
-                cells.push(match row.get_ref(i + 1)? {
+                cells.push(match row.get_ref(i + 2)? {
                     ValueRef::Null => None,
                     ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
                         Some(std::str::from_utf8(bytes).map_err(|_| {

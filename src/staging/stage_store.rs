@@ -305,6 +305,23 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// A dataset's stored rows that ingest found to be no record (a report's totals or
+    /// footer): (batch, row) -> the issue's detail.
+    pub fn non_record_rows(
+        &self,
+        dataset: &str,
+    ) -> Result<std::collections::HashMap<(i64, i64), String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT i.batch, i.row, i.detail FROM _issues i
+               JOIN _batches b ON b.batch = i.batch
+             WHERE b.dataset = ?1 AND i.kind = ?2 AND i.row IS NOT NULL",
+        )?;
+        let rows = stmt.query_map(params![dataset, crate::ingest::NON_RECORD], |r| {
+            Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// A dataset's rejected rows for a rejects file: per row its number, record key, the
     /// problems (`reason field: detail` joined by `; `), the offending values, and the source
     /// cells in `columns` order.
@@ -478,6 +495,17 @@ impl Db {
             held: Default::default(),
         })
     }
+}
+
+/// The rejects of one (dataset, reason, field) in a run, with a few examples.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RejectSummary {
+    pub dataset: String,
+    pub reason: String,
+    pub field: Option<String>,
+    pub count: i64,
+    /// (row, value, detail) of the first few.
+    pub examples: Vec<(i64, String, String)>,
 }
 
 /// Reconciliation counts for one dataset.
@@ -655,6 +683,38 @@ impl<'a> StageTx<'a> {
             ])?;
             Ok(())
         })
+    }
+
+    /// Up to `per` examples of each (dataset, reason, field) the run rejected so far, with the
+    /// number of rejects: (dataset, reason, field, count, [(row, value, detail)]).
+    pub fn reject_summary(&self, per: usize) -> Result<Vec<RejectSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT dataset, reason, field, count(*) FROM _rejects
+              GROUP BY dataset, reason, field ORDER BY dataset, reason, field",
+        )?;
+        let groups: Vec<(String, String, Option<String>, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut examples = self.conn.prepare(
+            "SELECT _row, coalesce(value, ''), detail FROM _rejects
+              WHERE dataset = ?1 AND reason = ?2 AND field IS ?3 ORDER BY _batch, _row LIMIT ?4",
+        )?;
+        let mut out = Vec::with_capacity(groups.len());
+        for (dataset, reason, field, count) in groups {
+            let found = examples
+                .query_map(params![dataset, reason, field, per as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            out.push(RejectSummary {
+                dataset,
+                reason,
+                field,
+                count,
+                examples: found,
+            });
+        }
+        Ok(out)
     }
 
     /// Records a row excluded by a rule.

@@ -580,6 +580,31 @@ pub fn read_datetime(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
     }
 }
 
+/// An Excel serial date (days since 1899-12-30, a fraction for the time of day), as a
+/// spreadsheet saved as CSV writes date cells (`45292` is 2024-01-01). Read only where a date
+/// is expected (the `date` and `datetime` transforms), and only from 20000 to 79999 (1954 to
+/// 2118), so an amount or id elsewhere is never taken for one.
+pub fn excel_serial(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    let (days, fraction) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if days.len() != 5 || !digits(days) || !digits(fraction) {
+        return None;
+    }
+    let days: i64 = days.parse().ok()?;
+    if !(20_000..80_000).contains(&days) {
+        return None;
+    }
+    let seconds = if fraction.is_empty() {
+        0
+    } else {
+        let f: f64 = format!("0.{fraction}").parse().ok()?;
+        (f * 86_400.0).round() as i64
+    };
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+    Some(base + TimeDelta::days(days) + TimeDelta::seconds(seconds))
+}
+
 /// A date in any layout the parser knows (month-first where open) or `YYYYMMDD`.
 pub fn any_date(s: &str) -> Option<NaiveDate> {
     read_date(s, &[])
@@ -777,5 +802,18 @@ mod read_tests {
             format_of("2021-03-04 10:20").as_deref(),
             Some("%Y-%m-%d %H:%M")
         );
+    }
+
+    #[test]
+    fn excel_serial_dates() {
+        let at = |s: &str| excel_serial(s).map(|d| d.to_string());
+        assert_eq!(at("45292").as_deref(), Some("2024-01-01 00:00:00"));
+        assert_eq!(at(" 45292.5 ").as_deref(), Some("2024-01-01 12:00:00"));
+        assert_eq!(at("20000").as_deref(), Some("1954-10-03 00:00:00"));
+        for no in [
+            "1200", "19999", "80000", "123456", "45292.x", "4529a", "-45292", "",
+        ] {
+            assert_eq!(excel_serial(no), None, "{no}");
+        }
     }
 }

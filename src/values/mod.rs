@@ -10,6 +10,7 @@ pub mod date;
 pub mod domain;
 pub mod email;
 pub mod fold;
+pub mod footer;
 pub mod number;
 pub mod phone;
 pub mod placeholder;

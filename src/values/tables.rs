@@ -15,6 +15,7 @@ const COUNTRIES: &str = include_str!("../../playbooks/countries.yaml");
 const STATES: &str = include_str!("../../playbooks/states.yaml");
 const PHONE: &str = include_str!("../../playbooks/phone.yaml");
 const PLACEHOLDERS: &str = include_str!("../../playbooks/placeholders.yaml");
+const FOOTERS: &str = include_str!("../../playbooks/report-footers.yaml");
 
 // The profile looks up every text cell: foldhash, not SipHash.
 type HashMap<K, V> = foldhash::HashMap<K, V>;
@@ -35,6 +36,10 @@ pub struct Tables {
     pub placeholders: HashSet<String>,
     /// literal null markers (`NULL`, `\N`, `nil`), trimmed and lowercased: empty cells
     pub nulls: HashSet<String>,
+    /// Starts of a report's footer lines, lowercased (`grand totals`, `copyright (c)`).
+    pub footer_lines: Vec<String>,
+    /// Labels of a totals row, lowercased (`total`, `summe`).
+    pub total_labels: HashSet<String>,
 }
 
 static TABLES: OnceLock<Tables> = OnceLock::new();
@@ -93,6 +98,13 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str, origin: &str) -> Result<T> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FooterFile {
+    lines: Vec<String>,
+    totals: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PlaceholderFile {
     placeholders: Vec<String>,
     #[serde(default)]
@@ -143,6 +155,10 @@ impl Tables {
         };
         let placeholders = lowered(&raw.placeholders);
         let nulls = lowered(&raw.nulls);
+        let (text, origin) = source(dir, "report-footers.yaml", FOOTERS)?;
+        let raw: FooterFile = parse(&text, &origin)?;
+        let footer_lines = lowered(&raw.lines).into_iter().collect();
+        let total_labels = lowered(&raw.totals);
         Ok(Tables {
             countries,
             states,
@@ -150,6 +166,8 @@ impl Tables {
             calling,
             placeholders,
             nulls,
+            footer_lines,
+            total_labels,
         })
     }
 }

@@ -19,6 +19,7 @@ mod playbook;
 mod profile;
 mod real_exports;
 mod real_exports2;
+mod real_exports3;
 mod report;
 mod rollout;
 mod safety;

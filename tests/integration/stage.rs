@@ -530,20 +530,24 @@ fn two_datasets_into_one_object_keep_their_own_keys() {
     // Source id 1001 is in both account datasets: two records, no duplicate_key.
     assert_eq!(counts("accounts_crm"), (3, 0));
     assert_eq!(counts("accounts_billing"), (2, 0));
-    // C3 names account 1001 without saying which dataset: ambiguous, so not guessed.
-    assert_eq!(counts("contacts_crm"), (3, 1));
-    assert_eq!(dataset(&out, "contacts_crm")["reasons"]["bad_reference"], 1);
-    let detail: String = env
+    // C3 names account 1001 without saying which dataset: ambiguous, so not guessed; the
+    // reference costs the field, not the contact.
+    assert_eq!(counts("contacts_crm"), (4, 0));
+    assert_eq!(
+        dataset(&out, "contacts_crm")["warnings"]["AccountId blanked"],
+        1
+    );
+    let notes: String = env
         .db()
         .query_row(
-            "SELECT detail FROM _rejects WHERE dataset = 'contacts_crm'",
+            "SELECT _notes FROM stg_contact WHERE _dataset = 'contacts_crm' AND _notes IS NOT NULL",
             [],
             |r| r.get(0),
         )
         .unwrap();
     assert!(
-        detail.contains("accounts_crm") && detail.contains("accounts_billing"),
-        "{detail}"
+        notes.contains("accounts_crm") && notes.contains("accounts_billing"),
+        "{notes}"
     );
     // Contact C1 is in both contact datasets: two records.
     assert_eq!(counts("contacts_billing"), (2, 0));
@@ -779,10 +783,11 @@ fn a_replacement_survivor_follows_the_dedupe_rules_file() {
     assert_eq!(merged_into(&env, "S-3"), "S-2");
 }
 
-/// `map check` finds the plain reference stage rejects as ambiguous (a key two account
-/// datasets both have), as blocking, counted, and in stage's own words.
+/// `map check` finds the plain reference stage cannot resolve (a key two account datasets
+/// both have), counted and in stage's own words: a warning, as stage blanks the field; with
+/// `on_invalid: reject` it blocks, as stage then rejects the record.
 #[test]
-fn map_check_blocks_a_reference_ambiguous_across_datasets_as_stage_rejects_it() {
+fn map_check_finds_a_reference_ambiguous_across_datasets_as_stage_treats_it() {
     let env = Env::workspace();
     let dir = fixture("stage/two_sources");
     for f in [
@@ -799,8 +804,8 @@ fn map_check_blocks_a_reference_ambiguous_across_datasets_as_stage_rejects_it() 
         env.run_ws(&["ingest", dir.join(format!("{f}.csv")).to_str().unwrap()])
             .ok();
     }
-    let check = env.run_ws(&["map", "check", "--json"]).fails(1).json();
-    let report = |dataset: &str| {
+    let check = env.run_ws(&["map", "check", "--json"]).ok().json();
+    let report = |check: &serde_json::Value, dataset: &str| {
         check["mappings"]
             .as_array()
             .unwrap()
@@ -809,22 +814,43 @@ fn map_check_blocks_a_reference_ambiguous_across_datasets_as_stage_rejects_it() 
             .unwrap_or_else(|| panic!("no {dataset} in {check:#}"))
             .clone()
     };
-    let crm = report("contacts_crm");
-    let found: Vec<&serde_json::Value> = crm["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["kind"] == "ambiguous_reference")
-        .collect();
+    let ambiguous = |m: &serde_json::Value| -> Vec<serde_json::Value> {
+        m["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "ambiguous_reference")
+            .cloned()
+            .collect()
+    };
+    let crm = report(&check, "contacts_crm");
+    let found = ambiguous(&crm);
     assert_eq!(found.len(), 1, "{crm:#}");
-    assert_eq!(found[0]["severity"], "blocking");
+    assert_eq!(found[0]["severity"], "warning");
     assert_eq!(found[0]["count"], 1);
     assert_eq!(found[0]["field"], "AccountId");
     assert_eq!(found[0]["examples"][0], "1001");
-    // The reference that names its dataset, and the accounts themselves, are fine.
-    for d in ["contacts_billing", "accounts_crm", "accounts_billing"] {
-        assert_eq!(report(d)["blocking"], 0, "{:#}", report(d));
+    for d in [
+        "contacts_crm",
+        "contacts_billing",
+        "accounts_crm",
+        "accounts_billing",
+    ] {
+        assert_eq!(report(&check, d)["blocking"], 0, "{:#}", report(&check, d));
     }
+    // Refused on purpose: then it blocks, in stage's words.
+    let path = env.ws().join("mappings/contacts_crm.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let yaml = yaml.replacen(
+        "target: AccountId,",
+        "target: AccountId, on_invalid: reject,",
+        1,
+    );
+    assert!(yaml.contains("on_invalid: reject"), "{yaml}");
+    std::fs::write(&path, yaml).unwrap();
+    let check = env.run_ws(&["map", "check", "--json"]).fails(1).json();
+    let found = ambiguous(&report(&check, "contacts_crm"));
+    assert_eq!(found[0]["severity"], "blocking");
 
     env.run_ws(&["stage"]).ok();
     let detail: String = env

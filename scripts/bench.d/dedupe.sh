@@ -19,11 +19,7 @@ rm -rf "$ws"
 
 small="$BENCH_DIR/samples-100000"
 [ -f "$small/truth.json" ] || "$CRMKIT" samples --accounts 100000 --no-xlsx --out "$small" >/dev/null
-venv="$BENCH_DIR/tools/splink-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import splink, pandas" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "splink>=4,<6" pandas
-fi
+splink_venv
 "$CRMKIT" init "$ws" >/dev/null
 "$CRMKIT" -w "$ws" ingest "$small/accounts.csv" >/dev/null
 measure "crmkit dedupe (100,000)" "$CRMKIT" -w "$ws" dedupe accounts --object account --id account_id

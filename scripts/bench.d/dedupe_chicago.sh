@@ -22,11 +22,7 @@ measure "crmkit dedupe childcare" "$CRMKIT" -w "$ws" dedupe childcare --object a
 ours=$LAST_WALL
 f1_ours=$(python3 "$here/f1.py" "$truth" "$ws/out/dedupe-review-childcare.csv" record_id cluster)
 record dedupe_chicago f1_crmkit "${f1_ours%% *}" ">=splink best"
-venv="$BENCH_DIR/tools/splink-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import splink, pandas" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "splink>=4,<6" pandas
-fi
+splink_venv
 out="$BENCH_DIR/splink-chicago.txt"
 measure "splink dedupe_only childcare" sh -c "\"$venv/bin/python\" \"$here/splink_chicago.py\" \"$fixture\" > \"$out\""
 theirs=$LAST_WALL

@@ -18,11 +18,7 @@ ours=$LAST_WALL
 f1_ours=$(python3 "$here/f1.py" "$BENCH_DIR/febrl4-truth.json" "$ws/out/dedupe-review-dataset4a_500+dataset4b_500.csv" record_id cluster)
 echo "  crmkit pairwise F1 precision recall: $f1_ours"
 record dedupe_link f1_febrl4_crmkit "${f1_ours%% *}" ">=splink"
-venv="$BENCH_DIR/tools/splink-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import splink, pandas" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "splink>=4,<6" pandas
-fi
+splink_venv
 measure "splink link_only dataset4a dataset4b" "$venv/bin/python" "$here/splink_febrl_link.py" "$a" "$b" "$BENCH_DIR/splink-link-clusters.csv" "$BENCH_DIR/febrl4-truth.json"
 theirs=$LAST_WALL
 f1_theirs=$("$venv/bin/python" "$here/f1.py" "$BENCH_DIR/febrl4-truth.json" "$BENCH_DIR/splink-link-clusters.csv" unique_id cluster_id)

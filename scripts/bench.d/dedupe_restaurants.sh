@@ -15,11 +15,7 @@ measure "crmkit dedupe fodors zagats (link)" "$CRMKIT" -w "$ws" dedupe fodors za
 ours=$LAST_WALL
 f1_ours=$(python3 "$here/restaurants_f1.py" "$ws/out/dedupe-review-fodors+zagats.csv" "$fixtures/matches.csv")
 record dedupe_restaurants f1_crmkit "${f1_ours%% *}" ">=splink best"
-venv="$BENCH_DIR/tools/splink-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import splink, pandas" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "splink>=4,<6" pandas
-fi
+splink_venv
 out="$BENCH_DIR/splink-restaurants.txt"
 measure "splink link_only fodors zagats" sh -c "\"$venv/bin/python\" \"$here/splink_restaurants.py\" \"$fixtures/fodors.csv\" \"$fixtures/zagats.csv\" \"$fixtures/matches.csv\" > \"$out\""
 theirs=$LAST_WALL

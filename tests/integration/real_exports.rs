@@ -5,17 +5,11 @@ use crate::util::{Env, fixture, walk};
 
 /// A workspace for `target` with `files` (under `tests/fixtures/real/`) ingested and profiled.
 fn engagement(target: &str, files: &[&str]) -> Env {
-    let env = Env::new();
-    env.run(&["init", "ws", "--target", target]).ok();
-    let paths: Vec<String> = files
+    let paths: Vec<_> = files
         .iter()
-        .map(|f| fixture(&format!("real/{f}")).display().to_string())
+        .map(|f| fixture(&format!("real/{f}")))
         .collect();
-    let mut args = vec!["ingest"];
-    args.extend(paths.iter().map(String::as_str));
-    env.run_ws(&args).ok();
-    env.run_ws(&["profile"]).ok();
-    env
+    Env::engagement(target, &paths, &[])
 }
 
 fn suggest(env: &Env, dataset: &str, object: &str) {

@@ -9,25 +9,11 @@ use serde_json::Value;
 /// Init for `target`, ingest `files` of `tests/fixtures/exports2/TOOL/`, profile, and suggest
 /// each `(dataset, object)` in order (parents first, as a user would).
 fn engagement(target: &str, tool: &str, files: &[&str], maps: &[(&str, &str)]) -> Env {
-    let env = Env::new();
-    env.run(&["init", "ws", "--target", target]).ok();
-    let paths: Vec<String> = files
+    let paths: Vec<_> = files
         .iter()
-        .map(|f| {
-            fixture(&format!("exports2/{tool}/{f}"))
-                .display()
-                .to_string()
-        })
+        .map(|f| fixture(&format!("exports2/{tool}/{f}")))
         .collect();
-    let mut args = vec!["ingest"];
-    args.extend(paths.iter().map(String::as_str));
-    env.run_ws(&args).ok();
-    env.run_ws(&["profile"]).ok();
-    for (dataset, object) in maps {
-        env.run_ws(&["map", "suggest", dataset, "--object", object])
-            .ok();
-    }
-    env
+    Env::engagement(target, &paths, maps)
 }
 
 /// Every reference the profile found resolves: no orphans (a trailing space in a parent's

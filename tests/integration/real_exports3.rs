@@ -13,23 +13,12 @@ use serde_json::Value;
 /// Init for `target`, ingest every file of `tests/fixtures/exports3/TOOL/`, profile, and
 /// suggest each `(dataset, object)` in order (parents first, as a user would).
 fn engagement(target: &str, tool: &str, maps: &[(&str, &str)]) -> Env {
-    let env = Env::new();
-    env.run(&["init", "ws", "--target", target]).ok();
-    let dir = fixture(&format!("exports3/{tool}"));
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
+    let mut files: Vec<_> = std::fs::read_dir(fixture(&format!("exports3/{tool}")))
         .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
+        .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    let mut args = vec!["ingest"];
-    args.extend(files.iter().map(String::as_str));
-    env.run_ws(&args).ok();
-    env.run_ws(&["profile"]).ok();
-    for (dataset, object) in maps {
-        env.run_ws(&["map", "suggest", dataset, "--object", object])
-            .ok();
-    }
-    env
+    Env::engagement(target, &files, maps)
 }
 
 /// Per dataset: (staged, merged, rejected, excluded, rejects by reason).

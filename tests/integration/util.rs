@@ -91,6 +91,26 @@ impl Env {
         }
     }
 
+    /// A workspace `ws` for `target` with `files` ingested and profiled, and each
+    /// `(dataset, object)` suggested in order (parents first, as a user would).
+    pub fn engagement<P: AsRef<Path>>(target: &str, files: &[P], maps: &[(&str, &str)]) -> Env {
+        let env = Env::new();
+        env.run(&["init", "ws", "--target", target]).ok();
+        let paths: Vec<String> = files
+            .iter()
+            .map(|f| f.as_ref().display().to_string())
+            .collect();
+        let mut args = vec!["ingest"];
+        args.extend(paths.iter().map(String::as_str));
+        env.run_ws(&args).ok();
+        env.run_ws(&["profile"]).ok();
+        for (dataset, object) in maps {
+            env.run_ws(&["map", "suggest", dataset, "--object", object])
+                .ok();
+        }
+        env
+    }
+
     /// A temp folder holding a fresh workspace `ws` (target salesforce).
     pub fn workspace() -> Env {
         let env = Env::new();

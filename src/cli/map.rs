@@ -101,7 +101,7 @@ pub fn run(args: MapArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                 files: a.files,
                 schemas: a.flags.source(),
             };
-            let reports = run_check(&ws, &opts, &output::Bar::count("files"))?;
+            let reports = run_check(&ws, &opts, &output::Bar::rows())?;
             let blocking: usize = reports.iter().map(|r| r.blocking).sum();
             if a.json {
                 output::json(&serde_json::json!({

@@ -10,12 +10,10 @@ use super::file::MappingFile;
 use super::transforms::{Context, Transform, apply_all};
 use crate::error::Result;
 use crate::stage::fate::{self, FieldFate};
+use crate::stage::observe::{EXAMPLES, Observed};
 use crate::staging::{Db, SourceColumn};
 use crate::suggestion::Suggestion;
 use crate::targets::{Field, FieldType, ObjectSchema, TargetSchema};
-
-/// Examples kept per finding.
-const EXAMPLES: usize = 5;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -118,7 +116,10 @@ impl CheckReport {
         outcome: &crate::stage::DatasetOutcome,
         rejects: &[crate::staging::RejectSummary],
     ) {
-        self.predicted = Some(outcome.clone());
+        let mut predicted = outcome.clone();
+        // What stage met in the values is in the findings already.
+        predicted.observed = None;
+        self.predicted = Some(predicted);
         let mut by_field: BTreeMap<Option<&str>, Vec<&crate::staging::RejectSummary>> =
             BTreeMap::new();
         for r in rejects.iter().filter(|r| r.dataset == self.dataset) {
@@ -192,6 +193,8 @@ pub struct CheckData<'a> {
     /// The keys of objects loaded from several key namespaces, where a plain reference can
     /// be ambiguous.
     pub parent_keys: Option<&'a crate::stage::ParentKeys>,
+    /// The values as a dry run of stage met them; the check scans them itself without.
+    pub observed: Option<&'a Observed>,
 }
 
 /// A mapping entry resolved against the schema.
@@ -459,15 +462,16 @@ pub fn check(
 
     let mut rows = 0;
     if data.columns.is_some() {
-        rows = check_values(
-            mapping,
-            schema,
-            object_key,
-            &resolved,
-            &columns,
-            data,
-            &mut findings,
-        )?;
+        let scanned;
+        let seen = match data.observed {
+            Some(seen) => seen,
+            None => {
+                scanned = scan_values(mapping, schema, object_key, &resolved, &columns, data)?;
+                &scanned
+            }
+        };
+        value_findings(mapping, &resolved, seen, &mut findings);
+        rows = seen.rows;
     }
     findings.sort_by_key(|f| f.severity);
     let blocking = findings
@@ -532,36 +536,16 @@ fn transform_type_problem(chain: &[Transform], field: &Field) -> Option<String> 
     }
 }
 
-/// Tallies of one kind of value problem for one field.
-#[derive(Default)]
-struct Tally {
-    count: u64,
-    examples: Vec<String>,
-    max: usize,
-    /// Every distinct value, kept only for picklist values (few by nature).
-    values: std::collections::BTreeSet<String>,
-}
-
-impl Tally {
-    fn add(&mut self, example: &str) {
-        self.count += 1;
-        let ex: String = example.chars().take(60).collect();
-        if self.examples.len() < EXAMPLES && !self.examples.contains(&ex) {
-            self.examples.push(ex);
-        }
-    }
-}
-
-/// Applies every field's transforms to every row and validates the results.
-fn check_values(
+/// Applies every field's transforms to every row and validates the results, as stage would:
+/// for a mapping stage cannot run (it would stop), or one outside `mappings/`.
+fn scan_values(
     mapping: &MappingFile,
     schema: &TargetSchema,
     object_key: &str,
     resolved: &[Resolved],
     columns: &[SourceColumn],
     data: &CheckData,
-    findings: &mut Vec<Finding>,
-) -> Result<u64> {
+) -> Result<Observed> {
     let db = data.db;
     // Per resolved entry: the parent object of a plain reference (no `lookup:`) to another
     // object whose keys live in several namespaces, where stage may find a value ambiguous.
@@ -584,25 +568,20 @@ fn check_values(
         .enumerate()
         .flat_map(|(i, c)| [(c.header.as_str(), i), (c.column.as_str(), i)])
         .collect();
-    // (entry index, kind, detail, outcome) -> tally, in a stable order for output. The outcome
-    // is stage's: `reject`, or how the value loads (`blanked`, `kept`, `cut`, `loaded`).
-    let mut tallies: BTreeMap<(usize, &'static str, String, &'static str), Tally> = BTreeMap::new();
-    let mut rows = 0u64;
+    let mut seen = Observed::default();
     let broken = db.broken_rows(&mapping.dataset)?;
     let non_records = db.non_record_rows(&mapping.dataset)?;
-    let mut non_record_seen = Tally::default();
     let owners = super::owners::Resolver::new(mapping);
-    let mut broken_seen = Tally::default();
     db.scan_lineage(&mapping.dataset, &names, |batch, row_number, row| {
-        rows += 1;
+        seen.rows += 1;
         // Stage leaves these out (no record) before looking at any field.
         if non_records.contains_key(&(batch, row_number)) {
-            non_record_seen.add(&format!("row {row_number}"));
+            seen.non_records.add(&format!("row {row_number}"));
             return Ok(());
         }
         // Stage rejects these whole (ingest_issue) before looking at any field.
         if let Some((issue, _)) = broken.get(&(batch, row_number)) {
-            broken_seen.add(&format!("row {row_number}: {issue}"));
+            seen.broken.add(&format!("row {row_number}: {issue}"));
             return Ok(());
         }
         let lookup = |name: &str| by_name.get(name).and_then(|&i| row[i].clone());
@@ -615,20 +594,10 @@ fn check_values(
             };
             let result = apply_all(&fm.transform, raw, &ctx);
             let restricted = schema.is_restricted(r.field);
+            seen.transform_notes(&r.field.name, raw, &result);
             // The kind of problem, for the finding, whatever stage then does about it.
             let kind: Option<(&'static str, String, String)> = match &result {
                 Ok(applied) => {
-                    for w in &applied.warnings {
-                        let kind = if w.starts_with("truncated") {
-                            "truncated"
-                        } else {
-                            "transform_note"
-                        };
-                        tallies
-                            .entry((r.index, kind, String::new(), "loaded"))
-                            .or_default()
-                            .add(raw);
-                    }
                     let value = &applied.value;
                     let ambiguous = ambiguous_parent[ri]
                         .zip(data.parent_keys)
@@ -636,7 +605,7 @@ fn check_values(
                     if value.trim().is_empty() {
                         r.field
                             .required
-                            .then(|| ("required_blank", String::new(), format!("row {rows}")))
+                            .then(|| ("required_blank", String::new(), format!("row {row_number}")))
                     } else if let Some(datasets) = ambiguous {
                         Some(("ambiguous_reference", datasets.join("\n"), value.clone()))
                     } else if let Some(counts) = &lookups[ri] {
@@ -695,17 +664,11 @@ fn check_values(
                     crate::stage::fate::OnInvalid::Reject => "reject",
                     _ => "blanked",
                 };
-                tallies
-                    .entry((r.index, kind, detail, outcome))
-                    .or_default()
-                    .add(&example);
+                seen.note(&r.field.name, kind, detail, outcome, &example);
                 continue;
             }
             if kind == "owner_unmatched" {
-                let t = tallies
-                    .entry((r.index, kind, detail, "loaded"))
-                    .or_default();
-                t.add(&example);
+                seen.note(&r.field.name, kind, detail, "loaded", &example);
                 continue;
             }
             let is_reference = r.field.kind == FieldType::Reference;
@@ -721,15 +684,23 @@ fn check_values(
                 // A new value of an unrestricted picklist loads as an inactive value.
                 FieldFate::Value(_) => "loaded",
             };
-            let t = tallies.entry((r.index, kind, detail, outcome)).or_default();
-            t.add(&example);
-            t.max = t.max.max(example.chars().count());
-            if kind == "picklist_value" && !t.values.contains(&example) {
-                t.values.insert(example);
-            }
+            seen.note(&r.field.name, kind, detail, outcome, &example);
         }
         Ok(())
     })?;
+    Ok(seen)
+}
+
+/// The findings of the values stage met (or the check's own scan met): one per field, kind,
+/// detail and outcome, in the mapping's order.
+fn value_findings(
+    mapping: &MappingFile,
+    resolved: &[Resolved],
+    seen: &Observed,
+    findings: &mut Vec<Finding>,
+) {
+    let non_record_seen = &seen.non_records;
+    let broken_seen = &seen.broken;
     if non_record_seen.count > 0 {
         findings.push(Finding {
             severity: Severity::Warning,
@@ -743,7 +714,7 @@ fn check_values(
                 crate::ingest::NON_RECORD
             ),
             count: non_record_seen.count,
-            examples: non_record_seen.examples,
+            examples: non_record_seen.examples.clone(),
             distinct: None,
         });
     }
@@ -758,14 +729,18 @@ fn check_values(
                 crate::numbers::plural(broken_seen.count, "row", "rows")
             ),
             count: broken_seen.count,
-            examples: broken_seen.examples,
+            examples: broken_seen.examples.clone(),
             distinct: None,
         });
     }
-    for ((index, kind, detail, outcome), tally) in tallies {
+    let mut by_entry: Vec<(usize, Finding)> = Vec::new();
+    for ((target, kind, detail, outcome), tally) in &seen.values {
+        let (kind, outcome) = (*kind, *outcome);
+        let Some(r) = resolved.iter().find(|r| r.field.name == *target) else {
+            continue;
+        };
+        let (index, field) = (r.index, r.field);
         let fm = &mapping.fields[index];
-        let field = resolved.iter().find(|r| r.index == index).map(|r| r.field);
-        let Some(field) = field else { continue };
         let src = fm.source.as_deref().unwrap_or("(default)");
         let n = tally.count;
         let name = &field.name;
@@ -800,7 +775,7 @@ fn check_values(
         let message = match kind {
             "transform_failed" => format!(
                 "transform `{detail}` failed for {values} of `{src}` -> `{name}`: {fate}; {}",
-                failure_hint(&detail, name)
+                failure_hint(detail, name)
             ),
             "required_blank" => format!(
                 "required `{name}` is blank in {} after transforms: {fate} (add `{{default: ...}}` or clean the data)",
@@ -820,35 +795,41 @@ fn check_values(
                 "{values} for `{name}` {are} not {detail}: {fate}; add a transform that converts them"
             ),
             "truncated" => format!("{values} of `{src}` {are} truncated to fit `{name}`"),
-            "ambiguous_reference" => {
-                let datasets: Vec<&str> = detail.split('\n').collect();
+            "ambiguous_reference"
+            | "lookup_orphan"
+            | "lookup_ambiguous"
+            | "reference_orphan"
+            | "parent_not_loaded" => {
                 let parent = field.references.first().map(String::as_str).unwrap_or("");
-                let example = tally.examples.first().map(String::as_str).unwrap_or("");
                 let code = if outcome == "reject" {
                     format!(" as `{}`", crate::stage::fate::Reason::BadReference.code())
                 } else {
                     String::new()
                 };
-                format!(
-                    "{values} of `{src}` -> `{name}` {are} {parent} keys in datasets {}: {fate}{code}: {}",
-                    datasets.join(" and "),
-                    crate::stage::ambiguous_key(example, parent, &datasets)
-                )
+                match kind {
+                    "ambiguous_reference" => {
+                        let datasets: Vec<&str> = detail.split('\n').collect();
+                        let example = tally.examples.first().map(String::as_str).unwrap_or("");
+                        format!(
+                            "{values} of `{src}` -> `{name}` {are} {parent} keys in datasets {}: {fate}{code}: {}",
+                            datasets.join(" and "),
+                            crate::stage::ambiguous_key(example, parent, &datasets)
+                        )
+                    }
+                    "lookup_orphan" => format!(
+                        "{values} of `{src}` -> `{name}` {are} in no record's `{detail}`: {fate}{code}"
+                    ),
+                    "lookup_ambiguous" => format!(
+                        "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate}{code}"
+                    ),
+                    "reference_orphan" => format!(
+                        "{values} of `{src}` -> `{name}` {are} the key of no {parent} record: {fate}{code}"
+                    ),
+                    _ => format!(
+                        "{values} of `{src}` -> `{name}` {are} {parent} records that stage does not load ({detail}): {fate}{code}; their own findings say why"
+                    ),
+                }
             }
-            "lookup_orphan" if outcome == "reject" => format!(
-                "{values} of `{src}` -> `{name}` {are} in no record's `{detail}`: {fate} as `{}`",
-                crate::stage::fate::Reason::BadReference.code()
-            ),
-            "lookup_orphan" => {
-                format!("{values} of `{src}` -> `{name}` {are} in no record's `{detail}`: {fate}")
-            }
-            "lookup_ambiguous" if outcome == "reject" => format!(
-                "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate} as `{}`",
-                crate::stage::fate::Reason::BadReference.code()
-            ),
-            "lookup_ambiguous" => format!(
-                "{values} of `{src}` -> `{name}` {are} in `{detail}` of several records, so which one is meant is not known: {fate}"
-            ),
             "owner_unmatched" if detail == "default_owner" => format!(
                 "{} {have} an owner in `{src}` that matches no target user: stage gives them to `default_owner`; map them under `owners:`",
                 crate::numbers::plural(n, "record", "records")
@@ -859,18 +840,20 @@ fn check_values(
             ),
             _ => format!("{values} of `{src}` {were} adjusted by the transforms for `{name}`"),
         };
-        findings.push(Finding {
+        let finding = Finding {
             severity,
             kind,
             field: Some(field.name.clone()),
             source: fm.source.clone(),
             message,
             count: n,
-            examples: tally.examples,
+            examples: tally.examples.clone(),
             distinct: (kind == "picklist_value").then_some(tally.values.len() as u64),
-        });
+        };
+        by_entry.push((index, finding));
     }
-    Ok(rows)
+    by_entry.sort_by_key(|(index, _)| *index);
+    findings.extend(by_entry.into_iter().map(|(_, f)| f));
 }
 
 /// Per resolved entry with `lookup: {dataset, column}`: how many of that dataset's rows hold

@@ -321,14 +321,25 @@ pub fn run_check(
     }
     let mut db = ws.db()?;
     let datasets = db.dataset_names()?;
+    // Stage itself, dry, over every mapping in `mappings/`: what it would do with each row and
+    // what it met in each value. The check reads its findings from there rather than deciding
+    // every value a second time; a file stage would not run is scanned by the check itself.
+    let options = crate::stage::Options {
+        object: None,
+        schemas: opts.schemas.clone(),
+        as_of: chrono::Local::now().date_naive(),
+    };
+    let dry = crate::stage::dry_run(ws, &mut db, &options, progress);
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let staged: Vec<PathBuf> = mapping_files(&ws.root.join("mappings"))?
+        .iter()
+        .map(|p| canonical(p))
+        .collect();
     // Plain references to an object two datasets load under their own keys resolve through
-    // stage's key index: read it once for every file.
-    let parent_keys = crate::stage::ParentKeys::read(ws, &db, &opts.schemas)?;
+    // stage's key index: read once, for the files the check scans itself.
+    let mut parent_keys = None;
     let mut reports = Vec::new();
-    // Each file's value checks query its whole dataset: files are the unit of progress.
-    progress.start("map check", files.len() as u64);
-    for (i, path) in files.iter().enumerate() {
-        progress.set(i as u64);
+    for path in &files {
         let mapping = MappingFile::load(path)?;
         let schemas = match (&opts.schemas.custom, &mapping.schema) {
             (None, Some(file)) => SchemaSource {
@@ -346,43 +357,29 @@ pub fn run_check(
         } else {
             None
         };
+        let predicted = match &dry {
+            Ok((outcome, _)) if staged.contains(&canonical(path)) => outcome
+                .datasets
+                .iter()
+                .find(|o| o.dataset == mapping.dataset && o.object == object_key),
+            _ => None,
+        };
+        let observed = predicted.and_then(|o| o.observed.as_deref());
+        if observed.is_none() && parent_keys.is_none() {
+            parent_keys = Some(crate::stage::ParentKeys::read(ws, &db, &opts.schemas)?);
+        }
         let data = CheckData {
             db: &db,
             columns,
-            parent_keys: Some(&parent_keys),
+            parent_keys: parent_keys.as_ref(),
+            observed,
         };
-        reports.push(check(&mapping, path, &schema, object_key, object, &data)?);
-    }
-    progress.finish();
-    predict(ws, &mut db, &opts.schemas, &files, &mut reports)?;
-    record_metrics(&db, &reports)?;
-    Ok(reports)
-}
-
-/// Runs stage dry over every mapping in `mappings/` and hands each checked file the outcome
-/// of its dataset: the prediction comes from stage's own code, never a copy of it. When stage
-/// would stop, each report says why in a warning.
-fn predict(
-    ws: &Workspace,
-    db: &mut crate::staging::Db,
-    schemas: &SchemaSource,
-    files: &[PathBuf],
-    reports: &mut [CheckReport],
-) -> Result<()> {
-    let staged = mapping_files(&ws.root.join("mappings"))?;
-    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let staged: Vec<PathBuf> = staged.iter().map(|p| canonical(p)).collect();
-    let options = crate::stage::Options {
-        object: None,
-        schemas: schemas.clone(),
-        as_of: chrono::Local::now().date_naive(),
-    };
-    let (outcome, rejects) = match crate::stage::dry_run(ws, db, &options, &crate::progress::Silent)
-    {
-        Ok(done) => done,
-        Err(e) => {
-            for r in reports.iter_mut() {
-                r.findings.push(crate::mapping::check::Finding {
+        let mut report = check(&mapping, path, &schema, object_key, object, &data)?;
+        match (&dry, predicted) {
+            (Ok((_, rejects)), Some(o)) => report.predict(o, rejects),
+            // When stage would stop, each report says why in a warning.
+            (Err(e), _) => {
+                report.findings.push(crate::mapping::check::Finding {
                     severity: crate::mapping::check::Severity::Warning,
                     kind: "stage_stops",
                     field: None,
@@ -392,24 +389,14 @@ fn predict(
                     examples: Vec::new(),
                     distinct: None,
                 });
-                r.warnings += 1;
+                report.warnings += 1;
             }
-            return Ok(());
+            _ => {}
         }
-    };
-    for (path, report) in files.iter().zip(reports.iter_mut()) {
-        if !staged.contains(&canonical(path)) {
-            continue;
-        }
-        if let Some(o) = outcome
-            .datasets
-            .iter()
-            .find(|o| o.dataset == report.dataset && o.object == report.object)
-        {
-            report.predict(o, &rejects);
-        }
+        reports.push(report);
     }
-    Ok(())
+    record_metrics(&db, &reports)?;
+    Ok(reports)
 }
 
 /// The `*.yaml` / `*.yml` files of a folder, sorted.

@@ -34,6 +34,7 @@ pub(super) fn stage_dataset(
     wanted: &[((String, String), usize)],
     state: &mut ObjectState,
     progress: &dyn crate::progress::Progress,
+    observe: bool,
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
     let space = namespace(p);
@@ -97,6 +98,7 @@ pub(super) fn stage_dataset(
         dataset: dataset.to_string(),
         object: p.object.clone(),
         target_object: p.target_object.clone(),
+        observed: observe.then(Box::default),
         ..Default::default()
     };
     db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
@@ -106,5 +108,8 @@ pub(super) fn stage_dataset(
         }
     })?;
     survivors::hand_over(db, &rows, state, &mut out)?;
+    if let Some(o) = out.observed.as_deref_mut() {
+        o.rows = out.source_rows.max(0) as u64;
+    }
     Ok(out)
 }

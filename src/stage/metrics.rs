@@ -28,6 +28,9 @@ pub struct DatasetOutcome {
     /// Values loaded with a warning instead of rejecting their record: `field action` -> count
     /// (`kept` as written, `cut` to length, `blanked`).
     pub warnings: BTreeMap<String, i64>,
+    /// Every value problem met, by field, when the run is `map check`'s dry run.
+    #[serde(skip)]
+    pub observed: Option<Box<super::observe::Observed>>,
 }
 
 impl DatasetOutcome {

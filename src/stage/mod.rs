@@ -12,6 +12,7 @@ mod keys;
 pub mod links;
 mod merge;
 mod metrics;
+pub mod observe;
 pub mod order;
 mod plan;
 mod prepare;
@@ -175,6 +176,7 @@ fn stage_all(
                 &wanted,
                 &mut state,
                 progress,
+                dry,
             )?;
             outcomes.push(outcome);
             clock.lap(&format!("{} rows", p.mapping.dataset));

@@ -74,10 +74,13 @@ enum Link {
     /// The parent was excluded by a rule, so the record goes with it.
     Excluded { rule: String, detail: String },
     /// Several parent records answer to the value: which one is meant is not known.
-    Ambiguous(String),
+    Ambiguous(String, Why),
     /// The reference leads to no loaded record (none has the value, or it is not loaded).
-    Missing(String),
+    Missing(String, Why),
 }
+
+/// Why a reference leads to no one record, as `map check` names it: (kind, detail).
+type Why = (&'static str, String);
 
 impl Rows<'_, '_> {
     /// Decides one row. `promoted` when a merged-away record is staged in place of a survivor
@@ -114,12 +117,18 @@ impl Rows<'_, '_> {
 
         // Left out unread: a report's totals or footer row is no record (and no reject).
         if let Some(issue) = self.non_records.get(&(batch, row)) {
+            if let Some(o) = out.observed.as_deref_mut() {
+                o.non_records.add(&format!("row {row}"));
+            }
             let rule = crate::ingest::NON_RECORD.to_string();
             return self.exclude(state, out, lineage, vals, key, rule, issue, &info);
         }
         // Rejected unread: a row whose fields do not line up with the header would load
         // shifted values.
         if let Some((issue, surplus)) = self.broken.get(&(batch, row)) {
+            if let Some(o) = out.observed.as_deref_mut() {
+                o.broken.add(&format!("row {row}: {issue}"));
+            }
             let detail = format!(
                 "{issue}; its values may sit in the wrong columns, so it is not loaded (fix the source row and ingest again)"
             );
@@ -147,7 +156,7 @@ impl Rows<'_, '_> {
             return Ok(());
         }
 
-        let mut record = self.fields(out, vals, own_key, &mut key_field);
+        let mut record = self.fields(out, row, vals, own_key, &mut key_field);
         // Excluded with its parent, by the parent's rule.
         if let Some((rule, detail)) = record.excluded_with_parent.take() {
             return self.exclude(state, out, lineage, vals, key, rule, &detail, &info);
@@ -348,6 +357,7 @@ impl Rows<'_, '_> {
     fn fields<'v>(
         &'v self,
         out: &mut DatasetOutcome,
+        row: i64,
         vals: &'v [Option<String>],
         own_key: Option<&str>,
         key_field: &mut Option<(&'v str, std::result::Result<Applied, Failure>)>,
@@ -371,7 +381,15 @@ impl Rows<'_, '_> {
             };
             // References resolve through the key index below, not the field's type.
             let restricted = f.parent.is_none() && f.restricted;
-            let value = match fate::settle(&f.field, restricted, f.on_invalid, raw, result) {
+            if let Some(o) = out.observed.as_deref_mut() {
+                o.transform_notes(name, raw, &result);
+            }
+            let failed = result.as_ref().err().map(|e| e.transform);
+            let settled = fate::settle(&f.field, restricted, f.on_invalid, raw, result);
+            if let Some(o) = out.observed.as_deref_mut() {
+                o.fate(&f.field, f.parent.is_some(), raw, failed, &settled, row);
+            }
+            let value = match settled {
                 FieldFate::Value(v) => v,
                 FieldFate::Warned { problem, .. } if f.parent.is_some() => {
                     record.problems.push((name.clone(), problem));
@@ -425,8 +443,16 @@ impl Rows<'_, '_> {
                 }
                 // A bad reference (to several records, or to none) costs the field, not the
                 // record, unless it cannot be lost: never a guess at which record is meant.
-                Link::Ambiguous(detail) | Link::Missing(detail) => {
-                    match fate::unresolved_reference(&f.field, f.on_invalid) {
+                Link::Ambiguous(detail, why) | Link::Missing(detail, why) => {
+                    let policy = fate::unresolved_reference(&f.field, f.on_invalid);
+                    if let Some(o) = out.observed.as_deref_mut() {
+                        let outcome = match policy {
+                            fate::OnInvalid::Reject => "reject",
+                            _ => "blanked",
+                        };
+                        o.note(name, why.0, why.1, outcome, &value);
+                    }
+                    match policy {
                         fate::OnInvalid::Reject => record.problems.push((
                             name.clone(),
                             Problem {
@@ -461,6 +487,15 @@ impl Rows<'_, '_> {
         match self.owners.resolve(value) {
             Owner::User(u) => Some(u),
             Owner::Default(d) => {
+                if let Some(o) = out.observed.as_deref_mut() {
+                    o.note(
+                        name,
+                        "owner_unmatched",
+                        "default_owner".into(),
+                        "loaded",
+                        value,
+                    );
+                }
                 record.warnings.push(format!(
                     "{name}: owner `{value}` matches no user; given to the default owner `{d}`"
                 ));
@@ -468,6 +503,9 @@ impl Rows<'_, '_> {
                 Some(d)
             }
             Owner::Unmatched => {
+                if let Some(o) = out.observed.as_deref_mut() {
+                    o.note(name, "owner_unmatched", "blanked".into(), "loaded", value);
+                }
                 record.warnings.push(format!("{name}: blanked owner `{value}`, which matches no user (add it to `owners:` or set `default_owner:`)"));
                 out.warned(format!("{name} blanked"));
                 None
@@ -485,17 +523,21 @@ impl Rows<'_, '_> {
             Some(l) => match find_hit(self.lookups.get(parent), l, value) {
                 Ok(hit) => hit.cloned(),
                 Err(n) => {
-                    return Link::Ambiguous(format!(
-                        "{n} {parent} records have `{value}` in `{}`: which one is meant is not known",
-                        l.column
-                    ));
+                    return Link::Ambiguous(
+                        format!(
+                            "{n} {parent} records have `{value}` in `{}`: which one is meant is not known",
+                            l.column
+                        ),
+                        ("lookup_ambiguous", l.column.clone()),
+                    );
                 }
             },
             None => match parent_keys.find(value.trim()) {
                 Found::None => None,
                 Found::One(k) => Some(k),
                 Found::Ambiguous(datasets) => {
-                    return Link::Ambiguous(keys::ambiguous_key(value, parent, &datasets));
+                    let why = ("ambiguous_reference", datasets.join("\n"));
+                    return Link::Ambiguous(keys::ambiguous_key(value, parent, &datasets), why);
                 }
             },
         };
@@ -510,15 +552,31 @@ impl Rows<'_, '_> {
                 let detail = format!("its {parent} `{value}` is excluded by rule {rule}");
                 Link::Excluded { rule, detail }
             }
-            Some(k) => Link::Missing(format!(
-                "{parent} `{value}` is not loaded: {} ({})",
-                k.status,
-                k.detail.unwrap_or_default()
-            )),
-            None => Link::Missing(match &f.lookup {
-                Some(l) => format!("no {parent} has `{value}` in `{}`", l.column),
-                None => format!("no {parent} has the key `{value}`"),
-            }),
+            Some(k) => {
+                // The check tallies by the parent's status and reason code, not each detail.
+                let why = match k.detail.as_deref().and_then(|d| d.split_once(':')) {
+                    Some((code, _)) => format!("{}: {code}", k.status),
+                    None => k.status.to_string(),
+                };
+                Link::Missing(
+                    format!(
+                        "{parent} `{value}` is not loaded: {} ({})",
+                        k.status,
+                        k.detail.unwrap_or_default()
+                    ),
+                    ("parent_not_loaded", why),
+                )
+            }
+            None => match &f.lookup {
+                Some(l) => Link::Missing(
+                    format!("no {parent} has `{value}` in `{}`", l.column),
+                    ("lookup_orphan", l.column.clone()),
+                ),
+                None => Link::Missing(
+                    format!("no {parent} has the key `{value}`"),
+                    ("reference_orphan", String::new()),
+                ),
+            },
         }
     }
 

@@ -481,3 +481,43 @@ fn suggest_maps_every_truth_field_of_the_samples() {
         }
     }
 }
+
+/// A mapping in `mappings/` is checked from stage's own dry run; the same file elsewhere is
+/// scanned by the check itself. On rows stage decides one by one (no merges, rules or
+/// references), both paths find the same problems, counted alike.
+#[test]
+fn check_from_the_dry_run_agrees_with_the_checks_own_scan() {
+    let env = fixtures_workspace();
+    let mapping = "target: salesforce\nobject: opportunity\ndataset: opportunities\nfields:\n  - source: Opportunity Name\n    target: Name\n  - source: Stage\n    target: StageName\n  - source: Close Date\n    target: CloseDate\n  - source: Amount\n    target: Amount\n  - source: Opportunity ID\n    target: Legacy_Opp__c\n    transform: [{truncate: 4}]\ncustom_fields:\n  - {name: Legacy_Opp__c, type: text, length: 4}\n";
+    env.write("ws/mappings/opps.yaml", mapping);
+    let elsewhere = env.write("elsewhere/opps.yaml", mapping);
+    let findings = |args: &[&str]| -> Vec<(String, String, String, u64)> {
+        let json = env.run_ws(args).json();
+        let mut out: Vec<_> = json["mappings"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["field"].is_string())
+            .map(|f| {
+                (
+                    f["kind"].as_str().unwrap().to_string(),
+                    f["field"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["count"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let dry = findings(&["map", "check", "--json"]);
+    let elsewhere = elsewhere.display().to_string();
+    let scanned = findings(&["map", "check", "--json", &elsewhere]);
+    assert!(
+        dry.contains(&("type".into(), "CloseDate".into(), "blocking".into(), 4))
+            && dry.contains(&("type".into(), "Amount".into(), "warning".into(), 2)),
+        "{dry:?}"
+    );
+    assert!(dry.iter().any(|f| f.0 == "truncated"), "{dry:?}");
+    assert_eq!(dry, scanned);
+}

@@ -39,6 +39,8 @@ pub struct ColumnProfile {
     pub urls: u64,
     pub phones: u64,
     pub dates: u64,
+    /// Excel serial dates (`45292`), which the date transforms read where a date is expected.
+    pub serial_dates: u64,
     pub numbers: u64,
     pub integers: u64,
     pub booleans: u64,
@@ -113,6 +115,9 @@ impl ColumnProfile {
             }
             if phone::is_valid(v) && v.chars().any(|c| !c.is_ascii_digit()) {
                 p.phones += 1;
+            }
+            if number.is_some() && date::excel_serial(v).is_some() {
+                p.serial_dates += 1;
             }
             if let DateParse::Date(d) = date::parse(v) {
                 p.dates += 1;

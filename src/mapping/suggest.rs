@@ -612,7 +612,9 @@ fn evidence(input: &SuggestInput, profile: &ColumnProfile, field: &Field, role: 
             "phone numbers",
         ),
         FieldType::Url => typed(profile.share(profile.urls), "URLs"),
-        FieldType::Date | FieldType::Datetime => typed(profile.share(profile.dates), "dates"),
+        FieldType::Date | FieldType::Datetime => {
+            typed(profile.share(profile.dates + profile.serial_dates), "dates")
+        }
         FieldType::Integer | FieldType::Number | FieldType::Currency | FieldType::Percent => {
             typed(profile.share(profile.numbers), "numbers")
         }
@@ -1107,6 +1109,16 @@ fn infer_type(p: &ColumnProfile, key_like: bool) -> (FieldType, Option<u32>, Vec
         let has_time = p.date_formats.iter().any(|f| f.contains("%H"))
             || sample.iter().any(|v| v.contains(':'));
         let kind = if has_time {
+            FieldType::Datetime
+        } else {
+            FieldType::Date
+        };
+        return (kind, None, Vec::new());
+    }
+    // Serial dates from a spreadsheet, where the name says dates (as the profile types them).
+    let date_name = crate::profile::vocab::type_hint(&p.column).is_some_and(|t| t.is_temporal());
+    if date_name && share(p.serial_dates) >= 0.8 {
+        let kind = if sample.iter().any(|v| v.contains('.')) {
             FieldType::Datetime
         } else {
             FieldType::Date

@@ -224,7 +224,13 @@ impl ColumnStats {
         } else if a.bits & bit::DATE_FORM != 0 {
             self.dates.impossible += 1;
         }
-        let missing = self.examples_wanted & !a.bits;
+        // A serial date is no invalid example of a date column.
+        let valid = if a.bits & bit::SERIAL_DATE != 0 {
+            a.bits | bit::DATE
+        } else {
+            a.bits
+        };
+        let missing = self.examples_wanted & !valid;
         if missing != 0 {
             self.keep_examples(missing, value);
         }
@@ -458,8 +464,11 @@ impl ColumnStats {
         let Some(valid_bit) = kind.valid_bit() else {
             return Invalid::default();
         };
-        let valid = self.bits[valid_bit.trailing_zeros() as usize];
-        let slot = VALIDATED.iter().position(|b| *b == valid_bit);
+        let valid: u64 = (0..bit::COUNT)
+            .filter(|i| valid_bit & (1 << i) != 0)
+            .map(|i| self.bits[i])
+            .sum();
+        let slot = VALIDATED.iter().position(|b| valid_bit & b != 0);
         let mut examples: Vec<String> = slot.map(|i| self.examples[i].clone()).unwrap_or_default();
         // Validity is over every non-blank value, as the samples contract defines it: a
         // placeholder in an email column is also an invalid email.

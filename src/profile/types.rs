@@ -86,7 +86,8 @@ impl SemanticType {
             SemanticType::Decimal | SemanticType::Currency => bit::PLAIN,
             SemanticType::Percent => bit::PERCENT,
             SemanticType::Boolean => bit::BOOL,
-            SemanticType::Date | SemanticType::Datetime => bit::DATE,
+            // A spreadsheet's serial dates count where the column is a date column.
+            SemanticType::Date | SemanticType::Datetime => bit::DATE | bit::SERIAL_DATE,
             SemanticType::Email => bit::EMAIL,
             SemanticType::Phone => bit::PHONE,
             SemanticType::Url => bit::URL,
@@ -148,8 +149,10 @@ pub mod bit {
     pub const LETTER: u32 = 1 << 22;
     /// A URL with a scheme or `www.`.
     pub const URL_STYLE: u32 = 1 << 23;
+    /// An Excel serial date (`45292`, 1954 to 2118): a date only where the name says so.
+    pub const SERIAL_DATE: u32 = 1 << 24;
     /// Number of bits in use.
-    pub const COUNT: usize = 24;
+    pub const COUNT: usize = 25;
 }
 
 /// Everything learnt from one value.
@@ -200,7 +203,14 @@ pub fn analyze(value: &str) -> Analysis {
                     a.date = Some(d);
                 }
                 DateParse::Impossible => a.bits |= bit::DATE_FORM,
-                DateParse::NotDate => {}
+                DateParse::NotDate => {
+                    if a.number.is_some()
+                        && let Some(d) = dates::serial_value(value)
+                    {
+                        a.bits |= bit::SERIAL_DATE;
+                        a.date = Some(d);
+                    }
+                }
             }
         }
         if digits >= 7 && phone::is_valid(value) {
@@ -368,12 +378,21 @@ pub struct TypeEvidence {
 }
 
 impl TypeEvidence {
-    /// Share of considered values with `b` set.
+    /// Share of considered values with `b` set (any bit of `b`, for bits no value has
+    /// together, such as a date and a serial date).
     pub fn share(&self, b: u32) -> f64 {
         if self.considered == 0 {
             return 0.0;
         }
-        self.bits[b.trailing_zeros() as usize] as f64 / self.considered as f64
+        self.count(b) as f64 / self.considered as f64
+    }
+
+    /// Values with any bit of `b` set, for bits no value has together.
+    pub fn count(&self, b: u32) -> u64 {
+        (0..bit::COUNT)
+            .filter(|i| b & (1 << i) != 0)
+            .map(|i| self.bits[i])
+            .sum()
     }
 }
 
@@ -394,8 +413,11 @@ pub fn decide(column: &str, ev: &TypeEvidence) -> (SemanticType, f64) {
         let ok = match hint {
             // Numbers written with symbols still say what the column is for.
             Integer | Decimal | Currency | Percent => ev.share(bit::NUMBER) >= BY_NAME,
-            // A hinted date column may mix in date-times, and vice versa.
-            Date | Datetime => ev.share(bit::DATE_FORM) >= BY_NAME,
+            // A hinted date column may mix in date-times, and vice versa; a spreadsheet saved
+            // as CSV writes its dates as serial numbers.
+            Date | Datetime => {
+                ev.share(bit::DATE_FORM) >= BY_NAME || ev.share(bit::SERIAL_DATE) >= BY_VALUES
+            }
             // Phone columns are phones even when many are malformed ("call me").
             Phone => ev.share(bit::PHONE) >= 0.3,
             Email => ev.share(bit::AT) >= BY_NAME || ev.share(bit::EMAIL) >= 0.3,
@@ -406,8 +428,11 @@ pub fn decide(column: &str, ev: &TypeEvidence) -> (SemanticType, f64) {
             other => share(other) >= BY_NAME,
         };
         if ok {
+            // Serial dates with a fraction of a day keep their time.
+            let serial_times = ev.share(bit::SERIAL_DATE) >= BY_VALUES
+                && ev.share(bit::PLAIN) > ev.share(bit::INT);
             let kind = match hint {
-                Date | Datetime if ev.share(bit::DATETIME) >= BY_NAME => Datetime,
+                Date | Datetime if ev.share(bit::DATETIME) >= BY_NAME || serial_times => Datetime,
                 Date | Datetime => Date,
                 other => other,
             };
@@ -608,6 +633,28 @@ mod tests {
         ev.distinct = seen.len() as u64;
         ev.mean_len = total_len as f64 / values.len() as f64;
         decide(column, &ev)
+    }
+
+    /// A spreadsheet saved as CSV writes date cells as serial numbers: a date column where its
+    /// name says dates (date-times with fractions of a day), numbers anywhere else.
+    #[test]
+    fn serial_dates_are_dates_only_where_the_name_says_so() {
+        use SemanticType::*;
+        let serials = ["45292", "45303", "45314", "45325"];
+        assert_eq!(evidence("close_date", &serials).0, Date);
+        assert_eq!(evidence("close_date", &serials).1, 1.0);
+        assert_eq!(
+            evidence("created_date", &["45292.5", "45303.25", "45314.75"]).0,
+            Datetime
+        );
+        assert_eq!(evidence("x", &serials).0, Integer);
+        assert_eq!(evidence("amount", &serials).0, Currency);
+        // Mixed with written dates, both count as dates; an amount in a date column does not.
+        assert_eq!(
+            evidence("close_date", &["2024-01-01", "45292", "2024-02-01"]).1,
+            1.0
+        );
+        assert!(evidence("close_date", &["2024-01-01", "1200", "2024-02-01"]).1 < 1.0);
     }
 
     #[test]

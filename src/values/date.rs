@@ -8,7 +8,7 @@
 //! for every cell of every column, and must tell apart "not a date" from "a date that cannot
 //! exist" (`02/30/2021`).
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike};
 
 /// Days from 0001-01-01 (day 1), as chrono counts them.
 pub type Days = i32;
@@ -153,11 +153,17 @@ fn fmt_index(name: &str) -> u8 {
 
 /// The day-first twin of a month-first format index, if it has one.
 pub fn day_first_twin(format: u8) -> Option<u8> {
-    (format < DAY_MONTH_PAIRS * 2 && format.is_multiple_of(2)).then_some(format + 1)
+    (format < DAY_MONTH_PAIRS * 2 && format.is_multiple_of(2)).then(|| format + 1)
 }
+
+/// The format index of an Excel serial date (`45292`), outside [`FORMATS`].
+pub const EXCEL_SERIAL: u8 = u8::MAX;
 
 /// The full format label of a value: date part and time part.
 pub fn label(format: u8, time_format: u8) -> String {
+    if format == EXCEL_SERIAL {
+        return "Excel serial".to_string();
+    }
     format!(
         "{}{}",
         FORMATS[format as usize], TIME_FORMATS[time_format as usize]
@@ -603,6 +609,23 @@ pub fn excel_serial(s: &str) -> Option<NaiveDateTime> {
     };
     let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
     Some(base + TimeDelta::days(days) + TimeDelta::seconds(seconds))
+}
+
+/// An Excel serial date as the profile counts dates: only where the column's name says it
+/// holds dates does it make the column a date column.
+pub fn serial_value(s: &str) -> Option<DateValue> {
+    let at = excel_serial(s)?;
+    let seconds = at.time().num_seconds_from_midnight();
+    Some(DateValue {
+        days: days(at.date()),
+        has_time: seconds > 0,
+        format: EXCEL_SERIAL,
+        time_format: 0,
+        order: Order::Fixed,
+        day_first_days: None,
+        seconds,
+        offset_minutes: 0,
+    })
 }
 
 /// A date in any layout the parser knows (month-first where open) or `YYYYMMDD`.

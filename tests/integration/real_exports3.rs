@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::util::{Env, fixture};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Init for `target`, ingest every file of `tests/fixtures/exports3/TOOL/`, profile, and
 /// suggest each `(dataset, object)` in order (parents first, as a user would).
@@ -256,17 +256,32 @@ fn a_full_name_column_in_the_clients_language_fills_the_required_last_name() {
     );
 }
 
-/// Deals from a spreadsheet saved as CSV, their close dates written as Excel serial numbers
-/// (`45292`): the `date` transform reads them where a date is expected, so the required close
-/// date loads. Before: every deal was rejected as `bad_type`.
+/// Deals from a spreadsheet saved as CSV, their close and renewal dates written as Excel
+/// serial numbers (`45292`, `45658.5`): the profile types both columns as dates (their names
+/// say so), the unmapped renewal date becomes a datetime custom field, and the `date`
+/// transforms read them, so the required close date loads. Before: every deal was rejected as
+/// `bad_type`, and both columns were profiled as integers.
 #[test]
 fn excel_serial_dates_load_where_a_date_is_expected() {
     let env = engagement("salesforce", "excel_serial", &[("deals", "opportunity")]);
+    let profile = env.run_ws(&["profile", "--json"]).ok().json();
+    let kind = |name: &str| {
+        let columns = profile["datasets"][0]["columns"].as_array().unwrap();
+        let c = columns.iter().find(|c| c["name"] == name).unwrap();
+        (c["type"].clone(), c["invalid"]["count"].clone())
+    };
+    assert_eq!(kind("close_date"), (json!("date"), json!(0)));
+    assert_eq!(kind("renewal_date"), (json!("datetime"), json!(0)));
+    let mapping = std::fs::read_to_string(env.ws().join("mappings/deals.yaml")).unwrap();
+    assert!(
+        mapping.contains("name: Renewal_Date__c\n  label: Renewal Date\n  type: datetime"),
+        "{mapping}"
+    );
     let datasets = check_agrees_with_stage(&env);
     assert_eq!(rejected_share(&datasets, "deals"), 0.0);
     assert_eq!(
         env.count(
-            "SELECT count(*) FROM stg_opportunity WHERE Name = 'Deal 0' AND CloseDate = '2024-01-01'"
+            "SELECT count(*) FROM stg_opportunity WHERE Name = 'Deal 0' AND CloseDate = '2024-01-01' AND Renewal_Date__c = '2025-01-01T12:00:00Z'"
         ),
         1
     );

@@ -396,6 +396,22 @@ pub fn reference_findings(r: &Reference, header: Option<String>, out: &mut Vec<F
             ),
         });
     }
+    if r.ambiguous > 0 {
+        out.push(Finding {
+            check: "ambiguous_reference",
+            dataset: dataset.to_string(),
+            column: Some(column.to_string()),
+            header: header.clone(),
+            count: r.ambiguous,
+            values: None,
+            examples: r.ambiguous_examples.clone(),
+            detail: format!(
+                "{} of {} name a {target} that several {target} records share, so the link cannot say which one is meant{sure}: stage loads them without it unless a unique column is named with `lookup:`",
+                thousands(r.ambiguous),
+                plural(r.values, "record", "records"),
+            ),
+        });
+    }
     let filled = r.records.saturating_sub(r.blank) as f64 / r.records.max(1) as f64;
     if r.blank > 0 && (r.declared || filled >= EXPECTED_LINK) {
         out.push(Finding {
@@ -513,8 +529,8 @@ pub fn account_findings(a: &AccountStatus, out: &mut Vec<Finding>) {
 /// How bad a check is: structural problems first, then invalid values, then hygiene.
 fn tier(check: &str) -> u8 {
     match check {
-        "hierarchy_cycle" | "orphan_reference" | "missing_parent" | "self_parent"
-        | "duplicate_row" | "blank_required" | "blank_reference" => 0,
+        "hierarchy_cycle" | "orphan_reference" | "ambiguous_reference" | "missing_parent"
+        | "self_parent" | "duplicate_row" | "blank_required" | "blank_reference" => 0,
         "invalid_email" | "invalid_phone" | "invalid_date" | "nonstandard_number"
         | "invalid_url" | "invalid_value" | "mixed_date_formats" | "ingest_issue" | "mojibake"
         | "id_in_name" | "legacy_prefix" | "variant_values" => 1,

@@ -255,8 +255,9 @@ pub fn run(inputs: Vec<Input<'_>>, options: &Options, progress: &dyn Progress) -
                     dataset: di,
                     column: ci,
                 };
+                // Name columns are where exports' links by name point, unique or not.
                 declared.links.iter().any(|l| l.to == here)
-                    || name_column(&input.columns[ci])
+                    || is_name_column(&input.columns[ci])
                     || declared
                         .hierarchy
                         .is_some_and(|(d, id, _)| d == di && ci == id)
@@ -476,7 +477,7 @@ fn record_ids(d: &Scanned) -> impl Fn(usize) -> String + '_ {
 }
 
 /// A column holding a record's own name (`account_name`, `full_name`, `Company Name`).
-fn is_name_column(column: &str) -> bool {
+pub(crate) fn is_name_column(column: &str) -> bool {
     vocab::columns().required.matches(column)
         || matches!(
             vocab::type_hint(column),

@@ -165,6 +165,16 @@ pub struct Reference {
     /// Records whose value has no match.
     pub orphans: u64,
     pub orphan_examples: Vec<String>,
+    /// Records whose value names several target records (a name they share), so the link
+    /// cannot say which one is meant; counted when the target's values are known exactly.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ambiguous: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ambiguous_examples: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A parent-child hierarchy inside one dataset.

@@ -1,6 +1,8 @@
 //! References between datasets: found from the values (a column whose values mostly appear
 //! in another dataset's key, names helping) or declared in crmkit.yaml; orphans counted.
 
+use std::collections::HashSet;
+
 use hashbrown::HashTable;
 
 use super::column::round4;
@@ -20,6 +22,10 @@ const MIN_MATCH_UNNAMED: f64 = 0.8;
 const MIN_MATCH_VALUES: f64 = 0.9;
 /// Share of matching values that makes a named link highly certain.
 const HIGH_MATCH: f64 = 0.9;
+/// Share of a name column's values that must be distinct for links by name to point at it
+/// when some names repeat (two companies called `Acme Corp`): most names still find their one
+/// record, and the shared ones cost the link, not the child.
+const NEARLY_UNIQUE: f64 = 0.9;
 
 /// A column of a dataset, by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -261,7 +267,9 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
         .enumerate()
         .flat_map(|(di, d)| {
             (0..d.columns.len())
-                .filter(|&ci| d.key_candidates[ci] && d.keys[ci].is_some())
+                .filter(|&ci| {
+                    d.keys[ci].is_some() && (d.key_candidates[ci] || shared_names(d, ci))
+                })
                 .map(move |ci| ColumnRef {
                     dataset: di,
                     column: ci,
@@ -310,6 +318,11 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
                 let Some(rel) = relation(&d.name, col, &one, tcol) else {
                     continue;
                 };
+                // Names some records share are a target of links by name only.
+                let shared = !target.key_candidates[t.column];
+                if shared && rel != Relation::NamedByName {
+                    continue;
+                }
                 let named = matches!(rel, Relation::Named | Relation::NamedByName);
                 if !named && (!is_plausible_target(tcol.kind) || col.kind.is_numeric()) {
                     continue;
@@ -363,18 +376,43 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
     links
 }
 
+/// A name column (`Company name`) whose names are nearly all distinct but not all: links by
+/// name point at it, as exports write them.
+fn shared_names(d: &Scanned, ci: usize) -> bool {
+    let c = &d.columns[ci];
+    c.filled >= 2
+        && c.distinct as f64 >= NEARLY_UNIQUE * c.filled as f64
+        && super::is_name_column(&c.name)
+}
+
 /// Counts orphans of a reference: filled source values with no match in the target.
 pub fn check(datasets: &[Scanned], link: &Link) -> Option<Reference> {
     let d = &datasets[link.from.dataset];
     let t = &datasets[link.to.dataset];
     let keys = t.keys[link.to.column].as_ref()?;
     let src = source_values(d, link.from.column)?;
+    // Values several target records hold, when the target is not a key.
+    let shared: HashSet<u64> = if t.key_candidates[link.to.column] {
+        HashSet::new()
+    } else {
+        match t.stats[link.to.column].values().members() {
+            Some(Members::Texts(iter)) => iter.filter(|e| e.2 > 1).map(|e| e.0).collect(),
+            _ => HashSet::new(),
+        }
+    };
+    let (mut ambiguous, mut ambiguous_examples) = (0, Vec::new());
     let mut orphans = 0;
     let mut examples = Vec::new();
     let mut matched_distinct = 0;
     for &(h, count, text) in &src.entries {
         if keys.contains(h) {
             matched_distinct += 1;
+            if shared.contains(&h) {
+                ambiguous += count;
+                if ambiguous_examples.len() < EXAMPLES {
+                    ambiguous_examples.push(text.to_string());
+                }
+            }
         } else {
             orphans += count;
             if examples.len() < EXAMPLES {
@@ -398,6 +436,8 @@ pub fn check(datasets: &[Scanned], link: &Link) -> Option<Reference> {
         values: src.records,
         orphans,
         orphan_examples: examples,
+        ambiguous,
+        ambiguous_examples,
     })
 }
 

@@ -166,6 +166,21 @@ fn map_check_and_stage_agree_on_a_hubspot_export_linked_by_names() {
         signups.contains("- source: Record ID\n  target: legacy_record_id_event_signups\n"),
         "{signups}"
     );
+    // The profile finds the links by name although two companies share a name, and counts
+    // the records naming the shared one.
+    let profile = env.run_ws(&["profile", "--json"]).ok().json();
+    let to = format!("{companies}.company_name");
+    for (from, ambiguous) in [(&contacts, 1), (&deals, 2)] {
+        let r = profile["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["from"] == format!("{from}.associated_company") && r["to"] == to)
+            .unwrap_or_else(|| panic!("{from}: {:#}", profile["references"]));
+        assert_eq!(r["ambiguous"], ambiguous, "{r:#}");
+        assert_eq!(r["ambiguous_examples"][0], "Acme Corp");
+        assert_eq!(r["orphans"], 0);
+    }
     let datasets = check_agrees_with_stage(&env);
     for d in [companies.as_str(), &contacts, "event_signups", &deals] {
         assert_eq!(rejected_share(&datasets, d), 0.0, "{d}");

@@ -593,98 +593,59 @@ fn scan_values(
                 values: mapping.values.get(&r.field.name),
             };
             let result = apply_all(&fm.transform, raw, &ctx);
-            let restricted = schema.is_restricted(r.field);
-            seen.transform_notes(&r.field.name, raw, &result);
-            // The kind of problem, for the finding, whatever stage then does about it.
-            let kind: Option<(&'static str, String, String)> = match &result {
-                Ok(applied) => {
-                    let value = &applied.value;
-                    let ambiguous = ambiguous_parent[ri]
-                        .zip(data.parent_keys)
-                        .and_then(|(parent, keys)| keys.ambiguous(parent, value));
-                    if value.trim().is_empty() {
-                        r.field
-                            .required
-                            .then(|| ("required_blank", String::new(), format!("row {row_number}")))
-                    } else if let Some(datasets) = ambiguous {
-                        Some(("ambiguous_reference", datasets.join("\n"), value.clone()))
-                    } else if let Some(counts) = &lookups[ri] {
-                        // Stage finds the parent by this column's value: none or several
-                        // records holding it reject the row.
-                        let column = mapping.fields[r.index]
-                            .lookup
-                            .as_ref()
-                            .map(|l| l.column.clone())
-                            .unwrap_or_default();
-                        match counts.get(&super::file::Lookup::normalize(value)) {
-                            None => Some(("lookup_orphan", column, value.clone())),
-                            Some(n) if *n > 1 => Some(("lookup_ambiguous", column, value.clone())),
-                            Some(_) => None,
-                        }
-                    } else {
-                        value_problem(value, r.field).map(|(k, d)| (k, d, value.clone()))
-                    }
-                }
-                Err(f) => Some(("transform_failed", f.transform.to_string(), raw.to_string())),
-            };
-            // Owners are matched to target users, never loaded as written names.
-            let to_user = r.field.kind == FieldType::Reference
-                && r.field
-                    .references
-                    .first()
-                    .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p.as_str()));
-            let kind = match (kind, &result) {
-                (None, Ok(applied)) if to_user && !applied.value.trim().is_empty() => {
-                    match owners.resolve(&applied.value) {
-                        super::owners::Owner::User(_) => None,
-                        super::owners::Owner::Default(_) => Some((
-                            "owner_unmatched",
-                            "default_owner".to_string(),
-                            applied.value.clone(),
-                        )),
-                        super::owners::Owner::Unmatched => Some((
-                            "owner_unmatched",
-                            "blanked".to_string(),
-                            applied.value.clone(),
-                        )),
-                    }
-                }
-                (kind, _) => kind,
-            };
-            let Some((kind, detail, example)) = kind else {
+            // The field's fate as stage decides it, noted as stage notes it.
+            let name = &r.field.name;
+            let is_reference = r.field.kind == FieldType::Reference;
+            let restricted = schema.is_restricted(r.field) && !is_reference;
+            seen.transform_notes(name, raw, &result);
+            let failed = result.as_ref().err().map(|f| f.transform);
+            let settled = fate::settle(r.field, restricted, fm.on_invalid, raw, result);
+            seen.fate(r.field, is_reference, raw, failed, &settled, row_number);
+            let FieldFate::Value(value) = settled else {
                 continue;
             };
+            if !is_reference || value.trim().is_empty() {
+                continue;
+            }
+            // Owners are matched to target users, never loaded as written names.
+            if r.field
+                .references
+                .first()
+                .is_some_and(|p| crate::stage::LOOKUP_ONLY.contains(&p.as_str()))
+            {
+                let detail = match owners.resolve(&value) {
+                    super::owners::Owner::User(_) => continue,
+                    super::owners::Owner::Default(_) => "default_owner",
+                    super::owners::Owner::Unmatched => "blanked",
+                };
+                seen.note(name, "owner_unmatched", detail.into(), "loaded", &value);
+                continue;
+            }
             // A reference to no one record (none, or several) costs the field unless it
-            // cannot be lost (stage's one policy for unresolved references).
-            if matches!(
-                kind,
-                "ambiguous_reference" | "lookup_ambiguous" | "lookup_orphan"
-            ) {
+            // cannot be lost (stage's one policy for unresolved references); without stage's
+            // key index only lookups and keys in several namespaces can be told.
+            let ambiguous = ambiguous_parent[ri]
+                .zip(data.parent_keys)
+                .and_then(|(parent, keys)| keys.ambiguous(parent, &value));
+            let why = if let Some(datasets) = ambiguous {
+                Some(("ambiguous_reference", datasets.join("\n")))
+            } else if let Some(counts) = &lookups[ri] {
+                let column = fm.lookup.as_ref().map(|l| l.column.clone()).unwrap_or_default();
+                match counts.get(&super::file::Lookup::normalize(&value)) {
+                    None => Some(("lookup_orphan", column)),
+                    Some(n) if *n > 1 => Some(("lookup_ambiguous", column)),
+                    Some(_) => None,
+                }
+            } else {
+                None
+            };
+            if let Some((kind, detail)) = why {
                 let outcome = match fate::unresolved_reference(r.field, fm.on_invalid) {
-                    crate::stage::fate::OnInvalid::Reject => "reject",
+                    fate::OnInvalid::Reject => "reject",
                     _ => "blanked",
                 };
-                seen.note(&r.field.name, kind, detail, outcome, &example);
-                continue;
+                seen.note(name, kind, detail, outcome, &value);
             }
-            if kind == "owner_unmatched" {
-                seen.note(&r.field.name, kind, detail, "loaded", &example);
-                continue;
-            }
-            let is_reference = r.field.kind == FieldType::Reference;
-            let outcome = match fate::settle(
-                r.field,
-                restricted && !is_reference,
-                fm.on_invalid,
-                raw,
-                result,
-            ) {
-                FieldFate::Reject(_) => "reject",
-                FieldFate::Warned { action, .. } => action,
-                // A new value of an unrestricted picklist loads as an inactive value.
-                FieldFate::Value(_) => "loaded",
-            };
-            seen.note(&r.field.name, kind, detail, outcome, &example);
         }
         Ok(())
     })?;

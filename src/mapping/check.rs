@@ -630,7 +630,11 @@ fn scan_values(
             let why = if let Some(datasets) = ambiguous {
                 Some(("ambiguous_reference", datasets.join("\n")))
             } else if let Some(counts) = &lookups[ri] {
-                let column = fm.lookup.as_ref().map(|l| l.column.clone()).unwrap_or_default();
+                let column = fm
+                    .lookup
+                    .as_ref()
+                    .map(|l| l.column.clone())
+                    .unwrap_or_default();
                 match counts.get(&super::file::Lookup::normalize(&value)) {
                     None => Some(("lookup_orphan", column)),
                     Some(n) if *n > 1 => Some(("lookup_ambiguous", column)),

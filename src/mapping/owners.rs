@@ -132,7 +132,7 @@ pub fn suggest(
     let mut users: Vec<User> = Vec::new();
     for d in datasets {
         let columns = db.source_columns(d)?;
-        if let Some(roles) = user_columns(&columns) {
+        if let Some(roles) = user_columns(d, &columns) {
             users.extend(read_users(db, d, &columns, &roles, target)?);
         }
     }
@@ -167,7 +167,7 @@ pub fn user_keys(db: &Db, datasets: &[String]) -> Result<std::collections::HashS
     let mut out = std::collections::HashSet::new();
     for d in datasets {
         let columns = db.source_columns(d)?;
-        if let Some(roles) = user_columns(&columns) {
+        if let Some(roles) = user_columns(d, &columns) {
             for u in read_users(db, d, &columns, &roles, Target::Hubspot)? {
                 out.extend(u.names.iter().map(|n| Lookup::normalize(n)));
                 out.extend(u.email);
@@ -188,7 +188,57 @@ struct UserColumns {
     last: Option<usize>,
 }
 
-fn user_columns(columns: &[SourceColumn]) -> Option<UserColumns> {
+/// The user columns of a users export. A contacts or leads list has names and emails too, so
+/// something must say users: the dataset's name (`users`, `owners`, `User`), a username or
+/// user id column, or what only users have (a role, a profile, an active flag, a last login);
+/// a dataset named for contacts, leads or customers is never one.
+fn user_columns(dataset: &str, columns: &[SourceColumn]) -> Option<UserColumns> {
+    const USERS: [&str; 10] = [
+        "user",
+        "users",
+        "owner",
+        "owners",
+        "employee",
+        "employees",
+        "staff",
+        "team",
+        "rep",
+        "reps",
+    ];
+    const PEOPLE: [&str; 10] = [
+        "contact",
+        "contacts",
+        "lead",
+        "leads",
+        "customer",
+        "customers",
+        "person",
+        "people",
+        "prospect",
+        "prospects",
+    ];
+    const USER_ONLY: [&str; 10] = [
+        "role",
+        "userrole",
+        "userroleid",
+        "profile",
+        "profileid",
+        "profilename",
+        "active",
+        "isactive",
+        "lastlogin",
+        "lastlogindate",
+    ];
+    let words: Vec<String> = dataset
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect();
+    if words.iter().any(|w| PEOPLE.contains(&w.as_str())) {
+        return None;
+    }
+
     let key = |c: &SourceColumn| {
         c.header
             .to_lowercase()
@@ -209,7 +259,14 @@ fn user_columns(columns: &[SourceColumn]) -> Option<UserColumns> {
         first: find(&["firstname", "givenname"]),
         last: find(&["lastname", "surname", "familyname"]),
     };
-    (roles.username.is_some() || roles.full.is_some() || roles.last.is_some()).then_some(roles)
+    let named = words.iter().any(|w| USERS.contains(&w.as_str()));
+    let user_id = columns
+        .iter()
+        .any(|c| matches!(key(c).as_str(), "userid" | "ownerid"));
+    let user_only = columns.iter().any(|c| USER_ONLY.contains(&key(c).as_str()));
+    let says_users = named || user_id || user_only || roles.username.is_some();
+    (says_users && (roles.username.is_some() || roles.full.is_some() || roles.last.is_some()))
+        .then_some(roles)
 }
 
 fn read_users(
@@ -295,6 +352,60 @@ mod tests {
         let r = Resolver::new(&m);
         for v in ["Ben Stone", "Cleo Ray"] {
             assert_eq!(r.resolve(v), resolve(&m, v), "{v}");
+        }
+    }
+
+    /// Users exports as CRMs write them are users; contacts and leads lists, which have names
+    /// and emails too, never are (their people would become the records' owners).
+    #[test]
+    fn only_a_users_export_gives_users() {
+        let columns = |headers: &str| -> Vec<SourceColumn> {
+            headers
+                .split(',')
+                .map(|h| SourceColumn {
+                    header: h.to_string(),
+                    column: h.to_lowercase().replace(' ', "_"),
+                })
+                .collect()
+        };
+        let users = [
+            ("users", "Full Name,Email,Username,Profile"),
+            (
+                "User",
+                "ID,USERNAME,LASTNAME,FIRSTNAME,NAME,EMAIL,ISACTIVE,PROFILEID",
+            ),
+            ("owners", "Owner ID,First Name,Last Name,Email"),
+            ("team_2024", "Name,Email"),
+            ("export_17", "User ID,Full Name,Email,Role,Region,Active"),
+            ("export_9", "ID,Name,Email,Role,Active"),
+        ];
+        for (dataset, headers) in users {
+            assert!(
+                user_columns(dataset, &columns(headers)).is_some(),
+                "{dataset}"
+            );
+        }
+        let people = [
+            (
+                "contacts",
+                "Contact ID,Account ID,First Name,Last Name,Title,Email,Phone",
+            ),
+            (
+                "hubspot_crm_exports_all_contacts_2024_05_02",
+                "Record ID,First Name,Last Name,Email,Contact owner",
+            ),
+            (
+                "report1709648599000",
+                "Salutation,First Name,Last Name,Title,Account Name,Email,Contact Owner",
+            ),
+            ("leads", "Lead ID,First Name,Last Name,Email,Status,Active"),
+            ("signups", "Name,Email,Company"),
+        ];
+        for (dataset, headers) in people {
+            assert!(
+                user_columns(dataset, &columns(headers)).is_none(),
+                "{dataset}"
+            );
         }
     }
 

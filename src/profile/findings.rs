@@ -529,8 +529,14 @@ pub fn account_findings(a: &AccountStatus, out: &mut Vec<Finding>) {
 /// How bad a check is: structural problems first, then invalid values, then hygiene.
 fn tier(check: &str) -> u8 {
     match check {
-        "hierarchy_cycle" | "orphan_reference" | "ambiguous_reference" | "missing_parent"
-        | "self_parent" | "duplicate_row" | "blank_required" | "blank_reference" => 0,
+        "hierarchy_cycle"
+        | "orphan_reference"
+        | "ambiguous_reference"
+        | "missing_parent"
+        | "self_parent"
+        | "duplicate_row"
+        | "blank_required"
+        | "blank_reference" => 0,
         "invalid_email" | "invalid_phone" | "invalid_date" | "nonstandard_number"
         | "invalid_url" | "invalid_value" | "mixed_date_formats" | "ingest_issue" | "mojibake"
         | "id_in_name" | "legacy_prefix" | "variant_values" => 1,

@@ -267,9 +267,7 @@ pub fn detect(datasets: &[Scanned], skip: &[ColumnRef]) -> Vec<Link> {
         .enumerate()
         .flat_map(|(di, d)| {
             (0..d.columns.len())
-                .filter(|&ci| {
-                    d.keys[ci].is_some() && (d.key_candidates[ci] || shared_names(d, ci))
-                })
+                .filter(|&ci| d.keys[ci].is_some() && (d.key_candidates[ci] || shared_names(d, ci)))
                 .map(move |ci| ColumnRef {
                     dataset: di,
                     column: ci,

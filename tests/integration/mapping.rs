@@ -521,3 +521,47 @@ fn check_from_the_dry_run_agrees_with_the_checks_own_scan() {
     assert!(dry.iter().any(|f| f.0 == "truncated"), "{dry:?}");
     assert_eq!(dry, scanned);
 }
+
+/// Owners are the target org's users: with only the client's contacts beside the accounts, a
+/// rep is not matched to the contact who shares her name (whose email would become the
+/// owner); with the users export ingested, she is matched to her user.
+#[test]
+fn owners_are_suggested_from_a_users_export_never_from_contacts() {
+    let env = Env::workspace();
+    let accounts = env.write(
+        "accounts.csv",
+        "Account ID,Account Name,Account Owner\nA-1,Acme,Dana Whitfield\nA-2,Globex,Sam Lee\n",
+    );
+    let contacts = env.write(
+        "contacts.csv",
+        "Contact ID,Account ID,First Name,Last Name,Email\nC-1,A-1,Dana,Whitfield,dana@acme-client.com\nC-2,A-2,Sam,Lee,sam@globex-client.com\n",
+    );
+    let users = env.write(
+        "users.csv",
+        "User ID,Full Name,Email,Role,Active\nU-1,Dana Whitfield,dana.whitfield@ourorg.example,Sales Rep,true\n",
+    );
+    let owners = |env: &Env| -> BTreeMap<String, Option<String>> {
+        env.run_ws(&["map", "suggest", "accounts", "--object", "account"])
+            .ok();
+        let text = std::fs::read_to_string(env.ws().join("mappings/accounts.yaml")).unwrap();
+        std::fs::remove_file(env.ws().join("mappings/accounts.yaml")).unwrap();
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        serde_yaml::from_value(doc["owners"].clone()).unwrap()
+    };
+    let path = |p: &std::path::Path| p.display().to_string();
+    env.run_ws(&["ingest", &path(&accounts), &path(&contacts)])
+        .ok();
+    let without_users = owners(&env);
+    assert_eq!(without_users.len(), 2, "{without_users:?}");
+    assert!(
+        without_users.values().all(Option::is_none),
+        "{without_users:?}"
+    );
+    env.run_ws(&["ingest", &path(&users)]).ok();
+    let with_users = owners(&env);
+    assert_eq!(
+        with_users["Dana Whitfield"].as_deref(),
+        Some("dana.whitfield@ourorg.example")
+    );
+    assert_eq!(with_users["Sam Lee"], None);
+}

@@ -95,7 +95,7 @@ pub struct Role {
     /// Set per run for a company name: the words too many of the dataset's names carry
     /// (`center`, `chicago`) for sharing one to say anything (see [`super::levels::common_words`]).
     #[serde(skip)]
-    pub common_words: std::sync::Arc<std::collections::HashSet<String>>,
+    pub common_words: std::sync::Arc<super::levels::Words>,
 }
 
 fn one() -> f64 {

@@ -4,6 +4,10 @@
 use super::distance;
 use super::rules::{Compare, Role};
 
+/// A set of words (a company-name role's common ones), hashed fast: it is looked up for
+/// every pair whose names share a word.
+pub type Words = std::collections::HashSet<String, foldhash::fast::FixedState>;
+
 /// Level 0 of every role: a value is missing on either side (weight 0).
 pub const MISSING: u8 = 0;
 
@@ -18,6 +22,16 @@ pub fn names(compare: Compare) -> &'static [&'static str] {
             "close",
             "similar",
             "contained",
+            "different",
+        ],
+        Compare::CompanyName => &[
+            "exact",
+            "reordered",
+            "close",
+            "similar",
+            "contained",
+            "abbreviated",
+            "shared_word",
             "different",
         ],
         Compare::Street => &[
@@ -86,7 +100,10 @@ pub fn prior_weight(role: &Role, level: u8) -> f64 {
         "exact" => role.agree,
         "reordered" | "swapped" | "close" => strong,
         "similar" | "one_edit" | "day_month_swapped" | "one_digit" => role.partial,
-        "contained" => role.partial * 0.5,
+        "contained" | "abbreviated" => role.partial * 0.5,
+        // Above zero: a level EM starts out counting against a match is one whose pairs it
+        // never takes for matches, so its m would only fall (the data says what it is worth).
+        "shared_word" => role.partial * 0.25,
         "initial" => role.partial * 0.5,
         "same_year" => role.disagree * 0.5,
         "same_user" => role.partial * 0.5,
@@ -107,6 +124,9 @@ const FUZZY_CLOSE: u8 = 3;
 const FUZZY_SIMILAR: u8 = 4;
 const FUZZY_CONTAINED: u8 = 5;
 const FUZZY_DIFFERENT: u8 = 6;
+const NAME_ABBREVIATED: u8 = 6;
+const NAME_SHARED_WORD: u8 = 7;
+const NAME_DIFFERENT: u8 = 8;
 const STREET_OTHER_NUMBER: u8 = 6;
 const STREET_DIFFERENT: u8 = 7;
 const PERSON_SWAPPED: u8 = 2;
@@ -164,6 +184,11 @@ pub trait Side<'a>: Copy {
     fn within_one_edit(self, other: Self) -> bool;
     /// Every distinct word of this value is a word of `other`.
     fn words_within(self, other: Self) -> bool;
+    /// Some word of this value is a word of `other`.
+    fn shares_a_word(self, other: Self) -> bool {
+        let b = other.text();
+        self.text().split(' ').any(|w| b.split(' ').any(|x| x == w))
+    }
     /// The same number of words, word for word equal or (four letters and more) one typo
     /// apart: `mayfari foods` / `mayfair foods`, `beacno pipelines` / `beacon pipelines`.
     fn words_one_typo_apart(self, other: Self) -> bool {
@@ -232,6 +257,16 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
             }
         }
         Compare::Fuzzy => fuzzy(role, a, b),
+        Compare::CompanyName => match fuzzy(role, a, b) {
+            // Both need a word in common: most pairs (random ones) have none, told cheaply.
+            FUZZY_DIFFERENT if !a.shares_a_word(b) => NAME_DIFFERENT,
+            FUZZY_DIFFERENT if abbreviated(a.text(), b.text()) => NAME_ABBREVIATED,
+            FUZZY_DIFFERENT if shared_word(a.text(), b.text(), &role.common_words) => {
+                NAME_SHARED_WORD
+            }
+            FUZZY_DIFFERENT => NAME_DIFFERENT,
+            l => l,
+        },
         Compare::PersonName => {
             if cross.1.is_some_and(|c| c.same(a)) || cross.0.is_some_and(|c| c.same(b)) {
                 return PERSON_SWAPPED;
@@ -352,6 +387,93 @@ fn house_numbers(s: &str) -> impl Iterator<Item = &str> {
 /// (`cafe` / `cafe roma`) the data says so.
 fn contained<'a, S: Side<'a>>(short: S, long: S) -> bool {
     short.chars() >= 3 && short.chars() < long.chars() && short.words_within(long)
+}
+
+/// One name is the other with words abbreviated: every word of the one with fewer words
+/// (fewer letters if as many) matches, in order, a word of the other, equal or abbreviated (its first letter and then
+/// its letters in order: `b` / `boys`, `comm` / `community`, `ctr` / `center`), words of the
+/// longer left over (`clubs`, a middle initial `l`). At least one word is abbreviated and one
+/// word of three letters or more equal, so `a b` / `acme bank` or a lone letter is not enough.
+pub fn abbreviated(a: &str, b: &str) -> bool {
+    // Bytes, not chars: words split at an ASCII space stay whole characters, and a byte
+    // subsequence test is the char one for ASCII (names mostly are), far cheaper per pair.
+    let spaces = |s: &str| s.bytes().filter(|&c| c == b' ').count();
+    let (sa, sb) = (spaces(a), spaces(b));
+    let (short, long, gaps) = if (sa, a.len()) <= (sb, b.len()) {
+        (a, b, sa)
+    } else {
+        (b, a, sb)
+    };
+    if gaps == 0 {
+        return false;
+    }
+    let abbreviates = |s: &[u8], w: &[u8]| {
+        s.len() < w.len() && s[0] == w[0] && {
+            let mut rest = w.iter();
+            s.iter().all(|c| rest.any(|x| x == c))
+        }
+    };
+    let (mut shortened, mut equal) = (false, false);
+    let mut rest = words(long);
+    for s in words(short) {
+        if s.is_empty() {
+            return false;
+        }
+        let Some(w) = rest.find(|w| *w == s || abbreviates(s, w)) else {
+            return false;
+        };
+        if w == s {
+            equal |= letters(s) >= 3;
+        } else {
+            shortened = true;
+        }
+    }
+    shortened && equal
+}
+
+/// The words of a cleaned value (split at single spaces), as bytes.
+fn words(s: &str) -> impl Iterator<Item = &[u8]> {
+    s.as_bytes().split(|&c| c == b' ')
+}
+
+/// Characters in a word of UTF-8 bytes (the bytes that start one).
+fn letters(w: &[u8]) -> usize {
+    w.iter().filter(|&&c| (c as i8) >= -0x40).count()
+}
+
+/// The names have a word of three letters or more in common that is not one of the dataset's
+/// `common` words: the parts of one organisation's sites' names (`gingerbread house daycare`
+/// / `chicago state university gingerbread house`). What it is worth is learned: a hotel's
+/// restaurants, or an agency's sites, share no such word, or share the agency's name and not
+/// the street.
+pub fn shared_word(a: &str, b: &str, common: &Words) -> bool {
+    words(a).any(|w| {
+        letters(w) >= 3
+            && words(b).any(|x| x == w)
+            && !common.contains(std::str::from_utf8(w).unwrap_or_default())
+    })
+}
+
+/// The words of a company-name role that too many of a dataset's values carry for sharing
+/// one to single out an organisation: more than one value in two hundred (at least two), so
+/// `center`, `chicago` or `cafe` are common and `yancey` is not.
+pub fn common_words<'v>(values: impl Iterator<Item = &'v str>) -> Words {
+    let mut df: std::collections::HashMap<&str, usize> = Default::default();
+    let mut n = 0usize;
+    for v in values {
+        n += 1;
+        let mut seen: Vec<&str> = v.split(' ').collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for w in seen {
+            *df.entry(w).or_default() += 1;
+        }
+    }
+    let most = (n / 200).max(2);
+    df.into_iter()
+        .filter(|&(_, c)| c > most)
+        .map(|(w, _)| w.to_string())
+        .collect()
 }
 
 /// Whether a level says the values disagree (so it can never argue for a match).
@@ -489,6 +611,10 @@ mod tests {
         assert_eq!(at(Compare::Fuzzy, FUZZY_SIMILAR), "similar");
         assert_eq!(at(Compare::Fuzzy, FUZZY_CONTAINED), "contained");
         assert_eq!(at(Compare::Fuzzy, FUZZY_DIFFERENT), "different");
+        assert_eq!(at(Compare::CompanyName, FUZZY_CONTAINED), "contained");
+        assert_eq!(at(Compare::CompanyName, NAME_ABBREVIATED), "abbreviated");
+        assert_eq!(at(Compare::CompanyName, NAME_SHARED_WORD), "shared_word");
+        assert_eq!(at(Compare::CompanyName, NAME_DIFFERENT), "different");
         assert_eq!(at(Compare::Street, FUZZY_CONTAINED), "contained");
         assert_eq!(at(Compare::Street, STREET_OTHER_NUMBER), "other_number");
         assert_eq!(at(Compare::Street, STREET_DIFFERENT), "different");
@@ -511,6 +637,7 @@ mod tests {
             Compare::Exact,
             Compare::Code,
             Compare::Fuzzy,
+            Compare::CompanyName,
             Compare::Street,
             Compare::PersonName,
             Compare::Date,
@@ -614,7 +741,7 @@ mod tests {
                     "different"
                 }
             }
-            Compare::Street | Compare::Fuzzy => {
+            Compare::Street | Compare::Fuzzy | Compare::CompanyName => {
                 let number = |s: &str| -> Vec<String> {
                     s.split(' ')
                         .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
@@ -646,6 +773,12 @@ mod tests {
                     "similar"
                 } else if contains(a, b) || contains(b, a) {
                     "contained"
+                } else if role.compare == Compare::CompanyName && abbreviated(a, b) {
+                    "abbreviated"
+                } else if role.compare == Compare::CompanyName
+                    && shared_word(a, b, &role.common_words)
+                {
+                    "shared_word"
                 } else {
                     "different"
                 }
@@ -663,6 +796,73 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Names of one organisation's site written by different sources: initials and shortened
+    /// words, or a distinctive word in common; not a lone letter, and not a common word.
+    #[test]
+    fn abbreviated_and_shared_word_names() {
+        for (a, b, want) in [
+            (
+                "b & g john yancey",
+                "boys & girls clubs john l yancey",
+                true,
+            ),
+            ("albany park comm ctr", "albany park community center", true),
+            (
+                "home of life community dev corp",
+                "home of life community development corporation",
+                true,
+            ),
+            ("a b", "acme bank", false),
+            ("b g", "boys girls", false),
+            ("acme", "acme corporation", false),
+            ("bistro", "mikado", false),
+            ("north side", "south side", false),
+        ] {
+            assert_eq!(abbreviated(a, b), want, "`{a}` / `{b}`");
+            assert_eq!(abbreviated(b, a), want, "`{b}` / `{a}`");
+        }
+        let common: Words = ["center", "chicago"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        for (a, b, want) in [
+            (
+                "gingerbread house daycare",
+                "chicago state university gingerbread house",
+                true,
+            ),
+            ("kiddy kare i", "el valor kiddy kare learning center", true),
+            ("chicago center", "center for learning chicago", false),
+            ("palace court", "cafe roma", false),
+            ("ab cd", "ab ef", false),
+        ] {
+            assert_eq!(shared_word(a, b, &common), want, "`{a}` / `{b}`");
+        }
+        let values = [
+            "a center", "b center", "c center", "d center", "e", "f x", "g x",
+        ];
+        let common = common_words(values.iter().copied());
+        assert!(
+            common.contains("center") && !common.contains("x"),
+            "{common:?}"
+        );
+        // As levels: after every fuzzy level, before `different`.
+        let mut rules = Rules::builtin();
+        let role = rules.roles.get_mut("name").unwrap();
+        role.common_words = std::sync::Arc::new(common);
+        let lv = |a: &str, b: &str| name(role.compare, level(role, a, b, (None, None)));
+        assert_eq!(
+            lv("b & g john yancey", "boys & girls clubs john l yancey"),
+            "abbreviated"
+        );
+        assert_eq!(
+            lv("yancey center", "boys & girls clubs of chicago yancey"),
+            "shared_word"
+        );
+        assert_eq!(lv("a center", "b center"), "different");
+        assert_eq!(lv("coyote cafe", "coyote cafe las vegas"), "contained");
     }
 
     #[test]

@@ -253,7 +253,15 @@ pub fn find_clean(
             roles.len()
         )));
     }
-    let compared = model::compared(roles);
+    let mut compared = model::compared(roles);
+    // What a shared word of a company name is worth depends on how many names carry it.
+    for (i, c) in compared.iter_mut().enumerate() {
+        if c.role.compare == rules::Compare::CompanyName {
+            let values = clean.iter().filter_map(|row| row[i].as_deref());
+            c.role.common_words = std::sync::Arc::new(levels::common_words(values));
+        }
+    }
+    let compared = compared;
     let (keys, prepared) = rayon::join(
         || block_keys(rules, roles, clean),
         || prepared::Prepared::new(&compared, clean),

@@ -744,15 +744,16 @@ mod tests {
                 .map(|n| (n.to_string(), rules.roles[*n].clone()))
                 .collect::<Vec<_>>(),
         );
-        // name: exact, reordered, close, similar, contained, different; phone: exact,
-        // one_edit, different; city: exact, reordered, close, similar, contained, different.
+        // name: exact, reordered, close, similar, contained, abbreviated, shared_word,
+        // different; phone: exact, one_edit, different; city: exact, reordered, close,
+        // similar, contained, different.
         let true_m = [
-            vec![0.0, 0.6, 0.05, 0.15, 0.1, 0.05, 0.05],
+            vec![0.0, 0.6, 0.05, 0.1, 0.1, 0.05, 0.02, 0.03, 0.05],
             vec![0.0, 0.7, 0.1, 0.2],
             vec![0.0, 0.8, 0.0, 0.1, 0.03, 0.02, 0.05],
         ];
         let true_u = [
-            vec![0.0, 0.001, 0.001, 0.004, 0.02, 0.004, 0.97],
+            vec![0.0, 0.001, 0.001, 0.004, 0.02, 0.004, 0.0005, 0.0095, 0.96],
             vec![0.0, 0.002, 0.003, 0.995],
             vec![0.0, 0.05, 0.0, 0.01, 0.04, 0.01, 0.89],
         ];

@@ -353,6 +353,20 @@ impl<'p> Side<'p> for Prep<'p> {
             && distance::same_compact(self.text, other.text)
     }
 
+    fn shares_a_word(self, other: Self) -> bool {
+        // A merge of the two sorted id lists, stopped at the first id in both.
+        let (a, b) = (self.words, other.words);
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+
     fn overlap_at_least(self, other: Self, bound: f64) -> bool {
         // Jaccard over distinct words. Shared words are at most the fewer distinct ones and
         // all words at least the more, and float division is monotonic: when even that

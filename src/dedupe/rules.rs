@@ -35,6 +35,10 @@ pub enum Compare {
     Exact,
     /// Best of Jaro-Winkler, normalised Levenshtein and token-set overlap, in bands.
     Fuzzy,
+    /// An organisation's name: the fuzzy levels, plus `abbreviated` (`b & g john yancey` /
+    /// `boys & girls clubs john l yancey`) and `shared_word` (a word few of the dataset's
+    /// names carry is in both: `kiddy kare i` / `el valor kiddy kare learning center`).
+    CompanyName,
     /// A street address: the fuzzy levels, plus `other_number` when both carry house numbers
     /// and none is shared (two sites on one street, or one organisation's two addresses).
     Street,
@@ -88,6 +92,10 @@ pub struct Role {
     /// a private one can be one person.
     #[serde(skip)]
     pub free_mail: std::sync::Arc<Vec<String>>,
+    /// Set per run for a company name: the words too many of the dataset's names carry
+    /// (`center`, `chicago`) for sharing one to say anything (see [`super::levels::common_words`]).
+    #[serde(skip)]
+    pub common_words: std::sync::Arc<super::levels::Words>,
 }
 
 fn one() -> f64 {

@@ -73,7 +73,10 @@ fn childcare_sites_dedupe_with_the_name_found_and_agencies_kept_apart() {
     let f1 = 2.0 * p * r / (p + r);
     // Before the name was found and house numbers told sites apart: F1 0.852 without the
     // name, 0.809 with it (precision 0.81: an agency's sites linked by name and phone).
-    // Now 0.874 (precision 0.971, recall 0.795). Splink 5 reaches 0.87 at its default
+    // Then 0.874 (precision 0.971, recall 0.795): one site's records whose names shared no
+    // level (`b & g john yancey` / `boys & girls clubs of chicago yancey`) were apart, the
+    // name cancelling the shared phone and street. With the `abbreviated` and `shared_word`
+    // levels 0.926 (precision 0.966, recall 0.889). Splink 5 reaches 0.87 at its default
     // threshold and 0.89 at its best.
-    assert!(f1 >= 0.865, "F1 {f1} (precision {p}, recall {r})");
+    assert!(f1 >= 0.92, "F1 {f1} (precision {p}, recall {r})");
 }

@@ -22,15 +22,5 @@ measure "crmkit dedupe childcare" "$CRMKIT" -w "$ws" dedupe childcare --object a
 ours=$LAST_WALL
 f1_ours=$(python3 "$here/f1.py" "$truth" "$ws/out/dedupe-review-childcare.csv" record_id cluster)
 record dedupe_chicago f1_crmkit "${f1_ours%% *}" ">=splink best"
-splink_venv
-out="$BENCH_DIR/splink-chicago.txt"
-measure "splink dedupe_only childcare" sh -c "\"$venv/bin/python\" \"$here/splink_chicago.py\" \"$fixture\" > \"$out\""
-theirs=$LAST_WALL
-f1_theirs=$(head -1 "$out")
-best_theirs=$(sed -n 2p "$out")
-echo "  F1 precision recall: crmkit $f1_ours (${ours} s) | splink $f1_theirs at 0.5, $best_theirs (${theirs} s)"
-echo "  speed-up crmkit vs splink: $(ratio "$theirs" "$ours")x"
-record dedupe_chicago f1_splink "${f1_theirs%% *}" "-"
-best_f1=${best_theirs#best }
-record dedupe_chicago f1_splink_best "${best_f1%% *}" "-"
+splink_against dedupe_chicago "splink dedupe_only childcare" "$f1_ours" "$ours" "$here/splink_chicago.py" "$fixture"
 rm -rf "$ws"

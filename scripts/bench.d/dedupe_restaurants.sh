@@ -15,15 +15,5 @@ measure "crmkit dedupe fodors zagats (link)" "$CRMKIT" -w "$ws" dedupe fodors za
 ours=$LAST_WALL
 f1_ours=$(python3 "$here/restaurants_f1.py" "$ws/out/dedupe-review-fodors+zagats.csv" "$fixtures/matches.csv")
 record dedupe_restaurants f1_crmkit "${f1_ours%% *}" ">=splink best"
-splink_venv
-out="$BENCH_DIR/splink-restaurants.txt"
-measure "splink link_only fodors zagats" sh -c "\"$venv/bin/python\" \"$here/splink_restaurants.py\" \"$fixtures/fodors.csv\" \"$fixtures/zagats.csv\" \"$fixtures/matches.csv\" > \"$out\""
-theirs=$LAST_WALL
-f1_theirs=$(head -1 "$out")
-best_theirs=$(sed -n 2p "$out")
-echo "  F1 precision recall: crmkit $f1_ours (${ours} s) | splink $f1_theirs at 0.5, $best_theirs (${theirs} s)"
-echo "  speed-up crmkit vs splink: $(ratio "$theirs" "$ours")x"
-record dedupe_restaurants f1_splink "${f1_theirs%% *}" "-"
-best_f1=${best_theirs#best }
-record dedupe_restaurants f1_splink_best "${best_f1%% *}" "-"
+splink_against dedupe_restaurants "splink link_only fodors zagats" "$f1_ours" "$ours" "$here/splink_restaurants.py" "$fixtures/fodors.csv" "$fixtures/zagats.csv" "$fixtures/matches.csv"
 rm -rf "$ws"

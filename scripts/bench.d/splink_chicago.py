@@ -13,18 +13,12 @@ import sys
 import duckdb
 import pandas as pd
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import DuckDBAPI, SettingsCreator, block_on
+from splink_common import clean, make_linker, prf, report
 
 path = sys.argv[1]
 raw = pd.read_csv(path, dtype=str).fillna("")
 df = pd.DataFrame({"unique_id": raw["Id"]})
-
-
-def clean(s):
-    return (
-        s.str.lower().str.replace(r"[^a-z0-9 ]", " ", regex=True)
-        .str.replace(r"\s+", " ", regex=True).str.strip()
-    )
 
 
 df["name"] = clean(raw["Site name"])
@@ -46,10 +40,7 @@ settings = SettingsCreator(
     ],
 )
 api = DuckDBAPI(connection=duckdb.connect())
-try:
-    linker = Linker(api.register(df), settings)
-except AttributeError:
-    linker = Linker(df, settings, api)
+linker = make_linker(api, [df], settings)
 linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
 linker.training.estimate_parameters_using_expectation_maximisation(
@@ -67,13 +58,7 @@ def score(t):
     found = set()
     for _, g in c.groupby("cluster_id"):
         found.update(itertools.combinations(sorted(g["unique_id"].astype(str)), 2))
-    hit = len(truth & found)
-    prec = hit / len(found) if found else 1.0
-    rec = hit / len(truth)
-    return (2 * prec * rec / (prec + rec) if prec + rec else 0.0), prec, rec
+    return prf(truth, found)
 
 
-f1, p, r = score(0.5)
-print(f"{f1:.4f} {p:.4f} {r:.4f}")
-best = max(score(t) + (t,) for t in [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999])
-print(f"best {best[0]:.4f} {best[1]:.4f} {best[2]:.4f} at {best[3]}")
+report(score, [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999])

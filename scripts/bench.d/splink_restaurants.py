@@ -11,7 +11,8 @@ import sys
 import duckdb
 import pandas as pd
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import DuckDBAPI, SettingsCreator, block_on
+from splink_common import clean, make_linker, prf, report
 
 fodors, zagats, matches = sys.argv[1:4]
 
@@ -22,10 +23,7 @@ def load(path):
     df = df.rename(columns={"location": "addr"})
     df["unique_id"] = df["id"]
     for col in ("name", "addr"):
-        df[col] = (
-            df[col].str.lower().str.replace(r"[^a-z0-9 ]", " ", regex=True)
-            .str.replace(r"\s+", " ", regex=True).str.strip()
-        )
+        df[col] = clean(df[col])
     df["phone"] = df["phone"].str.replace(r"\D", "", regex=True)
     df["city"] = df["city"].str.lower()
     return df[["unique_id", "name", "addr", "city", "phone"]]
@@ -45,10 +43,7 @@ settings = SettingsCreator(
 )
 api = DuckDBAPI(connection=duckdb.connect())
 f, z = load(fodors), load(zagats)
-try:
-    linker = Linker([api.register(f), api.register(z)], settings)
-except AttributeError:
-    linker = Linker([f, z], settings, api)
+linker = make_linker(api, [f, z], settings)
 linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("substr(name,1,3)"))
@@ -63,13 +58,7 @@ with open(matches, newline="") as fh:
 def score(t):
     p = pred[pred.match_probability >= t]
     found = set(tuple(sorted([a, b])) for a, b in zip(p.unique_id_l, p.unique_id_r))
-    hit = len(truth & found)
-    prec = hit / len(found) if found else 1.0
-    rec = hit / len(truth)
-    return (2 * prec * rec / (prec + rec) if prec + rec else 0.0), prec, rec
+    return prf(truth, found)
 
 
-f1, p, r = score(0.5)
-print(f"{f1:.4f} {p:.4f} {r:.4f}")
-best = max((score(t) + (t,) for t in [0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99]))
-print(f"best {best[0]:.4f} {best[1]:.4f} {best[2]:.4f} at {best[3]}")
+report(score, [0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99])

@@ -138,6 +138,30 @@ fn other_datasets_keys(
     writing: &Path,
 ) -> Result<std::collections::HashSet<String>> {
     let mut out = std::collections::HashSet::new();
+    for (other, key, object) in other_mappings(ws, schema, writing)? {
+        if key != object_key || other.dataset == dataset {
+            continue;
+        }
+        for fm in &other.fields {
+            if let Some(f) = other.target_field(object, &fm.target)
+                && f.keys_records()
+            {
+                out.insert(f.name.to_lowercase());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The workspace's other mappings (not the one being written) with their object's key and
+/// schema. A mapping that does not parse, or names no object of the schema, is `map check`'s
+/// business, not a reason to stop suggesting.
+fn other_mappings<'s>(
+    ws: &Workspace,
+    schema: &'s crate::targets::TargetSchema,
+    writing: &Path,
+) -> Result<Vec<(MappingFile, &'s str, &'s crate::targets::ObjectSchema)>> {
+    let mut out = Vec::new();
     for path in mapping_files(&ws.root.join("mappings"))? {
         if path == writing {
             continue;
@@ -145,19 +169,8 @@ fn other_datasets_keys(
         let Ok(other) = MappingFile::load(&path) else {
             continue;
         };
-        let Ok((key, object)) = schema.object(&other.object) else {
-            continue;
-        };
-        if key != object_key || other.dataset == dataset {
-            continue;
-        }
-        for fm in &other.fields {
-            if let Some(f) = other.target_field(object, &fm.target)
-                && f.external_id
-                && f.kind != crate::targets::FieldType::Reference
-            {
-                out.insert(f.name.to_lowercase());
-            }
+        if let Ok((key, object)) = schema.object(&other.object) {
+            out.push((other, key, object));
         }
     }
     Ok(out)
@@ -179,9 +192,7 @@ fn parent_datasets(
     let key_of = |m: &MappingFile, o: &crate::targets::ObjectSchema| {
         m.fields.iter().find_map(|fm| {
             let f = m.target_field(o, &fm.target)?;
-            (f.external_id && f.kind != crate::targets::FieldType::Reference)
-                .then(|| fm.source.clone())
-                .flatten()
+            f.keys_records().then(|| fm.source.clone()).flatten()
         })
     };
     let mut out = vec![ParentDataset {
@@ -189,17 +200,7 @@ fn parent_datasets(
         object: mapping.object.clone(),
         key_column: key_of(mapping, object),
     }];
-    for path in mapping_files(&ws.root.join("mappings"))? {
-        if path == writing {
-            continue;
-        }
-        // A mapping that does not parse is `map check`'s business, not a reason to stop here.
-        let Ok(other) = MappingFile::load(&path) else {
-            continue;
-        };
-        let Ok((key, o)) = schema.object(&other.object) else {
-            continue;
-        };
+    for (other, key, o) in other_mappings(ws, schema, writing)? {
         if other.dataset == mapping.dataset || !datasets.contains(&other.dataset) {
             continue;
         }

@@ -125,7 +125,7 @@ pub fn export(
                 let parent = (f.kind == FieldType::Reference)
                     .then(|| f.references.first().cloned())
                     .flatten();
-                if f.external_id && parent.is_none() && fm.source.is_some() {
+                if f.keys_records() && fm.source.is_some() {
                     ext_field
                         .entry(object_key.to_string())
                         .or_insert_with(|| f.name.clone());

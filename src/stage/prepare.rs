@@ -178,7 +178,7 @@ pub(super) fn prepare(ws: &Workspace, db: &Db, options: &Options, path: &Path) -
         let parent = (field.kind == crate::targets::FieldType::Reference)
             .then(|| field.references.first().cloned())
             .flatten();
-        if key.is_none() && field.external_id && parent.is_none() && source.is_some() {
+        if key.is_none() && field.keys_records() && source.is_some() {
             key = Some(fields.len());
         }
         fields.push(PreparedField {

@@ -452,6 +452,12 @@ impl ObjectSchema {
 }
 
 impl Field {
+    /// Whether a record upserts on this field: an external id that is the record's own, not a
+    /// reference to another record's.
+    pub fn keys_records(&self) -> bool {
+        self.external_id && self.kind != FieldType::Reference
+    }
+
     /// The label, or the API name when there is none.
     pub fn display(&self) -> &str {
         if self.label.is_empty() {

@@ -1117,7 +1117,7 @@ fn infer_type(p: &ColumnProfile, key_like: bool) -> (FieldType, Option<u32>, Vec
     }
     // Serial dates from a spreadsheet, where the name says dates (as the profile types them).
     let date_name = crate::profile::vocab::type_hint(&p.column).is_some_and(|t| t.is_temporal());
-    if date_name && share(p.serial_dates) >= 0.8 {
+    if date_name && share(p.dates + p.serial_dates) >= 0.8 {
         let kind = if sample.iter().any(|v| v.contains('.')) {
             FieldType::Datetime
         } else {

@@ -416,7 +416,8 @@ pub fn decide(column: &str, ev: &TypeEvidence) -> (SemanticType, f64) {
             // A hinted date column may mix in date-times, and vice versa; a spreadsheet saved
             // as CSV writes its dates as serial numbers.
             Date | Datetime => {
-                ev.share(bit::DATE_FORM) >= BY_NAME || ev.share(bit::SERIAL_DATE) >= BY_VALUES
+                ev.share(bit::DATE_FORM) >= BY_NAME
+                    || ev.share(bit::DATE_FORM | bit::SERIAL_DATE) >= BY_VALUES
             }
             // Phone columns are phones even when many are malformed ("call me").
             Phone => ev.share(bit::PHONE) >= 0.3,
@@ -655,6 +656,11 @@ mod tests {
             1.0
         );
         assert!(evidence("close_date", &["2024-01-01", "1200", "2024-02-01"]).1 < 1.0);
+        // Mostly serial numbers with a written date among them (one that cannot exist).
+        assert_eq!(
+            evidence("close_date", &["45292", "45300", "2024-02-30"]).0,
+            Date
+        );
     }
 
     #[test]

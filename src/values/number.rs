@@ -84,6 +84,43 @@ pub struct NumberNotes {
 /// Parses a human-written number: currency signs and codes, thousands separators, `(1,200)` for
 /// negatives, `%`, a trailing `+`, and `k` / `M` / `B` suffixes. `decimal` is `.` or `,`.
 pub fn number(s: &str, decimal: char) -> Option<(Decimal, NumberNotes)> {
+    match plain(s.trim(), decimal) {
+        Some(d) => Some((d, NumberNotes::default())),
+        None => written(s, decimal),
+    }
+}
+
+/// Digits with at most a decimal point and a leading minus, the shape nearly every stored
+/// number has: read without the copies the general reader makes (stage reads every amount of
+/// every record). Anything else is left to [`written`], which reads these the same way.
+fn plain(t: &str, decimal: char) -> Option<Decimal> {
+    let (negative, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) if decimal == '.' => (i, f),
+        Some(_) => return None,
+        None => (body, ""),
+    };
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) || frac.len() > 18 {
+        return None;
+    }
+    let mut value: u128 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        value = value.checked_mul(10)?.checked_add(u128::from(b - b'0'))?;
+    }
+    Some(Decimal {
+        negative,
+        digits: value,
+        scale: frac.len() as u32,
+    })
+}
+
+/// A number as people write it: currency signs and codes, thousands separators, a decimal
+/// comma, brackets for negatives, `k`/`m`/`bn` suffixes, scientific notation.
+fn written(s: &str, decimal: char) -> Option<(Decimal, NumberNotes)> {
     // Scientific notation, as spreadsheets and Data Loader write large amounts: `9.5E8`.
     if let Some((mantissa, exp)) = s.trim().split_once(['e', 'E'])
         && let Ok(exp) = exp.parse::<i32>()
@@ -233,6 +270,17 @@ mod tests {
     }
 
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn plain_numbers_read_as_the_general_reader_reads_them(
+            s in "[ ]?-?[0-9]{0,24}(\\.[0-9]{0,20})?[ ]?",
+            comma in proptest::bool::ANY,
+        ) {
+            let decimal = if comma { ',' } else { '.' };
+            proptest::prop_assert_eq!(number(&s, decimal), written(&s, decimal));
+        }
+    }
 
     #[test]
     fn real_export_numbers_and_timestamps() {

@@ -75,14 +75,39 @@ pub(super) fn key_text(result: &std::result::Result<Applied, Failure>) -> Option
 
 /// A row's record key, as stage notes it.
 pub(super) fn record_key(p: &Prepared, vals: &[Option<String>]) -> Option<String> {
-    let f = &p.fields[p.key?];
-    let raw = f.source.and_then(|i| vals[i].as_deref()).unwrap_or("");
+    key_text(&apply_field(p, p.key?, vals, own_key(p, vals)).1)
+}
+
+/// Field `i`'s source text for a row (or its stored score, by the record's `own_key`) and
+/// what the field's transforms make of it.
+pub(super) fn apply_field<'v>(
+    p: &'v Prepared,
+    i: usize,
+    vals: &'v [Option<String>],
+    own_key: Option<&str>,
+) -> (&'v str, std::result::Result<Applied, Failure>) {
+    let f = &p.fields[i];
+    let raw = match &f.scores {
+        Some(scores) => own_key
+            .and_then(|k| scores.get(k))
+            .map(String::as_str)
+            .unwrap_or(""),
+        None => f.source.and_then(|i| vals[i].as_deref()).unwrap_or(""),
+    };
     let lookup = |name: &str| row_value(p, vals, name);
     let ctx = Context {
         column: &lookup,
         values: f.values.as_ref(),
     };
-    key_text(&apply_all(&f.transform, raw, &ctx))
+    (raw, apply_all(&f.transform, raw, &ctx))
+}
+
+/// The record's own key as written (trimmed), before any transform: stored scores are kept
+/// by it.
+pub(super) fn own_key<'v>(p: &Prepared, vals: &'v [Option<String>]) -> Option<&'v str> {
+    p.key
+        .and_then(|k| p.fields[k].source.and_then(|i| vals[i].as_deref()))
+        .map(str::trim)
 }
 
 /// Loads a mapping file and binds it to its schema and dataset.

@@ -15,7 +15,7 @@ use super::state::{ObjectState, PendingMerge, SelfRef};
 use super::{LOOKUP_ONLY, Options};
 use crate::error::Result;
 use crate::mapping::owners::{Owner, Resolver};
-use crate::mapping::transforms::{Applied, Context, Failure, apply_all};
+use crate::mapping::transforms::{Applied, Failure};
 use crate::staging::StageTx;
 
 /// Everything a dataset's rows are decided against, bound once before its first row.
@@ -97,10 +97,7 @@ impl Rows<'_, '_> {
         out.read(promoted, self.progress);
         let p = self.p;
         // The record's own key, before any field: scores are stored by it.
-        let own_key = p
-            .key
-            .and_then(|k| p.fields[k].source.and_then(|i| vals[i].as_deref()))
-            .map(str::trim);
+        let own_key = prepare::own_key(p, vals);
         // The key field is transformed once: for the key here, and as a field below.
         let mut key_field = p.key.map(|k| self.transform(k, vals, own_key));
         let key = key_field.as_ref().and_then(|(_, r)| prepare::key_text(r));
@@ -337,20 +334,7 @@ impl Rows<'_, '_> {
         vals: &'v [Option<String>],
         own_key: Option<&str>,
     ) -> (&'v str, std::result::Result<Applied, Failure>) {
-        let f: &PreparedField = &self.p.fields[i];
-        let raw = match &f.scores {
-            Some(scores) => own_key
-                .and_then(|k| scores.get(k))
-                .map(String::as_str)
-                .unwrap_or(""),
-            None => f.source.and_then(|i| vals[i].as_deref()).unwrap_or(""),
-        };
-        let lookup = |name: &str| prepare::row_value(self.p, vals, name);
-        let ctx = Context {
-            column: &lookup,
-            values: f.values.as_ref(),
-        };
-        (raw, apply_all(&f.transform, raw, &ctx))
+        prepare::apply_field(self.p, i, vals, own_key)
     }
 
     /// Every field of a record through its policy, references through the key index.

@@ -181,6 +181,7 @@ fn stage_all(
             outcomes.push(outcome);
             clock.lap(&format!("{} rows", p.mapping.dataset));
         }
+        tx.index_object(object)?;
         survivors::resolve_merged(&tx, object, &mut state)?;
         let cleared = hierarchy::link_parents(&tx, object, &mut state)?;
         clock.lap(&format!("{object} finish"));

@@ -561,7 +561,9 @@ impl<'a> StageTx<'a> {
         f(stmt)
     }
 
-    /// Recreates an object's staged table with these target fields.
+    /// Recreates an object's staged table with these target fields. It has no index until
+    /// [`StageTx::index_object`]: stage decides which records may be staged (one per key), and
+    /// indexes built once over every row cost a fraction of keeping them as rows arrive.
     pub fn reset_object(&self, object: &str, fields: &[String]) -> Result<()> {
         let table = quote_ident(&staged_table(object));
         let cols: Vec<String> = fields
@@ -572,13 +574,25 @@ impl<'a> StageTx<'a> {
         self.conn.execute_batch(&format!(
             "DROP TABLE IF EXISTS {table};
              CREATE TABLE {table} (_external_id TEXT NOT NULL, _dataset TEXT NOT NULL, _batch INTEGER NOT NULL,
-               _row INTEGER NOT NULL, _notes TEXT{sep}{}, PRIMARY KEY (_external_id, _dataset));
-             CREATE INDEX {} ON {table} (_dataset, _batch, _row);",
+               _row INTEGER NOT NULL, _notes TEXT{sep}{});",
             cols.join(", "),
-            quote_ident(&format!("{}_lineage", staged_table(object)))
         ))?;
         self.conn
             .execute("DELETE FROM _stage_keys WHERE object = ?1", [object])?;
+        Ok(())
+    }
+
+    /// Indexes an object's staged records once they are all in: unique by (external id,
+    /// dataset), and by lineage.
+    pub fn index_object(&self, object: &str) -> Result<()> {
+        let name = staged_table(object);
+        self.conn.execute_batch(&format!(
+            "CREATE UNIQUE INDEX {} ON {table} (_external_id, _dataset);
+             CREATE INDEX {} ON {table} (_dataset, _batch, _row);",
+            quote_ident(&format!("{name}_key")),
+            quote_ident(&format!("{name}_lineage")),
+            table = quote_ident(&name),
+        ))?;
         Ok(())
     }
 

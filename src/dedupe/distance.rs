@@ -119,6 +119,11 @@ pub fn within_one_edit_ascii(a: &str, b: &str) -> bool {
     one_edit(a.as_bytes(), b.as_bytes())
 }
 
+/// [`within_one_edit`] of two ASCII byte strings (words of ASCII values).
+pub fn within_one_edit_bytes(a: &[u8], b: &[u8]) -> bool {
+    one_edit(a, b)
+}
+
 fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if long.len() - short.len() > 1 {

@@ -109,14 +109,12 @@ pub fn words(value: &str) -> Vec<String> {
         if ch == '\'' || ch == '’' {
             continue; // "O'Brien" -> "obrien", "McDonald's" -> "mcdonalds"
         }
-        let folded = fold(ch);
-        if folded.is_empty() {
+        // Folded straight onto the word (no string a character); nothing pushed: a separator.
+        if !crate::values::fold::push_char(ch, &mut current) {
             flush(&mut current, &mut out, &mut letters_run);
             if ch.is_whitespace() || ch == ',' {
                 flush_run(&mut letters_run, &mut out);
             }
-        } else {
-            current.push_str(&folded);
         }
     }
     flush(&mut current, &mut out, &mut letters_run);
@@ -130,12 +128,6 @@ fn flush_run(run: &mut Vec<String>, out: &mut Vec<String>) {
         out.push(run.concat());
         run.clear();
     }
-}
-
-fn fold(ch: char) -> String {
-    let mut out = String::new();
-    crate::values::fold::push_char(ch, &mut out);
-    out
 }
 
 /// Email lowercased and trimmed; empty when it has no `@`.

@@ -125,8 +125,12 @@ impl<'a> Table<'a> {
         common: Option<&levels::Words>,
     ) -> Option<Table<'a>> {
         let n = clean.len();
-        let mut by_text: HashMap<&'a str, u32, FixedState> = HashMap::default();
-        let mut word_ids: HashMap<&'a str, u32, FixedState> = HashMap::default();
+        // Sized for every record's value distinct (the common case for names and streets):
+        // growing a table rehashes everything inserted so far.
+        let mut by_text: HashMap<&'a str, u32, FixedState> =
+            HashMap::with_capacity_and_hasher(n, FixedState::default());
+        let mut word_ids: HashMap<&'a str, u32, FixedState> =
+            HashMap::with_capacity_and_hasher(n, FixedState::default());
         let mut values: Vec<Value<'a>> = Vec::new();
         let mut words: Vec<u32> = Vec::new();
         let mut columns = vec![Vec::with_capacity(n); members.len()];

@@ -115,7 +115,7 @@ pub fn prior_weight(role: &Role, level: u8) -> f64 {
 
 // Level numbers of each comparison, in the order of `names` (a test keeps them in step):
 // `level` runs for every compared pair, so it does not look names up.
-const EXACT: u8 = 1;
+pub const EXACT: u8 = 1;
 const EXACT_DIFFERENT: u8 = 2;
 const CODE_ONE_EDIT: u8 = 2;
 const CODE_DIFFERENT: u8 = 3;

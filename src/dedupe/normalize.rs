@@ -1,20 +1,23 @@
 //! Cleaning values so that spelling, punctuation and format differences stop mattering.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::FixedState;
 
 use super::rules::{Normalize, Rules};
 
-/// The word lists normalisation needs, prepared once.
+/// The word lists normalisation needs, prepared once. Hashed fast: every name and street
+/// word of a dataset is looked up in them.
 pub struct Normalizer {
-    legal: HashSet<Vec<String>>,
+    legal: HashSet<Vec<String>, FixedState>,
     max_legal_words: usize,
-    street: BTreeMap<String, String>,
+    street: HashMap<String, String, FixedState>,
 }
 
 impl Normalizer {
     /// Prepares the word lists from the rules.
     pub fn new(rules: &Rules) -> Normalizer {
-        let legal: HashSet<Vec<String>> = rules
+        let legal: HashSet<Vec<String>, FixedState> = rules
             .legal_suffixes
             .iter()
             .map(|s| s.split_whitespace().map(str::to_string).collect())
@@ -22,7 +25,11 @@ impl Normalizer {
         Normalizer {
             max_legal_words: legal.iter().map(Vec::len).max().unwrap_or(1),
             legal,
-            street: rules.street_abbreviations.clone(),
+            street: rules
+                .street_abbreviations
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
     }
 

@@ -119,6 +119,11 @@ pub fn within_one_edit_ascii(a: &str, b: &str) -> bool {
     one_edit(a.as_bytes(), b.as_bytes())
 }
 
+/// [`within_one_edit`] of two ASCII byte strings (words of ASCII values).
+pub fn within_one_edit_bytes(a: &[u8], b: &[u8]) -> bool {
+    one_edit(a, b)
+}
+
 fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if long.len() - short.len() > 1 {
@@ -129,14 +134,20 @@ fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
         return true;
     };
     if short.len() == long.len() {
-        short[i + 1..] == long[i + 1..]
+        equal(&short[i + 1..], &long[i + 1..])
             || (i + 1 < short.len()
                 && short[i] == long[i + 1]
                 && short[i + 1] == long[i]
-                && short[i + 2..] == long[i + 2..])
+                && equal(&short[i + 2..], &long[i + 2..]))
     } else {
-        short[i..] == long[i + 1..]
+        equal(&short[i..], &long[i + 1..])
     }
+}
+
+/// Slice equality in a plain loop: the tails compared here are a few bytes, shorter than a
+/// call to `memcmp` costs.
+fn equal<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// `strsim::jaro_winkler`, without allocating for ASCII values of up to 64 characters

@@ -115,7 +115,7 @@ pub fn prior_weight(role: &Role, level: u8) -> f64 {
 
 // Level numbers of each comparison, in the order of `names` (a test keeps them in step):
 // `level` runs for every compared pair, so it does not look names up.
-const EXACT: u8 = 1;
+pub const EXACT: u8 = 1;
 const EXACT_DIFFERENT: u8 = 2;
 const CODE_ONE_EDIT: u8 = 2;
 const CODE_DIFFERENT: u8 = 3;
@@ -192,11 +192,15 @@ pub trait Side<'a>: Copy {
     /// The same number of words, word for word equal or (four letters and more) one typo
     /// apart: `mayfari foods` / `mayfair foods`, `beacno pipelines` / `beacon pipelines`.
     fn words_one_typo_apart(self, other: Self) -> bool {
-        let (a, b) = (self.text(), other.text());
-        a.split(' ').count() == b.split(' ').count()
-            && a.split(' ').zip(b.split(' ')).all(|(x, y)| {
-                x == y || (x.len().min(y.len()) >= 4 && distance::within_one_edit(x, y))
-            })
+        words_one_typo_apart(self.text(), other.text())
+    }
+    /// [`other_number`] of the two texts.
+    fn other_number(self, other: Self) -> bool {
+        other_number(self.text(), other.text())
+    }
+    /// [`shared_word`] of the two texts.
+    fn shared_word(self, other: Self, common: &Words) -> bool {
+        shared_word(self.text(), other.text(), common)
     }
 }
 
@@ -248,7 +252,7 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
             }
         }
         Compare::Street => {
-            if other_number(a.text(), b.text()) {
+            if a.other_number(b) {
                 return STREET_OTHER_NUMBER;
             }
             match fuzzy(role, a, b) {
@@ -261,9 +265,7 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
             // Both need a word in common: most pairs (random ones) have none, told cheaply.
             FUZZY_DIFFERENT if !a.shares_a_word(b) => NAME_DIFFERENT,
             FUZZY_DIFFERENT if abbreviated(a.text(), b.text()) => NAME_ABBREVIATED,
-            FUZZY_DIFFERENT if shared_word(a.text(), b.text(), &role.common_words) => {
-                NAME_SHARED_WORD
-            }
+            FUZZY_DIFFERENT if a.shared_word(b, &role.common_words) => NAME_SHARED_WORD,
             FUZZY_DIFFERENT => NAME_DIFFERENT,
             l => l,
         },
@@ -290,7 +292,8 @@ pub fn level<'a, S: Side<'a>>(role: &Role, a: S, b: S, cross: (Option<S>, Option
             }
         }
         Compare::Domain => {
-            let name = |d: &'a str| d.split('.').next().unwrap_or(d);
+            // The part before the first dot (a byte scan: these are a dozen bytes).
+            let name = |d: &'a str| &d[..d.bytes().position(|c| c == b'.').unwrap_or(d.len())];
             let (x, y) = (name(a.text()), name(b.text()));
             if x.len() >= 4 && x == y {
                 DOMAIN_OTHER_SUFFIX
@@ -359,11 +362,19 @@ fn fuzzy<'a, S: Side<'a>>(role: &Role, a: S, b: S) -> u8 {
     }
 }
 
+/// [`Side::words_one_typo_apart`] of two texts.
+pub fn words_one_typo_apart(a: &str, b: &str) -> bool {
+    a.split(' ').count() == b.split(' ').count()
+        && a.split(' ')
+            .zip(b.split(' '))
+            .all(|(x, y)| x == y || (x.len().min(y.len()) >= 4 && distance::within_one_edit(x, y)))
+}
+
 /// Both addresses carry house numbers (words that start with a digit: `1124`, `12a`) and no
 /// number of one is a number of the other: `1124 w ainslie st` / `5120 n broadway ave`, or
 /// `1124 w ainslie` / `1134 w ainslie`, two sites however alike their street words read.
 /// A typo in a number lands here too; how often that happens among matches is learned.
-fn other_number(a: &str, b: &str) -> bool {
+pub fn other_number(a: &str, b: &str) -> bool {
     let mut numbered = false;
     for x in house_numbers(a) {
         numbered = true;
@@ -376,8 +387,17 @@ fn other_number(a: &str, b: &str) -> bool {
 
 /// The words of a cleaned address that start with a digit.
 fn house_numbers(s: &str) -> impl Iterator<Item = &str> {
-    s.split(' ')
-        .filter(|w| w.bytes().next().is_some_and(|c| c.is_ascii_digit()))
+    s.split(' ').filter(|w| house_number(w))
+}
+
+/// A word that starts with a digit (`1124`, `12a`): a house number in an address.
+pub fn house_number(w: &str) -> bool {
+    w.bytes().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+/// A word whose sharing [`shared_word`] counts: three letters or more, not a `common` one.
+pub fn significant(w: &str, common: &Words) -> bool {
+    letters(w.as_bytes()) >= 3 && !common.contains(w)
 }
 
 /// Every word of `short` (at least three letters in all) is a word of `long`, which has more:

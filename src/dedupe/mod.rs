@@ -317,16 +317,10 @@ pub fn find_clean(
                 }
                 all.within_pairs = per_source.values().map(|n| n * (n - 1.0) / 2.0).sum();
             }
-            for &(a, b, p, mask) in &visited {
-                *all.all.entry(p).or_default() += 1.0;
-                if !sources.is_empty() && sources[a as usize] == sources[b as usize] {
-                    *all.within.entry(p).or_default() += 1.0;
-                }
-                for (r, session) in sessions.iter_mut().enumerate() {
-                    if mask & (1u64 << r) != 0 {
-                        *session.pairs.entry(p).or_default() += 1.0;
-                    }
-                }
+            let (every, within, per_rule) = model::count_patterns(&visited, sources, n_rules);
+            (all.all, all.within) = (every, within);
+            for (session, pairs) in sessions.iter_mut().zip(per_rule) {
+                session.pairs = pairs;
             }
             let random = model::random_pairs(&prepared, rules.u_sample);
             let n = clean.len() as f64;

@@ -1,20 +1,23 @@
 //! Cleaning values so that spelling, punctuation and format differences stop mattering.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::FixedState;
 
 use super::rules::{Normalize, Rules};
 
-/// The word lists normalisation needs, prepared once.
+/// The word lists normalisation needs, prepared once. Hashed fast: every name and street
+/// word of a dataset is looked up in them.
 pub struct Normalizer {
-    legal: HashSet<Vec<String>>,
+    legal: HashSet<Vec<String>, FixedState>,
     max_legal_words: usize,
-    street: BTreeMap<String, String>,
+    street: HashMap<String, String, FixedState>,
 }
 
 impl Normalizer {
     /// Prepares the word lists from the rules.
     pub fn new(rules: &Rules) -> Normalizer {
-        let legal: HashSet<Vec<String>> = rules
+        let legal: HashSet<Vec<String>, FixedState> = rules
             .legal_suffixes
             .iter()
             .map(|s| s.split_whitespace().map(str::to_string).collect())
@@ -22,7 +25,11 @@ impl Normalizer {
         Normalizer {
             max_legal_words: legal.iter().map(Vec::len).max().unwrap_or(1),
             legal,
-            street: rules.street_abbreviations.clone(),
+            street: rules
+                .street_abbreviations
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
     }
 
@@ -109,14 +116,12 @@ pub fn words(value: &str) -> Vec<String> {
         if ch == '\'' || ch == '’' {
             continue; // "O'Brien" -> "obrien", "McDonald's" -> "mcdonalds"
         }
-        let folded = fold(ch);
-        if folded.is_empty() {
+        // Folded straight onto the word (no string a character); nothing pushed: a separator.
+        if !crate::values::fold::push_char(ch, &mut current) {
             flush(&mut current, &mut out, &mut letters_run);
             if ch.is_whitespace() || ch == ',' {
                 flush_run(&mut letters_run, &mut out);
             }
-        } else {
-            current.push_str(&folded);
         }
     }
     flush(&mut current, &mut out, &mut letters_run);
@@ -130,12 +135,6 @@ fn flush_run(run: &mut Vec<String>, out: &mut Vec<String>) {
         out.push(run.concat());
         run.clear();
     }
-}
-
-fn fold(ch: char) -> String {
-    let mut out = String::new();
-    crate::values::fold::push_char(ch, &mut out);
-    out
 }
 
 /// Email lowercased and trimmed; empty when it has no `@`.

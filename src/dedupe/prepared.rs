@@ -9,10 +9,19 @@ use rayon::prelude::*;
 use super::distance;
 use super::levels::{self, Side};
 use super::model::{BITS, Compared};
+use super::rules::Compare;
 use crate::error::{Error, Result};
 
 /// The id of a missing value.
 const NONE: u32 = u32::MAX;
+
+/// Tag bits of a word id, so that what the levels ask of a word is read off its id: ids
+/// compare as before (equal word, equal id, one table), and a tagged word sorts after the
+/// untagged ones. A house number (`levels::house_number`) carries NUMBER, so a value's
+/// numbers close its sorted word list.
+const NUMBER: u32 = 1 << 31;
+/// A word whose sharing `levels::shared_word` counts (in a company-name role's table only).
+const SIGNIFICANT: u32 = 1 << 30;
 
 /// One distinct value and what comparing it needs.
 struct Value<'a> {
@@ -68,6 +77,8 @@ impl Slot {
 /// a dozen scattered ones: a random pair is otherwise bound by memory, not by arithmetic.
 pub struct Prepared<'a> {
     roles: &'a [Compared],
+    /// Per role: its words carry SIGNIFICANT tags.
+    tagged: Vec<bool>,
     slots: Vec<Slot>,
     text: String,
     words: Vec<u32>,
@@ -80,6 +91,8 @@ pub struct Prep<'p> {
     slot: &'p Slot,
     text: &'p str,
     words: &'p [u32],
+    /// The words carry SIGNIFICANT tags.
+    tagged: bool,
 }
 
 /// FNV-1a over the bytes that are not spaces, folded to 32 bits (a rare false match costs
@@ -104,10 +117,20 @@ struct Table<'a> {
 }
 
 impl<'a> Table<'a> {
-    fn build(clean: &'a [Vec<Option<String>>], members: &[usize]) -> Table<'a> {
+    /// The table of roles `members`; `common` (a company-name role's common words) tags
+    /// significant words. None when there are too many distinct words for the tag bits.
+    fn build(
+        clean: &'a [Vec<Option<String>>],
+        members: &[usize],
+        common: Option<&levels::Words>,
+    ) -> Option<Table<'a>> {
         let n = clean.len();
-        let mut by_text: HashMap<&'a str, u32, FixedState> = HashMap::default();
-        let mut word_ids: HashMap<&'a str, u32, FixedState> = HashMap::default();
+        // Sized for every record's value distinct (the common case for names and streets):
+        // growing a table rehashes everything inserted so far.
+        let mut by_text: HashMap<&'a str, u32, FixedState> =
+            HashMap::with_capacity_and_hasher(n, FixedState::default());
+        let mut word_ids: HashMap<&'a str, u32, FixedState> =
+            HashMap::with_capacity_and_hasher(n, FixedState::default());
         let mut values: Vec<Value<'a>> = Vec::new();
         let mut words: Vec<u32> = Vec::new();
         let mut columns = vec![Vec::with_capacity(n); members.len()];
@@ -125,7 +148,17 @@ impl<'a> Table<'a> {
                     let start = words.len();
                     for w in text.split(' ') {
                         let n = word_ids.len() as u32;
-                        words.push(*word_ids.entry(w).or_insert(n));
+                        let id = *word_ids.entry(w).or_insert_with(|| {
+                            let mut id = n;
+                            if levels::house_number(w) {
+                                id |= NUMBER;
+                            }
+                            if common.is_some_and(|c| levels::significant(w, c)) {
+                                id |= SIGNIFICANT;
+                            }
+                            id
+                        });
+                        words.push(id);
                     }
                     words[start..].sort_unstable();
                     let distinct = 1 + words[start..].windows(2).filter(|p| p[0] != p[1]).count();
@@ -141,11 +174,11 @@ impl<'a> Table<'a> {
                 column.push(id);
             }
         }
-        Table {
+        (word_ids.len() < SIGNIFICANT as usize).then_some(Table {
             columns,
             values,
             words,
-        }
+        })
     }
 }
 
@@ -168,12 +201,36 @@ impl<'a> Prepared<'a> {
         let mut leaders = group.clone();
         leaders.sort_unstable();
         leaders.dedup();
+        let too_large = || {
+            Error::Usage(format!(
+                "dedupe compares at most 4 GiB of text at once ({} records here); split the dataset or compare fewer roles",
+                clean.len()
+            ))
+        };
+        // Company-name roles with one set of common words get their significant words tagged.
+        let common = |members: &[usize]| {
+            let first = &roles[members[0]].role;
+            members
+                .iter()
+                .all(|&i| {
+                    let r = &roles[i].role;
+                    r.compare == Compare::CompanyName
+                        && std::sync::Arc::ptr_eq(&r.common_words, &first.common_words)
+                })
+                .then_some(&*first.common_words)
+        };
         let tables: Vec<(Vec<usize>, Table<'a>)> = leaders
             .par_iter()
             .map(|&g| {
                 let members: Vec<usize> = (0..k).filter(|&i| group[i] == g).collect();
-                let table = Table::build(clean, &members);
-                (members, table)
+                let table = Table::build(clean, &members, common(&members))?;
+                Some((members, table))
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(too_large)?;
+        let tagged: Vec<bool> = (0..k)
+            .map(|i| {
+                common(&(0..k).filter(|&j| group[j] == group[i]).collect::<Vec<_>>()).is_some()
             })
             .collect();
         // Where each role's values are: (table, column in it), and each table's first id.
@@ -196,12 +253,6 @@ impl<'a> Prepared<'a> {
             text_len: 0,
             words_at: 0,
             words_len: 0,
-        };
-        let too_large = || {
-            Error::Usage(format!(
-                "dedupe compares at most 4 GiB of text at once ({} records here); split the dataset or compare fewer roles",
-                clean.len()
-            ))
         };
         let mut slots = Vec::with_capacity(clean.len() * k);
         let (mut text, mut words) = (String::new(), Vec::new());
@@ -234,6 +285,7 @@ impl<'a> Prepared<'a> {
         u32::try_from(text.len().max(words.len())).map_err(|_| too_large())?;
         Ok(Prepared {
             roles,
+            tagged,
             slots,
             text,
             words,
@@ -300,12 +352,23 @@ impl<'a> Prepared<'a> {
             slot,
             text: &self.text[slot.text_at as usize..(slot.text_at + slot.text_len) as usize],
             words: &self.words[slot.words_at as usize..(slot.words_at + slot.words_len) as usize],
+            tagged: self.tagged[i],
         })
     }
 
     /// The level of role `i` for records `a` and `b`: [`super::model::role_level`] on
     /// prepared values.
     pub fn level(&self, i: usize, a: usize, b: usize) -> u8 {
+        let k = self.roles.len();
+        let (x, y) = (self.slots[a * k + i].id, self.slots[b * k + i].id);
+        if x == NONE || y == NONE {
+            return levels::MISSING;
+        }
+        // Equal ids are equal text, the first thing `levels::level` tests: told from the
+        // slots alone, before any text is sliced.
+        if x == y {
+            return levels::EXACT;
+        }
         match (self.get(a, i), self.get(b, i)) {
             (Some(x), Some(y)) => {
                 let cross = self.roles[i]
@@ -323,6 +386,24 @@ impl<'a> Prepared<'a> {
             acc | ((self.level(i, a, b) as u64) << (BITS * i as u32))
         })
     }
+}
+
+/// Whether the sorted id lists `a` and `b` have an id in common that passes `keep`: one
+/// merge, stopped at the first.
+fn first_shared(a: &[u32], b: &[u32], keep: impl Fn(u32) -> bool) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal if keep(a[i]) => return true,
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    false
 }
 
 impl<'p> Side<'p> for Prep<'p> {
@@ -354,17 +435,41 @@ impl<'p> Side<'p> for Prep<'p> {
     }
 
     fn shares_a_word(self, other: Self) -> bool {
-        // A merge of the two sorted id lists, stopped at the first id in both.
-        let (a, b) = (self.words, other.words);
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => return true,
-            }
+        first_shared(self.words, other.words, |_| true)
+    }
+
+    fn other_number(self, other: Self) -> bool {
+        // House numbers close each sorted list (NUMBER is the top bit).
+        let numbers = |w: &'p [u32]| &w[w.partition_point(|&id| id < NUMBER)..];
+        let (a, b) = (numbers(self.words), numbers(other.words));
+        !a.is_empty() && !b.is_empty() && !first_shared(a, b, |_| true)
+    }
+
+    fn shared_word(self, other: Self, common: &levels::Words) -> bool {
+        if !self.tagged {
+            return levels::shared_word(self.text, other.text, common);
         }
-        false
+        first_shared(self.words, other.words, |id| id & SIGNIFICANT != 0)
+    }
+
+    fn words_one_typo_apart(self, other: Self) -> bool {
+        // `split(' ')` gave one word id a piece: the counts are known without splitting, and
+        // most pairs differ there.
+        let n = self.slot.words_len;
+        if n != other.slot.words_len {
+            return false;
+        }
+        if !(self.slot.ascii() && other.slot.ascii()) {
+            return levels::words_one_typo_apart(self.text, other.text);
+        }
+        // Word for word, byte lengths differ by one at most.
+        if self.text.len().abs_diff(other.text.len()) > n as usize {
+            return false;
+        }
+        let split = |s: &'p str| s.as_bytes().split(|&c| c == b' ');
+        split(self.text).zip(split(other.text)).all(|(x, y)| {
+            x == y || (x.len().min(y.len()) >= 4 && distance::within_one_edit_bytes(x, y))
+        })
     }
 
     fn overlap_at_least(self, other: Self, bound: f64) -> bool {

@@ -38,7 +38,14 @@ pub(super) fn stage_dataset(
 ) -> Result<DatasetOutcome> {
     let dataset = p.mapping.dataset.as_str();
     let space = namespace(p);
-    let rows = db.row_count(dataset)?;
+    let batches: Vec<_> = db
+        .batches()?
+        .into_iter()
+        .filter(|b| b.dataset == dataset)
+        .collect();
+    // What ingest stored, for the progress bar and the key index's size: counting the table
+    // would read all of it once more before the pass reads it.
+    let rows = batches.iter().map(|b| b.rows_stored.max(0) as u64).sum();
     progress.start(&format!("stage {dataset}"), rows);
     if !state.on_disk {
         state.keys.reserve(&space, rows as usize);
@@ -76,12 +83,7 @@ pub(super) fn stage_dataset(
         positions,
         via_positions,
         insert_sql: tx.stage_sql(&p.object, field_names),
-        several_batches: db
-            .batches()?
-            .iter()
-            .filter(|b| b.dataset == dataset)
-            .count()
-            > 1,
+        several_batches: batches.len() > 1,
         broken: db.broken_rows(dataset)?,
         non_records: db.non_record_rows(dataset)?,
         rules: exclusion_rules(ws, db, p)?,

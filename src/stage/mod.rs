@@ -126,7 +126,7 @@ fn stage_all(
     let mut lookups = HashMap::new();
     let mut outcomes = Vec::new();
     clock.lap("prepare");
-    let tx = db.begin_stage()?;
+    let tx = db.begin_stage(dry)?;
     for object in scope
         .load_order
         .iter()

@@ -114,6 +114,8 @@ struct Table<'a> {
     columns: Vec<Vec<u32>>,
     values: Vec<Value<'a>>,
     words: Vec<u32>,
+    /// Its words carry SIGNIFICANT tags.
+    tagged: bool,
 }
 
 impl<'a> Table<'a> {
@@ -178,6 +180,7 @@ impl<'a> Table<'a> {
             columns,
             values,
             words,
+            tagged: common.is_some(),
         })
     }
 }
@@ -228,18 +231,15 @@ impl<'a> Prepared<'a> {
             })
             .collect::<Option<_>>()
             .ok_or_else(too_large)?;
-        let tagged: Vec<bool> = (0..k)
-            .map(|i| {
-                common(&(0..k).filter(|&j| group[j] == group[i]).collect::<Vec<_>>()).is_some()
-            })
-            .collect();
         // Where each role's values are: (table, column in it), and each table's first id.
         let mut at = vec![(0, 0); k];
+        let mut tagged = vec![false; k];
         let mut bases = Vec::with_capacity(tables.len());
         let mut distinct = 0;
         for (t, (members, table)) in tables.iter().enumerate() {
             for (c, &i) in members.iter().enumerate() {
                 at[i] = (t, c);
+                tagged[i] = table.tagged;
             }
             bases.push(distinct as u32);
             distinct += table.values.len();

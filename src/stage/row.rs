@@ -99,7 +99,7 @@ impl Rows<'_, '_> {
         // The record's own key, before any field: scores are stored by it.
         let own_key = prepare::own_key(p, vals);
         // The key field is transformed once: for the key here, and as a field below.
-        let mut key_field = p.key.map(|k| self.transform(k, vals, own_key));
+        let mut key_field = p.key.map(|k| prepare::apply_field(p, k, vals, own_key));
         let key = key_field.as_ref().and_then(|(_, r)| prepare::key_text(r));
         let info =
             |status: &'static str, external_id: Option<String>, detail: Option<String>| KeyInfo {
@@ -327,16 +327,6 @@ impl Rows<'_, '_> {
         }))
     }
 
-    /// A field's source text (or stored score) and what its transforms make of it.
-    fn transform<'v>(
-        &'v self,
-        i: usize,
-        vals: &'v [Option<String>],
-        own_key: Option<&str>,
-    ) -> (&'v str, std::result::Result<Applied, Failure>) {
-        prepare::apply_field(self.p, i, vals, own_key)
-    }
-
     /// Every field of a record through its policy, references through the key index.
     fn fields<'v>(
         &'v self,
@@ -360,7 +350,7 @@ impl Rows<'_, '_> {
                 Some(done) if p.key == Some(i) => done,
                 other => {
                     *key_field = other;
-                    self.transform(i, vals, own_key)
+                    prepare::apply_field(p, i, vals, own_key)
                 }
             };
             // References resolve through the key index below, not the field's type.

@@ -190,8 +190,10 @@ fn stage_all(
                 o.parents_cleared += n;
             }
         }
-        // In key order: the index takes sequential inserts far faster than hash order.
-        for (key, info) in state.keys.sorted() {
+        // In key order: the index takes sequential inserts far faster than hash order. A dry
+        // run reads them from memory, and its rows would be rolled back unread.
+        let written = if dry { None } else { Some(state.keys.sorted()) };
+        for (key, info) in written.into_iter().flatten() {
             tx.key(
                 object,
                 &KeyRef {

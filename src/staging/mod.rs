@@ -51,6 +51,9 @@ pub use survivor_store::Replaced;
 
 use crate::error::{Error, Result};
 
+/// How long a command waits for another connection's lock before it reports the database busy.
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// An open staging database, migrated to the current schema.
 pub struct Db {
     conn: Connection,
@@ -72,9 +75,9 @@ impl Db {
              PRAGMA synchronous = NORMAL;
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -65536;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA foreign_keys = ON;",
         )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         schema::migrate(&conn)?;
         Ok(Db { conn })
     }
@@ -148,5 +151,40 @@ mod tests {
         drop(db);
         let db = Db::open(&dir.path().join("s.db")).unwrap();
         assert_eq!(db.schema_version().unwrap(), schema::CURRENT_VERSION);
+    }
+
+    #[test]
+    fn stage_writes_through_a_rollback_journal_and_returns_to_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let db = Db::open(&path).unwrap();
+        for dry in [false, true] {
+            let tx = db.begin_stage(dry).unwrap();
+            assert_eq!(db.journal_mode().unwrap(), "delete");
+            tx.reset_object("account", &["Name".to_string()]).unwrap();
+            if dry {
+                drop(tx);
+            } else {
+                tx.commit().unwrap();
+            }
+            assert_eq!(db.journal_mode().unwrap(), "wal");
+        }
+        // Another connection holds the database open: the run keeps WAL and still commits.
+        let reader = Connection::open(&path).unwrap();
+        let count = |name: &str| -> i64 {
+            reader
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(count("stg_account"), 1);
+        let tx = db.begin_stage(false).unwrap();
+        assert_eq!(db.journal_mode().unwrap(), "wal");
+        tx.reset_object("contact", &[]).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(count("stg_contact"), 1);
     }
 }

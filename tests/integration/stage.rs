@@ -342,6 +342,31 @@ fn killed_midway_then_rerun_equals_an_uninterrupted_run() {
 }
 
 #[test]
+fn stage_leaves_the_database_in_wal_and_runs_beside_an_open_reader() {
+    let env = prepared();
+    let mode = |env: &Env| -> String {
+        env.db()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    };
+    env.run_ws(&["stage"]).ok();
+    assert_eq!(mode(&env), "wal");
+    let _ = env.run_ws(&["map", "check"]);
+    assert_eq!(mode(&env), "wal");
+    // A reader (Datasette, sqlite3) holding the database open: stage keeps WAL and both work.
+    let reader = env.db();
+    let staged = |c: &rusqlite::Connection| -> i64 {
+        c.query_row("SELECT count(*) FROM stg_account", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = staged(&reader);
+    env.run_ws(&["stage"]).ok();
+    assert_eq!(staged(&reader), before);
+    assert_eq!(mode(&env), "wal");
+    env.run_ws(&["reconcile"]).ok();
+}
+
+#[test]
 fn the_bundled_samples_stage_and_balance() {
     let env = Env::workspace();
     let dir = crate::util::sample("");

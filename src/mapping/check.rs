@@ -604,7 +604,7 @@ fn scan_values(
             let FieldFate::Value(value) = settled else {
                 continue;
             };
-            if !is_reference || value.trim().is_empty() {
+            if !is_reference || crate::text::is_blank(&value) {
                 continue;
             }
             // Owners are matched to target users, never loaded as written names.

@@ -190,12 +190,13 @@ impl Transform {
             transform: self.name(),
             message,
         };
-        if value.trim().is_empty() && !matches!(self, Transform::Default(_) | Transform::Concat(_))
+        if crate::text::is_blank(value)
+            && !matches!(self, Transform::Default(_) | Transform::Concat(_))
         {
             return Ok(value.to_string());
         }
         Ok(match self {
-            Transform::Trim => value.trim().to_string(),
+            Transform::Trim => crate::text::trim(value).to_string(),
             Transform::CollapseSpaces => collapse_spaces(value),
             Transform::BlankPlaceholders => {
                 if placeholder::is_placeholder(value) {
@@ -215,7 +216,7 @@ impl Transform {
                 concat(value, &others, &c.separator)
             }
             Transform::Default(d) => {
-                if value.trim().is_empty() {
+                if crate::text::is_blank(value) {
                     d.clone()
                 } else {
                     value.to_string()
@@ -320,7 +321,7 @@ pub fn apply_all(transforms: &[Transform], value: &str, ctx: &Context) -> Result
         // they are in `apply` too).
         match t {
             Transform::Trim => {
-                let trimmed = current.trim();
+                let trimmed = crate::text::trim(&current);
                 if !trimmed.is_empty() && trimmed.len() != current.len() {
                     current = trimmed.to_string();
                 }
@@ -482,10 +483,19 @@ pub fn map_value(
         return Ok(value.to_string());
     };
     let hit = values.get(value).or_else(|| {
-        let key = value.trim().to_lowercase();
+        // Run for every value the map does not list as written: ASCII keys compare in place.
+        let value = crate::text::trim(value);
+        let lower = (!value.is_ascii()).then(|| value.to_lowercase());
         values
             .iter()
-            .find(|(k, _)| k.trim().to_lowercase() == key)
+            .find(|(k, _)| {
+                let k = crate::text::trim(k);
+                match &lower {
+                    None if k.is_ascii() => k.eq_ignore_ascii_case(value),
+                    None => k.to_lowercase() == value.to_lowercase(),
+                    Some(lower) => k.to_lowercase() == *lower,
+                }
+            })
             .map(|(_, v)| v)
     });
     match hit {

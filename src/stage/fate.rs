@@ -180,7 +180,7 @@ pub fn settle(
     let problem = match result {
         Ok(applied) => {
             let value = applied.value;
-            if value.trim().is_empty() {
+            if crate::text::is_blank(&value) {
                 if field.required {
                     return FieldFate::Reject(Problem {
                         reason: Reason::RequiredMissing,
@@ -220,7 +220,7 @@ pub fn settle(
             problem,
         },
         OnInvalid::Keep => {
-            let text = raw.trim();
+            let text = crate::text::trim(raw);
             let kept = match field.length {
                 Some(max) if text.chars().count() > max as usize => {
                     (text.chars().take(max as usize).collect::<String>(), "cut")

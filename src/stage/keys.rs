@@ -263,7 +263,10 @@ pub(super) fn remember(
     info: &KeyInfo,
 ) {
     for (key, column) in wanted {
-        let Some(value) = vals[*column].as_deref().filter(|v| !v.trim().is_empty()) else {
+        let Some(value) = vals[*column]
+            .as_deref()
+            .filter(|v| !crate::text::is_blank(v))
+        else {
             continue;
         };
         let slot = match index.get_mut(key) {

@@ -99,7 +99,7 @@ impl Observed {
         let (problem, outcome) = match fate {
             FieldFate::Value(v) => {
                 if matches!(field.kind, FieldType::Picklist | FieldType::Multipicklist)
-                    && !v.trim().is_empty()
+                    && !crate::text::is_blank(v)
                     && value_problem(v, field).is_some_and(|(k, _)| k == "picklist_value")
                 {
                     self.note(name, "picklist_value", String::new(), "loaded", v);

@@ -389,7 +389,7 @@ impl Rows<'_, '_> {
                     continue;
                 }
             };
-            if value.trim().is_empty() {
+            if crate::text::is_blank(&value) {
                 continue;
             }
             let Some(parent) = &f.parent else {
@@ -506,7 +506,7 @@ impl Rows<'_, '_> {
                     );
                 }
             },
-            None => match parent_keys.find(value.trim()) {
+            None => match parent_keys.find(crate::text::trim(value)) {
                 Found::None => None,
                 Found::One(k) => Some(k),
                 Found::Ambiguous(datasets) => {

@@ -475,7 +475,7 @@ fn time_part(t: &[Tok<'_>]) -> Option<(u8, bool, u32, i32)> {
 
 /// Reads `s` as a date or date-time.
 pub fn parse(s: &str) -> DateParse {
-    let s = s.trim();
+    let s = crate::text::trim(s);
     if s.len() < 6 || s.len() > 40 {
         return DateParse::NotDate;
     }
@@ -560,7 +560,7 @@ fn chrono_date(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
 /// is open); a date-time keeps its date part as written. None for text that is no date or a
 /// day that cannot exist.
 pub fn read_date(s: &str, formats: &[String]) -> Option<NaiveDate> {
-    let s = s.trim();
+    let s = crate::text::trim(s);
     match parse(s) {
         DateParse::Date(d) => date(day_under(&d, formats)?),
         DateParse::Impossible => None,
@@ -572,7 +572,7 @@ pub fn read_date(s: &str, formats: &[String]) -> Option<NaiveDate> {
 
 /// Reads a date-time as UTC (a date alone is its midnight), as [`read_date`] reads dates.
 pub fn read_datetime(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
-    let s = s.trim();
+    let s = crate::text::trim(s);
     match parse(s) {
         DateParse::Date(d) => {
             let local = date(day_under(&d, formats)?)?.and_hms_opt(0, 0, 0)?
@@ -591,7 +591,7 @@ pub fn read_datetime(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
 /// is expected (the `date` and `datetime` transforms), and only from 20000 to 79999 (1954 to
 /// 2118), so an amount or id elsewhere is never taken for one.
 pub fn excel_serial(s: &str) -> Option<NaiveDateTime> {
-    let s = s.trim();
+    let s = crate::text::trim(s);
     let (days, fraction) = s.split_once('.').unwrap_or((s, ""));
     let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
     if days.len() != 5 || !digits(days) || !digits(fraction) {

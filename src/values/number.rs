@@ -84,7 +84,7 @@ pub struct NumberNotes {
 /// Parses a human-written number: currency signs and codes, thousands separators, `(1,200)` for
 /// negatives, `%`, a trailing `+`, and `k` / `M` / `B` suffixes. `decimal` is `.` or `,`.
 pub fn number(s: &str, decimal: char) -> Option<(Decimal, NumberNotes)> {
-    match plain(s.trim(), decimal) {
+    match plain(crate::text::trim(s), decimal) {
         Some(d) => Some((d, NumberNotes::default())),
         None => written(s, decimal),
     }
@@ -122,7 +122,7 @@ fn plain(t: &str, decimal: char) -> Option<Decimal> {
 /// comma, brackets for negatives, `k`/`m`/`bn` suffixes, scientific notation.
 fn written(s: &str, decimal: char) -> Option<(Decimal, NumberNotes)> {
     // Scientific notation, as spreadsheets and Data Loader write large amounts: `9.5E8`.
-    if let Some((mantissa, exp)) = s.trim().split_once(['e', 'E'])
+    if let Some((mantissa, exp)) = crate::text::trim(s).split_once(['e', 'E'])
         && let Ok(exp) = exp.parse::<i32>()
         && mantissa
             .chars()

@@ -38,7 +38,7 @@ pub fn is_valid(s: &str) -> bool {
 /// The one reading behind [`parse`] and [`is_valid`]: whether the number is international and
 /// its extension, the digits (without an `00` prefix) pushed to `out` when given.
 fn read<'a>(s: &'a str, mut out: Option<&mut String>) -> Option<(bool, Option<&'a str>)> {
-    let (main, ext) = split_extension(s.trim());
+    let (main, ext) = split_extension(crate::text::trim(s));
     let main = main.trim_start();
     let plus = main.starts_with('+');
     // `00` opens an international number as `+` does; its zeros are no part of the number.
@@ -98,7 +98,7 @@ fn split_extension(s: &str) -> (&str, Option<&str>) {
 pub fn calling_code(country: &str) -> Option<(&'static str, &'static str)> {
     tables()
         .calling
-        .get(&country.trim().to_uppercase())
+        .get(&crate::text::trim(country).to_uppercase())
         .map(|(c, t)| (c.as_str(), t.as_str()))
 }
 
@@ -143,7 +143,7 @@ pub fn e164(value: &str, country: &str, warnings: &mut Vec<String>) -> Result<St
 /// (the last ten digits are the national number in most plans), so `+44 20 7946 0958` and
 /// `020 7946 0958` compare equal; empty under 7 digits.
 pub fn key(value: &str) -> String {
-    let (main, _) = split_extension(value.trim());
+    let (main, _) = split_extension(crate::text::trim(value));
     // Text that is no phone still yields its digits: a key, not a validation.
     let mut digits: String = match parse(main) {
         Some(p) => p.digits,

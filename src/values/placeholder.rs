@@ -15,7 +15,7 @@ pub fn is_null_marker(value: &str) -> bool {
 }
 
 fn listed(value: &str, set: &super::tables::HashSet<String>) -> bool {
-    let t = value.trim();
+    let t = crate::text::trim(value);
     // No listed text is long: most cells leave here without lowercasing.
     if t.is_empty() || t.len() > 24 {
         return false;
@@ -34,7 +34,7 @@ fn listed(value: &str, set: &super::tables::HashSet<String>) -> bool {
 
 /// Whether `value` holds nothing: blank, whitespace or a placeholder.
 pub fn is_blank_or_placeholder(value: &str) -> bool {
-    value.trim().is_empty() || is_placeholder(value)
+    crate::text::is_blank(value) || is_placeholder(value)
 }
 
 #[cfg(test)]

@@ -257,7 +257,7 @@ pub fn find_clean(
     // What a shared word of a company name is worth depends on how many names carry it.
     for (i, c) in compared.iter_mut().enumerate() {
         if c.role.compare == rules::Compare::CompanyName {
-            let values = clean.iter().filter_map(|row| row[i].as_deref());
+            let values = clean.par_iter().filter_map(|row| row[i].as_deref());
             c.role.common_words = std::sync::Arc::new(levels::common_words(values));
         }
     }

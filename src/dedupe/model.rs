@@ -222,12 +222,12 @@ pub fn random_pairs(prepared: &Prepared<'_>, sample: usize) -> Histogram {
         .reduce(Histogram::new, merge)
 }
 
-/// Counts of each comparison vector among the candidate pairs `(a, b, pattern, rules)`: all
-/// of them, those within one source (when `sources` says where records come from), and per
-/// blocking rule those whose bit `rules` sets. Counted in parallel as whole numbers, then
+/// Counts of each comparison vector among the candidate pairs `(a, b, pattern, rules)` (in
+/// runs, as blocking collected them): all of them, those within one source (when `sources`
+/// says where records come from), and per blocking rule those whose bit `rules` sets. Counted in parallel as whole numbers, then
 /// ordered: the same figures as adding 1.0 pair by pair, in any order.
 pub fn count_patterns(
-    pairs: &[(u32, u32, u64, u64)],
+    pairs: &[Vec<(u32, u32, u64, u64)>],
     sources: &[u32],
     rules: usize,
 ) -> (Histogram, Histogram, Vec<Histogram>) {
@@ -245,7 +245,7 @@ pub fn count_patterns(
         }
     };
     let (all, within, per_rule) = pairs
-        .par_chunks(1 << 14)
+        .par_iter()
         .fold(empty, |(mut all, mut within, mut per_rule), chunk| {
             for &(a, b, p, mask) in chunk {
                 *all.entry(p).or_default() += 1;

@@ -15,6 +15,9 @@ use crate::error::{Error, Result};
 /// The id of a missing value.
 const NONE: u32 = u32::MAX;
 
+/// Records whose distinct values size a table's maps (see [`Table::build`]).
+const SAMPLE: usize = 2048;
+
 /// Records whose slots, texts and words one task of [`Prepared::new`] fills.
 const FILL_CHUNK: usize = 4096;
 
@@ -130,12 +133,32 @@ impl<'a> Table<'a> {
         common: Option<&levels::Words>,
     ) -> Option<Table<'a>> {
         let n = clean.len();
-        // Sized for every record's value distinct (the common case for names and streets):
-        // growing a table rehashes everything inserted so far.
+        // Sized from the first records: for every record's value distinct when most of
+        // theirs are (names and streets; growing a table rehashes everything inserted so
+        // far), small when few are (a country, a city, a name's words), as a table sized
+        // for all records has every page of its buckets written (and zeroed first).
+        let (texts, words_seen) = {
+            let mut texts: hashbrown::HashSet<&str, FixedState> = Default::default();
+            let mut words: hashbrown::HashSet<&str, FixedState> = Default::default();
+            for row in &clean[..n.min(SAMPLE)] {
+                for text in members.iter().filter_map(|&i| row[i].as_deref()) {
+                    texts.insert(text);
+                    words.extend(text.split(' '));
+                }
+            }
+            (texts.len(), words.len())
+        };
+        let capacity = |distinct: usize| {
+            if 2 * distinct > n.min(SAMPLE) {
+                n
+            } else {
+                4 * distinct
+            }
+        };
         let mut by_text: HashMap<&'a str, u32, FixedState> =
-            HashMap::with_capacity_and_hasher(n, FixedState::default());
+            HashMap::with_capacity_and_hasher(capacity(texts), FixedState::default());
         let mut word_ids: HashMap<&'a str, u32, FixedState> =
-            HashMap::with_capacity_and_hasher(n, FixedState::default());
+            HashMap::with_capacity_and_hasher(capacity(words_seen), FixedState::default());
         let mut values: Vec<Value<'a>> = Vec::new();
         let mut words: Vec<u32> = Vec::new();
         let mut columns = vec![Vec::with_capacity(n); members.len()];

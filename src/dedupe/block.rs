@@ -47,7 +47,8 @@ impl Keys {
 
 /// Visits every distinct pair `(a, b)`, `a < b`, that shares a key in some block of at most
 /// `max_block` records, in parallel, with the blocking rule it is visited under; collects
-/// what `visit` returns. `progress` counts candidate pairs (a rate in pairs per second).
+/// what `visit` returns, in visiting order, a run of blocks per vector (not copied into one:
+/// the pairs of a large dataset are hundreds of megabytes). `progress` counts candidate pairs (a rate in pairs per second).
 /// `warm` is handed the records of a few blocks before their pairs are visited, to fetch
 /// them from memory together (a block's records lie anywhere in the file).
 pub fn for_each_pair<T, F, W>(
@@ -56,7 +57,7 @@ pub fn for_each_pair<T, F, W>(
     progress: &dyn crate::progress::Progress,
     warm: W,
     visit: F,
-) -> (Vec<T>, Stats)
+) -> (Vec<Vec<T>>, Stats)
 where
     T: Send,
     F: Fn(u32, u32, usize) -> Option<T> + Sync,
@@ -145,7 +146,7 @@ where
         pairs: counts.iter().sum(),
         skipped_blocks,
     };
-    (found.into_iter().flatten().collect(), stats)
+    (found, stats)
 }
 
 #[cfg(test)]
@@ -166,13 +167,14 @@ mod tests {
                 })
                 .collect(),
         );
-        let (mut pairs, stats) = for_each_pair(
+        let (pairs, stats) = for_each_pair(
             &keys,
             5,
             &crate::progress::Silent,
             |_| {},
             |a, b, _| Some((a, b)),
         );
+        let mut pairs: Vec<(u32, u32)> = pairs.into_iter().flatten().collect();
         pairs.sort();
         assert_eq!(pairs, vec![(0, 1), (2, 3)]);
         assert_eq!(
@@ -199,7 +201,7 @@ mod tests {
             |_| {},
             |a, b, _| Some((a, b)),
         );
-        assert_eq!(pairs, vec![(0, 1)]);
+        assert_eq!(pairs.concat(), vec![(0, 1)]);
         assert_eq!(stats.skipped_blocks, 1);
     }
 }

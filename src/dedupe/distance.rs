@@ -11,7 +11,7 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.is_ascii() && long.is_ascii() && short.len() <= 64 {
-        myers(short.as_bytes(), long.as_bytes())
+        myers(short.as_bytes(), long.as_bytes(), usize::MAX)
     } else {
         strsim::levenshtein(a, b)
     }
@@ -61,7 +61,7 @@ pub fn levenshtein_within(a: &str, b: &str, la: usize, lb: usize, k: usize) -> O
     // As many characters as bytes: ASCII on both sides, known without scanning again.
     let d = if la == a.len() && lb == b.len() && la.min(lb) <= 64 {
         let (short, long) = if la <= lb { (a, b) } else { (b, a) };
-        myers(short.as_bytes(), long.as_bytes())
+        myers(short.as_bytes(), long.as_bytes(), k)
     } else {
         levenshtein(a, b)
     };
@@ -69,7 +69,10 @@ pub fn levenshtein_within(a: &str, b: &str, la: usize, lb: usize, k: usize) -> O
 }
 
 /// Myers' bit-parallel edit distance (Hyyrö's formulation); `pattern` holds 1..=64 bytes.
-fn myers(pattern: &[u8], text: &[u8]) -> usize {
+/// A distance over `k` may come back as any number over `k`: the scan stops once even the
+/// remaining text could not bring the score back to `k` (unrelated values, most pairs, are
+/// told apart a few characters in).
+fn myers(pattern: &[u8], text: &[u8], k: usize) -> usize {
     let m = pattern.len();
     if m == 0 {
         return text.len();
@@ -82,7 +85,13 @@ fn myers(pattern: &[u8], text: &[u8]) -> usize {
     let mut pv = if m == 64 { !0 } else { (1u64 << m) - 1 };
     let mut mv = 0u64;
     let mut score = m;
-    for &c in text {
+    // Each character moves the score by one at most: past `limit`, score less the
+    // characters left exceeds `k`.
+    let limit = k.saturating_add(text.len());
+    for (j, &c) in text.iter().enumerate() {
+        if score + j > limit {
+            return score;
+        }
         let eq = peq[c as usize];
         let xv = eq | mv;
         let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;

@@ -1,6 +1,8 @@
 //! Comparison levels: how two cleaned values of one role agree (exact, a fuzzy band, an
 //! initial, a swap, a typo...), the categories a Fellegi-Sunter model weighs.
 
+use rayon::prelude::*;
+
 use super::distance;
 use super::rules::{Compare, Role};
 
@@ -477,18 +479,32 @@ pub fn shared_word(a: &str, b: &str, common: &Words) -> bool {
 /// The words of a company-name role that too many of a dataset's values carry for sharing
 /// one to single out an organisation: more than one value in two hundred (at least two), so
 /// `center`, `chicago` or `cafe` are common and `yancey` is not.
-pub fn common_words<'v>(values: impl Iterator<Item = &'v str>) -> Words {
-    let mut df: std::collections::HashMap<&str, usize> = Default::default();
-    let mut n = 0usize;
-    for v in values {
-        n += 1;
-        let mut seen: Vec<&str> = v.split(' ').collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for w in seen {
-            *df.entry(w).or_default() += 1;
-        }
-    }
+pub fn common_words<'v>(values: impl ParallelIterator<Item = &'v str>) -> Words {
+    type Counts<'v> = std::collections::HashMap<&'v str, usize, foldhash::fast::FixedState>;
+    // Counted in parallel: a word's count is a sum, the same in any order.
+    let (df, n) = values
+        .fold(
+            || (Counts::default(), 0usize),
+            |(mut df, n), v| {
+                let mut seen: Vec<&str> = v.split(' ').collect();
+                seen.sort_unstable();
+                seen.dedup();
+                for w in seen {
+                    *df.entry(w).or_default() += 1;
+                }
+                (df, n + 1)
+            },
+        )
+        .reduce(
+            || (Counts::default(), 0),
+            |(a, na), (b, nb)| {
+                let (mut into, from) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                for (w, c) in from {
+                    *into.entry(w).or_default() += c;
+                }
+                (into, na + nb)
+            },
+        );
     let most = (n / 200).max(2);
     df.into_iter()
         .filter(|&(_, c)| c > most)
@@ -863,7 +879,7 @@ mod tests {
         let values = [
             "a center", "b center", "c center", "d center", "e", "f x", "g x",
         ];
-        let common = common_words(values.iter().copied());
+        let common = common_words(values.par_iter().copied());
         assert!(
             common.contains("center") && !common.contains("x"),
             "{common:?}"

@@ -257,7 +257,7 @@ pub fn find_clean(
     // What a shared word of a company name is worth depends on how many names carry it.
     for (i, c) in compared.iter_mut().enumerate() {
         if c.role.compare == rules::Compare::CompanyName {
-            let values = clean.iter().filter_map(|row| row[i].as_deref());
+            let values = clean.par_iter().filter_map(|row| row[i].as_deref());
             c.role.common_words = std::sync::Arc::new(levels::common_words(values));
         }
     }
@@ -346,9 +346,11 @@ pub fn find_clean(
     let needed = (threshold / (1.0 - threshold)).ln();
     let links: Vec<(u32, u32, f64)> = candidates
         .par_iter()
-        .filter_map(|&(a, b, p, _)| {
-            let t = compare::total(&model, &freq, p, a, b);
-            (t >= needed).then(|| (a, b, 1.0 / (1.0 + (-t).exp())))
+        .flat_map_iter(|run| {
+            run.iter().filter_map(|&(a, b, p, _)| {
+                let t = compare::total(&model, &freq, p, a, b);
+                (t >= needed).then(|| (a, b, 1.0 / (1.0 + (-t).exp())))
+            })
         })
         .collect();
     let questions = if learn.questions > 0 {
@@ -359,13 +361,16 @@ pub fn find_clean(
             .collect();
         let mut near: Vec<(f64, u32, u32)> = candidates
             .par_iter()
-            .filter(|(a, b, _, _)| !labelled.contains(&(*a, *b)))
-            .map(|&(a, b, p, _)| {
-                (
-                    (compare::total(&model, &freq, p, a, b) - needed).abs(),
-                    a,
-                    b,
-                )
+            .flat_map_iter(|run| {
+                run.iter()
+                    .filter(|(a, b, _, _)| !labelled.contains(&(*a, *b)))
+                    .map(|&(a, b, p, _)| {
+                        (
+                            (compare::total(&model, &freq, p, a, b) - needed).abs(),
+                            a,
+                            b,
+                        )
+                    })
             })
             .collect();
         near.par_sort_unstable_by(|x, y| {

@@ -152,6 +152,13 @@ pub type Histogram = std::collections::BTreeMap<u64, f64>;
 /// enough for many loads in flight, few enough that they stay in cache until compared.
 const WARM: usize = 16;
 
+/// Random pairs are compared in bands of 2^BAND_BITS second records: a few megabytes of
+/// prepared values, which the cache and the TLB hold.
+const BAND_BITS: u32 = 13;
+
+/// Random pairs one task compares and counts.
+const PAIRS_PER_TASK: usize = 1 << 14;
+
 /// Comparison vectors of random pairs (every pair when there are few), for u.
 pub fn random_pairs(prepared: &Prepared<'_>, sample: usize) -> Histogram {
     let n = prepared.len();
@@ -174,27 +181,32 @@ pub fn random_pairs(prepared: &Prepared<'_>, sample: usize) -> Histogram {
             .reduce(Histogram::new, merge);
     }
     let chunks = 64;
-    (0..chunks)
+    // Seeded per chunk: the same data gives the same model on every run.
+    let mut pairs: Vec<(u32, u32)> = (0..chunks)
         .into_par_iter()
-        .map(|c| {
-            // Seeded per chunk: the same data gives the same model on every run.
+        .flat_map_iter(|c| {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed ^ c as u64);
+            (0..sample / chunks).filter_map(move |_| {
+                let a = rng.gen_range(0..n);
+                let b = rng.gen_range(0..n);
+                (a != b).then_some((a as u32, b as u32))
+            })
+        })
+        .collect();
+    // Compared a band of second records at a time, first records in order within it: the
+    // band's values stay in cache (and its pages in the TLB) while the first records stream
+    // past in storage order, where a random pair would otherwise miss memory twice. Counts
+    // do not depend on the order pairs are compared in.
+    pairs.par_sort_unstable_by_key(|&(a, b)| (b >> BAND_BITS, a, b));
+    pairs
+        .par_chunks(PAIRS_PER_TASK)
+        .map(|pairs| {
             // Counted in a hash map (a lookup per pair), ordered once at the end; counts are
             // whole numbers, so the order they are added in does not change them.
             let mut h: hashbrown::HashMap<u64, u64, foldhash::fast::FixedState> =
                 hashbrown::HashMap::default();
-            let mut pairs: Vec<(u32, u32)> = (0..sample / chunks)
-                .filter_map(|_| {
-                    let a = rng.gen_range(0..n);
-                    let b = rng.gen_range(0..n);
-                    (a != b).then_some((a as u32, b as u32))
-                })
-                .collect();
-            // Compared in record order: each record's values are read once for all its
-            // pairs, and values are stored in record order (counts do not depend on order).
-            pairs.sort_unstable();
             // A few pairs at a time: their records fetched from memory together first, then
-            // compared from cache (random records are otherwise a cache miss each, in turn).
+            // compared from cache (those that miss are otherwise a cache miss each, in turn).
             let mut batch = Vec::with_capacity(2 * WARM);
             for group in pairs.chunks(WARM) {
                 batch.clear();
@@ -210,12 +222,12 @@ pub fn random_pairs(prepared: &Prepared<'_>, sample: usize) -> Histogram {
         .reduce(Histogram::new, merge)
 }
 
-/// Counts of each comparison vector among the candidate pairs `(a, b, pattern, rules)`: all
-/// of them, those within one source (when `sources` says where records come from), and per
-/// blocking rule those whose bit `rules` sets. Counted in parallel as whole numbers, then
+/// Counts of each comparison vector among the candidate pairs `(a, b, pattern, rules)` (in
+/// runs, as blocking collected them): all of them, those within one source (when `sources`
+/// says where records come from), and per blocking rule those whose bit `rules` sets. Counted in parallel as whole numbers, then
 /// ordered: the same figures as adding 1.0 pair by pair, in any order.
 pub fn count_patterns(
-    pairs: &[(u32, u32, u64, u64)],
+    pairs: &[Vec<(u32, u32, u64, u64)>],
     sources: &[u32],
     rules: usize,
 ) -> (Histogram, Histogram, Vec<Histogram>) {
@@ -233,7 +245,7 @@ pub fn count_patterns(
         }
     };
     let (all, within, per_rule) = pairs
-        .par_chunks(1 << 14)
+        .par_iter()
         .fold(empty, |(mut all, mut within, mut per_rule), chunk| {
             for &(a, b, p, mask) in chunk {
                 *all.entry(p).or_default() += 1;

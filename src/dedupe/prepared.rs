@@ -15,6 +15,12 @@ use crate::error::{Error, Result};
 /// The id of a missing value.
 const NONE: u32 = u32::MAX;
 
+/// Records whose distinct values size a table's maps (see [`Table::build`]).
+const SAMPLE: usize = 2048;
+
+/// Records whose slots, texts and words one task of [`Prepared::new`] fills.
+const FILL_CHUNK: usize = 4096;
+
 /// Tag bits of a word id, so that what the levels ask of a word is read off its id: ids
 /// compare as before (equal word, equal id, one table), and a tagged word sorts after the
 /// untagged ones. A house number (`levels::house_number`) carries NUMBER, so a value's
@@ -127,12 +133,32 @@ impl<'a> Table<'a> {
         common: Option<&levels::Words>,
     ) -> Option<Table<'a>> {
         let n = clean.len();
-        // Sized for every record's value distinct (the common case for names and streets):
-        // growing a table rehashes everything inserted so far.
+        // Sized from the first records: for every record's value distinct when most of
+        // theirs are (names and streets; growing a table rehashes everything inserted so
+        // far), small when few are (a country, a city, a name's words), as a table sized
+        // for all records has every page of its buckets written (and zeroed first).
+        let (texts, words_seen) = {
+            let mut texts: hashbrown::HashSet<&str, FixedState> = Default::default();
+            let mut words: hashbrown::HashSet<&str, FixedState> = Default::default();
+            for row in &clean[..n.min(SAMPLE)] {
+                for text in members.iter().filter_map(|&i| row[i].as_deref()) {
+                    texts.insert(text);
+                    words.extend(text.split(' '));
+                }
+            }
+            (texts.len(), words.len())
+        };
+        let capacity = |distinct: usize| {
+            if 2 * distinct > n.min(SAMPLE) {
+                n
+            } else {
+                4 * distinct
+            }
+        };
         let mut by_text: HashMap<&'a str, u32, FixedState> =
-            HashMap::with_capacity_and_hasher(n, FixedState::default());
+            HashMap::with_capacity_and_hasher(capacity(texts), FixedState::default());
         let mut word_ids: HashMap<&'a str, u32, FixedState> =
-            HashMap::with_capacity_and_hasher(n, FixedState::default());
+            HashMap::with_capacity_and_hasher(capacity(words_seen), FixedState::default());
         let mut values: Vec<Value<'a>> = Vec::new();
         let mut words: Vec<u32> = Vec::new();
         let mut columns = vec![Vec::with_capacity(n); members.len()];
@@ -254,35 +280,82 @@ impl<'a> Prepared<'a> {
             words_at: 0,
             words_len: 0,
         };
-        let mut slots = Vec::with_capacity(clean.len() * k);
-        let (mut text, mut words) = (String::new(), Vec::new());
-        for record in 0..clean.len() {
-            for &(t, c) in &at {
-                let table = &tables[t].1;
-                let local = table.columns[c][record];
-                if local == NONE {
-                    slots.push(missing);
-                    continue;
-                }
-                let v = &table.values[local as usize];
-                let text_at = u32::try_from(text.len()).map_err(|_| too_large())?;
-                let words_at = u32::try_from(words.len()).map_err(|_| too_large())?;
-                text.push_str(v.text);
-                words.extend_from_slice(&table.words[v.start as usize..v.end as usize]);
-                slots.push(Slot {
-                    id: bases[t] + local,
-                    chars: v.chars,
-                    distinct: v.distinct,
-                    compact_hash: v.compact_hash,
-                    text_at,
-                    text_len: v.text.len() as u32,
-                    words_at,
-                    words_len: v.end - v.start,
-                });
-            }
-        }
+        let n = clean.len();
+        // Filled in parallel, a chunk of records at a time: each chunk's share of the arenas
+        // is summed first, so every chunk knows where its texts and words start and writes
+        // them in place, in record order as one pass would.
+        let value = |record: usize, (t, c): (usize, usize)| {
+            let table = &tables[t].1;
+            let local = table.columns[c][record];
+            (local != NONE).then(|| (local, &table.values[local as usize]))
+        };
+        let chunks = n.div_ceil(FILL_CHUNK);
+        let records = |c: usize| c * FILL_CHUNK..n.min((c + 1) * FILL_CHUNK);
+        let sizes: Vec<(usize, usize)> = (0..chunks)
+            .into_par_iter()
+            .map(|c| {
+                records(c)
+                    .flat_map(|record| at.iter().filter_map(move |&a| value(record, a)))
+                    .fold((0, 0), |(t, w), (_, v)| {
+                        (t + v.text.len(), w + (v.end - v.start) as usize)
+                    })
+            })
+            .collect();
+        let (text_len, words_len) = sizes
+            .iter()
+            .fold((0, 0), |(t, w), &(ct, cw)| (t + ct, w + cw));
         // The last value's end must be addressable too.
-        u32::try_from(text.len().max(words.len())).map_err(|_| too_large())?;
+        u32::try_from(text_len.max(words_len)).map_err(|_| too_large())?;
+        // Set in parallel too: a million records' slots are 200 MB of fresh pages.
+        let mut slots = Vec::with_capacity(n * k);
+        (0..n * k)
+            .into_par_iter()
+            .map(|_| missing)
+            .collect_into_vec(&mut slots);
+        let mut text = vec![0u8; text_len];
+        let mut words = vec![0u32; words_len];
+        let (mut text_rest, mut words_rest) = (&mut text[..], &mut words[..]);
+        let (mut text_at, mut words_at) = (0, 0);
+        let mut parts = Vec::with_capacity(chunks);
+        for &(t, w) in &sizes {
+            let (text_part, t_rest) = std::mem::take(&mut text_rest).split_at_mut(t);
+            let (words_part, w_rest) = std::mem::take(&mut words_rest).split_at_mut(w);
+            (text_rest, words_rest) = (t_rest, w_rest);
+            parts.push((text_part, words_part, text_at as u32, words_at as u32));
+            (text_at, words_at) = (text_at + t, words_at + w);
+        }
+        slots
+            .par_chunks_mut(FILL_CHUNK * k.max(1))
+            .zip(parts)
+            .enumerate()
+            .for_each(|(c, (slots, (text, words, text_base, words_base)))| {
+                let (mut t, mut w) = (0, 0);
+                for (record, slots) in records(c).zip(slots.chunks_mut(k)) {
+                    for (slot, &a) in slots.iter_mut().zip(&at) {
+                        let Some((local, v)) = value(record, a) else {
+                            continue;
+                        };
+                        let table = &tables[a.0].1;
+                        let (tl, wl) = (v.text.len(), (v.end - v.start) as usize);
+                        text[t..t + tl].copy_from_slice(v.text.as_bytes());
+                        words[w..w + wl]
+                            .copy_from_slice(&table.words[v.start as usize..v.end as usize]);
+                        *slot = Slot {
+                            id: bases[a.0] + local,
+                            chars: v.chars,
+                            distinct: v.distinct,
+                            compact_hash: v.compact_hash,
+                            text_at: text_base + t as u32,
+                            text_len: tl as u32,
+                            words_at: words_base + w as u32,
+                            words_len: wl as u32,
+                        };
+                        (t, w) = (t + tl, w + wl);
+                    }
+                }
+            });
+        // Whole values copied end to end: the bytes are UTF-8 as they were.
+        let text = String::from_utf8(text).map_err(|e| Error::Other(e.to_string()))?;
         Ok(Prepared {
             roles,
             tagged,

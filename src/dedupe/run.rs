@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::PairScore;
@@ -338,78 +339,108 @@ pub fn run_with(
 
     let previous: HashMap<Vec<(i64, i64)>, (String, String)> =
         previous_decisions(&db.clusters(&options.dataset)?);
+    // Each cluster's survivor, golden values and rows are its own: worked out in parallel,
+    // then gathered in cluster order.
+    let per_cluster: Vec<ClusterRows> = found
+        .clusters
+        .par_iter()
+        .enumerate()
+        .map(|(n, cluster)| {
+            let id = n as i64 + 1;
+            let members: Vec<&SourceRow> =
+                cluster.members.iter().map(|&i| &rows[i as usize]).collect();
+            let member_values: Vec<&Vec<Option<String>>> =
+                members.iter().map(|r| &details[&r.rowid].values).collect();
+            let info: Vec<Member> = members
+                .iter()
+                .map(|r| {
+                    let d = &details[&r.rowid];
+                    Member {
+                        order: ((r.batch as u64) << 32) | r.row as u64,
+                        dataset: options.dataset.clone(),
+                        values: d.values.clone(),
+                        filled: d.filled,
+                        recency: d.recency.as_deref().and_then(crate::values::date::any_date),
+                    }
+                })
+                .collect();
+            let (mut survivor, mut rule) = survivorship::survivor(&rules.survivorship, &info);
+            let mut status = "proposed".to_string();
+            let mut kept = false;
+            let key: Vec<(i64, i64)> = members.iter().map(|r| (r.batch, r.row)).collect();
+            if let Some((old_status, old_survivor)) = previous.get(&key) {
+                status = old_status.clone();
+                if let Some(pos) = members.iter().position(|r| &r.id == old_survivor) {
+                    if pos != survivor {
+                        rule = "review";
+                    }
+                    survivor = pos;
+                }
+                kept = true;
+            }
+            let cluster_rows = members
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ClusterRow {
+                    cluster: id,
+                    batch: r.batch,
+                    row: r.row,
+                    record_id: r.id.clone(),
+                    survivor: i == survivor,
+                    status: status.clone(),
+                    rule: rule.to_string(),
+                })
+                .collect();
+            let golden_rows =
+                survivorship::golden(&rules.survivorship, &role_names, &info, survivor)
+                    .into_iter()
+                    .map(|g| GoldenRow {
+                        cluster: id,
+                        column: role_columns
+                            [role_names.iter().position(|r| *r == g.role).unwrap_or(0)]
+                        .clone(),
+                        role: g.role,
+                        value: g.value,
+                        from_id: members[g.from].id.clone(),
+                        pick: format!("{:?}", g.pick).to_lowercase(),
+                    })
+                    .collect();
+            let shown = Shown {
+                cluster: id,
+                status,
+                rule,
+                survivor,
+            };
+            let (mut pair_rows, mut pair_views) = (Vec::new(), Vec::new());
+            let view = shown.view(
+                cluster,
+                |i| {
+                    let r = members[i];
+                    (r.id.clone(), r.row, member_values[i].clone(), None)
+                },
+                |record| rows[record as usize].id.clone(),
+                (&mut pair_rows, &mut pair_views),
+            );
+            ClusterRows {
+                cluster_rows,
+                golden_rows,
+                pair_rows,
+                pair_views,
+                view,
+                kept,
+            }
+        })
+        .collect();
     let (mut cluster_rows, mut pair_rows, mut golden_rows, mut views, mut pair_views) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut kept = 0;
-    for (n, cluster) in found.clusters.iter().enumerate() {
-        let id = n as i64 + 1;
-        let members: Vec<&SourceRow> = cluster.members.iter().map(|&i| &rows[i as usize]).collect();
-        let member_values: Vec<&Vec<Option<String>>> =
-            members.iter().map(|r| &details[&r.rowid].values).collect();
-        let info: Vec<Member> = members
-            .iter()
-            .map(|r| {
-                let d = &details[&r.rowid];
-                Member {
-                    order: ((r.batch as u64) << 32) | r.row as u64,
-                    dataset: options.dataset.clone(),
-                    values: d.values.clone(),
-                    filled: d.filled,
-                    recency: d.recency.as_deref().and_then(crate::values::date::any_date),
-                }
-            })
-            .collect();
-        let (mut survivor, mut rule) = survivorship::survivor(&rules.survivorship, &info);
-        let mut status = "proposed".to_string();
-        let key: Vec<(i64, i64)> = members.iter().map(|r| (r.batch, r.row)).collect();
-        if let Some((old_status, old_survivor)) = previous.get(&key) {
-            status = old_status.clone();
-            if let Some(pos) = members.iter().position(|r| &r.id == old_survivor) {
-                if pos != survivor {
-                    rule = "review";
-                }
-                survivor = pos;
-            }
-            kept += 1;
-        }
-        for (i, r) in members.iter().enumerate() {
-            cluster_rows.push(ClusterRow {
-                cluster: id,
-                batch: r.batch,
-                row: r.row,
-                record_id: r.id.clone(),
-                survivor: i == survivor,
-                status: status.clone(),
-                rule: rule.to_string(),
-            });
-        }
-        for g in survivorship::golden(&rules.survivorship, &role_names, &info, survivor) {
-            golden_rows.push(GoldenRow {
-                cluster: id,
-                column: role_columns[role_names.iter().position(|r| *r == g.role).unwrap_or(0)]
-                    .clone(),
-                role: g.role,
-                value: g.value,
-                from_id: members[g.from].id.clone(),
-                pick: format!("{:?}", g.pick).to_lowercase(),
-            });
-        }
-        let shown = Shown {
-            cluster: id,
-            status,
-            rule,
-            survivor,
-        };
-        let view = shown.view(
-            cluster,
-            |i| {
-                let r = members[i];
-                (r.id.clone(), r.row, member_values[i].clone(), None)
-            },
-            |record| rows[record as usize].id.clone(),
-            (&mut pair_rows, &mut pair_views),
-        );
-        views.push(view);
+    for c in per_cluster {
+        cluster_rows.extend(c.cluster_rows);
+        golden_rows.extend(c.golden_rows);
+        pair_rows.extend(c.pair_rows);
+        pair_views.extend(c.pair_views);
+        views.push(c.view);
+        kept += usize::from(c.kept);
     }
     let run = RunRow {
         dataset: options.dataset.clone(),
@@ -446,6 +477,17 @@ pub fn run_with(
         clusters: views,
         pairs: pair_views,
     })
+}
+
+/// What one cluster of a run stores and reports.
+struct ClusterRows {
+    cluster_rows: Vec<ClusterRow>,
+    golden_rows: Vec<GoldenRow>,
+    pair_rows: Vec<PairRow>,
+    pair_views: Vec<PairView>,
+    view: ClusterView,
+    /// A review decision of the previous run was carried over.
+    kept: bool,
 }
 
 /// A stored cluster's decision, from which its report view and pair rows are built (one

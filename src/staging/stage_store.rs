@@ -78,6 +78,8 @@ pub struct PlanRow {
 /// A stage run in progress: one transaction, rolled back if dropped unfinished.
 pub struct StageTx<'a> {
     pub(super) conn: &'a rusqlite::Connection,
+    /// A dry run: rolled back, and written beside the staged tables.
+    dry: bool,
     done: bool,
     /// The run switched the database from WAL to a rollback journal.
     rollback_journal: bool,
@@ -483,17 +485,9 @@ impl Db {
         Ok(found)
     }
 
-    /// Opens the stage transaction; a `dry` one is never committed.
-    ///
-    /// The run switches the database to a rollback journal while it holds it: the tables it
-    /// writes are new, and SQLite journals only pages that existed before the transaction, so
-    /// they are written once. In WAL mode every page went to the WAL and again into the
-    /// database at the checkpoint: twice the bytes, a seventh of a 1,000,000-account stage.
-    /// The writer lock already keeps other writers out; a reader that opens the workspace
-    /// meanwhile waits for the commit. While another connection has the database open the
-    /// switch is refused and the run keeps WAL. Full sync, since a rollback journal is only
-    /// crash-safe with it. The transaction's drop switches back to WAL (and every open does).
-    pub fn begin_stage(&self, dry: bool) -> Result<StageTx<'_>> {
+    /// Switches the database to a rollback journal, unless another connection has it open:
+    /// true when switched.
+    fn rollback_journal(&self) -> Result<bool> {
         // Asked without waiting: a connection that has the database open holds it all along.
         self.conn.busy_timeout(std::time::Duration::ZERO)?;
         let journal: Option<String> = self
@@ -501,7 +495,23 @@ impl Db {
             .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
             .ok();
         self.conn.busy_timeout(super::BUSY_TIMEOUT)?;
-        let rollback_journal = journal.as_deref() == Some("delete");
+        Ok(journal.as_deref() == Some("delete"))
+    }
+
+    /// Opens the stage transaction; a `dry` one is never committed.
+    ///
+    /// The run switches the database to a rollback journal while it holds it: the tables it
+    /// writes are new, and SQLite journals only pages that existed before the transaction, so
+    /// they are written once. In WAL mode every page went to the WAL and again into the
+    /// database at the checkpoint: twice the bytes, a seventh of a 1,000,000-account stage.
+    /// A dry run's tables are new too (see [`StageTx::table`]): what it spills past the end
+    /// of the file is cut off at the rollback, and no page read looks through a WAL first.
+    /// The writer lock already keeps other writers out; a reader that opens the workspace
+    /// meanwhile waits for the commit. While another connection has the database open the
+    /// switch is refused and the run keeps WAL. Full sync, since a rollback journal is only
+    /// crash-safe with it. The transaction's drop switches back to WAL (and every open does).
+    pub fn begin_stage(&self, dry: bool) -> Result<StageTx<'_>> {
+        let rollback_journal = self.rollback_journal()?;
         if rollback_journal {
             self.conn.execute_batch("PRAGMA synchronous = FULL")?;
         }
@@ -518,6 +528,7 @@ impl Db {
         super::ledger::drop(&self.conn)?;
         Ok(StageTx {
             conn: &self.conn,
+            dry,
             done: false,
             rollback_journal,
             held: Default::default(),
@@ -572,6 +583,24 @@ pub struct TraceRow {
 }
 
 impl<'a> StageTx<'a> {
+    /// The table an object's records are staged in: a dry run writes beside the staged
+    /// tables, not over them. Replacing them meant freeing every page of the last run's
+    /// tables (a fifth of a dry run on a staged million-account workspace) only to roll back.
+    fn table(&self, object: &str) -> String {
+        match self.dry {
+            true => format!("_dry_{}", staged_table(object)),
+            false => staged_table(object),
+        }
+    }
+
+    /// The `object` a run's `_stage_keys` rows carry: a dry run's own, as with [`Self::table`].
+    fn key_space<'o>(&self, object: &'o str) -> std::borrow::Cow<'o, str> {
+        match self.dry {
+            true => format!("_dry_{object}").into(),
+            false => object.into(),
+        }
+    }
+
     /// Runs `f` with the statement held under `slot` for `sql`, preparing it when the slot is
     /// empty or holds another text.
     fn with_held<T>(
@@ -593,7 +622,7 @@ impl<'a> StageTx<'a> {
     /// [`StageTx::index_object`]: stage decides which records may be staged (one per key), and
     /// indexes built once over every row cost a fraction of keeping them as rows arrive.
     pub fn reset_object(&self, object: &str, fields: &[String]) -> Result<()> {
-        let table = quote_ident(&staged_table(object));
+        let table = quote_ident(&self.table(object));
         let cols: Vec<String> = fields
             .iter()
             .map(|f| format!("{} TEXT", quote_ident(f)))
@@ -605,22 +634,29 @@ impl<'a> StageTx<'a> {
                _row INTEGER NOT NULL, _notes TEXT{sep}{});",
             cols.join(", "),
         ))?;
-        self.conn
-            .execute("DELETE FROM _stage_keys WHERE object = ?1", [object])?;
+        self.conn.execute(
+            "DELETE FROM _stage_keys WHERE object = ?1",
+            [self.key_space(object)],
+        )?;
         Ok(())
     }
 
     /// Indexes an object's staged records once they are all in: unique by (external id,
-    /// dataset), and by lineage.
+    /// dataset), and by lineage. The lineage index serves what reads a run afterwards
+    /// (`trace`, `reconcile`, the ledger), never the run itself, so a dry run builds none.
     pub fn index_object(&self, object: &str) -> Result<()> {
-        let name = staged_table(object);
+        let name = self.table(object);
+        let table = quote_ident(&name);
         self.conn.execute_batch(&format!(
-            "CREATE UNIQUE INDEX {} ON {table} (_external_id, _dataset);
-             CREATE INDEX {} ON {table} (_dataset, _batch, _row);",
+            "CREATE UNIQUE INDEX {} ON {table} (_external_id, _dataset)",
             quote_ident(&format!("{name}_key")),
-            quote_ident(&format!("{name}_lineage")),
-            table = quote_ident(&name),
         ))?;
+        if !self.dry {
+            self.conn.execute_batch(&format!(
+                "CREATE INDEX {} ON {table} (_dataset, _batch, _row)",
+                quote_ident(&format!("{name}_lineage")),
+            ))?;
+        }
         Ok(())
     }
 
@@ -649,7 +685,7 @@ impl<'a> StageTx<'a> {
         let marks = vec!["?"; fields.len() + 5].join(", ");
         format!(
             "INSERT INTO {} (_external_id, _dataset, _batch, _row, _notes{sep}{}) VALUES ({marks})",
-            quote_ident(&staged_table(object)),
+            quote_ident(&self.table(object)),
             names.join(", ")
         )
     }
@@ -697,7 +733,7 @@ impl<'a> StageTx<'a> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "UPDATE {} SET {} = ?3{via_set}, _notes = CASE WHEN ?4 IS NULL THEN _notes
                ELSE json_insert(coalesce(_notes, '[]'), '$[#]', ?4) END WHERE _external_id = ?1 AND _dataset = ?2",
-            quote_ident(&staged_table(object)),
+            quote_ident(&self.table(object)),
             quote_ident(field)
         ))?;
         match via {
@@ -779,14 +815,16 @@ impl<'a> StageTx<'a> {
     /// Records where a source key resolves.
     pub fn key(&self, object: &str, k: &KeyRef<'_>) -> Result<()> {
         let sql = "INSERT OR REPLACE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-        self.with_held("key", sql, |stmt| insert_key(stmt, object, k).map(|_| ()))
+        let space = self.key_space(object);
+        self.with_held("key", sql, |stmt| insert_key(stmt, &space, k).map(|_| ()))
     }
 
     /// Records where a source key resolves unless the object already has it in `dataset`:
     /// true when recorded (the first record with a key keeps it).
     pub fn key_once(&self, object: &str, k: &KeyRef<'_>) -> Result<bool> {
         let sql = "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-        self.with_held("key_once", sql, |stmt| Ok(insert_key(stmt, object, k)? > 0))
+        let space = self.key_space(object);
+        self.with_held("key_once", sql, |stmt| Ok(insert_key(stmt, &space, k)? > 0))
     }
 
     /// The first of `datasets` whose records of `object` already hold `key`.
@@ -794,8 +832,9 @@ impl<'a> StageTx<'a> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT 1 FROM _stage_keys WHERE object = ?1 AND dataset = ?2 AND key = ?3",
         )?;
+        let space = self.key_space(object);
         for d in datasets {
-            if stmt.exists(params![object, d, key])? {
+            if stmt.exists(params![space, d, key])? {
                 return Ok(Some(d.to_string()));
             }
         }
@@ -854,7 +893,7 @@ impl<'a> StageTx<'a> {
         Ok(self.conn.query_row(
             &format!(
                 "SELECT count(*) FROM {} WHERE (?1 IS NULL OR _dataset = ?1){filter}",
-                quote_ident(&staged_table(object))
+                quote_ident(&self.table(object))
             ),
             [dataset],
             |r| r.get(0),

@@ -351,8 +351,14 @@ fn stage_leaves_the_database_in_wal_and_runs_beside_an_open_reader() {
     };
     env.run_ws(&["stage"]).ok();
     assert_eq!(mode(&env), "wal");
+    // map check's dry run writes beside the staged tables and rolls back: nothing changes.
+    let tables = "SELECT name FROM sqlite_master ORDER BY name";
+    let keys = "SELECT * FROM _stage_keys ORDER BY object, dataset, key";
+    let rows = "SELECT * FROM stg_account ORDER BY _external_id";
+    let before = (env.dump(tables), env.dump(keys), env.dump(rows));
     let _ = env.run_ws(&["map", "check"]);
     assert_eq!(mode(&env), "wal");
+    assert_eq!((env.dump(tables), env.dump(keys), env.dump(rows)), before);
     // A reader (Datasette, sqlite3) holding the database open: stage keeps WAL and both work.
     let reader = env.db();
     let staged = |c: &rusqlite::Connection| -> i64 {

@@ -593,12 +593,11 @@ impl<'a> StageTx<'a> {
         }
     }
 
-    /// The `object` a run's `_stage_keys` rows carry: a dry run's own, as with [`Self::table`].
-    fn key_space<'o>(&self, object: &'o str) -> std::borrow::Cow<'o, str> {
-        match self.dry {
-            true => format!("_dry_{object}").into(),
-            false => object.into(),
-        }
+    /// Picks the statement for the run: a dry run's `_stage_keys` rows carry an `object` of
+    /// their own (`_dry_account`), as its tables do (see [`Self::table`]). The SQL prefixes
+    /// it, rather than a string built for each of millions of rows.
+    fn for_run(&self, [real, dry]: [&'static str; 2]) -> &'static str {
+        if self.dry { dry } else { real }
     }
 
     /// Runs `f` with the statement held under `slot` for `sql`, preparing it when the slot is
@@ -635,8 +634,11 @@ impl<'a> StageTx<'a> {
             cols.join(", "),
         ))?;
         self.conn.execute(
-            "DELETE FROM _stage_keys WHERE object = ?1",
-            [self.key_space(object)],
+            self.for_run([
+                "DELETE FROM _stage_keys WHERE object = ?1",
+                "DELETE FROM _stage_keys WHERE object = '_dry_' || ?1",
+            ]),
+            [object],
         )?;
         Ok(())
     }
@@ -814,27 +816,31 @@ impl<'a> StageTx<'a> {
 
     /// Records where a source key resolves.
     pub fn key(&self, object: &str, k: &KeyRef<'_>) -> Result<()> {
-        let sql = "INSERT OR REPLACE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-        let space = self.key_space(object);
-        self.with_held("key", sql, |stmt| insert_key(stmt, &space, k).map(|_| ()))
+        let sql = self.for_run([
+            "INSERT OR REPLACE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR REPLACE INTO _stage_keys VALUES ('_dry_' || ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        ]);
+        self.with_held("key", sql, |stmt| insert_key(stmt, object, k).map(|_| ()))
     }
 
     /// Records where a source key resolves unless the object already has it in `dataset`:
     /// true when recorded (the first record with a key keeps it).
     pub fn key_once(&self, object: &str, k: &KeyRef<'_>) -> Result<bool> {
-        let sql = "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-        let space = self.key_space(object);
-        self.with_held("key_once", sql, |stmt| Ok(insert_key(stmt, &space, k)? > 0))
+        let sql = self.for_run([
+            "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR IGNORE INTO _stage_keys VALUES ('_dry_' || ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        ]);
+        self.with_held("key_once", sql, |stmt| Ok(insert_key(stmt, object, k)? > 0))
     }
 
     /// The first of `datasets` whose records of `object` already hold `key`.
     pub fn key_holder(&self, object: &str, datasets: &[&str], key: &str) -> Result<Option<String>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(self.for_run([
             "SELECT 1 FROM _stage_keys WHERE object = ?1 AND dataset = ?2 AND key = ?3",
-        )?;
-        let space = self.key_space(object);
+            "SELECT 1 FROM _stage_keys WHERE object = '_dry_' || ?1 AND dataset = ?2 AND key = ?3",
+        ]))?;
         for d in datasets {
-            if stmt.exists(params![space, d, key])? {
+            if stmt.exists(params![object, d, key])? {
                 return Ok(Some(d.to_string()));
             }
         }

@@ -504,7 +504,7 @@ impl Db {
     /// writes are new, and SQLite journals only pages that existed before the transaction, so
     /// they are written once. In WAL mode every page went to the WAL and again into the
     /// database at the checkpoint: twice the bytes, a seventh of a 1,000,000-account stage.
-    /// A dry run's tables are new too (see [`StageTx::table`]): what it spills past the end
+    /// A dry run's tables are new too (`StageTx::table`): what it spills past the end
     /// of the file is cut off at the rollback, and no page read looks through a WAL first.
     /// The writer lock already keeps other writers out; a reader that opens the workspace
     /// meanwhile waits for the commit. While another connection has the database open the

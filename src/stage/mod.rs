@@ -181,7 +181,12 @@ fn stage_all(
             outcomes.push(outcome);
             clock.lap(&format!("{} rows", p.mapping.dataset));
         }
-        tx.index_object(object)?;
+        // A dry run reads the key index only to update self-references, and to find a
+        // generated id or a merged member staged in its survivor's place clashing with a key:
+        // without those nothing can clash (keys are unique by then), so it builds none.
+        let keyed =
+            !dry || !state.self_refs.is_empty() || !state.merged.is_empty() || state.generated_ids;
+        tx.index_object(object, keyed)?;
         survivors::resolve_merged(&tx, object, &mut state)?;
         let cleared = hierarchy::link_parents(&tx, object, &mut state)?;
         clock.lap(&format!("{object} finish"));

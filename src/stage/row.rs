@@ -158,6 +158,7 @@ impl Rows<'_, '_> {
         if let Some((rule, detail)) = record.excluded_with_parent.take() {
             return self.exclude(state, out, lineage, vals, key, rule, &detail, &info);
         }
+        state.generated_ids |= key.is_none();
         let external_id = key.clone().unwrap_or_else(|| {
             if self.several_batches {
                 format!("{}-{batch}-{row}", self.dataset)

@@ -41,6 +41,8 @@ pub(super) struct ObjectState {
     pub(super) replaced: HashMap<(i64, i64), (String, i64, i64)>,
     /// Self-references waiting for the whole object.
     pub(super) self_refs: Vec<SelfRef>,
+    /// Some record got a generated id (it had no key), which could clash with a real key.
+    pub(super) generated_ids: bool,
     /// This object's records by lookup column, for references to it.
     pub(super) lookups: LookupIndex,
 }

@@ -644,15 +644,18 @@ impl<'a> StageTx<'a> {
     }
 
     /// Indexes an object's staged records once they are all in: unique by (external id,
-    /// dataset), and by lineage. The lineage index serves what reads a run afterwards
-    /// (`trace`, `reconcile`, the ledger), never the run itself, so a dry run builds none.
-    pub fn index_object(&self, object: &str) -> Result<()> {
+    /// dataset) when `keyed` (a run that commits always is), and by lineage. The lineage index
+    /// serves what reads a run afterwards (`trace`, `reconcile`, the ledger), never the run
+    /// itself, so a dry run builds none.
+    pub fn index_object(&self, object: &str, keyed: bool) -> Result<()> {
         let name = self.table(object);
         let table = quote_ident(&name);
-        self.conn.execute_batch(&format!(
-            "CREATE UNIQUE INDEX {} ON {table} (_external_id, _dataset)",
-            quote_ident(&format!("{name}_key")),
-        ))?;
+        if keyed || !self.dry {
+            self.conn.execute_batch(&format!(
+                "CREATE UNIQUE INDEX {} ON {table} (_external_id, _dataset)",
+                quote_ident(&format!("{name}_key")),
+            ))?;
+        }
         if !self.dry {
             self.conn.execute_batch(&format!(
                 "CREATE INDEX {} ON {table} (_dataset, _batch, _row)",

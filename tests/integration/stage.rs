@@ -373,6 +373,24 @@ fn stage_leaves_the_database_in_wal_and_runs_beside_an_open_reader() {
 }
 
 #[test]
+fn map_check_foresees_a_generated_id_clashing_with_a_key() {
+    // The blank id of row 3 gets the generated id `accounts-3`, which row 1 holds as its key.
+    let env = Env::workspace();
+    let csv = env.write(
+        "accounts.csv",
+        "Account ID,Account Name\naccounts-3,Acme\nA-2,Beta\n,Gamma\n",
+    );
+    env.run_ws(&["ingest", csv.to_str().unwrap()]).ok();
+    env.run_ws(&["map", "suggest", "accounts", "--object", "account"])
+        .ok();
+    let stage = env.run_ws(&["stage"]);
+    assert_ne!(stage.code(), 0);
+    assert!(stage.stderr().contains("UNIQUE"), "{}", stage.stderr());
+    let check = env.run_ws(&["map", "check"]);
+    assert!(check.stdout().contains("stage_stops"), "{}", check.stdout());
+}
+
+#[test]
 fn the_bundled_samples_stage_and_balance() {
     let env = Env::workspace();
     let dir = crate::util::sample("");

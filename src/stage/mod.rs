@@ -184,8 +184,7 @@ fn stage_all(
         // A dry run reads the key index only to update self-references, and to find a
         // generated id or a merged member staged in its survivor's place clashing with a key:
         // without those nothing can clash (keys are unique by then), so it builds none.
-        let keyed =
-            !dry || !state.self_refs.is_empty() || !state.merged.is_empty() || state.generated_ids;
+        let keyed = !state.self_refs.is_empty() || !state.merged.is_empty() || state.generated_ids;
         tx.index_object(object, keyed)?;
         survivors::resolve_merged(&tx, object, &mut state)?;
         let cleared = hierarchy::link_parents(&tx, object, &mut state)?;
@@ -197,20 +196,21 @@ fn stage_all(
         }
         // In key order: the index takes sequential inserts far faster than hash order. A dry
         // run reads them from memory, and its rows would be rolled back unread.
-        let written = if dry { None } else { Some(state.keys.sorted()) };
-        for (key, info) in written.into_iter().flatten() {
-            tx.key(
-                object,
-                &KeyRef {
-                    key,
-                    status: info.status,
-                    external_id: info.external_id.as_deref(),
-                    dataset: &info.dataset,
-                    batch: info.batch,
-                    row: info.row,
-                    detail: info.detail.as_deref(),
-                },
-            )?;
+        if !dry {
+            for (key, info) in state.keys.sorted() {
+                tx.key(
+                    object,
+                    &KeyRef {
+                        key,
+                        status: info.status,
+                        external_id: info.external_id.as_deref(),
+                        dataset: &info.dataset,
+                        batch: info.batch,
+                        row: info.row,
+                        detail: info.detail.as_deref(),
+                    },
+                )?;
+            }
         }
         keys.insert(object.clone(), state.keys);
         clock.lap(&format!("{object} keys"));

@@ -644,7 +644,7 @@ impl<'a> StageTx<'a> {
     }
 
     /// Indexes an object's staged records once they are all in: unique by (external id,
-    /// dataset) when `keyed` (a run that commits always is), and by lineage. The lineage index
+    /// dataset) in a run that commits, and in a dry run when `keyed`; and by lineage. The lineage index
     /// serves what reads a run afterwards (`trace`, `reconcile`, the ledger), never the run
     /// itself, so a dry run builds none.
     pub fn index_object(&self, object: &str, keyed: bool) -> Result<()> {

@@ -597,7 +597,8 @@ fn scan_values(
             let name = &r.field.name;
             let is_reference = r.field.kind == FieldType::Reference;
             let restricted = schema.is_restricted(r.field) && !is_reference;
-            seen.transform_notes(name, raw, &result);
+            let warnings = result.as_ref().map_or(&[][..], |a| &a.warnings);
+            seen.transform_notes(name, raw, warnings);
             let failed = result.as_ref().err().map(|f| f.transform);
             let settled = fate::settle(r.field, restricted, fm.on_invalid, raw, result);
             seen.fate(r.field, is_reference, raw, failed, &settled, row_number);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::Options;
+use super::ahead;
 use super::exclude::exclusion_rules;
 use super::keys::{KeyIndex, LookupIndex};
 use super::merge;
@@ -103,12 +104,18 @@ pub(super) fn stage_dataset(
         observed: observe.then(Box::default),
         ..Default::default()
     };
-    db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
-        match rows.cross.with_golden(batch, row, vals) {
-            Some(golden) => rows.decide(state, &mut out, batch, row, &golden, false),
-            None => rows.decide(state, &mut out, batch, row, vals, false),
-        }
-    })?;
+    ahead::each_row(
+        |r| ahead::work(p, &r.vals),
+        |emit| {
+            db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
+                match rows.cross.with_golden(batch, row, vals) {
+                    Some(golden) => emit(batch, row, &golden),
+                    None => emit(batch, row, vals),
+                }
+            })
+        },
+        |r, worked| rows.decide(state, &mut out, (r.batch, r.row), &r.vals, worked, false),
+    )?;
     survivors::hand_over(db, &rows, state, &mut out)?;
     if let Some(o) = out.observed.as_deref_mut() {
         o.rows = out.source_rows.max(0) as u64;

@@ -3,6 +3,7 @@
 //! survivor, rejected with a reason, or excluded by a named rule. `run` binds the mappings and
 //! walks the objects in load order; one row's fate is decided in `row`.
 
+mod ahead;
 mod dataset;
 mod exclude;
 pub mod export;

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::fate::{FieldFate, Reason};
 use crate::mapping::check::value_problem;
-use crate::mapping::transforms::{Applied, Failure};
 use crate::targets::{Field, FieldType};
 
 /// Examples kept per tally.
@@ -72,8 +71,8 @@ impl Observed {
     }
 
     /// Notes what a field's transforms said while they worked (a value cut to fit, ...).
-    pub fn transform_notes(&mut self, field: &str, raw: &str, result: &Result<Applied, Failure>) {
-        for w in result.iter().flat_map(|a| &a.warnings) {
+    pub fn transform_notes(&mut self, field: &str, raw: &str, warnings: &[String]) {
+        for w in warnings {
             let kind = if w.starts_with("truncated") {
                 "truncated"
             } else {

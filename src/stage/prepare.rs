@@ -87,19 +87,32 @@ pub(super) fn apply_field<'v>(
     own_key: Option<&str>,
 ) -> (&'v str, std::result::Result<Applied, Failure>) {
     let f = &p.fields[i];
-    let raw = match &f.scores {
-        Some(scores) => own_key
-            .and_then(|k| scores.get(k))
-            .map(String::as_str)
-            .unwrap_or(""),
-        None => f.source.and_then(|i| vals[i].as_deref()).unwrap_or(""),
-    };
+    let raw = raw(p, i, vals, own_key);
     let lookup = |name: &str| row_value(p, vals, name);
     let ctx = Context {
         column: &lookup,
         values: f.values.as_ref(),
     };
     (raw, apply_all(&f.transform, raw, &ctx))
+}
+
+/// Field `i`'s source text for a row, or its stored score by the record's `own_key`.
+pub(super) fn raw<'v>(
+    p: &'v Prepared,
+    i: usize,
+    vals: &'v [Option<String>],
+    own_key: Option<&str>,
+) -> &'v str {
+    match &p.fields[i].scores {
+        Some(scores) => own_key
+            .and_then(|k| scores.get(k))
+            .map(String::as_str)
+            .unwrap_or(""),
+        None => p.fields[i]
+            .source
+            .and_then(|i| vals[i].as_deref())
+            .unwrap_or(""),
+    }
 }
 
 /// The record's own key as written (trimmed), before any transform: stored scores are kept

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::ahead::{Settled, Worked};
 use super::exclude::BoundRule;
 use super::fate::{self, FieldFate, Problem, Reason};
 use super::keys::{self, Found, KeyIndex, KeyInfo, LookupIndex, find_hit, remember};
@@ -15,7 +16,6 @@ use super::state::{ObjectState, PendingMerge, SelfRef};
 use super::{LOOKUP_ONLY, Options};
 use crate::error::Result;
 use crate::mapping::owners::{Owner, Resolver};
-use crate::mapping::transforms::{Applied, Failure};
 use crate::staging::StageTx;
 
 /// Everything a dataset's rows are decided against, bound once before its first row.
@@ -83,24 +83,20 @@ enum Link {
 type Why = (&'static str, String);
 
 impl Rows<'_, '_> {
-    /// Decides one row. `promoted` when a merged-away record is staged in place of a survivor
+    /// Decides one row, with its fields as [`super::ahead::work`] settled them. `promoted` when a merged-away record is staged in place of a survivor
     /// that was not (it was counted, and counted as merged, on the first pass).
     pub(super) fn decide(
         &self,
         state: &mut ObjectState,
         out: &mut DatasetOutcome,
-        batch: i64,
-        row: i64,
+        (batch, row): (i64, i64),
         vals: &[Option<String>],
+        worked: Worked,
         promoted: bool,
     ) -> Result<()> {
         out.read(promoted, self.progress);
         let p = self.p;
-        // The record's own key, before any field: scores are stored by it.
-        let own_key = prepare::own_key(p, vals);
-        // The key field is transformed once: for the key here, and as a field below.
-        let mut key_field = p.key.map(|k| prepare::apply_field(p, k, vals, own_key));
-        let key = key_field.as_ref().and_then(|(_, r)| prepare::key_text(r));
+        let Worked { key, fields } = worked;
         let info =
             |status: &'static str, external_id: Option<String>, detail: Option<String>| KeyInfo {
                 status,
@@ -153,7 +149,7 @@ impl Rows<'_, '_> {
             return Ok(());
         }
 
-        let mut record = self.fields(out, row, vals, own_key, &mut key_field);
+        let mut record = self.fields(out, row, vals, fields);
         // Excluded with its parent, by the parent's rule.
         if let Some((rule, detail)) = record.excluded_with_parent.take() {
             return self.exclude(state, out, lineage, vals, key, rule, &detail, &info);
@@ -329,13 +325,12 @@ impl Rows<'_, '_> {
     }
 
     /// Every field of a record through its policy, references through the key index.
-    fn fields<'v>(
-        &'v self,
+    fn fields(
+        &self,
         out: &mut DatasetOutcome,
         row: i64,
-        vals: &'v [Option<String>],
-        own_key: Option<&str>,
-        key_field: &mut Option<(&'v str, std::result::Result<Applied, Failure>)>,
+        vals: &[Option<String>],
+        settled: Vec<Settled>,
     ) -> Record {
         let p = self.p;
         let mut record = Record {
@@ -345,26 +340,15 @@ impl Rows<'_, '_> {
             self_ref: None,
             excluded_with_parent: None,
         };
-        for (i, f) in p.fields.iter().enumerate() {
+        for ((i, f), settled) in p.fields.iter().enumerate().zip(settled) {
             let name = &f.field.name;
-            let (raw, result) = match key_field.take() {
-                Some(done) if p.key == Some(i) => done,
-                other => {
-                    *key_field = other;
-                    prepare::apply_field(p, i, vals, own_key)
-                }
-            };
-            // References resolve through the key index below, not the field's type.
-            let restricted = f.parent.is_none() && f.restricted;
             if let Some(o) = out.observed.as_deref_mut() {
-                o.transform_notes(name, raw, &result);
+                let raw = prepare::raw(p, i, vals, prepare::own_key(p, vals));
+                o.transform_notes(name, raw, &settled.notes);
+                let reference = f.parent.is_some();
+                o.fate(&f.field, reference, raw, settled.failed, &settled.fate, row);
             }
-            let failed = result.as_ref().err().map(|e| e.transform);
-            let settled = fate::settle(&f.field, restricted, f.on_invalid, raw, result);
-            if let Some(o) = out.observed.as_deref_mut() {
-                o.fate(&f.field, f.parent.is_some(), raw, failed, &settled, row);
-            }
-            let value = match settled {
+            let value = match settled.fate {
                 FieldFate::Value(v) => v,
                 FieldFate::Warned { problem, .. } if f.parent.is_some() => {
                     record.problems.push((name.clone(), problem));

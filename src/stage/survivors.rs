@@ -64,7 +64,8 @@ pub(super) fn hand_over(
                 .collect();
             let (best, _) = crate::dedupe::survivorship::survivor(&survivorship, &candidates);
             let m = members.remove(best);
-            rows.decide(state, out, m.batch, m.row, &m.values, true)?;
+            let worked = super::ahead::work(rows.p, &m.values);
+            rows.decide(state, out, (m.batch, m.row), &m.values, worked, true)?;
             now = (dataset.to_string(), m.batch, m.row);
         }
         let replaced = (now != chosen).then(|| crate::staging::Replaced {

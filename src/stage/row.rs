@@ -340,10 +340,11 @@ impl Rows<'_, '_> {
             self_ref: None,
             excluded_with_parent: None,
         };
+        let own_key = prepare::own_key(p, vals);
         for ((i, f), settled) in p.fields.iter().enumerate().zip(settled) {
             let name = &f.field.name;
             if let Some(o) = out.observed.as_deref_mut() {
-                let raw = prepare::raw(p, i, vals, prepare::own_key(p, vals));
+                let raw = prepare::raw(p, i, vals, own_key);
                 o.transform_notes(name, raw, &settled.notes);
                 let reference = f.parent.is_some();
                 o.fate(&f.field, reference, raw, settled.failed, &settled.fate, row);

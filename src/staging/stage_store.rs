@@ -526,6 +526,13 @@ impl Db {
         ))?;
         // The ledger view reads the tables stage replaces; it is rebuilt at commit.
         super::ledger::drop(&self.conn)?;
+        if dry {
+            self.conn.execute_batch(
+                "DROP TABLE IF EXISTS _dry_keys;
+                 CREATE TABLE _dry_keys (object TEXT NOT NULL, dataset TEXT NOT NULL, key TEXT NOT NULL,
+                   PRIMARY KEY (object, dataset, key)) WITHOUT ROWID;",
+            )?;
+        }
         Ok(StageTx {
             conn: &self.conn,
             dry,
@@ -593,9 +600,9 @@ impl<'a> StageTx<'a> {
         }
     }
 
-    /// Picks the statement for the run: a dry run's `_stage_keys` rows carry an `object` of
-    /// their own (`_dry_account`), as its tables do (see [`Self::table`]). The SQL prefixes
-    /// it, rather than a string built for each of millions of rows.
+    /// Picks the statement for the run: a dry run notes keys in `_dry_keys`, made for the
+    /// run and rolled back with it. Whether a key was seen is all a dry run asks of them, and
+    /// a row of three columns costs a fraction of a `_stage_keys` row.
     fn for_run(&self, [real, dry]: [&'static str; 2]) -> &'static str {
         if self.dry { dry } else { real }
     }
@@ -636,7 +643,7 @@ impl<'a> StageTx<'a> {
         self.conn.execute(
             self.for_run([
                 "DELETE FROM _stage_keys WHERE object = ?1",
-                "DELETE FROM _stage_keys WHERE object = '_dry_' || ?1",
+                "DELETE FROM _dry_keys WHERE object = ?1",
             ]),
             [object],
         )?;
@@ -820,27 +827,54 @@ impl<'a> StageTx<'a> {
     /// Records where a source key resolves.
     pub fn key(&self, object: &str, k: &KeyRef<'_>) -> Result<()> {
         let sql = self.for_run([
-            "INSERT OR REPLACE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            "INSERT OR REPLACE INTO _stage_keys VALUES ('_dry_' || ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR REPLACE INTO _stage_keys (object, dataset, key, status, external_id, _batch, _row, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR REPLACE INTO _dry_keys VALUES (?1, ?2, ?3)",
         ]);
-        self.with_held("key", sql, |stmt| insert_key(stmt, object, k).map(|_| ()))
+        self.with_held("key", sql, |stmt| {
+            self.insert_key(stmt, object, k).map(|_| ())
+        })
     }
 
     /// Records where a source key resolves unless the object already has it in `dataset`:
     /// true when recorded (the first record with a key keeps it).
     pub fn key_once(&self, object: &str, k: &KeyRef<'_>) -> Result<bool> {
         let sql = self.for_run([
-            "INSERT OR IGNORE INTO _stage_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            "INSERT OR IGNORE INTO _stage_keys VALUES ('_dry_' || ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR IGNORE INTO _stage_keys (object, dataset, key, status, external_id, _batch, _row, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR IGNORE INTO _dry_keys VALUES (?1, ?2, ?3)",
         ]);
-        self.with_held("key_once", sql, |stmt| Ok(insert_key(stmt, object, k)? > 0))
+        self.with_held("key_once", sql, |stmt| {
+            Ok(self.insert_key(stmt, object, k)? > 0)
+        })
+    }
+
+    /// Runs an insert of one key row (one per source record, so bound in place rather than
+    /// through a parameter list) as [`Self::for_run`] picked it; the number of rows inserted.
+    fn insert_key(
+        &self,
+        stmt: &mut rusqlite::Statement<'_>,
+        object: &str,
+        k: &KeyRef<'_>,
+    ) -> Result<usize> {
+        stmt.raw_bind_parameter(1, object)?;
+        stmt.raw_bind_parameter(2, k.dataset)?;
+        stmt.raw_bind_parameter(3, k.key)?;
+        if !self.dry {
+            stmt.raw_bind_parameter(4, k.status)?;
+            stmt.raw_bind_parameter(5, k.external_id)?;
+            stmt.raw_bind_parameter(6, k.batch)?;
+            stmt.raw_bind_parameter(7, k.row)?;
+            stmt.raw_bind_parameter(8, k.detail)?;
+        }
+        Ok(stmt.raw_execute()?)
     }
 
     /// The first of `datasets` whose records of `object` already hold `key`.
     pub fn key_holder(&self, object: &str, datasets: &[&str], key: &str) -> Result<Option<String>> {
         let mut stmt = self.conn.prepare_cached(self.for_run([
             "SELECT 1 FROM _stage_keys WHERE object = ?1 AND dataset = ?2 AND key = ?3",
-            "SELECT 1 FROM _stage_keys WHERE object = '_dry_' || ?1 AND dataset = ?2 AND key = ?3",
+            "SELECT 1 FROM _dry_keys WHERE object = ?1 AND dataset = ?2 AND key = ?3",
         ]))?;
         for d in datasets {
             if stmt.exists(params![object, d, key])? {
@@ -921,20 +955,6 @@ impl<'a> StageTx<'a> {
         self.done = true;
         Ok(())
     }
-}
-
-/// Runs an insert of one `_stage_keys` row (one per source record, so bound in place rather
-/// than through a parameter list); the number of rows it inserted.
-fn insert_key(stmt: &mut rusqlite::Statement<'_>, object: &str, k: &KeyRef<'_>) -> Result<usize> {
-    stmt.raw_bind_parameter(1, object)?;
-    stmt.raw_bind_parameter(2, k.key)?;
-    stmt.raw_bind_parameter(3, k.status)?;
-    stmt.raw_bind_parameter(4, k.external_id)?;
-    stmt.raw_bind_parameter(5, k.dataset)?;
-    stmt.raw_bind_parameter(6, k.batch)?;
-    stmt.raw_bind_parameter(7, k.row)?;
-    stmt.raw_bind_parameter(8, k.detail)?;
-    Ok(stmt.raw_execute()?)
 }
 
 /// The `_load_plan` rows, in order.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::mapping::file::Lookup;
+use crate::staging::KeyClash;
 
 /// Where a source key resolves during a run.
 #[derive(Clone, Debug)]
@@ -228,6 +229,56 @@ pub fn ambiguous_key(value: &str, parent: &str, datasets: &[&str]) -> String {
     )
 }
 
+/// The id stage gives a record that has no key: unique within its dataset by construction,
+/// naming the batch when the dataset has several.
+pub(super) fn generated_id(dataset: &str, several_batches: bool, batch: i64, row: i64) -> String {
+    if several_batches {
+        format!("{dataset}-{batch}-{row}")
+    } else {
+        format!("{dataset}-{row}")
+    }
+}
+
+/// Why stage stops when records of one dataset would load under one id: which rows, and,
+/// when one of them got a generated id that another holds as its key, which one to fix.
+/// `key_column` is the source column the dataset's key comes from.
+pub(super) fn clash_message(object: &str, clash: &KeyClash, key_column: Option<&str>) -> String {
+    let KeyClash {
+        external_id: id,
+        dataset,
+        rows,
+    } = clash;
+    let generated = rows.iter().position(|&(batch, row)| {
+        [false, true]
+            .iter()
+            .any(|&several| generated_id(dataset, several, batch, row) == *id)
+    });
+    let row_list = |rows: &[(i64, i64)]| {
+        rows.iter()
+            .map(|(_, r)| r.to_string())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let all = row_list(rows);
+    let each = if rows.len() == 2 { "both" } else { "all" };
+    let head = format!(
+        "rows {all} of dataset `{dataset}` would {each} load as {object} `{id}`, and the target keeps one record per id"
+    );
+    let column = key_column.map_or("a key".to_string(), |c| format!("`{c}`"));
+    match generated {
+        Some(g) => {
+            let gen_row = rows[g].1;
+            let mut others = rows.clone();
+            others.remove(g);
+            let others = row_list(&others);
+            format!(
+                "{head}: row {gen_row} has no {column}, so stage gave it the id `{id}`, which row {others} has as its key. Give row {gen_row} a key in {column} (or change row {others}'s) and ingest again"
+            )
+        }
+        None => format!("{head}. Give each row its own key in {column} and ingest again"),
+    }
+}
+
 /// The parent record a lookup finds: Ok(None) when none has the value, Err(n) when n do.
 pub(super) fn find_hit<'a>(
     index: Option<&'a LookupIndex>,
@@ -354,6 +405,29 @@ mod tests {
         assert!(keys.get_in("Other__c", "A-1").is_none());
         let order: Vec<&str> = keys.sorted().map(|(k, _)| k).collect();
         assert_eq!(order, ["A-3", "A-5", "A-1", "A-2", "A-4"]);
+    }
+
+    #[test]
+    fn a_clash_names_the_rows_the_id_and_the_row_to_fix() {
+        let clash = |rows: Vec<(i64, i64)>| KeyClash {
+            external_id: "accounts-3".into(),
+            dataset: "accounts".into(),
+            rows,
+        };
+        assert_eq!(
+            clash_message("account", &clash(vec![(1, 1), (1, 3)]), Some("Account ID")),
+            "rows 1 and 3 of dataset `accounts` would both load as account `accounts-3`, and the target keeps one record per id: row 3 has no `Account ID`, so stage gave it the id `accounts-3`, which row 1 has as its key. Give row 3 a key in `Account ID` (or change row 1's) and ingest again"
+        );
+        // A dataset of several batches names the batch in its generated ids.
+        let several = KeyClash {
+            external_id: "accounts-2-7".into(),
+            ..clash(vec![(1, 4), (2, 7)])
+        };
+        assert!(clash_message("account", &several, None).contains("row 7 has no a key"));
+        assert_eq!(
+            clash_message("account", &clash(vec![(1, 4), (1, 9), (1, 12)]), Some("Id")),
+            "rows 4 and 9 and 12 of dataset `accounts` would all load as account `accounts-3`, and the target keeps one record per id. Give each row its own key in `Id` and ingest again"
+        );
     }
 
     #[test]

@@ -186,7 +186,18 @@ fn stage_all(
         // generated id or a merged member staged in its survivor's place clashing with a key:
         // without those nothing can clash (keys are unique by then), so it builds none.
         let keyed = !state.self_refs.is_empty() || !state.merged.is_empty() || state.generated_ids;
-        tx.index_object(object, keyed)?;
+        if let Err(e) = tx.index_object(object, keyed) {
+            let Some(clash) = tx.key_clash(object)? else {
+                return Err(e);
+            };
+            // The column its key comes from, to say which value to fix.
+            let column = mine
+                .iter()
+                .find(|p| p.mapping.dataset == clash.dataset)
+                .and_then(|p| p.headers.get(p.fields[p.key?].source?));
+            let why = keys::clash_message(object, &clash, column.map(String::as_str));
+            return Err(Error::Input(why));
+        }
         survivors::resolve_merged(&tx, object, &mut state)?;
         let cleared = hierarchy::link_parents(&tx, object, &mut state)?;
         clock.lap(&format!("{object} finish"));

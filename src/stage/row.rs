@@ -155,13 +155,9 @@ impl Rows<'_, '_> {
             return self.exclude(state, out, lineage, vals, key, rule, &detail, &info);
         }
         state.generated_ids |= key.is_none();
-        let external_id = key.clone().unwrap_or_else(|| {
-            if self.several_batches {
-                format!("{}-{batch}-{row}", self.dataset)
-            } else {
-                format!("{}-{row}", self.dataset)
-            }
-        });
+        let external_id = key
+            .clone()
+            .unwrap_or_else(|| keys::generated_id(self.dataset, self.several_batches, batch, row));
         // Generated ids are unique by construction; a key seen before is a duplicate.
         let mut key_noted = false;
         if let Some(k) = &key

@@ -44,8 +44,8 @@ pub use report_store::{ClusterMember, ClusterSample, DedupeSummary, StageTotals}
 pub use rollout_store::{AdoptionFigures, MilestoneRow, PhaseRow};
 pub use score_store::Score;
 pub use stage_store::{
-    Fact, KeyRef, KeyRow, OddRow, PlanRow, Reconciled, RejectSummary, StageRunRow, StageTx,
-    TraceRow, staged_table, via_column,
+    Fact, KeyClash, KeyRef, KeyRow, OddRow, PlanRow, Reconciled, RejectSummary, StageRunRow,
+    StageTx, TraceRow, staged_table, via_column,
 };
 pub use survivor_store::Replaced;
 

@@ -543,6 +543,15 @@ impl Db {
     }
 }
 
+/// Staged records of one dataset sharing an external id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyClash {
+    pub external_id: String,
+    pub dataset: String,
+    /// (batch, row) of each, in source order.
+    pub rows: Vec<(i64, i64)>,
+}
+
 /// The rejects of one (dataset, reason, field) in a run, with a few examples.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct RejectSummary {
@@ -670,6 +679,37 @@ impl<'a> StageTx<'a> {
             ))?;
         }
         Ok(())
+    }
+
+    /// The first external id two staged records of one dataset share, the clash a unique key
+    /// index refuses: (external id, dataset, the records' (batch, row) in source order).
+    pub fn key_clash(&self, object: &str) -> Result<Option<KeyClash>> {
+        let table = quote_ident(&self.table(object));
+        let shared: Option<(String, String)> = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT _external_id, _dataset FROM {table}
+                      GROUP BY _external_id, _dataset HAVING count(*) > 1 LIMIT 1"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((external_id, dataset)) = shared else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT _batch, _row FROM {table} WHERE _external_id = ?1 AND _dataset = ?2 ORDER BY _batch, _row"
+        ))?;
+        let rows = stmt
+            .query_map([&external_id, &dataset], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(KeyClash {
+            external_id,
+            dataset,
+            rows,
+        }))
     }
 
     /// Forgets the previous load plan.

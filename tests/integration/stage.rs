@@ -385,9 +385,13 @@ fn map_check_foresees_a_generated_id_clashing_with_a_key() {
         .ok();
     let stage = env.run_ws(&["stage"]);
     assert_ne!(stage.code(), 0);
-    assert!(stage.stderr().contains("UNIQUE"), "{}", stage.stderr());
+    // Named as the user knows it: the dataset, both rows, the id, the column to fill.
+    let why = "rows 1 and 3 of dataset `accounts` would both load as account `accounts-3`, and the target keeps one record per id: row 3 has no `Account ID`";
+    assert!(stage.stderr().contains(why), "{}", stage.stderr());
     let check = env.run_ws(&["map", "check"]);
     assert!(check.stdout().contains("stage_stops"), "{}", check.stdout());
+    assert!(check.stdout().contains(why), "{}", check.stdout());
+    assert!(!check.stdout().contains("_dry_"), "{}", check.stdout());
 }
 
 #[test]

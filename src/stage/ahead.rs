@@ -10,7 +10,7 @@ use crate::error::Result;
 
 /// Rows handed to the second thread at a time: enough that passing them costs nothing per
 /// row, few enough that a chunk's values stay in cache.
-const CHUNK: usize = 512;
+const CHUNK: usize = 64;
 
 /// One field of one row, settled.
 pub(super) struct Settled {
@@ -58,8 +58,9 @@ pub(super) fn work(p: &Prepared, vals: &[Option<String>]) -> Worked {
     Worked { key, fields }
 }
 
-/// What a scan calls with each row it reads: (batch, row, values).
-pub(super) type Emit<'a> = &'a mut dyn FnMut(i64, i64, &[Option<String>]) -> Result<()>;
+/// What a scan calls with each row it reads: (batch, row, values). The values are swapped
+/// for an earlier row's, whose strings the scan fills again.
+pub(super) type Emit<'a> = &'a mut dyn FnMut(i64, i64, &mut Vec<Option<String>>) -> Result<()>;
 
 /// A source row as read.
 pub(super) struct Row {
@@ -91,8 +92,8 @@ pub(super) fn each_row<W: Send>(
             }
         });
         let mut out = 0;
-        // Rows come back after they are decided, and their strings are filled again: no
-        // allocation per value once the first chunks are out.
+        // Rows come back after they are decided, and the scan reads into their strings: no
+        // allocation per value once the first chunks are out, and no copy.
         let mut spare: Vec<Vec<Row>> = Vec::new();
         let mut fill = Vec::with_capacity(CHUNK);
         let mut take_one = |spare: &mut Vec<Vec<Row>>| -> Result<()> {
@@ -120,22 +121,15 @@ pub(super) fn each_row<W: Send>(
                 }
             }
             match fill.get_mut(filled) {
-                Some(r) if r.vals.len() == vals.len() => {
+                Some(r) => {
                     r.batch = batch;
                     r.row = row;
-                    r.vals.clone_from_slice(vals);
-                }
-                Some(r) => {
-                    *r = Row {
-                        batch,
-                        row,
-                        vals: vals.to_vec(),
-                    }
+                    std::mem::swap(&mut r.vals, vals);
                 }
                 None => fill.push(Row {
                     batch,
                     row,
-                    vals: vals.to_vec(),
+                    vals: std::mem::take(vals),
                 }),
             }
             filled += 1;
@@ -160,15 +154,15 @@ mod tests {
     use super::*;
     use crate::error::Error;
 
-    /// Feeds `n` rows whose one value names the row.
+    /// Feeds `n` rows whose first value names the row, through one buffer as a scan does.
     fn rows(n: i64) -> impl FnOnce(Emit<'_>) -> Result<()> {
         move |emit| {
+            let mut buf = Vec::new();
             for i in 0..n {
-                let vals = [
-                    Some(format!("r{i}")),
-                    (i % 3 == 0).then(|| "x".repeat(i as usize % 7)),
-                ];
-                emit(1 + i / 1000, i, &vals)?;
+                buf.clear();
+                buf.push(Some(format!("r{i}")));
+                buf.push((i % 3 == 0).then(|| "x".repeat(i as usize % 7)));
+                emit(1 + i / 1000, i, &mut buf)?;
             }
             Ok(())
         }
@@ -203,23 +197,25 @@ mod tests {
     #[test]
     fn an_error_stops_the_pass_without_waiting_on_the_second_thread() {
         let mut decided = 0;
+        // In the middle of a chunk, with chunks out on both sides of it.
+        let failing = 3 * CHUNK as i64 + 5;
         let err = each_row(
             |r| r.row,
             rows(10 * CHUNK as i64),
             |_, row| {
                 decided += 1;
-                match row {
-                    700 => Err(Error::Other("row 700".into())),
-                    _ => Ok(()),
+                match row == failing {
+                    true => Err(Error::Other(format!("row {row}"))),
+                    false => Ok(()),
                 }
             },
         )
         .unwrap_err();
-        assert!(err.to_string().contains("row 700"));
-        assert_eq!(decided, 701);
+        assert!(err.to_string().contains(&format!("row {failing}")));
+        assert_eq!(decided, failing + 1);
         let failing_scan = |emit: Emit<'_>| {
             for i in 0..3 * CHUNK as i64 {
-                emit(1, i, &[None])?;
+                emit(1, i, &mut vec![None])?;
             }
             Err(Error::Other("read failed".into()))
         };

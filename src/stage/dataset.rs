@@ -109,7 +109,7 @@ pub(super) fn stage_dataset(
         |emit| {
             db.scan_lineage(dataset, &p.columns, |batch, row, vals| {
                 match rows.cross.with_golden(batch, row, vals) {
-                    Some(golden) => emit(batch, row, &golden),
+                    Some(mut golden) => emit(batch, row, &mut golden),
                     None => emit(batch, row, vals),
                 }
             })

@@ -92,12 +92,14 @@ pub struct StageTx<'a> {
 pub type BrokenRows = HashMap<(i64, i64), (String, Option<String>)>;
 
 impl Db {
-    /// Calls `f(batch, row, values)` for every record of `dataset`, in source order.
+    /// Calls `f(batch, row, values)` for every record of `dataset`, in source order. `f` may
+    /// keep the values by swapping in another buffer: the next row is read into what it
+    /// leaves, reusing its strings.
     pub fn scan_lineage(
         &self,
         dataset: &str,
         columns: &[String],
-        mut f: impl FnMut(i64, i64, &[Option<String>]) -> Result<()>,
+        mut f: impl FnMut(i64, i64, &mut Vec<Option<String>>) -> Result<()>,
     ) -> Result<()> {
         let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
         let sep = if cols.is_empty() { "" } else { ", " };
@@ -109,6 +111,7 @@ impl Db {
         let mut rows = stmt.query([])?;
         let mut buf: Vec<Option<String>> = vec![None; columns.len()];
         while let Some(r) = rows.next()? {
+            buf.resize(columns.len(), None);
             // Cells are copied into the previous row's strings: no allocation per cell.
             for (i, slot) in buf.iter_mut().enumerate() {
                 let text = r.get_ref(i + 2)?.as_str_or_null().map_err(|e| {
@@ -127,7 +130,7 @@ impl Db {
                     (Some(t), None) => *slot = Some(t.to_string()),
                 }
             }
-            f(r.get(0)?, r.get(1)?, &buf)?;
+            f(r.get(0)?, r.get(1)?, &mut buf)?;
         }
         Ok(())
     }

@@ -83,8 +83,9 @@ enum Link {
 type Why = (&'static str, String);
 
 impl Rows<'_, '_> {
-    /// Decides one row, with its fields as [`super::ahead::work`] settled them. `promoted` when a merged-away record is staged in place of a survivor
-    /// that was not (it was counted, and counted as merged, on the first pass).
+    /// Decides one row, with its fields as [`super::ahead::work`] settled them. `promoted` when
+    /// a merged-away record is staged in place of a survivor that was not (it was counted, and
+    /// counted as merged, on the first pass).
     pub(super) fn decide(
         &self,
         state: &mut ObjectState,

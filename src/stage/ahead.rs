@@ -18,7 +18,10 @@ pub(super) struct Settled {
     pub(super) notes: Vec<String>,
     /// The transform that failed, if one did.
     pub(super) failed: Option<&'static str>,
-    pub(super) fate: FieldFate,
+    /// None when the field loads its source text as written, the common case: the row's own
+    /// string is then loaded, not a copy this thread made, which the deciding thread would
+    /// read from another core's cache and free into another thread's heap.
+    pub(super) fate: Option<FieldFate>,
 }
 
 /// A row's fields, settled, in the mapping's order, and the record's key.
@@ -48,10 +51,14 @@ pub(super) fn work(p: &Prepared, vals: &[Option<String>]) -> Worked {
             let failed = result.as_ref().err().map(|e| e.transform);
             // References resolve through the key index, not the field's type.
             let restricted = f.parent.is_none() && f.restricted;
+            let fate = match fate::settle(&f.field, restricted, f.on_invalid, raw, result) {
+                FieldFate::Value(v) if v == raw => None,
+                other => Some(other),
+            };
             Settled {
                 notes,
                 failed,
-                fate: fate::settle(&f.field, restricted, f.on_invalid, raw, result),
+                fate,
             }
         })
         .collect();

@@ -82,9 +82,25 @@ impl Observed {
         }
     }
 
+    /// Notes a value that loads: an unrestricted picklist's new value loads as an inactive one.
+    pub fn loaded(&mut self, field: &Field, value: &str) {
+        if matches!(field.kind, FieldType::Picklist | FieldType::Multipicklist)
+            && !crate::text::is_blank(value)
+            && value_problem(value, field).is_some_and(|(k, _)| k == "picklist_value")
+        {
+            self.note(
+                &field.name,
+                "picklist_value",
+                String::new(),
+                "loaded",
+                value,
+            );
+        }
+    }
+
     /// Notes the problem a field's fate carries, as the check names it: `failed` is the
     /// transform that failed, if one did. A reference's warned value rejects its record (stage
-    /// cannot link it), and an unrestricted picklist's new value loads as an inactive one.
+    /// cannot link it); a value that loads is noted as [`Self::loaded`] notes it.
     pub fn fate(
         &mut self,
         field: &Field,
@@ -96,15 +112,7 @@ impl Observed {
     ) {
         let name = &field.name;
         let (problem, outcome) = match fate {
-            FieldFate::Value(v) => {
-                if matches!(field.kind, FieldType::Picklist | FieldType::Multipicklist)
-                    && !crate::text::is_blank(v)
-                    && value_problem(v, field).is_some_and(|(k, _)| k == "picklist_value")
-                {
-                    self.note(name, "picklist_value", String::new(), "loaded", v);
-                }
-                return;
-            }
+            FieldFate::Value(v) => return self.loaded(field, v),
             FieldFate::Warned { problem, .. } if reference => (problem, "reject"),
             FieldFate::Warned {
                 problem, action, ..

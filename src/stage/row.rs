@@ -2,6 +2,7 @@
 //! excluded one is set aside by its rule, a merged-away one waits for its survivor, a record
 //! with a field it cannot lose is rejected (with every reason), and the rest is staged.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -53,9 +54,9 @@ pub(super) struct Rows<'a, 't> {
     pub(super) progress: &'a dyn crate::progress::Progress,
 }
 
-/// What a record's fields came to.
-struct Record {
-    values: Vec<Option<String>>,
+/// What a record's fields came to; values as written borrow the row's strings.
+struct Record<'v> {
+    values: Vec<Option<Cow<'v, str>>>,
     /// (field, problem) for every field the record cannot load without.
     problems: Vec<(String, Problem)>,
     warnings: Vec<String>,
@@ -322,13 +323,13 @@ impl Rows<'_, '_> {
     }
 
     /// Every field of a record through its policy, references through the key index.
-    fn fields(
-        &self,
+    fn fields<'v>(
+        &'v self,
         out: &mut DatasetOutcome,
         row: i64,
-        vals: &[Option<String>],
+        vals: &'v [Option<String>],
         settled: Vec<Settled>,
-    ) -> Record {
+    ) -> Record<'v> {
         let p = self.p;
         let mut record = Record {
             values: vec![None; self.field_names.len()],
@@ -340,23 +341,29 @@ impl Rows<'_, '_> {
         let own_key = prepare::own_key(p, vals);
         for ((i, f), settled) in p.fields.iter().enumerate().zip(settled) {
             let name = &f.field.name;
+            let raw = prepare::raw(p, i, vals, own_key);
             if let Some(o) = out.observed.as_deref_mut() {
-                let raw = prepare::raw(p, i, vals, own_key);
                 o.transform_notes(name, raw, &settled.notes);
-                let reference = f.parent.is_some();
-                o.fate(&f.field, reference, raw, settled.failed, &settled.fate, row);
+                match &settled.fate {
+                    None => o.loaded(&f.field, raw),
+                    Some(fate) => {
+                        let reference = f.parent.is_some();
+                        o.fate(&f.field, reference, raw, settled.failed, fate, row);
+                    }
+                }
             }
-            let value = match settled.fate {
-                FieldFate::Value(v) => v,
-                FieldFate::Warned { problem, .. } if f.parent.is_some() => {
+            let value: Cow<'v, str> = match settled.fate {
+                None => Cow::Borrowed(raw),
+                Some(FieldFate::Value(v)) => Cow::Owned(v),
+                Some(FieldFate::Warned { problem, .. }) if f.parent.is_some() => {
                     record.problems.push((name.clone(), problem));
                     continue;
                 }
-                FieldFate::Warned {
+                Some(FieldFate::Warned {
                     value,
                     action,
                     problem,
-                } => {
+                }) => {
                     record.warnings.push(format!(
                         "{name}: {action} `{}` ({}: {})",
                         problem.value,
@@ -364,10 +371,10 @@ impl Rows<'_, '_> {
                         problem.detail
                     ));
                     out.warned(format!("{name} {action}"));
-                    record.values[self.positions[i]] = value;
+                    record.values[self.positions[i]] = value.map(Cow::Owned);
                     continue;
                 }
-                FieldFate::Reject(problem) => {
+                Some(FieldFate::Reject(problem)) => {
                     record.problems.push((name.clone(), problem));
                     continue;
                 }
@@ -380,21 +387,22 @@ impl Rows<'_, '_> {
                 continue;
             };
             if parent == &p.object {
-                record.self_ref = Some((name.clone(), value, f.lookup.clone()));
+                record.self_ref = Some((name.clone(), value.into_owned(), f.lookup.clone()));
                 continue;
             }
             if !self.keys.contains_key(parent) && LOOKUP_ONLY.contains(&parent.as_str()) {
-                record.values[self.positions[i]] = self.owner(out, &mut record, name, &value);
+                let user = self.owner(out, &mut record, name, &value);
+                record.values[self.positions[i]] = user.map(Cow::Owned);
                 continue;
             }
             match self.link(f, parent, &value) {
                 Link::To(external_id, dataset) => {
-                    record.values[self.positions[i]] = Some(external_id);
+                    record.values[self.positions[i]] = Some(Cow::Owned(external_id));
                     if let Some(v) = self.via_positions[i] {
-                        record.values[v] = Some(dataset.to_string());
+                        record.values[v] = Some(Cow::Owned(dataset.to_string()));
                     }
                 }
-                Link::AsWritten(v) => record.values[self.positions[i]] = Some(v),
+                Link::AsWritten(v) => record.values[self.positions[i]] = Some(Cow::Owned(v)),
                 Link::Excluded { rule, detail } => {
                     record.excluded_with_parent.get_or_insert((rule, detail));
                 }
@@ -414,7 +422,7 @@ impl Rows<'_, '_> {
                             name.clone(),
                             Problem {
                                 reason: Reason::BadReference,
-                                value,
+                                value: value.into_owned(),
                                 detail,
                             },
                         )),

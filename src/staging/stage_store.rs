@@ -753,7 +753,7 @@ impl<'a> StageTx<'a> {
         external_id: &str,
         lineage: (&str, i64, i64),
         notes: Option<&str>,
-        values: &[Option<String>],
+        values: &[Option<std::borrow::Cow<'_, str>>],
     ) -> Result<()> {
         self.with_held("stage", sql, |stmt| {
             stmt.raw_bind_parameter(1, external_id)?;

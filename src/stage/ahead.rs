@@ -9,7 +9,8 @@ use super::prepare::{self, Prepared};
 use crate::error::Result;
 
 /// Rows handed to the second thread at a time: enough that passing them costs nothing per
-/// row, few enough that a chunk's values stay in cache.
+/// row, few enough that what one thread wrote is still in a near cache when the other reads
+/// it (64 rows took 5-10% less CPU than 512).
 const CHUNK: usize = 64;
 
 /// One field of one row, settled.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::mapping::file::Lookup;
-use crate::staging::KeyClash;
+use crate::staging::{KeyClash, KeyRef};
 
 /// Where a source key resolves during a run.
 #[derive(Clone, Debug)]
@@ -17,6 +17,21 @@ pub(super) struct KeyInfo {
     pub(super) batch: i64,
     pub(super) row: i64,
     pub(super) detail: Option<String>,
+}
+
+impl KeyInfo {
+    /// This record as the `_stage_keys` row of `key`.
+    pub(super) fn row<'a>(&'a self, key: &'a str) -> KeyRef<'a> {
+        KeyRef {
+            key,
+            status: self.status,
+            external_id: self.external_id.as_deref(),
+            dataset: &self.dataset,
+            batch: self.batch,
+            row: self.row,
+            detail: self.detail.as_deref(),
+        }
+    }
 }
 
 /// What a reference finds when it looks a value up in a parent column.

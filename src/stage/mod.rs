@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::mapping::workflow::mapping_files;
-use crate::staging::{Db, KeyRef, PlanRow, StageRunRow};
+use crate::staging::{Db, PlanRow, StageRunRow};
 use crate::targets::SchemaSource;
 use crate::workspace::Workspace;
 
@@ -210,18 +210,7 @@ fn stage_all(
         // run reads them from memory, and its rows would be rolled back unread.
         if !dry {
             for (key, info) in state.keys.sorted() {
-                tx.key(
-                    object,
-                    &KeyRef {
-                        key,
-                        status: info.status,
-                        external_id: info.external_id.as_deref(),
-                        dataset: &info.dataset,
-                        batch: info.batch,
-                        row: info.row,
-                        detail: info.detail.as_deref(),
-                    },
-                )?;
+                tx.key(object, &info.row(key))?;
             }
         }
         keys.insert(object.clone(), state.keys);

@@ -8,7 +8,7 @@ use super::keys::{KeyInfo, LookupIndex, ObjectKeys, remember};
 use super::prepare::Prepared;
 use crate::error::Result;
 use crate::mapping::file::Lookup;
-use crate::staging::{KeyRef, StageTx};
+use crate::staging::StageTx;
 
 /// The key namespace of a mapping's records: the external-id field it upserts on, or its
 /// dataset when it maps none (its records then get generated ids, unique by construction).
@@ -84,18 +84,7 @@ impl ObjectState {
         info: KeyInfo,
     ) -> Result<bool> {
         if self.on_disk {
-            return tx.key_once(
-                object,
-                &KeyRef {
-                    key: &key,
-                    status: info.status,
-                    external_id: info.external_id.as_deref(),
-                    dataset: &info.dataset,
-                    batch: info.batch,
-                    row: info.row,
-                    detail: info.detail.as_deref(),
-                },
-            );
+            return tx.key_once(object, &info.row(&key));
         }
         Ok(self.keys.insert_first(space, key, info))
     }
